@@ -1,0 +1,68 @@
+import { z } from "zod";
+import type { TrustedIssuer } from "./shared/auth/jwt.js";
+
+const jsonOf = <T extends z.ZodType>(schema: T) =>
+  z.string().transform((text, ctx) => {
+    try {
+      return schema.parse(JSON.parse(text)) as z.infer<T>;
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: err instanceof z.ZodError ? z.prettifyError(err) : "is not valid JSON" });
+      return z.NEVER;
+    }
+  });
+
+const jwkSet = z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1) });
+
+const tenantIssuer = z.object({
+  tenant: z.string().regex(/^\d{6}$/),
+  issuer: z.string().min(1),
+  audience: z.string().min(1).optional(),
+  jwksUrl: z.url({ protocol: /^https$/ }).optional(),
+  jwks: jwkSet.optional(),
+}).refine((i) => i.jwksUrl || i.jwks, "needs jwksUrl or jwks");
+
+/** Every setting the app reads from its environment, with defaults, in one place. */
+const envSchema = z.object({
+  DATABASE_URL: z.string().min(1).default("file:./data/hexi.db"),
+  DATABASE_AUTH_TOKEN: z.string().min(1).optional(),
+  HEXI_JWT_ISSUER: z.string().min(1).default("hexi-local"),
+  HEXI_JWT_AUDIENCE: z.string().min(1).default("hexi-api"),
+  /** The platform issuer's public keys; on Node they default to the development key beside the database. */
+  HEXI_JWT_PUBLIC_JWKS: jsonOf(jwkSet).optional(),
+  /** Tenants that trust their own identity provider: [{ tenant, issuer, jwksUrl | jwks, audience? }]. */
+  HEXI_TENANT_ISSUERS: jsonOf(z.array(tenantIssuer)).default([]),
+  HEXI_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  HEXI_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(1024 * 1024),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  HOST: z.string().min(1).default("127.0.0.1"),
+});
+
+export type Config = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Parses the environment once at start-up; a bad or missing setting names itself. */
+export function parseConfig(env: Record<string, unknown>): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const result = envSchema.safeParse(present);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".") || "(environment)"}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  return result.data;
+}
+
+/** The issuers whose tokens are accepted: the platform's own, plus each tenant's own identity provider. */
+export function trustedIssuers(config: Config, platformJwks: { keys: Record<string, unknown>[] }): TrustedIssuer[] {
+  return [
+    { issuer: config.HEXI_JWT_ISSUER, audience: config.HEXI_JWT_AUDIENCE, jwks: platformJwks as TrustedIssuer["jwks"] },
+    ...config.HEXI_TENANT_ISSUERS.map((t) => ({
+      issuer: t.issuer,
+      audience: t.audience ?? config.HEXI_JWT_AUDIENCE,
+      tenant: t.tenant,
+      ...(t.jwks ? { jwks: t.jwks as TrustedIssuer["jwks"] } : { jwksUrl: t.jwksUrl! }),
+    })),
+  ];
+}

@@ -1,0 +1,92 @@
+import { z } from "@hono/zod-openapi";
+import { and, asc, eq, gt } from "drizzle-orm";
+import { divisionLevels, divisions } from "../../db/tables.js";
+import { withinReach } from "../../shared/auth/reach.js";
+import { notFound } from "../../shared/http/errors.js";
+import { createRouter, protectedRoute } from "../../shared/http/openapi.js";
+import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
+
+const divisionId = z.string().regex(/^div_[0-9A-Z]{26}$/, "Not a division id.").openapi({ example: "div_01JDQ0W8D9R0T7ZQ6K1E6N3V4S" });
+
+const divisionSchema = z
+  .object({
+    id: divisionId,
+    tenant: z.string().openapi({ example: "620902" }),
+    parentId: divisionId.nullable(),
+    level: z.enum(divisionLevels),
+    name: z.string().openapi({ example: "东北街街道" }),
+    code: z.string().nullable().openapi({ example: "620902001" }),
+  })
+  .openapi("Division");
+
+const columns = {
+  id: divisions.id,
+  tenant: divisions.tenantId,
+  parentId: divisions.parentId,
+  level: divisions.level,
+  name: divisions.name,
+  code: divisions.code,
+};
+
+const listDivisions = protectedRoute({
+  method: "get",
+  path: "/v1/divisions",
+  operationId: "listDivisions",
+  tags: ["divisions"],
+  summary: "Divisions within the caller's reach",
+  description:
+    "County → street/town → community → grid. Filter by parent or level. A caller narrowed to an org sees only that subtree; the city sees every tenant and may filter by `tenant`.",
+  scope: "divisions:read",
+  request: {
+    query: pageQuerySchema.extend({
+      parentId: divisionId.optional(),
+      level: z.enum(divisionLevels).optional(),
+      tenant: z.string().regex(/^\d{6}$/).optional().openapi({ description: "Narrow a city-wide read to one tenant." }),
+    }),
+  },
+  responses: {
+    200: { description: "A page of divisions, oldest first.", content: { "application/json": { schema: pageOf(divisionSchema, "DivisionPage") } } },
+  },
+});
+
+const getDivision = protectedRoute({
+  method: "get",
+  path: "/v1/divisions/{id}",
+  operationId: "getDivision",
+  tags: ["divisions"],
+  summary: "One division",
+  scope: "divisions:read",
+  errors: [404],
+  request: { params: z.object({ id: divisionId }) },
+  responses: { 200: { description: "The division.", content: { "application/json": { schema: divisionSchema } } } },
+});
+
+export const divisionRoutes = createRouter()
+  .openapi(listDivisions, async (c) => {
+    const { limit, cursor, parentId, level, tenant } = c.req.valid("query");
+    const after = decodeCursor(cursor);
+    const rows = await c.var.db
+      .select(columns)
+      .from(divisions)
+      .where(
+        and(
+          withinReach(c.var.principal, { tenantId: divisions.tenantId, divisionPath: divisions.path }),
+          tenant ? eq(divisions.tenantId, tenant) : undefined,
+          parentId ? eq(divisions.parentId, parentId) : undefined,
+          level ? eq(divisions.level, level) : undefined,
+          after ? gt(divisions.id, after) : undefined,
+        ),
+      )
+      .orderBy(asc(divisions.id))
+      .limit(limit + 1);
+    return c.json(toPage(rows, limit, (d) => d.id), 200);
+  })
+  .openapi(getDivision, async (c) => {
+    const { id } = c.req.valid("param");
+    const [row] = await c.var.db
+      .select(columns)
+      .from(divisions)
+      .where(and(eq(divisions.id, id), withinReach(c.var.principal, { tenantId: divisions.tenantId, divisionPath: divisions.path })));
+    if (!row) throw notFound("division");
+    return c.json(row, 200);
+  });

@@ -1,0 +1,74 @@
+import { z } from "@hono/zod-openapi";
+import { and, asc, eq, gt } from "drizzle-orm";
+import { tenants } from "../../db/tables.js";
+import { canReachTenant } from "../../shared/auth/reach.js";
+import { notFound } from "../../shared/http/errors.js";
+import { createRouter, protectedRoute } from "../../shared/http/openapi.js";
+import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
+
+const tenantSchema = z
+  .object({
+    code: z.string().openapi({ description: "GB/T 2260 code.", example: "620902" }),
+    parentCode: z.string().nullable().openapi({ example: "620900" }),
+    level: z.enum(["city", "county"]),
+    kind: z.enum(["city", "district", "county_city", "county", "autonomous_county"]),
+    nameZh: z.string().openapi({ example: "肃州区" }),
+    nameEn: z.string().openapi({ example: "Suzhou District" }),
+  })
+  .openapi("Tenant");
+
+const columns = {
+  code: tenants.code,
+  parentCode: tenants.parentCode,
+  level: tenants.level,
+  kind: tenants.kind,
+  nameZh: tenants.nameZh,
+  nameEn: tenants.nameEn,
+};
+
+const listTenants = protectedRoute({
+  method: "get",
+  path: "/v1/tenants",
+  operationId: "listTenants",
+  tags: ["tenants"],
+  summary: "Tenants within the caller's reach",
+  description: "The city sees itself and all seven county-level tenants; anyone else sees only its own tenant.",
+  scope: "tenants:read",
+  request: { query: pageQuerySchema },
+  responses: {
+    200: { description: "A page of tenants, ordered by code.", content: { "application/json": { schema: pageOf(tenantSchema, "TenantPage") } } },
+  },
+});
+
+const getTenant = protectedRoute({
+  method: "get",
+  path: "/v1/tenants/{code}",
+  operationId: "getTenant",
+  tags: ["tenants"],
+  summary: "One tenant",
+  scope: "tenants:read",
+  errors: [404],
+  request: { params: z.object({ code: z.string().regex(/^\d{6}$/).openapi({ example: "620902" }) }) },
+  responses: { 200: { description: "The tenant.", content: { "application/json": { schema: tenantSchema } } } },
+});
+
+export const tenantRoutes = createRouter()
+  .openapi(listTenants, async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const after = decodeCursor(cursor);
+    const principal = c.var.principal;
+    const rows = await c.var.db
+      .select(columns)
+      .from(tenants)
+      .where(and(principal.crossTenant ? undefined : eq(tenants.code, principal.tenant), after ? gt(tenants.code, after) : undefined))
+      .orderBy(asc(tenants.code))
+      .limit(limit + 1);
+    return c.json(toPage(rows, limit, (t) => t.code), 200);
+  })
+  .openapi(getTenant, async (c) => {
+    const { code } = c.req.valid("param");
+    if (!canReachTenant(c.var.principal, code)) throw notFound("tenant");
+    const [row] = await c.var.db.select(columns).from(tenants).where(eq(tenants.code, code));
+    if (!row) throw notFound("tenant");
+    return c.json(row, 200);
+  });

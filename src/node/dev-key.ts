@@ -1,0 +1,37 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
+
+/** The development signing key lives beside the database file (under ./data for remote or in-memory databases). */
+export function devKeyPath(databaseUrl: string): string {
+  const file = databaseUrl.startsWith("file:") ? databaseUrl.slice("file:".length) : "";
+  const dir = file && file !== ":memory:" ? dirname(resolve(file)) : resolve("data");
+  return join(dir, "dev-signing-key.json");
+}
+
+export interface DevKey {
+  privateJwk: JWK & { kid: string; alg: string };
+  publicJwk: JWK & { kid: string; alg: string };
+}
+
+/** Creates the key on first use (mode 0600) and reads it afterwards. It is never committed: data/ is ignored. */
+export async function ensureDevKey(path: string): Promise<DevKey> {
+  if (existsSync(path)) return readDevKey(path);
+  const { privateKey } = await generateKeyPair("ES256", { extractable: true });
+  const kid = `dev-${new Date().toISOString().slice(0, 10)}-${crypto.randomUUID().slice(0, 8)}`;
+  const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: "ES256", use: "sig" };
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify(privateJwk, null, 2) + "\n", { mode: 0o600 });
+  return readDevKey(path);
+}
+
+export function readDevKey(path: string): DevKey {
+  if (!existsSync(path)) throw new Error(`No development key at ${path}: run \`npm start\` once to create it.`);
+  const privateJwk = JSON.parse(readFileSync(path, "utf8")) as DevKey["privateJwk"];
+  const { d: _secret, ...publicJwk } = privateJwk;
+  return { privateJwk, publicJwk };
+}
+
+export async function importPrivateKey(key: DevKey) {
+  return importJWK(key.privateJwk, key.privateJwk.alg);
+}

@@ -1,0 +1,40 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { divisionRoutes } from "./domains/divisions/routes.js";
+import { healthRoutes, meRoutes } from "./domains/system/routes.js";
+import { tenantRoutes } from "./domains/tenants/routes.js";
+import type { AppEnv } from "./shared/http/context.js";
+
+/** Every documented route, by domain area. Adding an area is one line here. */
+export const apiRoutes = new OpenAPIHono<AppEnv>()
+  .route("/", healthRoutes)
+  .route("/", meRoutes)
+  .route("/", tenantRoutes)
+  .route("/", divisionRoutes);
+
+apiRoutes.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+  type: "http",
+  scheme: "bearer",
+  bearerFormat: "JWT",
+  description: "A JWT from a trusted issuer (ES256 or EdDSA) carrying `tenant`, `roles` and optionally `org`.",
+});
+
+let document: ReturnType<typeof apiRoutes.getOpenAPI31Document> | undefined;
+
+/** The OpenAPI 3.1 document, generated from the route schemas once per process. */
+export function openApiDocument() {
+  document ??= apiRoutes.getOpenAPI31Document({
+    openapi: "3.1.0",
+    info: {
+      title: "Hexi API",
+      version: "0.1.0",
+      description:
+        "Multi-tenant API for Jiuquan's urban party-building complex (城市基层党建综合体): tenants, divisions and the 五联双报到 records.\n\nErrors are RFC 9457 problem documents with a stable `code`. Lists use keyset pagination (`limit`, `cursor`, `nextCursor`).",
+    },
+    tags: [
+      { name: "system", description: "Health and the caller's identity." },
+      { name: "tenants", description: "The city and its seven county-level divisions." },
+      { name: "divisions", description: "County → street/town → community → grid." },
+    ],
+  });
+  return document;
+}

@@ -1,0 +1,45 @@
+import { serve } from "@hono/node-server";
+import { createApp } from "./app.js";
+import { ConfigError, parseConfig } from "./config.js";
+import { seedDemo } from "./db/seed/demo.js";
+import { migrateDatabase, openDatabase } from "./node/database.js";
+import { devKeyPath, ensureDevKey } from "./node/dev-key.js";
+import { nodeDeps } from "./node/deps.js";
+
+/** Self-hosted entry: embedded libSQL, migrations and the demo seed on start, then serve. */
+async function main() {
+  const config = parseConfig(process.env);
+  const keyPath = devKeyPath(config.DATABASE_URL);
+  const devKey = config.HEXI_JWT_PUBLIC_JWKS ? undefined : await ensureDevKey(keyPath);
+  const { client, db } = openDatabase(config.DATABASE_URL, config.DATABASE_AUTH_TOKEN);
+  await migrateDatabase(db);
+  const { seeded } = await seedDemo(db);
+  const app = createApp(nodeDeps(config, db, devKey));
+
+  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+    const base = `http://${config.HOST}:${info.port}`;
+    console.log(
+      [
+        `Hexi API listening on ${base}  (database ${config.DATABASE_URL}${seeded ? ", demo data seeded" : ""})`,
+        `  API reference:  ${base}/docs`,
+        `  OpenAPI 3.1:    ${base}/openapi.json`,
+        `  Get a token:    npm run token -- --tenant 620902 --roles county_admin`,
+        `                  npm run token -- --tenant 620900 --roles city_admin   (city-wide reads)`,
+        `  Try it:         curl -H "Authorization: Bearer $(npm run -s token -- --tenant 620902 --roles county_admin)" ${base}/v1/divisions`,
+      ].join("\n"),
+    );
+  });
+
+  const shutdown = () => {
+    server.close();
+    client.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});

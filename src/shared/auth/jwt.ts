@@ -1,0 +1,113 @@
+import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
+import { z } from "zod";
+import { ApiError } from "../http/errors.js";
+import { roles } from "./principal.js";
+
+export const signingAlgorithms = ["ES256", "EdDSA"] as const;
+
+/** An issuer whose tokens the API accepts. */
+export interface TrustedIssuer {
+  issuer: string;
+  audience: string;
+  /** Inline public keys (the platform's own issuer, or a tenant IdP's pinned keys). */
+  jwks?: JSONWebKeySet;
+  /** A tenant identity provider's published key set, fetched and cached by jose. */
+  jwksUrl?: string;
+  /** An issuer bound to one tenant can never speak for another. Absent only for the platform's own issuer. */
+  tenant?: string;
+}
+
+const claimsSchema = z.object({
+  sub: z.string().min(1).max(200),
+  tenant: z.string().regex(/^\d{6}$/),
+  roles: z.array(z.enum(roles)).min(1).max(roles.length),
+  org: z.string().min(1).max(64).optional(),
+  scope: z.string().max(2000).optional(),
+  exp: z.number(),
+});
+export type TokenClaims = z.infer<typeof claimsSchema>;
+
+export interface TokenVerifier {
+  verify(token: string): Promise<TokenClaims>;
+}
+
+const rejected = (why: string) => new ApiError("unauthenticated", `The bearer token was rejected: ${why}.`);
+
+const cacheLimit = 10_000;
+
+/**
+ * Verifies platform and tenant-IdP JWTs with an explicit algorithm allow-list, issuer, audience,
+ * and time claims. Verified tokens are remembered until they expire: signature checks dominate
+ * the cost of an authenticated read, and a token's claims cannot change.
+ */
+export function createTokenVerifier(
+  issuers: readonly TrustedIssuer[],
+  options: { now: () => Date; clockToleranceSeconds: number },
+): TokenVerifier {
+  const keySets = new Map<string, { issuer: TrustedIssuer; keys: JWTVerifyGetKey }>();
+  for (const issuer of issuers) {
+    const keys = issuer.jwks
+      ? createLocalJWKSet(issuer.jwks)
+      : issuer.jwksUrl
+        ? createRemoteJWKSet(new URL(issuer.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 600_000 })
+        : undefined;
+    if (!keys) throw new Error(`Trusted issuer ${issuer.issuer} has neither jwks nor jwksUrl`);
+    keySets.set(issuer.issuer, { issuer, keys });
+  }
+  const verified = new Map<string, TokenClaims>();
+
+  async function verifyUncached(token: string): Promise<TokenClaims> {
+    let unverifiedIssuer: string | undefined;
+    try {
+      unverifiedIssuer = decodeJwt(token).iss;
+    } catch {
+      throw rejected("it is not a well-formed JWT");
+    }
+    const trusted = unverifiedIssuer ? keySets.get(unverifiedIssuer) : undefined;
+    if (!trusted) throw rejected("the issuer is not trusted");
+    let payload: unknown;
+    try {
+      ({ payload } = await jwtVerify(token, trusted.keys, {
+        algorithms: [...signingAlgorithms],
+        issuer: trusted.issuer.issuer,
+        audience: trusted.issuer.audience,
+        requiredClaims: ["exp", "iat", "sub"],
+        clockTolerance: options.clockToleranceSeconds,
+        currentDate: options.now(),
+        maxTokenAge: "1d",
+      }));
+    } catch (err) {
+      throw rejected(describeJoseError(err));
+    }
+    const parsed = claimsSchema.safeParse(payload);
+    if (!parsed.success) throw rejected(`claim ${parsed.error.issues[0]?.path.join(".") || "?"} is missing or invalid`);
+    if (trusted.issuer.tenant && parsed.data.tenant !== trusted.issuer.tenant) {
+      throw rejected("the issuer may not speak for that tenant");
+    }
+    return parsed.data;
+  }
+
+  return {
+    async verify(token) {
+      const cached = verified.get(token);
+      if (cached) {
+        if (cached.exp + options.clockToleranceSeconds > options.now().getTime() / 1000) return cached;
+        verified.delete(token);
+        throw rejected("it has expired");
+      }
+      const claims = await verifyUncached(token);
+      if (verified.size >= cacheLimit) verified.delete(verified.keys().next().value!);
+      verified.set(token, claims);
+      return claims;
+    },
+  };
+}
+
+function describeJoseError(err: unknown): string {
+  if (err instanceof joseErrors.JWTExpired) return "it has expired";
+  if (err instanceof joseErrors.JWTClaimValidationFailed) return `claim ${err.claim} failed validation (${err.reason})`;
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return "its algorithm is not allowed";
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return "the signature does not verify";
+  if (err instanceof joseErrors.JWKSNoMatchingKey) return "no trusted key matches it";
+  return "it could not be verified";
+}

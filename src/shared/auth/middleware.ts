@@ -1,0 +1,66 @@
+import type { MiddlewareHandler } from "hono";
+import { ApiError } from "../http/errors.js";
+import type { AppEnv } from "../http/context.js";
+import type { Directory } from "./directory.js";
+import type { TokenVerifier } from "./jwt.js";
+import { CITY_TENANT, scopesForRoles, type Principal, type Scope } from "./principal.js";
+
+const bearerPattern = /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i;
+
+/**
+ * Turns the request's credential into the principal, or answers 401. Every route below it can
+ * rely on `c.var.principal` being set: there is no unauthenticated path through it.
+ */
+export function authenticate(verifier: TokenVerifier, directory: Directory): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const header = c.req.header("authorization");
+    if (!header) throw new ApiError("unauthenticated", "Send a bearer token in the Authorization header.", challenge);
+    const token = bearerPattern.exec(header)?.[1];
+    if (!token) throw new ApiError("unauthenticated", "The Authorization header must be `Bearer <token>`.", challenge);
+
+    const claims = await verifier.verify(token);
+    const db = c.var.db;
+    if (!(await directory.tenantExists(db, claims.tenant))) {
+      throw new ApiError("unauthenticated", "The bearer token was rejected: its tenant is unknown.", challenge);
+    }
+    const crossTenant = claims.tenant === CITY_TENANT;
+    if (!crossTenant && claims.roles.includes("city_admin")) {
+      throw new ApiError("unauthenticated", "The bearer token was rejected: city roles belong to the city tenant.", challenge);
+    }
+    let org: Principal["org"];
+    if (claims.org) {
+      const path = await directory.divisionPath(db, claims.tenant, claims.org);
+      if (!path) throw new ApiError("unauthenticated", "The bearer token was rejected: its org is not a division of its tenant.", challenge);
+      org = { id: claims.org, path };
+    }
+    let granted = scopesForRoles(claims.roles);
+    if (claims.scope !== undefined) {
+      // A token may narrow what its roles grant, never widen it.
+      const asked = new Set(claims.scope.split(" "));
+      granted = new Set([...granted].filter((s) => asked.has(s)));
+    }
+    c.set("principal", {
+      tenant: claims.tenant,
+      subject: claims.sub,
+      roles: claims.roles,
+      scopes: granted,
+      org,
+      credential: "jwt",
+      crossTenant,
+    });
+    await next();
+  };
+}
+
+const challenge = { headers: { "www-authenticate": 'Bearer realm="hexi"' } };
+
+/** Route guard: the principal must hold the scope. Declared on every protected route. */
+export function requireScope(scope: Scope): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const principal = c.get("principal");
+    if (!principal || !principal.scopes.has(scope)) {
+      throw new ApiError("forbidden", `This operation needs the scope ${scope}.`);
+    }
+    await next();
+  };
+}

@@ -1,0 +1,112 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ZodError } from "zod";
+
+/**
+ * The one catalogue of error codes. A code is the stable, machine-readable part of an
+ * RFC 9457 problem: clients switch on it, so codes are never renamed, only added.
+ */
+export const errorCatalogue = {
+  validation_failed: { status: 400, title: "The request is not valid" },
+  invalid_cursor: { status: 400, title: "The pagination cursor is not valid" },
+  malformed_json: { status: 400, title: "The request body is not valid JSON" },
+  unauthenticated: { status: 401, title: "Authentication is required" },
+  forbidden: { status: 403, title: "Not allowed" },
+  not_found: { status: 404, title: "Not found" },
+  method_not_allowed: { status: 405, title: "Method not allowed" },
+  conflict: { status: 409, title: "Conflict with the current state" },
+  invalid_transition: { status: 409, title: "The action is not allowed in the current state" },
+  idempotency_key_reused: { status: 409, title: "The idempotency key was used with a different request" },
+  precondition_failed: { status: 412, title: "The resource has changed" },
+  payload_too_large: { status: 413, title: "The request body is too large" },
+  unsupported_media_type: { status: 415, title: "Unsupported content type" },
+  precondition_required: { status: 428, title: "A precondition header is required" },
+  rate_limited: { status: 429, title: "Too many requests" },
+  internal: { status: 500, title: "Internal error" },
+  unavailable: { status: 503, title: "Service unavailable" },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+/** One field-level problem; `pointer` is a JSON Pointer into the named request part. */
+export interface FieldError {
+  in: "body" | "query" | "path" | "header";
+  pointer: string;
+  detail: string;
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  requestId: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+/** Throw this from anywhere below the app; `onError` renders it as a problem. */
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    detail?: string,
+    readonly extensions: { errors?: FieldError[]; headers?: Record<string, string>; [k: string]: unknown } = {},
+  ) {
+    super(detail ?? errorCatalogue[code].title);
+    this.status = errorCatalogue[code].status;
+  }
+}
+
+export const notFound = (what = "resource") => new ApiError("not_found", `No such ${what}.`);
+
+export const problemTypeBase = "https://hexi.dev/problems/";
+
+export function problemResponse(c: Context, error: ApiError): Response {
+  const { headers, ...extensions } = error.extensions;
+  const body: Problem = {
+    type: problemTypeBase + error.code.replaceAll("_", "-"),
+    title: errorCatalogue[error.code].title,
+    status: error.status,
+    detail: error.message,
+    code: error.code,
+    requestId: c.get("requestId") ?? "",
+    ...extensions,
+  };
+  const response = new Response(JSON.stringify(body), {
+    status: error.status,
+    headers: { "content-type": "application/problem+json; charset=utf-8", ...headers },
+  });
+  return response;
+}
+
+const requestParts = { json: "body", form: "body", query: "query", param: "path", header: "header" } as const;
+
+/** Turns a zod failure for one request part into field errors with JSON Pointers. */
+export function validationError(error: ZodError, target: keyof typeof requestParts): ApiError {
+  const errors: FieldError[] = error.issues.map((issue) => {
+    const path = [...issue.path];
+    if (issue.code === "unrecognized_keys") path.push(...issue.keys.slice(0, 1));
+    return {
+      in: requestParts[target],
+      pointer: "/" + path.map((p) => String(p).replaceAll("~", "~0").replaceAll("/", "~1")).join("/"),
+      detail: issue.code === "unrecognized_keys" ? `Unknown field(s): ${issue.keys.join(", ")}.` : issue.message,
+    };
+  });
+  const where = errors.length === 1 ? ` at ${errors[0]!.in} ${errors[0]!.pointer}` : "";
+  return new ApiError("validation_failed", `The request has ${errors.length} invalid field(s)${where}.`, { errors });
+}
+
+/** Maps anything thrown to a problem; unknown errors become a 500 that leaks nothing. */
+export function toApiError(err: unknown, log: (message: string, error: unknown) => void): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof HTTPException) {
+    if (err.status === 413) return new ApiError("payload_too_large");
+    if (err.status === 400 && /JSON/i.test(err.message)) return new ApiError("malformed_json", err.message);
+    if (err.status === 401) return new ApiError("unauthenticated");
+    if (err.status < 500) return new ApiError("validation_failed", err.message);
+  }
+  log("unhandled error", err);
+  return new ApiError("internal", "An unexpected error occurred. Quote the request id when reporting it.");
+}

@@ -1,0 +1,77 @@
+import { createRoute, OpenAPIHono, z, type RouteConfig } from "@hono/zod-openapi";
+import type { AppEnv } from "./context.js";
+import { errorCatalogue, validationError, type ErrorCode } from "./errors.js";
+import { requireScope } from "../auth/middleware.js";
+import type { Scope } from "../auth/principal.js";
+
+export const problemSchema = z
+  .object({
+    type: z.string().openapi({ example: "https://hexi.dev/problems/not-found" }),
+    title: z.string().openapi({ example: "Not found" }),
+    status: z.number().int().openapi({ example: 404 }),
+    detail: z.string().openapi({ example: "No such division." }),
+    code: z.enum(Object.keys(errorCatalogue) as [ErrorCode, ...ErrorCode[]]).openapi({ example: "not_found" }),
+    requestId: z.string().openapi({ example: "01JDQ0W8D9R0T7ZQ6K1E6N3V4S" }),
+    errors: z
+      .array(
+        z.object({
+          in: z.enum(["body", "query", "path", "header"]),
+          pointer: z.string().openapi({ example: "/limit" }),
+          detail: z.string(),
+        }),
+      )
+      .optional(),
+  })
+  .openapi("Problem", { description: "An RFC 9457 problem document." });
+
+const problemContent = { "application/problem+json": { schema: problemSchema } };
+
+const errorDescriptions: Record<number, string> = {
+  400: "The request is malformed or fails validation.",
+  401: "No valid credential was presented.",
+  403: "The credential lacks the scope this operation needs.",
+  404: "The resource does not exist or is outside the caller's reach.",
+  409: "The request conflicts with the resource's current state.",
+  412: "The resource changed since the given ETag.",
+  413: "The request body is too large.",
+  415: "The request body's content type is not supported.",
+  428: "The operation needs an If-Match header.",
+  429: "Too many requests; retry after the given time.",
+  500: "Unexpected server error.",
+};
+
+export function errorResponses(statuses: readonly number[]) {
+  return Object.fromEntries(
+    statuses.map((status) => [status, { description: errorDescriptions[status]!, content: problemContent }]),
+  );
+}
+
+type ProtectedRoute = Omit<RouteConfig, "security" | "middleware"> & {
+  operationId: string;
+  /** The scope the principal must hold; every protected route names one. */
+  scope: Scope;
+  /** Error statuses this operation can answer besides the ones every protected route can. */
+  errors?: readonly number[];
+};
+
+const protectedRouteErrors = [400, 401, 403, 429, 500];
+
+/** A route behind authentication: adds the scope guard, the security requirement and typed errors. */
+export function protectedRoute<R extends ProtectedRoute>(config: R) {
+  const { scope, errors = [], ...route } = config;
+  return createRoute({
+    ...route,
+    security: [{ bearerAuth: [] }],
+    middleware: [requireScope(scope)] as const,
+    responses: { ...route.responses, ...errorResponses([...new Set([...protectedRouteErrors, ...errors])].sort()) },
+  } as unknown as R);
+}
+
+/** A router whose validation failures become problems with field pointers. */
+export function createRouter() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.error, result.target as "json" | "query" | "param" | "header" | "form");
+    },
+  });
+}

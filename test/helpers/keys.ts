@@ -1,0 +1,51 @@
+import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from "jose";
+import type { Role } from "../../src/shared/auth/principal.js";
+
+export const testIssuer = "hexi-test";
+export const testAudience = "hexi-api";
+
+export interface SigningKey {
+  privateKey: Awaited<ReturnType<typeof generateKeyPair>>["privateKey"];
+  publicJwk: JWK;
+  kid: string;
+  alg: "ES256" | "EdDSA";
+}
+
+export async function createSigningKey(kid = "test-key", alg: "ES256" | "EdDSA" = "ES256"): Promise<SigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+  return { privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg }, kid, alg };
+}
+
+export interface TokenOptions {
+  tenant?: string;
+  roles?: Role[];
+  org?: string;
+  sub?: string;
+  scope?: string;
+  issuer?: string;
+  audience?: string;
+  /** Seconds relative to now. */
+  expiresIn?: number;
+  notBefore?: number;
+  extra?: JWTPayload;
+}
+
+export async function signToken(key: SigningKey, options: TokenOptions = {}): Promise<string> {
+  const payload: JWTPayload = {
+    ...(options.tenant === undefined ? { tenant: "620902" } : options.tenant === "" ? {} : { tenant: options.tenant }),
+    roles: options.roles ?? ["county_admin"],
+    ...(options.org ? { org: options.org } : {}),
+    ...(options.scope ? { scope: options.scope } : {}),
+    ...options.extra,
+  };
+  const now = Math.floor(Date.now() / 1000);
+  let jwt = new SignJWT(payload)
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "JWT" })
+    .setIssuer(options.issuer ?? testIssuer)
+    .setAudience(options.audience ?? testAudience)
+    .setSubject(options.sub ?? "user-1")
+    .setIssuedAt(now)
+    .setExpirationTime(now + (options.expiresIn ?? 600));
+  if (options.notBefore !== undefined) jwt = jwt.setNotBefore(now + options.notBefore);
+  return jwt.sign(key.privateKey);
+}

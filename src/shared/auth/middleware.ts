@@ -14,23 +14,23 @@ const bearerPattern = /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i;
 export function authenticate(verifier: TokenVerifier, directory: Directory): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header("authorization");
-    if (!header) throw new ApiError("unauthenticated", "Send a bearer token in the Authorization header.", challenge);
+    if (!header) throw new ApiError("unauthenticated", "Send a bearer token in the Authorization header.");
     const token = bearerPattern.exec(header)?.[1];
-    if (!token) throw new ApiError("unauthenticated", "The Authorization header must be `Bearer <token>`.", challenge);
+    if (!token) throw new ApiError("unauthenticated", "The Authorization header must be `Bearer <token>`.");
 
     const claims = await verifier.verify(token);
     const db = c.var.db;
     if (!(await directory.tenantExists(db, claims.tenant))) {
-      throw new ApiError("unauthenticated", "The bearer token was rejected: its tenant is unknown.", challenge);
+      throw new ApiError("unauthenticated", "The bearer token was rejected: its tenant is unknown.");
     }
     const crossTenant = claims.tenant === CITY_TENANT;
     if (!crossTenant && claims.roles.includes("city_admin")) {
-      throw new ApiError("unauthenticated", "The bearer token was rejected: city roles belong to the city tenant.", challenge);
+      throw new ApiError("unauthenticated", "The bearer token was rejected: city roles belong to the city tenant.");
     }
     let org: Principal["org"];
     if (claims.org) {
       const path = await directory.divisionPath(db, claims.tenant, claims.org);
-      if (!path) throw new ApiError("unauthenticated", "The bearer token was rejected: its org is not a division of its tenant.", challenge);
+      if (!path) throw new ApiError("unauthenticated", "The bearer token was rejected: its org is not a division of its tenant.");
       org = { id: claims.org, path };
     }
     let granted = scopesForRoles(claims.roles);
@@ -51,8 +51,6 @@ export function authenticate(verifier: TokenVerifier, directory: Directory): Mid
     await next();
   };
 }
-
-const challenge = { headers: { "www-authenticate": 'Bearer realm="hexi"' } };
 
 /** Route guard: the principal must hold the scope. Declared on every protected route. */
 export function requireScope(scope: Scope): MiddlewareHandler<AppEnv> {

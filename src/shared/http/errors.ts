@@ -65,20 +65,27 @@ export const problemTypeBase = "https://hexi.dev/problems/";
 
 export function problemResponse(c: Context, error: ApiError): Response {
   const { headers, ...extensions } = error.extensions;
+  const requestId = c.get("requestId") ?? "";
   const body: Problem = {
     type: problemTypeBase + error.code.replaceAll("_", "-"),
     title: errorCatalogue[error.code].title,
     status: error.status,
     detail: error.message,
     code: error.code,
-    requestId: c.get("requestId") ?? "",
+    requestId,
     ...extensions,
   };
-  const response = new Response(JSON.stringify(body), {
+  // A fresh Response drops headers set on the context, so the request id is set here again.
+  return new Response(JSON.stringify(body), {
     status: error.status,
-    headers: { "content-type": "application/problem+json; charset=utf-8", ...headers },
+    headers: {
+      "content-type": "application/problem+json; charset=utf-8",
+      "x-request-id": requestId,
+      // RFC 9110: a 401 names the scheme the client should use.
+      ...(error.status === 401 ? { "www-authenticate": 'Bearer realm="hexi"' } : {}),
+      ...headers,
+    },
   });
-  return response;
 }
 
 const requestParts = { json: "body", form: "body", query: "query", param: "path", header: "header" } as const;

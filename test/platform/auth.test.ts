@@ -1,0 +1,135 @@
+import { base64url, SignJWT, UnsecuredJWT } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestContext, type TestContext } from "../helpers/app.js";
+import { createSigningKey, signToken, testAudience, testIssuer } from "../helpers/keys.js";
+
+let ctx: TestContext;
+beforeAll(async () => {
+  ctx = await createTestContext();
+});
+afterAll(() => ctx.close());
+
+async function me(authorization?: string) {
+  const res = await ctx.app.request("/v1/me", authorization ? { headers: { authorization } } : {});
+  return { res, body: (await res.json()) as Record<string, unknown> };
+}
+
+async function expect401(authorization: string | undefined, detail: RegExp) {
+  const { res, body } = await me(authorization);
+  expect(res.status).toBe(401);
+  expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+  expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
+  expect(body.code).toBe("unauthenticated");
+  expect(body.requestId).toBe(res.headers.get("x-request-id"));
+  expect(String(body.detail)).toMatch(detail);
+}
+
+describe("authentication", () => {
+  it("accepts a valid platform token and exposes the principal", async () => {
+    const { res, body } = await me(`Bearer ${await ctx.token({ tenant: "620921", roles: ["county_admin", "auditor"], sub: "u-9" })}`);
+    expect(res.status).toBe(200);
+    expect(body).toMatchObject({ tenant: "620921", subject: "u-9", roles: ["county_admin", "auditor"], credential: "jwt", crossTenant: false, org: null });
+    expect(body.scopes).toContain("divisions:read");
+  });
+
+  it("rejects a missing token", () => expect401(undefined, /bearer token/i));
+  it("rejects a non-bearer scheme", () => expect401("Basic dXNlcjpwYXNz", /Bearer <token>/));
+  it("rejects a garbled token", () => expect401("Bearer not.a.jwt", /well-formed/));
+
+  it("rejects alg none", async () => {
+    const token = new UnsecuredJWT({ tenant: "620902", roles: ["county_admin"] })
+      .setIssuer(testIssuer)
+      .setAudience(testAudience)
+      .setSubject("x")
+      .setIssuedAt()
+      .setExpirationTime("10m")
+      .encode();
+    await expect401(`Bearer ${token}`, /algorithm|verified/);
+  });
+
+  it("rejects a token signed with another key carrying the trusted kid", async () => {
+    const other = await createSigningKey(ctx.key.kid);
+    await expect401(`Bearer ${await signToken(other)}`, /signature|no trusted key/);
+  });
+
+  it("rejects HS256 signed with the public key as the secret", async () => {
+    const secret = new TextEncoder().encode(JSON.stringify(ctx.key.publicJwk));
+    const token = await new SignJWT({ tenant: "620902", roles: ["county_admin"] })
+      .setProtectedHeader({ alg: "HS256", kid: ctx.key.kid })
+      .setIssuer(testIssuer)
+      .setAudience(testAudience)
+      .setSubject("x")
+      .setIssuedAt()
+      .setExpirationTime("10m")
+      .sign(secret);
+    await expect401(`Bearer ${token}`, /algorithm/);
+  });
+
+  it("rejects a tampered payload", async () => {
+    const [h, , s] = (await ctx.token()).split(".");
+    const forged = base64url.encode(JSON.stringify({ tenant: "620900", roles: ["city_admin"], iss: testIssuer, aud: testAudience, sub: "x", iat: 1, exp: 9999999999 }));
+    await expect401(`Bearer ${h}.${forged}.${s}`, /signature/);
+  });
+
+  it("rejects an expired token", async () => expect401(`Bearer ${await ctx.token({ expiresIn: -60 })}`, /expired/));
+  it("rejects a token that is not yet valid", async () => expect401(`Bearer ${await ctx.token({ notBefore: 600 })}`, /nbf/));
+  it("rejects the wrong issuer", async () => expect401(`Bearer ${await ctx.token({ issuer: "someone-else" })}`, /issuer is not trusted/));
+  it("rejects the wrong audience", async () => expect401(`Bearer ${await ctx.token({ audience: "other-api" })}`, /aud/));
+  it("rejects a token without a tenant", async () => expect401(`Bearer ${await ctx.token({ tenant: "" })}`, /tenant/));
+  it("rejects an unknown tenant", async () => expect401(`Bearer ${await ctx.token({ tenant: "110101" })}`, /tenant is unknown/));
+  it("rejects an unknown role", async () =>
+    expect401(`Bearer ${await ctx.token({ extra: { roles: ["superuser"] } })}`, /roles/));
+  it("rejects a city role claimed by a county tenant", async () =>
+    expect401(`Bearer ${await ctx.token({ tenant: "620902", roles: ["city_admin"] })}`, /city roles/));
+  it("rejects an org that is not a division of the token's tenant", async () => {
+    const [foreign] = await listDivisionIds("620921");
+    await expect401(`Bearer ${await ctx.token({ tenant: "620902", org: foreign })}`, /org/);
+  });
+
+  it("narrows scopes with the scope claim and never widens them", async () => {
+    const { body } = await me(`Bearer ${await ctx.token({ roles: ["member"], scope: "tenants:read audit:read" })}`);
+    expect(body.scopes).toEqual(["tenants:read"]);
+  });
+
+  it("answers 403 when the principal lacks the route's scope", async () => {
+    const res = await ctx.as({ roles: ["member"], scope: "tenants:read" })("/v1/divisions");
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { code: string }).code).toBe("forbidden");
+  });
+});
+
+describe("a tenant's own identity provider", () => {
+  let tenantIdp: Awaited<ReturnType<typeof createSigningKey>>;
+  let ctx2: TestContext;
+  beforeAll(async () => {
+    tenantIdp = await createSigningKey("dunhuang-idp", "EdDSA");
+    ctx2 = await createTestContext({
+      issuers: (key) => [
+        { issuer: testIssuer, audience: testAudience, jwks: { keys: [key.publicJwk] } },
+        { issuer: "https://idp.dunhuang.example", audience: testAudience, tenant: "620982", jwks: { keys: [tenantIdp.publicJwk] } },
+      ],
+    });
+  });
+  afterAll(() => ctx2.close());
+
+  it("is accepted for its own tenant", async () => {
+    const token = await signToken(tenantIdp, { tenant: "620982", issuer: "https://idp.dunhuang.example" });
+    const res = await ctx2.app.request("/v1/me", { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { tenant: string }).tenant).toBe("620982");
+  });
+
+  it("can never speak for another tenant or the city", async () => {
+    for (const tenant of ["620902", "620900"]) {
+      const token = await signToken(tenantIdp, { tenant, issuer: "https://idp.dunhuang.example", roles: tenant === "620900" ? ["city_admin"] : ["county_admin"] });
+      const res = await ctx2.app.request("/v1/me", { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(401);
+    }
+  });
+});
+
+async function listDivisionIds(tenant: string): Promise<string[]> {
+  const res = await ctx.as({ tenant, roles: ["county_admin"] })("/v1/divisions?limit=100");
+  const body = (await res.json()) as { data: { id: string }[] };
+  return body.data.map((d) => d.id);
+}

@@ -4,7 +4,7 @@ import { parseConfig } from "../src/config.js";
 import { devKeyPath, importPrivateKey, readDevKey } from "../src/node/dev-key.js";
 import { roles, type Role } from "../src/shared/auth/principal.js";
 
-const usage = `Usage: npm run token -- --tenant 620902 --roles county_admin[,auditor] [--org div_…] [--ttl 3600] [--sub user-1]
+const usage = `Usage: npm run token -- --tenant 620902 --roles county_admin[,auditor] [--org div_…] [--member mem_…] [--unit org_…] [--ttl 3600] [--sub user-1]
 Prints a JWT signed by the local development key (created by \`npm start\`).`;
 
 const { values } = parseArgs({
@@ -12,6 +12,8 @@ const { values } = parseArgs({
     tenant: { type: "string" },
     roles: { type: "string" },
     org: { type: "string" },
+    member: { type: "string" },
+    unit: { type: "string" },
     ttl: { type: "string", default: "3600" },
     sub: { type: "string", default: "dev-user" },
     scope: { type: "string" },
@@ -42,6 +44,8 @@ const token = await new SignJWT({
   tenant: values.tenant,
   roles: granted,
   ...(values.org ? { org: values.org } : {}),
+  ...(values.member ? { member: values.member } : {}),
+  ...(values.unit ? { unit: values.unit } : {}),
   ...(values.scope ? { scope: values.scope } : {}),
 })
   .setProtectedHeader({ alg: key.privateJwk.alg, kid: key.privateJwk.kid, typ: "JWT" })

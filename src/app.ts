@@ -8,6 +8,7 @@ import { Directory } from "./shared/auth/directory.js";
 import type { TokenVerifier } from "./shared/auth/jwt.js";
 import { authenticate } from "./shared/auth/middleware.js";
 import { requireJsonBodies } from "./shared/http/content-type.js";
+import type { PiiVault } from "./shared/crypto/pii.js";
 import type { AppEnv, Clock } from "./shared/http/context.js";
 import { ApiError, problemResponse, toApiError } from "./shared/http/errors.js";
 import { newId } from "./db/ids.js";
@@ -21,6 +22,7 @@ export interface AppDeps {
   /** Called once per request: Workers need a client per request, Node hands back one shared client. */
   database: () => Db;
   verifier: TokenVerifier;
+  pii: PiiVault;
   clock: Clock;
   docsAssets: DocsAssets;
   log: Logger;
@@ -35,6 +37,7 @@ export function createApp(deps: AppDeps) {
   app.use(async (c, next) => {
     c.set("db", deps.database());
     c.set("clock", deps.clock);
+    c.set("pii", deps.pii);
     await next();
   });
   app.use(

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { TrustedIssuer } from "./shared/auth/jwt.js";
+import type { PiiKeyMaterial } from "./shared/crypto/pii.js";
 
 const jsonOf = <T extends z.ZodType>(schema: T) =>
   z.string().transform((text, ctx) => {
@@ -31,6 +32,12 @@ const envSchema = z.object({
   HEXI_JWT_PUBLIC_JWKS: jsonOf(jwkSet).optional(),
   /** Tenants that trust their own identity provider: [{ tenant, issuer, jwksUrl | jwks, audience? }]. */
   HEXI_TENANT_ISSUERS: jsonOf(z.array(tenantIssuer)).default([]),
+  /** PII encryption keys, {"<key id>": "<32 bytes base64url>"}; on Node they default to a development file beside the database. */
+  HEXI_PII_KEYS: jsonOf(z.record(z.string().regex(/^[\w-]{1,32}$/), z.string().min(43))).optional(),
+  /** The key id that seals new values; older ids keep opening what they sealed. */
+  HEXI_PII_KEY_ID: z.string().min(1).optional(),
+  /** HMAC key (≥ 32 bytes base64url) for exact-match lookups of personal data. */
+  HEXI_PII_HMAC_KEY: z.string().min(43).optional(),
   HEXI_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
   HEXI_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(1024 * 1024),
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
@@ -65,4 +72,13 @@ export function trustedIssuers(config: Config, platformJwks: { keys: Record<stri
       ...(t.jwks ? { jwks: t.jwks as TrustedIssuer["jwks"] } : { jwksUrl: t.jwksUrl! }),
     })),
   ];
+}
+
+/** PII key material from the environment, or undefined when none is configured. */
+export function piiKeyMaterial(config: Config): PiiKeyMaterial | undefined {
+  if (!config.HEXI_PII_KEYS && !config.HEXI_PII_HMAC_KEY) return undefined;
+  if (!config.HEXI_PII_KEYS || !config.HEXI_PII_KEY_ID || !config.HEXI_PII_HMAC_KEY) {
+    throw new ConfigError("Invalid configuration:\n  HEXI_PII_KEYS, HEXI_PII_KEY_ID and HEXI_PII_HMAC_KEY must be set together");
+  }
+  return { encryptionKeys: config.HEXI_PII_KEYS, currentKeyId: config.HEXI_PII_KEY_ID, hmacKey: config.HEXI_PII_HMAC_KEY };
 }

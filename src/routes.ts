@@ -1,5 +1,10 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { activityRoutes } from "./domains/activities/routes.js";
+import { auditRoutes } from "./domains/audit/routes.js";
 import { divisionRoutes } from "./domains/divisions/routes.js";
+import { listRoutes } from "./domains/lists/routes.js";
+import { organisationRoutes } from "./domains/organisations/routes.js";
+import { reportRoutes } from "./domains/reports/routes.js";
 import { healthRoutes, meRoutes } from "./domains/system/routes.js";
 import { tenantRoutes } from "./domains/tenants/routes.js";
 import type { AppEnv } from "./shared/http/context.js";
@@ -9,7 +14,12 @@ export const apiRoutes = new OpenAPIHono<AppEnv>()
   .route("/", healthRoutes)
   .route("/", meRoutes)
   .route("/", tenantRoutes)
-  .route("/", divisionRoutes);
+  .route("/", divisionRoutes)
+  .route("/", organisationRoutes)
+  .route("/", reportRoutes)
+  .route("/", listRoutes)
+  .route("/", activityRoutes)
+  .route("/", auditRoutes);
 
 apiRoutes.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   type: "http",
@@ -34,6 +44,12 @@ export function openApiDocument() {
       { name: "system", description: "Health and the caller's identity." },
       { name: "tenants", description: "The city and its seven county-level divisions." },
       { name: "divisions", description: "County → street/town → community → grid." },
+      { name: "organisations", description: "Units, party organisations and party members." },
+      { name: "reports", description: "双报到: unit and member reports, co-building agreements, the five links, feedback to employers, evaluations." },
+      { name: "lists", description: "三张清单 (needs, resources, projects) and service posts with claims." },
+      { name: "activities", description: "Activities, participation, the hours and points ledger." },
+      { name: "stats", description: "Counts per tenant and community." },
+      { name: "audit", description: "The audit trail of every write." },
     ],
   });
   return document;

@@ -14,7 +14,7 @@ async function main() {
   const { client, db } = openDatabase(config.DATABASE_URL, config.DATABASE_AUTH_TOKEN);
   await migrateDatabase(db);
   const { seeded } = await seedDemo(db);
-  const app = createApp(nodeDeps(config, db, devKey));
+  const app = createApp(await nodeDeps(config, db, devKey));
 
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     const base = `http://${config.HOST}:${info.port}`;

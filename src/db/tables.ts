@@ -55,6 +55,8 @@ export const auditEvents = sqliteTable(
     action: text("action").notNull(),
     targetType: text("target_type").notNull(),
     targetId: text("target_id").notNull(),
+    /** The target's division path, so subtree admins can read the trail of their own area. */
+    divisionPath: text("division_path"),
     requestId: text("request_id").notNull(),
     /** JSON array of field names that changed; never values of personal data. */
     changes: text("changes", { mode: "json" }).$type<Record<string, unknown>>(),

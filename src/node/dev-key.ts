@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
+import { generatePiiKeyMaterial, type PiiKeyMaterial } from "../shared/crypto/pii.js";
 
 /** The development signing key lives beside the database file (under ./data for remote or in-memory databases). */
 export function devKeyPath(databaseUrl: string): string {
@@ -34,4 +35,14 @@ export function readDevKey(path: string): DevKey {
 
 export async function importPrivateKey(key: DevKey) {
   return importJWK(key.privateJwk, key.privateJwk.alg);
+}
+
+/** Development PII keys, beside the database like the signing key; production sets HEXI_PII_* instead. */
+export function ensureDevPiiKeys(databaseUrl: string): PiiKeyMaterial {
+  const path = join(dirname(devKeyPath(databaseUrl)), "dev-pii-keys.json");
+  if (!existsSync(path)) {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, JSON.stringify(generatePiiKeyMaterial("dev1"), null, 2) + "\n", { mode: 0o600 });
+  }
+  return JSON.parse(readFileSync(path, "utf8")) as PiiKeyMaterial;
 }

@@ -6,6 +6,7 @@ import type { Db } from "../../src/db/client.js";
 import { seedDemo } from "../../src/db/seed/demo.js";
 import { migrateDatabase, openDatabase } from "../../src/node/database.js";
 import { nodeDocsAssets } from "../../src/node/docs-assets.js";
+import { createPiiVault, generatePiiKeyMaterial, type PiiVault } from "../../src/shared/crypto/pii.js";
 import { createTokenVerifier, type TrustedIssuer } from "../../src/shared/auth/jwt.js";
 import { createSigningKey, signToken, testAudience, testIssuer, type SigningKey, type TokenOptions } from "./keys.js";
 
@@ -13,7 +14,10 @@ export interface TestContext {
   app: ReturnType<typeof createApp>;
   db: Db;
   key: SigningKey;
+  pii: PiiVault;
   token(options?: TokenOptions): Promise<string>;
+  /** A JSON request as the given principal; answers status, parsed body and headers. */
+  call<T = any>(who: TokenOptions, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T; headers: Headers }>;
   /** `app.request` with a bearer token for the given claims. */
   as(options: TokenOptions): (path: string, init?: RequestInit) => Promise<Response>;
   close(): void;
@@ -29,9 +33,11 @@ export async function createTestContext(overrides: Partial<AppDeps> & { issuers?
   const clock = { now: () => new Date() };
   const issuers = overrides.issuers?.(key) ?? [{ issuer: testIssuer, audience: testAudience, jwks: { keys: [key.publicJwk] } }];
   const { issuers: _ignored, ...depOverrides } = overrides;
+  const pii = await createPiiVault(generatePiiKeyMaterial());
   const app = createApp({
     database: () => db,
     verifier: createTokenVerifier(issuers, { now: clock.now, clockToleranceSeconds: 5 }),
+    pii,
     clock,
     docsAssets: nodeDocsAssets(),
     log: { error: () => {} },
@@ -43,7 +49,21 @@ export async function createTestContext(overrides: Partial<AppDeps> & { issuers?
     app,
     db,
     key,
+    pii,
     token,
+    async call(who, method, path, body, headers = {}) {
+      const res = await app.request(path, {
+        method,
+        headers: {
+          authorization: `Bearer ${await token(who)}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+          ...headers,
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+    },
     as: (options) => async (path, init = {}) => {
       const headers = new Headers(init.headers);
       headers.set("authorization", `Bearer ${await token(options)}`);

@@ -20,6 +20,8 @@ export interface TokenOptions {
   tenant?: string;
   roles?: Role[];
   org?: string;
+  member?: string;
+  unit?: string;
   sub?: string;
   scope?: string;
   issuer?: string;
@@ -35,6 +37,8 @@ export async function signToken(key: SigningKey, options: TokenOptions = {}): Pr
     ...(options.tenant === undefined ? { tenant: "620902" } : options.tenant === "" ? {} : { tenant: options.tenant }),
     roles: options.roles ?? ["county_admin"],
     ...(options.org ? { org: options.org } : {}),
+    ...(options.member ? { member: options.member } : {}),
+    ...(options.unit ? { unit: options.unit } : {}),
     ...(options.scope ? { scope: options.scope } : {}),
     ...options.extra,
   };

@@ -98,7 +98,7 @@ describe("health", () => {
 });
 
 describe("OpenAPI document", () => {
-  const doc = openApiDocument() as {
+  const doc = openApiDocument() as unknown as {
     openapi: string;
     paths: Record<string, Record<string, { operationId?: string; tags?: string[]; responses: Record<string, unknown>; security?: unknown[] }>>;
     components: { securitySchemes: Record<string, unknown> };

@@ -21,7 +21,7 @@ async function allDivisions(who: TokenOptions, query = ""): Promise<Division[]> 
   const seen: Division[] = [];
   let cursor: string | null = null;
   do {
-    const { status, body } = await getJson<Page<Division>>(who, `/v1/divisions?limit=4${query}${cursor ? `&cursor=${cursor}` : ""}`);
+    const { status, body }: { status: number; body: Page<Division> } = await getJson<Page<Division>>(who, `/v1/divisions?limit=4${query}${cursor ? `&cursor=${cursor}` : ""}`);
     expect(status).toBe(200);
     expect(body.data.length).toBeLessThanOrEqual(4);
     seen.push(...body.data);

@@ -5,14 +5,15 @@ import { withinReach } from "../../shared/auth/reach.js";
 import { notFound } from "../../shared/http/errors.js";
 import { createRouter, protectedRoute } from "../../shared/http/openapi.js";
 import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
+import { divisionIdSchema } from "../../shared/http/schemas.js";
 
-const divisionId = z.string().regex(/^div_[0-9A-Z]{26}$/, "Not a division id.").openapi({ example: "div_01JDQ0W8D9R0T7ZQ6K1E6N3V4S" });
+
 
 const divisionSchema = z
   .object({
-    id: divisionId,
+    id: divisionIdSchema,
     tenant: z.string().openapi({ example: "620902" }),
-    parentId: divisionId.nullable(),
+    parentId: divisionIdSchema.nullable(),
     level: z.enum(divisionLevels),
     name: z.string().openapi({ example: "东北街街道" }),
     code: z.string().nullable().openapi({ example: "620902001" }),
@@ -39,7 +40,7 @@ const listDivisions = protectedRoute({
   scope: "divisions:read",
   request: {
     query: pageQuerySchema.extend({
-      parentId: divisionId.optional(),
+      parentId: divisionIdSchema.optional(),
       level: z.enum(divisionLevels).optional(),
       tenant: z.string().regex(/^\d{6}$/).optional().openapi({ description: "Narrow a city-wide read to one tenant." }),
     }),
@@ -57,7 +58,7 @@ const getDivision = protectedRoute({
   summary: "One division",
   scope: "divisions:read",
   errors: [404],
-  request: { params: z.object({ id: divisionId }) },
+  request: { params: z.object({ id: divisionIdSchema }) },
   responses: { 200: { description: "The division.", content: { "application/json": { schema: divisionSchema } } } },
 });
 

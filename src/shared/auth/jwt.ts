@@ -22,6 +22,10 @@ const claimsSchema = z.object({
   tenant: z.string().regex(/^\d{6}$/),
   roles: z.array(z.enum(roles)).min(1).max(roles.length),
   org: z.string().min(1).max(64).optional(),
+  /** The party member a `member` principal is. */
+  member: z.string().min(1).max(64).optional(),
+  /** The unit party organisation a `unit_admin` principal administers. */
+  unit: z.string().min(1).max(64).optional(),
   scope: z.string().max(2000).optional(),
   exp: z.number(),
 });

@@ -3,7 +3,7 @@ import { ApiError } from "../http/errors.js";
 import type { AppEnv } from "../http/context.js";
 import type { Directory } from "./directory.js";
 import type { TokenVerifier } from "./jwt.js";
-import { CITY_TENANT, scopesForRoles, type Principal, type Scope } from "./principal.js";
+import { CITY_TENANT, isOwnerOnly, scopesForRoles, type Principal, type Scope } from "./principal.js";
 
 const bearerPattern = /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i;
 
@@ -45,6 +45,9 @@ export function authenticate(verifier: TokenVerifier, directory: Directory): Mid
       roles: claims.roles,
       scopes: granted,
       org,
+      owner: isOwnerOnly(claims.roles)
+        ? { memberId: claims.member, unitOrgId: claims.roles.includes("unit_admin") ? claims.unit : undefined }
+        : undefined,
       credential: "jwt",
       crossTenant,
     });

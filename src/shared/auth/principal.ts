@@ -17,18 +17,112 @@ export const scopes = [
   "tenants:read",
   "divisions:read",
   "audit:read",
+  "stats:read",
+  "reference:write",
+  "orgs:read",
+  "orgs:write",
+  "members:read",
+  "members:write",
+  "pii:read",
+  "reports:read",
+  "reports:submit",
+  "reports:manage",
+  "agreements:read",
+  "agreements:write",
+  "lists:read",
+  "lists:write",
+  "resources:write",
+  "posts:claim",
+  "activities:read",
+  "activities:write",
+  "participation:self",
+  "hours:verify",
+  "ledger:read",
+  "ledger:correct",
+  "feedback:read",
+  "feedback:manage",
+  "feedback:acknowledge",
+  "evaluations:read",
+  "evaluations:write",
 ] as const;
 export type Scope = (typeof scopes)[number];
 
-/** The one table that says what each role may do. Routes declare scopes, never roles. */
+const readEverything: Scope[] = [
+  "tenants:read",
+  "divisions:read",
+  "stats:read",
+  "orgs:read",
+  "members:read",
+  "reports:read",
+  "agreements:read",
+  "lists:read",
+  "activities:read",
+  "ledger:read",
+  "feedback:read",
+  "evaluations:read",
+];
+
+/**
+ * The one table that says what each role may do (DOMAIN.md §7). Routes declare scopes, never
+ * roles; where in the tenant a role may act (subtree, own unit, own record) is `reach`'s job.
+ */
 export const roleScopes: Record<Role, readonly Scope[]> = {
-  city_admin: ["tenants:read", "divisions:read", "audit:read"],
-  county_admin: ["tenants:read", "divisions:read", "audit:read"],
-  street_admin: ["tenants:read", "divisions:read"],
-  community_admin: ["tenants:read", "divisions:read"],
-  unit_admin: ["tenants:read", "divisions:read"],
-  member: ["tenants:read", "divisions:read"],
-  auditor: ["tenants:read", "divisions:read", "audit:read"],
+  city_admin: [...readEverything, "audit:read", "reference:write"],
+  county_admin: [
+    ...readEverything,
+    "audit:read",
+    "pii:read",
+    "orgs:write",
+    "members:write",
+    "reports:manage",
+    "agreements:write",
+    "evaluations:write",
+  ],
+  street_admin: [...readEverything, "audit:read", "orgs:write", "reports:submit", "reports:manage", "agreements:write"],
+  community_admin: [
+    ...readEverything,
+    "audit:read",
+    "pii:read",
+    "members:write",
+    "reports:submit",
+    "reports:manage",
+    "agreements:write",
+    "lists:write",
+    "activities:write",
+    "hours:verify",
+    "ledger:correct",
+    "feedback:manage",
+    "evaluations:write",
+  ],
+  unit_admin: [
+    "tenants:read",
+    "divisions:read",
+    "orgs:read",
+    "members:read",
+    "reports:read",
+    "reports:submit",
+    "agreements:read",
+    "lists:read",
+    "resources:write",
+    "ledger:read",
+    "feedback:read",
+    "feedback:acknowledge",
+    "evaluations:read",
+  ],
+  member: [
+    "tenants:read",
+    "divisions:read",
+    "members:read",
+    "reports:read",
+    "reports:submit",
+    "lists:read",
+    "resources:write",
+    "posts:claim",
+    "activities:read",
+    "participation:self",
+    "ledger:read",
+  ],
+  auditor: [...readEverything, "audit:read"],
 };
 
 export type CredentialKind = "jwt" | "api_key";
@@ -44,11 +138,27 @@ export interface Principal {
   readonly scopes: ReadonlySet<Scope>;
   /** Division the principal is narrowed to, with its materialised path; absent means the whole tenant. */
   readonly org?: { readonly id: string; readonly path: string };
+  /**
+   * Set when the principal acts only for itself or its unit (a member, a unit admin, with no
+   * administrative role): rows must belong to that member or that unit party organisation.
+   */
+  readonly owner?: { readonly memberId?: string; readonly unitOrgId?: string };
   readonly credential: CredentialKind;
   /** True for the city tenant: reads across all county-level tenants. */
   readonly crossTenant: boolean;
 }
 
+const administrativeRoles: ReadonlySet<Role> = new Set(["city_admin", "county_admin", "street_admin", "community_admin", "auditor"]);
+
+export function isOwnerOnly(granted: readonly Role[]): boolean {
+  return !granted.some((r) => administrativeRoles.has(r));
+}
+
 export function scopesForRoles(granted: readonly Role[]): Set<Scope> {
   return new Set(granted.flatMap((role) => roleScopes[role]));
+}
+
+/** The subject as an audit actor: credential kind, tenant and subject. */
+export function actorOf(principal: Principal): string {
+  return `${principal.credential}:${principal.tenant}:${principal.subject}`;
 }

@@ -1,20 +1,38 @@
-import { and, eq, gte, lt, type SQL } from "drizzle-orm";
+import { and, eq, gte, lt, or, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Principal } from "./principal.js";
 
+/** The columns a table offers for deciding who may see a row. */
+export interface ReachColumns {
+  tenantId: SQLiteColumn;
+  divisionPath?: SQLiteColumn;
+  /** The member a row belongs to (a member sees only their own rows). */
+  memberId?: SQLiteColumn;
+  /** The unit party organisation a row belongs to (a unit admin sees only its unit's rows). */
+  unitOrgId?: SQLiteColumn;
+}
+
+const nothing = sql`0`;
+
 /**
  * The rows a principal may see: the city reads every tenant; anyone else reads its own tenant,
- * narrowed to its division subtree when it has one. Every list and lookup goes through this,
- * so "outside reach" and "does not exist" are the same 404.
+ * narrowed to its division subtree when it has one, and to its own member or unit records when
+ * it holds no administrative role. Every list and lookup goes through this, so "outside reach"
+ * and "does not exist" are the same 404. A table without the column a rule needs shows nothing.
  */
-export function withinReach(
-  principal: Principal,
-  columns: { tenantId: SQLiteColumn; divisionPath?: SQLiteColumn },
-): SQL | undefined {
+export function withinReach(principal: Principal, columns: ReachColumns): SQL | undefined {
   const conditions: (SQL | undefined)[] = [];
   if (!principal.crossTenant) conditions.push(eq(columns.tenantId, principal.tenant));
-  if (principal.org && columns.divisionPath) {
-    conditions.push(subtreeOf(columns.divisionPath, principal.org.path));
+  if (principal.org) {
+    conditions.push(columns.divisionPath ? subtreeOf(columns.divisionPath, principal.org.path) : nothing);
+  }
+  if (principal.owner) {
+    const { memberId, unitOrgId } = principal.owner;
+    const owned = [
+      memberId && columns.memberId ? eq(columns.memberId, memberId) : undefined,
+      unitOrgId && columns.unitOrgId ? eq(columns.unitOrgId, unitOrgId) : undefined,
+    ].filter(Boolean) as SQL[];
+    conditions.push(owned.length ? or(...owned) : nothing);
   }
   return and(...conditions);
 }
@@ -33,4 +51,13 @@ export function subtreeOf(pathColumn: SQLiteColumn, path: string): SQL {
 
 export function isInSubtree(path: string, ancestorPath: string): boolean {
   return path.startsWith(ancestorPath);
+}
+
+/**
+ * Write-side reach for a principal acting on a division (creating a record there): it must be
+ * in the principal's tenant and subtree. Cross-tenant (city) principals write nowhere but reference data.
+ */
+export function canActInDivision(principal: Principal, division: { tenantId: string; path: string }): boolean {
+  if (principal.crossTenant || division.tenantId !== principal.tenant) return false;
+  return !principal.org || isInSubtree(division.path, principal.org.path);
 }

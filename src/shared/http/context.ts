@@ -1,5 +1,6 @@
 import type { Db } from "../../db/client.js";
 import type { Principal } from "../auth/principal.js";
+import type { PiiVault } from "../crypto/pii.js";
 
 export interface Clock {
   now(): Date;
@@ -10,6 +11,7 @@ export interface AppVariables {
   db: Db;
   principal: Principal;
   clock: Clock;
+  pii: PiiVault;
 }
 
 export type AppEnv = { Variables: AppVariables };

@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, z, type RouteConfig } from "@hono/zod-openapi
 import type { AppEnv } from "./context.js";
 import { errorCatalogue, validationError, type ErrorCode } from "./errors.js";
 import { requireScope } from "../auth/middleware.js";
+import { idempotentCreate } from "./idempotency.js";
 import type { Scope } from "../auth/principal.js";
 
 export const problemSchema = z
@@ -46,24 +47,54 @@ export function errorResponses(statuses: readonly number[]) {
   );
 }
 
+const idempotencyHeader = z.object({
+  "idempotency-key": z
+    .string()
+    .min(8)
+    .max(255)
+    .optional()
+    .openapi({
+      param: { name: "idempotency-key", in: "header" },
+      description: "Makes the create safe to retry: the same key and body return the first response; kept 24 h.",
+      example: "4f9d2c1e-8b7a-4c3d-9e2f-1a2b3c4d5e6f",
+    }),
+});
+
+/** Documented on every response that carries an entity version. */
+export const etagHeader = {
+  ETag: { description: "The entity version; send it back in If-Match to update.", schema: { type: "string" as const, example: '"v3"' } },
+};
+
+export const ifMatchHeader = z.object({
+  // Optional in the schema so that a missing header is a 428 problem rather than a validation error.
+  "if-match": z
+    .string()
+    .optional()
+    .openapi({ param: { name: "if-match", in: "header" }, description: "Required: the ETag you last read (428 without it, 412 when stale).", example: '"v3"' }),
+});
+
 type ProtectedRoute = Omit<RouteConfig, "security" | "middleware"> & {
   operationId: string;
   /** The scope the principal must hold; every protected route names one. */
   scope: Scope;
   /** Error statuses this operation can answer besides the ones every protected route can. */
   errors?: readonly number[];
+  /** A create that honours `Idempotency-Key`. */
+  idempotent?: boolean;
 };
 
 const protectedRouteErrors = [400, 401, 403, 429, 500];
 
 /** A route behind authentication: adds the scope guard, the security requirement and typed errors. */
 export function protectedRoute<R extends ProtectedRoute>(config: R) {
-  const { scope, errors = [], ...route } = config;
+  const { scope, errors = [], idempotent = false, ...route } = config;
+  const statuses = [...new Set([...protectedRouteErrors, ...errors, ...(idempotent ? [409] : [])])].sort();
   return createRoute({
     ...route,
+    request: idempotent ? { ...route.request, headers: idempotencyHeader } : route.request,
     security: [{ bearerAuth: [] }],
-    middleware: [requireScope(scope)] as const,
-    responses: { ...route.responses, ...errorResponses([...new Set([...protectedRouteErrors, ...errors])].sort()) },
+    middleware: idempotent ? [requireScope(scope), idempotentCreate()] : [requireScope(scope)],
+    responses: { ...route.responses, ...errorResponses(statuses) },
   } as unknown as R);
 }
 

@@ -1,0 +1,3 @@
+import { createRouter } from "../../shared/http/openapi.js";
+
+export const reportRoutes = createRouter();

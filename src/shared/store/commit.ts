@@ -1,0 +1,146 @@
+import type { Context } from "hono";
+import { sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { auditEvents, idempotencyKeys, outboxEvents } from "../../db/tables.js";
+import { newId } from "../../db/ids.js";
+import { actorOf } from "../auth/principal.js";
+import type { AppEnv } from "../http/context.js";
+import { ApiError } from "../http/errors.js";
+
+export interface AuditEntry {
+  action: string;
+  targetType: string;
+  targetId: string;
+  divisionPath?: string;
+  /** Names of changed fields, and values only where they are not personal data. */
+  changes?: Record<string, unknown>;
+  /** The tenant whose trail records this; defaults to the principal's. */
+  tenantId?: string;
+}
+
+export interface DomainEvent {
+  type: string;
+  subjectType: string;
+  subjectId: string;
+  payload: Record<string, unknown>;
+  tenantId?: string;
+}
+
+/** The response to store with an idempotency key, so a retry gets exactly the first answer. */
+export interface CreatedResponse {
+  status: number;
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+export interface Change {
+  writes: BatchItem<"sqlite">[];
+  audit: AuditEntry | AuditEntry[];
+  events?: DomainEvent[];
+  /** Client-facing details for unique constraints this change may hit, keyed by "table.column". */
+  conflicts?: Record<string, string>;
+}
+
+/** Thrown when a guarded write found its precondition no longer true: nothing was written. */
+export class GuardFailed extends Error {
+  constructor() {
+    super("A guarded write changed no rows; the batch was rolled back.");
+  }
+}
+
+/**
+ * A guard placed right after a conditional UPDATE or INSERT … SELECT: if that statement changed no
+ * rows, this one fails (json() of a non-JSON string), and the whole batch rolls back. It keeps
+ * read-check-write races out without an interactive transaction, so a write is one round trip on
+ * Workers as on Node.
+ */
+export function guardChanged(c: Context<AppEnv>) {
+  return c.var.db.run(sql`select case when changes() = 0 then json('hexi-guard') end`);
+}
+
+export const idempotencyTtlMs = 24 * 60 * 60 * 1000;
+
+/**
+ * Writes a change atomically: the domain writes, their audit events, their outbox events and (for an
+ * idempotent create) the stored response, all in one batch. No change without its audit and
+ * events; no events without their change.
+ */
+export async function commit(c: Context<AppEnv>, change: Change, created?: CreatedResponse): Promise<void> {
+  const { db, principal, clock } = c.var;
+  const now = clock.now();
+  const at = now.toISOString();
+  const requestId = c.get("requestId");
+  const audits = (Array.isArray(change.audit) ? change.audit : [change.audit]).map((a) => ({
+    id: newId("aud", now.getTime()),
+    tenantId: a.tenantId ?? principal.tenant,
+    actor: actorOf(principal),
+    actorKind: principal.credential,
+    action: a.action,
+    targetType: a.targetType,
+    targetId: a.targetId,
+    divisionPath: a.divisionPath ?? null,
+    requestId,
+    changes: a.changes ?? null,
+    at,
+  }));
+  const statements: BatchItem<"sqlite">[] = [...change.writes, db.insert(auditEvents).values(audits)];
+  if (change.events?.length) {
+    statements.push(
+      db.insert(outboxEvents).values(
+        change.events.map((e) => ({
+          id: newId("evt", now.getTime()),
+          tenantId: e.tenantId ?? principal.tenant,
+          type: e.type,
+          subjectType: e.subjectType,
+          subjectId: e.subjectId,
+          payload: e.payload,
+          createdAt: at,
+        })),
+      ),
+    );
+  }
+  const idempotency = c.get("idempotency");
+  if (idempotency && created) {
+    statements.push(
+      db.insert(idempotencyKeys).values({
+        tenantId: principal.tenant,
+        caller: actorOf(principal),
+        key: idempotency.key,
+        requestHash: idempotency.requestHash,
+        status: created.status,
+        body: JSON.stringify(created.body),
+        headers: created.headers,
+        createdAt: at,
+        expiresAt: new Date(now.getTime() + idempotencyTtlMs).toISOString(),
+      }),
+    );
+  }
+  try {
+    await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  } catch (err) {
+    throw classifyWriteError(err, change.conflicts);
+  }
+}
+
+/** Constraint failures are the client's conflict, not a 500. */
+export function classifyWriteError(err: unknown, conflicts: Record<string, string> = {}): unknown {
+  const message = errorText(err);
+  if (message.includes("malformed JSON")) return new GuardFailed();
+  if (message.includes("idempotency_keys")) return new IdempotencyRace();
+  if (/UNIQUE constraint failed/i.test(message)) {
+    const known = Object.entries(conflicts).find(([column]) => message.includes(column));
+    return new ApiError("conflict", known?.[1] ?? "A record with the same unique fields already exists.");
+  }
+  return err;
+}
+
+/** A concurrent request with the same idempotency key committed first. */
+export class IdempotencyRace extends Error {}
+
+function errorText(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    parts.push(String((e as { message?: unknown }).message ?? e));
+  }
+  return parts.join(" | ");
+}

@@ -1,0 +1,113 @@
+import type { Context } from "hono";
+import { and, eq, sql, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
+import { withinReach, type ReachColumns } from "../auth/reach.js";
+import type { AppEnv } from "../http/context.js";
+import { ApiError, notFound } from "../http/errors.js";
+import type { Machine } from "../state-machine.js";
+import { commit, guardChanged, GuardFailed, type AuditEntry, type DomainEvent } from "./commit.js";
+
+/** What every versioned, tenant-owned table has. */
+export type VersionedTable = SQLiteTable & {
+  id: SQLiteColumn;
+  tenantId: SQLiteColumn;
+  version: SQLiteColumn;
+  updatedAt: SQLiteColumn;
+};
+
+export interface VersionedRow {
+  id: string;
+  tenantId: string;
+  version: number;
+  updatedAt: string;
+}
+
+/** One row by id, only if it is within the principal's reach; otherwise the same 404 as a missing row. */
+export async function findWithinReach<T extends VersionedTable>(
+  c: Context<AppEnv>,
+  table: T,
+  reach: Omit<ReachColumns, "tenantId">,
+  id: string,
+  what: string,
+  extra?: SQL,
+): Promise<T["$inferSelect"]> {
+  const [row] = await c.var.db
+    .select()
+    .from(table as SQLiteTable)
+    .where(and(eq(table.id, id), withinReach(c.var.principal, { tenantId: table.tenantId, ...reach }), extra));
+  if (!row) throw notFound(what);
+  return row as T["$inferSelect"];
+}
+
+function conditionalUpdate<T extends VersionedTable>(c: Context<AppEnv>, table: T, row: VersionedRow, set: Record<string, unknown>, now: string) {
+  return c.var.db
+    .update(table)
+    .set({ ...set, version: sql`${table.version} + 1`, updatedAt: now } as never)
+    .where(and(eq(table.id, row.id), eq(table.tenantId, row.tenantId), eq(table.version, row.version)));
+}
+
+export interface UpdateOptions<R extends VersionedRow> {
+  table: VersionedTable;
+  row: R;
+  /** The version from If-Match, when the client sent one. */
+  expectedVersion?: number;
+  set: Partial<R>;
+  audit: Omit<AuditEntry, "targetId">;
+  events?: (updated: R) => DomainEvent[];
+  /** More writes in the same batch, after the guarded update. */
+  alsoWrite?: (updated: R) => BatchItem<"sqlite">[];
+  conflicts?: Record<string, string>;
+}
+
+/**
+ * Optimistic update: the row as read must still be at its version when written, else nothing is
+ * written and the client gets 412 (it sent a stale If-Match) or 409 (a concurrent writer won).
+ */
+export async function updateVersioned<R extends VersionedRow>(c: Context<AppEnv>, options: UpdateOptions<R>): Promise<R> {
+  const { row, expectedVersion } = options;
+  if (expectedVersion !== undefined && expectedVersion !== row.version) {
+    throw new ApiError("precondition_failed", `The ${options.audit.targetType} is at version ${row.version}, not ${expectedVersion}. Re-read it and retry.`);
+  }
+  const now = c.var.clock.now().toISOString();
+  const updated = { ...row, ...options.set, version: row.version + 1, updatedAt: now } as R;
+  try {
+    await commit(c, {
+      writes: [conditionalUpdate(c, options.table, row, options.set, now), guardChanged(c), ...(options.alsoWrite?.(updated) ?? [])],
+      audit: { divisionPath: (row as { divisionPath?: string }).divisionPath, ...options.audit, targetId: row.id },
+      events: options.events?.(updated),
+      conflicts: options.conflicts,
+    });
+  } catch (err) {
+    if (err instanceof GuardFailed) {
+      throw expectedVersion !== undefined
+        ? new ApiError("precondition_failed", `The ${options.audit.targetType} changed while you were writing. Re-read it and retry.`)
+        : new ApiError("conflict", `The ${options.audit.targetType} changed concurrently. Re-read it and retry.`);
+    }
+    throw err;
+  }
+  return updated;
+}
+
+/** Moves a record through its state machine with the same optimistic write as `updateVersioned`. */
+export async function transition<S extends string, A extends string, R extends VersionedRow & { status: S }>(
+  c: Context<AppEnv>,
+  options: Omit<UpdateOptions<R>, "audit" | "set"> & {
+    machine: Machine<S, A>;
+    action: A;
+    set?: Partial<R>;
+    targetType: string;
+    changes?: Record<string, unknown>;
+  },
+): Promise<R> {
+  const to = options.machine.next(options.row.status, options.action);
+  return updateVersioned(c, {
+    ...options,
+    set: { ...options.set, status: to } as Partial<R>,
+    audit: {
+      action: `${options.targetType}.${options.action}`,
+      targetType: options.targetType,
+      changes: { status: [options.row.status, to], ...options.changes },
+    },
+  });
+}

@@ -1,0 +1,32 @@
+import type { Context } from "hono";
+import { and, eq } from "drizzle-orm";
+import { divisions, type DivisionLevel } from "../../db/tables.js";
+import { canActInDivision } from "../auth/reach.js";
+import type { AppEnv } from "../http/context.js";
+import { ApiError } from "../http/errors.js";
+
+/** A body field that names a record the caller cannot use: a 400 pointing at the field, never a leak of whether it exists elsewhere. */
+export function unknownReference(pointer: string, what: string): ApiError {
+  return new ApiError("validation_failed", `No such ${what} within your reach.`, {
+    errors: [{ in: "body", pointer, detail: `No such ${what} within your reach.` }],
+  });
+}
+
+/** The division a write targets: in the caller's tenant and subtree, and of an allowed level. */
+export async function requireDivisionForWrite(
+  c: Context<AppEnv>,
+  divisionId: string,
+  options: { pointer: string; levels?: readonly DivisionLevel[] },
+) {
+  const [division] = await c.var.db
+    .select({ id: divisions.id, tenantId: divisions.tenantId, path: divisions.path, level: divisions.level })
+    .from(divisions)
+    .where(and(eq(divisions.id, divisionId), eq(divisions.tenantId, c.var.principal.tenant)));
+  if (!division || !canActInDivision(c.var.principal, division)) throw unknownReference(options.pointer, "division");
+  if (options.levels && !options.levels.includes(division.level)) {
+    throw new ApiError("validation_failed", `The division must be a ${options.levels.join(" or ")}.`, {
+      errors: [{ in: "body", pointer: options.pointer, detail: `Expected a ${options.levels.join(" or ")}, got a ${division.level}.` }],
+    });
+  }
+  return division;
+}

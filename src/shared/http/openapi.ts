@@ -39,6 +39,7 @@ const errorDescriptions: Record<number, string> = {
   428: "The operation needs an If-Match header.",
   429: "Too many requests; retry after the given time.",
   500: "Unexpected server error.",
+  503: "A dependency (the database) is unavailable.",
 };
 
 export function errorResponses(statuses: readonly number[]) {

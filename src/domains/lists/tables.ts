@@ -23,6 +23,8 @@ export const needs = sqliteTable(
     index("needs_tenant_id_idx").on(t.tenantId, t.id),
     index("needs_tenant_status_idx").on(t.tenantId, t.status, t.id),
     index("needs_tenant_community_idx").on(t.tenantId, t.communityId, t.status, t.id),
+    index("needs_tenant_category_idx").on(t.tenantId, t.category, t.id),
+    index("needs_tenant_deadline_idx").on(t.tenantId, t.deadline, t.id),
   ],
 );
 
@@ -48,6 +50,8 @@ export const resources = sqliteTable(
     index("resources_tenant_id_idx").on(t.tenantId, t.id),
     index("resources_tenant_unit_idx").on(t.tenantId, t.unitOrgId, t.id),
     index("resources_tenant_member_idx").on(t.tenantId, t.memberId, t.id),
+    index("resources_tenant_offered_by_idx").on(t.tenantId, t.offeredBy, t.id),
+    index("resources_tenant_category_idx").on(t.tenantId, t.category, t.id),
   ],
 );
 
@@ -72,6 +76,7 @@ export const projects = sqliteTable(
     index("projects_tenant_id_idx").on(t.tenantId, t.id),
     index("projects_tenant_status_idx").on(t.tenantId, t.status, t.id),
     index("projects_tenant_need_idx").on(t.tenantId, t.needId),
+    index("projects_tenant_owner_idx").on(t.tenantId, t.ownerOrgId, t.id),
   ],
 );
 
@@ -116,6 +121,8 @@ export const servicePosts = sqliteTable(
   (t) => [
     index("service_posts_tenant_id_idx").on(t.tenantId, t.id),
     index("service_posts_tenant_community_idx").on(t.tenantId, t.communityId, t.status, t.id),
+    index("service_posts_tenant_status_idx").on(t.tenantId, t.status, t.id),
+    index("service_posts_tenant_category_idx").on(t.tenantId, t.category, t.status, t.id),
   ],
 );
 
@@ -139,6 +146,7 @@ export const postClaims = sqliteTable(
     index("post_claims_tenant_id_idx").on(t.tenantId, t.id),
     index("post_claims_post_status_idx").on(t.tenantId, t.postId, t.status),
     index("post_claims_tenant_member_idx").on(t.tenantId, t.memberId, t.id),
+    index("post_claims_tenant_status_idx").on(t.tenantId, t.status, t.id),
     uniqueIndex("post_claims_one_live_uq").on(t.postId, t.memberId).where(sql`status in ('applied', 'approved', 'active')`),
   ],
 );

@@ -1,0 +1,96 @@
+import { createClient } from "@libsql/client/web";
+import type { ExecutionContext } from "hono";
+import { createApp, type AppDeps } from "./app.js";
+import { ConfigError, parseConfig, piiKeyMaterial, trustedIssuers } from "./config.js";
+import { createDb } from "./db/client.js";
+import type { DocsAssets } from "./domains/docs/routes.js";
+import { createTokenVerifier } from "./shared/auth/jwt.js";
+import { createPiiVault } from "./shared/crypto/pii.js";
+
+/**
+ * The bindings this Worker reads (see wrangler.toml). Declared here rather than pulling in
+ * @cloudflare/workers-types, which would change the global types of the whole project.
+ */
+export interface Env {
+  DATABASE_URL?: string;
+  DATABASE_AUTH_TOKEN?: string;
+  HEXI_JWT_ISSUER?: string;
+  HEXI_JWT_AUDIENCE?: string;
+  HEXI_JWT_PUBLIC_JWKS?: string;
+  HEXI_TENANT_ISSUERS?: string;
+  HEXI_PII_KEYS?: string;
+  HEXI_PII_KEY_ID?: string;
+  HEXI_PII_HMAC_KEY?: string;
+  HEXI_CLOCK_TOLERANCE_SECONDS?: string;
+  HEXI_MAX_BODY_BYTES?: string;
+  /** Workers static assets: the swagger-ui-dist package (wrangler.toml `[assets]`). */
+  ASSETS: { fetch(request: Request): Promise<Response> };
+}
+
+const required = (name: string, what: string) => new ConfigError(`Invalid configuration:\n  ${name}: required on Workers, ${what}`);
+
+/** The Workers runtime's dependencies. Config, keys and verifier are plain data; database clients are made per request. */
+async function workerDeps(env: Env): Promise<AppDeps> {
+  const config = parseConfig(env as unknown as Record<string, unknown>);
+  if (!env.DATABASE_URL || config.DATABASE_URL.startsWith("file:")) {
+    throw required("DATABASE_URL", "a libsql:// or https:// URL (wrangler secret put DATABASE_URL)");
+  }
+  if (!config.HEXI_JWT_PUBLIC_JWKS) throw required("HEXI_JWT_PUBLIC_JWKS", "the platform issuer's public JWK set as JSON");
+  const pii = piiKeyMaterial(config);
+  if (!pii) throw required("HEXI_PII_KEYS, HEXI_PII_KEY_ID and HEXI_PII_HMAC_KEY", "there are no development keys here (wrangler secret put)");
+  const { DATABASE_URL: url, DATABASE_AUTH_TOKEN: authToken } = config;
+  const clock = { now: () => new Date() };
+  return {
+    // workerd forbids I/O objects crossing requests: a fresh HTTP client per request.
+    database: () => createDb(createClient({ url, authToken })),
+    verifier: createTokenVerifier(trustedIssuers(config, config.HEXI_JWT_PUBLIC_JWKS), {
+      now: clock.now,
+      clockToleranceSeconds: config.HEXI_CLOCK_TOLERANCE_SECONDS,
+    }),
+    pii: await createPiiVault(pii),
+    clock,
+    docsAssets: assetsBinding(env),
+    log: {
+      error: (message, fields) =>
+        console.error(JSON.stringify({ level: "error", message, ...fields, error: describe(fields.error) })),
+    },
+    maxBodyBytes: config.HEXI_MAX_BODY_BYTES,
+  };
+}
+
+function assetsBinding(env: Env): DocsAssets {
+  return {
+    async get(file) {
+      const response = await env.ASSETS.fetch(new Request(`https://assets.local/${file}`));
+      if (response.status === 404) return null;
+      if (!response.ok) throw new Error(`ASSETS answered ${response.status} for ${file}`);
+      return response;
+    },
+  };
+}
+
+/** workerd's DOMException is not an Error, so name and message are read from any object. */
+const describe = (error: unknown) =>
+  error instanceof Error ? String(error.stack) : error && typeof error === "object" && "message" in error ? `${(error as { name?: string }).name}: ${error.message}` : String(error);
+
+function misconfigured(error: unknown): Response {
+  console.error(JSON.stringify({ level: "error", message: error instanceof ConfigError ? error.message : "Start-up failed", error: describe(error) }));
+  const body = { type: "https://hexi.dev/problems/unavailable", title: "Service unavailable", status: 503, detail: "The service is misconfigured.", code: "unavailable", requestId: "" };
+  return new Response(JSON.stringify(body), { status: 503, headers: { "content-type": "application/problem+json; charset=utf-8" } });
+}
+
+/** Built on the first request of an isolate. Bindings do not change within one, so a failure is kept and reported on every request. */
+let app: Promise<ReturnType<typeof createApp>> | undefined;
+
+export default {
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    app ??= workerDeps(env).then(createApp);
+    let ready;
+    try {
+      ready = await app;
+    } catch (error) {
+      return misconfigured(error);
+    }
+    return ready.fetch(request, env, ctx);
+  },
+};

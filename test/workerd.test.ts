@@ -1,0 +1,300 @@
+/**
+ * The Worker entry (src/worker.ts), bundled the way wrangler bundles it and run in workerd by
+ * Miniflare, against the real libSQL engine behind a local Hrana HTTP server. One file on purpose:
+ * each workerd start costs about a second.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import type { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { createClient as createWebClient } from "@libsql/client/web";
+import { build } from "esbuild";
+import { Miniflare } from "miniflare";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seedDemo } from "../src/db/seed/demo.js";
+import { generatePiiKeyMaterial } from "../src/shared/crypto/pii.js";
+import { divisions } from "../src/db/tables.js";
+import { migrateDatabase, openDatabase } from "../src/node/database.js";
+import { createSigningKey, signToken, testAudience, testIssuer, type SigningKey, type TokenOptions } from "./helpers/keys.js";
+import { startLibsqlHttpServer } from "./libsql-http-server.js";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const wranglerToml = readFileSync(join(root, "wrangler.toml"), "utf8");
+const tomlString = (key: string) => {
+  const match = new RegExp(`^${key}\\s*=\\s*"([^"]+)"`, "m").exec(wranglerToml);
+  if (!match) throw new Error(`wrangler.toml has no ${key}`);
+  return match[1]!;
+};
+const dbToken = "hrana-test-token";
+
+let dir: string;
+let mf: Miniflare;
+let hrana: Awaited<ReturnType<typeof startLibsqlHttpServer>>;
+let key: SigningKey;
+let seeded: { id: string; tenantId: string }[];
+const stderr: string[] = [];
+
+async function get(path: string, token?: TokenOptions, worker?: string): Promise<Response> {
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${await signToken(key, token)}` } : {};
+  const url = `http://hexi.test${path}`;
+  // Miniflare's undici Response is structurally the Fetch API's.
+  const response = worker ? await (await mf.getWorker(worker)).fetch(url, { headers }) : await mf.dispatchFetch(url, { headers });
+  return response as unknown as Response;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "hexi-workerd-"));
+
+  // Bundle as wrangler does for workerd: @libsql/client resolves to its web build through the "workerd" condition.
+  const scriptPath = join(dir, "worker.js");
+  await build({
+    entryPoints: [join(root, "src/worker.ts")],
+    outfile: scriptPath,
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    conditions: ["workerd", "worker", "browser"],
+    target: "es2022",
+    logLevel: "silent",
+  });
+
+  // Migrate and seed from Node through the embedded engine, then serve the same file over Hrana.
+  const file = join(dir, "hexi.db");
+  const { client, db } = openDatabase(`file:${file}`);
+  await migrateDatabase(db);
+  await seedDemo(db);
+  seeded = await db.select({ id: divisions.id, tenantId: divisions.tenantId }).from(divisions);
+  client.close();
+  hrana = await startLibsqlHttpServer({ file, authToken: dbToken });
+
+  key = await createSigningKey();
+  const compatibilityDate = tomlString("compatibility_date");
+  const pii = generatePiiKeyMaterial("test1");
+  const bindings = {
+    DATABASE_URL: hrana.url,
+    DATABASE_AUTH_TOKEN: dbToken,
+    HEXI_JWT_ISSUER: testIssuer,
+    HEXI_JWT_AUDIENCE: testAudience,
+    HEXI_JWT_PUBLIC_JWKS: JSON.stringify({ keys: [key.publicJwk] }),
+    HEXI_PII_KEYS: JSON.stringify(pii.encryptionKeys),
+    HEXI_PII_KEY_ID: pii.currentKeyId,
+    HEXI_PII_HMAC_KEY: pii.hmacKey,
+  };
+  const { HEXI_JWT_PUBLIC_JWKS: _absent, ...withoutKeys } = bindings;
+  mf = new Miniflare({
+    handleRuntimeStdio: (out: Readable, err: Readable) => {
+      out.resume();
+      err.on("data", (chunk: Buffer) => stderr.push(chunk.toString("utf8")));
+    },
+    workers: [
+      {
+        name: "hexi",
+        modules: true,
+        modulesRoot: dir,
+        scriptPath,
+        compatibilityDate,
+        bindings,
+        // As wrangler.toml's [assets] with run_worker_first = true.
+        assets: {
+          directory: resolve(root, tomlString("directory")),
+          binding: tomlString("binding"),
+          routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: /^run_worker_first\s*=\s*true/m.test(wranglerToml) },
+        },
+      },
+      // The same bundle again, left cold until a burst of concurrent first requests.
+      { name: "cold", modules: true, modulesRoot: dir, scriptPath, compatibilityDate, bindings },
+      // The same bundle without the platform issuer's keys: it must refuse to serve, and say why.
+      { name: "misconfigured", modules: true, modulesRoot: dir, scriptPath, compatibilityDate, bindings: withoutKeys },
+    ],
+  });
+  await mf.ready;
+});
+
+afterAll(async () => {
+  await mf?.dispose();
+  await hrana?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const divisionsOf = (tenant: string) => seeded.filter((d) => d.tenantId === tenant).map((d) => d.id);
+
+describe("the Worker in workerd", () => {
+  it("answers /healthz after reaching the database over HTTP with its auth token", async () => {
+    const res = await get("/healthz");
+    expect(res.status, stderr.join("")).toBe(200); // the runtime's log says why not
+    expect(res.headers.get("x-request-id")).toMatch(/^req_/);
+    const body = (await res.json()) as { status: string; database: string; time: string };
+    expect(body).toMatchObject({ status: "ok", database: "ok" });
+    expect(Math.abs(Date.parse(body.time) - Date.now())).toBeLessThan(60_000);
+  });
+
+  it("rejects /v1/me without a token with a problem, and answers with one", async () => {
+    const anonymous = await get("/v1/me");
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect(await anonymous.json()).toMatchObject({ status: 401, code: "unauthenticated" });
+
+    const wrongKey = await signToken(await createSigningKey("other-key"));
+    const forged = await mf.dispatchFetch("http://hexi.test/v1/me", { headers: { authorization: `Bearer ${wrongKey}` } });
+    expect(forged.status).toBe(401);
+
+    const me = await get("/v1/me", { tenant: "620902", roles: ["county_admin"], sub: "user-7" });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ tenant: "620902", subject: "user-7", roles: ["county_admin"], credential: "jwt", crossTenant: false });
+  });
+
+  it("pages through /v1/divisions with cursors, within the token's tenant only", async () => {
+    const expected = divisionsOf("620902");
+    expect(expected.length).toBeGreaterThan(4);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res = await get(`/v1/divisions?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { tenant: "620902" });
+      expect(res.status).toBe(200);
+      const page = (await res.json()) as { data: { id: string; tenant: string }[]; nextCursor: string | null };
+      expect(page.data.length).toBeLessThanOrEqual(2);
+      for (const d of page.data) expect(d.tenant).toBe("620902");
+      seen.push(...page.data.map((d) => d.id));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor && pages < 50);
+    expect(cursor).toBeNull();
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).toEqual([...expected].sort());
+    // Pages are fetched with limit + 1 rows, so a full last page already says there is no next one.
+    expect(pages).toBe(Math.ceil(expected.length / 2));
+  });
+
+  it("answers a burst of concurrent requests on a cold isolate", async () => {
+    const responses = await Promise.all(Array.from({ length: 12 }, () => get("/v1/divisions?limit=5", { tenant: "620921" }, "cold")));
+    for (const res of responses) {
+      expect(res.status).toBe(200);
+      const page = (await res.json()) as { data: { tenant: string }[] };
+      expect(page.data.length).toBeGreaterThan(0);
+      expect(page.data.every((d) => d.tenant === "620921")).toBe(true);
+    }
+  });
+
+  it("hides another tenant's division behind a 404", async () => {
+    const [foreign] = divisionsOf("620921");
+    expect(foreign).toBeDefined();
+    const own = await get(`/v1/divisions/${foreign}`, { tenant: "620921" });
+    expect(own.status).toBe(200);
+    expect(await own.json()).toMatchObject({ id: foreign, tenant: "620921" });
+
+    const cross = await get(`/v1/divisions/${foreign}`, { tenant: "620902" });
+    expect(cross.status).toBe(404);
+    expect(await cross.json()).toMatchObject({ status: 404, code: "not_found" });
+  });
+
+  it("serves the OpenAPI document and the docs page", async () => {
+    const doc = await get("/openapi.json");
+    expect(doc.status).toBe(200);
+    const body = (await doc.json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(body.openapi).toBe("3.1.0");
+    expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(["/healthz", "/v1/me", "/v1/divisions", "/v1/divisions/{id}"]));
+
+    const page = await get("/docs");
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<script src="/docs/assets/swagger-ui-bundle.js">');
+  });
+
+  it("serves the docs UI's files from the ASSETS binding, and only under /docs/assets", async () => {
+    const css = await get("/docs/assets/swagger-ui.css");
+    expect(css.status).toBe(200);
+    expect(css.headers.get("content-type")).toBe("text/css; charset=utf-8");
+    const onDisk = readFileSync(join(root, tomlString("directory"), "swagger-ui.css"), "utf8");
+    expect(await css.text()).toBe(onDisk);
+
+    const icon = await get("/docs/assets/favicon-32x32.png");
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get("content-type")).toBe("image/png");
+    expect(new Uint8Array(await icon.arrayBuffer()).subarray(1, 4)).toEqual(new TextEncoder().encode("PNG"));
+
+    // run_worker_first: the package's other files are not published at the root.
+    const raw = await get("/swagger-ui.css");
+    expect(raw.status).toBe(404);
+    expect(raw.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect((await get("/docs/assets/package.json")).status).toBe(404);
+  });
+
+  it("refuses to serve without the platform issuer's keys, and logs why", async () => {
+    const res = await get("/healthz", undefined, "misconfigured");
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ status: 503, code: "unavailable" });
+    await expect.poll(() => stderr.join(""), { timeout: 5000 }).toContain("HEXI_JWT_PUBLIC_JWKS");
+  });
+});
+
+// The stand-in database server must be faithful for the tests above to mean anything: the client
+// the Worker uses, run from Node here, against a scratch database of its own.
+describe("the Hrana test server", () => {
+  let server: Awaited<ReturnType<typeof startLibsqlHttpServer>>;
+  let client: ReturnType<typeof createWebClient>;
+  const count = async (name: string) => (await client.execute({ sql: "select count(*) as n from t where name = ?", args: [name] })).rows[0]!.n;
+
+  beforeAll(async () => {
+    server = await startLibsqlHttpServer({ file: join(dir, "scratch.db"), authToken: dbToken });
+    client = createWebClient({ url: server.url, authToken: dbToken, intMode: "bigint" });
+    await client.executeMultiple("create table t (id integer primary key, name text unique, f real, b blob, n integer); create table u (x)");
+  });
+  afterAll(async () => {
+    client?.close();
+    await server?.close();
+  });
+
+  it("round-trips every value type, with columns, counts and row ids", async () => {
+    const inserted = await client.execute({ sql: "insert into t (name, f, b, n) values (?, ?, ?, ?)", args: ["a", 1.5, new Uint8Array([0, 1, 255]), 2n ** 62n] });
+    expect(inserted.rowsAffected).toBe(1);
+    expect(inserted.lastInsertRowid).toBe(1n);
+    const { columns, columnTypes, rows } = await client.execute({ sql: "select id, name, f, b, n, null as z from t where name = :name", args: { name: "a" } });
+    expect(columns).toEqual(["id", "name", "f", "b", "n", "z"]);
+    expect(columnTypes.slice(0, 5)).toEqual(["INTEGER", "TEXT", "REAL", "BLOB", "INTEGER"]);
+    const [row] = rows;
+    expect([row!.id, row!.name, row!.f, row!.n, row!.z]).toEqual([1n, "a", 1.5, 2n ** 62n, null]);
+    expect(new Uint8Array(row!.b as ArrayBuffer)).toEqual(new Uint8Array([0, 1, 255]));
+    const returning = await client.execute({ sql: "insert into t (name) values (?) returning id", args: ["r"] });
+    expect([returning.rowsAffected, returning.rows[0]!.id]).toEqual([1, 2n]);
+  });
+
+  it("reports constraint violations with SQLite's extended code", async () => {
+    await expect(client.execute({ sql: "insert into t (name) values (?)", args: ["a"] })).rejects.toMatchObject({ code: "SQLITE_CONSTRAINT_UNIQUE" });
+  });
+
+  it("runs a batch all or nothing", async () => {
+    await expect(client.batch(["insert into t (name) values ('b1')", "insert into t (name) values ('a')"], "write")).rejects.toMatchObject({ code: "SQLITE_CONSTRAINT_UNIQUE" });
+    expect(await count("b1")).toBe(0n);
+    const results = await client.batch(["insert into t (name) values ('b2')", "select count(*) as n from t"], "write");
+    expect(results[1]!.rows[0]!.n).toBe(3n); // a, r and b2
+  });
+
+  it("keeps an interactive transaction on its own stream until commit or rollback", async () => {
+    const tx = await client.transaction("write");
+    await tx.execute("insert into t (name) values ('tx')");
+    expect((await tx.execute("select count(*) as n from t where name = 'tx'")).rows[0]!.n).toBe(1n);
+    expect(await count("tx")).toBe(0n);
+    await tx.rollback();
+    expect(await count("tx")).toBe(0n);
+
+    const committed = await client.transaction("write");
+    await committed.execute("insert into t (name) values ('tx')");
+    await committed.commit();
+    expect(await count("tx")).toBe(1n);
+  });
+
+  it("refuses a wrong token and an unknown baton", async () => {
+    const wrong = createWebClient({ url: server.url, authToken: "wrong" });
+    await expect(wrong.execute("select 1")).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+    wrong.close();
+    const res = await fetch(`${server.url}/v2/pipeline`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${dbToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ baton: "not-a-baton", requests: [{ type: "close" }] }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: "STREAM_EXPIRED" });
+    expect((await fetch(`${server.url}/v2`)).status).toBe(200);
+  });
+});

@@ -37,9 +37,11 @@ export function openApiDocument() {
     info: {
       title: "Hexi API",
       version: "0.1.0",
+      license: { name: "Proprietary", url: "https://hexi.dev/license" },
       description:
         "Multi-tenant API for Jiuquan's urban party-building complex (城市基层党建综合体): tenants, divisions and the 五联双报到 records.\n\nErrors are RFC 9457 problem documents with a stable `code`. Lists use keyset pagination (`limit`, `cursor`, `nextCursor`).",
     },
+    servers: [{ url: "/", description: "The server that serves this document" }],
     tags: [
       { name: "system", description: "Health and the caller's identity." },
       { name: "tenants", description: "The city and its seven county-level divisions." },

@@ -14,6 +14,7 @@ const healthRoute = createRoute({
   operationId: "getHealth",
   tags: ["system"],
   summary: "Liveness and database check",
+  security: [],
   responses: {
     200: { description: "The API and its database answer.", content: { "application/json": { schema: healthSchema } } },
     ...errorResponses([503]),

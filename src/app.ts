@@ -9,13 +9,10 @@ import type { TokenVerifier } from "./shared/auth/jwt.js";
 import { authenticate } from "./shared/auth/middleware.js";
 import { requireJsonBodies } from "./shared/http/content-type.js";
 import type { PiiVault } from "./shared/crypto/pii.js";
+import type { Logger } from "./shared/log.js";
 import type { AppEnv, Clock } from "./shared/http/context.js";
 import { ApiError, problemResponse, toApiError } from "./shared/http/errors.js";
 import { newId } from "./db/ids.js";
-
-export interface Logger {
-  error(message: string, fields: Record<string, unknown>): void;
-}
 
 /** Everything the app needs from its runtime. Entry files build these; tests build their own. */
 export interface AppDeps {

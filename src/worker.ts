@@ -6,6 +6,7 @@ import { createDb } from "./db/client.js";
 import type { DocsAssets } from "./domains/docs/routes.js";
 import { createTokenVerifier } from "./shared/auth/jwt.js";
 import { createPiiVault } from "./shared/crypto/pii.js";
+import { describeError, jsonLogger } from "./shared/log.js";
 
 /**
  * The bindings this Worker reads (see wrangler.toml). Declared here rather than pulling in
@@ -50,10 +51,7 @@ async function workerDeps(env: Env): Promise<AppDeps> {
     pii: await createPiiVault(pii),
     clock,
     docsAssets: assetsBinding(env),
-    log: {
-      error: (message, fields) =>
-        console.error(JSON.stringify({ level: "error", message, ...fields, error: describe(fields.error) })),
-    },
+    log: jsonLogger,
     maxBodyBytes: config.HEXI_MAX_BODY_BYTES,
   };
 }
@@ -69,12 +67,8 @@ function assetsBinding(env: Env): DocsAssets {
   };
 }
 
-/** workerd's DOMException is not an Error, so name and message are read from any object. */
-const describe = (error: unknown) =>
-  error instanceof Error ? String(error.stack) : error && typeof error === "object" && "message" in error ? `${(error as { name?: string }).name}: ${error.message}` : String(error);
-
 function misconfigured(error: unknown): Response {
-  console.error(JSON.stringify({ level: "error", message: error instanceof ConfigError ? error.message : "Start-up failed", error: describe(error) }));
+  console.error(JSON.stringify({ level: "error", message: error instanceof ConfigError ? error.message : "Start-up failed", error: describeError(error) }));
   const body = { type: "https://hexi.dev/problems/unavailable", title: "Service unavailable", status: 503, detail: "The service is misconfigured.", code: "unavailable", requestId: "" };
   return new Response(JSON.stringify(body), { status: 503, headers: { "content-type": "application/problem+json; charset=utf-8" } });
 }

@@ -1,6 +1,7 @@
 import type { AppDeps } from "../app.js";
 import { piiKeyMaterial, trustedIssuers, type Config } from "../config.js";
 import { createPiiVault } from "../shared/crypto/pii.js";
+import { jsonLogger } from "../shared/log.js";
 import type { Db } from "../db/client.js";
 import { createTokenVerifier } from "../shared/auth/jwt.js";
 import { nodeDocsAssets } from "./docs-assets.js";
@@ -20,7 +21,7 @@ export async function nodeDeps(config: Config, db: Db, devKey: DevKey | undefine
     pii: await createPiiVault(piiKeyMaterial(config) ?? ensureDevPiiKeys(config.DATABASE_URL)),
     clock,
     docsAssets: nodeDocsAssets(),
-    log: { error: (message, fields) => console.error(JSON.stringify({ level: "error", message, ...fields, error: String(fields.error instanceof Error ? fields.error.stack : fields.error) })) },
+    log: jsonLogger,
     maxBodyBytes: config.HEXI_MAX_BODY_BYTES,
   };
 }

@@ -1,0 +1,18 @@
+export interface Logger {
+  error(message: string, fields: Record<string, unknown>): void;
+}
+
+/**
+ * Describes anything thrown. workerd's DOMException and some libraries' errors are not `Error`
+ * instances, so name and message are read from any object.
+ */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return String(error.stack ?? `${error.name}: ${error.message}`);
+  if (error && typeof error === "object" && "message" in error) return `${(error as { name?: string }).name ?? "Error"}: ${String(error.message)}`;
+  return String(error);
+}
+
+/** One JSON line per event on stderr, as both runtimes' log collectors expect. */
+export const jsonLogger: Logger = {
+  error: (message, fields) => console.error(JSON.stringify({ level: "error", message, ...fields, error: describeError(fields.error) })),
+};

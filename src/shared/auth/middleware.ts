@@ -55,12 +55,13 @@ export function authenticate(verifier: TokenVerifier, directory: Directory): Mid
   };
 }
 
-/** Route guard: the principal must hold the scope. Declared on every protected route. */
-export function requireScope(scope: Scope): MiddlewareHandler<AppEnv> {
+/** Route guard: the principal must hold the scope (or, given several, any one of them). Declared on every protected route. */
+export function requireScope(scope: Scope | readonly Scope[]): MiddlewareHandler<AppEnv> {
+  const anyOf: readonly Scope[] = typeof scope === "string" ? [scope] : scope;
   return async (c, next) => {
     const principal = c.get("principal");
-    if (!principal || !principal.scopes.has(scope)) {
-      throw new ApiError("forbidden", `This operation needs the scope ${scope}.`);
+    if (!principal || !anyOf.some((s) => principal.scopes.has(s))) {
+      throw new ApiError("forbidden", `This operation needs the scope ${anyOf.join(" or ")}.`);
     }
     await next();
   };

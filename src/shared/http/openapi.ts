@@ -76,8 +76,8 @@ export const ifMatchHeader = z.object({
 
 type ProtectedRoute = Omit<RouteConfig, "security" | "middleware"> & {
   operationId: string;
-  /** The scope the principal must hold; every protected route names one. */
-  scope: Scope;
+  /** The scope the principal must hold; every protected route names one. Several: any one of them suffices. */
+  scope: Scope | readonly [Scope, ...Scope[]];
   /** Error statuses this operation can answer besides the ones every protected route can. */
   errors?: readonly number[];
   /** A create that honours `Idempotency-Key`. */

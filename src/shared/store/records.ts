@@ -74,7 +74,8 @@ export async function updateVersioned<R extends VersionedRow>(c: Context<AppEnv>
   try {
     await commit(c, {
       writes: [conditionalUpdate(c, options.table, row, options.set, now), guardChanged(c), ...(options.alsoWrite?.(updated) ?? [])],
-      audit: { divisionPath: (row as { divisionPath?: string }).divisionPath, ...options.audit, targetId: row.id },
+      // The record's own tenant keeps its trail, also when the writer is of another (an employer acknowledging feedback).
+      audit: { divisionPath: (row as { divisionPath?: string }).divisionPath, tenantId: row.tenantId, ...options.audit, targetId: row.id },
       events: options.events?.(updated),
       conflicts: options.conflicts,
     });

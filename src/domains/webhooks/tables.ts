@@ -12,6 +12,7 @@ export const webhookEndpoints = sqliteTable(
     /** whsec_… sealed with the PII vault: it must be readable to sign, so it is encrypted, not hashed. */
     secretSealed: text("secret_sealed").notNull(),
     status: text("status", { enum: ["active", "disabled"] }).notNull(),
+    /** Deliveries that went dead in a row, with no successful delivery between them; reset by any success. */
     consecutiveFailures: integer("consecutive_failures").notNull().default(0),
     disabledAt: text("disabled_at"),
     createdBy: text("created_by").notNull(),
@@ -48,6 +49,8 @@ export const webhookDeliveries = sqliteTable(
   (t) => [
     index("webhook_deliveries_due_idx").on(t.status, t.nextAttemptAt),
     index("webhook_deliveries_tenant_endpoint_idx").on(t.tenantId, t.endpointId, t.id),
+    // The deliveries list filters one endpoint's deliveries by status (e.g. the dead ones).
+    index("webhook_deliveries_tenant_endpoint_status_idx").on(t.tenantId, t.endpointId, t.status, t.id),
     // Fan-out is idempotent: one delivery per event and endpoint, however often dispatch runs.
     uniqueIndex("webhook_deliveries_event_endpoint_uq").on(t.eventId, t.endpointId),
   ],

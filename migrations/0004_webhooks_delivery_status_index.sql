@@ -1,0 +1,1 @@
+CREATE INDEX `webhook_deliveries_tenant_endpoint_status_idx` ON `webhook_deliveries` (`tenant_id`,`endpoint_id`,`status`,`id`);

@@ -29,7 +29,8 @@ export function idempotentCreate(): MiddlewareHandler<AppEnv> {
         errors: [{ in: "header", pointer: "/Idempotency-Key", detail: "8–255 visible ASCII characters." }],
       });
     }
-    const requestHash = await sha256Hex(`${c.req.method} ${c.req.path}\n${await c.req.text()}`);
+    // Keyed: bodies carry personal data of low entropy (ID card, phone), so a plain digest at rest could be brute-forced.
+    const requestHash = await c.var.pii.fingerprint(await sha256Hex(`${c.req.method} ${c.req.path}\n${await c.req.text()}`));
     const stored = await findStored(c, key);
     if (stored) return replay(c, stored, requestHash);
     c.set("idempotency", { key, requestHash });

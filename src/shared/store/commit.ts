@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { auditEvents, idempotencyKeys, outboxEvents } from "../../db/tables.js";
 import { newId } from "../../db/ids.js";
@@ -56,6 +56,15 @@ export class GuardFailed extends Error {
  */
 export function guardChanged(c: Context<AppEnv>) {
   return c.var.db.run(sql`select case when changes() = 0 then json('hexi-guard') end`);
+}
+
+/**
+ * A guard on a condition evaluated inside the batch, after the statements before it: unless it
+ * holds (false or NULL), the whole batch rolls back like `guardChanged`. For invariants a
+ * conditional UPDATE cannot express on its own, e.g. "the tree still has no cycle".
+ */
+export function guardHolds(c: Context<AppEnv>, condition: SQL) {
+  return c.var.db.run(sql`select case when (${condition}) then null else json('hexi-guard') end`);
 }
 
 export const idempotencyTtlMs = 24 * 60 * 60 * 1000;

@@ -1,7 +1,8 @@
 import type { Context } from "hono";
 import { and, eq } from "drizzle-orm";
+import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { divisions, type DivisionLevel } from "../../db/tables.js";
-import { canActInDivision } from "../auth/reach.js";
+import { canActInDivision, withinReach, type ReachColumns } from "../auth/reach.js";
 import type { AppEnv } from "../http/context.js";
 import { ApiError } from "../http/errors.js";
 
@@ -29,4 +30,23 @@ export async function requireDivisionForWrite(
     });
   }
   return division;
+}
+
+/**
+ * A record a body field names (a parent, an organisation, a unit): in the caller's own tenant and
+ * within its reach, else a 400 at the field that says no more than "not within your reach".
+ */
+export async function requireReference<T extends SQLiteTable & { id: SQLiteColumn; tenantId: SQLiteColumn }>(
+  c: Context<AppEnv>,
+  table: T,
+  reach: Omit<ReachColumns, "tenantId">,
+  id: string,
+  options: { pointer: string; what: string },
+): Promise<T["$inferSelect"]> {
+  const [row] = await c.var.db
+    .select()
+    .from(table as SQLiteTable)
+    .where(and(eq(table.id, id), eq(table.tenantId, c.var.principal.tenant), withinReach(c.var.principal, { tenantId: table.tenantId, ...reach })));
+  if (!row) throw unknownReference(options.pointer, options.what);
+  return row as T["$inferSelect"];
 }

@@ -1,0 +1,437 @@
+import { z } from "@hono/zod-openapi";
+import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
+import type { Context } from "hono";
+import { divisions, tenants } from "../../db/tables.js";
+import { newId } from "../../db/ids.js";
+import type { Principal } from "../../shared/auth/principal.js";
+import { withinReach } from "../../shared/auth/reach.js";
+import { maskIdCard, maskPhone } from "../../shared/crypto/pii.js";
+import type { AppEnv } from "../../shared/http/context.js";
+import { ApiError } from "../../shared/http/errors.js";
+import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
+import { createRouter, etagHeader, ifMatchHeader, protectedRoute } from "../../shared/http/openapi.js";
+import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
+import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
+import { commit } from "../../shared/store/commit.js";
+import { findWithinReach, updateVersioned } from "../../shared/store/records.js";
+import { requireDivisionForWrite, unknownReference } from "../../shared/store/references.js";
+import { partyOrgId, requirePartyOrg } from "./party-orgs.js";
+import { memberClassifications, members, partyOrgs, units } from "./tables.js";
+
+const memberId = idSchema("mem");
+const unitId = idSchema("unit");
+
+// ---------------------------------------------------------------------------------------------
+// Personal data: validation and the reveal rule
+
+const idCardWeights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+const idCardCheckChars = "10X98765432";
+
+/** GB 11643-1999: 17 digits and a check character (ISO 7064 MOD 11-2). Expects the normalised (upper-case) form. */
+export function idCardChecksumValid(value: string): boolean {
+  if (!/^\d{17}[\dX]$/.test(value)) return false;
+  const sum = idCardWeights.reduce((acc, w, i) => acc + w * Number(value[i]), 0);
+  return idCardCheckChars[sum % 11] === value[17];
+}
+
+/** The birth date an ID-card number carries (positions 7–14), or null when it is not a real date. */
+export function idCardBirthDate(value: string): string | null {
+  const [y, m, d] = [value.slice(6, 10), value.slice(10, 12), value.slice(12, 14)].map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  if (y < 1900 || date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return null;
+  return `${value.slice(6, 10)}-${value.slice(10, 12)}-${value.slice(12, 14)}`;
+}
+
+const idCardSchema = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^\d{17}[\dX]$/, "Not a resident ID card number (17 digits and a digit or X).")
+  .refine(idCardChecksumValid, "The ID card number's check character is wrong (GB 11643).")
+  .refine((v) => idCardBirthDate(v) !== null, "The ID card number does not carry a valid birth date.")
+  .openapi({ description: "18-character PRC resident ID card number (GB 11643).", example: "62090219880501002X" });
+
+const phoneSchema = z
+  .string()
+  .trim()
+  .regex(/^1[3-9]\d{9}$/, "Not a mainland mobile number (11 digits starting 13–19).")
+  .openapi({ example: "13812345678" });
+
+/**
+ * Clear personal data goes only to a person (a JWT principal) holding pii:read. API keys (third-party
+ * apps) never get it, whatever their scopes (DOMAIN.md §7).
+ */
+export function assertMayRevealPii(principal: Principal): void {
+  if (!principal.scopes.has("pii:read")) throw new ApiError("forbidden", "Revealing personal data needs the scope pii:read.");
+  if (principal.credential !== "jwt") throw new ApiError("forbidden", "Personal data is never revealed to API keys.");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schemas
+
+const memberFields = {
+  name: z.string().trim().min(1).max(100).openapi({ example: "张丽" }),
+  status: z.enum(["probationary", "full"]).openapi({ description: "预备党员 or 正式党员." }),
+  classification: z.enum(memberClassifications),
+  orgId: partyOrgId.nullable().openapi({ description: "The member's own party organisation, in the same tenant." }),
+  residenceDivisionId: divisionIdSchema.openapi({ description: "The community the member lives in; the record belongs to that community." }),
+  skills: z.array(z.string().trim().min(1).max(50)).max(20).openapi({ example: ["法律咨询", "急救"] }),
+};
+
+const employerFields = {
+  employerOrgId: partyOrgId.nullable().openapi({ description: "The employer's unit party organisation (category unit or two_new), which receives the quarterly feedback." }),
+  employerUnitId: unitId.nullable().openapi({ description: "The employer unit; filled from the employer organisation when omitted." }),
+  employerTenantId: z
+    .string()
+    .regex(/^\d{6}$/, "Not a tenant code.")
+    .nullable()
+    .openapi({ description: "The tenant of the employer, when it is another county of the city; defaults to the caller's.", example: "620982" }),
+};
+
+const memberSchema = z
+  .object({
+    id: memberId,
+    tenant: z.string(),
+    name: memberFields.name,
+    gender: z.enum(["male", "female"]),
+    birthDate: dateSchema,
+    idCard: z.string().openapi({ description: "Masked (`6209**********1234`) unless revealed with `reveal=pii`.", example: "6209**********002X" }),
+    phone: z.string().nullable().openapi({ description: "Masked (`138****5678`) unless revealed with `reveal=pii`.", example: "138****5678" }),
+    joinDate: dateSchema,
+    status: memberFields.status,
+    classification: memberFields.classification,
+    orgId: memberFields.orgId,
+    ...employerFields,
+    residenceDivisionId: divisionIdSchema.nullable(),
+    skills: memberFields.skills,
+    ...timestampsSchema,
+  })
+  .openapi("Member");
+
+const createMemberSchema = z
+  .object({
+    ...memberFields,
+    gender: z.enum(["male", "female"]),
+    birthDate: dateSchema,
+    idCard: idCardSchema,
+    phone: phoneSchema.optional(),
+    joinDate: dateSchema,
+    orgId: partyOrgId.optional(),
+    employerOrgId: partyOrgId.optional(),
+    employerUnitId: unitId.optional(),
+    employerTenantId: employerFields.employerTenantId.unwrap().optional(),
+    skills: memberFields.skills.default([]),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    if (idCardChecksumValid(m.idCard) && idCardBirthDate(m.idCard) !== m.birthDate) {
+      ctx.addIssue({ code: "custom", path: ["birthDate"], message: "The birth date does not match the ID card number." });
+    }
+    if (m.joinDate < m.birthDate) ctx.addIssue({ code: "custom", path: ["joinDate"], message: "The join date is before the birth date." });
+  })
+  .openapi("CreateMember", {
+    example: {
+      name: "张丽",
+      gender: "female",
+      birthDate: "1988-05-01",
+      idCard: "62090219880501002X",
+      phone: "13812345678",
+      joinDate: "2012-07-01",
+      status: "full",
+      classification: "in_service",
+      employerOrgId: "org_01KDVDNA011AKWK3RC504FTYF8",
+      employerTenantId: "620982",
+      residenceDivisionId: "div_01KDVDNA011AKWK3RC504FTYF8",
+      skills: ["法律咨询"],
+    },
+  });
+
+const patchMemberSchema = z
+  .object({ ...memberFields, phone: phoneSchema.nullable(), ...employerFields })
+  .partial()
+  .strict()
+  .refine((p) => Object.keys(p).length > 0, "Send at least one field.")
+  .openapi("PatchMember", {
+    description:
+      "The ID card number cannot be changed. The employer (employerOrgId, employerUnitId, employerTenantId) is replaced as a whole: send any of them and the ones left out become null (the unit is filled from the organisation).",
+    example: { phone: "13987654321", skills: ["法律咨询", "急救"] },
+  });
+
+type MemberRow = typeof members.$inferSelect;
+
+const present = (row: MemberRow, clear?: { idCard: string; phone: string | null }) => ({
+  id: row.id,
+  tenant: row.tenantId,
+  name: row.name,
+  gender: row.gender,
+  birthDate: row.birthDate,
+  idCard: clear ? clear.idCard : row.idCardMasked,
+  phone: clear ? clear.phone : row.phoneMasked,
+  joinDate: row.joinDate,
+  status: row.status,
+  classification: row.classification,
+  orgId: row.orgId,
+  employerOrgId: row.employerOrgId,
+  employerUnitId: row.employerUnitId,
+  employerTenantId: row.employerTenantId,
+  residenceDivisionId: row.residenceDivisionId,
+  skills: row.skills,
+  version: row.version,
+  createdAt: row.createdAt,
+  updatedAt: row.updatedAt,
+});
+
+/** A member reads their own record, a unit admin its employees' (in its own tenant), administrators their subtree. */
+const reach = { divisionPath: members.divisionPath, memberId: members.id, unitOrgId: members.employerOrgId };
+const conflicts = { "members.id_card_hash": "A party member with this ID card number is already registered in the city." };
+const memberResponse = (description: string) => ({ description, headers: etagHeader, content: { "application/json": { schema: memberSchema } } });
+
+// ---------------------------------------------------------------------------------------------
+// References
+
+async function sealedPhone(c: Context<AppEnv>, phone: string | null) {
+  if (phone === null) return { phoneCipher: null, phoneHash: null, phoneMasked: null };
+  return { phoneCipher: await c.var.pii.seal(phone), phoneHash: await c.var.pii.fingerprint(phone), phoneMasked: maskPhone(phone) };
+}
+
+async function residence(c: Context<AppEnv>, divisionId: string) {
+  const division = await requireDivisionForWrite(c, divisionId, { pointer: "/residenceDivisionId", levels: ["community"] });
+  return { residenceDivisionId: division.id, divisionPath: division.path };
+}
+
+const employerCategories = ["unit", "two_new"] as const;
+
+/**
+ * The employer's unit party organisation and unit. This is the one reference that may cross tenants
+ * (work in one county, live in another), but only to another county of the caller's own city.
+ */
+async function resolveEmployer(c: Context<AppEnv>, input: { orgId?: string | null; unitId?: string | null; tenantId?: string | null }) {
+  const none = { employerOrgId: null, employerUnitId: null, employerTenantId: null };
+  if (!input.orgId && !input.unitId) {
+    if (input.tenantId) {
+      throw new ApiError("validation_failed", "An employer tenant needs an employer organisation or unit.", {
+        errors: [{ in: "body", pointer: "/employerTenantId", detail: "Send employerOrgId or employerUnitId with it." }],
+      });
+    }
+    return none;
+  }
+  const { db, principal } = c.var;
+  const tenantId = input.tenantId ?? principal.tenant;
+  const sameCity = sql`${tenants.parentCode} = (select parent_code from ${tenants} where code = ${principal.tenant})`;
+  let orgUnitId: string | null = null;
+  if (input.orgId) {
+    const [org] = await db
+      .select({ unitId: partyOrgs.unitId })
+      .from(partyOrgs)
+      .innerJoin(tenants, eq(tenants.code, partyOrgs.tenantId))
+      .where(and(eq(partyOrgs.id, input.orgId), eq(partyOrgs.tenantId, tenantId), inArray(partyOrgs.category, employerCategories), sameCity));
+    if (!org) throw unknownReference("/employerOrgId", "unit party organisation in the employer's tenant");
+    orgUnitId = org.unitId;
+  }
+  if (input.unitId) {
+    const [unit] = await db
+      .select({ id: units.id })
+      .from(units)
+      .innerJoin(tenants, eq(tenants.code, units.tenantId))
+      .where(and(eq(units.id, input.unitId), eq(units.tenantId, tenantId), sameCity));
+    if (!unit) throw unknownReference("/employerUnitId", "unit in the employer's tenant");
+    if (orgUnitId && orgUnitId !== input.unitId) {
+      throw new ApiError("validation_failed", "The employer organisation belongs to another unit.", {
+        errors: [{ in: "body", pointer: "/employerUnitId", detail: "Does not match the employer organisation's unit." }],
+      });
+    }
+  }
+  return { employerOrgId: input.orgId ?? null, employerUnitId: input.unitId ?? orgUnitId, employerTenantId: tenantId };
+}
+
+const hasEmployerFields = (p: object) => ["employerOrgId", "employerUnitId", "employerTenantId"].some((k) => k in p);
+
+// ---------------------------------------------------------------------------------------------
+// Routes
+
+const createMember = protectedRoute({
+  method: "post",
+  path: "/v1/members",
+  operationId: "createMember",
+  tags: ["organisations"],
+  summary: "Register a party member",
+  description:
+    "The ID card number and phone are stored encrypted and answered masked. An ID card number already registered anywhere in the city is a 409.",
+  scope: "members:write",
+  idempotent: true,
+  request: { body: { required: true, content: { "application/json": { schema: createMemberSchema } } } },
+  responses: { 201: memberResponse("The member was registered.") },
+});
+
+const listMembers = protectedRoute({
+  method: "get",
+  path: "/v1/members",
+  operationId: "listMembers",
+  tags: ["organisations"],
+  summary: "Party members within reach",
+  description: "`idCard` and `phone` are exact-match lookups (by keyed hash); they find a member only within the caller's reach.",
+  scope: "members:read",
+  request: {
+    query: pageQuerySchema.extend({
+      orgId: partyOrgId.optional(),
+      employerOrgId: partyOrgId.optional(),
+      residenceDivisionId: divisionIdSchema.optional(),
+      classification: z.enum(memberClassifications).optional(),
+      status: memberFields.status.optional(),
+      idCard: idCardSchema.optional(),
+      phone: phoneSchema.optional(),
+    }),
+  },
+  responses: { 200: { description: "A page of members, oldest first, personal data masked.", content: { "application/json": { schema: pageOf(memberSchema, "MemberPage") } } } },
+});
+
+const getMember = protectedRoute({
+  method: "get",
+  path: "/v1/members/{id}",
+  operationId: "getMember",
+  tags: ["organisations"],
+  summary: "One party member",
+  description:
+    "Masked by default. `reveal=pii` answers the clear ID card number and phone: it needs the scope pii:read and a signed-in person (never an API key), and every reveal is audited as `member.pii_revealed`.",
+  scope: "members:read",
+  errors: [404],
+  request: {
+    params: z.object({ id: memberId }),
+    query: z.object({ reveal: z.enum(["pii"]).optional().openapi({ description: "`pii`: answer the clear ID card number and phone (audited)." }) }),
+  },
+  responses: { 200: memberResponse("The member.") },
+});
+
+const updateMember = protectedRoute({
+  method: "patch",
+  path: "/v1/members/{id}",
+  operationId: "updateMember",
+  tags: ["organisations"],
+  summary: "Change a member's details (never the ID card number)",
+  scope: "members:write",
+  errors: [404, 409, 412, 428],
+  request: {
+    params: z.object({ id: memberId }),
+    headers: ifMatchHeader,
+    body: { required: true, content: { "application/json": { schema: patchMemberSchema } } },
+  },
+  responses: { 200: memberResponse("The updated member.") },
+});
+
+export const memberRoutes = createRouter()
+  .openapi(createMember, async (c) => {
+    const body = c.req.valid("json");
+    const home = await residence(c, body.residenceDivisionId);
+    if (body.orgId) await requirePartyOrg(c, body.orgId, "/orgId");
+    const employer = await resolveEmployer(c, { orgId: body.employerOrgId, unitId: body.employerUnitId, tenantId: body.employerTenantId });
+    const { pii, clock, principal } = c.var;
+    const now = clock.now();
+    const row: MemberRow = {
+      id: newId("mem", now.getTime()),
+      tenantId: principal.tenant,
+      name: body.name,
+      gender: body.gender,
+      birthDate: body.birthDate,
+      idCardCipher: await pii.seal(body.idCard),
+      idCardHash: await pii.fingerprint(body.idCard),
+      idCardMasked: maskIdCard(body.idCard),
+      ...(await sealedPhone(c, body.phone ?? null)),
+      joinDate: body.joinDate,
+      status: body.status,
+      classification: body.classification,
+      orgId: body.orgId ?? null,
+      ...employer,
+      ...home,
+      skills: body.skills,
+      version: 1,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    };
+    const response = present(row);
+    const headers = { etag: etagOf(row.version), location: `/v1/members/${row.id}` };
+    await commit(
+      c,
+      {
+        writes: [c.var.db.insert(members).values(row)],
+        audit: { action: "member.create", targetType: "member", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
+        conflicts,
+      },
+      { status: 201, body: response, headers },
+    );
+    return c.json(response, 201, headers);
+  })
+  .openapi(listMembers, async (c) => {
+    const q = c.req.valid("query");
+    const after = decodeCursor(q.cursor);
+    const { db, pii, principal } = c.var;
+    let residencePath: string | undefined;
+    if (q.residenceDivisionId) {
+      // Members carry their community's path: filtering on it uses the (tenant, path) index.
+      const [division] = await db.select({ path: divisions.path }).from(divisions).where(eq(divisions.id, q.residenceDivisionId));
+      if (!division) return c.json({ data: [], nextCursor: null }, 200);
+      residencePath = division.path;
+    }
+    const rows = await db
+      .select()
+      .from(members)
+      .where(
+        and(
+          withinReach(principal, { tenantId: members.tenantId, ...reach }),
+          q.idCard ? eq(members.idCardHash, await pii.fingerprint(q.idCard)) : undefined,
+          q.phone ? eq(members.phoneHash, await pii.fingerprint(q.phone)) : undefined,
+          q.orgId ? eq(members.orgId, q.orgId) : undefined,
+          q.employerOrgId ? eq(members.employerOrgId, q.employerOrgId) : undefined,
+          residencePath ? eq(members.divisionPath, residencePath) : undefined,
+          q.classification ? eq(members.classification, q.classification) : undefined,
+          q.status ? eq(members.status, q.status) : undefined,
+          after ? gt(members.id, after) : undefined,
+        ),
+      )
+      .orderBy(asc(members.id))
+      .limit(q.limit + 1);
+    const page = toPage(rows, q.limit, (r) => r.id);
+    return c.json({ data: page.data.map((r) => present(r)), nextCursor: page.nextCursor }, 200);
+  })
+  .openapi(getMember, async (c) => {
+    const reveal = c.req.valid("query").reveal === "pii";
+    if (reveal) assertMayRevealPii(c.var.principal);
+    const row = await findWithinReach(c, members, reach, c.req.valid("param").id, "member");
+    if (!reveal) return c.json(present(row), 200, { etag: etagOf(row.version) });
+    const clear = {
+      idCard: await c.var.pii.open(row.idCardCipher),
+      phone: row.phoneCipher === null ? null : await c.var.pii.open(row.phoneCipher),
+    };
+    // The reveal is the audited event itself: no domain write, just the trail entry.
+    await commit(c, {
+      writes: [],
+      audit: {
+        action: "member.pii_revealed",
+        targetType: "member",
+        targetId: row.id,
+        divisionPath: row.divisionPath,
+        tenantId: row.tenantId,
+        changes: { fields: clear.phone === null ? ["idCard"] : ["idCard", "phone"] },
+      },
+    });
+    return c.json(present(row, clear), 200, { etag: etagOf(row.version), "cache-control": "no-store" });
+  })
+  .openapi(updateMember, async (c) => {
+    const expectedVersion = requireIfMatch(c);
+    const patch = c.req.valid("json");
+    const row = await findWithinReach(c, members, reach, c.req.valid("param").id, "member");
+    const { phone, residenceDivisionId, orgId, employerOrgId, employerUnitId, employerTenantId, ...plain } = patch;
+    const set: Partial<MemberRow> = { ...plain };
+    if (phone !== undefined) Object.assign(set, await sealedPhone(c, phone));
+    if (residenceDivisionId !== undefined) Object.assign(set, await residence(c, residenceDivisionId));
+    if (orgId !== undefined) set.orgId = orgId === null ? null : (await requirePartyOrg(c, orgId, "/orgId")).id;
+    if (hasEmployerFields(patch)) Object.assign(set, await resolveEmployer(c, { orgId: employerOrgId, unitId: employerUnitId, tenantId: employerTenantId }));
+    const updated = await updateVersioned(c, {
+      table: members,
+      row,
+      expectedVersion,
+      set,
+      // Field names only: the new phone number never enters the trail.
+      audit: { action: "member.update", targetType: "member", changes: { fields: Object.keys(patch) } },
+    });
+    return c.json(present(updated), 200, { etag: etagOf(updated.version) });
+  });

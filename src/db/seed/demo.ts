@@ -4,7 +4,7 @@ import { newId, seededRandom } from "../ids.js";
 import { jiuquanTenants } from "../reference.js";
 import { divisions, tenants, type DivisionLevel } from "../tables.js";
 
-interface DivisionSpec {
+export interface DivisionSpec {
   name: string;
   level: DivisionLevel;
   code?: string;

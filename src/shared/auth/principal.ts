@@ -121,6 +121,7 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "activities:read",
     "participation:self",
     "ledger:read",
+    "evaluations:read",
   ],
   auditor: [...readEverything, "audit:read"],
 };

@@ -136,6 +136,17 @@ describe("members: personal data", () => {
     }
   });
 
+  it("masks name and birth date too for the city, which reads across tenants", async () => {
+    const m = await create(county);
+    const own = await ctx.call(county, "GET", `/v1/members/${m.id}`);
+    const asCity = await ctx.call(city, "GET", `/v1/members/${m.id}`);
+    expect(asCity.body.name).toBe([...own.body.name][0] + "*".repeat([...own.body.name].length - 1));
+    expect(asCity.body.birthDate).toBe(`${own.body.birthDate.slice(0, 4)}-**-**`);
+    const listed = (await ctx.call(city, "GET", "/v1/members?limit=100")).body.data.find((x: { id: string }) => x.id === m.id);
+    expect(listed.name).toBe(asCity.body.name);
+    expect(JSON.stringify((await ctx.call(city, "GET", "/v1/members?limit=100")).body)).not.toContain(own.body.name);
+  });
+
   it("validates the ID card (checksum, shape, birth date) and phone with pointers", async () => {
     const good = idCard(7);
     const wrongCheck = good.slice(0, 17) + (good[17] === "1" ? "2" : "1");

@@ -5,7 +5,7 @@ import { divisions, tenants } from "../../db/tables.js";
 import { newId } from "../../db/ids.js";
 import type { Principal } from "../../shared/auth/principal.js";
 import { withinReach } from "../../shared/auth/reach.js";
-import { maskIdCard, maskPhone } from "../../shared/crypto/pii.js";
+import { maskIdCard, maskName, maskPhone } from "../../shared/crypto/pii.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
@@ -159,12 +159,16 @@ const patchMemberSchema = z
 
 type MemberRow = typeof members.$inferSelect;
 
-const present = (row: MemberRow, clear?: { idCard: string; phone: string | null }) => ({
+/**
+ * The city reads across tenants with personal data masked (DOMAIN.md §7): besides the always-masked
+ * ID card and phone, it sees a masked name and only the birth year.
+ */
+const present = (row: MemberRow, clear?: { idCard: string; phone: string | null }, crossTenant = false) => ({
   id: row.id,
   tenant: row.tenantId,
-  name: row.name,
+  name: crossTenant ? maskName(row.name) : row.name,
   gender: row.gender,
-  birthDate: row.birthDate,
+  birthDate: crossTenant ? `${row.birthDate.slice(0, 4)}-**-**` : row.birthDate,
   idCard: clear ? clear.idCard : row.idCardMasked,
   phone: clear ? clear.phone : row.phoneMasked,
   joinDate: row.joinDate,
@@ -390,13 +394,13 @@ export const memberRoutes = createRouter()
       .orderBy(asc(members.id))
       .limit(q.limit + 1);
     const page = toPage(rows, q.limit, (r) => r.id);
-    return c.json({ data: page.data.map((r) => present(r)), nextCursor: page.nextCursor }, 200);
+    return c.json({ data: page.data.map((r) => present(r, undefined, c.var.principal.crossTenant)), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getMember, async (c) => {
     const reveal = c.req.valid("query").reveal === "pii";
     if (reveal) assertMayRevealPii(c.var.principal);
     const row = await findWithinReach(c, members, reach, c.req.valid("param").id, "member");
-    if (!reveal) return c.json(present(row), 200, { etag: etagOf(row.version) });
+    if (!reveal) return c.json(present(row, undefined, c.var.principal.crossTenant), 200, { etag: etagOf(row.version) });
     const clear = {
       idCard: await c.var.pii.open(row.idCardCipher),
       phone: row.phoneCipher === null ? null : await c.var.pii.open(row.phoneCipher),

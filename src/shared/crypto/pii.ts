@@ -73,3 +73,9 @@ export function generatePiiKeyMaterial(keyId = "k1"): PiiKeyMaterial {
   const random = (n: number) => encodeBase64Url(crypto.getRandomValues(new Uint8Array(n)).buffer);
   return { encryptionKeys: { [keyId]: random(32) }, currentKeyId: keyId, hmacKey: random(32) };
 }
+
+/** 张小明 → 张** : the surname stays, so a masked roster is still readable. */
+export function maskName(value: string): string {
+  const chars = [...value];
+  return chars.length <= 1 ? "*" : chars[0] + "*".repeat(chars.length - 1);
+}

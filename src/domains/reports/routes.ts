@@ -1,3 +1,16 @@
 import { createRouter } from "../../shared/http/openapi.js";
+import { agreementRoutes } from "./agreements.js";
+import { evaluationRoutes } from "./evaluations.js";
+import { fiveLinkRoutes } from "./five-links.js";
+import { memberReportRoutes } from "./member-reports.js";
+import { orgReportRoutes } from "./org-reports.js";
+import { statsRoutes } from "./stats.js";
 
-export const reportRoutes = createRouter();
+/** 双报到: unit and member reports, co-building agreements, the five links, evaluations, and the stats over them. */
+export const reportRoutes = createRouter()
+  .route("/", orgReportRoutes)
+  .route("/", memberReportRoutes)
+  .route("/", agreementRoutes)
+  .route("/", fiveLinkRoutes)
+  .route("/", evaluationRoutes)
+  .route("/", statsRoutes);

@@ -1,0 +1,191 @@
+import { z } from "@hono/zod-openapi";
+import { and, asc, eq, gt } from "drizzle-orm";
+import { newId } from "../../db/ids.js";
+import { withinReach } from "../../shared/auth/reach.js";
+import { etagOf } from "../../shared/http/etag.js";
+import { ApiError } from "../../shared/http/errors.js";
+import { createRouter, etagHeader, protectedRoute } from "../../shared/http/openapi.js";
+import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
+import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
+import { commit } from "../../shared/store/commit.js";
+import { findWithinReach } from "../../shared/store/records.js";
+import { localDate } from "../../shared/calendar.js";
+import { partyOrgIdSchema, requireMember, requirePartyOrg, unitOrgCategories } from "./references.js";
+import { evaluationGrades, evaluations } from "./tables.js";
+
+const evaluationId = idSchema("eval");
+const subjectKinds = ["unit_org", "member"] as const;
+const subjectPrefix = { unit_org: "org", member: "mem" } as const;
+const subjectIdSchema = z
+  .string()
+  .regex(/^(org|mem)_[0-9A-Z]{26}$/, "Not a party organisation or member id.")
+  .openapi({ description: "A unit party organisation (`org_…`) or a member (`mem_…`), as `subjectKind` says.", example: "org_01KDVDNA011AKWK3RC504FTYF8" });
+const yearSchema = z.number().int().min(2000).max(2100).openapi({ example: 2026 });
+
+const evaluationSchema = z
+  .object({
+    id: evaluationId,
+    tenant: z.string().openapi({ example: "620902" }),
+    subjectKind: z.enum(subjectKinds),
+    subjectId: subjectIdSchema,
+    communityOrgId: partyOrgIdSchema,
+    year: yearSchema,
+    grade: z.enum(evaluationGrades),
+    comment: z.string().nullable().openapi({ example: "积极参与社区治理，服务群众成效明显。" }),
+    approver: z.string().openapi({ description: "The subject of the credential that recorded it.", example: "user-42" }),
+    ...timestampsSchema,
+  })
+  .openapi("Evaluation");
+
+const createEvaluationSchema = z
+  .object({
+    subjectKind: z.enum(subjectKinds),
+    subjectId: subjectIdSchema,
+    communityOrgId: partyOrgIdSchema,
+    year: yearSchema,
+    grade: z.enum(evaluationGrades),
+    comment: z.string().trim().min(1).max(1000).optional(),
+  })
+  .strict()
+  .refine((e) => e.subjectId.startsWith(`${subjectPrefix[e.subjectKind]}_`), { message: "The id does not match subjectKind.", path: ["subjectId"] })
+  .openapi("CreateEvaluation", {
+    example: { subjectKind: "unit_org", subjectId: "org_01KDVDNA011AKWK3RC504FTYF8", communityOrgId: "org_01KDVDNA02Q7M4V1Z8XG3H6J9K", year: 2026, grade: "excellent" },
+  });
+
+type EvaluationRow = typeof evaluations.$inferSelect;
+const present = (row: EvaluationRow) => ({
+  id: row.id,
+  tenant: row.tenantId,
+  subjectKind: row.subjectKind,
+  subjectId: row.subjectId,
+  communityOrgId: row.communityOrgId,
+  year: row.year,
+  grade: row.grade,
+  comment: row.comment,
+  approver: row.approver,
+  version: row.version,
+  createdAt: row.createdAt,
+  updatedAt: row.updatedAt,
+});
+/** Admins reach through the community's division; a unit admin reads its unit's evaluations, a member their own (ids are prefixed, so one column serves both). */
+const reach = { divisionPath: evaluations.divisionPath, memberId: evaluations.subjectId, unitOrgId: evaluations.subjectId };
+const conflicts = { "evaluations.subject_id": "This community has already evaluated this subject for that year." };
+const evaluationResponse = (description: string) => ({ description, headers: etagHeader, content: { "application/json": { schema: evaluationSchema } } });
+
+const createEvaluation = protectedRoute({
+  method: "post",
+  path: "/v1/evaluations",
+  operationId: "createEvaluation",
+  tags: ["reports"],
+  summary: "Record a community's annual evaluation of a unit organisation or a member",
+  description: "One evaluation per community, subject and year (409 otherwise). The approver is the caller. The subject and the community organisation must be within reach.",
+  scope: "evaluations:write",
+  idempotent: true,
+  request: { body: { required: true, content: { "application/json": { schema: createEvaluationSchema } } } },
+  responses: { 201: evaluationResponse("The evaluation was recorded.") },
+});
+
+const listEvaluations = protectedRoute({
+  method: "get",
+  path: "/v1/evaluations",
+  operationId: "listEvaluations",
+  tags: ["reports"],
+  summary: "Annual evaluations within reach",
+  scope: "evaluations:read",
+  request: {
+    query: pageQuerySchema.extend({
+      subjectKind: z.enum(subjectKinds).optional(),
+      subjectId: subjectIdSchema.optional(),
+      year: z.coerce.number().int().min(2000).max(2100).optional().openapi({ example: 2026 }),
+    }),
+  },
+  responses: { 200: { description: "A page of evaluations, oldest first.", content: { "application/json": { schema: pageOf(evaluationSchema, "EvaluationPage") } } } },
+});
+
+const getEvaluation = protectedRoute({
+  method: "get",
+  path: "/v1/evaluations/{id}",
+  operationId: "getEvaluation",
+  tags: ["reports"],
+  summary: "One annual evaluation",
+  scope: "evaluations:read",
+  errors: [404],
+  request: { params: z.object({ id: evaluationId }) },
+  responses: { 200: evaluationResponse("The evaluation.") },
+});
+
+export const evaluationRoutes = createRouter()
+  .openapi(createEvaluation, async (c) => {
+    const body = c.req.valid("json");
+    const now = c.var.clock.now();
+    if (body.year > Number(localDate(now).slice(0, 4))) {
+      throw new ApiError("validation_failed", "A year can be evaluated only once it has begun.", {
+        errors: [{ in: "body", pointer: "/year", detail: "Must not be a future year." }],
+      });
+    }
+    const communityOrg = await requirePartyOrg(c, body.communityOrgId, { pointer: "/communityOrgId", categories: ["community"] });
+    if (body.subjectKind === "unit_org") await requirePartyOrg(c, body.subjectId, { pointer: "/subjectId", categories: unitOrgCategories });
+    else await requireMember(c, body.subjectId, { pointer: "/subjectId", inSubtree: true });
+    const row: EvaluationRow = {
+      id: newId("eval", now.getTime()),
+      tenantId: c.var.principal.tenant,
+      subjectKind: body.subjectKind,
+      subjectId: body.subjectId,
+      communityOrgId: communityOrg.id,
+      divisionPath: communityOrg.divisionPath,
+      year: body.year,
+      grade: body.grade,
+      comment: body.comment ?? null,
+      approver: c.var.principal.subject,
+      version: 1,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    };
+    const response = present(row);
+    const headers = { etag: etagOf(row.version), location: `/v1/evaluations/${row.id}` };
+    await commit(
+      c,
+      {
+        writes: [c.var.db.insert(evaluations).values(row)],
+        // The grade and comment are an assessment of a person: the trail and the event name fields, not values.
+        audit: { action: "evaluation.create", targetType: "evaluation", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
+        events: [
+          {
+            type: "evaluation.recorded",
+            subjectType: "evaluation",
+            subjectId: row.id,
+            payload: { evaluationId: row.id, subjectKind: row.subjectKind, subjectId: row.subjectId, communityOrgId: row.communityOrgId, year: row.year },
+          },
+        ],
+        conflicts,
+      },
+      { status: 201, body: response, headers },
+    );
+    return c.json(response, 201, headers);
+  })
+  .openapi(listEvaluations, async (c) => {
+    const q = c.req.valid("query");
+    const after = decodeCursor(q.cursor);
+    // The id's prefix names its kind: filtering on both lets the (tenant, kind, subject) index serve a subject-only query.
+    const kind = q.subjectKind ?? (q.subjectId?.startsWith("org_") ? "unit_org" : q.subjectId ? "member" : undefined);
+    const rows = await c.var.db
+      .select()
+      .from(evaluations)
+      .where(
+        and(
+          withinReach(c.var.principal, { tenantId: evaluations.tenantId, ...reach }),
+          kind ? eq(evaluations.subjectKind, kind) : undefined,
+          q.subjectId ? eq(evaluations.subjectId, q.subjectId) : undefined,
+          q.year ? eq(evaluations.year, q.year) : undefined,
+          after ? gt(evaluations.id, after) : undefined,
+        ),
+      )
+      .orderBy(asc(evaluations.id))
+      .limit(q.limit + 1);
+    const page = toPage(rows, q.limit, (r) => r.id);
+    return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
+  })
+  .openapi(getEvaluation, async (c) => {
+    const row = await findWithinReach(c, evaluations, reach, c.req.valid("param").id, "evaluation");
+    return c.json(present(row), 200, { etag: etagOf(row.version) });
+  });

@@ -1,0 +1,300 @@
+import { z } from "@hono/zod-openapi";
+import { and, asc, eq, gt, gte, lte } from "drizzle-orm";
+import { newId } from "../../db/ids.js";
+import { divisions } from "../../db/tables.js";
+import { withinReach } from "../../shared/auth/reach.js";
+import { etagOf } from "../../shared/http/etag.js";
+import { ApiError } from "../../shared/http/errors.js";
+import { createRouter, etagHeader, protectedRoute } from "../../shared/http/openapi.js";
+import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
+import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
+import { commit } from "../../shared/store/commit.js";
+import { findWithinReach } from "../../shared/store/records.js";
+import { requireDivisionForWrite, unknownReference } from "../../shared/store/references.js";
+import { actionRoutes } from "./actions.js";
+import { addMonths, localDate } from "../../shared/calendar.js";
+import { memberReportMachine } from "./machines.js";
+import { idRangeOf, requireMember } from "./references.js";
+import { memberReportChannels, memberReports, memberReportStatuses } from "./tables.js";
+
+const memberReportId = idSchema("mrep");
+const memberIdSchema = idSchema("mem");
+const endReasons = ["moved", "lapsed"] as const;
+/** Members re-confirm their report every half year. */
+const recheckMonths = 6;
+
+const tags = z.array(z.string().trim().min(1).max(50)).max(20);
+
+const memberReportSchema = z
+  .object({
+    id: memberReportId,
+    tenant: z.string().openapi({ example: "620902" }),
+    memberId: memberIdSchema,
+    communityId: divisionIdSchema.openapi({ description: "The community (division) the member lives in and reports to." }),
+    gridId: divisionIdSchema.nullable(),
+    channel: z.enum(memberReportChannels),
+    skills: z.array(z.string()).openapi({ example: ["法律咨询", "电脑维修"] }),
+    intentions: z.array(z.string()).openapi({ example: ["社区治理", "安全宣传与治安巡逻"] }),
+    status: z.enum(memberReportStatuses),
+    endReason: z.enum(endReasons).nullable(),
+    employerOrgId: z.string().nullable().openapi({ description: "Snapshot of the member's employer party organisation: the addressee of quarterly feedback." }),
+    employerTenantId: z.string().nullable().openapi({ example: "620900" }),
+    confirmedAt: z.string().nullable(),
+    lastRecheckAt: z.string().nullable(),
+    recheckDueOn: dateSchema.nullable().openapi({ description: "Half-yearly re-confirmation due date, set on activation and on every recheck." }),
+    ...timestampsSchema,
+  })
+  .openapi("MemberReport");
+
+const createMemberReportSchema = z
+  .object({
+    memberId: memberIdSchema,
+    communityId: divisionIdSchema,
+    gridId: divisionIdSchema.optional(),
+    channel: z.enum(memberReportChannels),
+    skills: tags.default([]),
+    intentions: tags.default([]),
+  })
+  .strict()
+  .openapi("CreateMemberReport", {
+    example: {
+      memberId: "mem_01KDVDNA011AKWK3RC504FTYF8",
+      communityId: "div_01KDVDNA02Q7M4V1Z8XG3H6J9K",
+      channel: "online",
+      skills: ["法律咨询"],
+      intentions: ["社区治理"],
+    },
+  });
+
+const endMemberReportSchema = z
+  .object({ reason: z.enum(endReasons).openapi({ description: "moved: left the community; lapsed: stopped taking part." }) })
+  .strict()
+  .openapi("EndMemberReport", { example: { reason: "moved" } });
+
+type MemberReportRow = typeof memberReports.$inferSelect;
+const present = (row: MemberReportRow) => ({
+  id: row.id,
+  tenant: row.tenantId,
+  memberId: row.memberId,
+  communityId: row.communityId,
+  gridId: row.gridId,
+  channel: row.channel,
+  skills: row.skills,
+  intentions: row.intentions,
+  status: row.status,
+  endReason: row.endReason,
+  employerOrgId: row.employerOrgId,
+  employerTenantId: row.employerTenantId,
+  confirmedAt: row.confirmedAt,
+  lastRecheckAt: row.lastRecheckAt,
+  recheckDueOn: row.recheckDueOn,
+  version: row.version,
+  createdAt: row.createdAt,
+  updatedAt: row.updatedAt,
+});
+/**
+ * Community/street admins reach a report through its division, a member their own, and a unit
+ * admin the reports of members it employs (DOMAIN §7: "its members' reports").
+ */
+const reach = { divisionPath: memberReports.divisionPath, memberId: memberReports.memberId, unitOrgId: memberReports.employerOrgId };
+const conflicts = { "member_reports.member_id": "This member already has a live report; end it before filing a new one." };
+const eventPayload = (row: MemberReportRow) => ({
+  memberReportId: row.id,
+  memberId: row.memberId,
+  communityId: row.communityId,
+  status: row.status,
+  endReason: row.endReason,
+  employerOrgId: row.employerOrgId,
+  employerTenantId: row.employerTenantId,
+});
+const memberReportResponse = (description: string) => ({ description, headers: etagHeader, content: { "application/json": { schema: memberReportSchema } } });
+
+const createMemberReport = protectedRoute({
+  method: "post",
+  path: "/v1/member-reports",
+  operationId: "createMemberReport",
+  tags: ["reports"],
+  summary: "File an in-service member's registration (报到登记表) with the community they live in",
+  description:
+    "A member files their own; a community (or street) admin may register one on behalf of a member of its tenant. A member has at most one live (not ended) report: a second is a 409. The employer organisation is snapshotted from the member record.",
+  scope: "reports:submit",
+  idempotent: true,
+  request: { body: { required: true, content: { "application/json": { schema: createMemberReportSchema } } } },
+  responses: { 201: memberReportResponse("The report was filed.") },
+});
+
+const timestampQuery = z.iso.datetime({ offset: true });
+
+const listMemberReports = protectedRoute({
+  method: "get",
+  path: "/v1/member-reports",
+  operationId: "listMemberReports",
+  tags: ["reports"],
+  summary: "Member reports within reach",
+  scope: "reports:read",
+  request: {
+    query: pageQuerySchema.extend({
+      status: z.enum(memberReportStatuses).optional(),
+      communityId: divisionIdSchema.optional(),
+      memberId: memberIdSchema.optional(),
+      createdFrom: timestampQuery.optional().openapi({ description: "Filed at or after (inclusive).", example: "2026-07-01T00:00:00+08:00" }),
+      createdTo: timestampQuery.optional().openapi({ description: "Filed at or before (inclusive).", example: "2026-12-31T23:59:59+08:00" }),
+    }),
+  },
+  responses: {
+    200: { description: "A page of member reports, oldest first.", content: { "application/json": { schema: pageOf(memberReportSchema, "MemberReportPage") } } },
+  },
+});
+
+const getMemberReport = protectedRoute({
+  method: "get",
+  path: "/v1/member-reports/{id}",
+  operationId: "getMemberReport",
+  tags: ["reports"],
+  summary: "One member report",
+  scope: "reports:read",
+  errors: [404],
+  request: { params: z.object({ id: memberReportId }) },
+  responses: { 200: memberReportResponse("The member report.") },
+});
+
+const crudRoutes = createRouter()
+  .openapi(createMemberReport, async (c) => {
+    const body = c.req.valid("json");
+    const { principal, db } = c.var;
+    if (principal.owner) {
+      // A member files only their own report; a unit admin does not file members' reports.
+      if (!principal.owner.memberId) throw new ApiError("forbidden", "Only the member, or a community admin on their behalf, files a member report.");
+      if (body.memberId !== principal.owner.memberId) throw unknownReference("/memberId", "party member");
+    }
+    const member = await requireMember(c, body.memberId, { pointer: "/memberId", inSubtree: false });
+    if (member.classification !== "in_service") {
+      throw new ApiError("validation_failed", "Only in-service members report to the community they live in.", {
+        errors: [{ in: "body", pointer: "/memberId", detail: `The member is classified ${member.classification}, not in_service.` }],
+      });
+    }
+    const community = await requireDivisionForWrite(c, body.communityId, { pointer: "/communityId", levels: ["community"] });
+    let divisionPath = community.path;
+    if (body.gridId) {
+      const [grid] = await db
+        .select({ path: divisions.path })
+        .from(divisions)
+        .where(and(eq(divisions.id, body.gridId), eq(divisions.tenantId, principal.tenant), eq(divisions.parentId, community.id), eq(divisions.level, "grid")));
+      if (!grid) throw unknownReference("/gridId", "grid in this community");
+      divisionPath = grid.path;
+    }
+    const now = c.var.clock.now();
+    const row: MemberReportRow = {
+      id: newId("mrep", now.getTime()),
+      tenantId: principal.tenant,
+      memberId: member.id,
+      communityId: community.id,
+      gridId: body.gridId ?? null,
+      divisionPath,
+      channel: body.channel,
+      skills: body.skills,
+      intentions: body.intentions,
+      status: "submitted",
+      endReason: null,
+      employerOrgId: member.employerOrgId,
+      employerTenantId: member.employerTenantId,
+      confirmedAt: null,
+      lastRecheckAt: null,
+      recheckDueOn: null,
+      version: 1,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    };
+    const response = present(row);
+    const headers = { etag: etagOf(row.version), location: `/v1/member-reports/${row.id}` };
+    await commit(
+      c,
+      {
+        writes: [db.insert(memberReports).values(row)],
+        audit: { action: "member_report.create", targetType: "member_report", targetId: row.id, divisionPath, changes: { fields: Object.keys(body) } },
+        events: [{ type: "member_report.submitted", subjectType: "member_report", subjectId: row.id, payload: eventPayload(row) }],
+        conflicts,
+      },
+      { status: 201, body: response, headers },
+    );
+    return c.json(response, 201, headers);
+  })
+  .openapi(listMemberReports, async (c) => {
+    const q = c.req.valid("query");
+    const after = decodeCursor(q.cursor);
+    const period = idRangeOf("mrep", q.createdFrom, q.createdTo);
+    const rows = await c.var.db
+      .select()
+      .from(memberReports)
+      .where(
+        and(
+          withinReach(c.var.principal, { tenantId: memberReports.tenantId, ...reach }),
+          q.status ? eq(memberReports.status, q.status) : undefined,
+          q.communityId ? eq(memberReports.communityId, q.communityId) : undefined,
+          q.memberId ? eq(memberReports.memberId, q.memberId) : undefined,
+          period.min ? gte(memberReports.id, period.min) : undefined,
+          period.max ? lte(memberReports.id, period.max) : undefined,
+          after ? gt(memberReports.id, after) : undefined,
+        ),
+      )
+      .orderBy(asc(memberReports.id))
+      .limit(q.limit + 1);
+    const page = toPage(rows, q.limit, (r) => r.id);
+    return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
+  })
+  .openapi(getMemberReport, async (c) => {
+    const row = await findWithinReach(c, memberReports, reach, c.req.valid("param").id, "member report");
+    return c.json(present(row), 200, { etag: etagOf(row.version) });
+  });
+
+const nextRecheck = (now: Date) => addMonths(localDate(now), recheckMonths);
+
+const transitions = actionRoutes({
+  base: "/v1/member-reports",
+  tag: "reports",
+  idSchema: memberReportId,
+  scope: "reports:manage",
+  machine: memberReportMachine,
+  table: memberReports,
+  reach,
+  targetType: "member_report",
+  what: "member report",
+  schema: memberReportSchema,
+  present,
+  eventPayload,
+  actions: {
+    confirm: {
+      operationId: "confirmMemberReport",
+      summary: "Confirm a member's registration",
+      set: (_row, _body, now) => ({ confirmedAt: now.toISOString() }),
+      event: "confirmed",
+    },
+    activate: {
+      operationId: "activateMemberReport",
+      summary: "Start a confirmed member's service (first recheck due in six months)",
+      set: (_row, _body, now) => ({ recheckDueOn: nextRecheck(now) }),
+      event: "activated",
+    },
+    recheck: {
+      operationId: "recheckMemberReport",
+      summary: "Record the half-yearly re-confirmation (keeps or makes the report active)",
+      set: (_row, _body, now) => ({ lastRecheckAt: now.toISOString(), recheckDueOn: nextRecheck(now) }),
+      event: "rechecked",
+    },
+    mark_overdue: {
+      operationId: "markMemberReportOverdue",
+      summary: "Mark an active report whose recheck is overdue",
+      event: "overdue",
+    },
+    end: {
+      operationId: "endMemberReport",
+      summary: "End a member's report as moved or lapsed",
+      body: endMemberReportSchema,
+      set: (_row, body: z.infer<typeof endMemberReportSchema>) => ({ endReason: body.reason }),
+      changes: (body: z.infer<typeof endMemberReportSchema>) => ({ endReason: body.reason }),
+      event: "ended",
+    },
+  },
+});
+
+export const memberReportRoutes = createRouter().route("/", crudRoutes).route("/", transitions);

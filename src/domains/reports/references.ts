@@ -1,0 +1,65 @@
+import type { Context } from "hono";
+import { and, eq } from "drizzle-orm";
+import { newId } from "../../db/ids.js";
+import { members, partyOrgs, type orgCategories } from "../organisations/tables.js";
+import { canActInDivision } from "../../shared/auth/reach.js";
+import type { AppEnv } from "../../shared/http/context.js";
+import { ApiError } from "../../shared/http/errors.js";
+import { idSchema } from "../../shared/http/schemas.js";
+import { unknownReference } from "../../shared/store/references.js";
+
+export const partyOrgIdSchema = idSchema("org");
+
+type OrgCategory = (typeof orgCategories)[number];
+
+export const unitOrgCategories = ["unit", "two_new"] as const satisfies readonly OrgCategory[];
+
+/**
+ * A party organisation a body names: in the caller's tenant and subtree (else the 400 that does not
+ * say whether it exists elsewhere), and of one of the expected categories.
+ */
+export async function requirePartyOrg(c: Context<AppEnv>, id: string, options: { pointer: string; categories: readonly OrgCategory[] }) {
+  const [org] = await c.var.db
+    .select({ id: partyOrgs.id, tenantId: partyOrgs.tenantId, category: partyOrgs.category, divisionId: partyOrgs.divisionId, divisionPath: partyOrgs.divisionPath })
+    .from(partyOrgs)
+    .where(and(eq(partyOrgs.id, id), eq(partyOrgs.tenantId, c.var.principal.tenant)));
+  if (!org || !canActInDivision(c.var.principal, { tenantId: org.tenantId, path: org.divisionPath })) {
+    throw unknownReference(options.pointer, "party organisation");
+  }
+  if (!options.categories.includes(org.category)) {
+    throw new ApiError("validation_failed", `The party organisation must be of category ${options.categories.join(" or ")}.`, {
+      errors: [{ in: "body", pointer: options.pointer, detail: `Expected category ${options.categories.join(" or ")}, got ${org.category}.` }],
+    });
+  }
+  return org;
+}
+
+/** A member a body names, in the caller's tenant; `inSubtree` also requires the member to live in the caller's subtree. */
+export async function requireMember(c: Context<AppEnv>, id: string, options: { pointer: string; inSubtree: boolean }) {
+  const [member] = await c.var.db
+    .select({
+      id: members.id,
+      tenantId: members.tenantId,
+      classification: members.classification,
+      divisionPath: members.divisionPath,
+      employerOrgId: members.employerOrgId,
+      employerTenantId: members.employerTenantId,
+    })
+    .from(members)
+    .where(and(eq(members.id, id), eq(members.tenantId, c.var.principal.tenant)));
+  if (!member || (options.inSubtree && !canActInDivision(c.var.principal, { tenantId: member.tenantId, path: member.divisionPath }))) {
+    throw unknownReference(options.pointer, "party member");
+  }
+  return member;
+}
+
+/**
+ * Keyset bounds for a creation period: ids are `<prefix>_<ULID>` with the creation millisecond up
+ * front, so "created between" is a range on the id the list already pages by (no extra index).
+ */
+export function idRangeOf(prefix: string, from?: string, to?: string) {
+  return {
+    min: from === undefined ? undefined : newId(prefix, Date.parse(from), (b) => b.fill(0)),
+    max: to === undefined ? undefined : newId(prefix, Date.parse(to), (b) => b.fill(31)),
+  };
+}

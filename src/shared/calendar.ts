@@ -20,3 +20,10 @@ export function addMonths(date: string, months: number): string {
   first.setUTCDate(Math.min(d, lastDay));
   return first.toISOString().slice(0, 10);
 }
+
+/** The instant a quarter ("2026-Q3") ends, exclusive: local midnight starting the next quarter. */
+export function quarterEnd(quarter: string): Date {
+  const year = Number(quarter.slice(0, 4));
+  const q = Number(quarter.slice(-1));
+  return new Date(Date.UTC(year, q * 3, 1) - offsetMs);
+}

@@ -1,3 +1,12 @@
 import { createRouter } from "../../shared/http/openapi.js";
+import { activityRoutes as activities } from "./activities.js";
+import { feedbackRoutes } from "./feedback.js";
+import { ledgerRoutes } from "./ledger.js";
+import { participationRoutes } from "./participations.js";
 
-export const activityRoutes = createRouter();
+/** Activities, participation (check-in/out, verification), the hours and points ledger, and quarterly feedback to employers. */
+export const activityRoutes = createRouter()
+  .route("/", activities)
+  .route("/", participationRoutes)
+  .route("/", ledgerRoutes)
+  .route("/", feedbackRoutes);

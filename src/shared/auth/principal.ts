@@ -104,6 +104,7 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "agreements:read",
     "lists:read",
     "resources:write",
+    "activities:read",
     "ledger:read",
     "feedback:read",
     "feedback:acknowledge",

@@ -1,0 +1,351 @@
+import { z } from "@hono/zod-openapi";
+import { and, asc, eq, getTableColumns, gt, sql, type SQL } from "drizzle-orm";
+import type { Context } from "hono";
+import { newId } from "../../db/ids.js";
+import type { Scope } from "../../shared/auth/principal.js";
+import { withinReach } from "../../shared/auth/reach.js";
+import type { AppEnv } from "../../shared/http/context.js";
+import { ApiError } from "../../shared/http/errors.js";
+import { etagOf } from "../../shared/http/etag.js";
+import { createRouter, etagHeader, protectedRoute } from "../../shared/http/openapi.js";
+import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
+import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
+import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js";
+import { findWithinReach } from "../../shared/store/records.js";
+import { addActionRoutes } from "./actions.js";
+import { unknownReference } from "../../shared/store/references.js";
+import { members } from "../organisations/tables.js";
+import { activityId, findActivity, type ActivityRow } from "./activities.js";
+import { ledgerConflicts, ledgerEntry, quarterOf } from "./ledger.js";
+import { participationMachine, type ParticipationAction } from "./machines.js";
+import { activities, ledgerEntries, participations, participationStatuses } from "./tables.js";
+
+const participationId = idSchema("part");
+const memberId = idSchema("mem");
+
+type ParticipationRow = typeof participations.$inferSelect;
+/** Members reach their own participations; administrators those of activities in their subtree. */
+const reach = { divisionPath: participations.divisionPath, memberId: participations.memberId };
+const findParticipation = (c: Context<AppEnv>, id: string) => findWithinReach(c, participations, reach, id, "participation");
+
+const participationSchema = z
+  .object({
+    id: participationId,
+    tenant: z.string(),
+    activityId,
+    memberId,
+    status: z.enum(participationStatuses),
+    checkedInAt: z.string().nullable().openapi({ example: "2026-09-12T00:58:00.000Z" }),
+    checkedOutAt: z.string().nullable().openapi({ example: "2026-09-12T03:31:00.000Z" }),
+    hours: z.number().nullable().openapi({ description: "Set on verification from check-in and check-out, never from a request.", example: 2.5 }),
+    rating: z.number().int().nullable().openapi({ description: "The residents' rating (1–5) recorded on verification.", example: 5 }),
+    ...timestampsSchema,
+  })
+  .openapi("Participation");
+
+const present = (row: ParticipationRow) => ({
+  id: row.id,
+  tenant: row.tenantId,
+  activityId: row.activityId,
+  memberId: row.memberId,
+  status: row.status,
+  checkedInAt: row.checkedInAt,
+  checkedOutAt: row.checkedOutAt,
+  hours: row.hours,
+  rating: row.rating,
+  version: row.version,
+  createdAt: row.createdAt,
+  updatedAt: row.updatedAt,
+});
+
+const signUpSchema = z
+  .object({ memberId: memberId.optional().openapi({ description: "The member signed up by an administrator; a member signing up leaves it out (or names themself)." }) })
+  .strict()
+  .openapi("SignUp", { example: { memberId: "mem_01KDVDNA011AKWK3RC504FTYF8" } });
+
+const verifySchema = z
+  .object({ rating: z.number().int().min(1).max(5).optional().openapi({ description: "The residents' rating, 1–5.", example: 5 }) })
+  .strict()
+  .openapi("VerifyParticipation", { example: { rating: 5 } });
+
+const participationPage = pageOf(participationSchema, "ParticipationPage");
+const participationResponse = (description: string) => ({ description, headers: etagHeader, content: { "application/json": { schema: participationSchema } } });
+const selfOrAdmin: readonly [Scope, ...Scope[]] = ["participation:self", "activities:write"];
+
+const signUp = protectedRoute({
+  method: "post",
+  path: "/v1/activities/{id}/participations",
+  operationId: "signUpForActivity",
+  tags: ["activities"],
+  summary: "Sign a member up for an activity",
+  description:
+    "A member signs up themself (scope participation:self); an administrator signs up a member of the tenant on their behalf (scope activities:write, `memberId` required). " +
+    "Refused with 409 once the activity has as many sign-ups as its capacity, and when the member is already signed up.",
+  scope: selfOrAdmin,
+  idempotent: true,
+  errors: [404, 409],
+  request: {
+    params: z.object({ id: activityId }),
+    body: { required: false, content: { "application/json": { schema: signUpSchema } } },
+  },
+  responses: { 201: participationResponse("The member is signed up.") },
+});
+
+const listActivityParticipations = protectedRoute({
+  method: "get",
+  path: "/v1/activities/{id}/participations",
+  operationId: "listActivityParticipations",
+  tags: ["activities"],
+  summary: "Participations in an activity",
+  description: "Administrators see everyone's; a member sees only their own.",
+  scope: "activities:read",
+  errors: [404],
+  request: { params: z.object({ id: activityId }), query: pageQuerySchema.extend({ status: z.enum(participationStatuses).optional() }) },
+  responses: { 200: { description: "A page of participations, oldest first.", content: { "application/json": { schema: participationPage } } } },
+});
+
+const listParticipations = protectedRoute({
+  method: "get",
+  path: "/v1/participations",
+  operationId: "listParticipations",
+  tags: ["activities"],
+  summary: "Participations within reach, e.g. one member's",
+  description: "A member sees only their own (memberId may be left out).",
+  scope: "activities:read",
+  request: { query: pageQuerySchema.extend({ memberId: memberId.optional(), status: z.enum(participationStatuses).optional() }) },
+  responses: { 200: { description: "A page of participations, oldest first.", content: { "application/json": { schema: participationPage } } } },
+});
+
+const getParticipation = protectedRoute({
+  method: "get",
+  path: "/v1/participations/{id}",
+  operationId: "getParticipation",
+  tags: ["activities"],
+  summary: "One participation",
+  scope: "activities:read",
+  errors: [404],
+  request: { params: z.object({ id: participationId }) },
+  responses: { 200: participationResponse("The participation.") },
+});
+
+/**
+ * INSERT … SELECT <row> WHERE <condition>: the row goes in only if the condition still holds when the
+ * batch runs. Follow it with `guardChanged` to roll the batch back when it did not.
+ */
+function insertWhere(c: Context<AppEnv>, row: ParticipationRow, condition: SQL) {
+  const columns = Object.entries(getTableColumns(participations));
+  const values = sql.join(
+    columns.map(([key, column]) => sql`${sql.param(row[key as keyof ParticipationRow], column)}`),
+    sql`, `,
+  );
+  return c.var.db.insert(participations).select(sql`select ${values} where ${condition}`);
+}
+
+/** Who is signed up: the member themself, or the one an administrator names. Both must be members of the activity's tenant. */
+async function signUpMember(c: Context<AppEnv>, activity: ActivityRow, named: string | undefined): Promise<string> {
+  const { principal } = c.var;
+  let id: string;
+  if (principal.owner) {
+    const own = principal.owner.memberId;
+    if (!own || !principal.scopes.has("participation:self")) throw new ApiError("forbidden", "Only a member signs themself up.");
+    if (named && named !== own) throw new ApiError("forbidden", "A member signs up only themself.");
+    id = own;
+  } else {
+    if (!principal.scopes.has("activities:write")) throw new ApiError("forbidden", "Signing up someone else needs the scope activities:write.");
+    if (!named) {
+      throw new ApiError("validation_failed", "Name the member to sign up.", { errors: [{ in: "body", pointer: "/memberId", detail: "Required when signing up someone else." }] });
+    }
+    id = named;
+  }
+  const [member] = await c.var.db
+    .select({ id: members.id })
+    .from(members)
+    .where(and(eq(members.id, id), eq(members.tenantId, activity.tenantId)));
+  if (!member) {
+    if (principal.owner) throw new ApiError("forbidden", "Your member record is not registered in this tenant.");
+    throw unknownReference("/memberId", "member");
+  }
+  return id;
+}
+
+export const participationRoutes = createRouter()
+  .openapi(signUp, async (c) => {
+    const activity = await findActivity(c, c.req.valid("param").id);
+    const memberOf = await signUpMember(c, activity, c.req.valid("json").memberId);
+    const now = c.var.clock.now();
+    const row: ParticipationRow = {
+      id: newId("part", now.getTime()),
+      tenantId: activity.tenantId,
+      activityId: activity.id,
+      memberId: memberOf,
+      divisionPath: activity.divisionPath,
+      status: "signed_up",
+      checkedInAt: null,
+      checkedOutAt: null,
+      hours: null,
+      rating: null,
+      version: 1,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    };
+    // Capacity holds under concurrency: the count and the capacity are read by the INSERT itself.
+    const hasRoom = sql`(select count(*) from ${participations} where ${participations.tenantId} = ${activity.tenantId} and ${participations.activityId} = ${activity.id})
+      < (select ${activities.capacity} from ${activities} where ${activities.tenantId} = ${activity.tenantId} and ${activities.id} = ${activity.id})`;
+    const response = present(row);
+    const headers = { etag: etagOf(row.version), location: `/v1/participations/${row.id}` };
+    try {
+      await commit(
+        c,
+        {
+          writes: [insertWhere(c, row, hasRoom), guardChanged(c)],
+          audit: { action: "participation.sign_up", targetType: "participation", targetId: row.id, divisionPath: row.divisionPath, changes: { activityId: activity.id, memberId: row.memberId } },
+          conflicts: { "participations.activity_id": "The member is already signed up for this activity." },
+        },
+        { status: 201, body: response, headers },
+      );
+    } catch (err) {
+      if (err instanceof GuardFailed) throw new ApiError("conflict", "The activity is full.");
+      throw err;
+    }
+    return c.json(response, 201, headers);
+  })
+  .openapi(listActivityParticipations, async (c) => {
+    const activity = await findActivity(c, c.req.valid("param").id);
+    const q = c.req.valid("query");
+    const after = decodeCursor(q.cursor);
+    const rows = await c.var.db
+      .select()
+      .from(participations)
+      .where(
+        and(
+          withinReach(c.var.principal, { tenantId: participations.tenantId, ...reach }),
+          eq(participations.tenantId, activity.tenantId),
+          eq(participations.activityId, activity.id),
+          q.status ? eq(participations.status, q.status) : undefined,
+          after ? gt(participations.id, after) : undefined,
+        ),
+      )
+      .orderBy(asc(participations.id))
+      .limit(q.limit + 1);
+    const page = toPage(rows, q.limit, (r) => r.id);
+    return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
+  })
+  .openapi(listParticipations, async (c) => {
+    const q = c.req.valid("query");
+    const after = decodeCursor(q.cursor);
+    const rows = await c.var.db
+      .select()
+      .from(participations)
+      .where(
+        and(
+          withinReach(c.var.principal, { tenantId: participations.tenantId, ...reach }),
+          q.memberId ? eq(participations.memberId, q.memberId) : undefined,
+          q.status ? eq(participations.status, q.status) : undefined,
+          after ? gt(participations.id, after) : undefined,
+        ),
+      )
+      .orderBy(asc(participations.id))
+      .limit(q.limit + 1);
+    const page = toPage(rows, q.limit, (r) => r.id);
+    return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
+  })
+  .openapi(getParticipation, async (c) => {
+    const row = await findParticipation(c, c.req.valid("param").id);
+    return c.json(present(row), 200, { etag: etagOf(row.version) });
+  });
+
+/** Hours from check-in to check-out, to the nearest quarter hour, at most the activity's length (in whole quarter hours). */
+export function verifiedHours(checkedInAt: string, checkedOutAt: string, activity: Pick<ActivityRow, "startsAt" | "endsAt">): number {
+  const hoursBetween = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / 3_600_000;
+  const worked = Math.round(Math.max(0, hoursBetween(checkedInAt, checkedOutAt)) * 4) / 4;
+  const longest = Math.floor(hoursBetween(activity.startsAt, activity.endsAt) * 4) / 4;
+  return Math.min(worked, longest);
+}
+
+async function activityOf(c: Context<AppEnv>, row: ParticipationRow): Promise<ActivityRow> {
+  const [activity] = await c.var.db
+    .select()
+    .from(activities)
+    .where(and(eq(activities.tenantId, row.tenantId), eq(activities.id, row.activityId)));
+  if (!activity) throw new Error(`participation ${row.id} names a missing activity`);
+  return activity;
+}
+
+/** Check-in and check-out record the clock; verification computes hours from them and posts to the ledger. */
+addActionRoutes<ParticipationRow["status"], ParticipationAction, ParticipationRow>(participationRoutes, {
+  base: "/v1/participations",
+  idSchema: participationId,
+  machine: participationMachine,
+  table: participations,
+  targetType: "participation",
+  tag: "activities",
+  schema: participationSchema,
+  present,
+  actions: {
+    check_in: {
+      operationId: "checkInParticipation",
+      summary: "Check in at the activity",
+      description: "By the member themself (participation:self) or an administrator (activities:write); records the time.",
+      scope: selfOrAdmin,
+      find: findParticipation,
+      effects: (c) => ({ set: { checkedInAt: c.var.clock.now().toISOString() } }),
+    },
+    check_out: {
+      operationId: "checkOutParticipation",
+      summary: "Check out of the activity",
+      description: "By the member themself (participation:self) or an administrator (activities:write); records the time.",
+      scope: selfOrAdmin,
+      find: findParticipation,
+      effects: (c) => ({ set: { checkedOutAt: c.var.clock.now().toISOString() } }),
+    },
+    verify: {
+      operationId: "verifyParticipation",
+      summary: "Verify the hours and post them to the ledger",
+      description:
+        "Hours come only from check-in and check-out: to the nearest quarter hour, at most the activity's length (rounded down to a quarter hour); " +
+        "points = hours × the activity's points per hour, rounded. The ledger entry (year and quarter of the activity's start, China time) is written " +
+        "in the same atomic write; a participation posts exactly once.",
+      scope: "hours:verify",
+      body: verifySchema,
+      find: findParticipation,
+      effects: async (c, row, body: { rating?: number }) => {
+        participationMachine.next(row.status, "verify"); // the 409 before anything is computed from missing times
+        const activity = await activityOf(c, row);
+        const hours = verifiedHours(row.checkedInAt!, row.checkedOutAt!, activity);
+        const points = Math.round(hours * activity.pointsPerHour);
+        const rating = body.rating ?? null;
+        const entry = ledgerEntry(c, {
+          tenantId: row.tenantId,
+          memberId: row.memberId,
+          divisionPath: row.divisionPath,
+          ...quarterOf(activity.startsAt),
+          hours,
+          points,
+          sourceType: "participation",
+          sourceId: row.id,
+        });
+        return {
+          set: { hours, rating },
+          writes: [c.var.db.insert(ledgerEntries).values(entry)],
+          events: () => [
+            {
+              type: "participation.verified",
+              subjectType: "participation",
+              subjectId: row.id,
+              payload: { activityId: row.activityId, memberId: row.memberId, hours, points, ledgerEntryId: entry.id },
+            },
+          ],
+          changes: { hours, points, rating, ledgerEntryId: entry.id },
+          conflicts: ledgerConflicts,
+        };
+      },
+    },
+    mark_no_show: {
+      operationId: "markParticipationNoShow",
+      summary: "Record that a signed-up member did not come",
+      description: "No hours are posted.",
+      scope: "hours:verify",
+      find: findParticipation,
+    },
+  },
+});

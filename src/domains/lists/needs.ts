@@ -1,0 +1,264 @@
+import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { and, asc, eq, gt, gte, inArray, lte } from "drizzle-orm";
+import { newId } from "../../db/ids.js";
+import type { AppEnv } from "../../shared/http/context.js";
+import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
+import { ApiError } from "../../shared/http/errors.js";
+import { createRouter, etagHeader, ifMatchHeader, protectedRoute } from "../../shared/http/openapi.js";
+import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
+import { localDate } from "../../shared/calendar.js";
+import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
+import { commit } from "../../shared/store/commit.js";
+import { updateVersioned } from "../../shared/store/records.js";
+import { requireDivisionForWrite } from "../../shared/store/references.js";
+import { actionRoutes, categorySchema, descriptionSchema, findPublished, moveGuarded, publishedReach, tag, titleSchema } from "./common.js";
+import { needMachine, needStatuses } from "./machines.js";
+import { needs, projects } from "./tables.js";
+
+export const needId = idSchema("need");
+
+const needFields = {
+  category: categorySchema,
+  title: titleSchema.openapi({ example: "独居老人助餐志愿者" }),
+  description: descriptionSchema.openapi({ example: "每周一至周五中午为 12 位独居老人送餐。" }),
+  quantity: z.number().int().min(1).max(100_000).openapi({ description: "How many (people, items, hours…), at least 1.", example: 4 }),
+  deadline: dateSchema.nullable().openapi({ description: "Local date (UTC+8) by which it is needed; not in the past.", example: "2026-12-31" }),
+};
+
+const needSchema = z
+  .object({
+    id: needId,
+    tenant: z.string().openapi({ example: "620902" }),
+    communityId: divisionIdSchema,
+    ...needFields,
+    status: z.enum(needStatuses).openapi({ description: "open → matched (a project takes it on) → closed (the project closes); cancelled while open or matched." }),
+    ...timestampsSchema,
+  })
+  .openapi("Need");
+
+const createNeedSchema = z
+  .object({ communityId: divisionIdSchema, ...needFields, deadline: needFields.deadline.optional() })
+  .strict()
+  .openapi("CreateNeed", {
+    example: { communityId: "div_01KDVDNA011AKWK3RC504FTYF8", category: "助老服务", title: "独居老人助餐志愿者", description: "每周一至周五中午为 12 位独居老人送餐。", quantity: 4, deadline: "2026-12-31" },
+  });
+
+const patchNeedSchema = z
+  .object({ title: needFields.title, description: needFields.description, quantity: needFields.quantity, deadline: needFields.deadline })
+  .partial()
+  .strict()
+  .refine((p) => Object.keys(p).length > 0, "Send at least one field.")
+  .openapi("PatchNeed", { example: { quantity: 6 } });
+
+export type NeedRow = typeof needs.$inferSelect;
+
+const present = (row: NeedRow) => ({
+  id: row.id,
+  tenant: row.tenantId,
+  communityId: row.communityId,
+  category: row.category,
+  title: row.title,
+  description: row.description,
+  quantity: row.quantity,
+  deadline: row.deadline,
+  status: row.status,
+  version: row.version,
+  createdAt: row.createdAt,
+  updatedAt: row.updatedAt,
+});
+export const needEventPayload = (row: NeedRow) => ({ needId: row.id, communityId: row.communityId, status: row.status });
+
+/** A deadline is a local calendar date and may be today, never earlier. */
+function requireFutureDeadline(c: Context<AppEnv>, deadline: string | null | undefined) {
+  const today = localDate(c.var.clock.now());
+  if (deadline && deadline < today) {
+    throw new ApiError("validation_failed", "The deadline is in the past.", {
+      errors: [{ in: "body", pointer: "/deadline", detail: `Must be ${today} or later.` }],
+    });
+  }
+}
+
+const needResponse = (description: string) => ({ description, headers: etagHeader, content: { "application/json": { schema: needSchema } } });
+
+const createNeed = protectedRoute({
+  method: "post",
+  path: "/v1/needs",
+  operationId: "createNeed",
+  tags: [tag],
+  summary: "Publish a community need (需求清单)",
+  scope: "lists:write",
+  idempotent: true,
+  request: { body: { required: true, content: { "application/json": { schema: createNeedSchema } } } },
+  responses: { 201: needResponse("The need was published, open.") },
+});
+
+const listNeeds = protectedRoute({
+  method: "get",
+  path: "/v1/needs",
+  operationId: "listNeeds",
+  tags: [tag],
+  summary: "Needs within reach",
+  description: "Members and unit admins see every need of their tenant (they answer them); administrators see their subtree.",
+  scope: "lists:read",
+  request: {
+    query: pageQuerySchema.extend({
+      status: z.enum(needStatuses).optional(),
+      communityId: divisionIdSchema.optional(),
+      category: categorySchema.optional(),
+      deadlineFrom: dateSchema.optional().openapi({ description: "Deadline on or after this date." }),
+      deadlineTo: dateSchema.optional().openapi({ description: "Deadline on or before this date." }),
+    }),
+  },
+  responses: { 200: { description: "A page of needs, oldest first.", content: { "application/json": { schema: pageOf(needSchema, "NeedPage") } } } },
+});
+
+const getNeed = protectedRoute({
+  method: "get",
+  path: "/v1/needs/{id}",
+  operationId: "getNeed",
+  tags: [tag],
+  summary: "One need",
+  scope: "lists:read",
+  errors: [404],
+  request: { params: z.object({ id: needId }) },
+  responses: { 200: needResponse("The need.") },
+});
+
+const patchNeed = protectedRoute({
+  method: "patch",
+  path: "/v1/needs/{id}",
+  operationId: "updateNeed",
+  tags: [tag],
+  summary: "Change an open need's title, description, quantity or deadline",
+  description: "Only while the need is open; otherwise a 409 naming its state.",
+  scope: "lists:write",
+  errors: [404, 409, 412, 428],
+  request: { params: z.object({ id: needId }), headers: ifMatchHeader, body: { required: true, content: { "application/json": { schema: patchNeedSchema } } } },
+  responses: { 200: needResponse("The updated need.") },
+});
+
+export const needRoutes = createRouter()
+  .openapi(createNeed, async (c) => {
+    const body = c.req.valid("json");
+    const community = await requireDivisionForWrite(c, body.communityId, { pointer: "/communityId", levels: ["community"] });
+    requireFutureDeadline(c, body.deadline);
+    const now = c.var.clock.now();
+    const row: NeedRow = {
+      id: newId("need", now.getTime()),
+      tenantId: c.var.principal.tenant,
+      communityId: community.id,
+      divisionPath: community.path,
+      category: body.category,
+      title: body.title,
+      description: body.description,
+      quantity: body.quantity,
+      deadline: body.deadline ?? null,
+      status: "open",
+      version: 1,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    };
+    const response = present(row);
+    const headers = { etag: etagOf(row.version), location: `/v1/needs/${row.id}` };
+    await commit(
+      c,
+      {
+        writes: [c.var.db.insert(needs).values(row)],
+        audit: { action: "need.create", targetType: "need", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
+        events: [{ type: "need.published", subjectType: "need", subjectId: row.id, payload: { ...needEventPayload(row), category: row.category } }],
+      },
+      { status: 201, body: response, headers },
+    );
+    return c.json(response, 201, headers);
+  })
+  .openapi(listNeeds, async (c) => {
+    const q = c.req.valid("query");
+    const after = decodeCursor(q.cursor);
+    const rows = await c.var.db
+      .select()
+      .from(needs)
+      .where(
+        and(
+          publishedReach(c.var.principal, needs),
+          q.status ? eq(needs.status, q.status) : undefined,
+          q.communityId ? eq(needs.communityId, q.communityId) : undefined,
+          q.category ? eq(needs.category, q.category) : undefined,
+          q.deadlineFrom ? gte(needs.deadline, q.deadlineFrom) : undefined,
+          q.deadlineTo ? lte(needs.deadline, q.deadlineTo) : undefined,
+          after ? gt(needs.id, after) : undefined,
+        ),
+      )
+      .orderBy(asc(needs.id))
+      .limit(q.limit + 1);
+    const page = toPage(rows, q.limit, (r) => r.id);
+    return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
+  })
+  .openapi(getNeed, async (c) => {
+    const row = await findPublished(c, needs, c.req.valid("param").id, "need");
+    return c.json(present(row), 200, { etag: etagOf(row.version) });
+  })
+  .openapi(patchNeed, async (c) => {
+    const expectedVersion = requireIfMatch(c);
+    const patch = c.req.valid("json");
+    const row = await findPublished(c, needs, c.req.valid("param").id, "need");
+    if (row.status !== "open") {
+      throw new ApiError("invalid_transition", `Only an open need can be changed; this one is ${row.status}.`, { currentState: row.status, allowedActions: needMachine.allowedFrom(row.status) });
+    }
+    if (patch.deadline !== undefined) requireFutureDeadline(c, patch.deadline);
+    // The version guard also covers the status: every status change bumps the version.
+    const updated = await updateVersioned(c, {
+      table: needs,
+      row,
+      expectedVersion,
+      set: patch,
+      audit: { action: "need.update", targetType: "need", changes: { fields: Object.keys(patch) } },
+    });
+    return c.json(present(updated), 200, { etag: etagOf(updated.version) });
+  })
+  .route(
+    "/",
+    actionRoutes({
+      base: "/v1/needs",
+      idSchema: needId,
+      schema: needSchema,
+      what: "need",
+      targetType: "need",
+      machine: needMachine,
+      table: needs,
+      find: (c, id) => findPublished(c, needs, id, "need"),
+      present: (_c, row: NeedRow) => present(row),
+      eventPayload: needEventPayload,
+      actions: {
+        cancel: {
+          operationId: "cancelNeed",
+          summary: "Cancel a need",
+          description: "A matched need's project is cancelled with it, unless the project is already done (409: close the project instead).",
+          scope: "lists:write",
+          event: "cancelled",
+          also: async (c, row, now) => {
+            if (row.status !== "matched") return { writes: [] };
+            const project = await liveProjectOf(c, row);
+            if (!project) return { writes: [] };
+            if (project.status === "done") {
+              throw new ApiError("conflict", "The need's project is done; close the project instead of cancelling the need.");
+            }
+            return {
+              writes: moveGuarded(c, projects, and(eq(projects.tenantId, row.tenantId), eq(projects.id, project.id))!, ["open", "claimed", "in_progress"], "cancelled", now),
+              events: [{ type: "project.cancelled", subjectType: "project", subjectId: project.id, payload: { projectId: project.id, needId: row.id, status: "cancelled", reason: "need_cancelled" } }],
+              changes: { projectId: project.id, project: [project.status, "cancelled"] },
+            };
+          },
+        },
+      },
+    }),
+  );
+
+/** The project currently working on a matched need (at most one is neither closed nor cancelled). */
+async function liveProjectOf(c: Context<AppEnv>, need: NeedRow) {
+  const [project] = await c.var.db
+    .select({ id: projects.id, status: projects.status })
+    .from(projects)
+    .where(and(eq(projects.tenantId, need.tenantId), eq(projects.needId, need.id), inArray(projects.status, ["open", "claimed", "in_progress", "done"])));
+  return project;
+}

@@ -63,6 +63,8 @@ export const memberReports = sqliteTable(
     index("member_reports_tenant_status_idx").on(t.tenantId, t.status, t.id),
     index("member_reports_tenant_community_status_idx").on(t.tenantId, t.communityId, t.status, t.id),
     index("member_reports_tenant_member_idx").on(t.tenantId, t.memberId, t.id),
+    // A unit admin reads the reports of its employees.
+    index("member_reports_tenant_employer_idx").on(t.tenantId, t.employerOrgId, t.id),
     index("member_reports_tenant_path_idx").on(t.tenantId, t.divisionPath),
     // One live report per member: a new one only after the last has ended.
     uniqueIndex("member_reports_one_live_uq").on(t.memberId).where(sql`status <> 'ended'`),

@@ -1,0 +1,1 @@
+CREATE INDEX `member_reports_tenant_employer_idx` ON `member_reports` (`tenant_id`,`employer_org_id`,`id`);

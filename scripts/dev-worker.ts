@@ -38,7 +38,8 @@ const vars = {
   DATABASE_AUTH_TOKEN: authToken,
   HEXI_JWT_ISSUER: config.HEXI_JWT_ISSUER,
   HEXI_JWT_AUDIENCE: config.HEXI_JWT_AUDIENCE,
-  HEXI_JWT_PUBLIC_JWKS: JSON.stringify({ keys: [key.publicJwk] }),
+  // The development key signs the OAuth token endpoint's tokens here too, as under `npm start`.
+  HEXI_SIGNING_JWKS: JSON.stringify({ keys: [key.privateJwk] }),
   HEXI_PII_KEYS: JSON.stringify(pii.encryptionKeys),
   HEXI_PII_KEY_ID: pii.currentKeyId,
   HEXI_PII_HMAC_KEY: pii.hmacKey,

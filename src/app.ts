@@ -1,13 +1,19 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { except } from "hono/combine";
 import { requestId } from "hono/request-id";
 import type { Db } from "./db/client.js";
+import { createMachineCredentials } from "./domains/access/credentials.js";
+import { unauthenticatedPaths } from "./domains/access/routes.js";
 import { docsRoutes, type DocsAssets } from "./domains/docs/routes.js";
 import { apiRoutes, openApiDocument } from "./routes.js";
 import { Directory } from "./shared/auth/directory.js";
 import type { TokenVerifier } from "./shared/auth/jwt.js";
+import type { TokenSigner } from "./shared/auth/signer.js";
 import { authenticate } from "./shared/auth/middleware.js";
 import { requireJsonBodies } from "./shared/http/content-type.js";
+import { rateLimitMachines, type RateLimiter } from "./shared/http/rate-limit.js";
 import type { PiiVault } from "./shared/crypto/pii.js";
 import type { Logger } from "./shared/log.js";
 import type { AppEnv, Clock } from "./shared/http/context.js";
@@ -24,10 +30,21 @@ export interface AppDeps {
   docsAssets: DocsAssets;
   log: Logger;
   maxBodyBytes: number;
+  /** Signs the platform's own access tokens (OAuth client credentials) with the configured key set. */
+  signer: TokenSigner;
+  /** Quota buckets: in process on Node, a Durable Object on Workers. */
+  rateLimiter: RateLimiter;
+  /** Requests per minute shared by all machine credentials of one tenant. */
+  tenantRateLimitPerMinute: number;
+  /** The caller's IP address: the TCP peer or a trusted proxy's X-Forwarded-For on Node, CF-Connecting-IP on Workers. */
+  clientIp: (c: Context) => string | undefined;
+  /** Runs work after the response (waitUntil on Workers, a logged fire-and-forget promise on Node). */
+  defer: (work: Promise<unknown>, c: Context) => void;
 }
 
 export function createApp(deps: AppDeps) {
   const directory = new Directory(() => deps.clock.now().getTime());
+  const machines = createMachineCredentials(() => deps.clock.now().getTime());
   const app = new OpenAPIHono<AppEnv>();
 
   app.use(requestId({ headerName: "X-Request-Id", generator: () => newId("req", deps.clock.now().getTime()) }));
@@ -35,6 +52,11 @@ export function createApp(deps: AppDeps) {
     c.set("db", deps.database());
     c.set("clock", deps.clock);
     c.set("pii", deps.pii);
+    c.set("signer", deps.signer);
+    c.set("rateLimiter", deps.rateLimiter);
+    c.set("accessCache", machines);
+    c.set("clientIp", () => deps.clientIp(c));
+    c.set("defer", (work) => deps.defer(work, c));
     await next();
   });
   app.use(
@@ -45,8 +67,10 @@ export function createApp(deps: AppDeps) {
       },
     }),
   );
-  app.use(requireJsonBodies());
-  app.use("/v1/*", authenticate(deps.verifier, directory));
+  // The OAuth token endpoint takes form bodies and authenticates clients itself (RFC 6749).
+  app.use(requireJsonBodies(unauthenticatedPaths));
+  app.use("/v1/*", except([...unauthenticatedPaths], authenticate(deps.verifier, directory, machines)));
+  app.use("/v1/*", rateLimitMachines(deps.rateLimiter, deps.tenantRateLimitPerMinute));
 
   app.route("/", apiRoutes);
   app.route("/", docsRoutes(openApiDocument(), deps.docsAssets));

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { TrustedIssuer } from "./shared/auth/jwt.js";
+import { algorithmOf, publicJwksOf, type PrivateJwk } from "./shared/auth/signer.js";
 import type { PiiKeyMaterial } from "./shared/crypto/pii.js";
 
 const jsonOf = <T extends z.ZodType>(schema: T) =>
@@ -13,6 +14,19 @@ const jsonOf = <T extends z.ZodType>(schema: T) =>
   });
 
 const jwkSet = z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1) });
+
+/** Private signing keys: each needs a distinct `kid` and its private part `d`; ES256 or EdDSA. */
+const privateJwkSet = z.object({
+  keys: z
+    .array(
+      z.looseObject({ kid: z.string().min(1).max(100), d: z.string().min(1), kty: z.string(), crv: z.string().optional() }).refine(
+        (k) => algorithmOf(k) !== undefined,
+        "must be an EC P-256 (ES256) or OKP Ed25519 (EdDSA) key",
+      ),
+    )
+    .min(1)
+    .refine((keys) => new Set(keys.map((k) => k.kid)).size === keys.length, "kids must be distinct"),
+});
 
 const tenantIssuer = z.object({
   tenant: z.string().regex(/^\d{6}$/),
@@ -30,6 +44,12 @@ const envSchema = z.object({
   HEXI_JWT_AUDIENCE: z.string().min(1).default("hexi-api"),
   /** The platform issuer's public keys; on Node they default to the development key beside the database. */
   HEXI_JWT_PUBLIC_JWKS: jsonOf(jwkSet).optional(),
+  /**
+   * The platform's private signing keys, {"keys":[…]}: the FIRST signs the tokens the OAuth token
+   * endpoint issues, every one is published at /.well-known/jwks.json and trusted for verification.
+   * On Node it defaults to the development key beside the database; required on Workers (a secret).
+   */
+  HEXI_SIGNING_JWKS: jsonOf(privateJwkSet).optional(),
   /** Tenants that trust their own identity provider: [{ tenant, issuer, jwksUrl | jwks, audience? }]. */
   HEXI_TENANT_ISSUERS: jsonOf(z.array(tenantIssuer)).default([]),
   /** PII encryption keys, {"<key id>": "<32 bytes base64url>"}; on Node they default to a development file beside the database. */
@@ -40,6 +60,14 @@ const envSchema = z.object({
   HEXI_PII_HMAC_KEY: z.string().min(43).optional(),
   HEXI_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
   HEXI_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(1024 * 1024),
+  /** Requests per minute shared by all API keys and API clients of one tenant. */
+  HEXI_TENANT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(6000),
+  /**
+   * Node only: how many reverse proxies stand in front of the server. 0 (the default) uses the TCP
+   * peer address; N takes the N-th address from the right of X-Forwarded-For (the one the outermost
+   * trusted proxy saw). Workers always use CF-Connecting-IP.
+   */
+  HEXI_TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(5).default(0),
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   HOST: z.string().min(1).default("127.0.0.1"),
 });
@@ -59,6 +87,21 @@ export function parseConfig(env: Record<string, unknown>): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
   return result.data;
+}
+
+/** The configured signing keys, typed for the signer. */
+export function signingKeys(config: Config): PrivateJwk[] | undefined {
+  return config.HEXI_SIGNING_JWKS?.keys as PrivateJwk[] | undefined;
+}
+
+/**
+ * The platform issuer's verification keys: HEXI_JWT_PUBLIC_JWKS (an external identity service's
+ * keys, if any) plus the public half of every signing key, so tokens this API issues verify here too.
+ */
+export function platformVerificationJwks(config: Config, signing: readonly PrivateJwk[]): { keys: Record<string, unknown>[] } {
+  const own = publicJwksOf(signing).keys as Record<string, unknown>[];
+  const external = (config.HEXI_JWT_PUBLIC_JWKS?.keys ?? []).filter((k) => !own.some((o) => o.kid !== undefined && o.kid === k.kid));
+  return { keys: [...external, ...own] };
 }
 
 /** The issuers whose tokens are accepted: the platform's own, plus each tenant's own identity provider. */

@@ -1,4 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { accessRoutes } from "./domains/access/routes.js";
 import { activityRoutes } from "./domains/activities/routes.js";
 import { auditRoutes } from "./domains/audit/routes.js";
 import { divisionRoutes } from "./domains/divisions/routes.js";
@@ -19,13 +20,21 @@ export const apiRoutes = new OpenAPIHono<AppEnv>()
   .route("/", reportRoutes)
   .route("/", listRoutes)
   .route("/", activityRoutes)
-  .route("/", auditRoutes);
+  .route("/", auditRoutes)
+  .route("/", accessRoutes);
 
 apiRoutes.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   type: "http",
   scheme: "bearer",
   bearerFormat: "JWT",
-  description: "A JWT from a trusted issuer (ES256 or EdDSA) carrying `tenant`, `roles` and optionally `org`.",
+  description:
+    "A JWT from a trusted issuer (ES256 or EdDSA) carrying `tenant`, `roles` and optionally `org` — including the access tokens `POST /v1/oauth/token` issues to API clients — or an API key (`Bearer hx_live_…`).",
+});
+apiRoutes.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+  type: "apiKey",
+  in: "header",
+  name: "X-API-Key",
+  description: "An API key (`hx_live_…`) from `POST /v1/api-keys`; it may also be sent as `Authorization: Bearer hx_live_…`.",
 });
 
 let document: ReturnType<typeof apiRoutes.getOpenAPI31Document> | undefined;
@@ -52,6 +61,7 @@ export function openApiDocument() {
       { name: "activities", description: "Activities, participation, the hours and points ledger." },
       { name: "stats", description: "Counts per tenant and community." },
       { name: "audit", description: "The audit trail of every write." },
+      { name: "access", description: "Third-party access: API clients (OAuth 2.0 client credentials), API keys, the token endpoint and signing keys. Machine credentials are rate-limited (RateLimit-Policy/RateLimit headers, 429 with Retry-After); a revoked key or client stops working within 30 s." },
     ],
   });
   return document;

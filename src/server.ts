@@ -10,7 +10,8 @@ import { nodeDeps } from "./node/deps.js";
 async function main() {
   const config = parseConfig(process.env);
   const keyPath = devKeyPath(config.DATABASE_URL);
-  const devKey = config.HEXI_JWT_PUBLIC_JWKS ? undefined : await ensureDevKey(keyPath);
+  // The development key signs (and verifies) unless HEXI_SIGNING_JWKS brings the platform's own keys.
+  const devKey = config.HEXI_SIGNING_JWKS ? undefined : await ensureDevKey(keyPath);
   const { client, db } = openDatabase(config.DATABASE_URL, config.DATABASE_AUTH_TOKEN);
   await migrateDatabase(db);
   const { seeded } = await seedDemo(db);

@@ -1,12 +1,17 @@
 import { createClient } from "@libsql/client/web";
 import type { ExecutionContext } from "hono";
 import { createApp, type AppDeps } from "./app.js";
-import { ConfigError, parseConfig, piiKeyMaterial, trustedIssuers } from "./config.js";
+import { ConfigError, parseConfig, piiKeyMaterial, platformVerificationJwks, signingKeys, trustedIssuers } from "./config.js";
 import { createDb } from "./db/client.js";
 import type { DocsAssets } from "./domains/docs/routes.js";
 import { createTokenVerifier } from "./shared/auth/jwt.js";
+import { createTokenSigner } from "./shared/auth/signer.js";
 import { createPiiVault } from "./shared/crypto/pii.js";
 import { describeError, jsonLogger } from "./shared/log.js";
+import { durableObjectRateLimiter, type DurableObjectNamespaceLike } from "./workers/rate-limiter.js";
+
+/** The rate limiter's Durable Object class, bound as RATE_LIMITER in wrangler.toml. */
+export { RateLimiterObject } from "./workers/rate-limiter.js";
 
 /**
  * The bindings this Worker reads (see wrangler.toml). Declared here rather than pulling in
@@ -18,6 +23,8 @@ export interface Env {
   HEXI_JWT_ISSUER?: string;
   HEXI_JWT_AUDIENCE?: string;
   HEXI_JWT_PUBLIC_JWKS?: string;
+  HEXI_SIGNING_JWKS?: string;
+  HEXI_TENANT_RATE_LIMIT_PER_MINUTE?: string;
   HEXI_TENANT_ISSUERS?: string;
   HEXI_PII_KEYS?: string;
   HEXI_PII_KEY_ID?: string;
@@ -26,6 +33,8 @@ export interface Env {
   HEXI_MAX_BODY_BYTES?: string;
   /** Workers static assets: the swagger-ui-dist package (wrangler.toml `[assets]`). */
   ASSETS: { fetch(request: Request): Promise<Response> };
+  /** Rate-limit buckets: one Durable Object each (wrangler.toml `[[durable_objects.bindings]]`). */
+  RATE_LIMITER?: DurableObjectNamespaceLike;
 }
 
 const required = (name: string, what: string) => new ConfigError(`Invalid configuration:\n  ${name}: required on Workers, ${what}`);
@@ -36,7 +45,9 @@ async function workerDeps(env: Env): Promise<AppDeps> {
   if (!env.DATABASE_URL || config.DATABASE_URL.startsWith("file:")) {
     throw required("DATABASE_URL", "a libsql:// or https:// URL (wrangler secret put DATABASE_URL)");
   }
-  if (!config.HEXI_JWT_PUBLIC_JWKS) throw required("HEXI_JWT_PUBLIC_JWKS", "the platform issuer's public JWK set as JSON");
+  const signing = signingKeys(config);
+  if (!signing) throw required("HEXI_SIGNING_JWKS", 'the platform\'s private signing keys as {"keys":[…]} (wrangler secret put HEXI_SIGNING_JWKS)');
+  if (!env.RATE_LIMITER) throw required("RATE_LIMITER", "the rate limiter's Durable Object binding (wrangler.toml)");
   const pii = piiKeyMaterial(config);
   if (!pii) throw required("HEXI_PII_KEYS, HEXI_PII_KEY_ID and HEXI_PII_HMAC_KEY", "there are no development keys here (wrangler secret put)");
   const { DATABASE_URL: url, DATABASE_AUTH_TOKEN: authToken } = config;
@@ -44,7 +55,7 @@ async function workerDeps(env: Env): Promise<AppDeps> {
   return {
     // workerd forbids I/O objects crossing requests: a fresh HTTP client per request.
     database: () => createDb(createClient({ url, authToken })),
-    verifier: createTokenVerifier(trustedIssuers(config, config.HEXI_JWT_PUBLIC_JWKS), {
+    verifier: createTokenVerifier(trustedIssuers(config, platformVerificationJwks(config, signing)), {
       now: clock.now,
       clockToleranceSeconds: config.HEXI_CLOCK_TOLERANCE_SECONDS,
     }),
@@ -53,6 +64,12 @@ async function workerDeps(env: Env): Promise<AppDeps> {
     docsAssets: assetsBinding(env),
     log: jsonLogger,
     maxBodyBytes: config.HEXI_MAX_BODY_BYTES,
+    signer: await createTokenSigner(signing, { issuer: config.HEXI_JWT_ISSUER, audience: config.HEXI_JWT_AUDIENCE, now: clock.now }),
+    rateLimiter: durableObjectRateLimiter(env.RATE_LIMITER),
+    tenantRateLimitPerMinute: config.HEXI_TENANT_RATE_LIMIT_PER_MINUTE,
+    // Set by Cloudflare's edge for every request; a client cannot forge it.
+    clientIp: (c) => c.req.header("cf-connecting-ip"),
+    defer: (work, c) => c.executionCtx.waitUntil(work.catch((error) => jsonLogger.error("deferred work failed", { requestId: c.get("requestId"), error }))),
   };
 }
 

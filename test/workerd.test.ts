@@ -32,6 +32,8 @@ let dir: string;
 let mf: Miniflare;
 let hrana: Awaited<ReturnType<typeof startLibsqlHttpServer>>;
 let key: SigningKey;
+/** The platform's own signing key (HEXI_SIGNING_JWKS): signs the OAuth token endpoint's tokens. */
+let platformKey: SigningKey;
 let seeded: { id: string; tenantId: string }[];
 const stderr: string[] = [];
 
@@ -69,6 +71,7 @@ beforeAll(async () => {
   hrana = await startLibsqlHttpServer({ file, authToken: dbToken });
 
   key = await createSigningKey();
+  platformKey = await createSigningKey("platform-2026-11");
   const compatibilityDate = tomlString("compatibility_date");
   const pii = generatePiiKeyMaterial("test1");
   const bindings = {
@@ -77,11 +80,14 @@ beforeAll(async () => {
     HEXI_JWT_ISSUER: testIssuer,
     HEXI_JWT_AUDIENCE: testAudience,
     HEXI_JWT_PUBLIC_JWKS: JSON.stringify({ keys: [key.publicJwk] }),
+    HEXI_SIGNING_JWKS: JSON.stringify({ keys: [platformKey.privateJwk] }),
     HEXI_PII_KEYS: JSON.stringify(pii.encryptionKeys),
     HEXI_PII_KEY_ID: pii.currentKeyId,
     HEXI_PII_HMAC_KEY: pii.hmacKey,
   };
-  const { HEXI_JWT_PUBLIC_JWKS: _absent, ...withoutKeys } = bindings;
+  const { HEXI_SIGNING_JWKS: _absent, ...withoutKeys } = bindings;
+  // As wrangler.toml's [[durable_objects.bindings]]; the "cold" Worker shares hexi's objects, like two isolates of one Worker.
+  const rateLimiter = (scriptName?: string) => ({ RATE_LIMITER: { className: "RateLimiterObject", useSQLite: true, ...(scriptName ? { scriptName } : {}) } });
   mf = new Miniflare({
     handleRuntimeStdio: (out: Readable, err: Readable) => {
       out.resume();
@@ -95,6 +101,7 @@ beforeAll(async () => {
         scriptPath,
         compatibilityDate,
         bindings,
+        durableObjects: rateLimiter(),
         // As wrangler.toml's [assets] with run_worker_first = true.
         assets: {
           directory: resolve(root, tomlString("directory")),
@@ -103,8 +110,8 @@ beforeAll(async () => {
         },
       },
       // The same bundle again, left cold until a burst of concurrent first requests.
-      { name: "cold", modules: true, modulesRoot: dir, scriptPath, compatibilityDate, bindings },
-      // The same bundle without the platform issuer's keys: it must refuse to serve, and say why.
+      { name: "cold", modules: true, modulesRoot: dir, scriptPath, compatibilityDate, bindings, durableObjects: rateLimiter("hexi") },
+      // The same bundle without the platform's signing keys: it must refuse to serve, and say why.
       { name: "misconfigured", modules: true, modulesRoot: dir, scriptPath, compatibilityDate, bindings: withoutKeys },
     ],
   });
@@ -220,11 +227,87 @@ describe("the Worker in workerd", () => {
     expect((await get("/docs/assets/package.json")).status).toBe(404);
   });
 
-  it("refuses to serve without the platform issuer's keys, and logs why", async () => {
+  it("refuses to serve without the platform's signing keys, and logs why", async () => {
     const res = await get("/healthz", undefined, "misconfigured");
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ status: 503, code: "unavailable" });
-    await expect.poll(() => stderr.join(""), { timeout: 5000 }).toContain("HEXI_JWT_PUBLIC_JWKS");
+    await expect.poll(() => stderr.join(""), { timeout: 5000 }).toContain("HEXI_SIGNING_JWKS");
+  });
+});
+
+async function send(
+  method: string,
+  path: string,
+  options: { token?: TokenOptions; headers?: Record<string, string>; json?: unknown; body?: string; worker?: string } = {},
+): Promise<Response> {
+  const headers: Record<string, string> = { ...(options.token ? { authorization: `Bearer ${await signToken(key, options.token)}` } : {}), ...options.headers };
+  let body = options.body;
+  if (options.json !== undefined) {
+    headers["content-type"] = "application/json";
+    body = JSON.stringify(options.json);
+  }
+  const init = { method, headers, body };
+  const url = `http://hexi.test${path}`;
+  const response = options.worker ? await (await mf.getWorker(options.worker)).fetch(url, init) : await mf.dispatchFetch(url, init);
+  return response as unknown as Response;
+}
+
+describe("third-party access in workerd", () => {
+  const county: TokenOptions = { tenant: "620902", roles: ["county_admin"], sub: "county-1" };
+
+  it("counts an API key's quota in the RATE_LIMITER Durable Object, shared by every isolate", async () => {
+    const created = await send("POST", "/v1/api-keys", { token: county, json: { name: "workerd", scopes: ["divisions:read"], rateLimitPerMinute: 2 } });
+    expect(created.status, stderr.join("")).toBe(201);
+    const { key: apiKey } = (await created.json()) as { key: string };
+    const use = (worker: string) => send("GET", "/v1/divisions?limit=1", { headers: { "x-api-key": apiKey }, worker });
+
+    const first = await use("hexi");
+    expect(first.status).toBe(200);
+    expect(first.headers.get("ratelimit-policy")).toBe('"key";q=2;w=60, "tenant";q=6000;w=60');
+    expect(first.headers.get("ratelimit")).toMatch(/^"key";r=1;t=\d+, "tenant";r=\d+;t=\d+$/);
+    const second = await use("cold"); // another Worker instance, the same objects
+    expect(second.status).toBe(200);
+    expect(second.headers.get("ratelimit")).toMatch(/^"key";r=0;/);
+    const third = await use("hexi");
+    expect(third.status).toBe(429);
+    expect(Number(third.headers.get("retry-after"))).toBeGreaterThanOrEqual(29);
+    expect(await third.json()).toMatchObject({ status: 429, code: "rate_limited" });
+  });
+
+  it("checks an API key's allow-list against CF-Connecting-IP", async () => {
+    const created = await send("POST", "/v1/api-keys", { token: county, json: { name: "allow-list", scopes: ["divisions:read"], ipAllowList: ["203.0.113.0/24"] } });
+    const { key: apiKey } = (await created.json()) as { key: string };
+    const from = (ip: string) => send("GET", "/v1/divisions?limit=1", { headers: { "x-api-key": apiKey, "cf-connecting-ip": ip } });
+    expect((await from("203.0.113.9")).status).toBe(200);
+    expect((await from("198.51.100.9")).status).toBe(403);
+  });
+
+  it("issues OAuth client-credentials tokens signed with HEXI_SIGNING_JWKS, verified by the same Worker", async () => {
+    const created = await send("POST", "/v1/api-clients", { token: county, json: { name: "district system", roles: ["auditor"] } });
+    expect(created.status).toBe(201);
+    const client = (await created.json()) as { clientId: string; clientSecret: string };
+    const basic = `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString("base64")}`;
+    const issued = await send("POST", "/v1/oauth/token", {
+      headers: { authorization: basic, "content-type": "application/x-www-form-urlencoded" },
+      body: "grant_type=client_credentials",
+    });
+    expect(issued.status, stderr.join("")).toBe(200);
+    const { access_token: accessToken, expires_in: expiresIn } = (await issued.json()) as { access_token: string; expires_in: number };
+    expect(expiresIn).toBe(900);
+    expect(JSON.parse(Buffer.from(accessToken.split(".")[0]!, "base64url").toString())).toMatchObject({ alg: "ES256", kid: "platform-2026-11" });
+
+    const me = await send("GET", "/v1/me", { headers: { authorization: `Bearer ${accessToken}` } });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ tenant: "620902", subject: client.clientId, roles: ["auditor"] });
+    expect(me.headers.get("ratelimit-policy")).toMatch(/^"client";q=600;w=60/);
+
+    const wrong = await send("POST", "/v1/oauth/token", { json: { grant_type: "client_credentials", client_id: client.clientId, client_secret: "hxs_wrong" } });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.json()).toMatchObject({ error: "invalid_client" });
+
+    const jwks = (await (await send("GET", "/.well-known/jwks.json")).json()) as { keys: Record<string, unknown>[] };
+    expect(jwks.keys.map((k) => k.kid)).toEqual(["platform-2026-11"]);
+    expect(jwks.keys[0]).not.toHaveProperty("d");
   });
 });
 

@@ -1,20 +1,23 @@
 import type { AppDeps } from "../app.js";
-import { piiKeyMaterial, trustedIssuers, type Config } from "../config.js";
+import { piiKeyMaterial, platformVerificationJwks, signingKeys, trustedIssuers, type Config } from "../config.js";
 import { createPiiVault } from "../shared/crypto/pii.js";
 import { jsonLogger } from "../shared/log.js";
 import type { Db } from "../db/client.js";
 import { createTokenVerifier } from "../shared/auth/jwt.js";
+import { createTokenSigner, type PrivateJwk } from "../shared/auth/signer.js";
+import { MemoryRateLimiter } from "../shared/http/rate-limit.js";
+import { nodeClientIp } from "./client-ip.js";
 import { nodeDocsAssets } from "./docs-assets.js";
 import { ensureDevPiiKeys, type DevKey } from "./dev-key.js";
 
-/** The Node runtime's dependencies: one embedded database client for the process, the system clock. */
+/** The Node runtime's dependencies: one embedded database client for the process, the system clock, in-process rate limits. */
 export async function nodeDeps(config: Config, db: Db, devKey: DevKey | undefined): Promise<AppDeps> {
-  const platformJwks = config.HEXI_JWT_PUBLIC_JWKS ?? (devKey ? { keys: [devKey.publicJwk] } : undefined);
-  if (!platformJwks) throw new Error("Set HEXI_JWT_PUBLIC_JWKS, or run with a development key.");
+  const signing = signingKeys(config) ?? (devKey ? [devKey.privateJwk as PrivateJwk] : undefined);
+  if (!signing) throw new Error("Set HEXI_SIGNING_JWKS, or run with a development key.");
   const clock = { now: () => new Date() };
   return {
     database: () => db,
-    verifier: createTokenVerifier(trustedIssuers(config, platformJwks), {
+    verifier: createTokenVerifier(trustedIssuers(config, platformVerificationJwks(config, signing)), {
       now: clock.now,
       clockToleranceSeconds: config.HEXI_CLOCK_TOLERANCE_SECONDS,
     }),
@@ -23,5 +26,12 @@ export async function nodeDeps(config: Config, db: Db, devKey: DevKey | undefine
     docsAssets: nodeDocsAssets(),
     log: jsonLogger,
     maxBodyBytes: config.HEXI_MAX_BODY_BYTES,
+    signer: await createTokenSigner(signing, { issuer: config.HEXI_JWT_ISSUER, audience: config.HEXI_JWT_AUDIENCE, now: clock.now }),
+    rateLimiter: new MemoryRateLimiter(),
+    tenantRateLimitPerMinute: config.HEXI_TENANT_RATE_LIMIT_PER_MINUTE,
+    clientIp: nodeClientIp(config.HEXI_TRUST_PROXY_HOPS),
+    defer: (work, c) => {
+      work.catch((error) => jsonLogger.error("deferred work failed", { requestId: c.get("requestId"), error }));
+    },
   };
 }

@@ -8,6 +8,8 @@ import { migrateDatabase, openDatabase } from "../../src/node/database.js";
 import { nodeDocsAssets } from "../../src/node/docs-assets.js";
 import { createPiiVault, generatePiiKeyMaterial, type PiiVault } from "../../src/shared/crypto/pii.js";
 import { createTokenVerifier, type TrustedIssuer } from "../../src/shared/auth/jwt.js";
+import { createTokenSigner } from "../../src/shared/auth/signer.js";
+import { MemoryRateLimiter } from "../../src/shared/http/rate-limit.js";
 import { createSigningKey, signToken, testAudience, testIssuer, type SigningKey, type TokenOptions } from "./keys.js";
 
 export interface TestContext {
@@ -15,6 +17,10 @@ export interface TestContext {
   db: Db;
   key: SigningKey;
   pii: PiiVault;
+  /** The dependencies the app was built with, to build a twin app on the same database (another "isolate"). */
+  deps: AppDeps;
+  /** Waits for work the app deferred past its responses (e.g. API key last-used writes). */
+  settle(): Promise<void>;
   token(options?: TokenOptions): Promise<string>;
   /** A JSON request as the given principal; answers status, parsed body and headers. */
   call<T = any>(who: TokenOptions, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T; headers: Headers }>;
@@ -34,7 +40,8 @@ export async function createTestContext(overrides: Partial<AppDeps> & { issuers?
   const issuers = overrides.issuers?.(key) ?? [{ issuer: testIssuer, audience: testAudience, jwks: { keys: [key.publicJwk] } }];
   const { issuers: _ignored, ...depOverrides } = overrides;
   const pii = await createPiiVault(generatePiiKeyMaterial());
-  const app = createApp({
+  const deferred: Promise<unknown>[] = [];
+  const deps: AppDeps = {
     database: () => db,
     verifier: createTokenVerifier(issuers, { now: clock.now, clockToleranceSeconds: 5 }),
     pii,
@@ -42,14 +49,25 @@ export async function createTestContext(overrides: Partial<AppDeps> & { issuers?
     docsAssets: nodeDocsAssets(),
     log: { error: () => {} },
     maxBodyBytes: 64 * 1024,
+    signer: await createTokenSigner([key.privateJwk], { issuer: testIssuer, audience: testAudience, now: clock.now }),
+    rateLimiter: new MemoryRateLimiter(() => (overrides.clock ?? clock).now().getTime()),
+    tenantRateLimitPerMinute: 6000,
+    // app.request has no socket: tests say where a request comes from with this header.
+    clientIp: (c) => c.req.header("x-test-client-ip") ?? "192.0.2.10",
+    defer: (work) => void deferred.push(work),
     ...depOverrides,
-  });
+  };
+  const app = createApp(deps);
   const token = (options: TokenOptions = {}) => signToken(key, options);
   return {
     app,
     db,
     key,
     pii,
+    deps,
+    settle: async () => {
+      await Promise.all(deferred.splice(0));
+    },
     token,
     async call(who, method, path, body, headers = {}) {
       const res = await app.request(path, {

@@ -6,6 +6,8 @@ export const testAudience = "hexi-api";
 
 export interface SigningKey {
   privateKey: Awaited<ReturnType<typeof generateKeyPair>>["privateKey"];
+  /** The private key as a JWK (with kid and alg), as HEXI_SIGNING_JWKS carries it. */
+  privateJwk: JWK & { kid: string; d: string };
   publicJwk: JWK;
   kid: string;
   alg: "ES256" | "EdDSA";
@@ -13,7 +15,8 @@ export interface SigningKey {
 
 export async function createSigningKey(kid = "test-key", alg: "ES256" | "EdDSA" = "ES256"): Promise<SigningKey> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
-  return { privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg }, kid, alg };
+  const privateJwk = { ...(await exportJWK(privateKey)), kid, alg } as SigningKey["privateJwk"];
+  return { privateKey, privateJwk, publicJwk: { ...(await exportJWK(publicKey)), kid, alg }, kid, alg };
 }
 
 export interface TokenOptions {

@@ -115,8 +115,10 @@ describe("OpenAPI document", () => {
 
   it("declares the bearer scheme and typed errors on every protected operation", () => {
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
-    for (const { path, op } of operations.filter((o) => o.path.startsWith("/v1/"))) {
-      expect(op.security, path).toEqual([{ bearerAuth: [] }]);
+    expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: "apiKey", in: "header", name: "X-API-Key" });
+    // The OAuth token endpoint authenticates clients itself (and is tested in test/access/oauth.test.ts).
+    for (const { path, op } of operations.filter((o) => o.path.startsWith("/v1/") && o.path !== "/v1/oauth/token")) {
+      expect(op.security, path).toEqual([{ bearerAuth: [] }, { apiKey: [] }]);
       for (const status of ["400", "401", "403", "500"]) {
         expect(op.responses[status], `${path} ${status}`).toMatchObject({ content: { "application/problem+json": {} } });
       }

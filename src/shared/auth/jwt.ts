@@ -27,6 +27,8 @@ const claimsSchema = z.object({
   /** The unit party organisation a `unit_admin` principal administers. */
   unit: z.string().min(1).max(64).optional(),
   scope: z.string().max(2000).optional(),
+  /** RFC 9068: the OAuth client a client-credentials token was issued to (only the platform issuer's count). */
+  client_id: z.string().min(1).max(200).optional(),
   exp: z.number(),
 });
 export type TokenClaims = z.infer<typeof claimsSchema>;
@@ -88,6 +90,8 @@ export function createTokenVerifier(
     if (trusted.issuer.tenant && parsed.data.tenant !== trusted.issuer.tenant) {
       throw rejected("the issuer may not speak for that tenant");
     }
+    // Only the platform issues tokens to Hexi's API clients; a tenant IdP's client_id means nothing here.
+    if (trusted.issuer.tenant) delete parsed.data.client_id;
     return parsed.data;
   }
 

@@ -1,22 +1,52 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { ApiError } from "../http/errors.js";
 import type { AppEnv } from "../http/context.js";
+import type { RateLimitSubject } from "../http/rate-limit.js";
 import type { Directory } from "./directory.js";
 import type { TokenVerifier } from "./jwt.js";
 import { CITY_TENANT, isOwnerOnly, scopesForRoles, type Principal, type Scope } from "./principal.js";
 
 const bearerPattern = /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i;
 
+/** API keys start with this; anything else in a Bearer header is a JWT. */
+export const apiKeyPrefix = "hx_";
+/** The `client_id` of Hexi's own API clients (tokens from the OAuth token endpoint). */
+export const apiClientIdPrefix = "hxc_";
+
+/** The credentials machines present, backed by the access area's tables. */
+export interface MachineCredentials {
+  /** An API key to its principal and quota; answers the 401/403 itself. */
+  apiKey(c: Context<AppEnv>, key: string): Promise<{ principal: Principal; rateLimit: RateLimitSubject }>;
+  /** A client-credentials token's client must still be registered and not revoked (else 401); its quota. */
+  client(c: Context<AppEnv>, clientId: string, tenant: string): Promise<RateLimitSubject>;
+}
+
 /**
  * Turns the request's credential into the principal, or answers 401. Every route below it can
- * rely on `c.var.principal` being set: there is no unauthenticated path through it.
+ * rely on `c.var.principal` being set: there is no unauthenticated path through it. A JWT
+ * (`Authorization: Bearer <jwt>`) and an API key (`Authorization: Bearer hx_…` or
+ * `X-API-Key: hx_…`) both end as a `Principal`; exactly one credential per request.
  */
-export function authenticate(verifier: TokenVerifier, directory: Directory): MiddlewareHandler<AppEnv> {
+export function authenticate(verifier: TokenVerifier, directory: Directory, machines: MachineCredentials): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header("authorization");
-    if (!header) throw new ApiError("unauthenticated", "Send a bearer token in the Authorization header.");
-    const token = bearerPattern.exec(header)?.[1];
+    const apiKeyHeader = c.req.header("x-api-key");
+    if (header !== undefined && apiKeyHeader !== undefined) {
+      throw new ApiError("unauthenticated", "Send one credential: the Authorization header or X-API-Key, not both.");
+    }
+    if (header === undefined && apiKeyHeader === undefined) {
+      throw new ApiError("unauthenticated", "Send a bearer token in the Authorization header, or an API key in X-API-Key.");
+    }
+    const useApiKey = async (key: string) => {
+      const { principal, rateLimit } = await machines.apiKey(c, key);
+      c.set("principal", principal);
+      c.set("rateLimit", rateLimit);
+      await next();
+    };
+    if (apiKeyHeader !== undefined) return useApiKey(apiKeyHeader.trim());
+    const token = bearerPattern.exec(header!)?.[1];
     if (!token) throw new ApiError("unauthenticated", "The Authorization header must be `Bearer <token>`.");
+    if (token.startsWith(apiKeyPrefix)) return useApiKey(token);
 
     const claims = await verifier.verify(token);
     const db = c.var.db;
@@ -26,6 +56,9 @@ export function authenticate(verifier: TokenVerifier, directory: Directory): Mid
     const crossTenant = claims.tenant === CITY_TENANT;
     if (!crossTenant && claims.roles.includes("city_admin")) {
       throw new ApiError("unauthenticated", "The bearer token was rejected: city roles belong to the city tenant.");
+    }
+    if (claims.client_id?.startsWith(apiClientIdPrefix)) {
+      c.set("rateLimit", await machines.client(c, claims.client_id, claims.tenant));
     }
     let org: Principal["org"];
     if (claims.org) {

@@ -45,6 +45,8 @@ export const scopes = [
   "feedback:acknowledge",
   "evaluations:read",
   "evaluations:write",
+  /** Register and revoke API clients and API keys for the tenant. */
+  "access:manage",
 ] as const;
 export type Scope = (typeof scopes)[number];
 
@@ -80,6 +82,7 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "lists:write",
     "resources:write",
     "evaluations:write",
+    "access:manage",
   ],
   street_admin: [...readEverything, "audit:read", "orgs:write", "reports:submit", "reports:manage", "agreements:write", "lists:write"],
   community_admin: [

@@ -1,6 +1,8 @@
 import type { Db } from "../../db/client.js";
 import type { Principal } from "../auth/principal.js";
+import type { TokenSigner } from "../auth/signer.js";
 import type { PiiVault } from "../crypto/pii.js";
+import type { RateLimiter } from "./rate-limit.js";
 
 export interface Clock {
   now(): Date;
@@ -12,6 +14,13 @@ export interface AppVariables {
   principal: Principal;
   clock: Clock;
   pii: PiiVault;
+  /** Signs the platform's own access tokens (the OAuth token endpoint). */
+  signer: TokenSigner;
+  rateLimiter: RateLimiter;
+  /** The caller's IP address as the runtime sees it (undefined when unknown). */
+  clientIp: () => string | undefined;
+  /** Runs work after the response without delaying it (waitUntil on Workers); failures are logged. */
+  defer: (work: Promise<unknown>) => void;
 }
 
 export type AppEnv = { Variables: AppVariables };

@@ -93,7 +93,7 @@ export function protectedRoute<R extends ProtectedRoute>(config: R) {
   return createRoute({
     ...route,
     request: idempotent ? { ...route.request, headers: idempotencyHeader } : route.request,
-    security: [{ bearerAuth: [] }],
+    security: [{ bearerAuth: [] }, { apiKey: [] }],
     middleware: idempotent ? [requireScope(scope), idempotentCreate()] : [requireScope(scope)],
     responses: { ...route.responses, ...errorResponses(statuses) },
   } as unknown as R);

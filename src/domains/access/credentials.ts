@@ -1,0 +1,174 @@
+import type { Context } from "hono";
+import { and, eq, isNull, lt, or } from "drizzle-orm";
+import type { MachineCredentials } from "../../shared/auth/middleware.js";
+import type { Principal, Scope } from "../../shared/auth/principal.js";
+import type { AppEnv } from "../../shared/http/context.js";
+import { ApiError } from "../../shared/http/errors.js";
+import { inRange, parseCidr, parseIp, type IpRange } from "../../shared/net/ip.js";
+import { hashSecret, isWellFormedApiKey } from "./secrets.js";
+import { apiClients, apiKeys } from "./tables.js";
+
+/**
+ * How long a looked-up API key or API client is trusted without asking the database again. A
+ * revocation made through another process (another Worker isolate, another Node instance) takes
+ * effect within this bound; in the process that revoked, at once.
+ */
+export const credentialCacheTtlMs = 30_000;
+const cacheLimit = 10_000;
+/** `last_used_at` is written at most this often per key. */
+const lastUsedResolutionMs = 60_000;
+
+/** Scopes an API key can never hold, whatever its row says: clear personal data, and minting credentials. */
+export const scopesNeverForKeys: readonly Scope[] = ["pii:read", "access:manage"];
+
+interface CachedKey {
+  id: string;
+  tenantId: string;
+  scopes: Scope[];
+  expiresAt: string | null;
+  revokedAt: string | null;
+  ranges: IpRange[] | null;
+  rateLimitPerMinute: number;
+  lastUsedAt: string | null;
+}
+
+interface CachedClient {
+  tenantId: string;
+  revokedAt: string | null;
+  rateLimitPerMinute: number;
+}
+
+/** Entries expire after the TTL; the oldest entry goes when the cache is full. */
+class TtlCache<V> {
+  private readonly entries = new Map<string, { value: V; at: number }>();
+  constructor(private readonly nowMs: () => number) {}
+
+  get(key: string): { value: V } | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (this.nowMs() - entry.at < credentialCacheTtlMs) return entry;
+    this.entries.delete(key);
+    return undefined;
+  }
+
+  set(key: string, value: V): void {
+    this.entries.delete(key);
+    if (this.entries.size >= cacheLimit) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, { value, at: this.nowMs() });
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+}
+
+export interface AccessCache {
+  /** Forget a key (by its hash) or a client (by client_id) at once, after revoking or rotating it. */
+  forgetKey(keyHash: string): void;
+  forgetClient(clientId: string): void;
+}
+
+declare module "hono" {
+  interface ContextVariableMap {
+    accessCache: AccessCache;
+  }
+}
+
+/** Wrong, unknown, revoked and expired keys all get this one answer: nothing says whether a key existed. */
+const rejectedKey = () => new ApiError("unauthenticated", "The API key was rejected.");
+
+/**
+ * API keys and API clients as credentials. Unknown keys are cached too (as "no such key"): a key's
+ * hash can only start to exist when the key is created, and a new key is 143 random bits nobody can
+ * have presented before, so a negative entry can never hide a real key; it spares the database a
+ * client retrying a dead key in a loop. Random made-up keys are stopped by the checksum first.
+ */
+export function createMachineCredentials(nowMs: () => number): MachineCredentials & AccessCache {
+  const keys = new TtlCache<CachedKey | null>(nowMs);
+  const clients = new TtlCache<CachedClient | null>(nowMs);
+
+  async function loadKey(c: Context<AppEnv>, keyHash: string): Promise<CachedKey | null> {
+    const cached = keys.get(keyHash);
+    if (cached) return cached.value;
+    const [row] = await c.var.db
+      .select({
+        id: apiKeys.id,
+        tenantId: apiKeys.tenantId,
+        scopes: apiKeys.scopes,
+        expiresAt: apiKeys.expiresAt,
+        revokedAt: apiKeys.revokedAt,
+        ipAllowList: apiKeys.ipAllowList,
+        rateLimitPerMinute: apiKeys.rateLimitPerMinute,
+        lastUsedAt: apiKeys.lastUsedAt,
+      })
+      .from(apiKeys)
+      .where(eq(apiKeys.keyHash, keyHash));
+    const value = row
+      ? { ...row, ranges: row.ipAllowList?.length ? row.ipAllowList.map((cidr) => parseCidr(cidr)).filter((r): r is IpRange => !!r) : null }
+      : null;
+    keys.set(keyHash, value);
+    return value;
+  }
+
+  function recordUse(c: Context<AppEnv>, key: CachedKey, now: Date): void {
+    if (key.lastUsedAt && now.getTime() - Date.parse(key.lastUsedAt) < lastUsedResolutionMs) return;
+    const at = now.toISOString();
+    const cutoff = new Date(now.getTime() - lastUsedResolutionMs).toISOString();
+    key.lastUsedAt = at; // the cached entry: later requests in this process skip the write
+    c.var.defer(
+      c.var.db
+        .update(apiKeys)
+        .set({ lastUsedAt: at })
+        // …and other processes' writes within the same minute are absorbed by the condition.
+        .where(and(eq(apiKeys.id, key.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, cutoff))))
+        .run(),
+    );
+  }
+
+  return {
+    async apiKey(c, presented) {
+      // Checksum first: a typo or a made-up key is refused without touching the database.
+      if (!isWellFormedApiKey(presented)) throw rejectedKey();
+      const key = await loadKey(c, await hashSecret(presented));
+      const now = c.var.clock.now();
+      if (!key || key.revokedAt || (key.expiresAt && Date.parse(key.expiresAt) <= now.getTime())) throw rejectedKey();
+      if (key.ranges) {
+        const ip = parseIp(c.var.clientIp() ?? "");
+        if (!ip || !key.ranges.some((range) => inRange(ip, range))) {
+          throw new ApiError("forbidden", "This API key may not be used from your network address.");
+        }
+      }
+      recordUse(c, key, now);
+      const principal: Principal = {
+        tenant: key.tenantId,
+        subject: key.id,
+        roles: [],
+        scopes: new Set(key.scopes.filter((s) => !scopesNeverForKeys.includes(s))),
+        org: undefined,
+        owner: undefined,
+        credential: "api_key",
+        crossTenant: false,
+      };
+      return { principal, rateLimit: { policy: "key", id: key.id, tenant: key.tenantId, limitPerMinute: key.rateLimitPerMinute } };
+    },
+
+    async client(c, clientId, tenant) {
+      let client = clients.get(clientId)?.value;
+      if (client === undefined) {
+        const [row] = await c.var.db
+          .select({ tenantId: apiClients.tenantId, revokedAt: apiClients.revokedAt, rateLimitPerMinute: apiClients.rateLimitPerMinute })
+          .from(apiClients)
+          .where(eq(apiClients.clientId, clientId));
+        client = row ?? null;
+        clients.set(clientId, client);
+      }
+      if (!client || client.revokedAt || client.tenantId !== tenant) {
+        throw new ApiError("unauthenticated", "The bearer token was rejected: its API client is revoked or unknown.");
+      }
+      return { policy: "client", id: clientId, tenant, limitPerMinute: client.rateLimitPerMinute };
+    },
+
+    forgetKey: (keyHash) => keys.delete(keyHash),
+    forgetClient: (clientId) => clients.delete(clientId),
+  };
+}

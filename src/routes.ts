@@ -8,6 +8,8 @@ import { organisationRoutes } from "./domains/organisations/routes.js";
 import { reportRoutes } from "./domains/reports/routes.js";
 import { healthRoutes, meRoutes } from "./domains/system/routes.js";
 import { tenantRoutes } from "./domains/tenants/routes.js";
+import { registerWebhookDocs } from "./domains/webhooks/openapi.js";
+import { webhookRoutes } from "./domains/webhooks/routes.js";
 import type { AppEnv } from "./shared/http/context.js";
 
 /** Every documented route, by domain area. Adding an area is one line here. */
@@ -21,7 +23,8 @@ export const apiRoutes = new OpenAPIHono<AppEnv>()
   .route("/", listRoutes)
   .route("/", activityRoutes)
   .route("/", auditRoutes)
-  .route("/", accessRoutes);
+  .route("/", accessRoutes)
+  .route("/", webhookRoutes);
 
 apiRoutes.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   type: "http",
@@ -36,6 +39,7 @@ apiRoutes.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
   name: "X-API-Key",
   description: "An API key (`hx_live_…`) from `POST /v1/api-keys`; it may also be sent as `Authorization: Bearer hx_live_…`.",
 });
+registerWebhookDocs(apiRoutes);
 
 let document: ReturnType<typeof apiRoutes.getOpenAPI31Document> | undefined;
 
@@ -62,6 +66,7 @@ export function openApiDocument() {
       { name: "stats", description: "Counts per tenant and community." },
       { name: "audit", description: "The audit trail of every write." },
       { name: "access", description: "Third-party access: API clients (OAuth 2.0 client credentials), API keys, the token endpoint and signing keys. Machine credentials are rate-limited (RateLimit-Policy/RateLimit headers, 429 with Retry-After); a revoked key or client stops working within 30 s." },
+      { name: "webhooks", description: "Outbound webhooks (Standard Webhooks): endpoint subscriptions, deliveries, and under `webhooks` the events they carry." },
     ],
   });
   return document;

@@ -5,6 +5,7 @@ import { seedDemo } from "./db/seed/demo.js";
 import { migrateDatabase, openDatabase } from "./node/database.js";
 import { devKeyPath, ensureDevKey } from "./node/dev-key.js";
 import { nodeDeps } from "./node/deps.js";
+import { nodeDispatcher, startDispatchLoop } from "./node/webhooks.js";
 
 /** Self-hosted entry: embedded libSQL, migrations and the demo seed on start, then serve. */
 async function main() {
@@ -15,7 +16,10 @@ async function main() {
   const { client, db } = openDatabase(config.DATABASE_URL, config.DATABASE_AUTH_TOKEN);
   await migrateDatabase(db);
   const { seeded } = await seedDemo(db);
-  const app = createApp(await nodeDeps(config, db, devKey));
+  const deps = await nodeDeps(config, db, devKey);
+  const app = createApp(deps);
+  // Outbound webhooks: fan out the outbox and deliver what is due, every 2 s after the previous run.
+  const webhooks = startDispatchLoop(nodeDispatcher({ db, pii: deps.pii, clock: deps.clock, log: deps.log }), 2000);
 
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     const base = `http://${config.HOST}:${info.port}`;
@@ -31,8 +35,9 @@ async function main() {
     );
   });
 
-  const shutdown = () => {
+  const shutdown = async () => {
     server.close();
+    await webhooks.stop();
     client.close();
     process.exit(0);
   };

@@ -1,5 +1,7 @@
 export interface Logger {
   error(message: string, fields: Record<string, unknown>): void;
+  /** Progress worth a line (background work that did something); optional. */
+  info?(message: string, fields: Record<string, unknown>): void;
 }
 
 /**
@@ -12,7 +14,8 @@ export function describeError(error: unknown): string {
   return String(error);
 }
 
-/** One JSON line per event on stderr, as both runtimes' log collectors expect. */
+/** One JSON line per event, errors on stderr and progress on stdout, as both runtimes' log collectors expect. */
 export const jsonLogger: Logger = {
   error: (message, fields) => console.error(JSON.stringify({ level: "error", message, ...fields, error: describeError(fields.error) })),
+  info: (message, fields) => console.log(JSON.stringify({ level: "info", message, ...fields })),
 };

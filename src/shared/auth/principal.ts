@@ -47,6 +47,8 @@ export const scopes = [
   "evaluations:write",
   /** Register and revoke API clients and API keys for the tenant. */
   "access:manage",
+  /** Subscribe the tenant's HTTPS endpoints to events, and read and replay their deliveries. */
+  "webhooks:manage",
 ] as const;
 export type Scope = (typeof scopes)[number];
 
@@ -83,6 +85,7 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "resources:write",
     "evaluations:write",
     "access:manage",
+    "webhooks:manage",
   ],
   street_admin: [...readEverything, "audit:read", "orgs:write", "reports:submit", "reports:manage", "agreements:write", "lists:write"],
   community_admin: [

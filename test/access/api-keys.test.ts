@@ -1,12 +1,14 @@
 import { createHash } from "node:crypto";
 import type { Client } from "@libsql/client";
 import { eq } from "drizzle-orm";
+import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.js";
 import { createDb } from "../../src/db/client.js";
 import { divisions, idempotencyKeys } from "../../src/db/tables.js";
 import { isWellFormedApiKey, newApiKey } from "../../src/domains/access/secrets.js";
 import { apiKeys } from "../../src/domains/access/tables.js";
+import { nodeClientIp } from "../../src/node/client-ip.js";
 import { inRange, parseCidr, parseIp } from "../../src/shared/net/ip.js";
 import { createTestContext, type TestContext } from "../helpers/app.js";
 import { divisionNamed, insertMember } from "../helpers/fixtures.js";
@@ -81,6 +83,22 @@ describe("IP allow-list parsing", () => {
     expect(inRange(parseIp("2001:db9::1")!, parseCidr("2001:db8::/32")!)).toBe(false);
     expect(inRange(parseIp("::ffff:10.1.2.3")!, parseCidr("10.0.0.0/8")!)).toBe(true);
     expect(inRange(parseIp("10.1.2.3")!, parseCidr("::/0")!)).toBe(false); // families never mix
+  });
+});
+
+describe("the client address on Node", () => {
+  /** What nodeClientIp answers for a request from `peer` carrying `forwarded` (as @hono/node-server passes the socket). */
+  async function seen(trustedHops: number, peer: string, forwarded?: string) {
+    const app = new Hono().get("/", (c) => c.text(nodeClientIp(trustedHops)(c) ?? "(unknown)"));
+    const res = await app.request("/", { headers: forwarded ? { "x-forwarded-for": forwarded } : {} }, { incoming: { socket: { remoteAddress: peer } } });
+    return res.text();
+  }
+
+  it("is the TCP peer unless proxies are configured, and then never an address the client wrote", async () => {
+    expect(await seen(0, "::ffff:203.0.113.9", "198.51.100.1")).toBe("::ffff:203.0.113.9"); // a client-sent header means nothing
+    expect(await seen(1, "10.0.0.2", "198.51.100.1, 203.0.113.9")).toBe("203.0.113.9"); // what the one proxy appended
+    expect(await seen(2, "10.0.0.2", "198.51.100.1, 203.0.113.9, 10.0.0.1")).toBe("203.0.113.9");
+    expect(await seen(2, "10.0.0.2", "203.0.113.9")).toBe("(unknown)"); // fewer hops than configured: fail closed
   });
 });
 
@@ -319,6 +337,36 @@ describe("authenticating with an API key", () => {
     expect((await withKey(old.key, "/v1/me")).status).toBe(401);
     expect((await withKey(rotated.body.key, "/v1/me")).status).toBe(200);
     expect((await ctx.call(county, "GET", `/v1/api-keys/${old.id}`)).body.status).toBe("expired");
+  });
+});
+
+describe("API key lifecycle", () => {
+  it("allows exactly: rotate from active; revoke from active, replaced and expired", async () => {
+    const past = () => new Date(nowMs - 1000).toISOString();
+    const future = () => new Date(nowMs + 3600_000).toISOString();
+    const into: Record<string, Partial<typeof apiKeys.$inferInsert>> = {
+      active: {},
+      replaced: { replacedBy: "key_01KDVDNA011AKWK3RC504FTYF8", expiresAt: future() },
+      expired: { expiresAt: past() },
+      revoked: { revokedAt: past() },
+    };
+    const expected: Record<string, Record<"rotate" | "revoke", number>> = {
+      active: { rotate: 201, revoke: 200 },
+      replaced: { rotate: 409, revoke: 200 },
+      expired: { rotate: 409, revoke: 200 },
+      revoked: { rotate: 409, revoke: 409 },
+    };
+    for (const [state, set] of Object.entries(into)) {
+      for (const action of ["rotate", "revoke"] as const) {
+        const { id } = await createKey({ name: `${state}-${action}` });
+        if (Object.keys(set).length) await ctx.db.update(apiKeys).set(set).where(eq(apiKeys.id, id));
+        expect((await ctx.call(county, "GET", `/v1/api-keys/${id}`)).body.status).toBe(state);
+        const res = await ctx.call(county, "POST", `/v1/api-keys/${id}/${action}`);
+        expect(res.status, `${action} ${state}`).toBe(expected[state]![action]);
+        if (res.status === 409) expect(res.body).toMatchObject({ code: "invalid_transition", currentState: state });
+        if (action === "revoke" && res.status === 200) expect(res.body.status).toBe("revoked");
+      }
+    }
   });
 });
 

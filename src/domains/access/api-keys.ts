@@ -182,25 +182,24 @@ function checkGrantableScopes(c: Context<AppEnv>, requested: readonly Scope[]): 
   return [...new Set(requested)];
 }
 
-function newKeyRow(c: Context<AppEnv>, now: Date, fields: Pick<KeyRow, "name" | "scopes" | "expiresAt" | "ipAllowList" | "rateLimitPerMinute">) {
+/** A fresh key and the row that remembers it (by hash). */
+async function newKeyRow(c: Context<AppEnv>, now: Date, fields: Pick<KeyRow, "name" | "scopes" | "expiresAt" | "ipAllowList" | "rateLimitPerMinute">) {
   const key = newApiKey();
-  return hashSecret(key).then((keyHash) => ({
-    key,
-    row: {
-      id: newId("key", now.getTime()),
-      tenantId: c.var.principal.tenant,
-      ...fields,
-      keyHash,
-      start: key.slice(0, displayedKeyLength),
-      createdBy: createdBy(c),
-      revokedAt: null,
-      replacedBy: null,
-      lastUsedAt: null,
-      version: 1,
-      createdAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-    } satisfies KeyRow,
-  }));
+  const row: KeyRow = {
+    id: newId("key", now.getTime()),
+    tenantId: c.var.principal.tenant,
+    ...fields,
+    keyHash: await hashSecret(key),
+    start: key.slice(0, displayedKeyLength),
+    createdBy: createdBy(c),
+    revokedAt: null,
+    replacedBy: null,
+    lastUsedAt: null,
+    version: 1,
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+  };
+  return { key, row };
 }
 
 const findKey = (c: Context<AppEnv>, id: string) => findWithinReach(c, apiKeys, {}, id, "API key");

@@ -81,6 +81,10 @@ const tokenRoute = createRoute({
   },
 });
 
+const jwkSetSchema = z
+  .object({ keys: z.array(z.object({ kty: z.string(), kid: z.string(), alg: z.string(), use: z.string(), crv: z.string(), x: z.string(), y: z.string().optional() })) })
+  .openapi("JwkSet", { example: { keys: [{ kty: "EC", crv: "P-256", x: "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", y: "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0", kid: "2026-11", alg: "ES256", use: "sig" }] } });
+
 const jwksRoute = createRoute({
   method: "get",
   path: "/.well-known/jwks.json",
@@ -94,9 +98,7 @@ const jwksRoute = createRoute({
       description: "Public JWKs (never private members).",
       content: {
         "application/json": {
-          schema: z
-            .object({ keys: z.array(z.object({ kty: z.string(), kid: z.string(), alg: z.string(), use: z.string(), crv: z.string(), x: z.string(), y: z.string().optional() })) })
-            .openapi("JwkSet", { example: { keys: [{ kty: "EC", crv: "P-256", x: "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", y: "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0", kid: "2026-11", alg: "ES256", use: "sig" }] } }),
+          schema: jwkSetSchema,
         },
       },
     },
@@ -171,7 +173,7 @@ const basicChallenge = { "www-authenticate": 'Basic realm="hexi", charset="UTF-8
 
 export const oauthRoutes = createRouter();
 oauthRoutes
-  .openapi(jwksRoute, (c) => c.json(c.var.signer.publicJwks() as never, 200, { "cache-control": "public, max-age=300" }))
+  .openapi(jwksRoute, (c) => c.json(c.var.signer.publicJwks() as z.infer<typeof jwkSetSchema>, 200, { "cache-control": "public, max-age=300" }))
   .post(tokenPath, async (c) => {
     const params = await readParameters(c);
     if (typeof params === "string") return oauthError(c, 400, "invalid_request", params);
@@ -211,16 +213,17 @@ oauthRoutes
       if (!division) return oauthError(c, 400, "invalid_grant", "The division this client is narrowed to no longer exists; register the client again.");
     }
 
-    const available = scopesForRoles(client.roles);
+    const available: ReadonlySet<string> = scopesForRoles(client.roles);
     let granted = [...available];
     const asked = params.get("scope");
     if (asked !== undefined) {
+      // RFC 6749 §3.3: a narrower scope may be asked for, never a wider one.
       const requested = [...new Set(asked.split(" ").filter(Boolean))];
-      const unknown = requested.filter((s) => !available.has(s as never));
-      if (unknown.length || requested.length === 0) {
-        return oauthError(c, 400, "invalid_scope", `The client may not request: ${unknown.join(" ") || "(empty scope)"}.`);
+      const beyond = requested.filter((s) => !available.has(s));
+      if (beyond.length || requested.length === 0) {
+        return oauthError(c, 400, "invalid_scope", `The client may not request: ${beyond.join(" ") || "(empty scope)"}.`);
       }
-      granted = requested as typeof granted;
+      granted = requested;
     }
 
     const now = c.var.clock.now();

@@ -47,6 +47,7 @@ await client.executeMultiple("PRAGMA journal_mode = WAL; PRAGMA synchronous = OF
 const started = performance.now();
 const interactive = process.stderr.isTTY;
 let lastStage = "";
+let lastTenth = -1;
 let stageStarted = performance.now();
 const counts = await seedScale(client, vault, {
   scale,
@@ -58,9 +59,12 @@ const counts = await seedScale(client, vault, {
     if (stage !== lastStage) stageStarted = performance.now();
     const elapsed = done === total ? `  ${((performance.now() - stageStarted) / 1000).toFixed(1)} s` : "";
     const line = `${stage.padEnd(20)} [${"#".repeat(filled)}${" ".repeat(width - filled)}] ${done.toLocaleString("en")}/${total.toLocaleString("en")}${elapsed}`;
+    const tenth = Math.floor((done / total) * 10);
     if (interactive) process.stderr.write(`\r${line}${done === total ? "\n" : ""}`);
-    else if (done === total || stage !== lastStage) console.error(line);
+    // Logs (CI, pipes) get a line per tenth of each stage rather than a redrawn bar.
+    else if (stage !== lastStage || tenth !== lastTenth) console.error(line);
     lastStage = stage;
+    lastTenth = tenth;
   },
 });
 const seconds = (performance.now() - started) / 1000;

@@ -4,6 +4,7 @@ import { createApp, type AppDeps } from "./app.js";
 import { ConfigError, parseConfig, piiKeyMaterial, platformVerificationJwks, signingKeys, trustedIssuers } from "./config.js";
 import { createDb } from "./db/client.js";
 import type { DocsAssets } from "./domains/docs/routes.js";
+import { createDispatcher } from "./domains/webhooks/dispatcher.js";
 import { createTokenVerifier } from "./shared/auth/jwt.js";
 import { createTokenSigner } from "./shared/auth/signer.js";
 import { createPiiVault } from "./shared/crypto/pii.js";
@@ -91,11 +92,12 @@ function misconfigured(error: unknown): Response {
 }
 
 /** Built on the first request of an isolate. Bindings do not change within one, so a failure is kept and reported on every request. */
+let deps: Promise<AppDeps> | undefined;
 let app: Promise<ReturnType<typeof createApp>> | undefined;
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    app ??= workerDeps(env).then(createApp);
+    app ??= (deps ??= workerDeps(env)).then(createApp);
     let ready;
     try {
       ready = await app;
@@ -103,5 +105,22 @@ export default {
       return misconfigured(error);
     }
     return ready.fetch(request, env, ctx);
+  },
+
+  /**
+   * The Cron Trigger (wrangler.toml [triggers]): fans out the outbox and delivers due webhooks. No
+   * host resolution here: Workers' outbound fetch cannot reach private addresses (nor can
+   * self-hosted workerd's default `public` network), so the syntactic target check is enough.
+   */
+  async scheduled(_controller: { cron: string; scheduledTime: number }, env: Env, ctx: ExecutionContext): Promise<void> {
+    let ready: AppDeps;
+    try {
+      ready = await (deps ??= workerDeps(env));
+    } catch (error) {
+      misconfigured(error);
+      return;
+    }
+    const dispatcher = createDispatcher({ db: ready.database(), pii: ready.pii, fetch: (url, init) => fetch(url, init), clock: ready.clock, log: ready.log });
+    ctx.waitUntil(dispatcher.runOnce());
   },
 };

@@ -5,12 +5,14 @@ export interface Logger {
 }
 
 /**
- * Describes anything thrown. workerd's DOMException and some libraries' errors are not `Error`
- * instances, so name and message are read from any object.
+ * Describes anything thrown, with its causes (drizzle's "Failed query" hides the driver's error in
+ * `cause`). workerd's DOMException and some libraries' errors are not `Error` instances, so name
+ * and message are read from any object.
  */
-export function describeError(error: unknown): string {
-  if (error instanceof Error) return String(error.stack ?? `${error.name}: ${error.message}`);
-  if (error && typeof error === "object" && "message" in error) return `${(error as { name?: string }).name ?? "Error"}: ${String(error.message)}`;
+export function describeError(error: unknown, depth = 0): string {
+  const cause = depth < 3 && error && typeof error === "object" && "cause" in error && error.cause ? `\nCaused by: ${describeError(error.cause, depth + 1)}` : "";
+  if (error instanceof Error) return String(error.stack ?? `${error.name}: ${error.message}`) + cause;
+  if (error && typeof error === "object" && "message" in error) return `${(error as { name?: string }).name ?? "Error"}: ${String(error.message)}` + cause;
   return String(error);
 }
 

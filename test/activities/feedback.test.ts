@@ -136,10 +136,11 @@ describe("the employer across tenants", () => {
     const card = await cardOf(commuter.id);
     const localCard = await cardOf(local.id);
 
-    // Before sending, the employer cannot acknowledge; the community cannot acknowledge at all.
-    const tooEarly = await w.ctx.call(employer(), "POST", `/v1/employer-feedback/${card.id}/acknowledge`);
-    expect(tooEarly.status).toBe(409);
-    expect(tooEarly.body.currentState).toBe("generated");
+    // Before sending, the card is the community's draft: the employer neither sees nor acknowledges it.
+    expect((await w.ctx.call(employer(), "GET", "/v1/employer-feedback")).body.data).toEqual([]);
+    expect((await w.ctx.call(employer(), "GET", `/v1/employer-feedback/${card.id}`)).status).toBe(404);
+    expect((await w.ctx.call(employer(), "POST", `/v1/employer-feedback/${card.id}/acknowledge`)).status).toBe(404);
+    // The community cannot acknowledge at all.
     expect((await w.ctx.call(w.admin, "POST", `/v1/employer-feedback/${card.id}/acknowledge`)).status).toBe(403);
     expect((await w.ctx.call(employer(), "POST", `/v1/employer-feedback/${card.id}/send`)).status).toBe(403);
 
@@ -207,10 +208,37 @@ describe("the employer across tenants", () => {
     // The same org id claimed from another tenant is not the recipient either.
     expect((await w.ctx.call(unitAdminToken(yumenOrg.id, "620902"), "GET", `/v1/employer-feedback/${card.id}`)).status).toBe(404);
 
-    const city = await w.ctx.call({ tenant: "620900", roles: ["city_admin"] }, "GET", `/v1/employer-feedback/${card.id}`);
+    // The city reads every card of every tenant (its reach is "everything", not "nothing", inside the employer's or()).
+    const cityAdmin: TokenOptions = { tenant: "620900", roles: ["city_admin"] };
+    const city = await w.ctx.call(cityAdmin, "GET", `/v1/employer-feedback/${card.id}`);
     expect(city.status).toBe(200);
+    const cityList = await w.ctx.call(cityAdmin, "GET", `/v1/employer-feedback?quarter=2026-Q3&memberId=${commuter.id}`);
+    expect(cityList.body.data.map((f: { id: string }) => f.id)).toEqual([card.id]);
     const otherCommunity = { tenant: "620902", roles: ["community_admin" as const], org: (await divisionNamed(w.ctx, "620902", "东苑社区")).id };
     expect((await w.ctx.call(otherCommunity, "GET", `/v1/employer-feedback/${card.id}`)).status).toBe(404);
+  });
+
+  it("shows the employer sent and acknowledged cards, never generated ones", async () => {
+    const card = await cardOf(commuter.id); // acknowledged by now
+    const other = { ...card, id: newId("fb", Date.now()), quarter: "2026-Q2", status: "generated" as const, sentAt: null, acknowledgedAt: null, version: 1 };
+    await w.ctx.db.insert(employerFeedback).values(other);
+    const seen = async () => {
+      const list = (await w.ctx.call(employer(), "GET", "/v1/employer-feedback?limit=100")).body.data as { id: string }[];
+      const one = await w.ctx.call(employer(), "GET", `/v1/employer-feedback/${other.id}`);
+      expect(list.some((f) => f.id === other.id)).toBe(one.status === 200);
+      expect(list.map((f) => f.id)).toContain(card.id);
+      return one.status === 200;
+    };
+    const byState: Record<string, boolean> = {};
+    for (const status of ["generated", "sent", "acknowledged"] as const) {
+      await w.ctx.db.update(employerFeedback).set({ status }).where(eq(employerFeedback.id, other.id));
+      byState[status] = await seen();
+    }
+    expect(byState).toEqual({ generated: false, sent: true, acknowledged: true });
+    // Filtering on status cannot reach a generated card either.
+    await w.ctx.db.update(employerFeedback).set({ status: "generated" }).where(eq(employerFeedback.id, other.id));
+    expect((await w.ctx.call(employer(), "GET", "/v1/employer-feedback?status=generated")).body.data).toEqual([]);
+    await w.ctx.db.delete(employerFeedback).where(eq(employerFeedback.id, other.id));
   });
 
   it("filters the community's list by quarter, status and member", async () => {
@@ -225,6 +253,8 @@ describe("the employer across tenants", () => {
 describe("feedback lifecycle", () => {
   it("moves only along the machine: every state × every action", async () => {
     const legal: Record<string, string> = { "generated send": "sent", "sent acknowledge": "acknowledged" };
+    // The recipient does not see a generated card at all: acknowledging it is the 404 of a missing one.
+    const hidden = new Set(["generated acknowledge"]);
     const card = await cardOf(commuter.id);
     for (const state of ["generated", "sent", "acknowledged"] as const) {
       for (const action of ["send", "acknowledge"] as const) {
@@ -232,7 +262,9 @@ describe("feedback lifecycle", () => {
         const who = action === "send" ? w.admin : employer();
         const res = await w.ctx.call(who, "POST", `/v1/employer-feedback/${card.id}/${action}`);
         const expected = legal[`${state} ${action}`];
-        if (expected) {
+        if (hidden.has(`${state} ${action}`)) {
+          expect(res.status, `${state} ${action}`).toBe(404);
+        } else if (expected) {
           expect(res.status, `${state} ${action}`).toBe(200);
           expect(res.body.status).toBe(expected);
         } else {

@@ -1,17 +1,16 @@
 import { z } from "@hono/zod-openapi";
-import { and, asc, eq, gt, gte, lte, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, gte, lte } from "drizzle-orm";
 import type { Context } from "hono";
 import { newId } from "../../db/ids.js";
-import type { Principal } from "../../shared/auth/principal.js";
-import { withinReach } from "../../shared/auth/reach.js";
+import { publishedReach } from "../../shared/auth/reach.js";
 import type { AppEnv } from "../../shared/http/context.js";
-import { ApiError, notFound, type FieldError } from "../../shared/http/errors.js";
+import { ApiError, type FieldError } from "../../shared/http/errors.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
 import { createRouter, etagHeader, ifMatchHeader, protectedRoute } from "../../shared/http/openapi.js";
 import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
 import { divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit } from "../../shared/store/commit.js";
-import { updateVersioned } from "../../shared/store/records.js";
+import { findPublished, updateVersioned } from "../../shared/store/records.js";
 import { requireDivisionForWrite, unknownReference } from "../../shared/store/references.js";
 import { partyOrgs } from "../organisations/tables.js";
 import { activities, activityKinds, lectureTalks } from "./tables.js";
@@ -106,22 +105,8 @@ const present = (row: ActivityRow) => ({
   updatedAt: row.updatedAt,
 });
 
-/**
- * Activities are notices to the tenant: members (and unit admins, for 活动联办) read every one in their
- * tenant so they can sign up, narrowed to their subtree if they have one; administrators read their subtree.
- */
-export function activityReach(principal: Principal): SQL | undefined {
-  return withinReach(principal.owner ? { ...principal, owner: undefined } : principal, {
-    tenantId: activities.tenantId,
-    divisionPath: activities.divisionPath,
-  });
-}
-
-export async function findActivity(c: Context<AppEnv>, id: string): Promise<ActivityRow> {
-  const [row] = await c.var.db.select().from(activities).where(and(eq(activities.id, id), activityReach(c.var.principal)));
-  if (!row) throw notFound("activity");
-  return row;
-}
+/** Activities are published to the tenant: members (and unit admins, for 活动联办) read every one, to sign up. */
+export const findActivity = (c: Context<AppEnv>, id: string): Promise<ActivityRow> => findPublished(c, activities, id, "activity");
 
 /** Rules across fields, checked on the whole activity (as created, or as it would be after a PATCH). */
 function checkActivity(a: Pick<ActivityRow, "kind" | "lectureTalk" | "startsAt" | "endsAt">) {
@@ -240,7 +225,7 @@ export const activityRoutes = createRouter()
       .from(activities)
       .where(
         and(
-          activityReach(c.var.principal),
+          publishedReach(c.var.principal, activities),
           q.communityId ? eq(activities.communityId, q.communityId) : undefined,
           q.kind ? eq(activities.kind, q.kind) : undefined,
           q.startsFrom ? gte(activities.startsAt, utc(q.startsFrom)) : undefined,

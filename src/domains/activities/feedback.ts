@@ -89,22 +89,29 @@ const present = (row: FeedbackView) => ({
 
 const nothing = sql`0`;
 
-/** The employer's side: a unit admin reaches exactly the cards addressed to its unit party organisation, whichever tenant keeps them. */
+/** What the employer may see of a card: only once the community has sent it. */
+const deliveredStatuses = ["sent", "acknowledged"] as const satisfies readonly (typeof feedbackStatuses)[number][];
+
+/**
+ * The employer's side: a unit admin reaches exactly the cards addressed to its unit party organisation,
+ * whichever tenant keeps them, once they are sent (a generated card is the community's draft).
+ */
 function addressedTo(principal: Principal): SQL {
   const unitOrgId = principal.owner?.unitOrgId;
   if (!unitOrgId || !principal.roles.includes("unit_admin")) return nothing;
-  return and(eq(employerFeedback.recipientTenantId, principal.tenant), eq(employerFeedback.recipientOrgId, unitOrgId))!;
+  return and(
+    eq(employerFeedback.recipientTenantId, principal.tenant),
+    eq(employerFeedback.recipientOrgId, unitOrgId),
+    inArray(employerFeedback.status, [...deliveredStatuses]),
+  )!;
 }
 
 const communitySide = (principal: Principal) => withinReach(principal, { tenantId: employerFeedback.tenantId, divisionPath: employerFeedback.divisionPath });
 
-/** The community's side (its tenant, its subtree) or the employer's side; no condition at all is the city's "everything". */
-function feedbackReach(principal: Principal): SQL | undefined {
-  const community = communitySide(principal);
-  return community && or(community, addressedTo(principal));
-}
+/** The community's side (its tenant, its subtree; every tenant for the city) or the employer's side. */
+const feedbackReach = (principal: Principal): SQL => or(communitySide(principal), addressedTo(principal))!;
 
-async function findFeedback(c: Context<AppEnv>, id: string, condition: SQL | undefined): Promise<FeedbackView> {
+async function findFeedback(c: Context<AppEnv>, id: string, condition: SQL): Promise<FeedbackView> {
   const [row] = await c.var.db
     .select({ ...getTableColumns(employerFeedback), memberName: members.name })
     .from(employerFeedback)
@@ -134,7 +141,7 @@ const listEmployerFeedback = protectedRoute({
   operationId: "listEmployerFeedback",
   tags: ["activities"],
   summary: "Service cards: the community's, or those addressed to the caller's unit",
-  description: "Community administrators see their tenant's cards within their subtree; a unit admin sees exactly the cards addressed to its unit party organisation, in any tenant.",
+  description: "Community administrators see their tenant's cards within their subtree; a unit admin sees exactly the cards addressed to its unit party organisation, in any tenant, once sent (sent or acknowledged; never generated ones).",
   scope: "feedback:read",
   request: {
     query: pageQuerySchema.extend({ quarter: quarterSchema.optional(), status: z.enum(feedbackStatuses).optional(), memberId: idSchema("mem").optional() }),

@@ -11,6 +11,7 @@ import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http
 import { idSchema } from "../../shared/http/schemas.js";
 import { localQuarter } from "../../shared/calendar.js";
 import { commit } from "../../shared/store/commit.js";
+import { findVisible } from "../../shared/store/records.js";
 import { members } from "../organisations/tables.js";
 import { ledgerEntries } from "./tables.js";
 
@@ -62,7 +63,7 @@ const nothing = sql`0`;
  * admin the entries of the members its unit party organisation employs (members.employer_org_id,
  * same tenant: the employer's view across tenants is the quarterly feedback).
  */
-export function ledgerReach(c: Context<AppEnv>): SQL | undefined {
+export function ledgerReach(c: Context<AppEnv>): SQL {
   const principal: Principal = c.var.principal;
   const columns = { tenantId: ledgerEntries.tenantId, divisionPath: ledgerEntries.divisionPath };
   if (!principal.owner) return withinReach(principal, columns);
@@ -79,7 +80,7 @@ export function ledgerReach(c: Context<AppEnv>): SQL | undefined {
         )
       : undefined,
   ].filter(Boolean) as SQL[];
-  return and(withinReach({ ...principal, owner: undefined }, columns), owned.length ? or(...owned) : nothing);
+  return and(withinReach({ ...principal, owner: undefined }, columns), owned.length ? or(...owned) : nothing)!;
 }
 
 const ledgerEntrySchema = z
@@ -186,11 +187,7 @@ const getMemberBalance = protectedRoute({
   responses: { 200: { description: "The sums.", content: { "application/json": { schema: balanceSchema } } } },
 });
 
-async function findEntry(c: Context<AppEnv>, id: string): Promise<LedgerEntryRow> {
-  const [row] = await c.var.db.select().from(ledgerEntries).where(and(eq(ledgerEntries.id, id), ledgerReach(c)));
-  if (!row) throw notFound("ledger entry");
-  return row;
-}
+const findEntry = (c: Context<AppEnv>, id: string): Promise<LedgerEntryRow> => findVisible(c, ledgerEntries, id, "ledger entry", ledgerReach(c));
 
 /** The member, as far as the caller may know of them: in its tenant, and its own (member) or its employee (unit admin). */
 async function requireMemberKnown(c: Context<AppEnv>, id: string) {

@@ -1,13 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, inArray, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import type { Principal, Scope } from "../../shared/auth/principal.js";
-import { withinReach } from "../../shared/auth/reach.js";
+import type { Scope } from "../../shared/auth/principal.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { etagOf, optionalIfMatch } from "../../shared/http/etag.js";
-import { notFound } from "../../shared/http/errors.js";
 import { createRouter, etagHeader, protectedRoute } from "../../shared/http/openapi.js";
 import type { Machine } from "../../shared/state-machine.js";
 import { guardChanged, type DomainEvent } from "../../shared/store/commit.js";
@@ -22,30 +20,6 @@ export const tag = "lists";
 export const categorySchema = z.string().trim().min(1).max(50).openapi({ description: "Free text, 1–50 characters, e.g. 助老服务, 场地, 资金.", example: "助老服务" });
 export const titleSchema = z.string().trim().min(1).max(200);
 export const descriptionSchema = z.string().trim().max(2000);
-
-/**
- * Needs and service posts are notices a community publishes for units and members to answer, so
- * owner-only principals (members, unit admins) read every one in their tenant (narrowed to their
- * org subtree if they have one); administrators read their subtree as everywhere else.
- */
-export function publishedReach(principal: Principal, columns: { tenantId: SQLiteColumn; divisionPath: SQLiteColumn }): SQL | undefined {
-  return withinReach(principal.owner ? { ...principal, owner: undefined } : principal, columns);
-}
-
-/** One published record by id, or the 404 of a missing one. */
-export async function findPublished<T extends VersionedTable & { divisionPath: SQLiteColumn }>(
-  c: Context<AppEnv>,
-  table: T,
-  id: string,
-  what: string,
-): Promise<T["$inferSelect"]> {
-  const [row] = await c.var.db
-    .select()
-    .from(table as VersionedTable)
-    .where(and(eq(table.id, id), publishedReach(c.var.principal, table)));
-  if (!row) throw notFound(what);
-  return row as T["$inferSelect"];
-}
 
 /**
  * A status change of ANOTHER record in the same batch (a project's need, a need's project), guarded

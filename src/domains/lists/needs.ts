@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { and, asc, eq, gt, gte, inArray, lte } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
+import { publishedReach } from "../../shared/auth/reach.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
@@ -10,9 +11,9 @@ import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http
 import { localDate } from "../../shared/calendar.js";
 import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit } from "../../shared/store/commit.js";
-import { updateVersioned } from "../../shared/store/records.js";
+import { findPublished, updateVersioned } from "../../shared/store/records.js";
 import { requireDivisionForWrite } from "../../shared/store/references.js";
-import { actionRoutes, categorySchema, descriptionSchema, findPublished, moveGuarded, publishedReach, tag, titleSchema } from "./common.js";
+import { actionRoutes, categorySchema, descriptionSchema, moveGuarded, tag, titleSchema } from "./common.js";
 import { needMachine, needStatuses } from "./machines.js";
 import { needs, projects } from "./tables.js";
 

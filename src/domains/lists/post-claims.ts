@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
-import { withinReach } from "../../shared/auth/reach.js";
+import { publishedReach, withinReach } from "../../shared/auth/reach.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
@@ -13,7 +13,7 @@ import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js"
 import { findWithinReach } from "../../shared/store/records.js";
 import { requireReference, unknownReference } from "../../shared/store/references.js";
 import { members } from "../organisations/tables.js";
-import { actionRoutes, publishedReach, tag } from "./common.js";
+import { actionRoutes, tag } from "./common.js";
 import { claimMachine, liveClaimStatuses } from "./machines.js";
 import { postId } from "./posts.js";
 import { postClaims, postClaimStatuses, servicePosts } from "./tables.js";

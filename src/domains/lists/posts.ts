@@ -2,14 +2,16 @@ import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { and, asc, count, eq, gt, inArray } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
+import { publishedReach } from "../../shared/auth/reach.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { createRouter, etagHeader, protectedRoute } from "../../shared/http/openapi.js";
 import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
 import { divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit } from "../../shared/store/commit.js";
+import { findPublished } from "../../shared/store/records.js";
 import { requireDivisionForWrite } from "../../shared/store/references.js";
-import { actionRoutes, descriptionSchema, findPublished, publishedReach, tag, titleSchema } from "./common.js";
+import { actionRoutes, descriptionSchema, tag, titleSchema } from "./common.js";
 import { liveClaimStatuses, postMachine } from "./machines.js";
 import { postCategories, postClaims, servicePosts } from "./tables.js";
 

@@ -6,11 +6,12 @@ import type { Principal } from "../../shared/auth/principal.js";
 import { withinReach } from "../../shared/auth/reach.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { etagOf } from "../../shared/http/etag.js";
-import { ApiError, notFound, type FieldError } from "../../shared/http/errors.js";
+import { ApiError, type FieldError } from "../../shared/http/errors.js";
 import { createRouter, etagHeader, protectedRoute } from "../../shared/http/openapi.js";
 import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
 import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit, GuardFailed } from "../../shared/store/commit.js";
+import { findVisible } from "../../shared/store/records.js";
 import { requireReference, unknownReference } from "../../shared/store/references.js";
 import { partyOrgs } from "../organisations/tables.js";
 import { actionRoutes, moveGuarded, tag, titleSchema, type Also } from "./common.js";
@@ -97,22 +98,15 @@ function offeredTo(c: Context<AppEnv>, who: { unitOrgId?: string; memberId?: str
  * Administrators see the projects of their subtree. A unit admin sees the projects its org owns
  * or offered a resource to, a member those they offered a resource to.
  */
-function projectReach(c: Context<AppEnv>, principal: Principal): SQL | undefined {
+function projectReach(c: Context<AppEnv>, principal: Principal): SQL {
   const columns = { tenantId: projects.tenantId, divisionPath: projects.divisionPath };
   if (!principal.owner) return withinReach(principal, columns);
   const { unitOrgId } = principal.owner;
   const involved = or(unitOrgId ? eq(projects.ownerOrgId, unitOrgId) : undefined, offeredTo(c, principal.owner));
-  return and(withinReach({ ...principal, owner: undefined }, columns), involved ?? sql`0`);
+  return and(withinReach({ ...principal, owner: undefined }, columns), involved ?? sql`0`)!;
 }
 
-async function findProject(c: Context<AppEnv>, id: string): Promise<ProjectRow> {
-  const [row] = await c.var.db
-    .select()
-    .from(projects)
-    .where(and(eq(projects.id, id), projectReach(c, c.var.principal)));
-  if (!row) throw notFound("project");
-  return row;
-}
+const findProject = (c: Context<AppEnv>, id: string): Promise<ProjectRow> => findVisible(c, projects, id, "project", projectReach(c, c.var.principal));
 
 const createProject = protectedRoute({
   method: "post",

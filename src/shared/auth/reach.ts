@@ -13,14 +13,17 @@ export interface ReachColumns {
 }
 
 const nothing = sql`0`;
+/** No restriction: a condition rather than `undefined`, so that `or(withinReach(…), x)` keeps meaning "everything". */
+const everything = sql`1`;
 
 /**
  * The rows a principal may see: the city reads every tenant; anyone else reads its own tenant,
  * narrowed to its division subtree when it has one, and to its own member or unit records when
  * it holds no administrative role. Every list and lookup goes through this, so "outside reach"
  * and "does not exist" are the same 404. A table without the column a rule needs shows nothing.
+ * Always a condition: the city's "everything" is `1`, never `undefined` (which `or()` would drop).
  */
-export function withinReach(principal: Principal, columns: ReachColumns): SQL | undefined {
+export function withinReach(principal: Principal, columns: ReachColumns): SQL {
   const conditions: (SQL | undefined)[] = [];
   if (!principal.crossTenant) conditions.push(eq(columns.tenantId, principal.tenant));
   if (principal.org) {
@@ -34,7 +37,17 @@ export function withinReach(principal: Principal, columns: ReachColumns): SQL | 
     ].filter(Boolean) as SQL[];
     conditions.push(owned.length ? or(...owned) : nothing);
   }
-  return and(...conditions);
+  return and(...conditions) ?? everything;
+}
+
+/**
+ * Records a community publishes to its whole tenant (needs, service posts, activities): owner-only
+ * principals (members, unit admins) read every one in their tenant, narrowed to their org subtree
+ * if they have one, so they can answer, claim or sign up; administrators read their subtree as
+ * everywhere else.
+ */
+export function publishedReach(principal: Principal, columns: { tenantId: SQLiteColumn; divisionPath: SQLiteColumn }): SQL {
+  return withinReach(principal.owner ? { ...principal, owner: undefined } : principal, columns);
 }
 
 export function canReachTenant(principal: Principal, tenant: string): boolean {

@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
-import { withinReach, type ReachColumns } from "../auth/reach.js";
+import { publishedReach, withinReach, type ReachColumns } from "../auth/reach.js";
 import type { AppEnv } from "../http/context.js";
 import { ApiError, notFound } from "../http/errors.js";
 import type { Machine } from "../state-machine.js";
@@ -32,10 +32,20 @@ export async function findWithinReach<T extends VersionedTable>(
   what: string,
   extra?: SQL,
 ): Promise<T["$inferSelect"]> {
+  return findVisible(c, table, id, what, and(withinReach(c.var.principal, { tenantId: table.tenantId, ...reach }), extra)!);
+}
+
+/** One record published to the tenant (a need, a service post, an activity) by id, within `publishedReach`. */
+export async function findPublished<T extends VersionedTable & { divisionPath: SQLiteColumn }>(c: Context<AppEnv>, table: T, id: string, what: string): Promise<T["$inferSelect"]> {
+  return findVisible(c, table, id, what, publishedReach(c.var.principal, table));
+}
+
+/** One row by id, only if it meets `visible` (a reach rule of its own); otherwise the same 404 as a missing row. */
+export async function findVisible<T extends SQLiteTable & { id: SQLiteColumn }>(c: Context<AppEnv>, table: T, id: string, what: string, visible: SQL): Promise<T["$inferSelect"]> {
   const [row] = await c.var.db
     .select()
     .from(table as SQLiteTable)
-    .where(and(eq(table.id, id), withinReach(c.var.principal, { tenantId: table.tenantId, ...reach }), extra));
+    .where(and(eq(table.id, id), visible));
   if (!row) throw notFound(what);
   return row as T["$inferSelect"];
 }

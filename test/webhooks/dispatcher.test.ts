@@ -9,7 +9,7 @@ import { newId } from "../../src/db/ids.js";
 import { auditEvents, outboxEvents } from "../../src/db/tables.js";
 import { createDispatcher, defaultDispatchOptions, type DispatcherDeps, type DispatchOptions } from "../../src/domains/webhooks/dispatcher.js";
 import { webhookDeliveries, webhookEndpoints } from "../../src/domains/webhooks/tables.js";
-import { eventCatalogue, type EventType } from "../../src/shared/events/catalogue.js";
+import { eventCatalogue, type EventType } from "../../src/domains/webhooks/catalogue.js";
 import { createTestContext, type TestContext } from "../helpers/app.js";
 import { divisionNamed, insertPartyOrg } from "../helpers/fixtures.js";
 import type { TokenOptions } from "../helpers/keys.js";

@@ -3,7 +3,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../db/client.js";
 import { newId } from "../../db/ids.js";
 import { outboxEvents } from "../../db/tables.js";
-import { eventData, isCatalogued } from "../../shared/events/catalogue.js";
+import { eventData, isCatalogued } from "./catalogue.js";
 import type { PiiVault } from "../../shared/crypto/pii.js";
 import type { Clock } from "../../shared/http/context.js";
 import { describeError, type Logger } from "../../shared/log.js";

@@ -4,7 +4,7 @@ import type { Context } from "hono";
 import { newId } from "../../db/ids.js";
 import { actorOf } from "../../shared/auth/principal.js";
 import { withinReach } from "../../shared/auth/reach.js";
-import { eventTypes } from "../../shared/events/catalogue.js";
+import { eventTypes } from "./catalogue.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { etagOf, optionalIfMatch, requireIfMatch } from "../../shared/http/etag.js";

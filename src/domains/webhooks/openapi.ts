@@ -1,5 +1,5 @@
 import { z, type OpenAPIHono } from "@hono/zod-openapi";
-import { eventCatalogue, eventTypes } from "../../shared/events/catalogue.js";
+import { eventCatalogue, eventTypes } from "./catalogue.js";
 
 const headers = z.object({
   "webhook-id": z.string().openapi({

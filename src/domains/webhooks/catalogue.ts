@@ -1,14 +1,15 @@
 import { z } from "@hono/zod-openapi";
-import { needStatuses } from "../../domains/lists/machines.js";
-import { postCategories, postClaimStatuses, projectStatuses } from "../../domains/lists/tables.js";
-import { memberReportStatuses, orgReportStatuses } from "../../domains/reports/tables.js";
+import { needStatuses } from "../lists/machines.js";
+import { postCategories, postClaimStatuses, projectStatuses } from "../lists/tables.js";
+import { memberReportStatuses, orgReportStatuses } from "../reports/tables.js";
 
 /**
  * The catalogue of outbox events that leave the system: webhook subscribers choose from these
  * types, and the OpenAPI document's `webhooks` section describes each one's `data`: the outbox
  * event's `payload` plus `id`, the id of the record it is about (the event's subject).
  *
- * Emitting a new event type? Add it here with the shape of the `payload` you write to the outbox.
+ * It lives with the webhooks area, which imports the other areas' enums (shared code imports no
+ * domain). Emitting a new event type? Add it here with the shape of the `payload` you write to the outbox.
  * Payloads go to third parties: ids, states, codes and figures only, never personal data (names,
  * ID cards, phones, comments). Events of a type not listed here are never delivered.
  */

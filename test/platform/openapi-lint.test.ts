@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
@@ -17,4 +18,18 @@ describe("the committed openapi.json", () => {
     expect(errors).toEqual([]);
     expect(report.totals.errors).toBe(0);
   }, 60_000);
+
+  it("names every /v1 path segment (actions included: POST /v1/<things>/{id}/<action>) in kebab-case, every operation uniquely in camelCase", () => {
+    const doc = JSON.parse(readFileSync(`${root}/openapi.json`, "utf8")) as { paths: Record<string, Record<string, { operationId?: string }>> };
+    const operations = Object.entries(doc.paths).flatMap(([path, item]) => Object.values(item).map((op) => ({ path, id: op.operationId })));
+    const segments = Object.keys(doc.paths)
+      .filter((p) => p.startsWith("/v1/"))
+      .flatMap((p) => p.split("/").slice(1))
+      .filter((s) => !s.startsWith("{"));
+    expect(segments.filter((s) => !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(s))).toEqual([]);
+    expect(Object.keys(doc.paths)).toContain("/v1/participations/{id}/mark-no-show");
+    const ids = operations.map((o) => o.id);
+    expect(ids.filter((id) => !id || !/^[a-z][a-zA-Z0-9]*$/.test(id))).toEqual([]);
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
+  });
 });

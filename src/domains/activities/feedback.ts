@@ -6,6 +6,7 @@ import { newId } from "../../db/ids.js";
 import type { Principal } from "../../shared/auth/principal.js";
 import { withinReach } from "../../shared/auth/reach.js";
 import { quarterEnd } from "../../shared/calendar.js";
+import { actionRoutes } from "../../shared/http/actions.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { ApiError, notFound } from "../../shared/http/errors.js";
 import { etagOf } from "../../shared/http/etag.js";
@@ -16,7 +17,6 @@ import { commit } from "../../shared/store/commit.js";
 import { requireDivisionForWrite } from "../../shared/store/references.js";
 import { members } from "../organisations/tables.js";
 import { employerFeedback, feedbackStatuses, memberReports } from "../reports/tables.js";
-import { addActionRoutes } from "./actions.js";
 import { quarterSchema } from "./ledger.js";
 import { feedbackMachine } from "./machines.js";
 import { ledgerEntries, participations } from "./tables.js";
@@ -199,7 +199,7 @@ const quarterRatings = (c: Context<AppEnv>, q: QuarterScope) =>
 
 const chunks = <T>(items: T[], size: number) => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
-export const feedbackRoutes = createRouter()
+const crudRoutes = createRouter()
   .openapi(generateEmployerFeedback, async (c) => {
     const body = c.req.valid("json");
     const { db, principal, clock } = c.var;
@@ -326,7 +326,7 @@ const eventPayload = (row: FeedbackView) => ({
   recipientTenantId: row.recipientTenantId,
 });
 
-addActionRoutes(feedbackRoutes, {
+const transitions = actionRoutes({
   base: "/v1/employer-feedback",
   idSchema: feedbackId,
   machine: feedbackMachine,
@@ -335,6 +335,7 @@ addActionRoutes(feedbackRoutes, {
   tag: "activities",
   schema: feedbackSchema,
   present,
+  eventPayload,
   actions: {
     send: {
       operationId: "sendEmployerFeedback",
@@ -342,10 +343,9 @@ addActionRoutes(feedbackRoutes, {
       description: "The event employer_feedback.sent is emitted in the recipient's tenant, whose systems act on it.",
       scope: "feedback:manage",
       find: (c, id) => findFeedback(c, id, communitySide(c.var.principal)),
-      effects: (c) => ({
-        set: { sentAt: c.var.clock.now().toISOString() },
-        events: (u: FeedbackView) => [{ type: "employer_feedback.sent", subjectType: "employer_feedback", subjectId: u.id, payload: eventPayload(u), tenantId: u.recipientTenantId }],
-      }),
+      effects: (c) => ({ set: { sentAt: c.var.clock.now().toISOString() } }),
+      event: "sent",
+      eventTenant: (u) => u.recipientTenantId,
     },
     acknowledge: {
       operationId: "acknowledgeEmployerFeedback",
@@ -355,10 +355,10 @@ addActionRoutes(feedbackRoutes, {
         "The audit event and employer_feedback.acknowledged belong to the community's tenant.",
       scope: "feedback:acknowledge",
       find: (c, id) => findFeedback(c, id, addressedTo(c.var.principal)),
-      effects: (c) => ({
-        set: { acknowledgedAt: c.var.clock.now().toISOString() },
-        events: (u: FeedbackView) => [{ type: "employer_feedback.acknowledged", subjectType: "employer_feedback", subjectId: u.id, payload: eventPayload(u), tenantId: u.tenantId }],
-      }),
+      effects: (c) => ({ set: { acknowledgedAt: c.var.clock.now().toISOString() } }),
+      event: "acknowledged",
     },
   },
 });
+
+export const feedbackRoutes = createRouter().route("/", crudRoutes).route("/", transitions);

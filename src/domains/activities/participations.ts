@@ -6,13 +6,13 @@ import type { Scope } from "../../shared/auth/principal.js";
 import { withinReach } from "../../shared/auth/reach.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { ApiError } from "../../shared/http/errors.js";
+import { actionRoutes } from "../../shared/http/actions.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { createRouter, etagHeader, protectedRoute } from "../../shared/http/openapi.js";
 import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
 import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js";
 import { findWithinReach } from "../../shared/store/records.js";
-import { addActionRoutes } from "./actions.js";
 import { unknownReference } from "../../shared/store/references.js";
 import { members } from "../organisations/tables.js";
 import { activityId, findActivity, type ActivityRow } from "./activities.js";
@@ -168,7 +168,7 @@ async function signUpMember(c: Context<AppEnv>, activity: ActivityRow, named: st
   return id;
 }
 
-export const participationRoutes = createRouter()
+const crudRoutes = createRouter()
   .openapi(signUp, async (c) => {
     const activity = await findActivity(c, c.req.valid("param").id);
     const memberOf = await signUpMember(c, activity, c.req.valid("json").memberId);
@@ -272,11 +272,12 @@ async function activityOf(c: Context<AppEnv>, row: ParticipationRow): Promise<Ac
 }
 
 /** Check-in and check-out record the clock; verification computes hours from them and posts to the ledger. */
-addActionRoutes<ParticipationRow["status"], ParticipationAction, ParticipationRow>(participationRoutes, {
+const transitions = actionRoutes<ParticipationRow["status"], ParticipationAction, ParticipationRow>({
   base: "/v1/participations",
   idSchema: participationId,
   machine: participationMachine,
   table: participations,
+  find: findParticipation,
   targetType: "participation",
   tag: "activities",
   schema: participationSchema,
@@ -287,7 +288,6 @@ addActionRoutes<ParticipationRow["status"], ParticipationAction, ParticipationRo
       summary: "Check in at the activity",
       description: "By the member themself (participation:self) or an administrator (activities:write); records the time.",
       scope: selfOrAdmin,
-      find: findParticipation,
       effects: (c) => ({ set: { checkedInAt: c.var.clock.now().toISOString() } }),
     },
     check_out: {
@@ -295,7 +295,6 @@ addActionRoutes<ParticipationRow["status"], ParticipationAction, ParticipationRo
       summary: "Check out of the activity",
       description: "By the member themself (participation:self) or an administrator (activities:write); records the time.",
       scope: selfOrAdmin,
-      find: findParticipation,
       effects: (c) => ({ set: { checkedOutAt: c.var.clock.now().toISOString() } }),
     },
     verify: {
@@ -307,9 +306,7 @@ addActionRoutes<ParticipationRow["status"], ParticipationAction, ParticipationRo
         "in the same atomic write; a participation posts exactly once.",
       scope: "hours:verify",
       body: verifySchema,
-      find: findParticipation,
       effects: async (c, row, body: { rating?: number }) => {
-        participationMachine.next(row.status, "verify"); // the 409 before anything is computed from missing times
         const activity = await activityOf(c, row);
         const hours = verifiedHours(row.checkedInAt!, row.checkedOutAt!, activity);
         const points = Math.round(hours * activity.pointsPerHour);
@@ -327,7 +324,7 @@ addActionRoutes<ParticipationRow["status"], ParticipationAction, ParticipationRo
         return {
           set: { hours, rating },
           writes: [c.var.db.insert(ledgerEntries).values(entry)],
-          events: () => [
+          events: [
             {
               type: "participation.verified",
               subjectType: "participation",
@@ -345,7 +342,8 @@ addActionRoutes<ParticipationRow["status"], ParticipationAction, ParticipationRo
       summary: "Record that a signed-up member did not come",
       description: "No hours are posted.",
       scope: "hours:verify",
-      find: findParticipation,
     },
   },
 });
+
+export const participationRoutes = createRouter().route("/", crudRoutes).route("/", transitions);

@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { and, asc, eq, gt, gte, inArray, lte } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
 import { publishedReach } from "../../shared/auth/reach.js";
+import { actionRoutes } from "../../shared/http/actions.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
@@ -13,7 +14,7 @@ import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../
 import { commit } from "../../shared/store/commit.js";
 import { findPublished, updateVersioned } from "../../shared/store/records.js";
 import { requireDivisionForWrite } from "../../shared/store/references.js";
-import { actionRoutes, categorySchema, descriptionSchema, moveGuarded, tag, titleSchema } from "./common.js";
+import { categorySchema, descriptionSchema, moveGuarded, tag, titleSchema } from "./common.js";
 import { needMachine, needStatuses } from "./machines.js";
 import { needs, projects } from "./tables.js";
 
@@ -221,14 +222,14 @@ export const needRoutes = createRouter()
     "/",
     actionRoutes({
       base: "/v1/needs",
+      tag,
       idSchema: needId,
       schema: needSchema,
-      what: "need",
       targetType: "need",
       machine: needMachine,
       table: needs,
       find: (c, id) => findPublished(c, needs, id, "need"),
-      present: (_c, row: NeedRow) => present(row),
+      present,
       eventPayload: needEventPayload,
       actions: {
         cancel: {
@@ -237,15 +238,15 @@ export const needRoutes = createRouter()
           description: "A matched need's project is cancelled with it, unless the project is already done (409: close the project instead).",
           scope: "lists:write",
           event: "cancelled",
-          also: async (c, row, now) => {
-            if (row.status !== "matched") return { writes: [] };
+          effects: async (c, row) => {
+            if (row.status !== "matched") return {};
             const project = await liveProjectOf(c, row);
-            if (!project) return { writes: [] };
+            if (!project) return {};
             if (project.status === "done") {
               throw new ApiError("conflict", "The need's project is done; close the project instead of cancelling the need.");
             }
             return {
-              writes: moveGuarded(c, projects, and(eq(projects.tenantId, row.tenantId), eq(projects.id, project.id))!, ["open", "claimed", "in_progress"], "cancelled", now),
+              writes: moveGuarded(c, projects, and(eq(projects.tenantId, row.tenantId), eq(projects.id, project.id))!, ["open", "claimed", "in_progress"], "cancelled", c.var.clock.now().toISOString()),
               events: [{ type: "project.cancelled", subjectType: "project", subjectId: project.id, payload: { projectId: project.id, needId: row.id, status: "cancelled", reason: "need_cancelled" } }],
               changes: { projectId: project.id, project: [project.status, "cancelled"] },
             };

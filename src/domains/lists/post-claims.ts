@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
 import { publishedReach, withinReach } from "../../shared/auth/reach.js";
+import { actionRoutes } from "../../shared/http/actions.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
@@ -13,7 +14,7 @@ import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js"
 import { findWithinReach } from "../../shared/store/records.js";
 import { requireReference, unknownReference } from "../../shared/store/references.js";
 import { members } from "../organisations/tables.js";
-import { actionRoutes, tag } from "./common.js";
+import { tag } from "./common.js";
 import { claimMachine, liveClaimStatuses } from "./machines.js";
 import { postId } from "./posts.js";
 import { postClaims, postClaimStatuses, servicePosts } from "./tables.js";
@@ -200,14 +201,14 @@ export const postClaimRoutes = createRouter()
     "/",
     actionRoutes({
       base: "/v1/post-claims",
+      tag,
       idSchema: claimId,
       schema: claimSchema,
-      what: "post claim",
       targetType: "post_claim",
       machine: claimMachine,
       table: postClaims,
       find: (c, id) => findWithinReach(c, postClaims, reach, id, "post claim"),
-      present: (_c, row: ClaimRow) => present(row),
+      present,
       eventPayload,
       actions: {
         approve: { operationId: "approvePostClaim", summary: "Approve a claim", scope: "lists:write", event: "approved" },

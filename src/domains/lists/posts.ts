@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { and, asc, count, eq, gt, inArray } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
 import { publishedReach } from "../../shared/auth/reach.js";
+import { actionRoutes } from "../../shared/http/actions.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { createRouter, etagHeader, protectedRoute } from "../../shared/http/openapi.js";
@@ -11,7 +12,7 @@ import { divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/
 import { commit } from "../../shared/store/commit.js";
 import { findPublished } from "../../shared/store/records.js";
 import { requireDivisionForWrite } from "../../shared/store/references.js";
-import { actionRoutes, descriptionSchema, tag, titleSchema } from "./common.js";
+import { descriptionSchema, tag, titleSchema } from "./common.js";
 import { liveClaimStatuses, postMachine } from "./machines.js";
 import { postCategories, postClaims, servicePosts } from "./tables.js";
 
@@ -94,7 +95,7 @@ async function seatsTakenOf(c: Context<AppEnv>, rows: PostRow[]): Promise<Map<st
   return new Map(counts.map((r) => [r.postId, r.n]));
 }
 
-const presentOne = async (c: Context<AppEnv>, row: PostRow) => present(row, (await seatsTakenOf(c, [row])).get(row.id) ?? 0);
+const presentOne = async (row: PostRow, c: Context<AppEnv>) => present(row, (await seatsTakenOf(c, [row])).get(row.id) ?? 0);
 const postResponse = (description: string) => ({ description, headers: etagHeader, content: { "application/json": { schema: postSchema } } });
 
 const createPost = protectedRoute({
@@ -195,15 +196,15 @@ export const postRoutes = createRouter()
   })
   .openapi(getPost, async (c) => {
     const row = await findPublished(c, servicePosts, c.req.valid("param").id, "service post");
-    return c.json(await presentOne(c, row), 200, { etag: etagOf(row.version) });
+    return c.json(await presentOne(row, c), 200, { etag: etagOf(row.version) });
   })
   .route(
     "/",
     actionRoutes({
       base: "/v1/service-posts",
+      tag,
       idSchema: postId,
       schema: postSchema,
-      what: "service post",
       targetType: "service_post",
       machine: postMachine,
       table: servicePosts,

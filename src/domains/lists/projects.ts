@@ -4,6 +4,7 @@ import { and, asc, eq, exists, gt, inArray, or, sql, type SQL } from "drizzle-or
 import { newId } from "../../db/ids.js";
 import type { Principal } from "../../shared/auth/principal.js";
 import { withinReach } from "../../shared/auth/reach.js";
+import { actionRoutes, type ActionEffects } from "../../shared/http/actions.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { ApiError, type FieldError } from "../../shared/http/errors.js";
@@ -14,7 +15,7 @@ import { commit, GuardFailed } from "../../shared/store/commit.js";
 import { findVisible } from "../../shared/store/records.js";
 import { requireReference, unknownReference } from "../../shared/store/references.js";
 import { partyOrgs } from "../organisations/tables.js";
-import { actionRoutes, moveGuarded, tag, titleSchema, type Also } from "./common.js";
+import { moveGuarded, tag, titleSchema } from "./common.js";
 import { needMachine, projectMachine } from "./machines.js";
 import { needEventPayload, needId } from "./needs.js";
 import { resourceId, resourceReach } from "./resources.js";
@@ -77,7 +78,7 @@ async function resourceIdsOf(c: Context<AppEnv>, rows: ProjectRow[]): Promise<Ma
   return byProject;
 }
 
-const presentOne = async (c: Context<AppEnv>, row: ProjectRow) => present(row, (await resourceIdsOf(c, [row])).get(row.id) ?? []);
+const presentOne = async (row: ProjectRow, c: Context<AppEnv>) => present(row, (await resourceIdsOf(c, [row])).get(row.id) ?? []);
 
 /** A project one of whose resources this unit org or member offered. */
 function offeredTo(c: Context<AppEnv>, who: { unitOrgId?: string; memberId?: string }): SQL | undefined {
@@ -173,11 +174,11 @@ async function requireOwnerOrg(c: Context<AppEnv>, id: string) {
 const needOf = (row: ProjectRow) => and(eq(needs.tenantId, row.tenantId), eq(needs.id, row.needId))!;
 
 /** A project's close closes its need, its cancel opens it again: guarded, in the project's batch. */
-async function needFollows(c: Context<AppEnv>, row: ProjectRow, to: "closed" | "open", now: string): Promise<Also> {
+async function needFollows(c: Context<AppEnv>, row: ProjectRow, to: "closed" | "open"): Promise<ActionEffects<ProjectRow>> {
   const [need] = await c.var.db.select().from(needs).where(needOf(row));
   const type = to === "closed" ? "need.closed" : "need.unmatched";
   return {
-    writes: moveGuarded(c, needs, needOf(row), ["matched"], to, now),
+    writes: moveGuarded(c, needs, needOf(row), ["matched"], to, c.var.clock.now().toISOString()),
     events: need ? [{ type, subjectType: "need", subjectId: need.id, payload: { ...needEventPayload({ ...need, status: to }), projectId: row.id } }] : [],
     changes: { needId: row.needId, need: ["matched", to] },
   };
@@ -256,15 +257,15 @@ export const projectRoutes = createRouter()
   })
   .openapi(getProject, async (c) => {
     const row = await findProject(c, c.req.valid("param").id);
-    return c.json(await presentOne(c, row), 200, { etag: etagOf(row.version) });
+    return c.json(await presentOne(row, c), 200, { etag: etagOf(row.version) });
   })
   .route(
     "/",
     actionRoutes({
       base: "/v1/projects",
+      tag,
       idSchema: projectId,
       schema: projectSchema,
-      what: "project",
       targetType: "project",
       machine: projectMachine,
       table: projects,
@@ -292,14 +293,14 @@ export const projectRoutes = createRouter()
           summary: "Close a done project, and its need with it",
           scope: "lists:write",
           event: "closed",
-          also: (c, row, now) => needFollows(c, row, "closed", now),
+          effects: (c, row) => needFollows(c, row, "closed"),
         },
         cancel: {
           operationId: "cancelProject",
           summary: "Cancel a project; its need is open again",
           scope: "lists:write",
           event: "cancelled",
-          also: (c, row, now) => needFollows(c, row, "open", now),
+          effects: (c, row) => needFollows(c, row, "open"),
         },
       },
     }),

@@ -3,6 +3,7 @@ import { and, asc, eq, gt, gte, lte } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
 import { divisions } from "../../db/tables.js";
 import { withinReach } from "../../shared/auth/reach.js";
+import { actionRoutes } from "../../shared/http/actions.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { createRouter, etagHeader, protectedRoute } from "../../shared/http/openapi.js";
@@ -11,7 +12,6 @@ import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../
 import { commit } from "../../shared/store/commit.js";
 import { findWithinReach } from "../../shared/store/records.js";
 import { requireDivisionForWrite, unknownReference } from "../../shared/store/references.js";
-import { actionRoutes } from "./actions.js";
 import { addMonths, localDate } from "../../shared/calendar.js";
 import { memberReportMachine } from "./machines.js";
 import { idRangeOf, requireMember } from "./references.js";
@@ -256,9 +256,8 @@ const transitions = actionRoutes({
   scope: "reports:manage",
   machine: memberReportMachine,
   table: memberReports,
-  reach,
+  find: (c, id) => findWithinReach(c, memberReports, reach, id, "member report"),
   targetType: "member_report",
-  what: "member report",
   schema: memberReportSchema,
   present,
   eventPayload,
@@ -266,19 +265,22 @@ const transitions = actionRoutes({
     confirm: {
       operationId: "confirmMemberReport",
       summary: "Confirm a member's registration",
-      set: (_row, _body, now) => ({ confirmedAt: now.toISOString() }),
+      effects: (c) => ({ set: { confirmedAt: c.var.clock.now().toISOString() } }),
       event: "confirmed",
     },
     activate: {
       operationId: "activateMemberReport",
       summary: "Start a confirmed member's service (first recheck due in six months)",
-      set: (_row, _body, now) => ({ recheckDueOn: nextRecheck(now) }),
+      effects: (c) => ({ set: { recheckDueOn: nextRecheck(c.var.clock.now()) } }),
       event: "activated",
     },
     recheck: {
       operationId: "recheckMemberReport",
       summary: "Record the half-yearly re-confirmation (keeps or makes the report active)",
-      set: (_row, _body, now) => ({ lastRecheckAt: now.toISOString(), recheckDueOn: nextRecheck(now) }),
+      effects: (c) => {
+        const now = c.var.clock.now();
+        return { set: { lastRecheckAt: now.toISOString(), recheckDueOn: nextRecheck(now) } };
+      },
       event: "rechecked",
     },
     mark_overdue: {
@@ -290,8 +292,7 @@ const transitions = actionRoutes({
       operationId: "endMemberReport",
       summary: "End a member's report as moved or lapsed",
       body: endMemberReportSchema,
-      set: (_row, body: z.infer<typeof endMemberReportSchema>) => ({ endReason: body.reason }),
-      changes: (body: z.infer<typeof endMemberReportSchema>) => ({ endReason: body.reason }),
+      effects: (_c, _row, body: z.infer<typeof endMemberReportSchema>) => ({ set: { endReason: body.reason }, changes: { endReason: body.reason } }),
       event: "ended",
     },
   },

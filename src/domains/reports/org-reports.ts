@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { and, asc, eq, gt } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
 import { withinReach } from "../../shared/auth/reach.js";
+import { actionRoutes } from "../../shared/http/actions.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { createRouter, etagHeader, protectedRoute } from "../../shared/http/openapi.js";
@@ -10,7 +11,6 @@ import { dateSchema, idSchema, timestampsSchema } from "../../shared/http/schema
 import { commit } from "../../shared/store/commit.js";
 import { findWithinReach } from "../../shared/store/records.js";
 import { unknownReference } from "../../shared/store/references.js";
-import { actionRoutes } from "./actions.js";
 import { orgReportMachine } from "./machines.js";
 import { partyOrgIdSchema, requirePartyOrg, unitOrgCategories } from "./references.js";
 import { orgReports, orgReportStatuses } from "./tables.js";
@@ -190,9 +190,8 @@ const transitions = actionRoutes({
   scope: "reports:manage",
   machine: orgReportMachine,
   table: orgReports,
-  reach,
+  find: (c, id) => findWithinReach(c, orgReports, reach, id, "org report"),
   targetType: "org_report",
-  what: "org report",
   schema: orgReportSchema,
   present,
   eventPayload,

@@ -1,0 +1,140 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Scope } from "../auth/principal.js";
+import type { Machine } from "../state-machine.js";
+import type { DomainEvent } from "../store/commit.js";
+import { transition, type VersionedRow, type VersionedTable } from "../store/records.js";
+import type { AppEnv } from "./context.js";
+import { etagOf, optionalIfMatch } from "./etag.js";
+import { createRouter, etagHeader, protectedRoute } from "./openapi.js";
+
+export const optionalIfMatchHeader = z.object({
+  "if-match": z
+    .string()
+    .optional()
+    .openapi({ param: { name: "if-match", in: "header" }, description: "Optional: when sent, the ETag you last read (412 when stale).", example: '"v1"' }),
+});
+
+type Scopes = Scope | readonly [Scope, ...Scope[]];
+
+/** What an action does besides moving the status; all of it lands in the one batch with the record's own write. */
+export interface ActionEffects<R> {
+  /** Fields set besides the status (never from a body as-is: the body is checked, these are derived). */
+  set?: Partial<R>;
+  /** Guarded writes to related records (a project's need, a ledger entry), after the record's own. */
+  writes?: BatchItem<"sqlite">[];
+  /** Outbox events besides the action's own `event`. */
+  events?: DomainEvent[];
+  /** Audit details besides the status change (ids and states; field names only for personal data). */
+  changes?: Record<string, unknown>;
+  /** Client-facing details for unique constraints these writes may hit. */
+  conflicts?: Record<string, string>;
+}
+
+export interface ActionSpec<R, B = any> {
+  operationId: string;
+  summary: string;
+  description?: string;
+  /** The scope, or several of which any one suffices; defaults to the config's. */
+  scope?: Scopes;
+  /** The request body (`.strict()`). Optional for the client when the schema accepts `{}`. */
+  body?: z.ZodType<B>;
+  /** The record, if the caller may see it (otherwise the 404 of a missing one); defaults to the config's. */
+  find?: (c: Context<AppEnv>, id: string) => Promise<R>;
+  /** Throws (403) when this principal, though it sees the record, may not take this action. */
+  authorize?: (c: Context<AppEnv>, row: R) => void | Promise<void>;
+  /** Runs only for a legal move, so an illegal one is the machine's 409 before related records are read. */
+  effects?: (c: Context<AppEnv>, row: R, body: B) => ActionEffects<R> | Promise<ActionEffects<R>>;
+  /** Emits `<targetType>.<event>` with the config's `eventPayload`. */
+  event?: string;
+  /** The tenant whose outbox carries `event`; the record's own by default. */
+  eventTenant?: (updated: R) => string;
+}
+
+export interface ActionRoutes<S extends string, A extends string, R extends VersionedRow & { status: S }> {
+  /** `POST <base>/{id}/<action-in-kebab-case>`. */
+  base: string;
+  tag: string;
+  idSchema: z.ZodString;
+  /** The response schema, and how a row becomes it. */
+  schema: z.ZodType;
+  present: (row: R, c: Context<AppEnv>) => unknown;
+  machine: Machine<S, A>;
+  table: VersionedTable;
+  /** e.g. `member_report`: audit actions `<targetType>.<action>`, event types `<targetType>.<event>`. */
+  targetType: string;
+  scope?: Scopes;
+  find?: (c: Context<AppEnv>, id: string) => Promise<R>;
+  eventPayload?: (row: R) => Record<string, unknown>;
+  /** The client actions; a machine action left out (one done by another record's write) gets no route. */
+  actions: { [K in A]?: ActionSpec<R> };
+}
+
+const kebab = (action: string) => action.replaceAll("_", "-");
+
+/**
+ * One `POST <base>/{id}/<action>` per client action of a state machine: find the record within
+ * reach, authorise, check the move (409 `invalid_transition` naming the current state), then write
+ * it with an optimistic update (optional If-Match, 412 when stale) that carries the audit event,
+ * the outbox events and any guarded writes to related records in one batch.
+ */
+export function actionRoutes<S extends string, A extends string, R extends VersionedRow & { status: S }>(config: ActionRoutes<S, A, R>) {
+  const router = createRouter();
+  const what = config.targetType.replaceAll("_", " ");
+  for (const action of config.machine.actions) {
+    const spec = config.actions[action];
+    if (!spec) continue;
+    const scope = spec.scope ?? config.scope;
+    const find = spec.find ?? config.find;
+    if (!scope || !find || (spec.event && !config.eventPayload)) throw new Error(`${config.targetType}.${action}: needs a scope, a find and, with an event, an eventPayload`);
+    const { from, to } = config.machine.transitions[action];
+    const route = protectedRoute({
+      method: "post",
+      path: `${config.base}/{id}/${kebab(action)}`,
+      operationId: spec.operationId,
+      tags: [config.tag],
+      summary: spec.summary,
+      description: `${spec.description ? spec.description + "\n\n" : ""}Allowed from: ${from.join(", ")}; leads to ${to}. Any other state is a 409 \`invalid_transition\` naming the current state.`,
+      scope,
+      errors: [404, 409, 412],
+      request: {
+        params: z.object({ id: config.idSchema }),
+        headers: optionalIfMatchHeader,
+        ...(spec.body ? { body: { required: !spec.body.safeParse({}).success, content: { "application/json": { schema: spec.body } } } } : {}),
+      },
+      responses: {
+        200: { description: `The ${what} after the action.`, headers: etagHeader, content: { "application/json": { schema: config.schema } } },
+      },
+    }) as ReturnType<typeof createRoute>;
+    router.openapi(route, async (c: Context<AppEnv>) => {
+      const expectedVersion = optionalIfMatch(c);
+      const req = c.req as unknown as { valid(target: "param" | "json"): Record<string, unknown> };
+      const body = spec.body ? req.valid("json") : undefined;
+      const row = await find(c, req.valid("param").id as string);
+      await spec.authorize?.(c, row);
+      config.machine.next(row.status, action);
+      const effects = (await spec.effects?.(c, row, body)) ?? {};
+      const updated = await transition<S, A, R>(c, {
+        table: config.table,
+        row,
+        expectedVersion,
+        machine: config.machine,
+        action,
+        set: effects.set,
+        targetType: config.targetType,
+        changes: effects.changes,
+        alsoWrite: effects.writes ? () => effects.writes! : undefined,
+        conflicts: effects.conflicts,
+        events: (u) => [
+          ...(spec.event
+            ? [{ type: `${config.targetType}.${spec.event}`, subjectType: config.targetType, subjectId: u.id, payload: config.eventPayload!(u), tenantId: spec.eventTenant?.(u) ?? u.tenantId }]
+            : []),
+          ...(effects.events ?? []),
+        ],
+      });
+      return c.json(await config.present(updated, c), 200, { etag: etagOf(updated.version) });
+    });
+  }
+  return router;
+}

@@ -172,6 +172,8 @@ describe("the employer across tenants", () => {
       ["employer_feedback.send", "620902"],
     ]);
     expect(trail.body.data[0].actor).toBe("jwt:620981:yumen-unit-admin");
+    const oldestFirst = await w.ctx.call(w.admin, "GET", `/v1/audit-events?targetId=${card.id}&order=oldest`);
+    expect(oldestFirst.body.data.map((e: { action: string }) => e.action)).toEqual(["employer_feedback.send", "employer_feedback.acknowledge"]);
     const [ackEvent] = await w.ctx.db.select().from(outboxEvents).where(and(eq(outboxEvents.subjectId, card.id), eq(outboxEvents.type, "employer_feedback.acknowledged")));
     expect(ackEvent?.tenantId).toBe("620902");
     expect((await w.ctx.call(w.admin, "GET", `/v1/employer-feedback/${card.id}`)).body.status).toBe("acknowledged");

@@ -42,6 +42,14 @@ describe("tenants", () => {
     expect(body.data.find((t) => t.code === "620923")?.nameZh).toBe("肃北蒙古族自治县");
   });
 
+  it("pages the city's tenants in code order, keyed on the code", async () => {
+    const city: TokenOptions = { tenant: "620900", roles: ["city_admin"] };
+    const first = await getJson<Page<{ code: string }>>(city, "/v1/tenants?limit=5");
+    const rest = await getJson<Page<{ code: string }>>(city, `/v1/tenants?limit=5&cursor=${first.body.nextCursor}`);
+    expect(rest.body.nextCursor).toBeNull();
+    expect([...first.body.data, ...rest.body.data].map((t) => t.code)).toEqual(["620900", ...countyTenantCodes].sort());
+  });
+
   it("another tenant is a 404 identical to a tenant that does not exist", async () => {
     const other = await getJson<{ code: string; detail: string }>({ tenant: "620902" }, "/v1/tenants/620981");
     const missing = await getJson<{ code: string; detail: string }>({ tenant: "620902" }, "/v1/tenants/999999");
@@ -58,6 +66,8 @@ describe("divisions", () => {
     expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length);
     expect(rows.every((r) => r.tenant === "620902")).toBe(true);
     expect(rows.map((r) => r.id)).toEqual([...rows.map((r) => r.id)].sort());
+    const newest = await allDivisions({ tenant: "620902" }, "&order=newest");
+    expect(newest.map((r) => r.id)).toEqual(rows.map((r) => r.id).reverse());
     expect(rows.filter((r) => r.level === "street").map((r) => r.name)).toEqual([
       "东北街街道", "东南街街道", "工业园街道", "西北街街道", "西南街街道", "新城街道",
     ]);

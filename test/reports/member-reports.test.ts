@@ -147,6 +147,42 @@ describe("member reports: reading", () => {
   });
 });
 
+describe("member reports: newest first", () => {
+  it("pages a community's reports of one status newest first, the next page continuing below the last id", async () => {
+    const confirmed = [];
+    for (let i = 0; i < 5; i++) confirmed.push(await insertMemberReport(ctx, w.d.dongyuan, { status: "confirmed" }));
+    await insertMemberReport(ctx, w.d.dongyuan, { status: "active" }); // another status
+    await insertMemberReport(ctx, w.d.beiyuan, { status: "confirmed" }); // another community
+    const list = (q: string) => ctx.call(w.who.county, "GET", `/v1/member-reports?communityId=${w.d.dongyuan.id}&status=confirmed&order=newest&limit=3${q}`);
+    const first = await list("");
+    expect(first.status).toBe(200);
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const second = await list(`&cursor=${first.body.nextCursor}`);
+    expect(second.status).toBe(200);
+    expect(second.body.nextCursor).toBeNull();
+    const all = [...ids(first), ...ids(second)];
+    expect(ids(first)).toHaveLength(3);
+    expect(new Set(all).size).toBe(all.length);
+    expect(all.every((id, i) => i === 0 || id < all[i - 1]!)).toBe(true);
+    expect(all).toEqual(confirmed.map((r) => r.id).reverse());
+    // The default is still oldest first.
+    expect(ids(await ctx.call(w.who.county, "GET", `/v1/member-reports?communityId=${w.d.dongyuan.id}&status=confirmed&limit=3`))).toEqual(confirmed.slice(0, 3).map((r) => r.id));
+  });
+
+  it("refuses a cursor replayed in the other order, and an unknown order", async () => {
+    const list = (q: string) => ctx.call(w.who.county, "GET", `/v1/member-reports?communityId=${w.d.dongyuan.id}&limit=1${q}`);
+    const newest = (await list("&order=newest")).body.nextCursor as string;
+    const oldest = (await list("")).body.nextCursor as string;
+    for (const q of [`&cursor=${newest}`, `&cursor=${newest}&order=oldest`, `&cursor=${oldest}&order=newest`]) {
+      const res = await list(q);
+      expect(res.status, q).toBe(400);
+      expect(res.body).toMatchObject({ code: "invalid_cursor", errors: [{ in: "query", pointer: "/cursor" }] });
+    }
+    expect((await list(`&cursor=${newest}&order=newest`)).status).toBe(200);
+    expectPointer(await list("&order=latest"), "/order");
+  });
+});
+
 describe("member reports: state machine", () => {
   const actions = ["confirm", "activate", "recheck", "mark_overdue", "end"] as const;
   const pathOf = { confirm: "confirm", activate: "activate", recheck: "recheck", mark_overdue: "mark-overdue", end: "end" } as const;

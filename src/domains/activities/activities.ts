@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { and, asc, eq, gt, gte, lte } from "drizzle-orm";
+import { and, eq, gte, lte } from "drizzle-orm";
 import type { Context } from "hono";
 import { newId } from "../../db/ids.js";
 import { publishedReach } from "../../shared/auth/reach.js";
@@ -7,7 +7,7 @@ import type { AppEnv } from "../../shared/http/context.js";
 import { ApiError, type FieldError } from "../../shared/http/errors.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
 import { createRouter, etagHeader, ifMatchHeader, protectedRoute } from "../../shared/http/openapi.js";
-import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
+import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit } from "../../shared/store/commit.js";
 import { findPublished, updateVersioned } from "../../shared/store/records.js";
@@ -155,7 +155,7 @@ const listActivities = protectedRoute({
       startsTo: instantSchema.optional().openapi({ description: "Inclusive upper bound on startsAt." }),
     }),
   },
-  responses: { 200: { description: "A page of activities, oldest first.", content: { "application/json": { schema: pageOf(activitySchema, "ActivityPage") } } } },
+  responses: { 200: { description: "A page of activities, in the requested `order` (oldest first by default).", content: { "application/json": { schema: pageOf(activitySchema, "ActivityPage") } } } },
 });
 
 const getActivity = protectedRoute({
@@ -219,7 +219,7 @@ export const activityRoutes = createRouter()
   })
   .openapi(listActivities, async (c) => {
     const q = c.req.valid("query");
-    const after = decodeCursor(q.cursor);
+    const keys = keyset(activities.id, q);
     const rows = await c.var.db
       .select()
       .from(activities)
@@ -230,12 +230,12 @@ export const activityRoutes = createRouter()
           q.kind ? eq(activities.kind, q.kind) : undefined,
           q.startsFrom ? gte(activities.startsAt, utc(q.startsFrom)) : undefined,
           q.startsTo ? lte(activities.startsAt, utc(q.startsTo)) : undefined,
-          after ? gt(activities.id, after) : undefined,
+          keys.after,
         ),
       )
-      .orderBy(asc(activities.id))
-      .limit(q.limit + 1);
-    const page = toPage(rows, q.limit, (r) => r.id);
+      .orderBy(keys.orderBy)
+      .limit(keys.limit);
+    const page = keys.of(rows);
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getActivity, async (c) => {

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { and, asc, eq, getTableColumns, gt, inArray, isNotNull, or, sql, type SQL } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, isNotNull, or, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Context } from "hono";
 import { newId } from "../../db/ids.js";
@@ -11,7 +11,7 @@ import type { AppEnv } from "../../shared/http/context.js";
 import { ApiError, notFound } from "../../shared/http/errors.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { createRouter, etagHeader, protectedRoute } from "../../shared/http/openapi.js";
-import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
+import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit } from "../../shared/store/commit.js";
 import { requireDivisionForWrite } from "../../shared/store/references.js";
@@ -146,7 +146,7 @@ const listEmployerFeedback = protectedRoute({
   request: {
     query: pageQuerySchema.extend({ quarter: quarterSchema.optional(), status: z.enum(feedbackStatuses).optional(), memberId: idSchema("mem").optional() }),
   },
-  responses: { 200: { description: "A page of cards, oldest first.", content: { "application/json": { schema: pageOf(feedbackSchema, "EmployerFeedbackPage") } } } },
+  responses: { 200: { description: "A page of cards, in the requested `order` (oldest first by default).", content: { "application/json": { schema: pageOf(feedbackSchema, "EmployerFeedbackPage") } } } },
 });
 
 const getEmployerFeedback = protectedRoute({
@@ -292,7 +292,7 @@ const crudRoutes = createRouter()
   })
   .openapi(listEmployerFeedback, async (c) => {
     const q = c.req.valid("query");
-    const after = decodeCursor(q.cursor);
+    const keys = keyset(employerFeedback.id, q);
     const rows = await c.var.db
       .select({ ...getTableColumns(employerFeedback), memberName: members.name })
       .from(employerFeedback)
@@ -303,12 +303,12 @@ const crudRoutes = createRouter()
           q.quarter ? eq(employerFeedback.quarter, q.quarter) : undefined,
           q.status ? eq(employerFeedback.status, q.status) : undefined,
           q.memberId ? eq(employerFeedback.memberId, q.memberId) : undefined,
-          after ? gt(employerFeedback.id, after) : undefined,
+          keys.after,
         ),
       )
-      .orderBy(asc(employerFeedback.id))
-      .limit(q.limit + 1);
-    const page = toPage(rows, q.limit, (r) => r.id);
+      .orderBy(keys.orderBy)
+      .limit(keys.limit);
+    const page = keys.of(rows);
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getEmployerFeedback, async (c) => {

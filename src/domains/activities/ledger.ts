@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { and, asc, eq, gt, inArray, or, sql, type SQL } from "drizzle-orm";
+import { and, eq, inArray, or, sql, type SQL } from "drizzle-orm";
 import type { Context } from "hono";
 import { newId } from "../../db/ids.js";
 import { actorOf, type Principal } from "../../shared/auth/principal.js";
@@ -7,7 +7,7 @@ import { withinReach } from "../../shared/auth/reach.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { ApiError, notFound } from "../../shared/http/errors.js";
 import { createRouter, protectedRoute } from "../../shared/http/openapi.js";
-import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
+import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { idSchema } from "../../shared/http/schemas.js";
 import { localQuarter } from "../../shared/calendar.js";
 import { commit } from "../../shared/store/commit.js";
@@ -142,7 +142,7 @@ const listLedgerEntries = protectedRoute({
   description: "Members see their own entries; unit admins those of the members their unit party organisation employs; administrators their subtree.",
   scope: "ledger:read",
   request: { query: pageQuerySchema.extend({ memberId: memberId.optional(), year: yearSchema.optional(), quarter: quarterSchema.optional() }) },
-  responses: { 200: { description: "A page of entries, oldest first.", content: { "application/json": { schema: pageOf(ledgerEntrySchema, "LedgerEntryPage") } } } },
+  responses: { 200: { description: "A page of entries, in the requested `order` (oldest first by default).", content: { "application/json": { schema: pageOf(ledgerEntrySchema, "LedgerEntryPage") } } } },
 });
 
 const getLedgerEntry = protectedRoute({
@@ -204,7 +204,7 @@ async function requireMemberKnown(c: Context<AppEnv>, id: string) {
 export const ledgerRoutes = createRouter()
   .openapi(listLedgerEntries, async (c) => {
     const q = c.req.valid("query");
-    const after = decodeCursor(q.cursor);
+    const keys = keyset(ledgerEntries.id, q);
     const rows = await c.var.db
       .select()
       .from(ledgerEntries)
@@ -214,12 +214,12 @@ export const ledgerRoutes = createRouter()
           q.memberId ? eq(ledgerEntries.memberId, q.memberId) : undefined,
           q.year ? eq(ledgerEntries.year, q.year) : undefined,
           q.quarter ? eq(ledgerEntries.quarter, q.quarter) : undefined,
-          after ? gt(ledgerEntries.id, after) : undefined,
+          keys.after,
         ),
       )
-      .orderBy(asc(ledgerEntries.id))
-      .limit(q.limit + 1);
-    const page = toPage(rows, q.limit, (r) => r.id);
+      .orderBy(keys.orderBy)
+      .limit(keys.limit);
+    const page = keys.of(rows);
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getLedgerEntry, async (c) => c.json(present(await findEntry(c, c.req.valid("param").id)), 200))

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { and, asc, eq, getTableColumns, gt, sql, type SQL } from "drizzle-orm";
+import { and, eq, getTableColumns, sql, type SQL } from "drizzle-orm";
 import type { Context } from "hono";
 import { newId } from "../../db/ids.js";
 import type { Scope } from "../../shared/auth/principal.js";
@@ -9,7 +9,7 @@ import { ApiError } from "../../shared/http/errors.js";
 import { actionRoutes } from "../../shared/http/actions.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { createRouter, etagHeader, protectedRoute } from "../../shared/http/openapi.js";
-import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
+import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js";
 import { findWithinReach } from "../../shared/store/records.js";
@@ -101,7 +101,7 @@ const listActivityParticipations = protectedRoute({
   scope: "activities:read",
   errors: [404],
   request: { params: z.object({ id: activityId }), query: pageQuerySchema.extend({ status: z.enum(participationStatuses).optional() }) },
-  responses: { 200: { description: "A page of participations, oldest first.", content: { "application/json": { schema: participationPage } } } },
+  responses: { 200: { description: "A page of participations, in the requested `order` (oldest first by default).", content: { "application/json": { schema: participationPage } } } },
 });
 
 const listParticipations = protectedRoute({
@@ -113,7 +113,7 @@ const listParticipations = protectedRoute({
   description: "A member sees only their own (memberId may be left out).",
   scope: "activities:read",
   request: { query: pageQuerySchema.extend({ memberId: memberId.optional(), status: z.enum(participationStatuses).optional() }) },
-  responses: { 200: { description: "A page of participations, oldest first.", content: { "application/json": { schema: participationPage } } } },
+  responses: { 200: { description: "A page of participations, in the requested `order` (oldest first by default).", content: { "application/json": { schema: participationPage } } } },
 });
 
 const getParticipation = protectedRoute({
@@ -212,7 +212,7 @@ const crudRoutes = createRouter()
   .openapi(listActivityParticipations, async (c) => {
     const activity = await findActivity(c, c.req.valid("param").id);
     const q = c.req.valid("query");
-    const after = decodeCursor(q.cursor);
+    const keys = keyset(participations.id, q);
     const rows = await c.var.db
       .select()
       .from(participations)
@@ -222,17 +222,17 @@ const crudRoutes = createRouter()
           eq(participations.tenantId, activity.tenantId),
           eq(participations.activityId, activity.id),
           q.status ? eq(participations.status, q.status) : undefined,
-          after ? gt(participations.id, after) : undefined,
+          keys.after,
         ),
       )
-      .orderBy(asc(participations.id))
-      .limit(q.limit + 1);
-    const page = toPage(rows, q.limit, (r) => r.id);
+      .orderBy(keys.orderBy)
+      .limit(keys.limit);
+    const page = keys.of(rows);
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })
   .openapi(listParticipations, async (c) => {
     const q = c.req.valid("query");
-    const after = decodeCursor(q.cursor);
+    const keys = keyset(participations.id, q);
     const rows = await c.var.db
       .select()
       .from(participations)
@@ -241,12 +241,12 @@ const crudRoutes = createRouter()
           withinReach(c.var.principal, { tenantId: participations.tenantId, ...reach }),
           q.memberId ? eq(participations.memberId, q.memberId) : undefined,
           q.status ? eq(participations.status, q.status) : undefined,
-          after ? gt(participations.id, after) : undefined,
+          keys.after,
         ),
       )
-      .orderBy(asc(participations.id))
-      .limit(q.limit + 1);
-    const page = toPage(rows, q.limit, (r) => r.id);
+      .orderBy(keys.orderBy)
+      .limit(keys.limit);
+    const page = keys.of(rows);
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getParticipation, async (c) => {

@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
-import { and, desc, eq, gte, lt, lte } from "drizzle-orm";
+import { and, eq, gte, lte } from "drizzle-orm";
 import { auditEvents } from "../../db/tables.js";
 import { withinReach } from "../../shared/auth/reach.js";
 import { createRouter, protectedRoute } from "../../shared/http/openapi.js";
-import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
+import { keyset, orderSchema, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 
 const auditEventSchema = z
   .object({
@@ -24,11 +24,12 @@ const listAuditEvents = protectedRoute({
   path: "/v1/audit-events",
   operationId: "listAuditEvents",
   tags: ["audit"],
-  summary: "The audit trail, newest first",
+  summary: "The audit trail, newest first by default",
   description: "Every write appends an event in the same atomic batch as the write. Filter by target, actor and time.",
   scope: "audit:read",
   request: {
     query: pageQuerySchema.extend({
+      order: orderSchema("newest"),
       targetType: z.string().max(64).optional(),
       targetId: z.string().max(64).optional(),
       actor: z.string().max(300).optional(),
@@ -44,7 +45,7 @@ const listAuditEvents = protectedRoute({
 
 export const auditRoutes = createRouter().openapi(listAuditEvents, async (c) => {
   const q = c.req.valid("query");
-  const before = decodeCursor(q.cursor);
+  const keys = keyset(auditEvents.id, q);
   const rows = await c.var.db
     .select({
       id: auditEvents.id,
@@ -67,10 +68,10 @@ export const auditRoutes = createRouter().openapi(listAuditEvents, async (c) => 
         q.action ? eq(auditEvents.action, q.action) : undefined,
         q.from ? gte(auditEvents.at, new Date(q.from).toISOString()) : undefined,
         q.to ? lte(auditEvents.at, new Date(q.to).toISOString()) : undefined,
-        before ? lt(auditEvents.id, before) : undefined,
+        keys.after,
       ),
     )
-    .orderBy(desc(auditEvents.id))
-    .limit(q.limit + 1);
-  return c.json(toPage(rows, q.limit, (r) => r.id), 200);
+    .orderBy(keys.orderBy)
+    .limit(keys.limit);
+  return c.json(keys.of(rows), 200);
 });

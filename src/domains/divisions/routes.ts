@@ -1,10 +1,10 @@
 import { z } from "@hono/zod-openapi";
-import { and, asc, eq, gt } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { divisionLevels, divisions } from "../../db/tables.js";
 import { withinReach } from "../../shared/auth/reach.js";
 import { notFound } from "../../shared/http/errors.js";
 import { createRouter, protectedRoute } from "../../shared/http/openapi.js";
-import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
+import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { divisionIdSchema } from "../../shared/http/schemas.js";
 
 
@@ -46,7 +46,7 @@ const listDivisions = protectedRoute({
     }),
   },
   responses: {
-    200: { description: "A page of divisions, oldest first.", content: { "application/json": { schema: pageOf(divisionSchema, "DivisionPage") } } },
+    200: { description: "A page of divisions, in the requested `order` (oldest first by default).", content: { "application/json": { schema: pageOf(divisionSchema, "DivisionPage") } } },
   },
 });
 
@@ -64,23 +64,23 @@ const getDivision = protectedRoute({
 
 export const divisionRoutes = createRouter()
   .openapi(listDivisions, async (c) => {
-    const { limit, cursor, parentId, level, tenant } = c.req.valid("query");
-    const after = decodeCursor(cursor);
+    const q = c.req.valid("query");
+    const keys = keyset(divisions.id, q);
     const rows = await c.var.db
       .select(columns)
       .from(divisions)
       .where(
         and(
           withinReach(c.var.principal, { tenantId: divisions.tenantId, divisionPath: divisions.path }),
-          tenant ? eq(divisions.tenantId, tenant) : undefined,
-          parentId ? eq(divisions.parentId, parentId) : undefined,
-          level ? eq(divisions.level, level) : undefined,
-          after ? gt(divisions.id, after) : undefined,
+          q.tenant ? eq(divisions.tenantId, q.tenant) : undefined,
+          q.parentId ? eq(divisions.parentId, q.parentId) : undefined,
+          q.level ? eq(divisions.level, q.level) : undefined,
+          keys.after,
         ),
       )
-      .orderBy(asc(divisions.id))
-      .limit(limit + 1);
-    return c.json(toPage(rows, limit, (d) => d.id), 200);
+      .orderBy(keys.orderBy)
+      .limit(keys.limit);
+    return c.json(keys.of(rows), 200);
   })
   .openapi(getDivision, async (c) => {
     const { id } = c.req.valid("param");

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { and, asc, eq, gt, gte, inArray, lte } from "drizzle-orm";
+import { and, eq, gte, inArray, lte } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
 import { publishedReach } from "../../shared/auth/reach.js";
 import { actionRoutes } from "../../shared/http/actions.js";
@@ -8,7 +8,7 @@ import type { AppEnv } from "../../shared/http/context.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { createRouter, etagHeader, ifMatchHeader, protectedRoute } from "../../shared/http/openapi.js";
-import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
+import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { localDate } from "../../shared/calendar.js";
 import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit } from "../../shared/store/commit.js";
@@ -112,7 +112,7 @@ const listNeeds = protectedRoute({
       deadlineTo: dateSchema.optional().openapi({ description: "Deadline on or before this date." }),
     }),
   },
-  responses: { 200: { description: "A page of needs, oldest first.", content: { "application/json": { schema: pageOf(needSchema, "NeedPage") } } } },
+  responses: { 200: { description: "A page of needs, in the requested `order` (oldest first by default).", content: { "application/json": { schema: pageOf(needSchema, "NeedPage") } } } },
 });
 
 const getNeed = protectedRoute({
@@ -176,7 +176,7 @@ export const needRoutes = createRouter()
   })
   .openapi(listNeeds, async (c) => {
     const q = c.req.valid("query");
-    const after = decodeCursor(q.cursor);
+    const keys = keyset(needs.id, q);
     const rows = await c.var.db
       .select()
       .from(needs)
@@ -188,12 +188,12 @@ export const needRoutes = createRouter()
           q.category ? eq(needs.category, q.category) : undefined,
           q.deadlineFrom ? gte(needs.deadline, q.deadlineFrom) : undefined,
           q.deadlineTo ? lte(needs.deadline, q.deadlineTo) : undefined,
-          after ? gt(needs.id, after) : undefined,
+          keys.after,
         ),
       )
-      .orderBy(asc(needs.id))
-      .limit(q.limit + 1);
-    const page = toPage(rows, q.limit, (r) => r.id);
+      .orderBy(keys.orderBy)
+      .limit(keys.limit);
+    const page = keys.of(rows);
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getNeed, async (c) => {

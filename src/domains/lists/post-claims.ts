@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { and, asc, eq, gt, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
 import { publishedReach, withinReach } from "../../shared/auth/reach.js";
 import { actionRoutes } from "../../shared/http/actions.js";
@@ -8,7 +8,7 @@ import type { AppEnv } from "../../shared/http/context.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { createRouter, etagHeader, protectedRoute } from "../../shared/http/openapi.js";
-import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
+import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js";
 import { findWithinReach } from "../../shared/store/records.js";
@@ -85,7 +85,7 @@ const listClaims = protectedRoute({
   summary: "Post claims within reach",
   scope: "lists:read",
   request: { query: pageQuerySchema.extend({ postId: postId.optional(), memberId: memberId.optional(), status: z.enum(postClaimStatuses).optional() }) },
-  responses: { 200: { description: "A page of claims, oldest first.", content: { "application/json": { schema: pageOf(claimSchema, "PostClaimPage") } } } },
+  responses: { 200: { description: "A page of claims, in the requested `order` (oldest first by default).", content: { "application/json": { schema: pageOf(claimSchema, "PostClaimPage") } } } },
 });
 
 const getClaim = protectedRoute({
@@ -175,7 +175,7 @@ export const postClaimRoutes = createRouter()
   })
   .openapi(listClaims, async (c) => {
     const q = c.req.valid("query");
-    const after = decodeCursor(q.cursor);
+    const keys = keyset(postClaims.id, q);
     const rows = await c.var.db
       .select()
       .from(postClaims)
@@ -185,12 +185,12 @@ export const postClaimRoutes = createRouter()
           q.postId ? eq(postClaims.postId, q.postId) : undefined,
           q.memberId ? eq(postClaims.memberId, q.memberId) : undefined,
           q.status ? eq(postClaims.status, q.status) : undefined,
-          after ? gt(postClaims.id, after) : undefined,
+          keys.after,
         ),
       )
-      .orderBy(asc(postClaims.id))
-      .limit(q.limit + 1);
-    const page = toPage(rows, q.limit, (r) => r.id);
+      .orderBy(keys.orderBy)
+      .limit(keys.limit);
+    const page = keys.of(rows);
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getClaim, async (c) => {

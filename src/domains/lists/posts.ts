@@ -1,13 +1,13 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { and, asc, count, eq, gt, inArray } from "drizzle-orm";
+import { and, count, eq, inArray } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
 import { publishedReach } from "../../shared/auth/reach.js";
 import { actionRoutes } from "../../shared/http/actions.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { createRouter, etagHeader, protectedRoute } from "../../shared/http/openapi.js";
-import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
+import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit } from "../../shared/store/commit.js";
 import { findPublished } from "../../shared/store/records.js";
@@ -119,7 +119,7 @@ const listPosts = protectedRoute({
   description: "Members and unit admins see every post of their tenant (they claim them); administrators see their subtree.",
   scope: "lists:read",
   request: { query: pageQuerySchema.extend({ communityId: divisionIdSchema.optional(), category: postCategorySchema.optional(), status: z.enum(postStatuses).optional() }) },
-  responses: { 200: { description: "A page of posts, oldest first.", content: { "application/json": { schema: pageOf(postSchema, "ServicePostPage") } } } },
+  responses: { 200: { description: "A page of posts, in the requested `order` (oldest first by default).", content: { "application/json": { schema: pageOf(postSchema, "ServicePostPage") } } } },
 });
 
 const getPost = protectedRoute({
@@ -175,7 +175,7 @@ export const postRoutes = createRouter()
   })
   .openapi(listPosts, async (c) => {
     const q = c.req.valid("query");
-    const after = decodeCursor(q.cursor);
+    const keys = keyset(servicePosts.id, q);
     const rows = await c.var.db
       .select()
       .from(servicePosts)
@@ -185,12 +185,12 @@ export const postRoutes = createRouter()
           q.communityId ? eq(servicePosts.communityId, q.communityId) : undefined,
           q.category ? eq(servicePosts.category, q.category) : undefined,
           q.status ? eq(servicePosts.status, q.status) : undefined,
-          after ? gt(servicePosts.id, after) : undefined,
+          keys.after,
         ),
       )
-      .orderBy(asc(servicePosts.id))
-      .limit(q.limit + 1);
-    const page = toPage(rows, q.limit, (r) => r.id);
+      .orderBy(keys.orderBy)
+      .limit(keys.limit);
+    const page = keys.of(rows);
     const seats = await seatsTakenOf(c, page.data);
     return c.json({ data: page.data.map((r) => present(r, seats.get(r.id) ?? 0)), nextCursor: page.nextCursor }, 200);
   })

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { and, asc, eq, exists, gt, inArray, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, exists, inArray, or, sql, type SQL } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
 import type { Principal } from "../../shared/auth/principal.js";
 import { withinReach } from "../../shared/auth/reach.js";
@@ -9,7 +9,7 @@ import type { AppEnv } from "../../shared/http/context.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { ApiError, type FieldError } from "../../shared/http/errors.js";
 import { createRouter, etagHeader, protectedRoute } from "../../shared/http/openapi.js";
-import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
+import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit, GuardFailed } from "../../shared/store/commit.js";
 import { findVisible } from "../../shared/store/records.js";
@@ -132,7 +132,7 @@ const listProjects = protectedRoute({
   summary: "Projects within reach",
   scope: "lists:read",
   request: { query: pageQuerySchema.extend({ status: z.enum(projectStatuses).optional(), needId: needId.optional(), ownerOrgId: orgId.optional() }) },
-  responses: { 200: { description: "A page of projects, oldest first.", content: { "application/json": { schema: pageOf(projectSchema, "ProjectPage") } } } },
+  responses: { 200: { description: "A page of projects, in the requested `order` (oldest first by default).", content: { "application/json": { schema: pageOf(projectSchema, "ProjectPage") } } } },
 });
 
 const getProject = protectedRoute({
@@ -236,7 +236,7 @@ export const projectRoutes = createRouter()
   })
   .openapi(listProjects, async (c) => {
     const q = c.req.valid("query");
-    const after = decodeCursor(q.cursor);
+    const keys = keyset(projects.id, q);
     const rows = await c.var.db
       .select()
       .from(projects)
@@ -246,12 +246,12 @@ export const projectRoutes = createRouter()
           q.status ? eq(projects.status, q.status) : undefined,
           q.needId ? eq(projects.needId, q.needId) : undefined,
           q.ownerOrgId ? eq(projects.ownerOrgId, q.ownerOrgId) : undefined,
-          after ? gt(projects.id, after) : undefined,
+          keys.after,
         ),
       )
-      .orderBy(asc(projects.id))
-      .limit(q.limit + 1);
-    const page = toPage(rows, q.limit, (r) => r.id);
+      .orderBy(keys.orderBy)
+      .limit(keys.limit);
+    const page = keys.of(rows);
     const links = await resourceIdsOf(c, page.data);
     return c.json({ data: page.data.map((r) => present(r, links.get(r.id) ?? [])), nextCursor: page.nextCursor }, 200);
   })

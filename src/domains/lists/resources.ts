@@ -1,13 +1,13 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { and, asc, eq, gt } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
 import { withinReach } from "../../shared/auth/reach.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { createRouter, etagHeader, ifMatchHeader, protectedRoute } from "../../shared/http/openapi.js";
-import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
+import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit } from "../../shared/store/commit.js";
 import { findWithinReach, updateVersioned } from "../../shared/store/records.js";
@@ -114,7 +114,7 @@ const listResources = protectedRoute({
       category: categorySchema.optional(),
     }),
   },
-  responses: { 200: { description: "A page of resources, oldest first.", content: { "application/json": { schema: pageOf(resourceSchema, "ResourcePage") } } } },
+  responses: { 200: { description: "A page of resources, in the requested `order` (oldest first by default).", content: { "application/json": { schema: pageOf(resourceSchema, "ResourcePage") } } } },
 });
 
 const getResource = protectedRoute({
@@ -200,7 +200,7 @@ export const resourceRoutes = createRouter()
   })
   .openapi(listResources, async (c) => {
     const q = c.req.valid("query");
-    const after = decodeCursor(q.cursor);
+    const keys = keyset(resources.id, q);
     const rows = await c.var.db
       .select()
       .from(resources)
@@ -211,12 +211,12 @@ export const resourceRoutes = createRouter()
           q.unitOrgId ? eq(resources.unitOrgId, q.unitOrgId) : undefined,
           q.memberId ? eq(resources.memberId, q.memberId) : undefined,
           q.category ? eq(resources.category, q.category) : undefined,
-          after ? gt(resources.id, after) : undefined,
+          keys.after,
         ),
       )
-      .orderBy(asc(resources.id))
-      .limit(q.limit + 1);
-    const page = toPage(rows, q.limit, (r) => r.id);
+      .orderBy(keys.orderBy)
+      .limit(keys.limit);
+    const page = keys.of(rows);
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getResource, async (c) => {

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { divisions, tenants } from "../../db/tables.js";
 import { newId } from "../../db/ids.js";
@@ -10,7 +10,7 @@ import type { AppEnv } from "../../shared/http/context.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
 import { createRouter, etagHeader, ifMatchHeader, protectedRoute } from "../../shared/http/openapi.js";
-import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
+import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit } from "../../shared/store/commit.js";
 import { findWithinReach, updateVersioned } from "../../shared/store/records.js";
@@ -286,7 +286,7 @@ const listMembers = protectedRoute({
       phone: phoneSchema.optional(),
     }),
   },
-  responses: { 200: { description: "A page of members, oldest first, personal data masked.", content: { "application/json": { schema: pageOf(memberSchema, "MemberPage") } } } },
+  responses: { 200: { description: "A page of members, in the requested `order` (oldest first by default), personal data masked.", content: { "application/json": { schema: pageOf(memberSchema, "MemberPage") } } } },
 });
 
 const getMember = protectedRoute({
@@ -366,7 +366,7 @@ export const memberRoutes = createRouter()
   })
   .openapi(listMembers, async (c) => {
     const q = c.req.valid("query");
-    const after = decodeCursor(q.cursor);
+    const keys = keyset(members.id, q);
     const { db, pii, principal } = c.var;
     let residencePath: string | undefined;
     if (q.residenceDivisionId) {
@@ -388,12 +388,12 @@ export const memberRoutes = createRouter()
           residencePath ? eq(members.divisionPath, residencePath) : undefined,
           q.classification ? eq(members.classification, q.classification) : undefined,
           q.status ? eq(members.status, q.status) : undefined,
-          after ? gt(members.id, after) : undefined,
+          keys.after,
         ),
       )
-      .orderBy(asc(members.id))
-      .limit(q.limit + 1);
-    const page = toPage(rows, q.limit, (r) => r.id);
+      .orderBy(keys.orderBy)
+      .limit(keys.limit);
+    const page = keys.of(rows);
     return c.json({ data: page.data.map((r) => present(r, undefined, c.var.principal.crossTenant)), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getMember, async (c) => {

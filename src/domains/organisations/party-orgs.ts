@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { and, asc, eq, gt, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
+import { and, eq, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
 import type { Context } from "hono";
 import { newId } from "../../db/ids.js";
 import { withinReach } from "../../shared/auth/reach.js";
@@ -7,7 +7,7 @@ import type { AppEnv } from "../../shared/http/context.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
 import { createRouter, etagHeader, ifMatchHeader, protectedRoute } from "../../shared/http/openapi.js";
-import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
+import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit, guardHolds } from "../../shared/store/commit.js";
 import { findWithinReach, updateVersioned } from "../../shared/store/records.js";
@@ -150,7 +150,7 @@ const listPartyOrgs = protectedRoute({
       divisionId: divisionIdSchema.optional(),
     }),
   },
-  responses: { 200: { description: "A page of party organisations, oldest first.", content: { "application/json": { schema: pageOf(partyOrgSchema, "PartyOrgPage") } } } },
+  responses: { 200: { description: "A page of party organisations, in the requested `order` (oldest first by default).", content: { "application/json": { schema: pageOf(partyOrgSchema, "PartyOrgPage") } } } },
 });
 
 const getPartyOrg = protectedRoute({
@@ -217,7 +217,7 @@ export const partyOrgRoutes = createRouter()
   })
   .openapi(listPartyOrgs, async (c) => {
     const q = c.req.valid("query");
-    const after = decodeCursor(q.cursor);
+    const keys = keyset(partyOrgs.id, q);
     const rows = await c.var.db
       .select()
       .from(partyOrgs)
@@ -230,12 +230,12 @@ export const partyOrgRoutes = createRouter()
           q.type ? eq(partyOrgs.type, q.type) : undefined,
           q.unitId ? eq(partyOrgs.unitId, q.unitId) : undefined,
           q.divisionId ? eq(partyOrgs.divisionId, q.divisionId) : undefined,
-          after ? gt(partyOrgs.id, after) : undefined,
+          keys.after,
         ),
       )
-      .orderBy(asc(partyOrgs.id))
-      .limit(q.limit + 1);
-    const page = toPage(rows, q.limit, (r) => r.id);
+      .orderBy(keys.orderBy)
+      .limit(keys.limit);
+    const page = keys.of(rows);
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getPartyOrg, async (c) => {

@@ -1,10 +1,10 @@
 import { z } from "@hono/zod-openapi";
-import { and, asc, eq, gt } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
 import { withinReach } from "../../shared/auth/reach.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
 import { createRouter, etagHeader, ifMatchHeader, protectedRoute } from "../../shared/http/openapi.js";
-import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
+import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { commit } from "../../shared/store/commit.js";
 import { findWithinReach, updateVersioned } from "../../shared/store/records.js";
 import { requireDivisionForWrite } from "../../shared/store/references.js";
@@ -75,7 +75,7 @@ const listUnits = protectedRoute({
   summary: "Units within reach",
   scope: "orgs:read",
   request: { query: pageQuerySchema.extend({ kind: z.enum(unitKinds).optional(), divisionId: divisionIdSchema.optional() }) },
-  responses: { 200: { description: "A page of units, oldest first.", content: { "application/json": { schema: pageOf(unitSchema, "UnitPage") } } } },
+  responses: { 200: { description: "A page of units, in the requested `order` (oldest first by default).", content: { "application/json": { schema: pageOf(unitSchema, "UnitPage") } } } },
 });
 
 const getUnit = protectedRoute({
@@ -138,7 +138,7 @@ export const unitRoutes = createRouter()
   })
   .openapi(listUnits, async (c) => {
     const q = c.req.valid("query");
-    const after = decodeCursor(q.cursor);
+    const keys = keyset(units.id, q);
     const rows = await c.var.db
       .select()
       .from(units)
@@ -147,12 +147,12 @@ export const unitRoutes = createRouter()
           withinReach(c.var.principal, { tenantId: units.tenantId, ...reach }),
           q.kind ? eq(units.kind, q.kind) : undefined,
           q.divisionId ? eq(units.divisionId, q.divisionId) : undefined,
-          after ? gt(units.id, after) : undefined,
+          keys.after,
         ),
       )
-      .orderBy(asc(units.id))
-      .limit(q.limit + 1);
-    const page = toPage(rows, q.limit, (r) => r.id);
+      .orderBy(keys.orderBy)
+      .limit(keys.limit);
+    const page = keys.of(rows);
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getUnit, async (c) => {

@@ -1,11 +1,11 @@
 import { z } from "@hono/zod-openapi";
-import { and, asc, eq, gt, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
 import { withinReach } from "../../shared/auth/reach.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { createRouter, etagHeader, ifMatchHeader, protectedRoute } from "../../shared/http/openapi.js";
-import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
+import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { dateSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit, guardChanged, GuardFailed, type AuditEntry, type DomainEvent } from "../../shared/store/commit.js";
 import { findWithinReach, updateVersioned } from "../../shared/store/records.js";
@@ -106,7 +106,7 @@ const listAgreements = protectedRoute({
       link: linkCodeSchema.optional().openapi({ description: "Only agreements that commit to this link." }),
     }),
   },
-  responses: { 200: { description: "A page of agreements, oldest first.", content: { "application/json": { schema: pageOf(agreementSchema, "AgreementPage") } } } },
+  responses: { 200: { description: "A page of agreements, in the requested `order` (oldest first by default).", content: { "application/json": { schema: pageOf(agreementSchema, "AgreementPage") } } } },
 });
 
 const getAgreement = protectedRoute({
@@ -207,7 +207,7 @@ export const agreementRoutes = createRouter()
   })
   .openapi(listAgreements, async (c) => {
     const q = c.req.valid("query");
-    const after = decodeCursor(q.cursor);
+    const keys = keyset(agreements.id, q);
     const rows = await c.var.db
       .select()
       .from(agreements)
@@ -217,12 +217,12 @@ export const agreementRoutes = createRouter()
           q.unitOrgId ? eq(agreements.unitOrgId, q.unitOrgId) : undefined,
           q.communityOrgId ? eq(agreements.communityOrgId, q.communityOrgId) : undefined,
           q.link ? sql`exists (select 1 from json_each(${agreements.links}) where value = ${q.link})` : undefined,
-          after ? gt(agreements.id, after) : undefined,
+          keys.after,
         ),
       )
-      .orderBy(asc(agreements.id))
-      .limit(q.limit + 1);
-    const page = toPage(rows, q.limit, (r) => r.id);
+      .orderBy(keys.orderBy)
+      .limit(keys.limit);
+    const page = keys.of(rows);
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getAgreement, async (c) => {

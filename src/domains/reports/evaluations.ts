@@ -1,11 +1,11 @@
 import { z } from "@hono/zod-openapi";
-import { and, asc, eq, gt } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
 import { withinReach } from "../../shared/auth/reach.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { createRouter, etagHeader, protectedRoute } from "../../shared/http/openapi.js";
-import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
+import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit } from "../../shared/store/commit.js";
 import { findWithinReach } from "../../shared/store/records.js";
@@ -99,7 +99,7 @@ const listEvaluations = protectedRoute({
       year: z.coerce.number().int().min(2000).max(2100).optional().openapi({ example: 2026 }),
     }),
   },
-  responses: { 200: { description: "A page of evaluations, oldest first.", content: { "application/json": { schema: pageOf(evaluationSchema, "EvaluationPage") } } } },
+  responses: { 200: { description: "A page of evaluations, in the requested `order` (oldest first by default).", content: { "application/json": { schema: pageOf(evaluationSchema, "EvaluationPage") } } } },
 });
 
 const getEvaluation = protectedRoute({
@@ -165,7 +165,7 @@ export const evaluationRoutes = createRouter()
   })
   .openapi(listEvaluations, async (c) => {
     const q = c.req.valid("query");
-    const after = decodeCursor(q.cursor);
+    const keys = keyset(evaluations.id, q);
     // The id's prefix names its kind: filtering on both lets the (tenant, kind, subject) index serve a subject-only query.
     const kind = q.subjectKind ?? (q.subjectId?.startsWith("org_") ? "unit_org" : q.subjectId ? "member" : undefined);
     const rows = await c.var.db
@@ -177,12 +177,12 @@ export const evaluationRoutes = createRouter()
           kind ? eq(evaluations.subjectKind, kind) : undefined,
           q.subjectId ? eq(evaluations.subjectId, q.subjectId) : undefined,
           q.year ? eq(evaluations.year, q.year) : undefined,
-          after ? gt(evaluations.id, after) : undefined,
+          keys.after,
         ),
       )
-      .orderBy(asc(evaluations.id))
-      .limit(q.limit + 1);
-    const page = toPage(rows, q.limit, (r) => r.id);
+      .orderBy(keys.orderBy)
+      .limit(keys.limit);
+    const page = keys.of(rows);
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getEvaluation, async (c) => {

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { and, asc, eq, gt, gte, lte } from "drizzle-orm";
+import { and, eq, gte, lte } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
 import { divisions } from "../../db/tables.js";
 import { withinReach } from "../../shared/auth/reach.js";
@@ -7,7 +7,7 @@ import { actionRoutes } from "../../shared/http/actions.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { createRouter, etagHeader, protectedRoute } from "../../shared/http/openapi.js";
-import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
+import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit } from "../../shared/store/commit.js";
 import { findWithinReach } from "../../shared/store/records.js";
@@ -142,7 +142,7 @@ const listMemberReports = protectedRoute({
     }),
   },
   responses: {
-    200: { description: "A page of member reports, oldest first.", content: { "application/json": { schema: pageOf(memberReportSchema, "MemberReportPage") } } },
+    200: { description: "A page of member reports, in the requested `order` (oldest first by default).", content: { "application/json": { schema: pageOf(memberReportSchema, "MemberReportPage") } } },
   },
 });
 
@@ -221,7 +221,7 @@ const crudRoutes = createRouter()
   })
   .openapi(listMemberReports, async (c) => {
     const q = c.req.valid("query");
-    const after = decodeCursor(q.cursor);
+    const keys = keyset(memberReports.id, q);
     const period = idRangeOf("mrep", q.createdFrom, q.createdTo);
     const rows = await c.var.db
       .select()
@@ -234,12 +234,12 @@ const crudRoutes = createRouter()
           q.memberId ? eq(memberReports.memberId, q.memberId) : undefined,
           period.min ? gte(memberReports.id, period.min) : undefined,
           period.max ? lte(memberReports.id, period.max) : undefined,
-          after ? gt(memberReports.id, after) : undefined,
+          keys.after,
         ),
       )
-      .orderBy(asc(memberReports.id))
-      .limit(q.limit + 1);
-    const page = toPage(rows, q.limit, (r) => r.id);
+      .orderBy(keys.orderBy)
+      .limit(keys.limit);
+    const page = keys.of(rows);
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getMemberReport, async (c) => {

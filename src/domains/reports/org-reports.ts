@@ -1,12 +1,12 @@
 import { z } from "@hono/zod-openapi";
-import { and, asc, eq, gt } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
 import { withinReach } from "../../shared/auth/reach.js";
 import { actionRoutes } from "../../shared/http/actions.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { createRouter, etagHeader, protectedRoute } from "../../shared/http/openapi.js";
-import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
+import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { dateSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit } from "../../shared/store/commit.js";
 import { findWithinReach } from "../../shared/store/records.js";
@@ -103,7 +103,7 @@ const listOrgReports = protectedRoute({
       communityOrgId: partyOrgIdSchema.optional(),
     }),
   },
-  responses: { 200: { description: "A page of reports, oldest first.", content: { "application/json": { schema: pageOf(orgReportSchema, "OrgReportPage") } } } },
+  responses: { 200: { description: "A page of reports, in the requested `order` (oldest first by default).", content: { "application/json": { schema: pageOf(orgReportSchema, "OrgReportPage") } } } },
 });
 
 const getOrgReport = protectedRoute({
@@ -160,7 +160,7 @@ const crudRoutes = createRouter()
   })
   .openapi(listOrgReports, async (c) => {
     const q = c.req.valid("query");
-    const after = decodeCursor(q.cursor);
+    const keys = keyset(orgReports.id, q);
     const rows = await c.var.db
       .select()
       .from(orgReports)
@@ -170,12 +170,12 @@ const crudRoutes = createRouter()
           q.status ? eq(orgReports.status, q.status) : undefined,
           q.unitOrgId ? eq(orgReports.unitOrgId, q.unitOrgId) : undefined,
           q.communityOrgId ? eq(orgReports.communityOrgId, q.communityOrgId) : undefined,
-          after ? gt(orgReports.id, after) : undefined,
+          keys.after,
         ),
       )
-      .orderBy(asc(orgReports.id))
-      .limit(q.limit + 1);
-    const page = toPage(rows, q.limit, (r) => r.id);
+      .orderBy(keys.orderBy)
+      .limit(keys.limit);
+    const page = keys.of(rows);
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getOrgReport, async (c) => {

@@ -1,10 +1,10 @@
 import { z } from "@hono/zod-openapi";
-import { and, asc, eq, gt } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { tenants } from "../../db/tables.js";
 import { canReachTenant } from "../../shared/auth/reach.js";
 import { notFound } from "../../shared/http/errors.js";
 import { createRouter, protectedRoute } from "../../shared/http/openapi.js";
-import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
+import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 
 const tenantSchema = z
   .object({
@@ -34,7 +34,8 @@ const listTenants = protectedRoute({
   summary: "Tenants within the caller's reach",
   description: "The city sees itself and all seven county-level tenants; anyone else sees only its own tenant.",
   scope: "tenants:read",
-  request: { query: pageQuerySchema },
+  // Reference data keyed by code, not by a time-ordered id: always in code order, so no `order`.
+  request: { query: pageQuerySchema.omit({ order: true }) },
   responses: {
     200: { description: "A page of tenants, ordered by code.", content: { "application/json": { schema: pageOf(tenantSchema, "TenantPage") } } },
   },
@@ -54,16 +55,15 @@ const getTenant = protectedRoute({
 
 export const tenantRoutes = createRouter()
   .openapi(listTenants, async (c) => {
-    const { limit, cursor } = c.req.valid("query");
-    const after = decodeCursor(cursor);
+    const keys = keyset(tenants.code, c.req.valid("query"));
     const principal = c.var.principal;
     const rows = await c.var.db
       .select(columns)
       .from(tenants)
-      .where(and(principal.crossTenant ? undefined : eq(tenants.code, principal.tenant), after ? gt(tenants.code, after) : undefined))
-      .orderBy(asc(tenants.code))
-      .limit(limit + 1);
-    return c.json(toPage(rows, limit, (t) => t.code), 200);
+      .where(and(principal.crossTenant ? undefined : eq(tenants.code, principal.tenant), keys.after))
+      .orderBy(keys.orderBy)
+      .limit(keys.limit);
+    return c.json(keys.of(rows, (t) => t.code), 200);
   })
   .openapi(getTenant, async (c) => {
     const { code } = c.req.valid("param");

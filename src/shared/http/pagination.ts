@@ -1,8 +1,26 @@
 import { z } from "@hono/zod-openapi";
+import { asc, desc, gt, lt } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { decodeBase64Url, encodeBase64Url } from "hono/utils/encode";
 import { ApiError } from "./errors.js";
 
 export const maxPageSize = 100;
+
+export const pageOrders = ["oldest", "newest"] as const;
+export type PageOrder = (typeof pageOrders)[number];
+
+/** The `order` parameter; a list whose natural reading is newest first (the audit trail) defaults to it. */
+export function orderSchema(defaultOrder: PageOrder = "oldest") {
+  return z
+    .enum(pageOrders)
+    .default(defaultOrder)
+    .openapi({
+      description:
+        "oldest: oldest first; newest: newest first. Ids are time-ordered, so this is creation order. " +
+        "A cursor continues in the order it was issued for: send the same `order` with it (400 `invalid_cursor` otherwise).",
+      example: defaultOrder,
+    });
+}
 
 export const pageQuerySchema = z.object({
   limit: z.coerce
@@ -17,6 +35,7 @@ export const pageQuerySchema = z.object({
     .max(512)
     .optional()
     .openapi({ description: "Opaque cursor from the previous page's `nextCursor`." }),
+  order: orderSchema(),
 });
 
 export function pageOf<T extends z.ZodType>(item: T, name: string) {
@@ -29,31 +48,64 @@ export function pageOf<T extends z.ZodType>(item: T, name: string) {
 }
 
 /**
- * Cursors are opaque to clients: base64url of the last row's sort key. Lists use keyset
- * pagination on time-ordered ids, so a page costs one index range scan and never a COUNT.
+ * Cursors are opaque to clients: base64url of the last row's sort key and the order it was read in.
+ * Lists use keyset pagination on time-ordered ids, so a page costs one index range scan and never a COUNT.
  */
-export function encodeCursor(lastKey: string): string {
-  return encodeBase64Url(new TextEncoder().encode(JSON.stringify({ k: lastKey })).buffer);
+export function encodeCursor(lastKey: string, order: PageOrder = "oldest"): string {
+  return encodeBase64Url(new TextEncoder().encode(JSON.stringify({ k: lastKey, o: order })).buffer);
 }
 
-export function decodeCursor(cursor: string | undefined): string | undefined {
-  if (cursor === undefined) return undefined;
-  try {
-    const decoded: unknown = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(decodeBase64Url(cursor)));
-    if (decoded && typeof decoded === "object" && typeof (decoded as { k?: unknown }).k === "string") {
-      return (decoded as { k: string }).k;
-    }
-  } catch {
-    // fall through to the same error as a structurally wrong cursor
-  }
-  throw new ApiError("invalid_cursor", "The cursor is not one this API issued; start again without it.", {
-    errors: [{ in: "query", pointer: "/cursor", detail: "Not a valid cursor." }],
+const invalidCursor = (detail: string) =>
+  new ApiError("invalid_cursor", "The cursor is not one this API issued for this order; start again without it.", {
+    errors: [{ in: "query", pointer: "/cursor", detail }],
   });
+
+/**
+ * The key a cursor continues after. A cursor issued for one order is refused for the other, so a
+ * newest-first cursor is never silently replayed oldest-first. (Cursors from before orders existed
+ * carry none and are accepted as they are.)
+ */
+export function decodeCursor(cursor: string | undefined, order: PageOrder = "oldest"): string | undefined {
+  if (cursor === undefined) return undefined;
+  let decoded: { k?: unknown; o?: unknown } | undefined;
+  try {
+    const parsed: unknown = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(decodeBase64Url(cursor)));
+    if (parsed && typeof parsed === "object") decoded = parsed;
+  } catch {
+    // the same error as a structurally wrong cursor
+  }
+  if (!decoded || typeof decoded.k !== "string" || (decoded.o !== undefined && !pageOrders.includes(decoded.o as PageOrder))) throw invalidCursor("Not a valid cursor.");
+  if (decoded.o !== undefined && decoded.o !== order) throw invalidCursor(`This cursor continues a list read with order=${String(decoded.o)}.`);
+  return decoded.k;
 }
 
 /** Rows were fetched with `limit + 1`; the extra row only says whether another page exists. */
-export function toPage<T>(rows: T[], limit: number, keyOf: (row: T) => string): { data: T[]; nextCursor: string | null } {
+export function toPage<T>(rows: T[], limit: number, keyOf: (row: T) => string, order: PageOrder = "oldest"): { data: T[]; nextCursor: string | null } {
   if (rows.length <= limit) return { data: rows, nextCursor: null };
   const data = rows.slice(0, limit);
-  return { data, nextCursor: encodeCursor(keyOf(data[data.length - 1]!)) };
+  return { data, nextCursor: encodeCursor(keyOf(data[data.length - 1]!), order) };
+}
+
+/**
+ * Keyset pagination over one unique, indexed column (a time-ordered id, or a tenant's code):
+ *
+ *   const page = keyset(needs.id, q);
+ *   const rows = await db.select().from(needs).where(and(filters…, page.after)).orderBy(page.orderBy).limit(page.limit);
+ *   return c.json(page.of(rows, (r) => r.id));
+ *
+ * Newest first reads the index backwards (`< cursor`, descending); oldest first forwards.
+ */
+export function keyset(column: SQLiteColumn, query: { limit: number; cursor?: string; order?: PageOrder }) {
+  const order = query.order ?? "oldest";
+  const key = decodeCursor(query.cursor, order);
+  const newest = order === "newest";
+  return {
+    /** Rows past the cursor in this order; undefined on the first page. */
+    after: key === undefined ? undefined : newest ? lt(column, key) : gt(column, key),
+    orderBy: newest ? desc(column) : asc(column),
+    /** One row more than the page, to know whether another page follows. */
+    limit: query.limit + 1,
+    /** The page and the cursor after its last row (keyed by `id` unless told otherwise). */
+    of: <T>(rows: T[], keyOf: (row: T) => string = (row) => (row as { id: string }).id) => toPage(rows, query.limit, keyOf, order),
+  };
 }

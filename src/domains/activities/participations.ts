@@ -9,7 +9,7 @@ import { ApiError } from "../../shared/http/errors.js";
 import { actionRoutes } from "../../shared/http/actions.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { createRouter, etagHeader, protectedRoute } from "../../shared/http/openapi.js";
-import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
+import { keyset, pageOf, pageQuerySchema, type PageQuery } from "../../shared/http/pagination.js";
 import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js";
 import { findWithinReach } from "../../shared/store/records.js";
@@ -141,6 +141,26 @@ function insertWhere(c: Context<AppEnv>, row: ParticipationRow, condition: SQL) 
   return c.var.db.insert(participations).select(sql`select ${values} where ${condition}`);
 }
 
+/** A page of participations within reach, of the status asked for if any, that meet `filters`. */
+async function readParticipations(c: Context<AppEnv>, q: PageQuery & { status?: ParticipationRow["status"] }, ...filters: (SQL | undefined)[]) {
+  const keys = keyset(participations.id, q);
+  const rows = await c.var.db
+    .select()
+    .from(participations)
+    .where(
+      and(
+        withinReach(c.var.principal, { tenantId: participations.tenantId, ...reach }),
+        q.status ? eq(participations.status, q.status) : undefined,
+        ...filters,
+        keys.after,
+      ),
+    )
+    .orderBy(keys.orderBy)
+    .limit(keys.limit);
+  const page = keys.of(rows);
+  return { data: page.data.map(present), nextCursor: page.nextCursor };
+}
+
 /** Who is signed up: the member themself, or the one an administrator names. Both must be members of the activity's tenant. */
 async function signUpMember(c: Context<AppEnv>, activity: ActivityRow, named: string | undefined): Promise<string> {
   const { principal } = c.var;
@@ -212,42 +232,11 @@ const crudRoutes = createRouter()
   .openapi(listActivityParticipations, async (c) => {
     const activity = await findActivity(c, c.req.valid("param").id);
     const q = c.req.valid("query");
-    const keys = keyset(participations.id, q);
-    const rows = await c.var.db
-      .select()
-      .from(participations)
-      .where(
-        and(
-          withinReach(c.var.principal, { tenantId: participations.tenantId, ...reach }),
-          eq(participations.tenantId, activity.tenantId),
-          eq(participations.activityId, activity.id),
-          q.status ? eq(participations.status, q.status) : undefined,
-          keys.after,
-        ),
-      )
-      .orderBy(keys.orderBy)
-      .limit(keys.limit);
-    const page = keys.of(rows);
-    return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
+    return c.json(await readParticipations(c, q, eq(participations.tenantId, activity.tenantId), eq(participations.activityId, activity.id)), 200);
   })
   .openapi(listParticipations, async (c) => {
     const q = c.req.valid("query");
-    const keys = keyset(participations.id, q);
-    const rows = await c.var.db
-      .select()
-      .from(participations)
-      .where(
-        and(
-          withinReach(c.var.principal, { tenantId: participations.tenantId, ...reach }),
-          q.memberId ? eq(participations.memberId, q.memberId) : undefined,
-          q.status ? eq(participations.status, q.status) : undefined,
-          keys.after,
-        ),
-      )
-      .orderBy(keys.orderBy)
-      .limit(keys.limit);
-    const page = keys.of(rows);
-    return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
+    return c.json(await readParticipations(c, q, q.memberId ? eq(participations.memberId, q.memberId) : undefined), 200);
   })
   .openapi(getParticipation, async (c) => {
     const row = await findParticipation(c, c.req.valid("param").id);

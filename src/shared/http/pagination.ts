@@ -38,6 +38,8 @@ export const pageQuerySchema = z.object({
   order: orderSchema(),
 });
 
+export type PageQuery = z.infer<typeof pageQuerySchema>;
+
 export function pageOf<T extends z.ZodType>(item: T, name: string) {
   return z
     .object({

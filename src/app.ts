@@ -19,6 +19,7 @@ import type { Logger } from "./shared/log.js";
 import type { AppEnv, Clock } from "./shared/http/context.js";
 import { ApiError, problemResponse, toApiError } from "./shared/http/errors.js";
 import { newId } from "./db/ids.js";
+import { publicTargetsOnly, type TargetPolicy } from "./domains/webhooks/targets.js";
 
 /** Everything the app needs from its runtime. Entry files build these; tests build their own. */
 export interface AppDeps {
@@ -40,6 +41,8 @@ export interface AppDeps {
   clientIp: (c: Context) => string | undefined;
   /** Runs work after the response (waitUntil on Workers, a logged fire-and-forget promise on Node). */
   defer: (work: Promise<unknown>, c: Context) => void;
+  /** Webhook targets accepted beyond public https ones. Default: none; the Node server may allow loopback in development. */
+  webhookTargets?: TargetPolicy;
 }
 
 export function createApp(deps: AppDeps) {
@@ -57,6 +60,7 @@ export function createApp(deps: AppDeps) {
     c.set("accessCache", machines);
     c.set("clientIp", () => deps.clientIp(c));
     c.set("defer", (work) => deps.defer(work, c));
+    c.set("webhookTargets", deps.webhookTargets ?? publicTargetsOnly);
     await next();
   });
   app.use(

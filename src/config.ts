@@ -68,6 +68,15 @@ const envSchema = z.object({
    * trusted proxy saw). Workers always use CF-Connecting-IP.
    */
   HEXI_TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(5).default(0),
+  /**
+   * Development only, Node only (src/server.ts; Workers ignore it): `true` lets webhook endpoints
+   * target loopback (`localhost`, 127.0.0.0/8, [::1]) over http or https on any port, so a receiver
+   * on the developer's machine can be subscribed. No other private address becomes acceptable.
+   */
+  HEXI_WEBHOOK_ALLOW_LOOPBACK: z
+    .enum(["true", "false"], { error: 'must be "true" or "false"' })
+    .default("false")
+    .transform((v) => v === "true"),
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   HOST: z.string().min(1).default("127.0.0.1"),
 });

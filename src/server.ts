@@ -16,10 +16,17 @@ async function main() {
   const { client, db } = openDatabase(config.DATABASE_URL, config.DATABASE_AUTH_TOKEN);
   await migrateDatabase(db);
   const { seeded } = await seedDemo(db);
-  const deps = await nodeDeps(config, db, devKey);
+  // Development only: webhook endpoints on loopback, for both endpoint validation and delivery.
+  const webhookTargets = { allowLoopback: config.HEXI_WEBHOOK_ALLOW_LOOPBACK };
+  if (webhookTargets.allowLoopback) {
+    console.warn(
+      "WARNING: HEXI_WEBHOOK_ALLOW_LOOPBACK=true: webhook endpoints may target http(s)://localhost, 127.0.0.0/8 and [::1] on any port. Development only; never set it in production.",
+    );
+  }
+  const deps = { ...(await nodeDeps(config, db, devKey)), webhookTargets };
   const app = createApp(deps);
   // Outbound webhooks: fan out the outbox and deliver what is due, every 2 s after the previous run.
-  const webhooks = startDispatchLoop(nodeDispatcher({ db, pii: deps.pii, clock: deps.clock, log: deps.log }), 2000);
+  const webhooks = startDispatchLoop(nodeDispatcher({ db, pii: deps.pii, clock: deps.clock, log: deps.log, targets: webhookTargets }), 2000);
 
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     const base = `http://${config.HOST}:${info.port}`;

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { generateClientTypes } from "../scripts/client-types.js";
 import { mintToken, startServer, type ServerProcess } from "./helpers/server-process.js";
-// Generated below from openapi.json (gitignored); the import is type-only, so it is erased at run time.
-import type { paths } from "./.generated/api.js";
+// Generated below from openapi.json (gitignored, beside the example integration); the import is type-only, so it is erased at run time.
+import type { paths } from "../examples/third-party/api.js";
 
 const specUrl = new URL("../openapi.json", import.meta.url);
 

@@ -1,7 +1,10 @@
 import { describe, expect, it, vi } from "vitest";
 import type { Dispatcher } from "../../src/domains/webhooks/dispatcher.js";
-import { resolveHost, startDispatchLoop, webhookFetch } from "../../src/node/webhooks.js";
-import { deliveryTargetProblem, isForbiddenAddress, parseIPv6, webhookUrlProblem } from "../../src/domains/webhooks/targets.js";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { ConfigError, parseConfig } from "../../src/config.js";
+import { createWebhookFetch, publicOnlyLookup, resolveHost, startDispatchLoop, webhookFetch } from "../../src/node/webhooks.js";
+import { deliveryTargetProblem, isForbiddenAddress, isLoopbackAddress, parseIPv6, webhookUrlProblem } from "../../src/domains/webhooks/targets.js";
 
 describe("webhook target addresses", () => {
   const forbidden = [
@@ -139,6 +142,72 @@ describe("the delivery-time check", () => {
     expect(await deliveryTargetProblem("https://localhost/x", async () => ["93.184.216.34"])).toMatch(/not a public domain/);
     expect(await deliveryTargetProblem("https://hooks.example.com/x")).toBeNull();
     expect(await deliveryTargetProblem("https://8.8.8.8/x", async () => ["10.0.0.1"])).toBeNull();
+  });
+});
+
+describe("the development loopback policy (HEXI_WEBHOOK_ALLOW_LOOPBACK)", () => {
+  const dev = { allowLoopback: true };
+
+  it("is off unless set to exactly true", () => {
+    expect(parseConfig({}).HEXI_WEBHOOK_ALLOW_LOOPBACK).toBe(false);
+    expect(parseConfig({ HEXI_WEBHOOK_ALLOW_LOOPBACK: "false" }).HEXI_WEBHOOK_ALLOW_LOOPBACK).toBe(false);
+    expect(parseConfig({ HEXI_WEBHOOK_ALLOW_LOOPBACK: "true" }).HEXI_WEBHOOK_ALLOW_LOOPBACK).toBe(true);
+    expect(() => parseConfig({ HEXI_WEBHOOK_ALLOW_LOOPBACK: "1" })).toThrow(ConfigError);
+    expect(() => parseConfig({ HEXI_WEBHOOK_ALLOW_LOOPBACK: "yes" })).toThrow(/HEXI_WEBHOOK_ALLOW_LOOPBACK/);
+  });
+
+  it("knows loopback as 127.0.0.0/8 and ::1 only", () => {
+    for (const a of ["127.0.0.1", "127.255.255.254", "::1", "0:0:0:0:0:0:0:1"]) expect(isLoopbackAddress(a), a).toBe(true);
+    for (const a of ["0.0.0.0", "10.0.0.1", "169.254.169.254", "::", "::ffff:127.0.0.1", "::127.0.0.1", "fe80::1", "128.0.0.1", "localhost"]) expect(isLoopbackAddress(a), a).toBe(false);
+  });
+
+  it.each(["http://localhost:3000/hook", "http://LOCALHOST./x", "https://localhost/x", "http://127.0.0.1:9/x", "http://127.1.2.3/x", "http://[::1]:8080/x", "https://[::1]/x"])("accepts %s", (url) => {
+    expect(webhookUrlProblem(url, dev)).toBeNull();
+    expect(webhookUrlProblem(url)).not.toBeNull(); // and the default still refuses it
+  });
+
+  const stillRefused: [string, RegExp][] = [
+    ["http://10.0.0.1/x", /https/],
+    ["https://10.0.0.1/x", /not public/],
+    ["https://169.254.169.254/latest/meta-data/", /not public/],
+    ["http://169.254.169.254/latest/meta-data/", /https/],
+    ["https://192.168.1.1/x", /not public/],
+    ["https://0.0.0.0/x", /not public/],
+    ["https://[::ffff:127.0.0.1]/x", /not public/],
+    ["https://[fd00::1]/x", /not public/],
+    ["https://api.localhost/x", /\.localhost/],
+    ["https://metadata.google.internal/x", /\.internal/],
+    ["http://hooks.example.com/x", /https/],
+    ["https://hooks.example.com:8080/x", /port/],
+    ["http://user:pw@127.0.0.1:9/x", /credentials/],
+    ["ftp://127.0.0.1/x", /https/],
+  ];
+  it.each(stillRefused)("still refuses %s", (url, reason) => {
+    expect(webhookUrlProblem(url, dev)).toMatch(reason);
+  });
+
+  it("at delivery, localhost must resolve to loopback only, and other names to public addresses only", async () => {
+    expect(await deliveryTargetProblem("http://localhost:3000/x", async () => ["127.0.0.1", "::1"], dev)).toBeNull();
+    expect(await deliveryTargetProblem("http://localhost:3000/x", async () => ["127.0.0.1", "10.0.0.1"], dev)).toMatch(/10\.0\.0\.1, which is not loopback/);
+    expect(await deliveryTargetProblem("http://localhost:3000/x", async () => ["169.254.169.254"], dev)).toMatch(/not loopback/);
+    expect(await deliveryTargetProblem("https://hooks.example.com/x", async () => ["127.0.0.1"], dev)).toMatch(/127\.0\.0\.1, which is not public/);
+    expect(await deliveryTargetProblem("http://localhost:3000/x", async () => ["127.0.0.1"])).toMatch(/https/);
+  });
+
+  it("the Node client sends http only to loopback, and only when the policy allows it", async () => {
+    const receiver = createServer((_req, res) => res.writeHead(204).end());
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    const { port } = receiver.address() as AddressInfo;
+    try {
+      const devFetch = createWebhookFetch(publicOnlyLookup, dev);
+      const init = { method: "POST", body: "{}", headers: {} };
+      expect((await devFetch(`http://127.0.0.1:${port}/hook`, init)).status).toBe(204);
+      expect((await devFetch(`http://localhost:${port}/hook`, init)).status).toBe(204);
+      await expect(devFetch("http://hooks.example.com/hook", init)).rejects.toThrow(/http: is not allowed/);
+      await expect(webhookFetch(`http://127.0.0.1:${port}/hook`, init)).rejects.toThrow(/http: is not allowed/);
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
   });
 });
 

@@ -9,10 +9,10 @@ import type { Clock } from "../../shared/http/context.js";
 import { describeError, type Logger } from "../../shared/log.js";
 import { webhookHeaders } from "./signing.js";
 import { webhookDeliveries, webhookEndpoints } from "./tables.js";
-import { deliveryTargetProblem } from "./targets.js";
+import { deliveryTargetProblem, publicTargetsOnly, type TargetPolicy } from "./targets.js";
 
 /**
- * The outbox → webhooks dispatcher, runtime-agnostic: Node runs it in a loop (src/node/dispatch-loop.ts),
+ * The outbox → webhooks dispatcher, runtime-agnostic: Node runs it in a loop (src/node/webhooks.ts),
  * Workers from a Cron Trigger (src/worker.ts). It is safe to run anywhere, any number of times, at once:
  *
  * 1. Fan-out: undispatched outbox events, in id order, become one delivery per subscribed active
@@ -33,8 +33,13 @@ export interface DispatcherDeps {
   resolveHost?: (host: string) => Promise<string[]>;
   log: Logger;
   /**
-   * Skips every target check (https, port, public address). Only tests set it, to deliver to a
-   * receiver on 127.0.0.1; it is never read from the environment or configuration.
+   * Which targets are accepted beyond public https ones; default none. The Node server passes
+   * `{ allowLoopback: true }` when HEXI_WEBHOOK_ALLOW_LOOPBACK=true (development only).
+   */
+  targets?: TargetPolicy;
+  /**
+   * Skips every target check (https, port, public address). Only in-process tests set it, to deliver
+   * to a receiver on 127.0.0.1; it is never read from the environment or configuration.
    */
   allowPrivateTargets?: boolean;
   /** [0, 1) for the retry jitter. */
@@ -160,7 +165,7 @@ export function createDispatcher(deps: DispatcherDeps, overrides: Partial<Dispat
   }
 
   async function send(delivery: DeliveryRow, endpoint: { url: string; secretSealed: string }): Promise<Outcome> {
-    const problem = deps.allowPrivateTargets ? null : await deliveryTargetProblem(endpoint.url, deps.resolveHost);
+    const problem = deps.allowPrivateTargets ? null : await deliveryTargetProblem(endpoint.url, deps.resolveHost, deps.targets ?? publicTargetsOnly);
     if (problem) return { ok: false, status: null, error: `Refused: ${problem}` };
     const body = JSON.stringify(delivery.payload);
     try {

@@ -27,10 +27,15 @@ export const optionalIfMatchHeader = z.object({
     .openapi({ param: { name: "if-match", in: "header" }, description: "Optional: when sent, the ETag you last read (412 when stale).", example: '"v1"' }),
 });
 
+/**
+ * Checked twice: here against the widest policy any deployment has (so every URL no deployment
+ * accepts is refused with the other fields' problems), then in the handlers against this
+ * deployment's (`requireTargetUrl`), which refuses loopback unless HEXI_WEBHOOK_ALLOW_LOOPBACK is on.
+ */
 const urlSchema = z
   .string()
   .superRefine((url, ctx) => {
-    const problem = webhookUrlProblem(url);
+    const problem = webhookUrlProblem(url, { allowLoopback: true });
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   })
   .openapi({
@@ -206,6 +211,12 @@ const actionSummaries = {
   enable: { operationId: "enableWebhookEndpoint", summary: "Resume delivering to an endpoint", description: "Deliveries that waited are sent; the failure count starts again from zero." },
 } as const;
 
+/** A 400 pointing at /url unless the deployment accepts the URL as a target (public https; loopback too in development). */
+function requireTargetUrl(c: Context<AppEnv>, url: string) {
+  const problem = webhookUrlProblem(url, c.var.webhookTargets);
+  if (problem) throw new ApiError("validation_failed", "The request has 1 invalid field(s) at body /url.", { errors: [{ in: "body", pointer: "/url", detail: problem }] });
+}
+
 /** A principal narrowed to a division must not subscribe to the whole tenant's events. */
 function requireTenantWide(c: Context<AppEnv>) {
   if (c.var.principal.org) throw new ApiError("forbidden", "Webhook endpoints receive the whole tenant's events: only a tenant-wide admin may manage them.");
@@ -213,8 +224,9 @@ function requireTenantWide(c: Context<AppEnv>) {
 
 export const endpointRoutes = createRouter()
   .openapi(createEndpoint, async (c) => {
-    requireTenantWide(c);
     const body = c.req.valid("json");
+    requireTargetUrl(c, body.url);
+    requireTenantWide(c);
     const { principal, clock, pii } = c.var;
     const now = clock.now();
     const secret = generateSecret();
@@ -269,8 +281,9 @@ export const endpointRoutes = createRouter()
     return c.json(present(row), 200, { etag: etagOf(row.version) });
   })
   .openapi(patchEndpoint, async (c) => {
-    const expectedVersion = requireIfMatch(c);
     const patch = c.req.valid("json");
+    if (patch.url !== undefined) requireTargetUrl(c, patch.url);
+    const expectedVersion = requireIfMatch(c);
     const row = await findEndpoint(c, c.req.valid("param").id);
     const set: Partial<EndpointRow> = { ...patch, ...(patch.eventTypes ? { eventTypes: uniqueTypes(patch.eventTypes) } : {}) };
     const updated = await updateVersioned(c, {

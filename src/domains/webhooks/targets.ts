@@ -9,15 +9,45 @@
  *   reach private addresses, so the syntactic check is all there is to do.
  *
  * Pure functions with no I/O of their own: unit-tested with many addresses.
+ *
+ * One development exception, off unless a deployment opts in (`HEXI_WEBHOOK_ALLOW_LOOPBACK=true`,
+ * honoured by the Node server only): loopback targets, so a receiver on the developer's own machine
+ * can be subscribed. It widens exactly one thing — a URL whose host is `localhost`, 127.0.0.0/8 or
+ * [::1] may use http or https on any port — and nothing else private becomes reachable.
  */
 
 export const allowedPorts = ["", "443", "8443"] as const;
+
+/** Which targets beyond public https ones a deployment accepts. */
+export interface TargetPolicy {
+  /** Development only: http(s) to `localhost`, 127.0.0.0/8 or [::1], any port. */
+  allowLoopback: boolean;
+}
+
+/** The default, and the only policy on Workers and in production: public https targets only. */
+export const publicTargetsOnly: TargetPolicy = Object.freeze({ allowLoopback: false });
+
+/** 127.0.0.0/8 or ::1, exactly: not the other IPv6 forms of 127.x, not 0.0.0.0. */
+export function isLoopbackAddress(address: string): boolean {
+  const v4 = parseIPv4(address);
+  if (v4) return v4[0] === 127;
+  const v6 = parseIPv6(address);
+  return v6 !== null && v6.slice(0, 7).every((g) => g === 0) && v6[7] === 1;
+}
+
+/** A URL `hostname` (as the URL parser normalised it) that is `localhost`, 127.0.0.0/8 or [::1]. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, "");
+  if (host === "localhost") return true;
+  if (host.startsWith("[")) return isLoopbackAddress(host.slice(1, -1));
+  return parseIPv4(host) !== null && isLoopbackAddress(host);
+}
 
 /** Names that resolve inside the network, never on the public internet (RFC 6761, 6762 App. G, 8375). */
 const privateSuffixes = ["localhost", "local", "internal", "intranet", "private", "corp", "home", "lan", "localdomain", "home.arpa", "arpa", "test", "invalid", "example"];
 
 /** Why the URL may not be a webhook target, or null when it may. */
-export function webhookUrlProblem(raw: string): string | null {
+export function webhookUrlProblem(raw: string, policy: TargetPolicy = publicTargetsOnly): string | null {
   if (raw.length > 2048) return "The URL is longer than 2048 characters.";
   let url: URL;
   try {
@@ -25,8 +55,10 @@ export function webhookUrlProblem(raw: string): string | null {
   } catch {
     return "Not an absolute URL.";
   }
-  if (url.protocol !== "https:") return "Webhook URLs must use https.";
+  const loopback = policy.allowLoopback && isLoopbackHost(url.hostname);
+  if (url.protocol !== "https:" && !(loopback && url.protocol === "http:")) return "Webhook URLs must use https.";
   if (url.username || url.password) return "Webhook URLs must not carry credentials.";
+  if (loopback) return null;
   if (!(allowedPorts as readonly string[]).includes(url.port)) return "Webhook URLs may only use port 443 or 8443.";
   return hostProblem(url.hostname);
 }
@@ -49,8 +81,12 @@ export function hostProblem(hostname: string): string | null {
  * The delivery-time check: the URL check again, then every address the host resolves to must be
  * public. `resolveHost` is absent where the runtime cannot resolve names (Workers).
  */
-export async function deliveryTargetProblem(raw: string, resolveHost?: (host: string) => Promise<string[]>): Promise<string | null> {
-  const problem = webhookUrlProblem(raw);
+export async function deliveryTargetProblem(
+  raw: string,
+  resolveHost?: (host: string) => Promise<string[]>,
+  policy: TargetPolicy = publicTargetsOnly,
+): Promise<string | null> {
+  const problem = webhookUrlProblem(raw, policy);
   if (problem || !resolveHost) return problem;
   const host = new URL(raw).hostname.replace(/\.$/, "");
   if (host.startsWith("[") || parseIPv4(host)) return null;
@@ -61,6 +97,11 @@ export async function deliveryTargetProblem(raw: string, resolveHost?: (host: st
     return `The host ${host} did not resolve: ${err instanceof Error ? err.message : String(err)}`;
   }
   if (!addresses.length) return `The host ${host} did not resolve.`;
+  // Only a loopback name (it passed the URL check, so the policy allows loopback) may resolve to loopback, and only to it.
+  if (isLoopbackHost(host)) {
+    const elsewhere = addresses.find((a) => !isLoopbackAddress(a));
+    return elsewhere ? `The host ${host} resolves to ${elsewhere}, which is not loopback.` : null;
+  }
   const forbidden = addresses.find(isForbiddenAddress);
   return forbidden ? `The host ${host} resolves to ${forbidden}, which is not public.` : null;
 }

@@ -21,6 +21,8 @@ export interface AppVariables {
   clientIp: () => string | undefined;
   /** Runs work after the response without delaying it (waitUntil on Workers); failures are logged. */
   defer: (work: Promise<unknown>) => void;
+  /** Which webhook targets beyond public https ones are accepted: loopback only in development (HEXI_WEBHOOK_ALLOW_LOOPBACK). */
+  webhookTargets: { allowLoopback: boolean };
 }
 
 export type AppEnv = { Variables: AppVariables };

@@ -173,7 +173,8 @@ describe("member reports: newest first", () => {
     const list = (q: string) => ctx.call(w.who.county, "GET", `/v1/member-reports?communityId=${w.d.dongyuan.id}&limit=1${q}`);
     const newest = (await list("&order=newest")).body.nextCursor as string;
     const oldest = (await list("")).body.nextCursor as string;
-    for (const q of [`&cursor=${newest}`, `&cursor=${newest}&order=oldest`, `&cursor=${oldest}&order=newest`]) {
+    const orderless = Buffer.from(JSON.stringify({ k: "mrep_01KDVDNA011AKWK3RC504FTYF8" })).toString("base64url"); // no order: refused too
+    for (const q of [`&cursor=${newest}`, `&cursor=${newest}&order=oldest`, `&cursor=${oldest}&order=newest`, `&cursor=${orderless}&order=newest`]) {
       const res = await list(q);
       expect(res.status, q).toBe(400);
       expect(res.body).toMatchObject({ code: "invalid_cursor", errors: [{ in: "query", pointer: "/cursor" }] });

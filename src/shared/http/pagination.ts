@@ -64,8 +64,8 @@ const invalidCursor = (detail: string) =>
 
 /**
  * The key a cursor continues after. A cursor issued for one order is refused for the other, so a
- * newest-first cursor is never silently replayed oldest-first. (Cursors from before orders existed
- * carry none and are accepted as they are.)
+ * newest-first cursor is never silently replayed oldest-first (a cursor without an order, from
+ * before lists had one, is refused too: the client starts again).
  */
 export function decodeCursor(cursor: string | undefined, order: PageOrder = "oldest"): string | undefined {
   if (cursor === undefined) return undefined;
@@ -76,8 +76,8 @@ export function decodeCursor(cursor: string | undefined, order: PageOrder = "old
   } catch {
     // the same error as a structurally wrong cursor
   }
-  if (!decoded || typeof decoded.k !== "string" || (decoded.o !== undefined && !pageOrders.includes(decoded.o as PageOrder))) throw invalidCursor("Not a valid cursor.");
-  if (decoded.o !== undefined && decoded.o !== order) throw invalidCursor(`This cursor continues a list read with order=${String(decoded.o)}.`);
+  if (!decoded || typeof decoded.k !== "string" || !pageOrders.includes(decoded.o as PageOrder)) throw invalidCursor("Not a valid cursor.");
+  if (decoded.o !== order) throw invalidCursor(`This cursor continues a list read with order=${String(decoded.o)}.`);
   return decoded.k;
 }
 
@@ -91,9 +91,9 @@ export function toPage<T>(rows: T[], limit: number, keyOf: (row: T) => string, o
 /**
  * Keyset pagination over one unique, indexed column (a time-ordered id, or a tenant's code):
  *
- *   const page = keyset(needs.id, q);
- *   const rows = await db.select().from(needs).where(and(filters…, page.after)).orderBy(page.orderBy).limit(page.limit);
- *   return c.json(page.of(rows, (r) => r.id));
+ *   const keys = keyset(needs.id, q);
+ *   const rows = await db.select().from(needs).where(and(filters…, keys.after)).orderBy(keys.orderBy).limit(keys.limit);
+ *   const page = keys.of(rows); // { data, nextCursor }
  *
  * Newest first reads the index backwards (`< cursor`, descending); oldest first forwards.
  */

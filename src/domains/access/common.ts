@@ -1,12 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { asc, and, gt } from "drizzle-orm";
+import { and } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { actorOf } from "../../shared/auth/principal.js";
 import { withinReach } from "../../shared/auth/reach.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { ApiError } from "../../shared/http/errors.js";
-import { decodeCursor, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
+import { keyset, pageQuerySchema } from "../../shared/http/pagination.js";
 import { commit, type Change } from "../../shared/store/commit.js";
 
 /**
@@ -55,18 +55,18 @@ export async function commitCreatedCredential<T extends Record<string, unknown>>
 
 export const createdBy = (c: Context<AppEnv>) => actorOf(c.var.principal);
 
-/** One page of a tenant's credentials, oldest first (the tables' (tenant_id, id) index). */
+/** One page of a tenant's credentials in creation order (the tables' (tenant_id, id) index). */
 export async function listCredentials<T extends SQLiteTable & { id: SQLiteColumn; tenantId: SQLiteColumn }>(
   c: Context<AppEnv>,
   table: T,
   query: z.infer<typeof pageQuerySchema>,
 ): Promise<{ data: T["$inferSelect"][]; nextCursor: string | null }> {
-  const after = decodeCursor(query.cursor);
+  const page = keyset(table.id, query);
   const rows = (await c.var.db
     .select()
     .from(table as SQLiteTable)
-    .where(and(withinReach(c.var.principal, { tenantId: table.tenantId }), after ? gt(table.id, after) : undefined))
-    .orderBy(asc(table.id))
-    .limit(query.limit + 1)) as T["$inferSelect"][];
-  return toPage(rows, query.limit, (r) => (r as { id: string }).id);
+    .where(and(withinReach(c.var.principal, { tenantId: table.tenantId }), page.after))
+    .orderBy(page.orderBy)
+    .limit(page.limit)) as T["$inferSelect"][];
+  return page.of(rows);
 }

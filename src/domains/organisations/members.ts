@@ -49,7 +49,7 @@ const idCardSchema = z
   .regex(/^\d{17}[\dX]$/, "Not a resident ID card number (17 digits and a digit or X).")
   .refine(idCardChecksumValid, "The ID card number's check character is wrong (GB 11643).")
   .refine((v) => idCardBirthDate(v) !== null, "The ID card number does not carry a valid birth date.")
-  .openapi({ description: "18-character PRC resident ID card number (GB 11643).", example: "62090219880501002X" });
+  .openapi({ description: "18-character PRC resident ID card number (GB 11643).", example: "620902198805010024" });
 
 const phoneSchema = z
   .string()
@@ -134,7 +134,7 @@ const createMemberSchema = z
       name: "张丽",
       gender: "female",
       birthDate: "1988-05-01",
-      idCard: "62090219880501002X",
+      idCard: "620902198805010024",
       phone: "13812345678",
       joinDate: "2012-07-01",
       status: "full",

@@ -1,11 +1,11 @@
 import { z } from "@hono/zod-openapi";
-import { and, asc, eq, gt } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { withinReach } from "../../shared/auth/reach.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { ApiError, notFound } from "../../shared/http/errors.js";
 import { createRouter, protectedRoute } from "../../shared/http/openapi.js";
-import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
+import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { idSchema } from "../../shared/http/schemas.js";
 import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js";
 import { endpointId, findEndpoint } from "./endpoints.js";
@@ -98,7 +98,7 @@ export const deliveryRoutes = createRouter()
   .openapi(listDeliveries, async (c) => {
     const endpoint = await findEndpoint(c, c.req.valid("param").id);
     const q = c.req.valid("query");
-    const after = decodeCursor(q.cursor);
+    const page = keyset(webhookDeliveries.id, q);
     const rows = await c.var.db
       .select()
       .from(webhookDeliveries)
@@ -107,13 +107,13 @@ export const deliveryRoutes = createRouter()
           eq(webhookDeliveries.tenantId, endpoint.tenantId),
           eq(webhookDeliveries.endpointId, endpoint.id),
           q.status ? eq(webhookDeliveries.status, q.status) : undefined,
-          after ? gt(webhookDeliveries.id, after) : undefined,
+          page.after,
         ),
       )
-      .orderBy(asc(webhookDeliveries.id))
-      .limit(q.limit + 1);
-    const page = toPage(rows, q.limit, (r) => r.id);
-    return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
+      .orderBy(page.orderBy)
+      .limit(page.limit);
+    const { data, nextCursor } = page.of(rows);
+    return c.json({ data: data.map(present), nextCursor }, 200);
   })
   .openapi(getDelivery, async (c) => {
     const { row } = await findDelivery(c, c.req.valid("param").id);

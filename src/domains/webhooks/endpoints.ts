@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { and, asc, eq, gt } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { newId } from "../../db/ids.js";
 import { actorOf } from "../../shared/auth/principal.js";
@@ -9,7 +9,7 @@ import type { AppEnv } from "../../shared/http/context.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { etagOf, optionalIfMatch, requireIfMatch } from "../../shared/http/etag.js";
 import { createRouter, etagHeader, ifMatchHeader, protectedRoute } from "../../shared/http/openapi.js";
-import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
+import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js";
 import { findWithinReach, transition, updateVersioned } from "../../shared/store/records.js";
@@ -260,7 +260,7 @@ export const endpointRoutes = createRouter()
   })
   .openapi(listEndpoints, async (c) => {
     const q = c.req.valid("query");
-    const after = decodeCursor(q.cursor);
+    const page = keyset(webhookEndpoints.id, q);
     const rows = await c.var.db
       .select()
       .from(webhookEndpoints)
@@ -268,13 +268,13 @@ export const endpointRoutes = createRouter()
         and(
           withinReach(c.var.principal, { tenantId: webhookEndpoints.tenantId, ...reach }),
           q.status ? eq(webhookEndpoints.status, q.status) : undefined,
-          after ? gt(webhookEndpoints.id, after) : undefined,
+          page.after,
         ),
       )
-      .orderBy(asc(webhookEndpoints.id))
-      .limit(q.limit + 1);
-    const page = toPage(rows, q.limit, (r) => r.id);
-    return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
+      .orderBy(page.orderBy)
+      .limit(page.limit);
+    const { data, nextCursor } = page.of(rows);
+    return c.json({ data: data.map(present), nextCursor }, 200);
   })
   .openapi(getEndpoint, async (c) => {
     const row = await findEndpoint(c, c.req.valid("param").id);

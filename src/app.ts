@@ -1,7 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { except } from "hono/combine";
 import { requestId } from "hono/request-id";
 import type { Db } from "./db/client.js";
 import { createMachineCredentials } from "./domains/access/credentials.js";
@@ -73,7 +72,8 @@ export function createApp(deps: AppDeps) {
   );
   // The OAuth token endpoint takes form bodies and authenticates clients itself (RFC 6749).
   app.use(requireJsonBodies(unauthenticatedPaths));
-  app.use("/v1/*", except([...unauthenticatedPaths], authenticate(deps.verifier, directory, machines)));
+  const authenticated = authenticate(deps.verifier, directory, machines);
+  app.use("/v1/*", (c, next) => (unauthenticatedPaths.has(c.req.path) ? next() : authenticated(c, next)));
   app.use("/v1/*", rateLimitMachines(deps.rateLimiter, deps.tenantRateLimitPerMinute));
 
   app.route("/", apiRoutes);

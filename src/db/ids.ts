@@ -1,10 +1,23 @@
 const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
+/** Random bytes drawn from a pool refilled 4 KiB at a time: one getRandomValues call per 256 ids, not per id. */
+const pool = new Uint8Array(4096);
+let poolOffset = pool.length;
+function pooledRandom(bytes: Uint8Array): Uint8Array {
+  if (poolOffset + bytes.length > pool.length) {
+    crypto.getRandomValues(pool);
+    poolOffset = 0;
+  }
+  bytes.set(pool.subarray(poolOffset, poolOffset + bytes.length));
+  poolOffset += bytes.length;
+  return bytes;
+}
+
 /**
  * `<prefix>_<ULID>`: 48 bits of milliseconds then 80 random bits, Crockford base32. Ids sort by
  * creation time, which is what keyset pagination orders by, and the prefix says what a bare id is.
  */
-export function newId(prefix: string, nowMs: number, random: (bytes: Uint8Array) => Uint8Array = (b) => crypto.getRandomValues(b)): string {
+export function newId(prefix: string, nowMs: number, random: (bytes: Uint8Array) => Uint8Array = pooledRandom): string {
   let time = "";
   let t = nowMs;
   for (let i = 0; i < 10; i++) {

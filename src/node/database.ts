@@ -3,17 +3,27 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createClient, type Client } from "@libsql/client";
 import { migrate } from "drizzle-orm/libsql/migrator";
+import Database from "libsql";
 import { createDb, type Db } from "../db/client.js";
+import { withCachedReads } from "./cached-reads.js";
 
 export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), "../../migrations");
 
-/** Opens an embedded (`file:`/`:memory:`) or remote libSQL database, creating the folder of a file database. */
+/**
+ * Opens an embedded (`file:`/`:memory:`) or remote libSQL database. A file database is put in WAL
+ * mode (readers never block the writer) and its plain reads go through cached prepared statements.
+ */
 export function openDatabase(url: string, authToken?: string): { client: Client; db: Db } {
-  if (url.startsWith("file:")) {
-    const file = url.slice("file:".length);
-    if (file !== ":memory:") mkdirSync(dirname(resolve(file)), { recursive: true });
+  const file = url.startsWith("file:") && !url.includes("?") ? url.slice("file:".length) : undefined;
+  if (!file || file === ":memory:") {
+    const client = createClient({ url, authToken });
+    return { client, db: createDb(client) };
   }
-  const client = createClient({ url, authToken });
+  mkdirSync(dirname(resolve(file)), { recursive: true });
+  const setup = new Database(file);
+  setup.pragma("journal_mode = WAL");
+  setup.close();
+  const client = withCachedReads(createClient({ url, authToken }), file);
   return { client, db: createDb(client) };
 }
 

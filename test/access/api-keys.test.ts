@@ -159,7 +159,7 @@ describe("managing API keys", () => {
       [{ expiresAt: new Date(nowMs - 1000).toISOString() }, "/expiresAt"],
       [{ expiresAt: "tomorrow" }, "/expiresAt"],
       [{ rateLimitPerMinute: 0 }, "/rateLimitPerMinute"],
-      [{ rateLimitPerMinute: 100_000 }, "/rateLimitPerMinute"],
+      [{ rateLimitPerMinute: 600_001 }, "/rateLimitPerMinute"],
       [{ tenantId: "620981" }, "/tenantId"],
       [{ keyHash: "x" }, "/keyHash"],
       [{ scopes: [] }, "/scopes"],

@@ -21,7 +21,8 @@ export function requireTenantWideManager(c: Context<AppEnv>): void {
   }
 }
 
-export const maxCredentialRatePerMinute = 6000;
+// The tenant-wide bucket bounds the total; one busy integration may take most of it.
+export const maxCredentialRatePerMinute = 600_000;
 
 export const rateLimitSchema = (defaultPerMinute: number) =>
   z

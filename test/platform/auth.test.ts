@@ -1,6 +1,7 @@
 import { base64url, SignJWT, UnsecuredJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestContext, type TestContext } from "../helpers/app.js";
+import { createTokenVerifier } from "../../src/shared/auth/jwt.js";
 import { createSigningKey, signToken, testAudience, testIssuer } from "../helpers/keys.js";
 
 let ctx: TestContext;
@@ -95,6 +96,28 @@ describe("authentication", () => {
     const res = await ctx.as({ roles: ["member"], scope: "tenants:read" })("/v1/divisions");
     expect(res.status).toBe(403);
     expect(((await res.json()) as { code: string }).code).toBe("forbidden");
+  });
+});
+
+describe("a principal remembered for its token", () => {
+  it("is dropped when the token expires, even between two requests of the same token", async () => {
+    let now = Date.now();
+    const clock = { now: () => new Date(now) };
+    const key = await createSigningKey("timed");
+    const issuers = [{ issuer: testIssuer, audience: testAudience, jwks: { keys: [key.publicJwk] } }];
+    const timed = await createTestContext({ clock, verifier: createTokenVerifier(issuers, { now: clock.now, clockToleranceSeconds: 5 }) });
+    try {
+      const token = await signToken(key, { expiresIn: 30 });
+      const me = () => timed.app.request("/v1/me", { headers: { authorization: `Bearer ${token}` } });
+      expect((await me()).status).toBe(200);
+      expect((await me()).status).toBe(200);
+      now += 45_000; // past the expiry (and its 5 s tolerance), within the cache's minute
+      const expired = await me();
+      expect(expired.status).toBe(401);
+      expect(((await expired.json()) as { detail: string }).detail).toMatch(/expired/);
+    } finally {
+      timed.close();
+    }
   });
 });
 

@@ -3,7 +3,8 @@ import { ApiError } from "../http/errors.js";
 import type { AppEnv } from "../http/context.js";
 import type { RateLimitSubject } from "../http/rate-limit.js";
 import type { Directory } from "./directory.js";
-import type { TokenVerifier } from "./jwt.js";
+import type { Db } from "../../db/client.js";
+import type { TokenClaims, TokenVerifier } from "./jwt.js";
 import { CITY_TENANT, isOwnerOnly, scopesForRoles, type Principal, type Scope } from "./principal.js";
 
 const bearerPattern = /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i;
@@ -28,6 +29,8 @@ export interface MachineCredentials {
  * `X-API-Key: hx_…`) both end as a `Principal`; exactly one credential per request.
  */
 export function authenticate(verifier: TokenVerifier, directory: Directory, machines: MachineCredentials): MiddlewareHandler<AppEnv> {
+  // A token's principal, for at most a minute (tenants and divisions are re-checked that often) and never past its expiry.
+  const principals = new Map<string, { principal: Principal; clientId?: string; until: number }>();
   return async (c, next) => {
     const header = c.req.header("authorization");
     const apiKeyHeader = c.req.header("x-api-key");
@@ -48,43 +51,57 @@ export function authenticate(verifier: TokenVerifier, directory: Directory, mach
     if (!token) throw new ApiError("unauthenticated", "The Authorization header must be `Bearer <token>`.");
     if (token.startsWith(apiKeyPrefix)) return useApiKey(token);
 
-    const claims = await verifier.verify(token);
-    const db = c.var.db;
-    if (!(await directory.tenantExists(db, claims.tenant))) {
-      throw new ApiError("unauthenticated", "The bearer token was rejected: its tenant is unknown.");
+    const known = principals.get(token);
+    const now = c.var.clock.now().getTime();
+    let entry = known && known.until > now ? known : undefined;
+    if (!entry) {
+      const claims = await verifier.verify(token);
+      entry = { principal: await principalOf(claims, c.var.db, directory), clientId: claims.client_id, until: Math.min(claims.exp * 1000, now + principalTtlMs) };
+      if (principals.size >= principalCacheLimit) principals.clear();
+      principals.set(token, entry);
     }
-    const crossTenant = claims.tenant === CITY_TENANT;
-    if (!crossTenant && claims.roles.includes("city_admin")) {
-      throw new ApiError("unauthenticated", "The bearer token was rejected: city roles belong to the city tenant.");
+    if (entry.clientId?.startsWith(apiClientIdPrefix)) {
+      // Revocation of the client is checked on every request (through the credentials cache).
+      c.set("rateLimit", await machines.client(c, entry.clientId, entry.principal.tenant));
     }
-    if (claims.client_id?.startsWith(apiClientIdPrefix)) {
-      c.set("rateLimit", await machines.client(c, claims.client_id, claims.tenant));
-    }
-    let org: Principal["org"];
-    if (claims.org) {
-      const path = await directory.divisionPath(db, claims.tenant, claims.org);
-      if (!path) throw new ApiError("unauthenticated", "The bearer token was rejected: its org is not a division of its tenant.");
-      org = { id: claims.org, path };
-    }
-    let granted = scopesForRoles(claims.roles);
-    if (claims.scope !== undefined) {
-      // A token may narrow what its roles grant, never widen it.
-      const asked = new Set(claims.scope.split(" "));
-      granted = new Set([...granted].filter((s) => asked.has(s)));
-    }
-    c.set("principal", {
-      tenant: claims.tenant,
-      subject: claims.sub,
-      roles: claims.roles,
-      scopes: granted,
-      org,
-      owner: isOwnerOnly(claims.roles)
-        ? { memberId: claims.member, unitOrgId: claims.roles.includes("unit_admin") ? claims.unit : undefined }
-        : undefined,
-      credential: "jwt",
-      crossTenant,
-    });
+    c.set("principal", entry.principal);
     await next();
+  };
+}
+
+const principalTtlMs = 60_000;
+const principalCacheLimit = 10_000;
+
+/** Checks a verified token's claims against the directory and builds its principal. */
+async function principalOf(claims: TokenClaims, db: Db, directory: Directory): Promise<Principal> {
+  if (!(await directory.tenantExists(db, claims.tenant))) {
+    throw new ApiError("unauthenticated", "The bearer token was rejected: its tenant is unknown.");
+  }
+  const crossTenant = claims.tenant === CITY_TENANT;
+  if (!crossTenant && claims.roles.includes("city_admin")) {
+    throw new ApiError("unauthenticated", "The bearer token was rejected: city roles belong to the city tenant.");
+  }
+  let org: Principal["org"];
+  if (claims.org) {
+    const path = await directory.divisionPath(db, claims.tenant, claims.org);
+    if (!path) throw new ApiError("unauthenticated", "The bearer token was rejected: its org is not a division of its tenant.");
+    org = { id: claims.org, path };
+  }
+  let granted = scopesForRoles(claims.roles);
+  if (claims.scope !== undefined) {
+    // A token may narrow what its roles grant, never widen it.
+    const asked = new Set(claims.scope.split(" "));
+    granted = new Set([...granted].filter((s) => asked.has(s)));
+  }
+  return {
+    tenant: claims.tenant,
+    subject: claims.sub,
+    roles: claims.roles,
+    scopes: granted,
+    org,
+    owner: isOwnerOnly(claims.roles) ? { memberId: claims.member, unitOrgId: claims.roles.includes("unit_admin") ? claims.unit : undefined } : undefined,
+    credential: "jwt",
+    crossTenant,
   };
 }
 

@@ -24,16 +24,45 @@ const everything = sql`1`;
  * Always a condition: the city's "everything" is `1`, never `undefined` (which `or()` would drop).
  */
 export function withinReach(principal: Principal, columns: ReachColumns): SQL {
-  const conditions: (SQL | undefined)[] = [];
-  if (!principal.crossTenant) conditions.push(eq(columns.tenantId, principal.tenant));
+  return reachCondition(principal, columns, reachValues(principal));
+}
+
+/**
+ * The same condition with placeholders instead of values, for statements prepared once per
+ * shape (`reachShape`) and run with `reachValues(principal)`.
+ */
+export function preparedReach(principal: Principal, columns: ReachColumns): SQL {
+  const placeholders = Object.fromEntries(Object.keys(reachValues(principal)).map((name) => [name, sql.placeholder(name)]));
+  return reachCondition(principal, columns, placeholders as unknown as ReturnType<typeof reachValues>);
+}
+
+/** What distinguishes one reach condition's SQL from another's: which rules apply, not their values. */
+export function reachShape(principal: Principal): string {
+  return `${principal.crossTenant ? "city" : "tenant"}|${principal.org ? "org" : ""}|${principal.owner?.memberId ? "member" : ""}|${principal.owner?.unitOrgId ? "unit" : ""}|${principal.owner ? "owner" : ""}`;
+}
+
+/** The values a reach condition compares with, named as `preparedReach`'s placeholders. */
+export function reachValues(principal: Principal) {
+  const values: { reachTenant: string; reachPathFrom?: string; reachPathTo?: string; reachMember?: string; reachUnit?: string } = { reachTenant: principal.tenant };
   if (principal.org) {
-    conditions.push(columns.divisionPath ? subtreeOf(columns.divisionPath, principal.org.path) : nothing);
+    values.reachPathFrom = principal.org.path;
+    values.reachPathTo = subtreeEnd(principal.org.path);
+  }
+  if (principal.owner?.memberId) values.reachMember = principal.owner.memberId;
+  if (principal.owner?.unitOrgId) values.reachUnit = principal.owner.unitOrgId;
+  return values;
+}
+
+function reachCondition(principal: Principal, columns: ReachColumns, values: ReturnType<typeof reachValues>): SQL {
+  const conditions: (SQL | undefined)[] = [];
+  if (!principal.crossTenant) conditions.push(eq(columns.tenantId, values.reachTenant));
+  if (principal.org) {
+    conditions.push(columns.divisionPath ? and(gte(columns.divisionPath, values.reachPathFrom), lt(columns.divisionPath, values.reachPathTo)) : nothing);
   }
   if (principal.owner) {
-    const { memberId, unitOrgId } = principal.owner;
     const owned = [
-      memberId && columns.memberId ? eq(columns.memberId, memberId) : undefined,
-      unitOrgId && columns.unitOrgId ? eq(columns.unitOrgId, unitOrgId) : undefined,
+      values.reachMember !== undefined && columns.memberId ? eq(columns.memberId, values.reachMember) : undefined,
+      values.reachUnit !== undefined && columns.unitOrgId ? eq(columns.unitOrgId, values.reachUnit) : undefined,
     ].filter(Boolean) as SQL[];
     conditions.push(owned.length ? or(...owned) : nothing);
   }
@@ -59,8 +88,10 @@ export function canReachTenant(principal: Principal, tenant: string): boolean {
  * index can use, with no LIKE wildcards to escape.
  */
 export function subtreeOf(pathColumn: SQLiteColumn, path: string): SQL {
-  return and(gte(pathColumn, path), lt(pathColumn, path.slice(0, -1) + "0"))!;
+  return and(gte(pathColumn, path), lt(pathColumn, subtreeEnd(path)))!;
 }
+
+const subtreeEnd = (path: string) => path.slice(0, -1) + "0";
 
 export function isInSubtree(path: string, ancestorPath: string): boolean {
   return path.startsWith(ancestorPath);

@@ -1,8 +1,8 @@
 import type { Context } from "hono";
-import { and, eq, sql, type SQL } from "drizzle-orm";
+import { and, eq, getTableName, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
-import { publishedReach, withinReach, type ReachColumns } from "../auth/reach.js";
+import { preparedReach, publishedReach, reachShape, reachValues, withinReach, type ReachColumns } from "../auth/reach.js";
 import type { AppEnv } from "../http/context.js";
 import { ApiError, notFound } from "../http/errors.js";
 import type { Machine } from "../state-machine.js";
@@ -32,7 +32,34 @@ export async function findWithinReach<T extends VersionedTable>(
   what: string,
   extra?: SQL,
 ): Promise<T["$inferSelect"]> {
-  return findVisible(c, table, id, what, and(withinReach(c.var.principal, { tenantId: table.tenantId, ...reach }), extra)!);
+  if (extra) return findVisible(c, table, id, what, and(withinReach(c.var.principal, { tenantId: table.tenantId, ...reach }), extra)!);
+  const [row] = await preparedFind(c, table, reach).all({ id, ...reachValues(c.var.principal) });
+  if (!row) throw notFound(what);
+  return row as T["$inferSelect"];
+}
+
+/**
+ * Reads by id are the hottest queries: each (table, reach columns, reach shape) gets its statement
+ * built once per database handle and run with placeholders, instead of building SQL per request.
+ */
+const preparedFinds = new WeakMap<object, Map<string, { all(values: Record<string, unknown>): Promise<unknown[]> }>>();
+
+function preparedFind(c: Context<AppEnv>, table: VersionedTable, reach: Omit<ReachColumns, "tenantId">) {
+  const db = c.var.db;
+  const principal = c.var.principal;
+  const key = `${getTableName(table)}|${Object.keys(reach).sort().join(",")}|${reachShape(principal)}`;
+  let cache = preparedFinds.get(db);
+  if (!cache) preparedFinds.set(db, (cache = new Map()));
+  let query = cache.get(key);
+  if (!query) {
+    query = db
+      .select()
+      .from(table as SQLiteTable)
+      .where(and(eq(table.id, sql.placeholder("id")), preparedReach(principal, { tenantId: table.tenantId, ...reach })))
+      .prepare();
+    cache.set(key, query);
+  }
+  return query;
 }
 
 /** One record published to the tenant (a need, a service post, an activity) by id, within `publishedReach`. */

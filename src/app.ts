@@ -18,6 +18,7 @@ import type { Logger } from "./shared/log.js";
 import type { AppEnv, Clock } from "./shared/http/context.js";
 import { ApiError, problemResponse, toApiError } from "./shared/http/errors.js";
 import { newId } from "./db/ids.js";
+import { RecentResults } from "./shared/recent.js";
 import { publicTargetsOnly, type TargetPolicy } from "./domains/webhooks/targets.js";
 
 /** Everything the app needs from its runtime. Entry files build these; tests build their own. */
@@ -47,12 +48,14 @@ export interface AppDeps {
 export function createApp(deps: AppDeps) {
   const directory = new Directory(() => deps.clock.now().getTime());
   const machines = createMachineCredentials(() => deps.clock.now().getTime());
+  const recent = new RecentResults();
   const app = new OpenAPIHono<AppEnv>();
 
   app.use(requestId({ headerName: "X-Request-Id", generator: () => newId("req", deps.clock.now().getTime()) }));
   app.use(async (c, next) => {
     c.set("db", deps.database());
     c.set("clock", deps.clock);
+    c.set("recent", recent);
     c.set("pii", deps.pii);
     c.set("signer", deps.signer);
     c.set("rateLimiter", deps.rateLimiter);

@@ -49,7 +49,7 @@ const getStats = protectedRoute({
   tags: ["stats"],
   summary: "Counts per tenant: organisations, members, reports, agreements, open needs, hours",
   description:
-    "The city gets one row per county-level tenant (zeros included); anyone else one row for its tenant, narrowed to its division subtree. `communityId` narrows to one community. Counts only: no personal data.",
+    "The city gets one row per county-level tenant (zeros included); anyone else one row for its tenant, narrowed to its division subtree. `communityId` narrows to one community. Counts only: no personal data. Counts may be up to 10 seconds old (computed at most once per 10 s per scope).",
   scope: "stats:read",
   request: { query: z.object({ communityId: divisionIdSchema.optional().openapi({ description: "Only this community (a division of level community within reach)." }) }) },
   responses: { 200: { description: "The counts.", content: { "application/json": { schema: statsSchema } } } },
@@ -127,11 +127,24 @@ export function statsQueries(db: Db, scope: StatsScope, at: { quarter: string; t
 
 export const statsRoutes = createRouter().openapi(getStats, async (c) => {
   const { communityId } = c.req.valid("query");
-  const { db, clock } = c.var;
   const scope = await statsScope(c, communityId);
-  const now = clock.now();
+  const now = c.var.clock.now();
   const quarter = localQuarter(now);
-  const q = statsQueries(db, scope, { quarter, today: localDate(now) });
+  const today = localDate(now);
+  const key = `${scope.tenant ?? "*"}|${scope.path ?? ""}|${quarter}|${today}`;
+  const data = await c.var.recent.get(`stats|${key}`, now.getTime(), statsMaxAgeMs, () => computeStats(c.var.db, scope, quarter, today));
+  return c.json({ quarter, communityId: communityId ?? null, data }, 200);
+});
+
+/**
+ * Counts are read by dashboards, often and by many at once, and are allowed to lag: each scope's
+ * figures are computed at most once per `statsMaxAgeMs` per app instance, and concurrent readers
+ * of a scope share one computation.
+ */
+export const statsMaxAgeMs = 10_000;
+
+async function computeStats(db: Db, scope: StatsScope, quarter: string, today: string) {
+  const q = statsQueries(db, scope, { quarter, today });
 
   // One round trip and one consistent snapshot.
   const [tenantRows, links, orgs, people, orgReportRows, memberReportRows, agreementRows, needRows, hourRows] = await db.batch([
@@ -155,7 +168,7 @@ export const statsRoutes = createRouter().openapi(getStats, async (c) => {
   const tally = <S extends string>(statuses: readonly S[], rows: { status: S; n: number }[]) =>
     Object.fromEntries(statuses.map((s) => [s, rows.find((r) => r.status === s)?.n ?? 0])) as Record<S, number>;
 
-  const data = tenantRows.map(({ code, nameZh }) => {
+  return tenantRows.map(({ code, nameZh }) => {
     const agreed = of(agreementRows, code);
     return {
       tenant: code,
@@ -169,5 +182,4 @@ export const statsRoutes = createRouter().openapi(getStats, async (c) => {
       hoursThisQuarter: Math.round((of(hourRows, code)[0]?.hours ?? 0) * 100) / 100,
     };
   });
-  return c.json({ quarter, communityId: communityId ?? null, data }, 200);
-});
+}

@@ -5,13 +5,13 @@ import { createClient, type Client } from "@libsql/client";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import Database from "libsql";
 import { createDb, type Db } from "../db/client.js";
-import { withCachedReads } from "./cached-reads.js";
+import { withCachedStatements } from "./cached-statements.js";
 
 export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), "../../migrations");
 
 /**
  * Opens an embedded (`file:`/`:memory:`) or remote libSQL database. A file database is put in WAL
- * mode (readers never block the writer) and its plain reads go through cached prepared statements.
+ * mode (readers never block the writer) and its statements are prepared once and reused.
  */
 export function openDatabase(url: string, authToken?: string): { client: Client; db: Db } {
   const file = url.startsWith("file:") && !url.includes("?") ? url.slice("file:".length) : undefined;
@@ -23,7 +23,7 @@ export function openDatabase(url: string, authToken?: string): { client: Client;
   const setup = new Database(file);
   setup.pragma("journal_mode = WAL");
   setup.close();
-  const client = withCachedReads(createClient({ url, authToken }), file);
+  const client = withCachedStatements(createClient({ url, authToken }), file);
   return { client, db: createDb(client) };
 }
 

@@ -13,7 +13,7 @@ async function main() {
   const keyPath = devKeyPath(config.DATABASE_URL);
   // The development key signs (and verifies) unless HEXI_SIGNING_JWKS brings the platform's own keys.
   const devKey = config.HEXI_SIGNING_JWKS ? undefined : await ensureDevKey(keyPath);
-  const { client, db } = openDatabase(config.DATABASE_URL, config.DATABASE_AUTH_TOKEN);
+  const { client, db } = openDatabase(config.DATABASE_URL, config.DATABASE_AUTH_TOKEN, { synchronous: config.HEXI_DB_SYNCHRONOUS });
   await migrateDatabase(db);
   const { seeded } = await seedDemo(db);
   // Development only: webhook endpoints on loopback, for both endpoint validation and delivery.

@@ -12,9 +12,10 @@ import Database from "libsql";
  * to the client. Batches are synchronous from BEGIN to COMMIT, so no lock is ever held across an
  * await, and in WAL mode a read sees every write committed before it started.
  */
-export function withCachedStatements(client: Client, file: string): Client {
+export function withCachedStatements(client: Client, file: string, synchronous: "normal" | "full"): Client {
   const reader = connection(file, true);
   const writer = connection(file, false);
+  writer.db.pragma(`synchronous = ${synchronous}`);
 
   const execute = async (statement: InStatement | string, args?: InValue[]): Promise<ResultSet> => {
     const { sql, values } = normalise(statement, args);

@@ -13,7 +13,7 @@ export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)),
  * Opens an embedded (`file:`/`:memory:`) or remote libSQL database. A file database is put in WAL
  * mode (readers never block the writer) and its statements are prepared once and reused.
  */
-export function openDatabase(url: string, authToken?: string): { client: Client; db: Db } {
+export function openDatabase(url: string, authToken?: string, options: { synchronous?: "normal" | "full" } = {}): { client: Client; db: Db } {
   const file = url.startsWith("file:") && !url.includes("?") ? url.slice("file:".length) : undefined;
   if (!file || file === ":memory:") {
     const client = createClient({ url, authToken });
@@ -23,7 +23,7 @@ export function openDatabase(url: string, authToken?: string): { client: Client;
   const setup = new Database(file);
   setup.pragma("journal_mode = WAL");
   setup.close();
-  const client = withCachedStatements(createClient({ url, authToken }), file);
+  const client = withCachedStatements(createClient({ url, authToken }), file, options.synchronous ?? "full");
   return { client, db: createDb(client) };
 }
 

@@ -140,7 +140,7 @@ const revokeApiClient = protectedRoute({
 });
 
 function checkGrantableRoles(c: Context<AppEnv>, requested: readonly Role[]): Role[] {
-  const mayGrant = new Set(c.var.principal.roles.flatMap((r) => grantableRoles[r] ?? []));
+  const mayGrant = new Set(c.get("principal").roles.flatMap((r) => grantableRoles[r] ?? []));
   const errors: FieldError[] = requested.flatMap((role, i) =>
     mayGrant.has(role) ? [] : [{ in: "body" as const, pointer: `/roles/${i}`, detail: `You cannot grant ${role} to an API client.` }],
   );
@@ -161,11 +161,11 @@ export const apiClientRoutes = createRouter()
     const body = c.req.valid("json");
     const grantedRoles = checkGrantableRoles(c, body.roles);
     const division = body.orgId ? await requireDivisionForWrite(c, body.orgId, { pointer: "/orgId" }) : undefined;
-    const now = c.var.clock.now();
+    const now = c.get("clock").now();
     const secret = newClientSecret();
     const row: ClientRow = {
       id: newId("apc", now.getTime()),
-      tenantId: c.var.principal.tenant,
+      tenantId: c.get("principal").tenant,
       name: body.name,
       clientId: newClientId(),
       secretHash: await hashSecret(secret),
@@ -183,7 +183,7 @@ export const apiClientRoutes = createRouter()
     await commitCreatedCredential(
       c,
       {
-        writes: [c.var.db.insert(apiClients).values(row)],
+        writes: [c.get("db").insert(apiClients).values(row)],
         audit: { action: "api_client.create", targetType: "api_client", targetId: row.id, divisionPath: division?.path, changes: { fields: Object.keys(body), roles: grantedRoles } },
         events: [eventOf("created", row)],
       },
@@ -212,10 +212,10 @@ export const apiClientRoutes = createRouter()
       table: apiClients,
       row,
       expectedVersion,
-      set: { revokedAt: c.var.clock.now().toISOString() },
+      set: { revokedAt: c.get("clock").now().toISOString() },
       audit: { action: "api_client.revoke", targetType: "api_client", changes: { status: ["active", "revoked"] } },
       events: (u) => [eventOf("revoked", u)],
     });
-    c.var.accessCache.forgetClient(row.clientId);
+    c.get("accessCache").forgetClient(row.clientId);
     return c.json(present(updated), 200, { etag: etagOf(updated.version) });
   });

@@ -176,7 +176,7 @@ function checkGrantableScopes(c: Context<AppEnv>, requested: readonly Scope[]): 
   requested.forEach((scope, i) => {
     const pointer = `/scopes/${i}`;
     if (scopesNeverForKeys.includes(scope)) errors.push({ in: "body", pointer, detail: `${scope} is never granted to API keys.` });
-    else if (!c.var.principal.scopes.has(scope)) errors.push({ in: "body", pointer, detail: `You do not hold ${scope}; a key gets a subset of your scopes.` });
+    else if (!c.get("principal").scopes.has(scope)) errors.push({ in: "body", pointer, detail: `You do not hold ${scope}; a key gets a subset of your scopes.` });
   });
   if (errors.length) throw new ApiError("validation_failed", `${errors.length} requested scope(s) cannot be granted to an API key.`, { errors });
   return [...new Set(requested)];
@@ -187,7 +187,7 @@ async function newKeyRow(c: Context<AppEnv>, now: Date, fields: Pick<KeyRow, "na
   const key = newApiKey();
   const row: KeyRow = {
     id: newId("key", now.getTime()),
-    tenantId: c.var.principal.tenant,
+    tenantId: c.get("principal").tenant,
     ...fields,
     keyHash: await hashSecret(key),
     start: key.slice(0, displayedKeyLength),
@@ -215,7 +215,7 @@ export const apiKeyRoutes = createRouter()
     requireTenantWideManager(c);
     const body = c.req.valid("json");
     const grantedScopes = checkGrantableScopes(c, body.scopes);
-    const now = c.var.clock.now();
+    const now = c.get("clock").now();
     if (body.expiresAt && Date.parse(body.expiresAt) <= now.getTime()) {
       throw new ApiError("validation_failed", "expiresAt must be in the future.", { errors: [{ in: "body", pointer: "/expiresAt", detail: "Must be in the future." }] });
     }
@@ -231,7 +231,7 @@ export const apiKeyRoutes = createRouter()
     await commitCreatedCredential(
       c,
       {
-        writes: [c.var.db.insert(apiKeys).values(row)],
+        writes: [c.get("db").insert(apiKeys).values(row)],
         audit: { action: "api_key.create", targetType: "api_key", targetId: row.id, changes: { fields: Object.keys(body), scopes: grantedScopes } },
         events: [eventOf("created", row)],
       },
@@ -244,19 +244,19 @@ export const apiKeyRoutes = createRouter()
   .openapi(listApiKeys, async (c) => {
     requireTenantWideManager(c);
     const page = await listCredentials(c, apiKeys, c.req.valid("query"));
-    const now = c.var.clock.now();
+    const now = c.get("clock").now();
     return c.json({ data: page.data.map((r) => present(r, now)), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getApiKey, async (c) => {
     requireTenantWideManager(c);
     const row = await findKey(c, c.req.valid("param").id);
-    return c.json(present(row, c.var.clock.now()), 200, { etag: etagOf(row.version) });
+    return c.json(present(row, c.get("clock").now()), 200, { etag: etagOf(row.version) });
   })
   .openapi(revokeApiKey, async (c) => {
     requireTenantWideManager(c);
     const expectedVersion = optionalIfMatch(c);
     const row = await findKey(c, c.req.valid("param").id);
-    const now = c.var.clock.now();
+    const now = c.get("clock").now();
     keyMachine.next(stateOf(row, now), "revoke");
     const updated = await updateVersioned(c, {
       table: apiKeys,
@@ -266,14 +266,14 @@ export const apiKeyRoutes = createRouter()
       audit: { action: "api_key.revoke", targetType: "api_key", changes: { status: [stateOf(row, now), "revoked"] } },
       events: (u) => [eventOf("revoked", u)],
     });
-    c.var.accessCache.forgetKey(row.keyHash);
+    c.get("accessCache").forgetKey(row.keyHash);
     return c.json(present(updated, now), 200, { etag: etagOf(updated.version) });
   })
   .openapi(rotateApiKey, async (c) => {
     requireTenantWideManager(c);
     const expectedVersion = optionalIfMatch(c);
     const old = await findKey(c, c.req.valid("param").id);
-    const now = c.var.clock.now();
+    const now = c.get("clock").now();
     keyMachine.next(stateOf(old, now), "rotate");
     const { key, row } = await newKeyRow(c, now, {
       name: old.name,
@@ -291,9 +291,9 @@ export const apiKeyRoutes = createRouter()
       set: { replacedBy: row.id, expiresAt: graceEnds },
       audit: { action: "api_key.rotate", targetType: "api_key", changes: { replacedBy: row.id, expiresAt: graceEnds } },
       events: () => [eventOf("rotated", old, { replacedBy: row.id, oldKeyExpiresAt: graceEnds })],
-      alsoWrite: () => [c.var.db.insert(apiKeys).values(row)],
+      alsoWrite: () => [c.get("db").insert(apiKeys).values(row)],
     });
-    c.var.accessCache.forgetKey(old.keyHash);
+    c.get("accessCache").forgetKey(old.keyHash);
     const headers = { etag: etagOf(row.version), location: `/v1/api-keys/${row.id}` };
     return c.json({ ...present(row, now), key }, 201, headers);
   });

@@ -15,7 +15,7 @@ import { commit, type Change } from "../../shared/store/commit.js";
  * never a principal narrowed to a division or to its own records.
  */
 export function requireTenantWideManager(c: Context<AppEnv>): void {
-  const p = c.var.principal;
+  const p = c.get("principal");
   if (p.credential !== "jwt" || p.org || p.owner || p.crossTenant) {
     throw new ApiError("forbidden", "Managing API credentials needs a tenant-wide administrator's token, not an API key or a principal narrowed to a division.");
   }
@@ -54,7 +54,7 @@ export async function commitCreatedCredential<T extends Record<string, unknown>>
   await commit(c, change, { status: 201, body: { ...response, [secretField]: null }, headers });
 }
 
-export const createdBy = (c: Context<AppEnv>) => actorOf(c.var.principal);
+export const createdBy = (c: Context<AppEnv>) => actorOf(c.get("principal"));
 
 /** One page of a tenant's credentials in creation order (the tables' (tenant_id, id) index). */
 export async function listCredentials<T extends SQLiteTable & { id: SQLiteColumn; tenantId: SQLiteColumn }>(
@@ -63,10 +63,10 @@ export async function listCredentials<T extends SQLiteTable & { id: SQLiteColumn
   query: z.infer<typeof pageQuerySchema>,
 ): Promise<{ data: T["$inferSelect"][]; nextCursor: string | null }> {
   const page = keyset(table.id, query);
-  const rows = (await c.var.db
+  const rows = (await c.get("db")
     .select()
     .from(table as SQLiteTable)
-    .where(and(withinReach(c.var.principal, { tenantId: table.tenantId }), page.after))
+    .where(and(withinReach(c.get("principal"), { tenantId: table.tenantId }), page.after))
     .orderBy(page.orderBy)
     .limit(page.limit)) as T["$inferSelect"][];
   return page.of(rows);

@@ -173,7 +173,7 @@ const basicChallenge = { "www-authenticate": 'Basic realm="hexi", charset="UTF-8
 
 export const oauthRoutes = createRouter();
 oauthRoutes
-  .openapi(jwksRoute, (c) => c.json(c.var.signer.publicJwks() as z.infer<typeof jwkSetSchema>, 200, { "cache-control": "public, max-age=300" }))
+  .openapi(jwksRoute, (c) => c.json(c.get("signer").publicJwks() as z.infer<typeof jwkSetSchema>, 200, { "cache-control": "public, max-age=300" }))
   .post(tokenPath, async (c) => {
     const params = await readParameters(c);
     if (typeof params === "string") return oauthError(c, 400, "invalid_request", params);
@@ -189,15 +189,15 @@ oauthRoutes
     }
 
     // Lock-out check before any work on the secret: per client_id and per source address.
-    const buckets = [`oauth-failures:client:${credentials.clientId.slice(0, 64)}`, `oauth-failures:ip:${c.var.clientIp() ?? "unknown"}`];
-    const limiter = c.var.rateLimiter;
+    const buckets = [`oauth-failures:client:${credentials.clientId.slice(0, 64)}`, `oauth-failures:ip:${c.get("clientIp")() ?? "unknown"}`];
+    const limiter = c.get("rateLimiter");
     const blocked = (await Promise.all(buckets.map((b) => limiter.consume(b, failedAuthRule, 0)))).find((d) => d.remaining < 1);
     if (blocked) {
       const retryAfter = Math.max(1, blocked.retryAfterSeconds);
       return oauthError(c, 429, "temporarily_unavailable", `Too many failed client authentications. Retry after ${retryAfter} s.`, { "retry-after": String(retryAfter) });
     }
 
-    const [client] = await c.var.db.select().from(apiClients).where(eq(apiClients.clientId, credentials.clientId));
+    const [client] = await c.get("db").select().from(apiClients).where(eq(apiClients.clientId, credentials.clientId));
     // The hash is computed whether or not the client exists, so timing does not tell them apart.
     const presentedHash = await hashSecret(credentials.secret ?? "");
     if (!client || credentials.secret === undefined || !timingSafeEqual(client.secretHash, presentedHash) || client.revokedAt) {
@@ -206,7 +206,7 @@ oauthRoutes
     }
 
     if (client.orgId) {
-      const [division] = await c.var.db
+      const [division] = await c.get("db")
         .select({ id: divisions.id })
         .from(divisions)
         .where(and(eq(divisions.tenantId, client.tenantId), eq(divisions.id, client.orgId)));
@@ -226,8 +226,8 @@ oauthRoutes
       granted = requested;
     }
 
-    const now = c.var.clock.now();
-    const accessToken = await c.var.signer.sign(
+    const now = c.get("clock").now();
+    const accessToken = await c.get("signer").sign(
       {
         tenant: client.tenantId,
         roles: client.roles,

@@ -118,10 +118,10 @@ function checkActivity(a: Pick<ActivityRow, "kind" | "lectureTalk" | "startsAt" 
 }
 
 async function requireOrganiser(c: Context<AppEnv>, id: string) {
-  const [org] = await c.var.db
+  const [org] = await c.get("db")
     .select({ id: partyOrgs.id })
     .from(partyOrgs)
-    .where(and(eq(partyOrgs.id, id), eq(partyOrgs.tenantId, c.var.principal.tenant)));
+    .where(and(eq(partyOrgs.id, id), eq(partyOrgs.tenantId, c.get("principal").tenant)));
   if (!org) throw unknownReference("/organiserOrgId", "party organisation");
 }
 
@@ -194,10 +194,10 @@ export const activityRoutes = createRouter()
     const fields = { ...body, lectureTalk: body.lectureTalk ?? null, startsAt: utc(body.startsAt), endsAt: utc(body.endsAt) };
     checkActivity(fields);
     await requireOrganiser(c, body.organiserOrgId);
-    const now = c.var.clock.now();
+    const now = c.get("clock").now();
     const row: ActivityRow = {
       id: newId("act", now.getTime()),
-      tenantId: c.var.principal.tenant,
+      tenantId: c.get("principal").tenant,
       ...fields,
       communityId: community.id,
       divisionPath: community.path,
@@ -210,7 +210,7 @@ export const activityRoutes = createRouter()
     await commit(
       c,
       {
-        writes: [c.var.db.insert(activities).values(row)],
+        writes: [c.get("db").insert(activities).values(row)],
         audit: { action: "activity.create", targetType: "activity", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
       },
       { status: 201, body: response, headers },
@@ -220,12 +220,12 @@ export const activityRoutes = createRouter()
   .openapi(listActivities, async (c) => {
     const q = c.req.valid("query");
     const keys = keyset(activities.id, q);
-    const rows = await c.var.db
+    const rows = await c.get("db")
       .select()
       .from(activities)
       .where(
         and(
-          publishedReach(c.var.principal, activities),
+          publishedReach(c.get("principal"), activities),
           q.communityId ? eq(activities.communityId, q.communityId) : undefined,
           q.kind ? eq(activities.kind, q.kind) : undefined,
           q.startsFrom ? gte(activities.startsAt, utc(q.startsFrom)) : undefined,

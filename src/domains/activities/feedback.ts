@@ -112,7 +112,7 @@ const communitySide = (principal: Principal) => withinReach(principal, { tenantI
 const feedbackReach = (principal: Principal): SQL => or(communitySide(principal), addressedTo(principal))!;
 
 async function findFeedback(c: Context<AppEnv>, id: string, condition: SQL): Promise<FeedbackView> {
-  const [row] = await c.var.db
+  const [row] = await c.get("db")
     .select({ ...getTableColumns(employerFeedback), memberName: members.name })
     .from(employerFeedback)
     .leftJoin(members, eq(members.id, employerFeedback.memberId))
@@ -168,14 +168,14 @@ interface QuarterScope {
 
 /** Members of the tenant who already have a card for the quarter (feedback_tenant_quarter_idx). */
 const existingCards = (c: Context<AppEnv>, q: QuarterScope) =>
-  c.var.db
+  c.get("db")
     .select({ memberId: employerFeedback.memberId })
     .from(employerFeedback)
     .where(and(eq(employerFeedback.tenantId, q.tenantId), eq(employerFeedback.quarter, q.quarter)));
 
 /** Each member's hours and points in the quarter, corrections included (ledger_tenant_quarter_idx). */
 const quarterSums = (c: Context<AppEnv>, q: QuarterScope) =>
-  c.var.db
+  c.get("db")
     .select({ memberId: ledgerEntries.memberId, hours: sql<number>`sum(${ledgerEntries.hours})`, points: sql<number>`sum(${ledgerEntries.points})` })
     .from(ledgerEntries)
     .where(and(eq(ledgerEntries.tenantId, q.tenantId), eq(ledgerEntries.quarter, q.quarter)))
@@ -183,7 +183,7 @@ const quarterSums = (c: Context<AppEnv>, q: QuarterScope) =>
 
 /** Each member's average rating over the quarter's rated, posted participations. */
 const quarterRatings = (c: Context<AppEnv>, q: QuarterScope) =>
-  c.var.db
+  c.get("db")
     .select({ memberId: ledgerEntries.memberId, rating: sql<number | null>`avg(${participations.rating})` })
     .from(ledgerEntries)
     .innerJoin(participations, and(eq(participations.tenantId, ledgerEntries.tenantId), eq(participations.id, ledgerEntries.sourceId)))
@@ -293,13 +293,13 @@ const crudRoutes = createRouter()
   .openapi(listEmployerFeedback, async (c) => {
     const q = c.req.valid("query");
     const keys = keyset(employerFeedback.id, q);
-    const rows = await c.var.db
+    const rows = await c.get("db")
       .select({ ...getTableColumns(employerFeedback), memberName: members.name })
       .from(employerFeedback)
       .leftJoin(members, eq(members.id, employerFeedback.memberId))
       .where(
         and(
-          feedbackReach(c.var.principal),
+          feedbackReach(c.get("principal")),
           q.quarter ? eq(employerFeedback.quarter, q.quarter) : undefined,
           q.status ? eq(employerFeedback.status, q.status) : undefined,
           q.memberId ? eq(employerFeedback.memberId, q.memberId) : undefined,
@@ -312,7 +312,7 @@ const crudRoutes = createRouter()
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getEmployerFeedback, async (c) => {
-    const row = await findFeedback(c, c.req.valid("param").id, feedbackReach(c.var.principal));
+    const row = await findFeedback(c, c.req.valid("param").id, feedbackReach(c.get("principal")));
     return c.json(present(row), 200, { etag: etagOf(row.version) });
   });
 
@@ -342,8 +342,8 @@ const transitions = actionRoutes({
       summary: "Send a service card to the employer",
       description: "The event employer_feedback.sent is emitted in the recipient's tenant, whose systems act on it.",
       scope: "feedback:manage",
-      find: (c, id) => findFeedback(c, id, communitySide(c.var.principal)),
-      effects: (c) => ({ set: { sentAt: c.var.clock.now().toISOString() } }),
+      find: (c, id) => findFeedback(c, id, communitySide(c.get("principal"))),
+      effects: (c) => ({ set: { sentAt: c.get("clock").now().toISOString() } }),
       event: "sent",
       eventTenant: (u) => u.recipientTenantId,
     },
@@ -354,8 +354,8 @@ const transitions = actionRoutes({
         "Only the recipient: a unit admin of the addressed unit party organisation in the addressed tenant, also when the card is kept by another tenant. " +
         "The audit event and employer_feedback.acknowledged belong to the community's tenant.",
       scope: "feedback:acknowledge",
-      find: (c, id) => findFeedback(c, id, addressedTo(c.var.principal)),
-      effects: (c) => ({ set: { acknowledgedAt: c.var.clock.now().toISOString() } }),
+      find: (c, id) => findFeedback(c, id, addressedTo(c.get("principal"))),
+      effects: (c) => ({ set: { acknowledgedAt: c.get("clock").now().toISOString() } }),
       event: "acknowledged",
     },
   },

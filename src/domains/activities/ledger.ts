@@ -44,13 +44,13 @@ export function ledgerEntry(
   c: Context<AppEnv>,
   fields: Omit<LedgerEntryRow, "id" | "createdBy" | "createdAt" | "reversesId" | "reason" | "tenantId"> & Partial<Pick<LedgerEntryRow, "reversesId" | "reason" | "tenantId">>,
 ): LedgerEntryRow {
-  const now = c.var.clock.now();
+  const now = c.get("clock").now();
   return {
     id: newId("led", now.getTime()),
-    tenantId: c.var.principal.tenant,
+    tenantId: c.get("principal").tenant,
     reversesId: null,
     reason: null,
-    createdBy: actorOf(c.var.principal),
+    createdBy: actorOf(c.get("principal")),
     createdAt: now.toISOString(),
     ...fields,
   };
@@ -64,7 +64,7 @@ const nothing = sql`0`;
  * same tenant: the employer's view across tenants is the quarterly feedback).
  */
 export function ledgerReach(c: Context<AppEnv>): SQL {
-  const principal: Principal = c.var.principal;
+  const principal: Principal = c.get("principal");
   const columns = { tenantId: ledgerEntries.tenantId, divisionPath: ledgerEntries.divisionPath };
   if (!principal.owner) return withinReach(principal, columns);
   const { memberId: own, unitOrgId } = principal.owner;
@@ -73,7 +73,7 @@ export function ledgerReach(c: Context<AppEnv>): SQL {
     unitOrgId
       ? inArray(
           ledgerEntries.memberId,
-          c.var.db
+          c.get("db")
             .select({ id: members.id })
             .from(members)
             .where(and(eq(members.tenantId, principal.tenant), eq(members.employerOrgId, unitOrgId))),
@@ -192,7 +192,7 @@ const findEntry = (c: Context<AppEnv>, id: string): Promise<LedgerEntryRow> => f
 /** The member, as far as the caller may know of them: in its tenant, and its own (member) or its employee (unit admin). */
 async function requireMemberKnown(c: Context<AppEnv>, id: string) {
   const { principal } = c.var;
-  const [member] = await c.var.db
+  const [member] = await c.get("db")
     .select({ id: members.id, employerOrgId: members.employerOrgId })
     .from(members)
     .where(and(eq(members.id, id), principal.crossTenant ? undefined : eq(members.tenantId, principal.tenant)));
@@ -205,7 +205,7 @@ export const ledgerRoutes = createRouter()
   .openapi(listLedgerEntries, async (c) => {
     const q = c.req.valid("query");
     const keys = keyset(ledgerEntries.id, q);
-    const rows = await c.var.db
+    const rows = await c.get("db")
       .select()
       .from(ledgerEntries)
       .where(
@@ -245,7 +245,7 @@ export const ledgerRoutes = createRouter()
     await commit(
       c,
       {
-        writes: [c.var.db.insert(ledgerEntries).values(row)],
+        writes: [c.get("db").insert(ledgerEntries).values(row)],
         audit: { action: "ledger_entry.reverse", targetType: "ledger_entry", targetId: original.id, divisionPath: original.divisionPath, changes: { reversalId: row.id, hours: row.hours, points: row.points } },
         events: [{ type: "ledger_entry.reversed", subjectType: "ledger_entry", subjectId: original.id, payload: { reversalId: row.id, memberId: row.memberId, quarter: row.quarter, hours: row.hours, points: row.points } }],
         conflicts: ledgerConflicts,
@@ -258,7 +258,7 @@ export const ledgerRoutes = createRouter()
     const { id } = c.req.valid("param");
     const { year } = c.req.valid("query");
     await requireMemberKnown(c, id);
-    const [sums] = await c.var.db
+    const [sums] = await c.get("db")
       .select({
         hours: sql<number>`coalesce(sum(${ledgerEntries.hours}), 0)`,
         points: sql<number>`coalesce(sum(${ledgerEntries.points}), 0)`,

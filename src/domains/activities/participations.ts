@@ -138,18 +138,18 @@ function insertWhere(c: Context<AppEnv>, row: ParticipationRow, condition: SQL) 
     columns.map(([key, column]) => sql`${sql.param(row[key as keyof ParticipationRow], column)}`),
     sql`, `,
   );
-  return c.var.db.insert(participations).select(sql`select ${values} where ${condition}`);
+  return c.get("db").insert(participations).select(sql`select ${values} where ${condition}`);
 }
 
 /** A page of participations within reach, of the status asked for if any, that meet `filters`. */
 async function readParticipations(c: Context<AppEnv>, q: PageQuery & { status?: ParticipationRow["status"] }, ...filters: (SQL | undefined)[]) {
   const keys = keyset(participations.id, q);
-  const rows = await c.var.db
+  const rows = await c.get("db")
     .select()
     .from(participations)
     .where(
       and(
-        withinReach(c.var.principal, { tenantId: participations.tenantId, ...reach }),
+        withinReach(c.get("principal"), { tenantId: participations.tenantId, ...reach }),
         q.status ? eq(participations.status, q.status) : undefined,
         ...filters,
         keys.after,
@@ -177,7 +177,7 @@ async function signUpMember(c: Context<AppEnv>, activity: ActivityRow, named: st
     }
     id = named;
   }
-  const [member] = await c.var.db
+  const [member] = await c.get("db")
     .select({ id: members.id })
     .from(members)
     .where(and(eq(members.id, id), eq(members.tenantId, activity.tenantId)));
@@ -192,7 +192,7 @@ const crudRoutes = createRouter()
   .openapi(signUp, async (c) => {
     const activity = await findActivity(c, c.req.valid("param").id);
     const memberOf = await signUpMember(c, activity, c.req.valid("json").memberId);
-    const now = c.var.clock.now();
+    const now = c.get("clock").now();
     const row: ParticipationRow = {
       id: newId("part", now.getTime()),
       tenantId: activity.tenantId,
@@ -252,7 +252,7 @@ export function verifiedHours(checkedInAt: string, checkedOutAt: string, activit
 }
 
 async function activityOf(c: Context<AppEnv>, row: ParticipationRow): Promise<ActivityRow> {
-  const [activity] = await c.var.db
+  const [activity] = await c.get("db")
     .select()
     .from(activities)
     .where(and(eq(activities.tenantId, row.tenantId), eq(activities.id, row.activityId)));
@@ -277,14 +277,14 @@ const transitions = actionRoutes<ParticipationRow["status"], ParticipationAction
       summary: "Check in at the activity",
       description: "By the member themself (participation:self) or an administrator (activities:write); records the time.",
       scope: selfOrAdmin,
-      effects: (c) => ({ set: { checkedInAt: c.var.clock.now().toISOString() } }),
+      effects: (c) => ({ set: { checkedInAt: c.get("clock").now().toISOString() } }),
     },
     check_out: {
       operationId: "checkOutParticipation",
       summary: "Check out of the activity",
       description: "By the member themself (participation:self) or an administrator (activities:write); records the time.",
       scope: selfOrAdmin,
-      effects: (c) => ({ set: { checkedOutAt: c.var.clock.now().toISOString() } }),
+      effects: (c) => ({ set: { checkedOutAt: c.get("clock").now().toISOString() } }),
     },
     verify: {
       operationId: "verifyParticipation",
@@ -312,7 +312,7 @@ const transitions = actionRoutes<ParticipationRow["status"], ParticipationAction
         });
         return {
           set: { hours, rating },
-          writes: [c.var.db.insert(ledgerEntries).values(entry)],
+          writes: [c.get("db").insert(ledgerEntries).values(entry)],
           events: [
             {
               type: "participation.verified",

@@ -46,7 +46,7 @@ const listAuditEvents = protectedRoute({
 export const auditRoutes = createRouter().openapi(listAuditEvents, async (c) => {
   const q = c.req.valid("query");
   const keys = keyset(auditEvents.id, q);
-  const rows = await c.var.db
+  const rows = await c.get("db")
     .select({
       id: auditEvents.id,
       tenant: auditEvents.tenantId,
@@ -61,7 +61,7 @@ export const auditRoutes = createRouter().openapi(listAuditEvents, async (c) => 
     .from(auditEvents)
     .where(
       and(
-        withinReach(c.var.principal, { tenantId: auditEvents.tenantId, divisionPath: auditEvents.divisionPath }),
+        withinReach(c.get("principal"), { tenantId: auditEvents.tenantId, divisionPath: auditEvents.divisionPath }),
         q.targetType ? eq(auditEvents.targetType, q.targetType) : undefined,
         q.targetId ? eq(auditEvents.targetId, q.targetId) : undefined,
         q.actor ? eq(auditEvents.actor, q.actor) : undefined,

@@ -66,12 +66,12 @@ export const divisionRoutes = createRouter()
   .openapi(listDivisions, async (c) => {
     const q = c.req.valid("query");
     const keys = keyset(divisions.id, q);
-    const rows = await c.var.db
+    const rows = await c.get("db")
       .select(columns)
       .from(divisions)
       .where(
         and(
-          withinReach(c.var.principal, { tenantId: divisions.tenantId, divisionPath: divisions.path }),
+          withinReach(c.get("principal"), { tenantId: divisions.tenantId, divisionPath: divisions.path }),
           q.tenant ? eq(divisions.tenantId, q.tenant) : undefined,
           q.parentId ? eq(divisions.parentId, q.parentId) : undefined,
           q.level ? eq(divisions.level, q.level) : undefined,
@@ -84,10 +84,10 @@ export const divisionRoutes = createRouter()
   })
   .openapi(getDivision, async (c) => {
     const { id } = c.req.valid("param");
-    const [row] = await c.var.db
+    const [row] = await c.get("db")
       .select(columns)
       .from(divisions)
-      .where(and(eq(divisions.id, id), withinReach(c.var.principal, { tenantId: divisions.tenantId, divisionPath: divisions.path })));
+      .where(and(eq(divisions.id, id), withinReach(c.get("principal"), { tenantId: divisions.tenantId, divisionPath: divisions.path })));
     if (!row) throw notFound("division");
     return c.json(row, 200);
   });

@@ -30,7 +30,7 @@ export function moveGuarded(
   now: string,
 ): BatchItem<"sqlite">[] {
   return [
-    c.var.db
+    c.get("db")
       .update(table)
       .set({ status: to, version: sql`${table.version} + 1`, updatedAt: now } as never)
       .where(and(where, inArray(table.status, [...from]))),

@@ -73,7 +73,7 @@ export const needEventPayload = (row: NeedRow) => ({ needId: row.id, communityId
 
 /** A deadline is a local calendar date and may be today, never earlier. */
 function requireFutureDeadline(c: Context<AppEnv>, deadline: string | null | undefined) {
-  const today = localDate(c.var.clock.now());
+  const today = localDate(c.get("clock").now());
   if (deadline && deadline < today) {
     throw new ApiError("validation_failed", "The deadline is in the past.", {
       errors: [{ in: "body", pointer: "/deadline", detail: `Must be ${today} or later.` }],
@@ -145,10 +145,10 @@ export const needRoutes = createRouter()
     const body = c.req.valid("json");
     const community = await requireDivisionForWrite(c, body.communityId, { pointer: "/communityId", levels: ["community"] });
     requireFutureDeadline(c, body.deadline);
-    const now = c.var.clock.now();
+    const now = c.get("clock").now();
     const row: NeedRow = {
       id: newId("need", now.getTime()),
-      tenantId: c.var.principal.tenant,
+      tenantId: c.get("principal").tenant,
       communityId: community.id,
       divisionPath: community.path,
       category: body.category,
@@ -166,7 +166,7 @@ export const needRoutes = createRouter()
     await commit(
       c,
       {
-        writes: [c.var.db.insert(needs).values(row)],
+        writes: [c.get("db").insert(needs).values(row)],
         audit: { action: "need.create", targetType: "need", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
         events: [{ type: "need.published", subjectType: "need", subjectId: row.id, payload: { ...needEventPayload(row), category: row.category } }],
       },
@@ -177,12 +177,12 @@ export const needRoutes = createRouter()
   .openapi(listNeeds, async (c) => {
     const q = c.req.valid("query");
     const keys = keyset(needs.id, q);
-    const rows = await c.var.db
+    const rows = await c.get("db")
       .select()
       .from(needs)
       .where(
         and(
-          publishedReach(c.var.principal, needs),
+          publishedReach(c.get("principal"), needs),
           q.status ? eq(needs.status, q.status) : undefined,
           q.communityId ? eq(needs.communityId, q.communityId) : undefined,
           q.category ? eq(needs.category, q.category) : undefined,
@@ -246,7 +246,7 @@ export const needRoutes = createRouter()
               throw new ApiError("conflict", "The need's project is done; close the project instead of cancelling the need.");
             }
             return {
-              writes: moveGuarded(c, projects, and(eq(projects.tenantId, row.tenantId), eq(projects.id, project.id))!, ["open", "claimed", "in_progress"], "cancelled", c.var.clock.now().toISOString()),
+              writes: moveGuarded(c, projects, and(eq(projects.tenantId, row.tenantId), eq(projects.id, project.id))!, ["open", "claimed", "in_progress"], "cancelled", c.get("clock").now().toISOString()),
               events: [{ type: "project.cancelled", subjectType: "project", subjectId: project.id, payload: { projectId: project.id, needId: row.id, status: "cancelled", reason: "need_cancelled" } }],
               changes: { projectId: project.id, project: [project.status, "cancelled"] },
             };
@@ -258,7 +258,7 @@ export const needRoutes = createRouter()
 
 /** The project currently working on a matched need (at most one is neither closed nor cancelled). */
 async function liveProjectOf(c: Context<AppEnv>, need: NeedRow) {
-  const [project] = await c.var.db
+  const [project] = await c.get("db")
     .select({ id: projects.id, status: projects.status })
     .from(projects)
     .where(and(eq(projects.tenantId, need.tenantId), eq(projects.needId, need.id), inArray(projects.status, ["open", "claimed", "in_progress", "done"])));

@@ -101,17 +101,17 @@ const getClaim = protectedRoute({
 });
 
 async function requirePost(c: Context<AppEnv>, id: string) {
-  const [post] = await c.var.db
+  const [post] = await c.get("db")
     .select()
     .from(servicePosts)
-    .where(and(eq(servicePosts.id, id), eq(servicePosts.tenantId, c.var.principal.tenant), publishedReach(c.var.principal, servicePosts)));
+    .where(and(eq(servicePosts.id, id), eq(servicePosts.tenantId, c.get("principal").tenant), publishedReach(c.get("principal"), servicePosts)));
   if (!post) throw unknownReference("/postId", "service post");
   return post;
 }
 
 /** The member claiming: a member themselves (another member is outside their ownership), or one within an admin's subtree. */
 async function requireClaimant(c: Context<AppEnv>, bodyMemberId: string | undefined) {
-  const id = bodyMemberId ?? c.var.principal.owner?.memberId;
+  const id = bodyMemberId ?? c.get("principal").owner?.memberId;
   if (!id) {
     throw new ApiError("validation_failed", "memberId is required.", {
       errors: [{ in: "body", pointer: "/memberId", detail: "Required when claiming on a member's behalf." }],
@@ -128,7 +128,7 @@ export const postClaimRoutes = createRouter()
     const post = await requirePost(c, body.postId);
     const member = await requireClaimant(c, body.memberId);
     if (post.status !== "open") throw closedPost();
-    const now = c.var.clock.now();
+    const now = c.get("clock").now();
     const at = now.toISOString();
     const row: ClaimRow = {
       id: newId("claim", now.getTime()),
@@ -153,7 +153,7 @@ export const postClaimRoutes = createRouter()
         {
           writes: [
             // The seat count is checked by the INSERT itself, so concurrent claims cannot overfill the post.
-            c.var.db.run(sql`
+            c.get("db").run(sql`
               insert into post_claims (id, tenant_id, post_id, member_id, division_path, status, version, created_at, updated_at)
               select ${row.id}, ${row.tenantId}, ${row.postId}, ${row.memberId}, ${row.divisionPath}, ${row.status}, ${row.version}, ${at}, ${at}
               where (select count(*) from post_claims where tenant_id = ${row.tenantId} and post_id = ${row.postId} and status in (${live}))
@@ -168,7 +168,7 @@ export const postClaimRoutes = createRouter()
       );
     } catch (err) {
       if (!(err instanceof GuardFailed)) throw err;
-      const [now] = await c.var.db.select({ status: servicePosts.status }).from(servicePosts).where(eq(servicePosts.id, post.id));
+      const [now] = await c.get("db").select({ status: servicePosts.status }).from(servicePosts).where(eq(servicePosts.id, post.id));
       throw now?.status === "open" ? new ApiError("conflict", `The post is full: all ${post.headcount} seats are taken.`) : closedPost();
     }
     return c.json(response, 201, headers);
@@ -176,12 +176,12 @@ export const postClaimRoutes = createRouter()
   .openapi(listClaims, async (c) => {
     const q = c.req.valid("query");
     const keys = keyset(postClaims.id, q);
-    const rows = await c.var.db
+    const rows = await c.get("db")
       .select()
       .from(postClaims)
       .where(
         and(
-          withinReach(c.var.principal, { tenantId: postClaims.tenantId, ...reach }),
+          withinReach(c.get("principal"), { tenantId: postClaims.tenantId, ...reach }),
           q.postId ? eq(postClaims.postId, q.postId) : undefined,
           q.memberId ? eq(postClaims.memberId, q.memberId) : undefined,
           q.status ? eq(postClaims.status, q.status) : undefined,

@@ -81,7 +81,7 @@ const present = (row: PostRow, seatsTaken: number) => ({
 /** Seats taken on a page of posts: one grouped query, however long the page. */
 async function seatsTakenOf(c: Context<AppEnv>, rows: PostRow[]): Promise<Map<string, number>> {
   if (rows.length === 0) return new Map();
-  const counts = await c.var.db
+  const counts = await c.get("db")
     .select({ postId: postClaims.postId, n: count() })
     .from(postClaims)
     .where(
@@ -138,10 +138,10 @@ export const postRoutes = createRouter()
   .openapi(createPost, async (c) => {
     const body = c.req.valid("json");
     const community = await requireDivisionForWrite(c, body.communityId, { pointer: "/communityId", levels: ["community"] });
-    const now = c.var.clock.now();
+    const now = c.get("clock").now();
     const row: PostRow = {
       id: newId("post", now.getTime()),
-      tenantId: c.var.principal.tenant,
+      tenantId: c.get("principal").tenant,
       communityId: community.id,
       divisionPath: community.path,
       category: body.category,
@@ -158,7 +158,7 @@ export const postRoutes = createRouter()
     await commit(
       c,
       {
-        writes: [c.var.db.insert(servicePosts).values(row)],
+        writes: [c.get("db").insert(servicePosts).values(row)],
         audit: { action: "service_post.create", targetType: "service_post", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
         events: [
           {
@@ -176,12 +176,12 @@ export const postRoutes = createRouter()
   .openapi(listPosts, async (c) => {
     const q = c.req.valid("query");
     const keys = keyset(servicePosts.id, q);
-    const rows = await c.var.db
+    const rows = await c.get("db")
       .select()
       .from(servicePosts)
       .where(
         and(
-          publishedReach(c.var.principal, servicePosts),
+          publishedReach(c.get("principal"), servicePosts),
           q.communityId ? eq(servicePosts.communityId, q.communityId) : undefined,
           q.category ? eq(servicePosts.category, q.category) : undefined,
           q.status ? eq(servicePosts.status, q.status) : undefined,

@@ -69,7 +69,7 @@ const eventPayload = (row: ProjectRow) => ({ projectId: row.id, needId: row.need
 async function resourceIdsOf(c: Context<AppEnv>, rows: ProjectRow[]): Promise<Map<string, string[]>> {
   const byProject = new Map<string, string[]>(rows.map((r) => [r.id, []]));
   if (rows.length === 0) return byProject;
-  const links = await c.var.db
+  const links = await c.get("db")
     .select({ projectId: projectResources.projectId, resourceId: projectResources.resourceId })
     .from(projectResources)
     .where(and(inArray(projectResources.tenantId, [...new Set(rows.map((r) => r.tenantId))]), inArray(projectResources.projectId, rows.map((r) => r.id))))
@@ -87,7 +87,7 @@ function offeredTo(c: Context<AppEnv>, who: { unitOrgId?: string; memberId?: str
   );
   if (offered.length === 0) return undefined;
   return exists(
-    c.var.db
+    c.get("db")
       .select({ one: sql`1` })
       .from(projectResources)
       .innerJoin(resources, and(eq(resources.tenantId, projectResources.tenantId), eq(resources.id, projectResources.resourceId)))
@@ -107,7 +107,7 @@ function projectReach(c: Context<AppEnv>, principal: Principal): SQL {
   return and(withinReach({ ...principal, owner: undefined }, columns), involved ?? sql`0`)!;
 }
 
-const findProject = (c: Context<AppEnv>, id: string): Promise<ProjectRow> => findVisible(c, projects, id, "project", projectReach(c, c.var.principal));
+const findProject = (c: Context<AppEnv>, id: string): Promise<ProjectRow> => findVisible(c, projects, id, "project", projectReach(c, c.get("principal")));
 
 const createProject = protectedRoute({
   method: "post",
@@ -149,10 +149,10 @@ const getProject = protectedRoute({
 
 /** Every listed resource must be within reach and listed once; all bad entries are reported at once. */
 async function requireResources(c: Context<AppEnv>, ids: string[]) {
-  const found = await c.var.db
+  const found = await c.get("db")
     .select({ id: resources.id })
     .from(resources)
-    .where(and(inArray(resources.id, ids), eq(resources.tenantId, c.var.principal.tenant), withinReach(c.var.principal, { tenantId: resources.tenantId, ...resourceReach })));
+    .where(and(inArray(resources.id, ids), eq(resources.tenantId, c.get("principal").tenant), withinReach(c.get("principal"), { tenantId: resources.tenantId, ...resourceReach })));
   const known = new Set(found.map((r) => r.id));
   const errors: FieldError[] = [];
   ids.forEach((id, i) => {
@@ -163,10 +163,10 @@ async function requireResources(c: Context<AppEnv>, ids: string[]) {
 }
 
 async function requireOwnerOrg(c: Context<AppEnv>, id: string) {
-  const [org] = await c.var.db
+  const [org] = await c.get("db")
     .select({ id: partyOrgs.id })
     .from(partyOrgs)
-    .where(and(eq(partyOrgs.id, id), eq(partyOrgs.tenantId, c.var.principal.tenant)));
+    .where(and(eq(partyOrgs.id, id), eq(partyOrgs.tenantId, c.get("principal").tenant)));
   if (!org) throw unknownReference("/ownerOrgId", "party organisation");
   return org;
 }
@@ -175,10 +175,10 @@ const needOf = (row: ProjectRow) => and(eq(needs.tenantId, row.tenantId), eq(nee
 
 /** A project's close closes its need, its cancel opens it again: guarded, in the project's batch. */
 async function needFollows(c: Context<AppEnv>, row: ProjectRow, to: "closed" | "open"): Promise<ActionEffects<ProjectRow>> {
-  const [need] = await c.var.db.select().from(needs).where(needOf(row));
+  const [need] = await c.get("db").select().from(needs).where(needOf(row));
   const type = to === "closed" ? "need.closed" : "need.unmatched";
   return {
-    writes: moveGuarded(c, needs, needOf(row), ["matched"], to, c.var.clock.now().toISOString()),
+    writes: moveGuarded(c, needs, needOf(row), ["matched"], to, c.get("clock").now().toISOString()),
     events: need ? [{ type, subjectType: "need", subjectId: need.id, payload: { ...needEventPayload({ ...need, status: to }), projectId: row.id } }] : [],
     changes: { needId: row.needId, need: ["matched", to] },
   };
@@ -191,11 +191,11 @@ export const projectRoutes = createRouter()
     needMachine.next(need.status, "match");
     await requireResources(c, body.resourceIds);
     await requireOwnerOrg(c, body.ownerOrgId);
-    const now = c.var.clock.now();
+    const now = c.get("clock").now();
     const at = now.toISOString();
     const row: ProjectRow = {
       id: newId("proj", now.getTime()),
-      tenantId: c.var.principal.tenant,
+      tenantId: c.get("principal").tenant,
       needId: need.id,
       divisionPath: need.divisionPath,
       title: body.title,
@@ -214,8 +214,8 @@ export const projectRoutes = createRouter()
           writes: [
             // The need must still be open when this batch runs, or nothing is written.
             ...moveGuarded(c, needs, and(eq(needs.tenantId, need.tenantId), eq(needs.id, need.id))!, ["open"], "matched", at),
-            c.var.db.insert(projects).values(row),
-            c.var.db.insert(projectResources).values(body.resourceIds.map((resourceId) => ({ tenantId: row.tenantId, projectId: row.id, resourceId }))),
+            c.get("db").insert(projects).values(row),
+            c.get("db").insert(projectResources).values(body.resourceIds.map((resourceId) => ({ tenantId: row.tenantId, projectId: row.id, resourceId }))),
           ],
           audit: [
             { action: "project.create", targetType: "project", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
@@ -237,12 +237,12 @@ export const projectRoutes = createRouter()
   .openapi(listProjects, async (c) => {
     const q = c.req.valid("query");
     const keys = keyset(projects.id, q);
-    const rows = await c.var.db
+    const rows = await c.get("db")
       .select()
       .from(projects)
       .where(
         and(
-          projectReach(c, c.var.principal),
+          projectReach(c, c.get("principal")),
           q.status ? eq(projects.status, q.status) : undefined,
           q.needId ? eq(projects.needId, q.needId) : undefined,
           q.ownerOrgId ? eq(projects.ownerOrgId, q.ownerOrgId) : undefined,
@@ -280,7 +280,7 @@ export const projectRoutes = createRouter()
           scope: "projects:claim",
           event: "claimed",
           authorize: async (c, row) => {
-            const owner = c.var.principal.owner;
+            const owner = c.get("principal").owner;
             if (!owner) return;
             if (owner.unitOrgId && (row.ownerOrgId === owner.unitOrgId || (await offeredByUnit(c, row, owner.unitOrgId)))) return;
             throw new ApiError("forbidden", "Only the owner organisation or a unit whose organisation offered one of the project's resources may claim it.");
@@ -307,7 +307,7 @@ export const projectRoutes = createRouter()
   );
 
 async function offeredByUnit(c: Context<AppEnv>, row: ProjectRow, unitOrgId: string): Promise<boolean> {
-  const [hit] = await c.var.db
+  const [hit] = await c.get("db")
     .select({ id: resources.id })
     .from(projectResources)
     .innerJoin(resources, and(eq(resources.tenantId, projectResources.tenantId), eq(resources.id, projectResources.resourceId)))

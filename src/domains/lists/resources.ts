@@ -151,7 +151,7 @@ function required(pointer: string): ApiError {
  * name the org or member, which must be in their subtree.
  */
 async function offerer(c: Context<AppEnv>, body: { offeredBy: "unit_org" | "member"; unitOrgId?: string; memberId?: string }) {
-  const owner = c.var.principal.owner;
+  const owner = c.get("principal").owner;
   if (body.offeredBy === "unit_org") {
     const id = body.unitOrgId ?? owner?.unitOrgId;
     if (!id) throw required("/unitOrgId");
@@ -171,10 +171,10 @@ export const resourceRoutes = createRouter()
   .openapi(createResource, async (c) => {
     const body = c.req.valid("json");
     const who = await offerer(c, body);
-    const now = c.var.clock.now();
+    const now = c.get("clock").now();
     const row: ResourceRow = {
       id: newId("res", now.getTime()),
-      tenantId: c.var.principal.tenant,
+      tenantId: c.get("principal").tenant,
       offeredBy: body.offeredBy,
       ...who,
       category: body.category,
@@ -190,7 +190,7 @@ export const resourceRoutes = createRouter()
     await commit(
       c,
       {
-        writes: [c.var.db.insert(resources).values(row)],
+        writes: [c.get("db").insert(resources).values(row)],
         audit: { action: "resource.create", targetType: "resource", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
         events: [{ type: "resource.offered", subjectType: "resource", subjectId: row.id, payload: { resourceId: row.id, offeredBy: row.offeredBy, unitOrgId: row.unitOrgId, memberId: row.memberId, category: row.category } }],
       },
@@ -201,12 +201,12 @@ export const resourceRoutes = createRouter()
   .openapi(listResources, async (c) => {
     const q = c.req.valid("query");
     const keys = keyset(resources.id, q);
-    const rows = await c.var.db
+    const rows = await c.get("db")
       .select()
       .from(resources)
       .where(
         and(
-          withinReach(c.var.principal, { tenantId: resources.tenantId, ...resourceReach }),
+          withinReach(c.get("principal"), { tenantId: resources.tenantId, ...resourceReach }),
           q.offeredBy ? eq(resources.offeredBy, q.offeredBy) : undefined,
           q.unitOrgId ? eq(resources.unitOrgId, q.unitOrgId) : undefined,
           q.memberId ? eq(resources.memberId, q.memberId) : undefined,

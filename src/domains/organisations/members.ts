@@ -195,7 +195,7 @@ const memberResponse = (description: string) => ({ description, headers: etagHea
 
 async function sealedPhone(c: Context<AppEnv>, phone: string | null) {
   if (phone === null) return { phoneCipher: null, phoneHash: null, phoneMasked: null };
-  return { phoneCipher: await c.var.pii.seal(phone), phoneHash: await c.var.pii.fingerprint(phone), phoneMasked: maskPhone(phone) };
+  return { phoneCipher: await c.get("pii").seal(phone), phoneHash: await c.get("pii").fingerprint(phone), phoneMasked: maskPhone(phone) };
 }
 
 async function residence(c: Context<AppEnv>, divisionId: string) {
@@ -356,7 +356,7 @@ export const memberRoutes = createRouter()
     await commit(
       c,
       {
-        writes: [c.var.db.insert(members).values(row)],
+        writes: [c.get("db").insert(members).values(row)],
         audit: { action: "member.create", targetType: "member", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
         conflicts,
       },
@@ -394,16 +394,16 @@ export const memberRoutes = createRouter()
       .orderBy(keys.orderBy)
       .limit(keys.limit);
     const page = keys.of(rows);
-    return c.json({ data: page.data.map((r) => present(r, undefined, c.var.principal.crossTenant)), nextCursor: page.nextCursor }, 200);
+    return c.json({ data: page.data.map((r) => present(r, undefined, c.get("principal").crossTenant)), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getMember, async (c) => {
     const reveal = c.req.valid("query").reveal === "pii";
-    if (reveal) assertMayRevealPii(c.var.principal);
+    if (reveal) assertMayRevealPii(c.get("principal"));
     const row = await findWithinReach(c, members, reach, c.req.valid("param").id, "member");
-    if (!reveal) return c.json(present(row, undefined, c.var.principal.crossTenant), 200, { etag: etagOf(row.version) });
+    if (!reveal) return c.json(present(row, undefined, c.get("principal").crossTenant), 200, { etag: etagOf(row.version) });
     const clear = {
-      idCard: await c.var.pii.open(row.idCardCipher),
-      phone: row.phoneCipher === null ? null : await c.var.pii.open(row.phoneCipher),
+      idCard: await c.get("pii").open(row.idCardCipher),
+      phone: row.phoneCipher === null ? null : await c.get("pii").open(row.phoneCipher),
     };
     // The reveal is the audited event itself: no domain write, just the trail entry.
     await commit(c, {

@@ -110,7 +110,7 @@ function chainContains(tenantId: string, startId: string, ancestorId: string): S
 /** The new parent of `orgId`: within reach, and neither the org itself nor one of its descendants. */
 async function requireParentFor(c: Context<AppEnv>, row: PartyOrgRow, parentId: string) {
   const parent = await requirePartyOrg(c, parentId, "/parentId");
-  const [cycle] = await c.var.db.all<{ cycle: number }>(sql`select ${chainContains(row.tenantId, parent.id, row.id)} as cycle`);
+  const [cycle] = await c.get("db").all<{ cycle: number }>(sql`select ${chainContains(row.tenantId, parent.id, row.id)} as cycle`);
   if (cycle?.cycle) {
     throw new ApiError("validation_failed", "A party organisation cannot be placed under itself or one of its own sub-organisations.", {
       errors: [{ in: "body", pointer: "/parentId", detail: "This organisation is an ancestor of the proposed parent." }],
@@ -187,10 +187,10 @@ export const partyOrgRoutes = createRouter()
     const division = await requireDivisionForWrite(c, body.divisionId, { pointer: "/divisionId" });
     if (body.parentId) await requirePartyOrg(c, body.parentId, "/parentId");
     if (body.unitId) await requireReference(c, units, { divisionPath: units.divisionPath }, body.unitId, { pointer: "/unitId", what: "unit" });
-    const now = c.var.clock.now();
+    const now = c.get("clock").now();
     const row: PartyOrgRow = {
       id: newId("org", now.getTime()),
-      tenantId: c.var.principal.tenant,
+      tenantId: c.get("principal").tenant,
       name: body.name,
       type: body.type,
       category: body.category,
@@ -208,7 +208,7 @@ export const partyOrgRoutes = createRouter()
     await commit(
       c,
       {
-        writes: [c.var.db.insert(partyOrgs).values(row)],
+        writes: [c.get("db").insert(partyOrgs).values(row)],
         audit: { action: "party_org.create", targetType: "party_org", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
       },
       { status: 201, body: response, headers },
@@ -218,12 +218,12 @@ export const partyOrgRoutes = createRouter()
   .openapi(listPartyOrgs, async (c) => {
     const q = c.req.valid("query");
     const keys = keyset(partyOrgs.id, q);
-    const rows = await c.var.db
+    const rows = await c.get("db")
       .select()
       .from(partyOrgs)
       .where(
         and(
-          withinReach(c.var.principal, { tenantId: partyOrgs.tenantId, ...partyOrgReach }),
+          withinReach(c.get("principal"), { tenantId: partyOrgs.tenantId, ...partyOrgReach }),
           q.parentId ? eq(partyOrgs.parentId, q.parentId) : undefined,
           q.root ? (q.root === "true" ? isNull(partyOrgs.parentId) : isNotNull(partyOrgs.parentId)) : undefined,
           q.category ? eq(partyOrgs.category, q.category) : undefined,

@@ -110,10 +110,10 @@ export const unitRoutes = createRouter()
   .openapi(createUnit, async (c) => {
     const body = c.req.valid("json");
     const division = await requireDivisionForWrite(c, body.divisionId, { pointer: "/divisionId" });
-    const now = c.var.clock.now();
+    const now = c.get("clock").now();
     const row: UnitRow = {
       id: newId("unit", now.getTime()),
-      tenantId: c.var.principal.tenant,
+      tenantId: c.get("principal").tenant,
       name: body.name,
       creditCode: body.creditCode ?? null,
       kind: body.kind,
@@ -128,7 +128,7 @@ export const unitRoutes = createRouter()
     await commit(
       c,
       {
-        writes: [c.var.db.insert(units).values(row)],
+        writes: [c.get("db").insert(units).values(row)],
         audit: { action: "unit.create", targetType: "unit", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
         conflicts,
       },
@@ -139,12 +139,12 @@ export const unitRoutes = createRouter()
   .openapi(listUnits, async (c) => {
     const q = c.req.valid("query");
     const keys = keyset(units.id, q);
-    const rows = await c.var.db
+    const rows = await c.get("db")
       .select()
       .from(units)
       .where(
         and(
-          withinReach(c.var.principal, { tenantId: units.tenantId, ...reach }),
+          withinReach(c.get("principal"), { tenantId: units.tenantId, ...reach }),
           q.kind ? eq(units.kind, q.kind) : undefined,
           q.divisionId ? eq(units.divisionId, q.divisionId) : undefined,
           keys.after,

@@ -140,7 +140,7 @@ export const agreementRoutes = createRouter()
     const unitOrg = await requirePartyOrg(c, body.unitOrgId, { pointer: "/unitOrgId", categories: unitOrgCategories });
     const communityOrg = await requirePartyOrg(c, body.communityOrgId, { pointer: "/communityOrgId", categories: ["community"] });
     await requireActiveLinks(c, body.links);
-    const now = c.var.clock.now();
+    const now = c.get("clock").now();
     const at = now.toISOString();
     const row: AgreementRow = {
       id: newId("agr", now.getTime()),
@@ -208,12 +208,12 @@ export const agreementRoutes = createRouter()
   .openapi(listAgreements, async (c) => {
     const q = c.req.valid("query");
     const keys = keyset(agreements.id, q);
-    const rows = await c.var.db
+    const rows = await c.get("db")
       .select()
       .from(agreements)
       .where(
         and(
-          withinReach(c.var.principal, { tenantId: agreements.tenantId, ...reach }),
+          withinReach(c.get("principal"), { tenantId: agreements.tenantId, ...reach }),
           q.unitOrgId ? eq(agreements.unitOrgId, q.unitOrgId) : undefined,
           q.communityOrgId ? eq(agreements.communityOrgId, q.communityOrgId) : undefined,
           q.link ? sql`exists (select 1 from json_each(${agreements.links}) where value = ${q.link})` : undefined,

@@ -117,7 +117,7 @@ const getEvaluation = protectedRoute({
 export const evaluationRoutes = createRouter()
   .openapi(createEvaluation, async (c) => {
     const body = c.req.valid("json");
-    const now = c.var.clock.now();
+    const now = c.get("clock").now();
     if (body.year > Number(localDate(now).slice(0, 4))) {
       throw new ApiError("validation_failed", "A year can be evaluated only once it has begun.", {
         errors: [{ in: "body", pointer: "/year", detail: "Must not be a future year." }],
@@ -128,7 +128,7 @@ export const evaluationRoutes = createRouter()
     else await requireMember(c, body.subjectId, { pointer: "/subjectId", inSubtree: true });
     const row: EvaluationRow = {
       id: newId("eval", now.getTime()),
-      tenantId: c.var.principal.tenant,
+      tenantId: c.get("principal").tenant,
       subjectKind: body.subjectKind,
       subjectId: body.subjectId,
       communityOrgId: communityOrg.id,
@@ -136,7 +136,7 @@ export const evaluationRoutes = createRouter()
       year: body.year,
       grade: body.grade,
       comment: body.comment ?? null,
-      approver: c.var.principal.subject,
+      approver: c.get("principal").subject,
       version: 1,
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
@@ -146,7 +146,7 @@ export const evaluationRoutes = createRouter()
     await commit(
       c,
       {
-        writes: [c.var.db.insert(evaluations).values(row)],
+        writes: [c.get("db").insert(evaluations).values(row)],
         // The grade and comment are an assessment of a person: the trail and the event name fields, not values.
         audit: { action: "evaluation.create", targetType: "evaluation", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
         events: [
@@ -168,12 +168,12 @@ export const evaluationRoutes = createRouter()
     const keys = keyset(evaluations.id, q);
     // The id's prefix names its kind: filtering on both lets the (tenant, kind, subject) index serve a subject-only query.
     const kind = q.subjectKind ?? (q.subjectId?.startsWith("org_") ? "unit_org" : q.subjectId ? "member" : undefined);
-    const rows = await c.var.db
+    const rows = await c.get("db")
       .select()
       .from(evaluations)
       .where(
         and(
-          withinReach(c.var.principal, { tenantId: evaluations.tenantId, ...reach }),
+          withinReach(c.get("principal"), { tenantId: evaluations.tenantId, ...reach }),
           kind ? eq(evaluations.subjectKind, kind) : undefined,
           q.subjectId ? eq(evaluations.subjectId, q.subjectId) : undefined,
           q.year ? eq(evaluations.year, q.year) : undefined,

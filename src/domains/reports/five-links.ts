@@ -79,7 +79,7 @@ const updateFiveLink = protectedRoute({
 });
 
 async function findLink(c: Context<AppEnv>, code: string): Promise<FiveLinkRow> {
-  const [row] = await c.var.db.select().from(fiveLinks).where(eq(fiveLinks.code, code));
+  const [row] = await c.get("db").select().from(fiveLinks).where(eq(fiveLinks.code, code));
   if (!row) throw notFound("five link");
   return row;
 }
@@ -89,7 +89,7 @@ async function findLink(c: Context<AppEnv>, code: string): Promise<FiveLinkRow> 
  * agreements that chose it); a 400 points at each code that does not.
  */
 export async function requireActiveLinks(c: Context<AppEnv>, codes: readonly string[], alreadyChosen: readonly string[] = [], pointer = "/links"): Promise<void> {
-  const rows = await c.var.db
+  const rows = await c.get("db")
     .select({ code: fiveLinks.code })
     .from(fiveLinks)
     .where(and(inArray(fiveLinks.code, [...codes]), eq(fiveLinks.active, true)));
@@ -114,7 +114,7 @@ export const linkListSchema = z
 
 export const fiveLinkRoutes = createRouter()
   .openapi(listFiveLinks, async (c) => {
-    const rows = await c.var.db.select().from(fiveLinks).orderBy(asc(fiveLinks.position), asc(fiveLinks.code));
+    const rows = await c.get("db").select().from(fiveLinks).orderBy(asc(fiveLinks.position), asc(fiveLinks.code));
     return c.json({ data: rows }, 200);
   })
   .openapi(getFiveLink, async (c) => {
@@ -128,13 +128,13 @@ export const fiveLinkRoutes = createRouter()
     if (expectedVersion !== row.version) {
       throw new ApiError("precondition_failed", `The five link is at version ${row.version}, not ${expectedVersion}. Re-read it and retry.`);
     }
-    const updatedAt = c.var.clock.now().toISOString();
+    const updatedAt = c.get("clock").now().toISOString();
     const updated: FiveLinkRow = { ...row, ...patch, version: row.version + 1, updatedAt };
     try {
       // City-owned reference data: no tenant column; the city's trail records the change.
       await commit(c, {
         writes: [
-          c.var.db
+          c.get("db")
             .update(fiveLinks)
             .set({ ...patch, version: sql`${fiveLinks.version} + 1`, updatedAt })
             .where(and(eq(fiveLinks.code, row.code), eq(fiveLinks.version, row.version))),

@@ -183,7 +183,7 @@ const crudRoutes = createRouter()
       if (!grid) throw unknownReference("/gridId", "grid in this community");
       divisionPath = grid.path;
     }
-    const now = c.var.clock.now();
+    const now = c.get("clock").now();
     const row: MemberReportRow = {
       id: newId("mrep", now.getTime()),
       tenantId: principal.tenant,
@@ -223,12 +223,12 @@ const crudRoutes = createRouter()
     const q = c.req.valid("query");
     const keys = keyset(memberReports.id, q);
     const period = idRangeOf("mrep", q.createdFrom, q.createdTo);
-    const rows = await c.var.db
+    const rows = await c.get("db")
       .select()
       .from(memberReports)
       .where(
         and(
-          withinReach(c.var.principal, { tenantId: memberReports.tenantId, ...reach }),
+          withinReach(c.get("principal"), { tenantId: memberReports.tenantId, ...reach }),
           q.status ? eq(memberReports.status, q.status) : undefined,
           q.communityId ? eq(memberReports.communityId, q.communityId) : undefined,
           q.memberId ? eq(memberReports.memberId, q.memberId) : undefined,
@@ -265,20 +265,20 @@ const transitions = actionRoutes({
     confirm: {
       operationId: "confirmMemberReport",
       summary: "Confirm a member's registration",
-      effects: (c) => ({ set: { confirmedAt: c.var.clock.now().toISOString() } }),
+      effects: (c) => ({ set: { confirmedAt: c.get("clock").now().toISOString() } }),
       event: "confirmed",
     },
     activate: {
       operationId: "activateMemberReport",
       summary: "Start a confirmed member's service (first recheck due in six months)",
-      effects: (c) => ({ set: { recheckDueOn: nextRecheck(c.var.clock.now()) } }),
+      effects: (c) => ({ set: { recheckDueOn: nextRecheck(c.get("clock").now()) } }),
       event: "activated",
     },
     recheck: {
       operationId: "recheckMemberReport",
       summary: "Record the half-yearly re-confirmation (keeps or makes the report active)",
       effects: (c) => {
-        const now = c.var.clock.now();
+        const now = c.get("clock").now();
         return { set: { lastRecheckAt: now.toISOString(), recheckDueOn: nextRecheck(now) } };
       },
       event: "rechecked",

@@ -129,7 +129,7 @@ const crudRoutes = createRouter()
     }
     const unitOrg = await requirePartyOrg(c, body.unitOrgId, { pointer: "/unitOrgId", categories: unitOrgCategories });
     const communityOrg = await requirePartyOrg(c, body.communityOrgId, { pointer: "/communityOrgId", categories: ["community"] });
-    const now = c.var.clock.now();
+    const now = c.get("clock").now();
     const row: OrgReportRow = {
       id: newId("orep", now.getTime()),
       tenantId: principal.tenant,
@@ -149,7 +149,7 @@ const crudRoutes = createRouter()
     await commit(
       c,
       {
-        writes: [c.var.db.insert(orgReports).values(row)],
+        writes: [c.get("db").insert(orgReports).values(row)],
         audit: { action: "org_report.create", targetType: "org_report", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
         events: [{ type: "org_report.submitted", subjectType: "org_report", subjectId: row.id, payload: eventPayload(row) }],
         conflicts,
@@ -161,12 +161,12 @@ const crudRoutes = createRouter()
   .openapi(listOrgReports, async (c) => {
     const q = c.req.valid("query");
     const keys = keyset(orgReports.id, q);
-    const rows = await c.var.db
+    const rows = await c.get("db")
       .select()
       .from(orgReports)
       .where(
         and(
-          withinReach(c.var.principal, { tenantId: orgReports.tenantId, ...reach }),
+          withinReach(c.get("principal"), { tenantId: orgReports.tenantId, ...reach }),
           q.status ? eq(orgReports.status, q.status) : undefined,
           q.unitOrgId ? eq(orgReports.unitOrgId, q.unitOrgId) : undefined,
           q.communityOrgId ? eq(orgReports.communityOrgId, q.communityOrgId) : undefined,

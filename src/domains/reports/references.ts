@@ -19,11 +19,11 @@ export const unitOrgCategories = ["unit", "two_new"] as const satisfies readonly
  * say whether it exists elsewhere), and of one of the expected categories.
  */
 export async function requirePartyOrg(c: Context<AppEnv>, id: string, options: { pointer: string; categories: readonly OrgCategory[] }) {
-  const [org] = await c.var.db
+  const [org] = await c.get("db")
     .select({ id: partyOrgs.id, tenantId: partyOrgs.tenantId, category: partyOrgs.category, divisionId: partyOrgs.divisionId, divisionPath: partyOrgs.divisionPath })
     .from(partyOrgs)
-    .where(and(eq(partyOrgs.id, id), eq(partyOrgs.tenantId, c.var.principal.tenant)));
-  if (!org || !canActInDivision(c.var.principal, { tenantId: org.tenantId, path: org.divisionPath })) {
+    .where(and(eq(partyOrgs.id, id), eq(partyOrgs.tenantId, c.get("principal").tenant)));
+  if (!org || !canActInDivision(c.get("principal"), { tenantId: org.tenantId, path: org.divisionPath })) {
     throw unknownReference(options.pointer, "party organisation");
   }
   if (!options.categories.includes(org.category)) {
@@ -36,7 +36,7 @@ export async function requirePartyOrg(c: Context<AppEnv>, id: string, options: {
 
 /** A member a body names, in the caller's tenant; `inSubtree` also requires the member to live in the caller's subtree. */
 export async function requireMember(c: Context<AppEnv>, id: string, options: { pointer: string; inSubtree: boolean }) {
-  const [member] = await c.var.db
+  const [member] = await c.get("db")
     .select({
       id: members.id,
       tenantId: members.tenantId,
@@ -46,8 +46,8 @@ export async function requireMember(c: Context<AppEnv>, id: string, options: { p
       employerTenantId: members.employerTenantId,
     })
     .from(members)
-    .where(and(eq(members.id, id), eq(members.tenantId, c.var.principal.tenant)));
-  if (!member || (options.inSubtree && !canActInDivision(c.var.principal, { tenantId: member.tenantId, path: member.divisionPath }))) {
+    .where(and(eq(members.id, id), eq(members.tenantId, c.get("principal").tenant)));
+  if (!member || (options.inSubtree && !canActInDivision(c.get("principal"), { tenantId: member.tenantId, path: member.divisionPath }))) {
     throw unknownReference(options.pointer, "party member");
   }
   return member;

@@ -128,11 +128,11 @@ export function statsQueries(db: Db, scope: StatsScope, at: { quarter: string; t
 export const statsRoutes = createRouter().openapi(getStats, async (c) => {
   const { communityId } = c.req.valid("query");
   const scope = await statsScope(c, communityId);
-  const now = c.var.clock.now();
+  const now = c.get("clock").now();
   const quarter = localQuarter(now);
   const today = localDate(now);
   const key = `${scope.tenant ?? "*"}|${scope.path ?? ""}|${quarter}|${today}`;
-  const data = await c.var.recent.get(`stats|${key}`, now.getTime(), statsMaxAgeMs, () => computeStats(c.var.db, scope, quarter, today));
+  const data = await c.get("recent").get(`stats|${key}`, now.getTime(), statsMaxAgeMs, () => computeStats(c.get("db"), scope, quarter, today));
   return c.json({ quarter, communityId: communityId ?? null, data }, 200);
 });
 

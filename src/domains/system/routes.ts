@@ -55,15 +55,15 @@ const meRoute = protectedRoute({
 
 export const healthRoutes = createRouter().openapi(healthRoute, async (c) => {
   try {
-    await c.var.db.run(sql`select 1`);
+    await c.get("db").run(sql`select 1`);
   } catch {
     throw new ApiError("unavailable", "The database does not answer.");
   }
-  return c.json({ status: "ok" as const, database: "ok" as const, time: c.var.clock.now().toISOString() }, 200);
+  return c.json({ status: "ok" as const, database: "ok" as const, time: c.get("clock").now().toISOString() }, 200);
 });
 
 export const meRoutes = createRouter().openapi(meRoute, (c) => {
-  const p = c.var.principal;
+  const p = c.get("principal");
   return c.json(
     {
       tenant: p.tenant,

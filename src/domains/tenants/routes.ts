@@ -56,8 +56,8 @@ const getTenant = protectedRoute({
 export const tenantRoutes = createRouter()
   .openapi(listTenants, async (c) => {
     const keys = keyset(tenants.code, c.req.valid("query"));
-    const principal = c.var.principal;
-    const rows = await c.var.db
+    const principal = c.get("principal");
+    const rows = await c.get("db")
       .select(columns)
       .from(tenants)
       .where(and(principal.crossTenant ? undefined : eq(tenants.code, principal.tenant), keys.after))
@@ -67,8 +67,8 @@ export const tenantRoutes = createRouter()
   })
   .openapi(getTenant, async (c) => {
     const { code } = c.req.valid("param");
-    if (!canReachTenant(c.var.principal, code)) throw notFound("tenant");
-    const [row] = await c.var.db.select(columns).from(tenants).where(eq(tenants.code, code));
+    if (!canReachTenant(c.get("principal"), code)) throw notFound("tenant");
+    const [row] = await c.get("db").select(columns).from(tenants).where(eq(tenants.code, code));
     if (!row) throw notFound("tenant");
     return c.json(row, 200);
   });

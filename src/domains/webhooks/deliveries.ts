@@ -99,7 +99,7 @@ export const deliveryRoutes = createRouter()
     const endpoint = await findEndpoint(c, c.req.valid("param").id);
     const q = c.req.valid("query");
     const page = keyset(webhookDeliveries.id, q);
-    const rows = await c.var.db
+    const rows = await c.get("db")
       .select()
       .from(webhookDeliveries)
       .where(
@@ -123,12 +123,12 @@ export const deliveryRoutes = createRouter()
     const { row, endpointStatus } = await findDelivery(c, c.req.valid("param").id);
     const to = deliveryMachine.next(row.status, "replay");
     if (endpointStatus !== "active") throw new ApiError("conflict", "The endpoint is disabled: enable it before replaying its deliveries.");
-    const now = c.var.clock.now().toISOString();
+    const now = c.get("clock").now().toISOString();
     const replayed: DeliveryRow = { ...row, status: to, attempts: 0, nextAttemptAt: now, leaseUntil: null, updatedAt: now };
     try {
       await commit(c, {
         writes: [
-          c.var.db
+          c.get("db")
             .update(webhookDeliveries)
             .set({ status: to, attempts: 0, nextAttemptAt: now, leaseUntil: null, updatedAt: now })
             .where(and(eq(webhookDeliveries.id, row.id), eq(webhookDeliveries.tenantId, row.tenantId), eq(webhookDeliveries.status, row.status))),

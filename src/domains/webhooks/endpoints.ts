@@ -213,13 +213,13 @@ const actionSummaries = {
 
 /** A 400 pointing at /url unless the deployment accepts the URL as a target (public https; loopback too in development). */
 function requireTargetUrl(c: Context<AppEnv>, url: string) {
-  const problem = webhookUrlProblem(url, c.var.webhookTargets);
+  const problem = webhookUrlProblem(url, c.get("webhookTargets"));
   if (problem) throw new ApiError("validation_failed", "The request has 1 invalid field(s) at body /url.", { errors: [{ in: "body", pointer: "/url", detail: problem }] });
 }
 
 /** A principal narrowed to a division must not subscribe to the whole tenant's events. */
 function requireTenantWide(c: Context<AppEnv>) {
-  if (c.var.principal.org) throw new ApiError("forbidden", "Webhook endpoints receive the whole tenant's events: only a tenant-wide admin may manage them.");
+  if (c.get("principal").org) throw new ApiError("forbidden", "Webhook endpoints receive the whole tenant's events: only a tenant-wide admin may manage them.");
 }
 
 export const endpointRoutes = createRouter()
@@ -250,7 +250,7 @@ export const endpointRoutes = createRouter()
     await commit(
       c,
       {
-        writes: [c.var.db.insert(webhookEndpoints).values(row)],
+        writes: [c.get("db").insert(webhookEndpoints).values(row)],
         audit: { action: "webhook_endpoint.create", targetType, targetId: row.id, changes: { fields: Object.keys(body), eventTypes: row.eventTypes } },
       },
       // The stored replay of an idempotent create never holds the secret in clear.
@@ -261,12 +261,12 @@ export const endpointRoutes = createRouter()
   .openapi(listEndpoints, async (c) => {
     const q = c.req.valid("query");
     const page = keyset(webhookEndpoints.id, q);
-    const rows = await c.var.db
+    const rows = await c.get("db")
       .select()
       .from(webhookEndpoints)
       .where(
         and(
-          withinReach(c.var.principal, { tenantId: webhookEndpoints.tenantId, ...reach }),
+          withinReach(c.get("principal"), { tenantId: webhookEndpoints.tenantId, ...reach }),
           q.status ? eq(webhookEndpoints.status, q.status) : undefined,
           page.after,
         ),
@@ -325,7 +325,7 @@ export const endpointRoutes = createRouter()
       table: webhookEndpoints,
       row,
       expectedVersion,
-      set: { secretSealed: await c.var.pii.seal(secret) },
+      set: { secretSealed: await c.get("pii").seal(secret) },
       audit: { action: "webhook_endpoint.rotate_secret", targetType, changes: { fields: ["secret"] } },
     });
     return c.json({ ...present(updated), secret }, 200, { etag: etagOf(updated.version) });
@@ -348,7 +348,7 @@ for (const action of endpointMachine.actions) {
   endpointRoutes.openapi(route, async (c) => {
     const expectedVersion = optionalIfMatch(c);
     const row = await findEndpoint(c, c.req.valid("param").id);
-    const now = c.var.clock.now().toISOString();
+    const now = c.get("clock").now().toISOString();
     const updated = await transition(c, {
       table: webhookEndpoints,
       row,

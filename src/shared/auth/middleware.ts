@@ -24,7 +24,7 @@ export interface MachineCredentials {
 
 /**
  * Turns the request's credential into the principal, or answers 401. Every route below it can
- * rely on `c.var.principal` being set: there is no unauthenticated path through it. A JWT
+ * rely on `c.get("principal")` being set: there is no unauthenticated path through it. A JWT
  * (`Authorization: Bearer <jwt>`) and an API key (`Authorization: Bearer hx_…` or
  * `X-API-Key: hx_…`) both end as a `Principal`; exactly one credential per request.
  */
@@ -52,11 +52,11 @@ export function authenticate(verifier: TokenVerifier, directory: Directory, mach
     if (token.startsWith(apiKeyPrefix)) return useApiKey(token);
 
     const known = principals.get(token);
-    const now = c.var.clock.now().getTime();
+    const now = c.get("clock").now().getTime();
     let entry = known && known.until > now ? known : undefined;
     if (!entry) {
       const claims = await verifier.verify(token);
-      entry = { principal: await principalOf(claims, c.var.db, directory), clientId: claims.client_id, until: Math.min(claims.exp * 1000, now + principalTtlMs) };
+      entry = { principal: await principalOf(claims, c.get("db"), directory), clientId: claims.client_id, until: Math.min(claims.exp * 1000, now + principalTtlMs) };
       if (principals.size >= principalCacheLimit) principals.clear();
       principals.set(token, entry);
     }

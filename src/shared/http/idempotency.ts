@@ -30,7 +30,7 @@ export function idempotentCreate(): MiddlewareHandler<AppEnv> {
       });
     }
     // Keyed: bodies carry personal data of low entropy (ID card, phone), so a plain digest at rest could be brute-forced.
-    const requestHash = await c.var.pii.fingerprint(await sha256Hex(`${c.req.method} ${c.req.path}\n${await c.req.text()}`));
+    const requestHash = await c.get("pii").fingerprint(await sha256Hex(`${c.req.method} ${c.req.path}\n${await c.req.text()}`));
     const stored = await findStored(c, key);
     if (stored) return replay(c, stored, requestHash);
     c.set("idempotency", { key, requestHash });

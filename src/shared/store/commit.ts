@@ -55,7 +55,7 @@ export class GuardFailed extends Error {
  * Workers as on Node.
  */
 export function guardChanged(c: Context<AppEnv>) {
-  return c.var.db.run(sql`select case when changes() = 0 then json('hexi-guard') end`);
+  return c.get("db").run(sql`select case when changes() = 0 then json('hexi-guard') end`);
 }
 
 /**
@@ -64,7 +64,7 @@ export function guardChanged(c: Context<AppEnv>) {
  * conditional UPDATE cannot express on its own, e.g. "the tree still has no cycle".
  */
 export function guardHolds(c: Context<AppEnv>, condition: SQL) {
-  return c.var.db.run(sql`select case when (${condition}) then null else json('hexi-guard') end`);
+  return c.get("db").run(sql`select case when (${condition}) then null else json('hexi-guard') end`);
 }
 
 export const idempotencyTtlMs = 24 * 60 * 60 * 1000;

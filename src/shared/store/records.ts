@@ -32,8 +32,8 @@ export async function findWithinReach<T extends VersionedTable>(
   what: string,
   extra?: SQL,
 ): Promise<T["$inferSelect"]> {
-  if (extra) return findVisible(c, table, id, what, and(withinReach(c.var.principal, { tenantId: table.tenantId, ...reach }), extra)!);
-  const [row] = await preparedFind(c, table, reach).all({ id, ...reachValues(c.var.principal) });
+  if (extra) return findVisible(c, table, id, what, and(withinReach(c.get("principal"), { tenantId: table.tenantId, ...reach }), extra)!);
+  const [row] = await preparedFind(c, table, reach).all({ id, ...reachValues(c.get("principal")) });
   if (!row) throw notFound(what);
   return row as T["$inferSelect"];
 }
@@ -45,8 +45,8 @@ export async function findWithinReach<T extends VersionedTable>(
 const preparedFinds = new WeakMap<object, Map<string, { all(values: Record<string, unknown>): Promise<unknown[]> }>>();
 
 function preparedFind(c: Context<AppEnv>, table: VersionedTable, reach: Omit<ReachColumns, "tenantId">) {
-  const db = c.var.db;
-  const principal = c.var.principal;
+  const db = c.get("db");
+  const principal = c.get("principal");
   const key = `${getTableName(table)}|${Object.keys(reach).sort().join(",")}|${reachShape(principal)}`;
   let cache = preparedFinds.get(db);
   if (!cache) preparedFinds.set(db, (cache = new Map()));
@@ -64,12 +64,12 @@ function preparedFind(c: Context<AppEnv>, table: VersionedTable, reach: Omit<Rea
 
 /** One record published to the tenant (a need, a service post, an activity) by id, within `publishedReach`. */
 export async function findPublished<T extends VersionedTable & { divisionPath: SQLiteColumn }>(c: Context<AppEnv>, table: T, id: string, what: string): Promise<T["$inferSelect"]> {
-  return findVisible(c, table, id, what, publishedReach(c.var.principal, table));
+  return findVisible(c, table, id, what, publishedReach(c.get("principal"), table));
 }
 
 /** One row by id, only if it meets `visible` (a reach rule of its own); otherwise the same 404 as a missing row. */
 export async function findVisible<T extends SQLiteTable & { id: SQLiteColumn }>(c: Context<AppEnv>, table: T, id: string, what: string, visible: SQL): Promise<T["$inferSelect"]> {
-  const [row] = await c.var.db
+  const [row] = await c.get("db")
     .select()
     .from(table as SQLiteTable)
     .where(and(eq(table.id, id), visible));
@@ -78,7 +78,7 @@ export async function findVisible<T extends SQLiteTable & { id: SQLiteColumn }>(
 }
 
 function conditionalUpdate<T extends VersionedTable>(c: Context<AppEnv>, table: T, row: VersionedRow, set: Record<string, unknown>, now: string) {
-  return c.var.db
+  return c.get("db")
     .update(table)
     .set({ ...set, version: sql`${table.version} + 1`, updatedAt: now } as never)
     .where(and(eq(table.id, row.id), eq(table.tenantId, row.tenantId), eq(table.version, row.version)));
@@ -106,7 +106,7 @@ export async function updateVersioned<R extends VersionedRow>(c: Context<AppEnv>
   if (expectedVersion !== undefined && expectedVersion !== row.version) {
     throw new ApiError("precondition_failed", `The ${options.audit.targetType} is at version ${row.version}, not ${expectedVersion}. Re-read it and retry.`);
   }
-  const now = c.var.clock.now().toISOString();
+  const now = c.get("clock").now().toISOString();
   const updated = { ...row, ...options.set, version: row.version + 1, updatedAt: now } as R;
   try {
     await commit(c, {

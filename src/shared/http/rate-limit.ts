@@ -137,7 +137,10 @@ export function rateLimitMachines(limiter: RateLimiter, tenantLimitPerMinute: nu
         { headers: { ...headers, "retry-after": String(retryAfter) } },
       );
     }
+    // Set before the handler builds its response: touching c.res.headers afterwards costs a header copy per request.
+    for (const [name, value] of Object.entries(headers)) c.header(name, value);
     await next();
-    for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
+    // A problem response is built afresh by onError, without the headers set above.
+    if (c.error) for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
   };
 }

@@ -1,126 +1,23 @@
-import { createClient } from "@libsql/client/web";
 import type { ExecutionContext } from "hono";
-import { createApp, type AppDeps } from "./app.js";
-import { ConfigError, parseConfig, piiKeyMaterial, platformVerificationJwks, signingKeys, trustedIssuers } from "./config.js";
-import { createDb } from "./db/client.js";
-import type { DocsAssets } from "./domains/docs/routes.js";
-import { createDispatcher } from "./domains/webhooks/dispatcher.js";
-import { createTokenVerifier } from "./shared/auth/jwt.js";
-import { createTokenSigner } from "./shared/auth/signer.js";
-import { createPiiVault } from "./shared/crypto/pii.js";
-import { describeError, jsonLogger } from "./shared/log.js";
-import { durableObjectRateLimiter, type DurableObjectNamespaceLike } from "./workers/rate-limiter.js";
+import type { Env } from "./workers/runtime.js";
 
 /** The rate limiter's Durable Object class, bound as RATE_LIMITER in wrangler.toml. */
 export { RateLimiterObject } from "./workers/rate-limiter.js";
+export type { Env };
 
 /**
- * The bindings this Worker reads (see wrangler.toml). Declared here rather than pulling in
- * @cloudflare/workers-types, which would change the global types of the whole project.
+ * The Workers entry. Everything heavy (the app's routes and schemas, zod, drizzle, jose) sits
+ * behind one dynamic import, evaluated on the first request rather than at isolate start-up,
+ * whose CPU budget is small; the bundle is still one file.
  */
-export interface Env {
-  DATABASE_URL?: string;
-  DATABASE_AUTH_TOKEN?: string;
-  HEXI_JWT_ISSUER?: string;
-  HEXI_JWT_AUDIENCE?: string;
-  HEXI_JWT_PUBLIC_JWKS?: string;
-  HEXI_SIGNING_JWKS?: string;
-  HEXI_TENANT_RATE_LIMIT_PER_MINUTE?: string;
-  HEXI_TENANT_ISSUERS?: string;
-  HEXI_PII_KEYS?: string;
-  HEXI_PII_KEY_ID?: string;
-  HEXI_PII_HMAC_KEY?: string;
-  HEXI_CLOCK_TOLERANCE_SECONDS?: string;
-  HEXI_MAX_BODY_BYTES?: string;
-  /** Workers static assets: the swagger-ui-dist package (wrangler.toml `[assets]`). */
-  ASSETS: { fetch(request: Request): Promise<Response> };
-  /** Rate-limit buckets: one Durable Object each (wrangler.toml `[[durable_objects.bindings]]`). */
-  RATE_LIMITER?: DurableObjectNamespaceLike;
-}
-
-const required = (name: string, what: string) => new ConfigError(`Invalid configuration:\n  ${name}: required on Workers, ${what}`);
-
-/** The Workers runtime's dependencies. Config, keys and verifier are plain data; database clients are made per request. */
-async function workerDeps(env: Env): Promise<AppDeps> {
-  const config = parseConfig(env as unknown as Record<string, unknown>);
-  if (!env.DATABASE_URL || config.DATABASE_URL.startsWith("file:")) {
-    throw required("DATABASE_URL", "a libsql:// or https:// URL (wrangler secret put DATABASE_URL)");
-  }
-  const signing = signingKeys(config);
-  if (!signing) throw required("HEXI_SIGNING_JWKS", 'the platform\'s private signing keys as {"keys":[…]} (wrangler secret put HEXI_SIGNING_JWKS)');
-  if (!env.RATE_LIMITER) throw required("RATE_LIMITER", "the rate limiter's Durable Object binding (wrangler.toml)");
-  const pii = piiKeyMaterial(config);
-  if (!pii) throw required("HEXI_PII_KEYS, HEXI_PII_KEY_ID and HEXI_PII_HMAC_KEY", "there are no development keys here (wrangler secret put)");
-  const { DATABASE_URL: url, DATABASE_AUTH_TOKEN: authToken } = config;
-  const clock = { now: () => new Date() };
-  return {
-    // workerd forbids I/O objects crossing requests: a fresh HTTP client per request.
-    database: () => createDb(createClient({ url, authToken })),
-    verifier: createTokenVerifier(trustedIssuers(config, platformVerificationJwks(config, signing)), {
-      now: clock.now,
-      clockToleranceSeconds: config.HEXI_CLOCK_TOLERANCE_SECONDS,
-    }),
-    pii: await createPiiVault(pii),
-    clock,
-    docsAssets: assetsBinding(env),
-    log: jsonLogger,
-    maxBodyBytes: config.HEXI_MAX_BODY_BYTES,
-    signer: await createTokenSigner(signing, { issuer: config.HEXI_JWT_ISSUER, audience: config.HEXI_JWT_AUDIENCE, now: clock.now }),
-    rateLimiter: durableObjectRateLimiter(env.RATE_LIMITER),
-    tenantRateLimitPerMinute: config.HEXI_TENANT_RATE_LIMIT_PER_MINUTE,
-    // Set by Cloudflare's edge for every request; a client cannot forge it.
-    clientIp: (c) => c.req.header("cf-connecting-ip"),
-    defer: (work, c) => c.executionCtx.waitUntil(work.catch((error) => jsonLogger.error("deferred work failed", { requestId: c.get("requestId"), error }))),
-  };
-}
-
-function assetsBinding(env: Env): DocsAssets {
-  return {
-    async get(file) {
-      const response = await env.ASSETS.fetch(new Request(`https://assets.local/${file}`));
-      if (response.status === 404) return null;
-      if (!response.ok) throw new Error(`ASSETS answered ${response.status} for ${file}`);
-      return response;
-    },
-  };
-}
-
-function misconfigured(error: unknown): Response {
-  console.error(JSON.stringify({ level: "error", message: error instanceof ConfigError ? error.message : "Start-up failed", error: describeError(error) }));
-  const body = { type: "https://hexi.dev/problems/unavailable", title: "Service unavailable", status: 503, detail: "The service is misconfigured.", code: "unavailable", requestId: "" };
-  return new Response(JSON.stringify(body), { status: 503, headers: { "content-type": "application/problem+json; charset=utf-8" } });
-}
-
-/** Built on the first request of an isolate. Bindings do not change within one, so a failure is kept and reported on every request. */
-let deps: Promise<AppDeps> | undefined;
-let app: Promise<ReturnType<typeof createApp>> | undefined;
+let runtime: Promise<typeof import("./workers/runtime.js")> | undefined;
+const load = () => (runtime ??= import("./workers/runtime.js"));
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    app ??= (deps ??= workerDeps(env)).then(createApp);
-    let ready;
-    try {
-      ready = await app;
-    } catch (error) {
-      return misconfigured(error);
-    }
-    return ready.fetch(request, env, ctx);
+    return (await load()).handlers.fetch(request, env, ctx);
   },
-
-  /**
-   * The Cron Trigger (wrangler.toml [triggers]): fans out the outbox and delivers due webhooks. No
-   * host resolution here: Workers' outbound fetch cannot reach private addresses (nor can
-   * self-hosted workerd's default `public` network), so the syntactic target check is enough.
-   */
-  async scheduled(_controller: { cron: string; scheduledTime: number }, env: Env, ctx: ExecutionContext): Promise<void> {
-    let ready: AppDeps;
-    try {
-      ready = await (deps ??= workerDeps(env));
-    } catch (error) {
-      misconfigured(error);
-      return;
-    }
-    const dispatcher = createDispatcher({ db: ready.database(), pii: ready.pii, fetch: (url, init) => fetch(url, init), clock: ready.clock, log: ready.log });
-    ctx.waitUntil(dispatcher.runOnce());
+  async scheduled(controller: { cron: string; scheduledTime: number }, env: Env, ctx: ExecutionContext): Promise<void> {
+    return (await load()).handlers.scheduled(controller, env, ctx);
   },
 };

@@ -16,6 +16,7 @@ export function withCachedStatements(client: Client, file: string, synchronous: 
   const reader = connection(file, true);
   const writer = connection(file, false);
   writer.db.pragma(`synchronous = ${synchronous}`);
+  writer.db.pragma("wal_autocheckpoint = 10000");
 
   const execute = async (statement: InStatement | string, args?: InValue[]): Promise<ResultSet> => {
     const { sql, values } = normalise(statement, args);

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { and, eq, isNull, lt, or } from "drizzle-orm";
 import type { MachineCredentials } from "../../shared/auth/middleware.js";
+import type { RateLimitSubject } from "../../shared/http/rate-limit.js";
 import type { Principal, Scope } from "../../shared/auth/principal.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { ApiError } from "../../shared/http/errors.js";
@@ -30,6 +31,7 @@ interface CachedKey {
   ranges: IpRange[] | null;
   rateLimitPerMinute: number;
   lastUsedAt: string | null;
+  credential?: { principal: Principal; rateLimit: RateLimitSubject };
 }
 
 interface CachedClient {
@@ -138,8 +140,8 @@ export function createMachineCredentials(nowMs: () => number): MachineCredential
 
   return {
     async apiKey(c, presented) {
-      // Checksum first: a typo or a made-up key is refused without touching the database.
-      if (!isWellFormedApiKey(presented)) throw rejectedKey();
+      // Checksum first (unless this process has seen the key): a typo or a made-up key is refused without touching the database.
+      if (!hashes.has(presented) && !isWellFormedApiKey(presented)) throw rejectedKey();
       const key = await loadKey(c, await hashOf(presented));
       const now = c.get("clock").now();
       if (!key || key.revokedAt || (key.expiresAt && Date.parse(key.expiresAt) <= now.getTime())) throw rejectedKey();
@@ -150,17 +152,21 @@ export function createMachineCredentials(nowMs: () => number): MachineCredential
         }
       }
       recordUse(c, key, now);
-      const principal: Principal = {
-        tenant: key.tenantId,
-        subject: key.id,
-        roles: [],
-        scopes: new Set(key.scopes.filter((s) => !scopesNeverForKeys.includes(s))),
-        org: undefined,
-        owner: undefined,
-        credential: "api_key",
-        crossTenant: false,
+      // Built once per cached key: its principal and quota are the same on every request.
+      key.credential ??= {
+        principal: {
+          tenant: key.tenantId,
+          subject: key.id,
+          roles: [],
+          scopes: new Set(key.scopes.filter((s) => !scopesNeverForKeys.includes(s))),
+          org: undefined,
+          owner: undefined,
+          credential: "api_key",
+          crossTenant: false,
+        },
+        rateLimit: { policy: "key", id: key.id, tenant: key.tenantId, limitPerMinute: key.rateLimitPerMinute },
       };
-      return { principal, rateLimit: { policy: "key", id: key.id, tenant: key.tenantId, limitPerMinute: key.rateLimitPerMinute } };
+      return key.credential;
     },
 
     async client(c, clientId, tenant) {

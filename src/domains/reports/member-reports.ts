@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
-import { and, eq, gte, lte } from "drizzle-orm";
+import { and, eq, gte, lte, sql } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
 import { divisions } from "../../db/tables.js";
-import { withinReach } from "../../shared/auth/reach.js";
+import { preparedReach, reachShape, reachValues } from "../../shared/auth/reach.js";
 import { actionRoutes } from "../../shared/http/actions.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
@@ -10,7 +10,7 @@ import { createRouter, etagHeader, protectedRoute } from "../../shared/http/open
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit } from "../../shared/store/commit.js";
-import { findWithinReach } from "../../shared/store/records.js";
+import { findWithinReach, preparedRead } from "../../shared/store/records.js";
 import { requireDivisionForWrite, unknownReference } from "../../shared/store/references.js";
 import { addMonths, localDate } from "../../shared/calendar.js";
 import { memberReportMachine } from "./machines.js";
@@ -221,24 +221,34 @@ const crudRoutes = createRouter()
   })
   .openapi(listMemberReports, async (c) => {
     const q = c.req.valid("query");
+    const principal = c.get("principal");
     const keys = keyset(memberReports.id, q);
     const period = idRangeOf("mrep", q.createdFrom, q.createdTo);
-    const rows = await c.get("db")
-      .select()
-      .from(memberReports)
-      .where(
-        and(
-          withinReach(c.get("principal"), { tenantId: memberReports.tenantId, ...reach }),
-          q.status ? eq(memberReports.status, q.status) : undefined,
-          q.communityId ? eq(memberReports.communityId, q.communityId) : undefined,
-          q.memberId ? eq(memberReports.memberId, q.memberId) : undefined,
-          period.min ? gte(memberReports.id, period.min) : undefined,
-          period.max ? lte(memberReports.id, period.max) : undefined,
-          keys.after,
-        ),
-      )
-      .orderBy(keys.orderBy)
-      .limit(keys.limit);
+    // The dashboards' main list: prepared once per combination of filters, order and reach.
+    const filters = { status: q.status, communityId: q.communityId, memberId: q.memberId, createdMin: period.min, createdMax: period.max };
+    const given = (Object.keys(filters) as (keyof typeof filters)[]).filter((name) => filters[name] !== undefined);
+    const placeholder = (name: keyof typeof filters) => (given.includes(name) ? sql.placeholder(name) : undefined);
+    const query = preparedRead(c, `member_reports.list|${given.join(",")}|${keys.shape}|${reachShape(principal)}`, () =>
+      c
+        .get("db")
+        .select()
+        .from(memberReports)
+        .where(
+          and(
+            preparedReach(principal, { tenantId: memberReports.tenantId, ...reach }),
+            placeholder("status") && eq(memberReports.status, placeholder("status")!),
+            placeholder("communityId") && eq(memberReports.communityId, placeholder("communityId")!),
+            placeholder("memberId") && eq(memberReports.memberId, placeholder("memberId")!),
+            placeholder("createdMin") && gte(memberReports.id, placeholder("createdMin")!),
+            placeholder("createdMax") && lte(memberReports.id, placeholder("createdMax")!),
+            keys.afterPlaceholder,
+          ),
+        )
+        .orderBy(keys.orderBy)
+        .limit(sql.placeholder("limit"))
+        .prepare(),
+    );
+    const rows = (await query.all({ ...reachValues(principal), ...filters, after: keys.afterKey, limit: keys.limit })) as (typeof memberReports.$inferSelect)[];
     const page = keys.of(rows);
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { asc, desc, gt, lt } from "drizzle-orm";
+import { asc, desc, gt, lt, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { decodeBase64Url, encodeBase64Url } from "hono/utils/encode";
 import { ApiError } from "./errors.js";
@@ -104,6 +104,11 @@ export function keyset(column: SQLiteColumn, query: { limit: number; cursor?: st
   return {
     /** Rows past the cursor in this order; undefined on the first page. */
     after: key === undefined ? undefined : newest ? lt(column, key) : gt(column, key),
+    /** The same condition on a placeholder named `after`, for prepared statements (with `afterKey` as its value). */
+    afterPlaceholder: key === undefined ? undefined : newest ? lt(column, sql.placeholder("after")) : gt(column, sql.placeholder("after")),
+    afterKey: key,
+    /** What distinguishes the SQL of one page query from another's. */
+    shape: `${order}|${key === undefined ? "first" : "next"}`,
     orderBy: newest ? desc(column) : asc(column),
     /** One row more than the page, to know whether another page follows. */
     limit: query.limit + 1,

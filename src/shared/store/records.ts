@@ -38,28 +38,40 @@ export async function findWithinReach<T extends VersionedTable>(
   return row as T["$inferSelect"];
 }
 
-/**
- * Reads by id are the hottest queries: each (table, reach columns, reach shape) gets its statement
- * built once per database handle and run with placeholders, instead of building SQL per request.
- */
-const preparedFinds = new WeakMap<object, Map<string, { all(values: Record<string, unknown>): Promise<unknown[]> }>>();
+interface PreparedRead {
+  all(values: Record<string, unknown>): Promise<unknown[]>;
+}
 
-function preparedFind(c: Context<AppEnv>, table: VersionedTable, reach: Omit<ReachColumns, "tenantId">) {
+const prepared = new WeakMap<object, Map<string, PreparedRead>>();
+
+/**
+ * A read built once per database handle and shape, then run with placeholder values: the hot
+ * reads (by id, the main lists) skip building SQL on every request. `shape` must name everything
+ * that changes the SQL text (which filters are present, order, reach shape); values go in `all()`.
+ */
+export function preparedRead(c: Context<AppEnv>, shape: string, build: () => PreparedRead): PreparedRead {
   const db = c.get("db");
-  const principal = c.get("principal");
-  const key = `${getTableName(table)}|${Object.keys(reach).sort().join(",")}|${reachShape(principal)}`;
-  let cache = preparedFinds.get(db);
-  if (!cache) preparedFinds.set(db, (cache = new Map()));
-  let query = cache.get(key);
+  let cache = prepared.get(db);
+  if (!cache) prepared.set(db, (cache = new Map()));
+  let query = cache.get(shape);
   if (!query) {
-    query = db
+    if (cache.size >= 1_000) cache.clear();
+    cache.set(shape, (query = build()));
+  }
+  return query;
+}
+
+/** Reads by id are the hottest queries: one statement per (table, reach columns, reach shape). */
+function preparedFind(c: Context<AppEnv>, table: VersionedTable, reach: Omit<ReachColumns, "tenantId">) {
+  const principal = c.get("principal");
+  return preparedRead(c, `find|${getTableName(table)}|${Object.keys(reach).sort().join(",")}|${reachShape(principal)}`, () =>
+    c
+      .get("db")
       .select()
       .from(table as SQLiteTable)
       .where(and(eq(table.id, sql.placeholder("id")), preparedReach(principal, { tenantId: table.tenantId, ...reach })))
-      .prepare();
-    cache.set(key, query);
-  }
-  return query;
+      .prepare(),
+  );
 }
 
 /** One record published to the tenant (a need, a service post, an activity) by id, within `publishedReach`. */

@@ -6,7 +6,7 @@ import { publishedReach } from "../../shared/auth/reach.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { ApiError, type FieldError } from "../../shared/http/errors.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
-import { createRouter, etagHeader, ifMatchHeader, protectedRoute } from "../../shared/http/openapi.js";
+import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit } from "../../shared/store/commit.js";
@@ -125,7 +125,7 @@ async function requireOrganiser(c: Context<AppEnv>, id: string) {
   if (!org) throw unknownReference("/organiserOrgId", "party organisation");
 }
 
-const activityResponse = (description: string) => ({ description, headers: etagHeader, content: { "application/json": { schema: activitySchema } } });
+const activityResponse = (description: string) => versionedResponse(activitySchema, description);
 
 const createActivity = protectedRoute({
   method: "post",

@@ -8,7 +8,7 @@ import type { AppEnv } from "../../shared/http/context.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { actionRoutes } from "../../shared/http/actions.js";
 import { etagOf } from "../../shared/http/etag.js";
-import { createRouter, etagHeader, protectedRoute } from "../../shared/http/openapi.js";
+import { createRouter, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
 import { keyset, pageOf, pageQuerySchema, type PageQuery } from "../../shared/http/pagination.js";
 import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js";
@@ -69,7 +69,7 @@ const verifySchema = z
   .openapi("VerifyParticipation", { example: { rating: 5 } });
 
 const participationPage = pageOf(participationSchema, "ParticipationPage");
-const participationResponse = (description: string) => ({ description, headers: etagHeader, content: { "application/json": { schema: participationSchema } } });
+const participationResponse = (description: string) => versionedResponse(participationSchema, description);
 const selfOrAdmin: readonly [Scope, ...Scope[]] = ["participation:self", "activities:write"];
 
 const signUp = protectedRoute({

@@ -7,7 +7,7 @@ import { actionRoutes } from "../../shared/http/actions.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
-import { createRouter, etagHeader, ifMatchHeader, protectedRoute } from "../../shared/http/openapi.js";
+import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { localDate } from "../../shared/calendar.js";
 import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
@@ -81,7 +81,7 @@ function requireFutureDeadline(c: Context<AppEnv>, deadline: string | null | und
   }
 }
 
-const needResponse = (description: string) => ({ description, headers: etagHeader, content: { "application/json": { schema: needSchema } } });
+const needResponse = (description: string) => versionedResponse(needSchema, description);
 
 const createNeed = protectedRoute({
   method: "post",

@@ -7,7 +7,7 @@ import { actionRoutes } from "../../shared/http/actions.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
-import { createRouter, etagHeader, protectedRoute } from "../../shared/http/openapi.js";
+import { createRouter, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js";
@@ -60,7 +60,7 @@ const eventPayload = (row: ClaimRow) => ({ claimId: row.id, postId: row.postId, 
 /** Members see their own claims; administrators the claims on posts of their subtree. */
 const reach = { divisionPath: postClaims.divisionPath, memberId: postClaims.memberId };
 const conflicts = { "post_claims.post_id": "The member already holds a live claim on this post." };
-const claimResponse = (description: string) => ({ description, headers: etagHeader, content: { "application/json": { schema: claimSchema } } });
+const claimResponse = (description: string) => versionedResponse(claimSchema, description);
 
 const createClaim = protectedRoute({
   method: "post",

@@ -6,7 +6,7 @@ import { publishedReach } from "../../shared/auth/reach.js";
 import { actionRoutes } from "../../shared/http/actions.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { etagOf } from "../../shared/http/etag.js";
-import { createRouter, etagHeader, protectedRoute } from "../../shared/http/openapi.js";
+import { createRouter, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit } from "../../shared/store/commit.js";
@@ -96,7 +96,7 @@ async function seatsTakenOf(c: Context<AppEnv>, rows: PostRow[]): Promise<Map<st
 }
 
 const presentOne = async (row: PostRow, c: Context<AppEnv>) => present(row, (await seatsTakenOf(c, [row])).get(row.id) ?? 0);
-const postResponse = (description: string) => ({ description, headers: etagHeader, content: { "application/json": { schema: postSchema } } });
+const postResponse = (description: string) => versionedResponse(postSchema, description);
 
 const createPost = protectedRoute({
   method: "post",

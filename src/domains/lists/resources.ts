@@ -6,7 +6,7 @@ import { withinReach } from "../../shared/auth/reach.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
-import { createRouter, etagHeader, ifMatchHeader, protectedRoute } from "../../shared/http/openapi.js";
+import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit } from "../../shared/store/commit.js";
@@ -83,7 +83,7 @@ const present = (row: ResourceRow) => ({
 /** Unit admins see their unit org's resources, members their own, administrators their subtree. */
 export const resourceReach = { divisionPath: resources.divisionPath, unitOrgId: resources.unitOrgId, memberId: resources.memberId };
 
-const resourceResponse = (description: string) => ({ description, headers: etagHeader, content: { "application/json": { schema: resourceSchema } } });
+const resourceResponse = (description: string) => versionedResponse(resourceSchema, description);
 
 const createResource = protectedRoute({
   method: "post",

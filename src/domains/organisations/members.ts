@@ -9,7 +9,7 @@ import { maskIdCard, maskName, maskPhone } from "../../shared/crypto/pii.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
-import { createRouter, etagHeader, ifMatchHeader, protectedRoute } from "../../shared/http/openapi.js";
+import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit } from "../../shared/store/commit.js";
@@ -188,7 +188,7 @@ const present = (row: MemberRow, clear?: { idCard: string; phone: string | null 
 /** A member reads their own record, a unit admin its employees' (in its own tenant), administrators their subtree. */
 const reach = { divisionPath: members.divisionPath, memberId: members.id, unitOrgId: members.employerOrgId };
 const conflicts = { "members.id_card_hash": "A party member with this ID card number is already registered in the city." };
-const memberResponse = (description: string) => ({ description, headers: etagHeader, content: { "application/json": { schema: memberSchema } } });
+const memberResponse = (description: string) => versionedResponse(memberSchema, description);
 
 // ---------------------------------------------------------------------------------------------
 // References

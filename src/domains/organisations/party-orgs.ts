@@ -6,7 +6,7 @@ import { withinReach } from "../../shared/auth/reach.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
-import { createRouter, etagHeader, ifMatchHeader, protectedRoute } from "../../shared/http/openapi.js";
+import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit, guardHolds } from "../../shared/store/commit.js";
@@ -89,7 +89,7 @@ const present = (row: PartyOrgRow) => ({
   createdAt: row.createdAt,
   updatedAt: row.updatedAt,
 });
-const partyOrgResponse = (description: string) => ({ description, headers: etagHeader, content: { "application/json": { schema: partyOrgSchema } } });
+const partyOrgResponse = (description: string) => versionedResponse(partyOrgSchema, description);
 
 /**
  * True when `ancestorId` is `startId` or above it: walks parent links up from `startId`. UNION

@@ -3,7 +3,7 @@ import { and, eq } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
 import { withinReach } from "../../shared/auth/reach.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
-import { createRouter, etagHeader, ifMatchHeader, protectedRoute } from "../../shared/http/openapi.js";
+import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { commit } from "../../shared/store/commit.js";
 import { findWithinReach, updateVersioned } from "../../shared/store/records.js";
@@ -53,7 +53,7 @@ const present = (row: UnitRow) => ({
 });
 const reach = { divisionPath: units.divisionPath };
 const conflicts = { "units.credit_code": "A unit with this unified social credit code is already registered in this tenant." };
-const unitResponse = (description: string) => ({ description, headers: etagHeader, content: { "application/json": { schema: unitSchema } } });
+const unitResponse = (description: string) => versionedResponse(unitSchema, description);
 
 const createUnit = protectedRoute({
   method: "post",

@@ -4,7 +4,7 @@ import { newId } from "../../db/ids.js";
 import { withinReach } from "../../shared/auth/reach.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
-import { createRouter, etagHeader, ifMatchHeader, protectedRoute } from "../../shared/http/openapi.js";
+import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { dateSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit, guardChanged, GuardFailed, type AuditEntry, type DomainEvent } from "../../shared/store/commit.js";
@@ -76,7 +76,7 @@ const present = (row: AgreementRow) => ({
   updatedAt: row.updatedAt,
 });
 const reach = { divisionPath: agreements.divisionPath, unitOrgId: agreements.unitOrgId };
-const agreementResponse = (description: string) => ({ description, headers: etagHeader, content: { "application/json": { schema: agreementSchema } } });
+const agreementResponse = (description: string) => versionedResponse(agreementSchema, description);
 
 const createAgreement = protectedRoute({
   method: "post",

@@ -4,7 +4,7 @@ import { newId } from "../../db/ids.js";
 import { withinReach } from "../../shared/auth/reach.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
-import { createRouter, etagHeader, protectedRoute } from "../../shared/http/openapi.js";
+import { createRouter, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit } from "../../shared/store/commit.js";
@@ -70,7 +70,7 @@ const present = (row: EvaluationRow) => ({
 /** Admins reach through the community's division; a unit admin reads its unit's evaluations, a member their own (ids are prefixed, so one column serves both). */
 const reach = { divisionPath: evaluations.divisionPath, memberId: evaluations.subjectId, unitOrgId: evaluations.subjectId };
 const conflicts = { "evaluations.subject_id": "This community has already evaluated this subject for that year." };
-const evaluationResponse = (description: string) => ({ description, headers: etagHeader, content: { "application/json": { schema: evaluationSchema } } });
+const evaluationResponse = (description: string) => versionedResponse(evaluationSchema, description);
 
 const createEvaluation = protectedRoute({
   method: "post",

@@ -5,7 +5,7 @@ import { CITY_TENANT } from "../../db/reference.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
 import { ApiError, notFound, type FieldError } from "../../shared/http/errors.js";
-import { createRouter, etagHeader, ifMatchHeader, protectedRoute } from "../../shared/http/openapi.js";
+import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
 import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js";
 import { fiveLinks } from "./tables.js";
 
@@ -38,7 +38,7 @@ const patchFiveLinkSchema = z
   .openapi("PatchFiveLink", { example: { nameZh: "治理联抓", nameEn: "Governance co-managed" } });
 
 type FiveLinkRow = typeof fiveLinks.$inferSelect;
-const fiveLinkResponse = (description: string) => ({ description, headers: etagHeader, content: { "application/json": { schema: fiveLinkSchema } } });
+const fiveLinkResponse = (description: string) => versionedResponse(fiveLinkSchema, description);
 const codeParam = z.object({ code: linkCodeSchema });
 
 const listFiveLinks = protectedRoute({

@@ -6,7 +6,7 @@ import { preparedReach, reachShape, reachValues } from "../../shared/auth/reach.
 import { actionRoutes } from "../../shared/http/actions.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
-import { createRouter, etagHeader, protectedRoute } from "../../shared/http/openapi.js";
+import { createRouter, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit } from "../../shared/store/commit.js";
@@ -107,7 +107,7 @@ const eventPayload = (row: MemberReportRow) => ({
   employerOrgId: row.employerOrgId,
   employerTenantId: row.employerTenantId,
 });
-const memberReportResponse = (description: string) => ({ description, headers: etagHeader, content: { "application/json": { schema: memberReportSchema } } });
+const memberReportResponse = (description: string) => versionedResponse(memberReportSchema, description);
 
 const createMemberReport = protectedRoute({
   method: "post",

@@ -5,7 +5,7 @@ import { withinReach } from "../../shared/auth/reach.js";
 import { actionRoutes } from "../../shared/http/actions.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
-import { createRouter, etagHeader, protectedRoute } from "../../shared/http/openapi.js";
+import { createRouter, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { dateSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit } from "../../shared/store/commit.js";
@@ -73,7 +73,7 @@ const eventPayload = (row: OrgReportRow) => ({
   communityOrgId: row.communityOrgId,
   status: row.status,
 });
-const orgReportResponse = (description: string) => ({ description, headers: etagHeader, content: { "application/json": { schema: orgReportSchema } } });
+const orgReportResponse = (description: string) => versionedResponse(orgReportSchema, description);
 
 const createOrgReport = protectedRoute({
   method: "post",

@@ -8,7 +8,7 @@ import { eventTypes } from "./catalogue.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { etagOf, optionalIfMatch, requireIfMatch } from "../../shared/http/etag.js";
-import { createRouter, etagHeader, ifMatchHeader, protectedRoute } from "../../shared/http/openapi.js";
+import { createRouter, etagHeader, ifMatchHeader, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js";
@@ -123,7 +123,7 @@ const uniqueTypes = (types: readonly string[]) => [...new Set(types)].sort();
 /** One endpoint of the caller's tenant, else the same 404 as a missing one. */
 export const findEndpoint = (c: Context<AppEnv>, id: string) => findWithinReach(c, webhookEndpoints, reach, id, "webhook endpoint");
 
-const endpointResponse = (description: string) => ({ description, headers: etagHeader, content: { "application/json": { schema: endpointSchema } } });
+const endpointResponse = (description: string) => versionedResponse(endpointSchema, description);
 const idParam = z.object({ id: endpointId });
 const tags = ["webhooks"];
 const scope = "webhooks:manage";

@@ -107,3 +107,8 @@ export function createRouter() {
     },
   });
 }
+
+/** A response carrying one versioned entity and its ETag. */
+export function versionedResponse<S extends z.ZodType>(schema: S, description: string) {
+  return { description, headers: etagHeader, content: { "application/json": { schema } } };
+}

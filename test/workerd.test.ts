@@ -9,13 +9,11 @@ import { dirname, join, resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { createClient as createWebClient } from "@libsql/client/web";
-import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedDemo } from "../src/db/seed/demo.js";
 import { generatePiiKeyMaterial } from "../src/shared/crypto/pii.js";
 import { divisions } from "../src/db/tables.js";
-import { migrateDatabase, openDatabase } from "../src/node/database.js";
+import { bundleWorkerWithDatabase } from "./helpers/worker-bundle.js";
 import { createSigningKey, signToken, testAudience, testIssuer, type SigningKey, type TokenOptions } from "./helpers/keys.js";
 import { startLibsqlHttpServer } from "./libsql-http-server.js";
 
@@ -48,24 +46,8 @@ async function get(path: string, token?: TokenOptions, worker?: string): Promise
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "hexi-workerd-"));
 
-  // Bundle as wrangler does for workerd: @libsql/client resolves to its web build through the "workerd" condition.
-  const scriptPath = join(dir, "worker.js");
-  await build({
-    entryPoints: [join(root, "src/worker.ts")],
-    outfile: scriptPath,
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    conditions: ["workerd", "worker", "browser"],
-    target: "es2022",
-    logLevel: "silent",
-  });
-
-  // Migrate and seed from Node through the embedded engine, then serve the same file over Hrana.
-  const file = join(dir, "hexi.db");
-  const { client, db } = openDatabase(`file:${file}`);
-  await migrateDatabase(db);
-  await seedDemo(db);
+  // Bundle as wrangler does, then migrate and seed from Node through the embedded engine and serve the same file over Hrana.
+  const { scriptPath, file, client, db } = await bundleWorkerWithDatabase(root, dir);
   seeded = await db.select({ id: divisions.id, tenantId: divisions.tenantId }).from(divisions);
   client.close();
   hrana = await startLibsqlHttpServer({ file, authToken: dbToken });

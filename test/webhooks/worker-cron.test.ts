@@ -11,16 +11,14 @@ import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { createClient as createWebClient } from "@libsql/client/web";
 import { eq } from "drizzle-orm";
-import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "../../src/db/client.js";
 import { newId } from "../../src/db/ids.js";
-import { seedDemo } from "../../src/db/seed/demo.js";
 import { outboxEvents } from "../../src/db/tables.js";
 import { webhookDeliveries, webhookEndpoints } from "../../src/domains/webhooks/tables.js";
-import { migrateDatabase, openDatabase } from "../../src/node/database.js";
 import { createPiiVault, generatePiiKeyMaterial } from "../../src/shared/crypto/pii.js";
+import { bundleWorkerWithDatabase } from "../helpers/worker-bundle.js";
 import { createSigningKey } from "../helpers/keys.js";
 import { startLibsqlHttpServer } from "../libsql-http-server.js";
 
@@ -39,21 +37,7 @@ const hooks: { url: string; headers: Record<string, string>; body: string }[] = 
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "hexi-cron-"));
-  const scriptPath = join(dir, "worker.js");
-  await build({
-    entryPoints: [join(root, "src/worker.ts")],
-    outfile: scriptPath,
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    conditions: ["workerd", "worker", "browser"],
-    target: "es2022",
-    logLevel: "silent",
-  });
-  const file = join(dir, "hexi.db");
-  const local = openDatabase(`file:${file}`);
-  await migrateDatabase(local.db);
-  await seedDemo(local.db);
+  const { scriptPath, file, ...local } = await bundleWorkerWithDatabase(root, dir);
   local.client.close();
   hrana = await startLibsqlHttpServer({ file, authToken: dbToken });
   const client = createWebClient({ url: hrana.url, authToken: dbToken });

@@ -12,7 +12,7 @@ import Database from "libsql";
  * to the client. Batches are synchronous from BEGIN to COMMIT, so no lock is ever held across an
  * await, and in WAL mode a read sees every write committed before it started.
  */
-export function withCachedStatements(client: Client, file: string, synchronous: "normal" | "full"): Client {
+export function withCachedStatements(client: Client, file: string, synchronous: "off" | "normal" | "full"): Client {
   const reader = connection(file, true);
   const writer = connection(file, false);
   writer.db.pragma(`synchronous = ${synchronous}`);

@@ -2,16 +2,16 @@ import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { and, eq, sql } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
-import { publishedReach, withinReach } from "../../shared/auth/reach.js";
+import { publishedReach } from "../../shared/auth/reach.js";
 import { actionRoutes } from "../../shared/http/actions.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { createRouter, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
-import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
+import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js";
-import { findWithinReach } from "../../shared/store/records.js";
+import { findWithinReach, listWithinReach } from "../../shared/store/records.js";
 import { requireReference, unknownReference } from "../../shared/store/references.js";
 import { members } from "../organisations/tables.js";
 import { tag } from "./common.js";
@@ -175,22 +175,11 @@ export const postClaimRoutes = createRouter()
   })
   .openapi(listClaims, async (c) => {
     const q = c.req.valid("query");
-    const keys = keyset(postClaims.id, q);
-    const rows = await c.get("db")
-      .select()
-      .from(postClaims)
-      .where(
-        and(
-          withinReach(c.get("principal"), { tenantId: postClaims.tenantId, ...reach }),
-          q.postId ? eq(postClaims.postId, q.postId) : undefined,
-          q.memberId ? eq(postClaims.memberId, q.memberId) : undefined,
-          q.status ? eq(postClaims.status, q.status) : undefined,
-          keys.after,
-        ),
-      )
-      .orderBy(keys.orderBy)
-      .limit(keys.limit);
-    const page = keys.of(rows);
+    const page = await listWithinReach(c, postClaims, reach, q, {
+      postId: [postClaims.postId, q.postId],
+      memberId: [postClaims.memberId, q.memberId],
+      status: [postClaims.status, q.status],
+    });
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getClaim, async (c) => {

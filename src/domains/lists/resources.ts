@@ -1,16 +1,14 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { and, eq } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
-import { withinReach } from "../../shared/auth/reach.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
-import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
+import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit } from "../../shared/store/commit.js";
-import { findWithinReach, updateVersioned } from "../../shared/store/records.js";
+import { findWithinReach, listWithinReach, updateVersioned } from "../../shared/store/records.js";
 import { requireReference } from "../../shared/store/references.js";
 import { members, partyOrgs } from "../organisations/tables.js";
 import { categorySchema, descriptionSchema, tag, titleSchema } from "./common.js";
@@ -200,23 +198,12 @@ export const resourceRoutes = createRouter()
   })
   .openapi(listResources, async (c) => {
     const q = c.req.valid("query");
-    const keys = keyset(resources.id, q);
-    const rows = await c.get("db")
-      .select()
-      .from(resources)
-      .where(
-        and(
-          withinReach(c.get("principal"), { tenantId: resources.tenantId, ...resourceReach }),
-          q.offeredBy ? eq(resources.offeredBy, q.offeredBy) : undefined,
-          q.unitOrgId ? eq(resources.unitOrgId, q.unitOrgId) : undefined,
-          q.memberId ? eq(resources.memberId, q.memberId) : undefined,
-          q.category ? eq(resources.category, q.category) : undefined,
-          keys.after,
-        ),
-      )
-      .orderBy(keys.orderBy)
-      .limit(keys.limit);
-    const page = keys.of(rows);
+    const page = await listWithinReach(c, resources, resourceReach, q, {
+      offeredBy: [resources.offeredBy, q.offeredBy],
+      unitOrgId: [resources.unitOrgId, q.unitOrgId],
+      memberId: [resources.memberId, q.memberId],
+      category: [resources.category, q.category],
+    });
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getResource, async (c) => {

@@ -1,12 +1,10 @@
 import { z } from "@hono/zod-openapi";
-import { and, eq } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
-import { withinReach } from "../../shared/auth/reach.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
 import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
-import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
+import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { commit } from "../../shared/store/commit.js";
-import { findWithinReach, updateVersioned } from "../../shared/store/records.js";
+import { findWithinReach, listWithinReach, updateVersioned } from "../../shared/store/records.js";
 import { requireDivisionForWrite } from "../../shared/store/references.js";
 import { divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { unitKinds, units } from "./tables.js";
@@ -138,21 +136,10 @@ export const unitRoutes = createRouter()
   })
   .openapi(listUnits, async (c) => {
     const q = c.req.valid("query");
-    const keys = keyset(units.id, q);
-    const rows = await c.get("db")
-      .select()
-      .from(units)
-      .where(
-        and(
-          withinReach(c.get("principal"), { tenantId: units.tenantId, ...reach }),
-          q.kind ? eq(units.kind, q.kind) : undefined,
-          q.divisionId ? eq(units.divisionId, q.divisionId) : undefined,
-          keys.after,
-        ),
-      )
-      .orderBy(keys.orderBy)
-      .limit(keys.limit);
-    const page = keys.of(rows);
+    const page = await listWithinReach(c, units, reach, q, {
+      kind: [units.kind, q.kind],
+      divisionId: [units.divisionId, q.divisionId],
+    });
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getUnit, async (c) => {

@@ -1,16 +1,15 @@
 import { z } from "@hono/zod-openapi";
-import { and, eq, gte, lte, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
 import { divisions } from "../../db/tables.js";
-import { preparedReach, reachShape, reachValues } from "../../shared/auth/reach.js";
 import { actionRoutes } from "../../shared/http/actions.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { createRouter, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
-import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
+import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit } from "../../shared/store/commit.js";
-import { findWithinReach, preparedRead } from "../../shared/store/records.js";
+import { findWithinReach, listWithinReach } from "../../shared/store/records.js";
 import { requireDivisionForWrite, unknownReference } from "../../shared/store/references.js";
 import { addMonths, localDate } from "../../shared/calendar.js";
 import { memberReportMachine } from "./machines.js";
@@ -221,35 +220,15 @@ const crudRoutes = createRouter()
   })
   .openapi(listMemberReports, async (c) => {
     const q = c.req.valid("query");
-    const principal = c.get("principal");
-    const keys = keyset(memberReports.id, q);
     const period = idRangeOf("mrep", q.createdFrom, q.createdTo);
     // The dashboards' main list: prepared once per combination of filters, order and reach.
-    const filters = { status: q.status, communityId: q.communityId, memberId: q.memberId, createdMin: period.min, createdMax: period.max };
-    const given = (Object.keys(filters) as (keyof typeof filters)[]).filter((name) => filters[name] !== undefined);
-    const placeholder = (name: keyof typeof filters) => (given.includes(name) ? sql.placeholder(name) : undefined);
-    const query = preparedRead(c, `member_reports.list|${given.join(",")}|${keys.shape}|${reachShape(principal)}`, () =>
-      c
-        .get("db")
-        .select()
-        .from(memberReports)
-        .where(
-          and(
-            preparedReach(principal, { tenantId: memberReports.tenantId, ...reach }),
-            placeholder("status") && eq(memberReports.status, placeholder("status")!),
-            placeholder("communityId") && eq(memberReports.communityId, placeholder("communityId")!),
-            placeholder("memberId") && eq(memberReports.memberId, placeholder("memberId")!),
-            placeholder("createdMin") && gte(memberReports.id, placeholder("createdMin")!),
-            placeholder("createdMax") && lte(memberReports.id, placeholder("createdMax")!),
-            keys.afterPlaceholder,
-          ),
-        )
-        .orderBy(keys.orderBy)
-        .limit(sql.placeholder("limit"))
-        .prepare(),
-    );
-    const rows = (await query.all({ ...reachValues(principal), ...filters, after: keys.afterKey, limit: keys.limit })) as (typeof memberReports.$inferSelect)[];
-    const page = keys.of(rows);
+    const page = await listWithinReach(c, memberReports, reach, q, {
+      status: [memberReports.status, q.status],
+      communityId: [memberReports.communityId, q.communityId],
+      memberId: [memberReports.memberId, q.memberId],
+      createdMin: [memberReports.id, period.min, "gte"],
+      createdMax: [memberReports.id, period.max, "lte"],
+    });
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getMemberReport, async (c) => {

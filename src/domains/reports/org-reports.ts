@@ -1,15 +1,13 @@
 import { z } from "@hono/zod-openapi";
-import { and, eq } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
-import { withinReach } from "../../shared/auth/reach.js";
 import { actionRoutes } from "../../shared/http/actions.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { createRouter, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
-import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
+import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { dateSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit } from "../../shared/store/commit.js";
-import { findWithinReach } from "../../shared/store/records.js";
+import { findWithinReach, listWithinReach } from "../../shared/store/records.js";
 import { unknownReference } from "../../shared/store/references.js";
 import { orgReportMachine } from "./machines.js";
 import { partyOrgIdSchema, requirePartyOrg, unitOrgCategories } from "./references.js";
@@ -160,22 +158,11 @@ const crudRoutes = createRouter()
   })
   .openapi(listOrgReports, async (c) => {
     const q = c.req.valid("query");
-    const keys = keyset(orgReports.id, q);
-    const rows = await c.get("db")
-      .select()
-      .from(orgReports)
-      .where(
-        and(
-          withinReach(c.get("principal"), { tenantId: orgReports.tenantId, ...reach }),
-          q.status ? eq(orgReports.status, q.status) : undefined,
-          q.unitOrgId ? eq(orgReports.unitOrgId, q.unitOrgId) : undefined,
-          q.communityOrgId ? eq(orgReports.communityOrgId, q.communityOrgId) : undefined,
-          keys.after,
-        ),
-      )
-      .orderBy(keys.orderBy)
-      .limit(keys.limit);
-    const page = keys.of(rows);
+    const page = await listWithinReach(c, orgReports, reach, q, {
+      status: [orgReports.status, q.status],
+      unitOrgId: [orgReports.unitOrgId, q.unitOrgId],
+      communityOrgId: [orgReports.communityOrgId, q.communityOrgId],
+    });
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getOrgReport, async (c) => {

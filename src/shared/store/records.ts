@@ -1,9 +1,10 @@
 import type { Context } from "hono";
-import { and, eq, getTableName, sql, type SQL } from "drizzle-orm";
+import { and, eq, getTableName, gte, lte, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { preparedReach, publishedReach, reachShape, reachValues, withinReach, type ReachColumns } from "../auth/reach.js";
 import type { AppEnv } from "../http/context.js";
+import { keyset, type PageOrder } from "../http/pagination.js";
 import { ApiError, notFound } from "../http/errors.js";
 import type { Machine } from "../state-machine.js";
 import { commit, guardChanged, GuardFailed, type AuditEntry, type DomainEvent } from "./commit.js";
@@ -59,6 +60,48 @@ export function preparedRead(c: Context<AppEnv>, shape: string, build: () => Pre
     cache.set(shape, (query = build()));
   }
   return query;
+}
+
+/** A list filter: a column compared with a query value; left out of the SQL when the value is absent. */
+export type ListFilter = [column: SQLiteColumn, value: string | number | undefined, op?: "eq" | "gte" | "lte"];
+
+/**
+ * One keyset page of a table's rows within the principal's reach, filtered, in creation order.
+ * The statement is prepared once per combination of filters given, order and reach shape.
+ */
+export async function listWithinReach<T extends VersionedTable>(
+  c: Context<AppEnv>,
+  table: T,
+  reach: Omit<ReachColumns, "tenantId">,
+  query: { limit: number; cursor?: string; order?: PageOrder },
+  filters: Record<string, ListFilter>,
+): Promise<{ data: T["$inferSelect"][]; nextCursor: string | null }> {
+  const principal = c.get("principal");
+  const keys = keyset(table.id, query);
+  const given = Object.keys(filters).filter((name) => filters[name]![1] !== undefined);
+  const compare = { eq, gte, lte };
+  const statement = preparedRead(c, `list|${getTableName(table)}|${Object.keys(reach).sort().join(",")}|${given.join(",")}|${keys.shape}|${reachShape(principal)}`, () =>
+    c
+      .get("db")
+      .select()
+      .from(table as SQLiteTable)
+      .where(
+        and(
+          preparedReach(principal, { tenantId: table.tenantId, ...reach }),
+          ...given.map((name) => {
+            const [column, , op = "eq"] = filters[name]!;
+            return compare[op](column, sql.placeholder(name));
+          }),
+          keys.afterPlaceholder,
+        ),
+      )
+      .orderBy(keys.orderBy)
+      .limit(sql.placeholder("limit"))
+      .prepare(),
+  );
+  const values = Object.fromEntries(given.map((name) => [name, filters[name]![1]]));
+  const rows = (await statement.all({ ...reachValues(principal), ...values, after: keys.afterKey, limit: keys.limit })) as T["$inferSelect"][];
+  return keys.of(rows);
 }
 
 /** Reads by id are the hottest queries: one statement per (table, reach columns, reach shape). */

@@ -5,6 +5,8 @@ import { seedDemo } from "./db/seed/demo.js";
 import { migrateDatabase, openDatabase } from "./node/database.js";
 import { devKeyPath, ensureDevKey } from "./node/dev-key.js";
 import { nodeDeps } from "./node/deps.js";
+import { runMaintenance } from "./maintenance.js";
+import { startBackgroundLoop } from "./node/loop.js";
 import { nodeDispatcher, startDispatchLoop } from "./node/webhooks.js";
 
 /** Self-hosted entry: embedded libSQL, migrations and the demo seed on start, then serve. */
@@ -27,6 +29,8 @@ async function main() {
   const app = createApp(deps);
   // Outbound webhooks: fan out the outbox and deliver what is due, every 2 s after the previous run.
   const webhooks = startDispatchLoop(nodeDispatcher({ db, pii: deps.pii, clock: deps.clock, log: deps.log, targets: webhookTargets }), 2000);
+  // Housekeeping (overdue rechecks, expired idempotency keys), every 5 minutes.
+  const maintenance = startBackgroundLoop(() => runMaintenance(db, deps.clock.now(), deps.log), 5 * 60_000);
 
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     const base = `http://${config.HOST}:${info.port}`;
@@ -44,7 +48,7 @@ async function main() {
 
   const shutdown = async () => {
     server.close();
-    await webhooks.stop();
+    await Promise.all([webhooks.stop(), maintenance.stop()]);
     client.close();
     process.exit(0);
   };

@@ -8,6 +8,7 @@ import { isForbiddenAddress, isLoopbackAddress, isLoopbackHost, publicTargetsOnl
 import type { PiiVault } from "../shared/crypto/pii.js";
 import type { Clock } from "../shared/http/context.js";
 import type { Logger } from "../shared/log.js";
+import { startBackgroundLoop } from "./loop.js";
 
 /**
  * Webhook delivery on Node: the dispatcher with name resolution, an HTTPS client that checks the
@@ -97,20 +98,5 @@ export function nodeDispatcher(deps: NodeDispatchDeps): Dispatcher {
  * `stop()` cancels the next run and waits for the current one.
  */
 export function startDispatchLoop(dispatcher: Dispatcher, intervalMs = 2000): { stop(): Promise<void> } {
-  let stopped = false;
-  let running: Promise<unknown> = Promise.resolve();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const tick = () => {
-    running = dispatcher.runOnce().finally(() => {
-      if (!stopped) timer = setTimeout(tick, intervalMs);
-    });
-  };
-  timer = setTimeout(tick, 0);
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  return startBackgroundLoop(() => dispatcher.runOnce(), intervalMs);
 }

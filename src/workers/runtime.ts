@@ -10,6 +10,7 @@ import { ConfigError, parseConfig, piiKeyMaterial, platformVerificationJwks, sig
 import { createDb } from "../db/client.js";
 import type { DocsAssets } from "../domains/docs/routes.js";
 import { createDispatcher } from "../domains/webhooks/dispatcher.js";
+import { runMaintenance } from "../maintenance.js";
 import { createTokenVerifier } from "../shared/auth/jwt.js";
 import { createTokenSigner } from "../shared/auth/signer.js";
 import { createPiiVault } from "../shared/crypto/pii.js";
@@ -114,7 +115,7 @@ export const handlers = {
    * host resolution here: Workers' outbound fetch cannot reach private addresses (nor can
    * self-hosted workerd's default `public` network), so the syntactic target check is enough.
    */
-  async scheduled(_controller: { cron: string; scheduledTime: number }, env: Env, ctx: ExecutionContext): Promise<void> {
+  async scheduled(controller: { cron: string; scheduledTime: number }, env: Env, ctx: ExecutionContext): Promise<void> {
     let ready: AppDeps;
     try {
       ready = await (deps ??= workerDeps(env));
@@ -124,5 +125,7 @@ export const handlers = {
     }
     const dispatcher = createDispatcher({ db: ready.database(), pii: ready.pii, fetch: (url, init) => fetch(url, init), clock: ready.clock, log: ready.log });
     ctx.waitUntil(dispatcher.runOnce());
+    // Housekeeping every tenth minute (the cron fires every minute for webhooks).
+    if (new Date(controller.scheduledTime).getUTCMinutes() % 10 === 0) ctx.waitUntil(runMaintenance(ready.database(), ready.clock.now(), ready.log));
   },
 };

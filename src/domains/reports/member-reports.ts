@@ -97,7 +97,7 @@ const present = (row: MemberReportRow) => ({
  */
 const reach = { divisionPath: memberReports.divisionPath, memberId: memberReports.memberId, unitOrgId: memberReports.employerOrgId };
 const conflicts = { "member_reports.member_id": "This member already has a live report; end it before filing a new one." };
-const eventPayload = (row: MemberReportRow) => ({
+export const eventPayload = (row: MemberReportRow) => ({
   memberReportId: row.id,
   memberId: row.memberId,
   communityId: row.communityId,

@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { and, eq, gt } from "drizzle-orm";
+import { and, eq, gt, sql } from "drizzle-orm";
+import type { Db } from "../../db/client.js";
 import { idempotencyKeys } from "../../db/tables.js";
 import { actorOf } from "../auth/principal.js";
 import { IdempotencyRace } from "../store/commit.js";
@@ -75,4 +76,12 @@ function replay(c: Context<AppEnv>, stored: typeof idempotencyKeys.$inferSelect,
 async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Forgets idempotency keys past their 24 hours, a bounded number per run (a background job). */
+export async function purgeExpiredIdempotencyKeys(db: Db, now: Date, limit = 1000): Promise<number> {
+  const result = await db.run(
+    sql`delete from ${idempotencyKeys} where rowid in (select rowid from ${idempotencyKeys} where ${idempotencyKeys.expiresAt} <= ${now.toISOString()} limit ${limit})`,
+  );
+  return Number((result as { rowsAffected?: number }).rowsAffected ?? 0);
 }

@@ -1,16 +1,15 @@
 import { z } from "@hono/zod-openapi";
-import { and, eq, gte, lte } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { newId } from "../../db/ids.js";
-import { publishedReach } from "../../shared/auth/reach.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { ApiError, type FieldError } from "../../shared/http/errors.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
 import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
-import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
+import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit } from "../../shared/store/commit.js";
-import { findPublished, updateVersioned } from "../../shared/store/records.js";
+import { findPublished, listWithinReach, updateVersioned } from "../../shared/store/records.js";
 import { requireDivisionForWrite, unknownReference } from "../../shared/store/references.js";
 import { partyOrgs } from "../organisations/tables.js";
 import { activities, activityKinds, lectureTalks } from "./tables.js";
@@ -219,23 +218,19 @@ export const activityRoutes = createRouter()
   })
   .openapi(listActivities, async (c) => {
     const q = c.req.valid("query");
-    const keys = keyset(activities.id, q);
-    const rows = await c.get("db")
-      .select()
-      .from(activities)
-      .where(
-        and(
-          publishedReach(c.get("principal"), activities),
-          q.communityId ? eq(activities.communityId, q.communityId) : undefined,
-          q.kind ? eq(activities.kind, q.kind) : undefined,
-          q.startsFrom ? gte(activities.startsAt, utc(q.startsFrom)) : undefined,
-          q.startsTo ? lte(activities.startsAt, utc(q.startsTo)) : undefined,
-          keys.after,
-        ),
-      )
-      .orderBy(keys.orderBy)
-      .limit(keys.limit);
-    const page = keys.of(rows);
+    const page = await listWithinReach(
+      c,
+      activities,
+      { divisionPath: activities.divisionPath },
+      q,
+      {
+        communityId: [activities.communityId, q.communityId],
+        kind: [activities.kind, q.kind],
+        startsFrom: [activities.startsAt, q.startsFrom && utc(q.startsFrom), "gte"],
+        startsTo: [activities.startsAt, q.startsTo && utc(q.startsTo), "lte"],
+      },
+      "published",
+    );
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getActivity, async (c) => {

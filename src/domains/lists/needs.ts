@@ -1,18 +1,17 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { and, eq, gte, inArray, lte } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
-import { publishedReach } from "../../shared/auth/reach.js";
 import { actionRoutes } from "../../shared/http/actions.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
-import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
+import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { localDate } from "../../shared/calendar.js";
 import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit } from "../../shared/store/commit.js";
-import { findPublished, updateVersioned } from "../../shared/store/records.js";
+import { findPublished, listWithinReach, updateVersioned } from "../../shared/store/records.js";
 import { requireDivisionForWrite } from "../../shared/store/references.js";
 import { categorySchema, descriptionSchema, moveGuarded, tag, titleSchema } from "./common.js";
 import { needMachine, needStatuses } from "./machines.js";
@@ -176,24 +175,20 @@ export const needRoutes = createRouter()
   })
   .openapi(listNeeds, async (c) => {
     const q = c.req.valid("query");
-    const keys = keyset(needs.id, q);
-    const rows = await c.get("db")
-      .select()
-      .from(needs)
-      .where(
-        and(
-          publishedReach(c.get("principal"), needs),
-          q.status ? eq(needs.status, q.status) : undefined,
-          q.communityId ? eq(needs.communityId, q.communityId) : undefined,
-          q.category ? eq(needs.category, q.category) : undefined,
-          q.deadlineFrom ? gte(needs.deadline, q.deadlineFrom) : undefined,
-          q.deadlineTo ? lte(needs.deadline, q.deadlineTo) : undefined,
-          keys.after,
-        ),
-      )
-      .orderBy(keys.orderBy)
-      .limit(keys.limit);
-    const page = keys.of(rows);
+    const page = await listWithinReach(
+      c,
+      needs,
+      { divisionPath: needs.divisionPath },
+      q,
+      {
+        status: [needs.status, q.status],
+        communityId: [needs.communityId, q.communityId],
+        category: [needs.category, q.category],
+        deadlineFrom: [needs.deadline, q.deadlineFrom, "gte"],
+        deadlineTo: [needs.deadline, q.deadlineTo, "lte"],
+      },
+      "published",
+    );
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getNeed, async (c) => {

@@ -1,16 +1,15 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { and, count, eq, inArray } from "drizzle-orm";
+import { and, count, inArray } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
-import { publishedReach } from "../../shared/auth/reach.js";
 import { actionRoutes } from "../../shared/http/actions.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { createRouter, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
-import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
+import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit } from "../../shared/store/commit.js";
-import { findPublished } from "../../shared/store/records.js";
+import { findPublished, listWithinReach } from "../../shared/store/records.js";
 import { requireDivisionForWrite } from "../../shared/store/references.js";
 import { descriptionSchema, tag, titleSchema } from "./common.js";
 import { liveClaimStatuses, postMachine } from "./machines.js";
@@ -175,22 +174,14 @@ export const postRoutes = createRouter()
   })
   .openapi(listPosts, async (c) => {
     const q = c.req.valid("query");
-    const keys = keyset(servicePosts.id, q);
-    const rows = await c.get("db")
-      .select()
-      .from(servicePosts)
-      .where(
-        and(
-          publishedReach(c.get("principal"), servicePosts),
-          q.communityId ? eq(servicePosts.communityId, q.communityId) : undefined,
-          q.category ? eq(servicePosts.category, q.category) : undefined,
-          q.status ? eq(servicePosts.status, q.status) : undefined,
-          keys.after,
-        ),
-      )
-      .orderBy(keys.orderBy)
-      .limit(keys.limit);
-    const page = keys.of(rows);
+    const page = await listWithinReach(
+      c,
+      servicePosts,
+      { divisionPath: servicePosts.divisionPath },
+      q,
+      { communityId: [servicePosts.communityId, q.communityId], category: [servicePosts.category, q.category], status: [servicePosts.status, q.status] },
+      "published",
+    );
     const seats = await seatsTakenOf(c, page.data);
     return c.json({ data: page.data.map((r) => present(r, seats.get(r.id) ?? 0)), nextCursor: page.nextCursor }, 200);
   })

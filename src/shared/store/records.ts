@@ -68,6 +68,7 @@ export type ListFilter = [column: SQLiteColumn, value: string | number | undefin
 /**
  * One keyset page of a table's rows within the principal's reach, filtered, in creation order.
  * The statement is prepared once per combination of filters given, order and reach shape.
+ * `published` applies `publishedReach` (records a community publishes to its whole tenant).
  */
 export async function listWithinReach<T extends VersionedTable>(
   c: Context<AppEnv>,
@@ -75,8 +76,10 @@ export async function listWithinReach<T extends VersionedTable>(
   reach: Omit<ReachColumns, "tenantId">,
   query: { limit: number; cursor?: string; order?: PageOrder },
   filters: Record<string, ListFilter>,
+  rule: "own" | "published" = "own",
 ): Promise<{ data: T["$inferSelect"][]; nextCursor: string | null }> {
-  const principal = c.get("principal");
+  const caller = c.get("principal");
+  const principal = rule === "published" && caller.owner ? { ...caller, owner: undefined } : caller;
   const keys = keyset(table.id, query);
   const given = Object.keys(filters).filter((name) => filters[name]![1] !== undefined);
   const compare = { eq, gte, lte };

@@ -8,7 +8,7 @@ import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
 import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
 import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
-import { commit } from "../../shared/store/commit.js";
+import { commitCreated } from "../../shared/store/commit.js";
 import { findPublished, listWithinReach, updateVersioned } from "../../shared/store/records.js";
 import { requireDivisionForWrite, unknownReference } from "../../shared/store/references.js";
 import { partyOrgs } from "../organisations/tables.js";
@@ -205,15 +205,10 @@ export const activityRoutes = createRouter()
       updatedAt: now.toISOString(),
     };
     const response = present(row);
-    const headers = { etag: etagOf(row.version), location: `/v1/activities/${row.id}` };
-    await commit(
-      c,
-      {
-        writes: [c.get("db").insert(activities).values(row)],
-        audit: { action: "activity.create", targetType: "activity", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
-      },
-      { status: 201, body: response, headers },
-    );
+    const headers = await commitCreated(c, `/v1/activities/${row.id}`, row.version, response, {
+      writes: [c.get("db").insert(activities).values(row)],
+      audit: { action: "activity.create", targetType: "activity", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
+    });
     return c.json(response, 201, headers);
   })
   .openapi(listActivities, async (c) => {

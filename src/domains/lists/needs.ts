@@ -10,7 +10,7 @@ import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "
 import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { localDate } from "../../shared/calendar.js";
 import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
-import { commit } from "../../shared/store/commit.js";
+import { commitCreated } from "../../shared/store/commit.js";
 import { findPublished, listWithinReach, updateVersioned } from "../../shared/store/records.js";
 import { requireDivisionForWrite } from "../../shared/store/references.js";
 import { categorySchema, descriptionSchema, moveGuarded, tag, titleSchema } from "./common.js";
@@ -161,16 +161,11 @@ export const needRoutes = createRouter()
       updatedAt: now.toISOString(),
     };
     const response = present(row);
-    const headers = { etag: etagOf(row.version), location: `/v1/needs/${row.id}` };
-    await commit(
-      c,
-      {
-        writes: [c.get("db").insert(needs).values(row)],
-        audit: { action: "need.create", targetType: "need", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
-        events: [{ type: "need.published", subjectType: "need", subjectId: row.id, payload: { ...needEventPayload(row), category: row.category } }],
-      },
-      { status: 201, body: response, headers },
-    );
+    const headers = await commitCreated(c, `/v1/needs/${row.id}`, row.version, response, {
+      writes: [c.get("db").insert(needs).values(row)],
+      audit: { action: "need.create", targetType: "need", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
+      events: [{ type: "need.published", subjectType: "need", subjectId: row.id, payload: { ...needEventPayload(row), category: row.category } }],
+    });
     return c.json(response, 201, headers);
   })
   .openapi(listNeeds, async (c) => {

@@ -8,7 +8,7 @@ import { etagOf } from "../../shared/http/etag.js";
 import { createRouter, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
 import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
-import { commit } from "../../shared/store/commit.js";
+import { commitCreated } from "../../shared/store/commit.js";
 import { findPublished, listWithinReach } from "../../shared/store/records.js";
 import { requireDivisionForWrite } from "../../shared/store/references.js";
 import { descriptionSchema, tag, titleSchema } from "./common.js";
@@ -153,23 +153,18 @@ export const postRoutes = createRouter()
       updatedAt: now.toISOString(),
     };
     const response = present(row, 0);
-    const headers = { etag: etagOf(row.version), location: `/v1/service-posts/${row.id}` };
-    await commit(
-      c,
-      {
-        writes: [c.get("db").insert(servicePosts).values(row)],
-        audit: { action: "service_post.create", targetType: "service_post", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
-        events: [
-          {
-            type: "service_post.published",
-            subjectType: "service_post",
-            subjectId: row.id,
-            payload: { postId: row.id, communityId: row.communityId, category: row.category, headcount: row.headcount },
-          },
-        ],
-      },
-      { status: 201, body: response, headers },
-    );
+    const headers = await commitCreated(c, `/v1/service-posts/${row.id}`, row.version, response, {
+      writes: [c.get("db").insert(servicePosts).values(row)],
+      audit: { action: "service_post.create", targetType: "service_post", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
+      events: [
+        {
+          type: "service_post.published",
+          subjectType: "service_post",
+          subjectId: row.id,
+          payload: { postId: row.id, communityId: row.communityId, category: row.category, headcount: row.headcount },
+        },
+      ],
+    });
     return c.json(response, 201, headers);
   })
   .openapi(listPosts, async (c) => {

@@ -7,7 +7,7 @@ import { ApiError } from "../../shared/http/errors.js";
 import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
 import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
-import { commit } from "../../shared/store/commit.js";
+import { commitCreated } from "../../shared/store/commit.js";
 import { findWithinReach, listWithinReach, updateVersioned } from "../../shared/store/records.js";
 import { requireReference } from "../../shared/store/references.js";
 import { members, partyOrgs } from "../organisations/tables.js";
@@ -184,16 +184,11 @@ export const resourceRoutes = createRouter()
       updatedAt: now.toISOString(),
     };
     const response = present(row);
-    const headers = { etag: etagOf(row.version), location: `/v1/resources/${row.id}` };
-    await commit(
-      c,
-      {
-        writes: [c.get("db").insert(resources).values(row)],
-        audit: { action: "resource.create", targetType: "resource", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
-        events: [{ type: "resource.offered", subjectType: "resource", subjectId: row.id, payload: { resourceId: row.id, offeredBy: row.offeredBy, unitOrgId: row.unitOrgId, memberId: row.memberId, category: row.category } }],
-      },
-      { status: 201, body: response, headers },
-    );
+    const headers = await commitCreated(c, `/v1/resources/${row.id}`, row.version, response, {
+      writes: [c.get("db").insert(resources).values(row)],
+      audit: { action: "resource.create", targetType: "resource", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
+      events: [{ type: "resource.offered", subjectType: "resource", subjectId: row.id, payload: { resourceId: row.id, offeredBy: row.offeredBy, unitOrgId: row.unitOrgId, memberId: row.memberId, category: row.category } }],
+    });
     return c.json(response, 201, headers);
   })
   .openapi(listResources, async (c) => {

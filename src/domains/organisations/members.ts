@@ -12,7 +12,7 @@ import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
 import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
-import { commit } from "../../shared/store/commit.js";
+import { commit, commitCreated } from "../../shared/store/commit.js";
 import { findWithinReach, updateVersioned } from "../../shared/store/records.js";
 import { requireDivisionForWrite, unknownReference } from "../../shared/store/references.js";
 import { partyOrgId, requirePartyOrg } from "./party-orgs.js";
@@ -352,16 +352,11 @@ export const memberRoutes = createRouter()
       updatedAt: now.toISOString(),
     };
     const response = present(row);
-    const headers = { etag: etagOf(row.version), location: `/v1/members/${row.id}` };
-    await commit(
-      c,
-      {
-        writes: [c.get("db").insert(members).values(row)],
-        audit: { action: "member.create", targetType: "member", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
-        conflicts,
-      },
-      { status: 201, body: response, headers },
-    );
+    const headers = await commitCreated(c, `/v1/members/${row.id}`, row.version, response, {
+      writes: [c.get("db").insert(members).values(row)],
+      audit: { action: "member.create", targetType: "member", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
+      conflicts,
+    });
     return c.json(response, 201, headers);
   })
   .openapi(listMembers, async (c) => {

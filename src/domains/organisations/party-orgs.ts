@@ -9,7 +9,7 @@ import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
 import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
-import { commit, guardHolds } from "../../shared/store/commit.js";
+import { commitCreated, guardHolds } from "../../shared/store/commit.js";
 import { findWithinReach, updateVersioned } from "../../shared/store/records.js";
 import { requireDivisionForWrite, requireReference } from "../../shared/store/references.js";
 import { orgCategories, orgTypes, partyOrgs, units } from "./tables.js";
@@ -204,15 +204,10 @@ export const partyOrgRoutes = createRouter()
       updatedAt: now.toISOString(),
     };
     const response = present(row);
-    const headers = { etag: etagOf(row.version), location: `/v1/party-orgs/${row.id}` };
-    await commit(
-      c,
-      {
-        writes: [c.get("db").insert(partyOrgs).values(row)],
-        audit: { action: "party_org.create", targetType: "party_org", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
-      },
-      { status: 201, body: response, headers },
-    );
+    const headers = await commitCreated(c, `/v1/party-orgs/${row.id}`, row.version, response, {
+      writes: [c.get("db").insert(partyOrgs).values(row)],
+      audit: { action: "party_org.create", targetType: "party_org", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
+    });
     return c.json(response, 201, headers);
   })
   .openapi(listPartyOrgs, async (c) => {

@@ -3,7 +3,7 @@ import { newId } from "../../db/ids.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
 import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
 import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
-import { commit } from "../../shared/store/commit.js";
+import { commitCreated } from "../../shared/store/commit.js";
 import { findWithinReach, listWithinReach, updateVersioned } from "../../shared/store/records.js";
 import { requireDivisionForWrite } from "../../shared/store/references.js";
 import { divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
@@ -122,16 +122,11 @@ export const unitRoutes = createRouter()
       updatedAt: now.toISOString(),
     };
     const response = present(row);
-    const headers = { etag: etagOf(row.version), location: `/v1/units/${row.id}` };
-    await commit(
-      c,
-      {
-        writes: [c.get("db").insert(units).values(row)],
-        audit: { action: "unit.create", targetType: "unit", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
-        conflicts,
-      },
-      { status: 201, body: response, headers },
-    );
+    const headers = await commitCreated(c, `/v1/units/${row.id}`, row.version, response, {
+      writes: [c.get("db").insert(units).values(row)],
+      audit: { action: "unit.create", targetType: "unit", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
+      conflicts,
+    });
     return c.json(response, 201, headers);
   })
   .openapi(listUnits, async (c) => {

@@ -7,7 +7,7 @@ import { ApiError } from "../../shared/http/errors.js";
 import { createRouter, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
-import { commit } from "../../shared/store/commit.js";
+import { commitCreated } from "../../shared/store/commit.js";
 import { findWithinReach } from "../../shared/store/records.js";
 import { localDate } from "../../shared/calendar.js";
 import { partyOrgIdSchema, requireMember, requirePartyOrg, unitOrgCategories } from "./references.js";
@@ -142,25 +142,20 @@ export const evaluationRoutes = createRouter()
       updatedAt: now.toISOString(),
     };
     const response = present(row);
-    const headers = { etag: etagOf(row.version), location: `/v1/evaluations/${row.id}` };
-    await commit(
-      c,
-      {
-        writes: [c.get("db").insert(evaluations).values(row)],
-        // The grade and comment are an assessment of a person: the trail and the event name fields, not values.
-        audit: { action: "evaluation.create", targetType: "evaluation", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
-        events: [
-          {
-            type: "evaluation.recorded",
-            subjectType: "evaluation",
-            subjectId: row.id,
-            payload: { evaluationId: row.id, subjectKind: row.subjectKind, subjectId: row.subjectId, communityOrgId: row.communityOrgId, year: row.year },
-          },
-        ],
-        conflicts,
-      },
-      { status: 201, body: response, headers },
-    );
+    const headers = await commitCreated(c, `/v1/evaluations/${row.id}`, row.version, response, {
+      writes: [c.get("db").insert(evaluations).values(row)],
+      // The grade and comment are an assessment of a person: the trail and the event name fields, not values.
+      audit: { action: "evaluation.create", targetType: "evaluation", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
+      events: [
+        {
+          type: "evaluation.recorded",
+          subjectType: "evaluation",
+          subjectId: row.id,
+          payload: { evaluationId: row.id, subjectKind: row.subjectKind, subjectId: row.subjectId, communityOrgId: row.communityOrgId, year: row.year },
+        },
+      ],
+      conflicts,
+    });
     return c.json(response, 201, headers);
   })
   .openapi(listEvaluations, async (c) => {

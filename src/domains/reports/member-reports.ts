@@ -8,7 +8,7 @@ import { ApiError } from "../../shared/http/errors.js";
 import { createRouter, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
 import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
-import { commit } from "../../shared/store/commit.js";
+import { commitCreated } from "../../shared/store/commit.js";
 import { findWithinReach, listWithinReach } from "../../shared/store/records.js";
 import { requireDivisionForWrite, unknownReference } from "../../shared/store/references.js";
 import { addMonths, localDate } from "../../shared/calendar.js";
@@ -205,17 +205,12 @@ const crudRoutes = createRouter()
       updatedAt: now.toISOString(),
     };
     const response = present(row);
-    const headers = { etag: etagOf(row.version), location: `/v1/member-reports/${row.id}` };
-    await commit(
-      c,
-      {
-        writes: [db.insert(memberReports).values(row)],
-        audit: { action: "member_report.create", targetType: "member_report", targetId: row.id, divisionPath, changes: { fields: Object.keys(body) } },
-        events: [{ type: "member_report.submitted", subjectType: "member_report", subjectId: row.id, payload: eventPayload(row) }],
-        conflicts,
-      },
-      { status: 201, body: response, headers },
-    );
+    const headers = await commitCreated(c, `/v1/member-reports/${row.id}`, row.version, response, {
+      writes: [db.insert(memberReports).values(row)],
+      audit: { action: "member_report.create", targetType: "member_report", targetId: row.id, divisionPath, changes: { fields: Object.keys(body) } },
+      events: [{ type: "member_report.submitted", subjectType: "member_report", subjectId: row.id, payload: eventPayload(row) }],
+      conflicts,
+    });
     return c.json(response, 201, headers);
   })
   .openapi(listMemberReports, async (c) => {

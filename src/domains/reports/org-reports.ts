@@ -6,7 +6,7 @@ import { ApiError } from "../../shared/http/errors.js";
 import { createRouter, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
 import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { dateSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
-import { commit } from "../../shared/store/commit.js";
+import { commitCreated } from "../../shared/store/commit.js";
 import { findWithinReach, listWithinReach } from "../../shared/store/records.js";
 import { unknownReference } from "../../shared/store/references.js";
 import { orgReportMachine } from "./machines.js";
@@ -143,17 +143,12 @@ const crudRoutes = createRouter()
       updatedAt: now.toISOString(),
     };
     const response = present(row);
-    const headers = { etag: etagOf(row.version), location: `/v1/org-reports/${row.id}` };
-    await commit(
-      c,
-      {
-        writes: [c.get("db").insert(orgReports).values(row)],
-        audit: { action: "org_report.create", targetType: "org_report", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
-        events: [{ type: "org_report.submitted", subjectType: "org_report", subjectId: row.id, payload: eventPayload(row) }],
-        conflicts,
-      },
-      { status: 201, body: response, headers },
-    );
+    const headers = await commitCreated(c, `/v1/org-reports/${row.id}`, row.version, response, {
+      writes: [c.get("db").insert(orgReports).values(row)],
+      audit: { action: "org_report.create", targetType: "org_report", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
+      events: [{ type: "org_report.submitted", subjectType: "org_report", subjectId: row.id, payload: eventPayload(row) }],
+      conflicts,
+    });
     return c.json(response, 201, headers);
   })
   .openapi(listOrgReports, async (c) => {

@@ -5,6 +5,7 @@ import { auditEvents, idempotencyKeys, outboxEvents } from "../../db/tables.js";
 import { newId } from "../../db/ids.js";
 import { actorOf } from "../auth/principal.js";
 import type { AppEnv } from "../http/context.js";
+import { etagOf } from "../http/etag.js";
 import { ApiError } from "../http/errors.js";
 
 export interface AuditEntry {
@@ -152,4 +153,14 @@ function errorText(err: unknown): string {
     parts.push(String((e as { message?: unknown }).message ?? e));
   }
   return parts.join(" | ");
+}
+
+/**
+ * Commits a create whose response is `201` with the record's ETag and Location, storing that
+ * response with the idempotency key; answers the headers for the handler's own `c.json`.
+ */
+export async function commitCreated(c: Context<AppEnv>, location: string, version: number, body: unknown, change: Change): Promise<Record<string, string>> {
+  const headers = { etag: etagOf(version), location };
+  await commit(c, change, { status: 201, body, headers });
+  return headers;
 }

@@ -8,7 +8,16 @@
  * Results go to bench/results/<YYYY-MM-DD>.json and the table in bench/README.md.
  */
 import { execFile, spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { availableParallelism, cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
@@ -111,7 +120,8 @@ const readmePath = join(benchDir, "README.md");
 /** Creates that warm the write path (page cache, statement cache) before scenario 4 is measured. */
 const warmupWrites = 200;
 const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits;
-const median = <T>(items: T[], by: (item: T) => number): T => [...items].sort((a, b) => by(a) - by(b))[Math.floor((items.length - 1) / 2)]!;
+const median = <T>(items: T[], by: (item: T) => number): T =>
+  [...items].sort((a, b) => by(a) - by(b))[Math.floor((items.length - 1) / 2)]!;
 const log = (line: string) => console.log(line);
 
 /** The budgets of the performance issue, checked against the medians. */
@@ -152,7 +162,9 @@ interface Scenario {
 
 async function load(server: ServerProcess, scenario: Scenario, durationSeconds: number): Promise<RunNumbers> {
   let lastResponseAt = 0;
-  const requests = (scenario.requests?.() ?? scenario.paths?.map((path): AutocannonRequest => ({ method: "GET", path })))?.map((r) => ({
+  const requests = (
+    scenario.requests?.() ?? scenario.paths?.map((path): AutocannonRequest => ({ method: "GET", path }))
+  )?.map((r) => ({
     ...r,
     onResponse: (status: number) => {
       lastResponseAt = performance.now();
@@ -195,7 +207,9 @@ async function measure(server: ServerProcess, scenarios: Scenario[], tag: string
   for (let i = 0; i < settings.runs; i++) {
     const top = await load(server, ceiling, settings.durationSeconds);
     runs.set("healthz", [...(runs.get("healthz") ?? []), { ...top, round: i + 1, ratioToCeiling: 1 }]);
-    log(`[${tag}] round ${i + 1}/${settings.runs} healthz: ${top.requestsPerSecond} req/s, p50 ${top.latencyP50Ms} ms, p99 ${top.latencyP99Ms} ms`);
+    log(
+      `[${tag}] round ${i + 1}/${settings.runs} healthz: ${top.requestsPerSecond} req/s, p50 ${top.latencyP50Ms} ms, p99 ${top.latencyP99Ms} ms`,
+    );
     for (const s of scenarios) {
       const n = await load(server, s, settings.durationSeconds);
       const ratio = round(n.requestsPerSecond / top.requestsPerSecond, 3);
@@ -208,7 +222,12 @@ async function measure(server: ServerProcess, scenarios: Scenario[], tag: string
   }
   return [ceiling, ...scenarios].map((s) => {
     const all = runs.get(s.key)!;
-    return { key: s.key, label: s.label, median: median(all, (r) => r.ratioToCeiling * 1e6 + r.requestsPerSecond), runs: all };
+    return {
+      key: s.key,
+      label: s.label,
+      median: median(all, (r) => r.ratioToCeiling * 1e6 + r.requestsPerSecond),
+      runs: all,
+    };
   });
 }
 
@@ -216,8 +235,14 @@ async function measure(server: ServerProcess, scenarios: Scenario[], tag: string
 
 function run(command: string, args: string[], env: Record<string, string> = {}): Promise<void> {
   return new Promise((done, fail) => {
-    const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit"] });
-    child.once("exit", (code) => (code === 0 ? done() : fail(new Error(`${command} ${args.join(" ")} exited with ${code}`))));
+    const child = spawn(command, args, {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    child.once("exit", (code) =>
+      code === 0 ? done() : fail(new Error(`${command} ${args.join(" ")} exited with ${code}`)),
+    );
   });
 }
 
@@ -231,7 +256,15 @@ async function seeded(scale: number): Promise<{ file: string; seedSeconds: numbe
   mkdirSync(dataDir, { recursive: true });
   log(`Seeding scale ${scale} into ${file} …`);
   const started = performance.now();
-  await run(process.execPath, ["--import", "tsx", "scripts/seed.ts", "--scale", String(scale), "--database", `file:${file}`]);
+  await run(process.execPath, [
+    "--import",
+    "tsx",
+    "scripts/seed.ts",
+    "--scale",
+    String(scale),
+    "--database",
+    `file:${file}`,
+  ]);
   return { file, seedSeconds: round((performance.now() - started) / 1000, 1) };
 }
 
@@ -259,8 +292,16 @@ async function writePool(dbFile: string, tenant: string) {
   return rows.rows.map((r) => ({ memberId: String(r.id), communityId: String(r.community) }));
 }
 
-async function json<T>(server: ServerProcess, path: string, headers: Record<string, string>, init: RequestInit = {}): Promise<T> {
-  const res = await fetch(server.baseUrl + path, { ...init, headers: { ...headers, ...(init.headers as Record<string, string>) } });
+async function json<T>(
+  server: ServerProcess,
+  path: string,
+  headers: Record<string, string>,
+  init: RequestInit = {},
+): Promise<T> {
+  const res = await fetch(server.baseUrl + path, {
+    ...init,
+    headers: { ...headers, ...(init.headers as Record<string, string>) },
+  });
   if (!res.ok) throw new Error(`${init.method ?? "GET"} ${path} answered ${res.status}: ${await res.text()}`);
   return (await res.json()) as T;
 }
@@ -275,21 +316,45 @@ async function workerNumbers() {
   const wrangler = join(repoRoot, "node_modules/.bin/wrangler");
   try {
     log("Building the Worker bundle (wrangler deploy --dry-run --minify) …");
-    await execFileAsync(wrangler, ["deploy", "--dry-run", "--outdir", outdir, "--minify"], { cwd: repoRoot, env, maxBuffer: 16 << 20 });
+    await execFileAsync(wrangler, ["deploy", "--dry-run", "--outdir", outdir, "--minify"], {
+      cwd: repoRoot,
+      env,
+      maxBuffer: 16 << 20,
+    });
     const bundle = readFileSync(join(outdir, "worker.js"));
     // `check startup` takes the upload form (`--outfile`), not the plain script.
-    await execFileAsync(wrangler, ["deploy", "--dry-run", "--outfile", join(outdir, "worker.bundle"), "--minify"], { cwd: repoRoot, env, maxBuffer: 16 << 20 });
+    await execFileAsync(wrangler, ["deploy", "--dry-run", "--outfile", join(outdir, "worker.bundle"), "--minify"], {
+      cwd: repoRoot,
+      env,
+      maxBuffer: 16 << 20,
+    });
     let startupCpuMs: number | null = null;
     let startupNote = "wrangler check startup, active CPU, measured locally";
     try {
-      const { stdout, stderr } = await execFileAsync(wrangler, ["check", "startup", "--worker", join(outdir, "worker.bundle"), "--outfile", join(outdir, "startup.cpuprofile")], { cwd: repoRoot, env, maxBuffer: 16 << 20, timeout: 120_000 });
+      const { stdout, stderr } = await execFileAsync(
+        wrangler,
+        [
+          "check",
+          "startup",
+          "--worker",
+          join(outdir, "worker.bundle"),
+          "--outfile",
+          join(outdir, "startup.cpuprofile"),
+        ],
+        { cwd: repoRoot, env, maxBuffer: 16 << 20, timeout: 120_000 },
+      );
       const cpu = /Active:\s*(\d+(?:\.\d+)?)\s*ms/.exec(stdout + stderr);
       startupCpuMs = cpu ? Number(cpu[1]) : null;
       if (startupCpuMs === null) startupNote += `: no CPU figure in its output`;
     } catch (err) {
       startupNote += ` failed: ${(err as Error).message.split("\n")[0]}`;
     }
-    return { rawKiB: round(bundle.length / 1024, 1), gzipKiB: round(gzipSync(bundle, { level: 9 }).length / 1024, 1), startupCpuMs, startupNote };
+    return {
+      rawKiB: round(bundle.length / 1024, 1),
+      gzipKiB: round(gzipSync(bundle, { level: 9 }).length / 1024, 1),
+      startupCpuMs,
+      startupNote,
+    };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
@@ -322,9 +387,14 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
 async function serve(dir: string): Promise<ServerProcess> {
   // The tenant's shared bucket for machine credentials is raised to the config's maximum, so the API-key scenario measures the work, not the quota.
-  const server = await startServer({ dataDir: dir, timeoutMs: 120_000, env: { HEXI_TENANT_RATE_LIMIT_PER_MINUTE: "1000000" } });
+  const server = await startServer({
+    dataDir: dir,
+    timeoutMs: 120_000,
+    env: { HEXI_TENANT_RATE_LIMIT_PER_MINUTE: "1000000" },
+  });
   servers.add(server);
-  if (!server.baseUrl.startsWith("http://127.0.0.1:")) throw new Error(`Refusing to load ${server.baseUrl}: loopback only.`);
+  if (!server.baseUrl.startsWith("http://127.0.0.1:"))
+    throw new Error(`Refusing to load ${server.baseUrl}: loopback only.`);
   return server;
 }
 
@@ -333,17 +403,31 @@ const tenant = "620902";
 /** Tokens and ids the read scenarios need, found through the API itself. */
 async function readSetup(server: ServerProcess) {
   const ttlSeconds = 4 * 3600;
-  const county = { authorization: `Bearer ${await mintToken(server, { tenant, roles: ["county_admin"], ttlSeconds, sub: "bench-county" })}` };
-  const city = { authorization: `Bearer ${await mintToken(server, { tenant: "620900", roles: ["city_admin"], ttlSeconds, sub: "bench-city" })}` };
-  const [report] = (await json<{ data: { id: string; communityId: string }[] }>(server, "/v1/member-reports?status=active&limit=1", county)).data;
+  const county = {
+    authorization: `Bearer ${await mintToken(server, { tenant, roles: ["county_admin"], ttlSeconds, sub: "bench-county" })}`,
+  };
+  const city = {
+    authorization: `Bearer ${await mintToken(server, { tenant: "620900", roles: ["city_admin"], ttlSeconds, sub: "bench-city" })}`,
+  };
+  const [report] = (
+    await json<{ data: { id: string; communityId: string }[] }>(
+      server,
+      "/v1/member-reports?status=active&limit=1",
+      county,
+    )
+  ).data;
   if (!report) throw new Error("The seeded database has no active member report in 620902.");
   const listPath = `/v1/member-reports?communityId=${report.communityId}&status=active&order=newest&limit=20`;
   const first = await json<{ data: unknown[]; nextCursor: string | null }>(server, listPath, county);
-  if (first.data.length !== 20 || !first.nextCursor) throw new Error(`The list scenario needs two full pages; ${listPath} gave ${first.data.length} rows.`);
+  if (first.data.length !== 20 || !first.nextCursor)
+    throw new Error(`The list scenario needs two full pages; ${listPath} gave ${first.data.length} rows.`);
   return { county, city, report, listPaths: [listPath, `${listPath}&cursor=${encodeURIComponent(first.nextCursor)}`] };
 }
 
-async function apiKeyHeaders(server: ServerProcess, county: Record<string, string>): Promise<Record<string, string> | null> {
+async function apiKeyHeaders(
+  server: ServerProcess,
+  county: Record<string, string>,
+): Promise<Record<string, string> | null> {
   const res = await fetch(`${server.baseUrl}/v1/api-keys`, {
     method: "POST",
     headers: { ...county, "content-type": "application/json" },
@@ -375,18 +459,42 @@ async function main() {
   const pool = await writePool(join(dir, "hexi.db"), tenant);
   const server = await serve(dir);
   const setup = await readSetup(server);
-  const community = { authorization: `Bearer ${await mintToken(server, { tenant, roles: ["community_admin"], ttlSeconds: 4 * 3600, sub: "bench-writer" })}` };
+  const community = {
+    authorization: `Bearer ${await mintToken(server, { tenant, roles: ["community_admin"], ttlSeconds: 4 * 3600, sub: "bench-writer" })}`,
+  };
   const apiKey = await apiKeyHeaders(server, setup.county);
 
   const writesNeeded = settings.writesPerRun * settings.runs + (settings.warmupSeconds > 0 ? warmupWrites : 0);
-  if (pool.length < writesNeeded) throw new Error(`Scenario 4 needs ${writesNeeded} members without a live report; the database has ${pool.length}. Lower --writes.`);
+  if (pool.length < writesNeeded)
+    throw new Error(
+      `Scenario 4 needs ${writesNeeded} members without a live report; the database has ${pool.length}. Lower --writes.`,
+    );
   let next = 0;
   let accepted201 = 0;
   const created: { key: string; body: string }[] = [];
   const scenarios: Scenario[] = [
-    { key: "report_jwt", label: "(1) GET /v1/member-reports/{id}, JWT", paths: [`/v1/member-reports/${setup.report.id}`], headers: setup.county },
-    ...(apiKey ? [{ key: "report_api_key", label: "(2) GET /v1/member-reports/{id}, API key", paths: [`/v1/member-reports/${setup.report.id}`], headers: apiKey }] : []),
-    { key: "list_page", label: "(3) list 20 by community + status, newest first, then page 2", paths: setup.listPaths, headers: setup.county },
+    {
+      key: "report_jwt",
+      label: "(1) GET /v1/member-reports/{id}, JWT",
+      paths: [`/v1/member-reports/${setup.report.id}`],
+      headers: setup.county,
+    },
+    ...(apiKey
+      ? [
+          {
+            key: "report_api_key",
+            label: "(2) GET /v1/member-reports/{id}, API key",
+            paths: [`/v1/member-reports/${setup.report.id}`],
+            headers: apiKey,
+          },
+        ]
+      : []),
+    {
+      key: "list_page",
+      label: "(3) list 20 by community + status, newest first, then page 2",
+      paths: setup.listPaths,
+      headers: setup.county,
+    },
     {
       key: "create",
       label: "(4) POST /v1/member-reports with Idempotency-Key",
@@ -401,7 +509,13 @@ async function main() {
           },
           setupRequest: (request) => {
             const member = pool[next++ % pool.length]!;
-            const body = JSON.stringify({ memberId: member.memberId, communityId: member.communityId, channel: "online", skills: [], intentions: ["社区治理"] });
+            const body = JSON.stringify({
+              memberId: member.memberId,
+              communityId: member.communityId,
+              channel: "online",
+              skills: [],
+              intentions: ["社区治理"],
+            });
             const key = `bench-${started.getTime()}-${next}`;
             created.push({ key, body });
             return { ...request, body, headers: { ...request.headers, "idempotency-key": key } };
@@ -415,7 +529,8 @@ async function main() {
   for (const s of scenarios.filter((x) => x.paths)) {
     for (const path of s.paths!) {
       const probe = await fetch(server.baseUrl + path, { headers: s.headers });
-      if (probe.status !== 200) throw new Error(`${path} answered ${probe.status} before loading: ${await probe.text()}`);
+      if (probe.status !== 200)
+        throw new Error(`${path} answered ${probe.status} before loading: ${await probe.text()}`);
     }
   }
   const results = await measure(server, scenarios, `scale ${settings.scale}`);
@@ -441,17 +556,34 @@ async function main() {
   for (let i = 0; i < used.length; i += 500) {
     const slice = used.slice(i, i + 500);
     const marks = slice.map(() => "?").join(",");
-    const rows = await check.execute({ sql: `select member_id, count(*) as n from member_reports where status <> 'ended' and member_id in (${marks}) group by member_id`, args: slice });
+    const rows = await check.execute({
+      sql: `select member_id, count(*) as n from member_reports where status <> 'ended' and member_id in (${marks}) group by member_id`,
+      args: slice,
+    });
     written += rows.rows.length;
     duplicates += rows.rows.filter((r) => Number(r.n) > 1).length;
   }
   check.close();
   // Warm-up creates wrote reports too: the check covers every create sent, measured or not.
-  const writeCheck = { requests: created.length, accepted201, reportsWritten: written, membersWithTwoLiveReports: duplicates, replay };
-  log(`Scenario 4 check: ${writeCheck.accepted201} × 201 of ${created.length} creates, ${written} reports written, ${duplicates} duplicates, replay ${JSON.stringify(replay)}`);
+  const writeCheck = {
+    requests: created.length,
+    accepted201,
+    reportsWritten: written,
+    membersWithTwoLiveReports: duplicates,
+    replay,
+  };
+  log(
+    `Scenario 4 check: ${writeCheck.accepted201} × 201 of ${created.length} creates, ${written} reports written, ${duplicates} duplicates, replay ${JSON.stringify(replay)}`,
+  );
 
   // Scale check: the same reads on a ten-times-larger database.
-  let scaleCheck: null | { scale: number; seedSeconds: number | null; scenarios: typeof results; p50Ratio: Record<string, number>; meanRatio: Record<string, number> } = null;
+  let scaleCheck: null | {
+    scale: number;
+    seedSeconds: number | null;
+    scenarios: typeof results;
+    p50Ratio: Record<string, number>;
+    meanRatio: Record<string, number>;
+  } = null;
   if (settings.scaleCheck > 0 && settings.scaleCheck !== settings.scale) {
     const big = await seeded(settings.scaleCheck);
     const bigServer = await serve(workingCopy(big.file, `run-${settings.scaleCheck}`));
@@ -459,7 +591,12 @@ async function main() {
     const bigResults = await measure(
       bigServer,
       [
-        { key: "report_jwt", label: "(1) GET /v1/member-reports/{id}, JWT", paths: [`/v1/member-reports/${bigSetup.report.id}`], headers: bigSetup.county },
+        {
+          key: "report_jwt",
+          label: "(1) GET /v1/member-reports/{id}, JWT",
+          paths: [`/v1/member-reports/${bigSetup.report.id}`],
+          headers: bigSetup.county,
+        },
         { key: "list_page", label: "(3) list page + next page", paths: bigSetup.listPaths, headers: bigSetup.county },
       ],
       `scale ${settings.scaleCheck}`,
@@ -467,7 +604,11 @@ async function main() {
     await bigServer.stop();
     servers.delete(bigServer);
     const ratio = (key: string, field: "latencyP50Ms" | "latencyMeanMs") =>
-      round(bigResults.find((r) => r.key === key)!.median[field] / Math.max(0.01, results.find((r) => r.key === key)!.median[field]), 2);
+      round(
+        bigResults.find((r) => r.key === key)!.median[field] /
+          Math.max(0.01, results.find((r) => r.key === key)!.median[field]),
+        2,
+      );
     scaleCheck = {
       scale: settings.scaleCheck,
       seedSeconds: big.seedSeconds,
@@ -483,8 +624,18 @@ async function main() {
     date: started.toISOString().slice(0, 10),
     startedAt: started.toISOString(),
     machine,
-    settings: { ...settings, host: "127.0.0.1", tool: "autocannon 9, in-process on the same machine as the server", latencyResolutionMs: 1 },
-    database: { scale: settings.scale, file: `bench/data/scale-${settings.scale}.db`, bytes: statSync(main.file).size, seedSeconds: main.seedSeconds },
+    settings: {
+      ...settings,
+      host: "127.0.0.1",
+      tool: "autocannon 9, in-process on the same machine as the server",
+      latencyResolutionMs: 1,
+    },
+    database: {
+      scale: settings.scale,
+      file: `bench/data/scale-${settings.scale}.db`,
+      bytes: statSync(main.file).size,
+      seedSeconds: main.seedSeconds,
+    },
     server: { command: "node --import tsx src/server.ts", peakRssMiB: memory.peakRssMiB },
     scenarios: results,
     writeCheck,
@@ -500,7 +651,7 @@ async function main() {
   }
   mkdirSync(resultsDir, { recursive: true });
   const resultsFile = join(resultsDir, `${report.date}.json`);
-  writeFileSync(resultsFile, JSON.stringify(report, null, 2) + "\n");
+  writeFileSync(resultsFile, `${JSON.stringify(report, null, 2)}\n`);
   writeReadmeTable(table, `results/${report.date}.json`);
   console.log(`\nWrote ${resultsFile} and the table in ${readmePath}`);
 }
@@ -512,8 +663,18 @@ type Report = {
   database: { scale: number; seedSeconds: number | null; bytes: number };
   server: { peakRssMiB: number | null };
   scenarios: { key: string; label: string; median: RunNumbers & { ratioToCeiling: number } }[];
-  writeCheck: { accepted201: number; reportsWritten: number; membersWithTwoLiveReports: number; replay: { status: number; replayedHeader: string | null } | null };
-  scaleCheck: null | { scale: number; seedSeconds: number | null; p50Ratio: Record<string, number>; meanRatio: Record<string, number> };
+  writeCheck: {
+    accepted201: number;
+    reportsWritten: number;
+    membersWithTwoLiveReports: number;
+    replay: { status: number; replayedHeader: string | null } | null;
+  };
+  scaleCheck: null | {
+    scale: number;
+    seedSeconds: number | null;
+    p50Ratio: Record<string, number>;
+    meanRatio: Record<string, number>;
+  };
   worker: null | { rawKiB: number; gzipKiB: number; startupCpuMs: number | null; startupNote: string };
 };
 
@@ -524,14 +685,28 @@ function renderTable(r: Report): string {
   const budgetOf: Record<string, [string, boolean | null]> = {
     report_jwt: [
       `≥ 30%, p99 ≤ ${budgets.memberReportJwt.maxP99Ms} ms`,
-      (byKey.get("report_jwt")?.median.ratioToCeiling ?? 0) >= budgets.memberReportJwt.minRatio && (byKey.get("report_jwt")?.median.latencyP99Ms ?? 1e9) <= budgets.memberReportJwt.maxP99Ms,
+      (byKey.get("report_jwt")?.median.ratioToCeiling ?? 0) >= budgets.memberReportJwt.minRatio &&
+        (byKey.get("report_jwt")?.median.latencyP99Ms ?? 1e9) <= budgets.memberReportJwt.maxP99Ms,
     ],
-    report_api_key: ["≥ JWT's req/s", byKey.has("report_api_key") ? byKey.get("report_api_key")!.median.requestsPerSecond >= byKey.get("report_jwt")!.median.requestsPerSecond : null],
+    report_api_key: [
+      "≥ JWT's req/s",
+      byKey.has("report_api_key")
+        ? byKey.get("report_api_key")!.median.requestsPerSecond >= byKey.get("report_jwt")!.median.requestsPerSecond
+        : null,
+    ],
     list_page: ["≥ 15%", (byKey.get("list_page")?.median.ratioToCeiling ?? 0) >= budgets.listPage.minRatio],
-    create: ["≥ 5%, 0 duplicates", (byKey.get("create")?.median.ratioToCeiling ?? 0) >= budgets.create.minRatio && r.writeCheck.membersWithTwoLiveReports === 0],
-    stats_city: [`p50 ≤ ${budgets.cityStatsP50Ms} ms`, (byKey.get("stats_city")?.median.latencyP50Ms ?? 1e9) <= budgets.cityStatsP50Ms],
+    create: [
+      "≥ 5%, 0 duplicates",
+      (byKey.get("create")?.median.ratioToCeiling ?? 0) >= budgets.create.minRatio &&
+        r.writeCheck.membersWithTwoLiveReports === 0,
+    ],
+    stats_city: [
+      `p50 ≤ ${budgets.cityStatsP50Ms} ms`,
+      (byKey.get("stats_city")?.median.latencyP50Ms ?? 1e9) <= budgets.cityStatsP50Ms,
+    ],
   };
-  const head = "| Scenario | req/s | p50 ms | p99 ms | non-2xx / errors | vs ceiling | budget | |\n|---|---:|---:|---:|---:|---:|---|---|";
+  const head =
+    "| Scenario | req/s | p50 ms | p99 ms | non-2xx / errors | vs ceiling | budget | |\n|---|---:|---:|---:|---:|---:|---|---|";
   const rows = r.scenarios.map((s) => {
     const [budget, ok] = budgetOf[s.key] ?? ["", null];
     return (
@@ -550,14 +725,18 @@ function renderTable(r: Report): string {
     "",
     `- Scenario 4 (warm-up included): ${r.writeCheck.accepted201} creates answered 201, ${r.writeCheck.reportsWritten} reports written, ${r.writeCheck.membersWithTwoLiveReports} members with two live reports; a retry with a used key answered ${r.writeCheck.replay?.status ?? "n/a"} (replayed: ${r.writeCheck.replay?.replayedHeader ?? "n/a"}).`,
     `- Server peak RSS (VmHWM): ${r.server.peakRssMiB ?? "n/a"} MiB. Database: ${(r.database.bytes / 1024 ** 2).toFixed(0)} MiB` +
-      (r.database.seedSeconds === null ? " (reused)." : `, seeded in ${r.database.seedSeconds} s (budget ≤ ${budgets.seedScale1Seconds} s at scale 1: ${verdict(r.settings.scale !== 1 ? null : r.database.seedSeconds <= budgets.seedScale1Seconds)}).`),
+      (r.database.seedSeconds === null
+        ? " (reused)."
+        : `, seeded in ${r.database.seedSeconds} s (budget ≤ ${budgets.seedScale1Seconds} s at scale 1: ${verdict(r.settings.scale !== 1 ? null : r.database.seedSeconds <= budgets.seedScale1Seconds)}).`),
   ];
   if (r.scaleCheck) {
     const ok = Object.values(r.scaleCheck.p50Ratio).every((x) => x <= budgets.scaleLatencyRatio);
     lines.push(
       `- Scale ${r.scaleCheck.scale} against scale ${r.settings.scale}, p50 latency ratio: member report ${r.scaleCheck.p50Ratio.report_jwt}, list page ${r.scaleCheck.p50Ratio.list_page} ` +
         `(mean: ${r.scaleCheck.meanRatio.report_jwt}, ${r.scaleCheck.meanRatio.list_page}); budget ≤ ${budgets.scaleLatencyRatio}: ${verdict(ok)}.` +
-        (r.scaleCheck.seedSeconds === null ? "" : ` Seeding scale ${r.scaleCheck.scale} took ${r.scaleCheck.seedSeconds} s.`),
+        (r.scaleCheck.seedSeconds === null
+          ? ""
+          : ` Seeding scale ${r.scaleCheck.scale} took ${r.scaleCheck.seedSeconds} s.`),
     );
   }
   if (r.worker) {

@@ -11,7 +11,9 @@ export const clientTypesUrl = new URL("../examples/third-party/api.d.ts", import
  * example compile against them; `npm run typecheck` and the tests that need them make them first.
  */
 export async function generateClientTypes(): Promise<void> {
-  const contents = "// Generated from openapi.json with openapi-typescript (scripts/client-types.ts). Do not edit.\n" + astToString(await openapiTS(specUrl));
+  const contents =
+    "// Generated from openapi.json with openapi-typescript (scripts/client-types.ts). Do not edit.\n" +
+    astToString(await openapiTS(specUrl));
   if (existsSync(clientTypesUrl) && readFileSync(clientTypesUrl, "utf8") === contents) return;
   mkdirSync(new URL(".", clientTypesUrl), { recursive: true });
   writeFileSync(clientTypesUrl, contents);

@@ -45,7 +45,15 @@ const vars = {
   HEXI_PII_HMAC_KEY: pii.hmacKey,
 };
 const wrangler = join(dirname(createRequire(import.meta.url).resolve("wrangler/package.json")), "bin/wrangler.js");
-const args = [wrangler, "dev", "--port", String(port), "--ip", "127.0.0.1", ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])];
+const args = [
+  wrangler,
+  "dev",
+  "--port",
+  String(port),
+  "--ip",
+  "127.0.0.1",
+  ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+];
 console.log(
   [
     `Starting wrangler dev on http://127.0.0.1:${port}`,

@@ -26,11 +26,13 @@ if (values.help) {
 }
 const scale = Number(values.scale);
 const seed = Number(values.seed);
-if (!Number.isFinite(scale) || scale <= 0 || scale > 100) fail("--scale must be a number above 0 and at most 100 (0.01 makes a small demo).");
+if (!Number.isFinite(scale) || scale <= 0 || scale > 100)
+  fail("--scale must be a number above 0 and at most 100 (0.01 makes a small demo).");
 if (!Number.isInteger(seed)) fail("--seed must be a whole number.");
 
 const databaseUrl = values.database ?? `file:./data/scale-${scale}.db`;
-if (!databaseUrl.startsWith("file:")) fail("--database must be a file: URL; seeding a remote database is not supported.");
+if (!databaseUrl.startsWith("file:"))
+  fail("--database must be a file: URL; seeding a remote database is not supported.");
 const file = databaseUrl.slice("file:".length);
 if (existsSync(file)) {
   if (!values.force) fail(`${file} exists. Pass --force to replace it.`);

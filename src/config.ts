@@ -19,22 +19,28 @@ const jwkSet = z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1
 const privateJwkSet = z.object({
   keys: z
     .array(
-      z.looseObject({ kid: z.string().min(1).max(100), d: z.string().min(1), kty: z.string(), crv: z.string().optional() }).refine(
-        (k) => algorithmOf(k) !== undefined,
-        "must be an EC P-256 (ES256) or OKP Ed25519 (EdDSA) key",
-      ),
+      z
+        .looseObject({
+          kid: z.string().min(1).max(100),
+          d: z.string().min(1),
+          kty: z.string(),
+          crv: z.string().optional(),
+        })
+        .refine((k) => algorithmOf(k) !== undefined, "must be an EC P-256 (ES256) or OKP Ed25519 (EdDSA) key"),
     )
     .min(1)
     .refine((keys) => new Set(keys.map((k) => k.kid)).size === keys.length, "kids must be distinct"),
 });
 
-const tenantIssuer = z.object({
-  tenant: z.string().regex(/^\d{6}$/),
-  issuer: z.string().min(1),
-  audience: z.string().min(1).optional(),
-  jwksUrl: z.url({ protocol: /^https$/ }).optional(),
-  jwks: jwkSet.optional(),
-}).refine((i) => i.jwksUrl || i.jwks, "needs jwksUrl or jwks");
+const tenantIssuer = z
+  .object({
+    tenant: z.string().regex(/^\d{6}$/),
+    issuer: z.string().min(1),
+    audience: z.string().min(1).optional(),
+    jwksUrl: z.url({ protocol: /^https$/ }).optional(),
+    jwks: jwkSet.optional(),
+  })
+  .refine((i) => i.jwksUrl || i.jwks, "needs jwksUrl or jwks");
 
 /** Every setting the app reads from its environment, with defaults, in one place. */
 const envSchema = z.object({
@@ -65,7 +71,12 @@ const envSchema = z.object({
    * `full` syncs every commit (about 0.5 ms more per write here).
    */
   HEXI_DB_SYNCHRONOUS: z.enum(["normal", "full"]).default("normal"),
-  HEXI_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(1024 * 1024),
+  HEXI_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(10 * 1024 * 1024)
+    .default(1024 * 1024),
   /** Requests per minute shared by all API keys and API clients of one tenant. */
   HEXI_TENANT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(6000),
   /**
@@ -113,9 +124,14 @@ export function signingKeys(config: Config): PrivateJwk[] | undefined {
  * The platform issuer's verification keys: HEXI_JWT_PUBLIC_JWKS (an external identity service's
  * keys, if any) plus the public half of every signing key, so tokens this API issues verify here too.
  */
-export function platformVerificationJwks(config: Config, signing: readonly PrivateJwk[]): { keys: Record<string, unknown>[] } {
+export function platformVerificationJwks(
+  config: Config,
+  signing: readonly PrivateJwk[],
+): { keys: Record<string, unknown>[] } {
   const own = publicJwksOf(signing).keys as Record<string, unknown>[];
-  const external = (config.HEXI_JWT_PUBLIC_JWKS?.keys ?? []).filter((k) => !own.some((o) => o.kid !== undefined && o.kid === k.kid));
+  const external = (config.HEXI_JWT_PUBLIC_JWKS?.keys ?? []).filter(
+    (k) => !own.some((o) => o.kid !== undefined && o.kid === k.kid),
+  );
   return { keys: [...external, ...own] };
 }
 
@@ -136,7 +152,13 @@ export function trustedIssuers(config: Config, platformJwks: { keys: Record<stri
 export function piiKeyMaterial(config: Config): PiiKeyMaterial | undefined {
   if (!config.HEXI_PII_KEYS && !config.HEXI_PII_HMAC_KEY) return undefined;
   if (!config.HEXI_PII_KEYS || !config.HEXI_PII_KEY_ID || !config.HEXI_PII_HMAC_KEY) {
-    throw new ConfigError("Invalid configuration:\n  HEXI_PII_KEYS, HEXI_PII_KEY_ID and HEXI_PII_HMAC_KEY must be set together");
+    throw new ConfigError(
+      "Invalid configuration:\n  HEXI_PII_KEYS, HEXI_PII_KEY_ID and HEXI_PII_HMAC_KEY must be set together",
+    );
   }
-  return { encryptionKeys: config.HEXI_PII_KEYS, currentKeyId: config.HEXI_PII_KEY_ID, hmacKey: config.HEXI_PII_HMAC_KEY };
+  return {
+    encryptionKeys: config.HEXI_PII_KEYS,
+    currentKeyId: config.HEXI_PII_KEY_ID,
+    hmacKey: config.HEXI_PII_HMAC_KEY,
+  };
 }

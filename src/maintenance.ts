@@ -8,7 +8,11 @@ import type { Logger } from "./shared/log.js";
  * become overdue, and idempotency keys past their 24 hours are forgotten. The same function runs
  * from the Node background loop (`npm start`) and the Worker's Cron Trigger.
  */
-export async function runMaintenance(db: Db, now: Date, log: Logger): Promise<{ overdue: number; idempotencyKeysPurged: number }> {
+export async function runMaintenance(
+  db: Db,
+  now: Date,
+  log: Logger,
+): Promise<{ overdue: number; idempotencyKeysPurged: number }> {
   const result = { overdue: 0, idempotencyKeysPurged: 0 };
   try {
     result.overdue = await markOverdueReports(db, now);

@@ -37,7 +37,8 @@ apiRoutes.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
   type: "apiKey",
   in: "header",
   name: "X-API-Key",
-  description: "An API key (`hx_live_…`) from `POST /v1/api-keys`; it may also be sent as `Authorization: Bearer hx_live_…`.",
+  description:
+    "An API key (`hx_live_…`) from `POST /v1/api-keys`; it may also be sent as `Authorization: Bearer hx_live_…`.",
 });
 registerWebhookDocs(apiRoutes);
 
@@ -60,13 +61,25 @@ export function openApiDocument() {
       { name: "tenants", description: "The city and its seven county-level divisions." },
       { name: "divisions", description: "County → street/town → community → grid." },
       { name: "organisations", description: "Units, party organisations and party members." },
-      { name: "reports", description: "双报到: unit and member reports, co-building agreements, the five links, feedback to employers, evaluations." },
+      {
+        name: "reports",
+        description:
+          "双报到: unit and member reports, co-building agreements, the five links, feedback to employers, evaluations.",
+      },
       { name: "lists", description: "三张清单 (needs, resources, projects) and service posts with claims." },
       { name: "activities", description: "Activities, participation, the hours and points ledger." },
       { name: "stats", description: "Counts per tenant and community." },
       { name: "audit", description: "The audit trail of every write." },
-      { name: "access", description: "Third-party access: API clients (OAuth 2.0 client credentials), API keys, the token endpoint and signing keys. Machine credentials are rate-limited (RateLimit-Policy/RateLimit headers, 429 with Retry-After); a revoked key or client stops working within 30 s." },
-      { name: "webhooks", description: "Outbound webhooks (Standard Webhooks): endpoint subscriptions, deliveries, and under `webhooks` the events they carry." },
+      {
+        name: "access",
+        description:
+          "Third-party access: API clients (OAuth 2.0 client credentials), API keys, the token endpoint and signing keys. Machine credentials are rate-limited (RateLimit-Policy/RateLimit headers, 429 with Retry-After); a revoked key or client stops working within 30 s.",
+      },
+      {
+        name: "webhooks",
+        description:
+          "Outbound webhooks (Standard Webhooks): endpoint subscriptions, deliveries, and under `webhooks` the events they carry.",
+      },
     ],
   });
   return document;

@@ -15,7 +15,9 @@ async function main() {
   const keyPath = devKeyPath(config.DATABASE_URL);
   // The development key signs (and verifies) unless HEXI_SIGNING_JWKS brings the platform's own keys.
   const devKey = config.HEXI_SIGNING_JWKS ? undefined : await ensureDevKey(keyPath);
-  const { client, db } = openDatabase(config.DATABASE_URL, config.DATABASE_AUTH_TOKEN, { synchronous: config.HEXI_DB_SYNCHRONOUS });
+  const { client, db } = openDatabase(config.DATABASE_URL, config.DATABASE_AUTH_TOKEN, {
+    synchronous: config.HEXI_DB_SYNCHRONOUS,
+  });
   await migrateDatabase(db);
   const { seeded } = await seedDemo(db);
   // Development only: webhook endpoints on loopback, for both endpoint validation and delivery.
@@ -28,7 +30,10 @@ async function main() {
   const deps = { ...(await nodeDeps(config, db, devKey)), webhookTargets };
   const app = createApp(deps);
   // Outbound webhooks: fan out the outbox and deliver what is due, every 2 s after the previous run.
-  const webhooks = startDispatchLoop(nodeDispatcher({ db, pii: deps.pii, clock: deps.clock, log: deps.log, targets: webhookTargets }), 2000);
+  const webhooks = startDispatchLoop(
+    nodeDispatcher({ db, pii: deps.pii, clock: deps.clock, log: deps.log, targets: webhookTargets }),
+    2000,
+  );
   // Housekeeping (overdue rechecks, expired idempotency keys), every 5 minutes.
   const maintenance = startBackgroundLoop(() => runMaintenance(db, deps.clock.now(), deps.log), 5 * 60_000);
 

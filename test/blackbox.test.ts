@@ -33,7 +33,9 @@ async function allDivisions(token: string, limit: number): Promise<{ rows: Divis
   let cursor: string | undefined;
   let pages = 0;
   do {
-    const { data, error, response } = await client.GET("/v1/divisions", { params: { query: { limit, ...(cursor ? { cursor } : {}) } } });
+    const { data, error, response } = await client.GET("/v1/divisions", {
+      params: { query: { limit, ...(cursor ? { cursor } : {}) } },
+    });
     expect(error, `page ${pages + 1}: ${JSON.stringify(error)}`).toBeUndefined();
     expect(response.status).toBe(200);
     pages++;
@@ -70,11 +72,16 @@ describe("the server process, over HTTP", () => {
     // Exact equality with the committed file is checked in-process by test/platform/http.test.ts.
     const res = await fetch(`${server.baseUrl}/openapi.json`);
     expect(res.status).toBe(200);
-    const served = (await res.json()) as { openapi: string; paths: Record<string, Record<string, { operationId?: string }>> };
+    const served = (await res.json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, { operationId?: string }>>;
+    };
     const committed = JSON.parse(readFileSync(specUrl, "utf8")) as typeof served;
     expect(served.openapi).toBe(committed.openapi);
     const operations = (doc: typeof served) =>
-      Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => `${method} ${path} ${op.operationId}`));
+      Object.entries(doc.paths).flatMap(([path, item]) =>
+        Object.entries(item).map(([method, op]) => `${method} ${path} ${op.operationId}`),
+      );
     expect(operations(served)).toEqual(expect.arrayContaining(operations(committed)));
   });
 
@@ -87,7 +94,12 @@ describe("the server process, over HTTP", () => {
   it("GET /v1/me names the token's tenant and roles", async () => {
     const { data, error } = await clientFor(countyToken).GET("/v1/me");
     expect(error).toBeUndefined();
-    expect(data).toMatchObject({ tenant: countyTenant, roles: ["county_admin"], credential: "jwt", crossTenant: false });
+    expect(data).toMatchObject({
+      tenant: countyTenant,
+      roles: ["county_admin"],
+      credential: "jwt",
+      crossTenant: false,
+    });
   });
 
   it("pages through GET /v1/divisions to the end without duplicates, all in the token's tenant", async () => {
@@ -103,7 +115,9 @@ describe("the server process, over HTTP", () => {
     expect(whole.map((d) => d.id)).toEqual(ids);
 
     const sample = rows[Math.floor(rows.length / 2)]!;
-    const { data, error } = await clientFor(countyToken).GET("/v1/divisions/{id}", { params: { path: { id: sample.id } } });
+    const { data, error } = await clientFor(countyToken).GET("/v1/divisions/{id}", {
+      params: { path: { id: sample.id } },
+    });
     expect(error).toBeUndefined();
     expect(data).toEqual(sample);
   });
@@ -115,7 +129,9 @@ describe("the server process, over HTTP", () => {
     expect(tenants.size).toBeGreaterThan(1);
 
     const foreign = rows.find((d) => d.tenant !== countyTenant)!;
-    const { data, error, response } = await clientFor(countyToken).GET("/v1/divisions/{id}", { params: { path: { id: foreign.id } } });
+    const { data, error, response } = await clientFor(countyToken).GET("/v1/divisions/{id}", {
+      params: { path: { id: foreign.id } },
+    });
     expect(data).toBeUndefined();
     expect(response.status).toBe(404);
     expect(response.headers.get("content-type")).toMatch(/^application\/problem\+json/);
@@ -169,11 +185,16 @@ describe("the server process, over HTTP", () => {
     const html = await res.text();
 
     const scripts = [...html.matchAll(/<script\b[^>]*\bsrc=["']([^"']+)["']/gi)].map((m) => m[1]!);
-    const styles = [...html.matchAll(/<link\b[^>]*\brel=["']stylesheet["'][^>]*>/gi)].map((m) => /\bhref=["']([^"']+)["']/i.exec(m[0])![1]!);
+    const styles = [...html.matchAll(/<link\b[^>]*\brel=["']stylesheet["'][^>]*>/gi)].map(
+      (m) => /\bhref=["']([^"']+)["']/i.exec(m[0])![1]!,
+    );
     expect(scripts.length).toBeGreaterThan(0);
     expect(styles.length).toBeGreaterThan(0);
 
-    for (const [ref, kind] of [...scripts.map((s) => [s, /javascript/] as const), ...styles.map((s) => [s, /text\/css/] as const)]) {
+    for (const [ref, kind] of [
+      ...scripts.map((s) => [s, /javascript/] as const),
+      ...styles.map((s) => [s, /text\/css/] as const),
+    ]) {
       const url = new URL(ref, `${server.baseUrl}/docs`);
       expect(url.origin, `${ref} is not served by this server`).toBe(server.baseUrl);
       const asset = await fetch(url);

@@ -20,13 +20,25 @@ let server: ServerProcess;
 let county: string;
 let community: string;
 let communityId: string;
-const reports: { confirmed: string[]; active: string[]; submitted: string[] } = { confirmed: [], active: [], submitted: [] };
+const reports: { confirmed: string[]; active: string[]; submitted: string[] } = {
+  confirmed: [],
+  active: [],
+  submitted: [],
+};
 let readerKey: string;
 
-async function call<T = any>(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+async function call<T = any>(
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
   const res = await fetch(`${server.baseUrl}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -57,7 +69,11 @@ async function fileReport(seq: number): Promise<string> {
     idCard: idCard(seq),
     joinDate: "2012-07-01",
   });
-  const report = await ok(community, "POST", "/v1/member-reports", { memberId: member.id, communityId, channel: "online" });
+  const report = await ok(community, "POST", "/v1/member-reports", {
+    memberId: member.id,
+    communityId,
+    channel: "online",
+  });
   return report.id as string;
 }
 
@@ -68,13 +84,17 @@ async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 15
   for (;;) {
     const value = probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.\nServer output:\n${server.output()}`);
+    if (Date.now() > deadline)
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.\nServer output:\n${server.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
 beforeAll(async () => {
-  const [, started] = await Promise.all([generateClientTypes(), startServer({ env: { HEXI_WEBHOOK_ALLOW_LOOPBACK: "true" } })]);
+  const [, started] = await Promise.all([
+    generateClientTypes(),
+    startServer({ env: { HEXI_WEBHOOK_ALLOW_LOOPBACK: "true" } }),
+  ]);
   server = started;
   county = await mintToken(server, { tenant, roles: ["county_admin"] });
   const divisions = await ok(county, "GET", "/v1/divisions?level=community&limit=100");
@@ -99,11 +119,15 @@ afterAll(async () => {
 
 describe("list-confirmed-reports", () => {
   it("as a CLI (tsx, as `npx tsx` runs it): prints exactly the confirmed reports, in order, across pages, and the total", async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "examples/third-party/list-confirmed-reports.ts", "--page-size", "2"], {
-      cwd: repoRoot,
-      env: { ...process.env, HEXI_URL: server.baseUrl, HEXI_API_KEY: readerKey },
-      timeout: 30_000,
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", "examples/third-party/list-confirmed-reports.ts", "--page-size", "2"],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, HEXI_URL: server.baseUrl, HEXI_API_KEY: readerKey },
+        timeout: 30_000,
+      },
+    );
     const lines = stdout.trimEnd().split("\n");
     expect(lines.slice(0, -1).map((line) => line.split(/\s+/)[0])).toEqual([...reports.confirmed].sort());
     expect(lines.at(-1)).toBe("Total: 5 confirmed member report(s) in 3 page(s)");
@@ -112,7 +136,12 @@ describe("list-confirmed-reports", () => {
   it("prints the problem's code and requestId and exits 1 when the key lacks the scope", async () => {
     const key = (await ok(county, "POST", "/v1/api-keys", { name: "无报到权限", scopes: ["divisions:read"] })).key;
     const errors: string[] = [];
-    const code = await listCli([], { HEXI_URL: server.baseUrl, HEXI_API_KEY: key }, () => {}, (line) => errors.push(line));
+    const code = await listCli(
+      [],
+      { HEXI_URL: server.baseUrl, HEXI_API_KEY: key },
+      () => {},
+      (line) => errors.push(line),
+    );
     expect(code).toBe(1);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/^Hexi answered 403: code forbidden, requestId req_\w+ — /);
@@ -120,9 +149,17 @@ describe("list-confirmed-reports", () => {
 
   it("waits Retry-After on 429 and retries; gives up with rate_limited after maxRetries", async () => {
     // One request a minute: the first page passes, the second is a real 429 from the server.
-    const key = (await ok(county, "POST", "/v1/api-keys", { name: "限流", scopes: ["reports:read"], rateLimitPerMinute: 1 })).key;
+    const key = (
+      await ok(county, "POST", "/v1/api-keys", { name: "限流", scopes: ["reports:read"], rateLimitPerMinute: 1 })
+    ).key;
     const waits: number[] = [];
-    const limited = hexiClient({ baseUrl: server.baseUrl, apiKey: key, maxRetries: 2, sleep: async (ms) => void waits.push(ms), onRateLimited: () => {} });
+    const limited = hexiClient({
+      baseUrl: server.baseUrl,
+      apiKey: key,
+      maxRetries: 2,
+      sleep: async (ms) => void waits.push(ms),
+      onRateLimited: () => {},
+    });
     const error = await listConfirmedReports(limited, { pageSize: 2, print: () => {} }).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(HexiApiError);
     expect((error as HexiApiError).problem).toMatchObject({ status: 429, code: "rate_limited" });
@@ -139,7 +176,10 @@ describe("list-confirmed-reports", () => {
       fetch: async (request) => {
         if (answered429) return fetch(request);
         answered429 = true;
-        return new Response(JSON.stringify({ status: 429, code: "rate_limited" }), { status: 429, headers: { "retry-after": "3", "content-type": "application/problem+json" } });
+        return new Response(JSON.stringify({ status: 429, code: "rate_limited" }), {
+          status: 429,
+          headers: { "retry-after": "3", "content-type": "application/problem+json" },
+        });
       },
     });
     const { reports: listed, pages } = await listConfirmedReports(flaky, { pageSize: 2, print: () => {} });
@@ -157,7 +197,11 @@ describe("webhook-receiver, subscribed to the live server", () => {
   const rejections: string[] = [];
 
   beforeAll(async () => {
-    receiver = createWebhookReceiver({ secret: () => secret, onEvent: (event) => void events.push(event), onRejected: (reason) => void rejections.push(reason) });
+    receiver = createWebhookReceiver({
+      secret: () => secret,
+      onEvent: (event) => void events.push(event),
+      onRejected: (reason) => void rejections.push(reason),
+    });
     await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hexi-webhooks`;
   });
@@ -171,31 +215,56 @@ describe("webhook-receiver, subscribed to the live server", () => {
   });
 
   it("receives the verified member_report.confirmed event of a report confirmed after subscribing", async () => {
-    const endpoint = await ok(county, "POST", "/v1/webhook-endpoints", { url: receiverUrl, eventTypes: ["member_report.confirmed"] });
+    const endpoint = await ok(county, "POST", "/v1/webhook-endpoints", {
+      url: receiverUrl,
+      eventTypes: ["member_report.confirmed"],
+    });
     secret = endpoint.secret;
     const reportId = reports.submitted[0]!;
     await confirm(reportId);
 
     const event = await until("the confirmed event", () => events.find((e) => e.data.id === reportId));
-    expect(event).toMatchObject({ type: "member_report.confirmed", data: { id: reportId, memberReportId: reportId, communityId, status: "confirmed" } });
+    expect(event).toMatchObject({
+      type: "member_report.confirmed",
+      data: { id: reportId, memberReportId: reportId, communityId, status: "confirmed" },
+    });
     expect(event.webhookId).toMatch(/^whmsg_/);
     expect(events.every((e) => e.type === "member_report.confirmed")).toBe(true);
     expect(rejections).toEqual([]);
   });
 
   it("rejects a tampered body, a stale timestamp and a wrong secret; accepts any one matching signature; drops a repeated webhook-id", async () => {
-    const post = (headers: Record<string, string>, body: string) => fetch(receiverUrl, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body });
-    const body = JSON.stringify({ type: "member_report.confirmed", timestamp: new Date().toISOString(), data: { id: "mrep_TEST" } });
+    const post = (headers: Record<string, string>, body: string) =>
+      fetch(receiverUrl, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body });
+    const body = JSON.stringify({
+      type: "member_report.confirmed",
+      timestamp: new Date().toISOString(),
+      data: { id: "mrep_TEST" },
+    });
     const headers = await webhookHeaders(secret, "whmsg_TEST", new Date(), body);
 
     expect((await post(headers, body.replace("mrep_TEST", "mrep_EVIL"))).status).toBe(401);
     expect(rejections.at(-1)).toMatch(/signature/);
-    expect((await post(await webhookHeaders(secret, "whmsg_OLD", new Date(Date.now() - 6 * 60_000), body), body)).status).toBe(401);
+    expect(
+      (await post(await webhookHeaders(secret, "whmsg_OLD", new Date(Date.now() - 6 * 60_000), body), body)).status,
+    ).toBe(401);
     expect(rejections.at(-1)).toMatch(/5 minutes/);
-    expect((await post(await webhookHeaders("whsec_" + Buffer.alloc(32, 7).toString("base64"), "whmsg_TEST", new Date(), body), body)).status).toBe(401);
+    expect(
+      (
+        await post(
+          await webhookHeaders(`whsec_${Buffer.alloc(32, 7).toString("base64")}`, "whmsg_TEST", new Date(), body),
+          body,
+        )
+      ).status,
+    ).toBe(401);
     expect(events.some((e) => e.data.id === "mrep_TEST" || e.data.id === "mrep_EVIL")).toBe(false);
 
-    const other = await webhookHeaders("whsec_" + Buffer.alloc(32, 9).toString("base64"), "whmsg_TEST", new Date(), body);
+    const other = await webhookHeaders(
+      `whsec_${Buffer.alloc(32, 9).toString("base64")}`,
+      "whmsg_TEST",
+      new Date(),
+      body,
+    );
     const both = { ...headers, "webhook-signature": `${other["webhook-signature"]} ${headers["webhook-signature"]}` };
     expect((await post(both, body)).status).toBe(204);
     expect((await post(headers, body)).status).toBe(204); // the same webhook-id again: acknowledged, not handed over twice
@@ -205,10 +274,16 @@ describe("webhook-receiver, subscribed to the live server", () => {
 });
 
 describe("HEXI_WEBHOOK_ALLOW_LOOPBACK is narrow", () => {
-  const subscribe = (url: string) => call(county, "POST", "/v1/webhook-endpoints", { url, eventTypes: ["evaluation.recorded"] });
+  const subscribe = (url: string) =>
+    call(county, "POST", "/v1/webhook-endpoints", { url, eventTypes: ["evaluation.recorded"] });
 
   it("accepts loopback over http on any port: localhost, 127.0.0.0/8, [::1]", async () => {
-    for (const url of ["http://localhost:9/x", "http://127.0.0.2:8080/x", "https://127.0.0.1:9443/x", "http://[::1]:9/x"]) {
+    for (const url of [
+      "http://localhost:9/x",
+      "http://127.0.0.2:8080/x",
+      "https://127.0.0.1:9443/x",
+      "http://[::1]:9/x",
+    ]) {
       const res = await subscribe(url);
       expect(res.status, url).toBe(201);
       await ok(county, "DELETE", `/v1/webhook-endpoints/${res.body.id}`);
@@ -233,7 +308,10 @@ describe("HEXI_WEBHOOK_ALLOW_LOOPBACK is narrow", () => {
     ]) {
       const res = await subscribe(url);
       expect(res.status, url).toBe(400);
-      expect(res.body.errors.map((e: { pointer: string }) => e.pointer), url).toEqual(["/url"]);
+      expect(
+        res.body.errors.map((e: { pointer: string }) => e.pointer),
+        url,
+      ).toEqual(["/url"]);
     }
   });
 });

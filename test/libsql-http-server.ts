@@ -16,8 +16,18 @@ type Value =
   | { type: "float"; value: number }
   | { type: "text"; value: string }
   | { type: "blob"; base64: string };
-interface Stmt { sql?: string; sql_id?: number; args?: Value[]; named_args?: { name: string; value: Value }[]; want_rows?: boolean }
-type Cond = { type: "ok" | "error"; step: number } | { type: "not"; cond: Cond } | { type: "and" | "or"; conds: Cond[] } | { type: "is_autocommit" };
+interface Stmt {
+  sql?: string;
+  sql_id?: number;
+  args?: Value[];
+  named_args?: { name: string; value: Value }[];
+  want_rows?: boolean;
+}
+type Cond =
+  | { type: "ok" | "error"; step: number }
+  | { type: "not"; cond: Cond }
+  | { type: "and" | "or"; conds: Cond[] }
+  | { type: "is_autocommit" };
 type Request =
   | { type: "execute"; stmt: Stmt }
   | { type: "batch"; batch: { steps: { condition?: Cond; stmt: Stmt }[] } }
@@ -26,33 +36,56 @@ type Request =
   | { type: "close_sql"; sql_id: number }
   | { type: "get_autocommit" }
   | { type: "close" };
-interface Stream { db: Database.Database; sqls: Map<number, string>; lastUsed: number; closed: boolean }
+interface Stream {
+  db: Database.Database;
+  sqls: Map<number, string>;
+  lastUsed: number;
+  closed: boolean;
+}
 
 class ProtocolError extends Error {
-  constructor(message: string, readonly code = "PROTOCOL_ERROR", readonly status = 400) {
+  constructor(
+    message: string,
+    readonly code = "PROTOCOL_ERROR",
+    readonly status = 400,
+  ) {
     super(message);
   }
 }
 
 const fromValue = (v: Value): unknown =>
-  v.type === "integer" ? BigInt(v.value) : v.type === "blob" ? Buffer.from(v.base64, "base64") : v.type === "null" ? null : v.value;
+  v.type === "integer"
+    ? BigInt(v.value)
+    : v.type === "blob"
+      ? Buffer.from(v.base64, "base64")
+      : v.type === "null"
+        ? null
+        : v.value;
 
 const toValue = (v: unknown): Value =>
-  v === null || v === undefined ? { type: "null" }
-  : typeof v === "bigint" ? { type: "integer", value: String(v) }
-  : typeof v === "number" ? { type: "float", value: v }
-  : typeof v === "string" ? { type: "text", value: v }
-  : { type: "blob", base64: Buffer.from(v as Uint8Array).toString("base64") };
+  v === null || v === undefined
+    ? { type: "null" }
+    : typeof v === "bigint"
+      ? { type: "integer", value: String(v) }
+      : typeof v === "number"
+        ? { type: "float", value: v }
+        : typeof v === "string"
+          ? { type: "text", value: v }
+          : { type: "blob", base64: Buffer.from(v as Uint8Array).toString("base64") };
 
 const toError = (err: unknown) =>
-  err instanceof Error ? { message: err.message, code: (err as { code?: string }).code ?? "UNKNOWN" } : { message: String(err), code: "UNKNOWN" };
+  err instanceof Error
+    ? { message: err.message, code: (err as { code?: string }).code ?? "UNKNOWN" }
+    : { message: String(err), code: "UNKNOWN" };
 
 function execute(stream: Stream, stmt: Stmt) {
   const { db } = stream;
   const sql = stmt.sql ?? stream.sqls.get(stmt.sql_id ?? -1);
   if (sql === undefined) throw new ProtocolError(`No SQL text with id ${stmt.sql_id}`, "SQL_NOT_FOUND");
   const named = stmt.named_args ?? [];
-  const params = named.length ? Object.fromEntries(named.map((a) => [a.name.replace(/^[:@$]/, ""), fromValue(a.value)])) : (stmt.args ?? []).map(fromValue);
+  const params = named.length
+    ? Object.fromEntries(named.map((a) => [a.name.replace(/^[:@$]/, ""), fromValue(a.value)]))
+    : (stmt.args ?? []).map(fromValue);
   const prepared = db.prepare(sql);
   if (!prepared.reader) {
     const info = prepared.run(params);
@@ -76,16 +109,26 @@ function batch(stream: Stream, steps: { condition?: Cond; stmt: Stmt }[]) {
   const results: unknown[] = [];
   const errors: unknown[] = [];
   const holds = (c: Cond): boolean =>
-    c.type === "ok" ? results[c.step] != null
-    : c.type === "error" ? errors[c.step] != null
-    : c.type === "not" ? !holds(c.cond)
-    : c.type === "and" ? c.conds.every(holds)
-    : c.type === "or" ? c.conds.some(holds)
-    : !stream.db.inTransaction;
+    c.type === "ok"
+      ? results[c.step] != null
+      : c.type === "error"
+        ? errors[c.step] != null
+        : c.type === "not"
+          ? !holds(c.cond)
+          : c.type === "and"
+            ? c.conds.every(holds)
+            : c.type === "or"
+              ? c.conds.some(holds)
+              : !stream.db.inTransaction;
   for (const step of steps) {
-    let result = null, error = null;
+    let result = null,
+      error = null;
     if (!step.condition || holds(step.condition)) {
-      try { result = execute(stream, step.stmt); } catch (err) { error = toError(err); }
+      try {
+        result = execute(stream, step.stmt);
+      } catch (err) {
+        error = toError(err);
+      }
     }
     results.push(result);
     errors.push(error);
@@ -96,23 +139,37 @@ function batch(stream: Stream, steps: { condition?: Cond; stmt: Stmt }[]) {
 function handle(stream: Stream, req: Request) {
   if (stream.closed) throw new ProtocolError("The stream is closed", "STREAM_CLOSED");
   switch (req.type) {
-    case "execute": return { type: "execute", result: execute(stream, req.stmt) };
-    case "batch": return { type: "batch", result: batch(stream, req.batch.steps) };
+    case "execute":
+      return { type: "execute", result: execute(stream, req.stmt) };
+    case "batch":
+      return { type: "batch", result: batch(stream, req.batch.steps) };
     case "sequence": {
       const sql = req.sql ?? stream.sqls.get(req.sql_id ?? -1);
       if (sql === undefined) throw new ProtocolError(`No SQL text with id ${req.sql_id}`, "SQL_NOT_FOUND");
       stream.db.exec(sql);
       return { type: "sequence" };
     }
-    case "store_sql": stream.sqls.set(req.sql_id, req.sql); return { type: "store_sql" };
-    case "close_sql": stream.sqls.delete(req.sql_id); return { type: "close_sql" };
-    case "get_autocommit": return { type: "get_autocommit", is_autocommit: !stream.db.inTransaction };
-    case "close": stream.closed = true; return { type: "close" };
-    default: throw new ProtocolError(`Unsupported request type ${(req as { type: string }).type}`, "NOT_SUPPORTED");
+    case "store_sql":
+      stream.sqls.set(req.sql_id, req.sql);
+      return { type: "store_sql" };
+    case "close_sql":
+      stream.sqls.delete(req.sql_id);
+      return { type: "close_sql" };
+    case "get_autocommit":
+      return { type: "get_autocommit", is_autocommit: !stream.db.inTransaction };
+    case "close":
+      stream.closed = true;
+      return { type: "close" };
+    default:
+      throw new ProtocolError(`Unsupported request type ${(req as { type: string }).type}`, "NOT_SUPPORTED");
   }
 }
 
-export async function startLibsqlHttpServer(options: { file: string; authToken?: string; streamIdleMs?: number }): Promise<{ url: string; close(): Promise<void> }> {
+export async function startLibsqlHttpServer(options: {
+  file: string;
+  authToken?: string;
+  streamIdleMs?: number;
+}): Promise<{ url: string; close(): Promise<void> }> {
   const { file, authToken, streamIdleMs = 10_000 } = options;
   const streams = new Map<string, Stream>(); // by current baton
   const idle: Database.Database[] = [];
@@ -126,11 +183,15 @@ export async function startLibsqlHttpServer(options: { file: string; authToken?:
   };
   const release = (db: Database.Database) => {
     if (db.inTransaction) db.exec("rollback"); // like sqld: a stream closed mid-transaction rolls back
-    if (idle.length < 4) idle.push(db); else db.close();
+    if (idle.length < 4) idle.push(db);
+    else db.close();
   };
   const sweep = setInterval(() => {
     for (const [baton, stream] of streams) {
-      if (Date.now() - stream.lastUsed > streamIdleMs) { streams.delete(baton); release(stream.db); }
+      if (Date.now() - stream.lastUsed > streamIdleMs) {
+        streams.delete(baton);
+        release(stream.db);
+      }
     }
   }, 1000).unref();
 
@@ -144,9 +205,16 @@ export async function startLibsqlHttpServer(options: { file: string; authToken?:
       stream = { db: open(), sqls: new Map(), lastUsed: 0, closed: false };
     }
     const results = body.requests.map((req) => {
-      try { return { type: "ok", response: handle(stream, req) }; } catch (err) { return { type: "error", error: toError(err) }; }
+      try {
+        return { type: "ok", response: handle(stream, req) };
+      } catch (err) {
+        return { type: "error", error: toError(err) };
+      }
     });
-    if (stream.closed) { release(stream.db); return { baton: null, base_url: null, results }; }
+    if (stream.closed) {
+      release(stream.db);
+      return { baton: null, base_url: null, results };
+    }
     const baton = randomUUID(); // a new baton for every response, as sqld does
     stream.lastUsed = Date.now();
     streams.set(baton, stream);
@@ -156,7 +224,11 @@ export async function startLibsqlHttpServer(options: { file: string; authToken?:
   const readJson = async (req: IncomingMessage) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    try { return JSON.parse(Buffer.concat(chunks).toString("utf8")); } catch { throw new ProtocolError("The body is not JSON"); }
+    try {
+      return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    } catch {
+      throw new ProtocolError("The body is not JSON");
+    }
   };
 
   const server = createServer(async (req, res) => {
@@ -166,8 +238,10 @@ export async function startLibsqlHttpServer(options: { file: string; authToken?:
     try {
       const path = new URL(req.url ?? "/", "http://x").pathname;
       if (req.method === "GET" && (path === "/health" || path === "/v2")) return send(200, { ok: true });
-      if (req.method !== "POST" || path !== "/v2/pipeline") return send(404, { message: `No route ${req.method} ${path}` });
-      if (authToken && req.headers.authorization !== `Bearer ${authToken}`) return send(401, { message: "Unauthorized: wrong or missing bearer token", code: "UNAUTHORIZED" });
+      if (req.method !== "POST" || path !== "/v2/pipeline")
+        return send(404, { message: `No route ${req.method} ${path}` });
+      if (authToken && req.headers.authorization !== `Bearer ${authToken}`)
+        return send(401, { message: "Unauthorized: wrong or missing bearer token", code: "UNAUTHORIZED" });
       send(200, pipeline(await readJson(req)));
     } catch (err) {
       send(err instanceof ProtocolError ? err.status : 500, toError(err));

@@ -8,7 +8,9 @@ import { migrateDatabase, openDatabase } from "../src/node/database.js";
 import { createPiiVault, generatePiiKeyMaterial } from "../src/shared/crypto/pii.js";
 
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 async function seeded(seed: number) {
   const dir = mkdtempSync(join(tmpdir(), "hexi-seed-"));
@@ -26,7 +28,9 @@ async function seeded(seed: number) {
 }
 
 const digest = async (client: Awaited<ReturnType<typeof seeded>>["client"], sql: string) =>
-  createHash("sha256").update(JSON.stringify((await client.execute(sql)).rows)).digest("hex");
+  createHash("sha256")
+    .update(JSON.stringify((await client.execute(sql)).rows))
+    .digest("hex");
 
 describe("scale seed", () => {
   it("builds Jiuquan's real division tree and the scaled records, reporting progress", async () => {
@@ -35,7 +39,9 @@ describe("scale seed", () => {
     expect(counts.partyOrgs).toBe(7 + 85 + scaleCounts(0.01).unitOrgs);
     const streets = await client.execute("select count(*) as n from divisions where level = 'street'");
     expect(streets.rows[0]!.n).toBe(7);
-    const perTenant = await client.execute("select tenant_id, count(*) as n from divisions where level = 'community' group by tenant_id");
+    const perTenant = await client.execute(
+      "select tenant_id, count(*) as n from divisions where level = 'community' group by tenant_id",
+    );
     expect(perTenant.rows.length).toBe(7);
     expect(stages).toContain("members");
     // Every member row's personal data is sealed, fingerprinted and masked; no clear number is stored.

@@ -14,7 +14,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generatePiiKeyMaterial } from "../src/shared/crypto/pii.js";
 import { divisions } from "../src/db/tables.js";
 import { bundleWorkerWithDatabase } from "./helpers/worker-bundle.js";
-import { createSigningKey, signToken, testAudience, testIssuer, type SigningKey, type TokenOptions } from "./helpers/keys.js";
+import {
+  createSigningKey,
+  signToken,
+  testAudience,
+  testIssuer,
+  type SigningKey,
+  type TokenOptions,
+} from "./helpers/keys.js";
 import { startLibsqlHttpServer } from "./libsql-http-server.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -39,7 +46,9 @@ async function get(path: string, token?: TokenOptions, worker?: string): Promise
   const headers: Record<string, string> = token ? { authorization: `Bearer ${await signToken(key, token)}` } : {};
   const url = `http://hexi.test${path}`;
   // Miniflare's undici Response is structurally the Fetch API's.
-  const response = worker ? await (await mf.getWorker(worker)).fetch(url, { headers }) : await mf.dispatchFetch(url, { headers });
+  const response = worker
+    ? await (await mf.getWorker(worker)).fetch(url, { headers })
+    : await mf.dispatchFetch(url, { headers });
   return response as unknown as Response;
 }
 
@@ -69,7 +78,9 @@ beforeAll(async () => {
   };
   const { HEXI_SIGNING_JWKS: _absent, ...withoutKeys } = bindings;
   // As wrangler.toml's [[durable_objects.bindings]]; the "cold" Worker shares hexi's objects, like two isolates of one Worker.
-  const rateLimiter = (scriptName?: string) => ({ RATE_LIMITER: { className: "RateLimiterObject", useSQLite: true, ...(scriptName ? { scriptName } : {}) } });
+  const rateLimiter = (scriptName?: string) => ({
+    RATE_LIMITER: { className: "RateLimiterObject", useSQLite: true, ...(scriptName ? { scriptName } : {}) },
+  });
   mf = new Miniflare({
     handleRuntimeStdio: (out: Readable, err: Readable) => {
       out.resume();
@@ -88,11 +99,22 @@ beforeAll(async () => {
         assets: {
           directory: resolve(root, tomlString("directory")),
           binding: tomlString("binding"),
-          routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: /^run_worker_first\s*=\s*true/m.test(wranglerToml) },
+          routerConfig: {
+            has_user_worker: true,
+            invoke_user_worker_ahead_of_assets: /^run_worker_first\s*=\s*true/m.test(wranglerToml),
+          },
         },
       },
       // The same bundle again, left cold until a burst of concurrent first requests.
-      { name: "cold", modules: true, modulesRoot: dir, scriptPath, compatibilityDate, bindings, durableObjects: rateLimiter("hexi") },
+      {
+        name: "cold",
+        modules: true,
+        modulesRoot: dir,
+        scriptPath,
+        compatibilityDate,
+        bindings,
+        durableObjects: rateLimiter("hexi"),
+      },
       // The same bundle without the platform's signing keys: it must refuse to serve, and say why.
       { name: "misconfigured", modules: true, modulesRoot: dir, scriptPath, compatibilityDate, bindings: withoutKeys },
     ],
@@ -125,12 +147,20 @@ describe("the Worker in workerd", () => {
     expect(await anonymous.json()).toMatchObject({ status: 401, code: "unauthenticated" });
 
     const wrongKey = await signToken(await createSigningKey("other-key"));
-    const forged = await mf.dispatchFetch("http://hexi.test/v1/me", { headers: { authorization: `Bearer ${wrongKey}` } });
+    const forged = await mf.dispatchFetch("http://hexi.test/v1/me", {
+      headers: { authorization: `Bearer ${wrongKey}` },
+    });
     expect(forged.status).toBe(401);
 
     const me = await get("/v1/me", { tenant: "620902", roles: ["county_admin"], sub: "user-7" });
     expect(me.status).toBe(200);
-    expect(await me.json()).toMatchObject({ tenant: "620902", subject: "user-7", roles: ["county_admin"], credential: "jwt", crossTenant: false });
+    expect(await me.json()).toMatchObject({
+      tenant: "620902",
+      subject: "user-7",
+      roles: ["county_admin"],
+      credential: "jwt",
+      crossTenant: false,
+    });
   });
 
   it("pages through /v1/divisions with cursors, within the token's tenant only", async () => {
@@ -140,7 +170,9 @@ describe("the Worker in workerd", () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res = await get(`/v1/divisions?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { tenant: "620902" });
+      const res = await get(`/v1/divisions?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, {
+        tenant: "620902",
+      });
       expect(res.status).toBe(200);
       const page = (await res.json()) as { data: { id: string; tenant: string }[]; nextCursor: string | null };
       expect(page.data.length).toBeLessThanOrEqual(2);
@@ -157,7 +189,9 @@ describe("the Worker in workerd", () => {
   });
 
   it("answers a burst of concurrent requests on a cold isolate", async () => {
-    const responses = await Promise.all(Array.from({ length: 12 }, () => get("/v1/divisions?limit=5", { tenant: "620921" }, "cold")));
+    const responses = await Promise.all(
+      Array.from({ length: 12 }, () => get("/v1/divisions?limit=5", { tenant: "620921" }, "cold")),
+    );
     for (const res of responses) {
       expect(res.status).toBe(200);
       const page = (await res.json()) as { data: { tenant: string }[] };
@@ -183,7 +217,9 @@ describe("the Worker in workerd", () => {
     expect(doc.status).toBe(200);
     const body = (await doc.json()) as { openapi: string; paths: Record<string, unknown> };
     expect(body.openapi).toBe("3.1.0");
-    expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(["/healthz", "/v1/me", "/v1/divisions", "/v1/divisions/{id}"]));
+    expect(Object.keys(body.paths)).toEqual(
+      expect.arrayContaining(["/healthz", "/v1/me", "/v1/divisions", "/v1/divisions/{id}"]),
+    );
 
     const page = await get("/docs");
     expect(page.status).toBe(200);
@@ -220,9 +256,18 @@ describe("the Worker in workerd", () => {
 async function send(
   method: string,
   path: string,
-  options: { token?: TokenOptions; headers?: Record<string, string>; json?: unknown; body?: string; worker?: string } = {},
+  options: {
+    token?: TokenOptions;
+    headers?: Record<string, string>;
+    json?: unknown;
+    body?: string;
+    worker?: string;
+  } = {},
 ): Promise<Response> {
-  const headers: Record<string, string> = { ...(options.token ? { authorization: `Bearer ${await signToken(key, options.token)}` } : {}), ...options.headers };
+  const headers: Record<string, string> = {
+    ...(options.token ? { authorization: `Bearer ${await signToken(key, options.token)}` } : {}),
+    ...options.headers,
+  };
   let body = options.body;
   if (options.json !== undefined) {
     headers["content-type"] = "application/json";
@@ -230,7 +275,9 @@ async function send(
   }
   const init = { method, headers, body };
   const url = `http://hexi.test${path}`;
-  const response = options.worker ? await (await mf.getWorker(options.worker)).fetch(url, init) : await mf.dispatchFetch(url, init);
+  const response = options.worker
+    ? await (await mf.getWorker(options.worker)).fetch(url, init)
+    : await mf.dispatchFetch(url, init);
   return response as unknown as Response;
 }
 
@@ -238,7 +285,10 @@ describe("third-party access in workerd", () => {
   const county: TokenOptions = { tenant: "620902", roles: ["county_admin"], sub: "county-1" };
 
   it("counts an API key's quota in the RATE_LIMITER Durable Object, shared by every isolate", async () => {
-    const created = await send("POST", "/v1/api-keys", { token: county, json: { name: "workerd", scopes: ["divisions:read"], rateLimitPerMinute: 2 } });
+    const created = await send("POST", "/v1/api-keys", {
+      token: county,
+      json: { name: "workerd", scopes: ["divisions:read"], rateLimitPerMinute: 2 },
+    });
     expect(created.status, stderr.join("")).toBe(201);
     const { key: apiKey } = (await created.json()) as { key: string };
     const use = (worker: string) => send("GET", "/v1/divisions?limit=1", { headers: { "x-api-key": apiKey }, worker });
@@ -257,15 +307,22 @@ describe("third-party access in workerd", () => {
   });
 
   it("checks an API key's allow-list against CF-Connecting-IP", async () => {
-    const created = await send("POST", "/v1/api-keys", { token: county, json: { name: "allow-list", scopes: ["divisions:read"], ipAllowList: ["203.0.113.0/24"] } });
+    const created = await send("POST", "/v1/api-keys", {
+      token: county,
+      json: { name: "allow-list", scopes: ["divisions:read"], ipAllowList: ["203.0.113.0/24"] },
+    });
     const { key: apiKey } = (await created.json()) as { key: string };
-    const from = (ip: string) => send("GET", "/v1/divisions?limit=1", { headers: { "x-api-key": apiKey, "cf-connecting-ip": ip } });
+    const from = (ip: string) =>
+      send("GET", "/v1/divisions?limit=1", { headers: { "x-api-key": apiKey, "cf-connecting-ip": ip } });
     expect((await from("203.0.113.9")).status).toBe(200);
     expect((await from("198.51.100.9")).status).toBe(403);
   });
 
   it("issues OAuth client-credentials tokens signed with HEXI_SIGNING_JWKS, verified by the same Worker", async () => {
-    const created = await send("POST", "/v1/api-clients", { token: county, json: { name: "district system", roles: ["auditor"] } });
+    const created = await send("POST", "/v1/api-clients", {
+      token: county,
+      json: { name: "district system", roles: ["auditor"] },
+    });
     expect(created.status).toBe(201);
     const client = (await created.json()) as { clientId: string; clientSecret: string };
     const basic = `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString("base64")}`;
@@ -274,16 +331,24 @@ describe("third-party access in workerd", () => {
       body: "grant_type=client_credentials",
     });
     expect(issued.status, stderr.join("")).toBe(200);
-    const { access_token: accessToken, expires_in: expiresIn } = (await issued.json()) as { access_token: string; expires_in: number };
+    const { access_token: accessToken, expires_in: expiresIn } = (await issued.json()) as {
+      access_token: string;
+      expires_in: number;
+    };
     expect(expiresIn).toBe(900);
-    expect(JSON.parse(Buffer.from(accessToken.split(".")[0]!, "base64url").toString())).toMatchObject({ alg: "ES256", kid: "platform-2026-11" });
+    expect(JSON.parse(Buffer.from(accessToken.split(".")[0]!, "base64url").toString())).toMatchObject({
+      alg: "ES256",
+      kid: "platform-2026-11",
+    });
 
     const me = await send("GET", "/v1/me", { headers: { authorization: `Bearer ${accessToken}` } });
     expect(me.status).toBe(200);
     expect(await me.json()).toMatchObject({ tenant: "620902", subject: client.clientId, roles: ["auditor"] });
     expect(me.headers.get("ratelimit-policy")).toMatch(/^"client";q=600;w=60/);
 
-    const wrong = await send("POST", "/v1/oauth/token", { json: { grant_type: "client_credentials", client_id: client.clientId, client_secret: "hxs_wrong" } });
+    const wrong = await send("POST", "/v1/oauth/token", {
+      json: { grant_type: "client_credentials", client_id: client.clientId, client_secret: "hxs_wrong" },
+    });
     expect(wrong.status).toBe(401);
     expect(await wrong.json()).toMatchObject({ error: "invalid_client" });
 
@@ -298,12 +363,15 @@ describe("third-party access in workerd", () => {
 describe("the Hrana test server", () => {
   let server: Awaited<ReturnType<typeof startLibsqlHttpServer>>;
   let client: ReturnType<typeof createWebClient>;
-  const count = async (name: string) => (await client.execute({ sql: "select count(*) as n from t where name = ?", args: [name] })).rows[0]!.n;
+  const count = async (name: string) =>
+    (await client.execute({ sql: "select count(*) as n from t where name = ?", args: [name] })).rows[0]!.n;
 
   beforeAll(async () => {
     server = await startLibsqlHttpServer({ file: join(dir, "scratch.db"), authToken: dbToken });
     client = createWebClient({ url: server.url, authToken: dbToken, intMode: "bigint" });
-    await client.executeMultiple("create table t (id integer primary key, name text unique, f real, b blob, n integer); create table u (x)");
+    await client.executeMultiple(
+      "create table t (id integer primary key, name text unique, f real, b blob, n integer); create table u (x)",
+    );
   });
   afterAll(async () => {
     client?.close();
@@ -311,10 +379,16 @@ describe("the Hrana test server", () => {
   });
 
   it("round-trips every value type, with columns, counts and row ids", async () => {
-    const inserted = await client.execute({ sql: "insert into t (name, f, b, n) values (?, ?, ?, ?)", args: ["a", 1.5, new Uint8Array([0, 1, 255]), 2n ** 62n] });
+    const inserted = await client.execute({
+      sql: "insert into t (name, f, b, n) values (?, ?, ?, ?)",
+      args: ["a", 1.5, new Uint8Array([0, 1, 255]), 2n ** 62n],
+    });
     expect(inserted.rowsAffected).toBe(1);
     expect(inserted.lastInsertRowid).toBe(1n);
-    const { columns, columnTypes, rows } = await client.execute({ sql: "select id, name, f, b, n, null as z from t where name = :name", args: { name: "a" } });
+    const { columns, columnTypes, rows } = await client.execute({
+      sql: "select id, name, f, b, n, null as z from t where name = :name",
+      args: { name: "a" },
+    });
     expect(columns).toEqual(["id", "name", "f", "b", "n", "z"]);
     expect(columnTypes.slice(0, 5)).toEqual(["INTEGER", "TEXT", "REAL", "BLOB", "INTEGER"]);
     const [row] = rows;
@@ -325,11 +399,15 @@ describe("the Hrana test server", () => {
   });
 
   it("reports constraint violations with SQLite's extended code", async () => {
-    await expect(client.execute({ sql: "insert into t (name) values (?)", args: ["a"] })).rejects.toMatchObject({ code: "SQLITE_CONSTRAINT_UNIQUE" });
+    await expect(client.execute({ sql: "insert into t (name) values (?)", args: ["a"] })).rejects.toMatchObject({
+      code: "SQLITE_CONSTRAINT_UNIQUE",
+    });
   });
 
   it("runs a batch all or nothing", async () => {
-    await expect(client.batch(["insert into t (name) values ('b1')", "insert into t (name) values ('a')"], "write")).rejects.toMatchObject({ code: "SQLITE_CONSTRAINT_UNIQUE" });
+    await expect(
+      client.batch(["insert into t (name) values ('b1')", "insert into t (name) values ('a')"], "write"),
+    ).rejects.toMatchObject({ code: "SQLITE_CONSTRAINT_UNIQUE" });
     expect(await count("b1")).toBe(0n);
     const results = await client.batch(["insert into t (name) values ('b2')", "select count(*) as n from t"], "write");
     expect(results[1]!.rows[0]!.n).toBe(3n); // a, r and b2

@@ -53,7 +53,8 @@ function retryingOn429(options: ClientOptions) {
   const send = options.fetch ?? ((request: Request) => globalThis.fetch(request));
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const maxRetries = options.maxRetries ?? 5;
-  const onRateLimited = options.onRateLimited ?? ((ms, attempt) => console.error(`Rate limited; retry ${attempt} in ${ms / 1000} s`));
+  const onRateLimited =
+    options.onRateLimited ?? ((ms, attempt) => console.error(`Rate limited; retry ${attempt} in ${ms / 1000} s`));
   return async (request: Request): Promise<Response> => {
     for (let attempt = 1; ; attempt++) {
       const response = await send(request.clone());

@@ -22,18 +22,25 @@ export interface ListOptions {
 }
 
 /** Follows `nextCursor` from the first page until it is null; answers the reports and the pages read. */
-export async function listConfirmedReports(client: HexiClient, options: ListOptions = {}): Promise<{ reports: MemberReport[]; pages: number }> {
+export async function listConfirmedReports(
+  client: HexiClient,
+  options: ListOptions = {},
+): Promise<{ reports: MemberReport[]; pages: number }> {
   const { pageSize = 100, print = console.log } = options;
   const reports: MemberReport[] = [];
   let cursor: string | undefined;
   let pages = 0;
   do {
     const page = dataOrThrow(
-      await client.GET("/v1/member-reports", { params: { query: { status: "confirmed", limit: pageSize, ...(cursor ? { cursor } : {}) } } }),
+      await client.GET("/v1/member-reports", {
+        params: { query: { status: "confirmed", limit: pageSize, ...(cursor ? { cursor } : {}) } },
+      }),
     );
     pages++;
     for (const report of page.data) {
-      print(`${report.id}  community ${report.communityId}  member ${report.memberId}  confirmed ${report.confirmedAt ?? "-"}`);
+      print(
+        `${report.id}  community ${report.communityId}  member ${report.memberId}  confirmed ${report.confirmedAt ?? "-"}`,
+      );
       reports.push(report);
     }
     cursor = page.nextCursor ?? undefined;
@@ -43,7 +50,12 @@ export async function listConfirmedReports(client: HexiClient, options: ListOpti
 }
 
 /** The command line: answers the exit code. */
-export async function main(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env, print = console.log, printError = console.error): Promise<number> {
+export async function main(
+  argv: string[] = process.argv.slice(2),
+  env: NodeJS.ProcessEnv = process.env,
+  print = console.log,
+  printError = console.error,
+): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { "page-size": { type: "string" } } });
   const pageSize = Number(values["page-size"] ?? env.PAGE_SIZE ?? 100);
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100) {
@@ -55,7 +67,9 @@ export async function main(argv: string[] = process.argv.slice(2), env: NodeJS.P
     return 0;
   } catch (err) {
     if (err instanceof HexiApiError) {
-      printError(`Hexi answered ${err.status}: code ${err.problem?.code ?? "(none)"}, requestId ${err.problem?.requestId ?? "(none)"}${err.problem ? ` — ${err.problem.detail}` : ""}`);
+      printError(
+        `Hexi answered ${err.status}: code ${err.problem?.code ?? "(none)"}, requestId ${err.problem?.requestId ?? "(none)"}${err.problem ? ` — ${err.problem.detail}` : ""}`,
+      );
     } else {
       // e.g. "fetch failed (connect ECONNREFUSED 127.0.0.1:8787)": the server could not be reached.
       const cause = err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : "";

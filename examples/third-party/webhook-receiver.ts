@@ -29,7 +29,8 @@ export const toleranceSeconds = 5 * 60;
 
 /** The key is the base64 after `whsec_`. */
 function secretKey(secret: string): Buffer {
-  if (!secret.startsWith("whsec_")) throw new Error("WEBHOOK_SECRET must be the whsec_… secret Hexi returned for the endpoint.");
+  if (!secret.startsWith("whsec_"))
+    throw new Error("WEBHOOK_SECRET must be the whsec_… secret Hexi returned for the endpoint.");
   return Buffer.from(secret.slice("whsec_".length), "base64");
 }
 
@@ -37,13 +38,21 @@ function secretKey(secret: string): Buffer {
  * Verifies one message exactly as received (the raw body bytes, never re-serialised JSON) and
  * answers the event. Throws WebhookVerificationError when it is not authentic or not fresh.
  */
-export function verifyWebhook(secret: string, headers: IncomingHttpHeaders, body: Buffer, nowMs = Date.now()): WebhookEvent {
+export function verifyWebhook(
+  secret: string,
+  headers: IncomingHttpHeaders,
+  body: Buffer,
+  nowMs = Date.now(),
+): WebhookEvent {
   const id = header(headers, "webhook-id");
   const timestamp = header(headers, "webhook-timestamp");
   const signatures = header(headers, "webhook-signature");
-  if (!id || !timestamp || !signatures) throw new WebhookVerificationError("Missing webhook-id, webhook-timestamp or webhook-signature.");
-  if (!/^\d{1,12}$/.test(timestamp)) throw new WebhookVerificationError("webhook-timestamp is not a Unix time in seconds.");
-  if (Math.abs(nowMs / 1000 - Number(timestamp)) > toleranceSeconds) throw new WebhookVerificationError("webhook-timestamp is more than 5 minutes away from now.");
+  if (!id || !timestamp || !signatures)
+    throw new WebhookVerificationError("Missing webhook-id, webhook-timestamp or webhook-signature.");
+  if (!/^\d{1,12}$/.test(timestamp))
+    throw new WebhookVerificationError("webhook-timestamp is not a Unix time in seconds.");
+  if (Math.abs(nowMs / 1000 - Number(timestamp)) > toleranceSeconds)
+    throw new WebhookVerificationError("webhook-timestamp is more than 5 minutes away from now.");
 
   const expected = createHmac("sha256", secretKey(secret)).update(`${id}.${timestamp}.`).update(body).digest();
   // Several space-separated `v1,<base64>` signatures may come (e.g. while a secret is rotated): one match is enough.
@@ -61,8 +70,14 @@ export function verifyWebhook(secret: string, headers: IncomingHttpHeaders, body
   } catch {
     throw new WebhookVerificationError("The signed body is not JSON.");
   }
-  if (typeof parsed.type !== "string" || typeof parsed.data !== "object" || parsed.data === null) throw new WebhookVerificationError("The body is not an event.");
-  return { webhookId: id, type: parsed.type, timestamp: String(parsed.timestamp), data: parsed.data as WebhookEvent["data"] };
+  if (typeof parsed.type !== "string" || typeof parsed.data !== "object" || parsed.data === null)
+    throw new WebhookVerificationError("The body is not an event.");
+  return {
+    webhookId: id,
+    type: parsed.type,
+    timestamp: String(parsed.timestamp),
+    data: parsed.data as WebhookEvent["data"],
+  };
 }
 
 const header = (headers: IncomingHttpHeaders, name: string) => {
@@ -140,7 +155,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const host = process.env.HOST ?? "127.0.0.1";
   const server = createWebhookReceiver({
     secret,
-    onEvent: (event) => console.log(`${event.type}  ${event.data.id}  (webhook-id ${event.webhookId}, at ${event.timestamp})`),
+    onEvent: (event) =>
+      console.log(`${event.type}  ${event.data.id}  (webhook-id ${event.webhookId}, at ${event.timestamp})`),
   });
   server.listen(port, host, () => {
     const address = server.address();

@@ -23,23 +23,87 @@ const layout: Record<string, { communities: number; parents: { name: string; lev
   "620902": {
     communities: 40,
     parents: [
-      ...["东北街", "东南街", "工业园", "西北街", "西南街", "新城"].map((n) => ({ name: `${n}街道`, level: "street" as const })),
+      ...["东北街", "东南街", "工业园", "西北街", "西南街", "新城"].map((n) => ({
+        name: `${n}街道`,
+        level: "street" as const,
+      })),
       { name: "银达镇", level: "town" as const },
     ],
   },
-  "620981": { communities: 12, parents: [{ name: "新市区街道", level: "street" }, { name: "玉门镇", level: "town" }] },
-  "620982": { communities: 12, parents: [{ name: "沙州镇", level: "town" }, { name: "七里镇", level: "town" }] },
+  "620981": {
+    communities: 12,
+    parents: [
+      { name: "新市区街道", level: "street" },
+      { name: "玉门镇", level: "town" },
+    ],
+  },
+  "620982": {
+    communities: 12,
+    parents: [
+      { name: "沙州镇", level: "town" },
+      { name: "七里镇", level: "town" },
+    ],
+  },
   "620921": { communities: 7, parents: [{ name: "金塔镇", level: "town" }] },
   "620922": { communities: 7, parents: [{ name: "渊泉镇", level: "town" }] },
   "620923": { communities: 3, parents: [{ name: "党城湾镇", level: "town" }] },
   "620924": { communities: 4, parents: [{ name: "红柳湾镇", level: "town" }] },
 };
 
-const communityStems = ["富康", "北苑", "东苑", "春光", "嘉峪", "西关", "南苑", "新华", "明珠", "阳光", "和平", "幸福", "育才", "文化", "胜利", "建设", "祁连", "泉湖", "金泉", "银河", "长城", "丝路", "飞天", "玉门", "敦煌", "绿洲", "光明", "民主", "团结", "兴盛"];
-const surnames = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文";
-const givenChars = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国志宏海燕雪梅晓东文博浩然子涵欣怡宇轩佳琪思远";
+const communityStems = [
+  "富康",
+  "北苑",
+  "东苑",
+  "春光",
+  "嘉峪",
+  "西关",
+  "南苑",
+  "新华",
+  "明珠",
+  "阳光",
+  "和平",
+  "幸福",
+  "育才",
+  "文化",
+  "胜利",
+  "建设",
+  "祁连",
+  "泉湖",
+  "金泉",
+  "银河",
+  "长城",
+  "丝路",
+  "飞天",
+  "玉门",
+  "敦煌",
+  "绿洲",
+  "光明",
+  "民主",
+  "团结",
+  "兴盛",
+];
+const surnames =
+  "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文";
+const givenChars =
+  "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国志宏海燕雪梅晓东文博浩然子涵欣怡宇轩佳琪思远";
 const unitKinds = ["organ", "enterprise", "institution", "two_new_economic", "two_new_social"] as const;
-const unitNames = ["自然资源局", "市场监督管理局", "人民医院", "第一中学", "供电公司", "农商银行", "物流有限公司", "建筑工程公司", "律师事务所", "社会工作服务中心", "税务局", "水务集团", "文化馆", "职业技术学院", "燃气公司"];
+const unitNames = [
+  "自然资源局",
+  "市场监督管理局",
+  "人民医院",
+  "第一中学",
+  "供电公司",
+  "农商银行",
+  "物流有限公司",
+  "建筑工程公司",
+  "律师事务所",
+  "社会工作服务中心",
+  "税务局",
+  "水务集团",
+  "文化馆",
+  "职业技术学院",
+  "燃气公司",
+];
 
 /** Fractional scales (e.g. 0.01) make small databases with the same shape, for tests and demos. */
 export const scaleCounts = (scale: number) => {
@@ -54,11 +118,13 @@ export const scaleCounts = (scale: number) => {
   };
 };
 
-export interface SeedProgress {
-  (stage: string, done: number, total: number): void;
-}
+export type SeedProgress = (stage: string, done: number, total: number) => void;
 
-export async function seedScale(client: Client, vault: PiiVault, options: { scale: number; seed: number; progress: SeedProgress; now: Date }) {
+export async function seedScale(
+  client: Client,
+  vault: PiiVault,
+  options: { scale: number; seed: number; progress: SeedProgress; now: Date },
+) {
   const { scale, progress } = options;
   const counts = scaleCounts(scale);
   const rand = mulberry(options.seed);
@@ -92,7 +158,13 @@ export async function seedScale(client: Client, vault: PiiVault, options: { scal
     }
     divisionInserts.push(...divisionRows(code, { name: tenant.nameZh, code }, tree, options.seed + i, new Date(tick)));
   }
-  await insertChunked(client, tenants, jiuquanTenants.map((t) => ({ ...t, createdAt: stamp() })), progress, "tenants");
+  await insertChunked(
+    client,
+    tenants,
+    jiuquanTenants.map((t) => ({ ...t, createdAt: stamp() })),
+    progress,
+    "tenants",
+  );
   await insertChunked(client, divisions, divisionInserts, progress, "divisions");
   const communities = divisionInserts.filter((d) => d.level === "community");
   const gridsOf = new Map<string, DivisionRow[]>();
@@ -102,7 +174,10 @@ export async function seedScale(client: Client, vault: PiiVault, options: { scal
   const tenantWeights = countyTenantCodes.map((code) => (communitiesOf.get(code)?.length ?? 0) / communities.length);
   const pickTenant = () => {
     let r = rand();
-    for (const [i, w] of tenantWeights.entries()) if ((r -= w) < 0) return countyTenantCodes[i]!;
+    for (const [i, w] of tenantWeights.entries()) {
+      r -= w;
+      if (r < 0) return countyTenantCodes[i]!;
+    }
     return countyTenantCodes[0]!;
   };
 
@@ -140,7 +215,13 @@ export async function seedScale(client: Client, vault: PiiVault, options: { scal
       updatedAt: stamp(),
     };
     unitRows.push(unit);
-    const org = orgRow(community, `${unit.name}党支部`, "branch", kind.startsWith("two_new") ? "two_new" : "unit", unit.id);
+    const org = orgRow(
+      community,
+      `${unit.name}党支部`,
+      "branch",
+      kind.startsWith("two_new") ? "two_new" : "unit",
+      unit.id,
+    );
     orgRows.push(org);
     append(unitOrgsOf, tenant, org);
     unitOrgCommunity.set(org.id, community);
@@ -158,24 +239,43 @@ export async function seedScale(client: Client, vault: PiiVault, options: { scal
     const people = Array.from({ length: end - start }, (_, k) => {
       const n = start + k;
       const tenant = pickTenant();
-      return { n, tenant, idCard: idCardNumber(tenant, n), phone: `1${pick(["38", "39", "50", "58", "77", "86", "89"])}${String(n).padStart(8, "0")}` };
+      return {
+        n,
+        tenant,
+        idCard: idCardNumber(tenant, n),
+        phone: `1${pick(["38", "39", "50", "58", "77", "86", "89"])}${String(n).padStart(8, "0")}`,
+      };
     });
     const sealed = await Promise.all(
-      people.map(async (p) => [await vault.seal(p.idCard), await vault.fingerprint(p.idCard), await vault.seal(p.phone), await vault.fingerprint(p.phone)] as const),
+      people.map(
+        async (p) =>
+          [
+            await vault.seal(p.idCard),
+            await vault.fingerprint(p.idCard),
+            await vault.seal(p.phone),
+            await vault.fingerprint(p.phone),
+          ] as const,
+      ),
     );
     for (const [k, p] of people.entries()) {
       const residence = pick(communitiesOf.get(p.tenant)!);
-      const classification = pickWeighted(rand, [["in_service", 45], ["retired", 35], ["mobile", 5], ["other", 15]] as const);
+      const classification = pickWeighted(rand, [
+        ["in_service", 45],
+        ["retired", 35],
+        ["mobile", 5],
+        ["other", 15],
+      ] as const);
       const ownUnitOrg = pick(unitOrgsOf.get(p.tenant)!);
       // About one in twenty in-service members works for a unit in another county-level tenant.
-      const employer = classification === "in_service" ? (chance(0.05) ? pick(unitOrgsOf.get(pickTenant())!) : ownUnitOrg) : undefined;
+      const employer =
+        classification === "in_service" ? (chance(0.05) ? pick(unitOrgsOf.get(pickTenant())!) : ownUnitOrg) : undefined;
       const [idCardCipher, idCardHash, phoneCipher, phoneHash] = sealed[k]!;
       const member = {
         id: nextId("mem"),
         tenantId: p.tenant,
         name: personName(),
         gender: chance(0.5) ? ("male" as const) : ("female" as const),
-        birthDate: p.idCard.slice(6, 10) + "-" + p.idCard.slice(10, 12) + "-" + p.idCard.slice(12, 14),
+        birthDate: `${p.idCard.slice(6, 10)}-${p.idCard.slice(10, 12)}-${p.idCard.slice(12, 14)}`,
         idCardCipher,
         idCardHash,
         idCardMasked: maskIdCard(p.idCard),
@@ -199,7 +299,13 @@ export async function seedScale(client: Client, vault: PiiVault, options: { scal
       batch.push(member);
       // Four in five in-service members have reported; the rest can still file (the write benchmark uses them).
       if (classification === "in_service" && chance(0.8)) {
-        const status = pickWeighted(rand, [["active", 70], ["confirmed", 10], ["submitted", 8], ["overdue", 7], ["ended", 5]] as const);
+        const status = pickWeighted(rand, [
+          ["active", 70],
+          ["confirmed", 10],
+          ["submitted", 8],
+          ["overdue", 7],
+          ["ended", 5],
+        ] as const);
         const grid = chance(0.7) ? pick(gridsOf.get(residence.id)!) : undefined;
         reportRows.push({
           id: nextId("mrep"),
@@ -237,7 +343,12 @@ export async function seedScale(client: Client, vault: PiiVault, options: { scal
   for (const org of orgRows.filter((o) => o.category === "unit" || o.category === "two_new")) {
     const community = unitOrgCommunity.get(org.id)!;
     const communityOrg = communityOrgOf.get(community.id)!;
-    const status = pickWeighted(rand, [["active", 60], ["received", 20], ["submitted", 15], ["ended", 5]] as const);
+    const status = pickWeighted(rand, [
+      ["active", 60],
+      ["received", 20],
+      ["submitted", 15],
+      ["ended", 5],
+    ] as const);
     orgReportRows.push({
       id: nextId("orep"),
       tenantId: org.tenantId,
@@ -290,7 +401,12 @@ export async function seedScale(client: Client, vault: PiiVault, options: { scal
         description: "社区发布的需求",
         quantity: 1 + Math.floor(rand() * 10),
         deadline: "2026-12-31",
-        status: pickWeighted(rand, [["open", 60], ["matched", 20], ["closed", 15], ["cancelled", 5]] as const),
+        status: pickWeighted(rand, [
+          ["open", 60],
+          ["matched", 20],
+          ["closed", 15],
+          ["cancelled", 5],
+        ] as const),
         version: 1,
         createdAt: stamp(),
         updatedAt: stamp(),
@@ -316,7 +432,17 @@ export async function seedScale(client: Client, vault: PiiVault, options: { scal
       // Two distinct residents per post (when the community has two).
       for (let k = 0; k < Math.min(2, residents.length); k++) {
         const member = residents[(i * 2 + k) % residents.length]!;
-        claimRows.push({ id: nextId("claim"), tenantId: c.tenantId, postId: post.id, memberId: member.id, divisionPath: c.path, status: "active", version: 1, createdAt: stamp(), updatedAt: stamp() });
+        claimRows.push({
+          id: nextId("claim"),
+          tenantId: c.tenantId,
+          postId: post.id,
+          memberId: member.id,
+          divisionPath: c.path,
+          status: "active",
+          version: 1,
+          createdAt: stamp(),
+          updatedAt: stamp(),
+        });
       }
     }
   }
@@ -335,7 +461,12 @@ export async function seedScale(client: Client, vault: PiiVault, options: { scal
       const starts = new Date(Date.UTC(2026, 0, day, 1 + Math.floor(rand() * 8)));
       const hours = 1 + Math.floor(rand() * 4);
       const ends = new Date(starts.getTime() + hours * 3_600_000);
-      const kind = pickWeighted(rand, [["service", 60], ["lecture", 20], ["theme_day", 15], ["drill", 5]] as const);
+      const kind = pickWeighted(rand, [
+        ["service", 60],
+        ["lecture", 20],
+        ["theme_day", 15],
+        ["drill", 5],
+      ] as const);
       const activity = {
         id: nextId("act"),
         tenantId: c.tenantId,
@@ -343,7 +474,16 @@ export async function seedScale(client: Client, vault: PiiVault, options: { scal
         divisionPath: c.path,
         organiserOrgId: communityOrgOf.get(c.id)!.id,
         kind,
-        lectureTalk: kind === "lecture" ? pick(["leader_situation", "expert_theory", "secretary_policy", "model_deeds", "member_experience"] as const) : null,
+        lectureTalk:
+          kind === "lecture"
+            ? pick([
+                "leader_situation",
+                "expert_theory",
+                "secretary_policy",
+                "model_deeds",
+                "member_experience",
+              ] as const)
+            : null,
         title: `${c.name}${kind === "lecture" ? "五讲课堂" : "志愿服务"}${i + 1}`,
         startsAt: starts.toISOString(),
         endsAt: ends.toISOString(),
@@ -358,7 +498,12 @@ export async function seedScale(client: Client, vault: PiiVault, options: { scal
       const quarter = `${starts.getUTCFullYear()}-Q${Math.floor(starts.getUTCMonth() / 3) + 1}`;
       for (let k = 0; k < Math.min(counts.participantsPerActivity, residents.length); k++) {
         const member = residents[(i * counts.participantsPerActivity + k) % residents.length]!;
-        const status = pickWeighted(rand, [["verified", 70], ["checked_out", 10], ["signed_up", 10], ["no_show", 10]] as const);
+        const status = pickWeighted(rand, [
+          ["verified", 70],
+          ["checked_out", 10],
+          ["signed_up", 10],
+          ["no_show", 10],
+        ] as const);
         const part = {
           id: nextId("part"),
           tenantId: c.tenantId,
@@ -423,7 +568,11 @@ export async function seedScale(client: Client, vault: PiiVault, options: { scal
       comment: null,
       recipientOrgId: r.employerOrgId!,
       recipientTenantId: r.employerTenantId ?? r.tenantId,
-      status: pickWeighted(rand, [["acknowledged", 60], ["sent", 30], ["generated", 10]] as const),
+      status: pickWeighted(rand, [
+        ["acknowledged", 60],
+        ["sent", 30],
+        ["generated", 10],
+      ] as const),
       sentAt: stamp(),
       acknowledgedAt: null,
       version: 1,
@@ -451,7 +600,13 @@ export async function seedScale(client: Client, vault: PiiVault, options: { scal
     employerFeedback: feedbackRows.length,
   };
 
-  function orgRow(d: DivisionRow, name: string, type: (typeof partyOrgs.$inferInsert)["type"], category: (typeof partyOrgs.$inferInsert)["category"], unitId: string | null = null) {
+  function orgRow(
+    d: DivisionRow,
+    name: string,
+    type: (typeof partyOrgs.$inferInsert)["type"],
+    category: (typeof partyOrgs.$inferInsert)["category"],
+    unitId: string | null = null,
+  ) {
     return {
       id: nextId("org"),
       tenantId: d.tenantId,
@@ -475,7 +630,13 @@ export async function seedScale(client: Client, vault: PiiVault, options: { scal
  * rather than by drizzle's builder, which costs more than the insert itself at this volume; values
  * still pass through each column's own driver mapping (JSON, booleans).
  */
-async function insertChunked<T extends Record<string, unknown>>(client: Client, table: SQLiteTable, rows: T[], progress: SeedProgress, stage: string) {
+async function insertChunked<T extends Record<string, unknown>>(
+  client: Client,
+  table: SQLiteTable,
+  rows: T[],
+  progress: SeedProgress,
+  stage: string,
+) {
   if (rows.length === 0) return;
   const columns = Object.entries(getTableColumns(table)).filter(([key]) => key in rows[0]!);
   const perStatement = Math.max(1, Math.floor(30_000 / columns.length));
@@ -518,7 +679,10 @@ function mulberry(seed: number): () => number {
 function pickWeighted<T extends string>(rand: () => number, options: readonly (readonly [T, number])[]): T {
   const total = options.reduce((s, [, w]) => s + w, 0);
   let r = rand() * total;
-  for (const [value, weight] of options) if ((r -= weight) < 0) return value;
+  for (const [value, weight] of options) {
+    r -= weight;
+    if (r < 0) return value;
+  }
   return options[options.length - 1]![0];
 }
 

@@ -83,7 +83,10 @@ export const idempotencyKeys = sqliteTable(
     createdAt: text("created_at").notNull(),
     expiresAt: text("expires_at").notNull(),
   },
-  (t) => [uniqueIndex("idempotency_pk").on(t.tenantId, t.caller, t.key), index("idempotency_expiry_idx").on(t.expiresAt)],
+  (t) => [
+    uniqueIndex("idempotency_pk").on(t.tenantId, t.caller, t.key),
+    index("idempotency_expiry_idx").on(t.expiresAt),
+  ],
 );
 
 /** Transactional outbox: written in the same batch as the change it describes. */

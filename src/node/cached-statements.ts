@@ -28,7 +28,10 @@ export function withCachedStatements(client: Client, file: string, synchronous: 
     }
   };
 
-  const batch = async (statements: (InStatement | [string, InValue[]?])[], mode: TransactionMode = "deferred"): Promise<ResultSet[]> => {
+  const batch = async (
+    statements: (InStatement | [string, InValue[]?])[],
+    mode: TransactionMode = "deferred",
+  ): Promise<ResultSet[]> => {
     const normalised = statements.map((s) => (Array.isArray(s) ? normalise(s[0], s[1] ?? []) : normalise(s)));
     if (normalised.some((s) => !s.values)) return client.batch(statements as InStatement[], mode);
     writer.db.exec(mode === "write" ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
@@ -135,7 +138,14 @@ function prepare(db: Database.Database, sql: string): Prepared {
       },
     });
   });
-  return { statement, returnsRows, columns, columnTypes: definitions.map((d) => d.type ?? ""), rowPrototype, asJson: asJsonArray(db, sql, columns) };
+  return {
+    statement,
+    returnsRows,
+    columns,
+    columnTypes: definitions.map((d) => d.type ?? ""),
+    rowPrototype,
+    asJson: asJsonArray(db, sql, columns),
+  };
 }
 
 /**
@@ -175,7 +185,13 @@ function emptyResult(rowsAffected: number, lastInsertRowid: bigint | undefined):
     rows: [],
     rowsAffected,
     lastInsertRowid,
-    toJSON: () => ({ columns: [], columnTypes: [], rows: [], rowsAffected, lastInsertRowid: lastInsertRowid?.toString() ?? null }),
+    toJSON: () => ({
+      columns: [],
+      columnTypes: [],
+      rows: [],
+      rowsAffected,
+      lastInsertRowid: lastInsertRowid?.toString() ?? null,
+    }),
   };
 }
 

@@ -10,7 +10,10 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 export function nodeClientIp(trustedHops: number): (c: Context) => string | undefined {
   return (c) => {
     if (trustedHops > 0) {
-      const forwarded = (c.req.header("x-forwarded-for") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+      const forwarded = (c.req.header("x-forwarded-for") ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
       return forwarded[forwarded.length - trustedHops];
     }
     try {

@@ -13,7 +13,11 @@ export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)),
  * Opens an embedded (`file:`/`:memory:`) or remote libSQL database. A file database is put in WAL
  * mode (readers never block the writer) and its statements are prepared once and reused.
  */
-export function openDatabase(url: string, authToken?: string, options: { synchronous?: "off" | "normal" | "full" } = {}): { client: Client; db: Db } {
+export function openDatabase(
+  url: string,
+  authToken?: string,
+  options: { synchronous?: "off" | "normal" | "full" } = {},
+): { client: Client; db: Db } {
   const file = url.startsWith("file:") && !url.includes("?") ? url.slice("file:".length) : undefined;
   if (!file || file === ":memory:") {
     const client = createClient({ url, authToken });

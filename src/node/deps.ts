@@ -26,7 +26,11 @@ export async function nodeDeps(config: Config, db: Db, devKey: DevKey | undefine
     docsAssets: nodeDocsAssets(),
     log: jsonLogger,
     maxBodyBytes: config.HEXI_MAX_BODY_BYTES,
-    signer: await createTokenSigner(signing, { issuer: config.HEXI_JWT_ISSUER, audience: config.HEXI_JWT_AUDIENCE, now: clock.now }),
+    signer: await createTokenSigner(signing, {
+      issuer: config.HEXI_JWT_ISSUER,
+      audience: config.HEXI_JWT_AUDIENCE,
+      now: clock.now,
+    }),
     rateLimiter: new MemoryRateLimiter(),
     tenantRateLimitPerMinute: config.HEXI_TENANT_RATE_LIMIT_PER_MINUTE,
     clientIp: nodeClientIp(config.HEXI_TRUST_PROXY_HOPS),

@@ -22,7 +22,7 @@ export async function ensureDevKey(path: string): Promise<DevKey> {
   const kid = `dev-${new Date().toISOString().slice(0, 10)}-${crypto.randomUUID().slice(0, 8)}`;
   const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: "ES256", use: "sig" };
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, JSON.stringify(privateJwk, null, 2) + "\n", { mode: 0o600 });
+  writeFileSync(path, `${JSON.stringify(privateJwk, null, 2)}\n`, { mode: 0o600 });
   return readDevKey(path);
 }
 
@@ -42,7 +42,7 @@ export function ensureDevPiiKeys(databaseUrl: string): PiiKeyMaterial {
   const path = join(dirname(devKeyPath(databaseUrl)), "dev-pii-keys.json");
   if (!existsSync(path)) {
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, JSON.stringify(generatePiiKeyMaterial("dev1"), null, 2) + "\n", { mode: 0o600 });
+    writeFileSync(path, `${JSON.stringify(generatePiiKeyMaterial("dev1"), null, 2)}\n`, { mode: 0o600 });
   }
   return JSON.parse(readFileSync(path, "utf8")) as PiiKeyMaterial;
 }

@@ -4,7 +4,13 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { Db } from "../db/client.js";
 import { createDispatcher, type Dispatcher } from "../domains/webhooks/dispatcher.js";
-import { isForbiddenAddress, isLoopbackAddress, isLoopbackHost, publicTargetsOnly, type TargetPolicy } from "../domains/webhooks/targets.js";
+import {
+  isForbiddenAddress,
+  isLoopbackAddress,
+  isLoopbackHost,
+  publicTargetsOnly,
+  type TargetPolicy,
+} from "../domains/webhooks/targets.js";
 import type { PiiVault } from "../shared/crypto/pii.js";
 import type { Clock } from "../shared/http/context.js";
 import type { Logger } from "../shared/log.js";
@@ -30,7 +36,13 @@ function checkedLookup(accept: (address: string) => boolean, what: string): Chec
     lookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, []);
       const refused = addresses.find((a) => !accept(a.address));
-      if (refused) return callback(Object.assign(new Error(`${hostname} resolves to ${refused.address}, which is not ${what}`), { code: "EWEBHOOKTARGET" }), []);
+      if (refused)
+        return callback(
+          Object.assign(new Error(`${hostname} resolves to ${refused.address}, which is not ${what}`), {
+            code: "EWEBHOOKTARGET",
+          }),
+          [],
+        );
       if (options.all) return callback(null, addresses);
       const first = addresses[0];
       if (!first) return callback(Object.assign(new Error(`${hostname} did not resolve`), { code: "ENOTFOUND" }), []);
@@ -64,16 +76,24 @@ export function createWebhookFetch(publicLookup: CheckedLookup, policy: TargetPo
       const target = new URL(url);
       const loopback = policy.allowLoopback && isLoopbackHost(target.hostname);
       if (target.protocol !== "https:" && !(loopback && target.protocol === "http:")) {
-        return reject(Object.assign(new Error(`${target.protocol} is not allowed for this webhook target`), { code: "EWEBHOOKTARGET" }));
+        return reject(
+          Object.assign(new Error(`${target.protocol} is not allowed for this webhook target`), {
+            code: "EWEBHOOKTARGET",
+          }),
+        );
       }
       const request = target.protocol === "http:" ? httpRequest : httpsRequest;
       const headers = init.headers as Record<string, string>;
       const connectLookup = loopback ? loopbackOnlyLookup : publicLookup;
-      const req = request(target, { method: init.method ?? "POST", headers, lookup: connectLookup as never, signal: init.signal ?? undefined }, (res) => {
-        res.resume();
-        const status = res.statusCode ?? 0;
-        resolve(new Response(null, { status: status >= 200 && status <= 599 ? status : 599 }));
-      });
+      const req = request(
+        target,
+        { method: init.method ?? "POST", headers, lookup: connectLookup as never, signal: init.signal ?? undefined },
+        (res) => {
+          res.resume();
+          const status = res.statusCode ?? 0;
+          resolve(new Response(null, { status: status >= 200 && status <= 599 ? status : 599 }));
+        },
+      );
       req.on("error", reject);
       req.end(init.body as string);
     });

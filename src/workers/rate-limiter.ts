@@ -1,5 +1,11 @@
 import { ApiError } from "../shared/http/errors.js";
-import { takeFromBucket, type BucketState, type RateDecision, type RateLimiter, type RateRule } from "../shared/http/rate-limit.js";
+import {
+  takeFromBucket,
+  type BucketState,
+  type RateDecision,
+  type RateLimiter,
+  type RateRule,
+} from "../shared/http/rate-limit.js";
 
 /**
  * Rate limits on Workers: one Durable Object per bucket (an API key, an API client, a tenant, a
@@ -32,9 +38,12 @@ function isConsumeRequest(value: unknown): value is ConsumeRequest {
   const v = value as ConsumeRequest;
   return (
     !!v &&
-    Number.isInteger(v.rule?.limit) && v.rule.limit > 0 &&
-    Number.isInteger(v.rule?.windowSeconds) && v.rule.windowSeconds > 0 &&
-    Number.isInteger(v.cost) && v.cost >= 0
+    Number.isInteger(v.rule?.limit) &&
+    v.rule.limit > 0 &&
+    Number.isInteger(v.rule?.windowSeconds) &&
+    v.rule.windowSeconds > 0 &&
+    Number.isInteger(v.cost) &&
+    v.cost >= 0
   );
 }
 
@@ -80,7 +89,10 @@ export function durableObjectRateLimiter(namespace: DurableObjectNamespaceLike):
       const stub = namespace.get(namespace.idFromName(bucket));
       let response: Response;
       try {
-        response = await stub.fetch("https://rate-limiter.internal/consume", { method: "POST", body: JSON.stringify({ rule, cost }) });
+        response = await stub.fetch("https://rate-limiter.internal/consume", {
+          method: "POST",
+          body: JSON.stringify({ rule, cost }),
+        });
       } catch {
         throw new ApiError("unavailable", "The rate limiter does not answer.");
       }

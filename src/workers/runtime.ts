@@ -6,7 +6,14 @@
 import { createClient } from "@libsql/client/web";
 import type { ExecutionContext } from "hono";
 import { createApp, type AppDeps } from "../app.js";
-import { ConfigError, parseConfig, piiKeyMaterial, platformVerificationJwks, signingKeys, trustedIssuers } from "../config.js";
+import {
+  ConfigError,
+  parseConfig,
+  piiKeyMaterial,
+  platformVerificationJwks,
+  signingKeys,
+  trustedIssuers,
+} from "../config.js";
 import { createDb } from "../db/client.js";
 import type { DocsAssets } from "../domains/docs/routes.js";
 import { createDispatcher } from "../domains/webhooks/dispatcher.js";
@@ -41,7 +48,8 @@ export interface Env {
   RATE_LIMITER?: DurableObjectNamespaceLike;
 }
 
-const required = (name: string, what: string) => new ConfigError(`Invalid configuration:\n  ${name}: required on Workers, ${what}`);
+const required = (name: string, what: string) =>
+  new ConfigError(`Invalid configuration:\n  ${name}: required on Workers, ${what}`);
 
 /** The Workers runtime's dependencies. Config, keys and verifier are plain data; database clients are made per request. */
 async function workerDeps(env: Env): Promise<AppDeps> {
@@ -50,10 +58,18 @@ async function workerDeps(env: Env): Promise<AppDeps> {
     throw required("DATABASE_URL", "a libsql:// or https:// URL (wrangler secret put DATABASE_URL)");
   }
   const signing = signingKeys(config);
-  if (!signing) throw required("HEXI_SIGNING_JWKS", 'the platform\'s private signing keys as {"keys":[…]} (wrangler secret put HEXI_SIGNING_JWKS)');
+  if (!signing)
+    throw required(
+      "HEXI_SIGNING_JWKS",
+      'the platform\'s private signing keys as {"keys":[…]} (wrangler secret put HEXI_SIGNING_JWKS)',
+    );
   if (!env.RATE_LIMITER) throw required("RATE_LIMITER", "the rate limiter's Durable Object binding (wrangler.toml)");
   const pii = piiKeyMaterial(config);
-  if (!pii) throw required("HEXI_PII_KEYS, HEXI_PII_KEY_ID and HEXI_PII_HMAC_KEY", "there are no development keys here (wrangler secret put)");
+  if (!pii)
+    throw required(
+      "HEXI_PII_KEYS, HEXI_PII_KEY_ID and HEXI_PII_HMAC_KEY",
+      "there are no development keys here (wrangler secret put)",
+    );
   const { DATABASE_URL: url, DATABASE_AUTH_TOKEN: authToken } = config;
   const clock = { now: () => new Date() };
   return {
@@ -68,12 +84,19 @@ async function workerDeps(env: Env): Promise<AppDeps> {
     docsAssets: assetsBinding(env),
     log: jsonLogger,
     maxBodyBytes: config.HEXI_MAX_BODY_BYTES,
-    signer: await createTokenSigner(signing, { issuer: config.HEXI_JWT_ISSUER, audience: config.HEXI_JWT_AUDIENCE, now: clock.now }),
+    signer: await createTokenSigner(signing, {
+      issuer: config.HEXI_JWT_ISSUER,
+      audience: config.HEXI_JWT_AUDIENCE,
+      now: clock.now,
+    }),
     rateLimiter: durableObjectRateLimiter(env.RATE_LIMITER),
     tenantRateLimitPerMinute: config.HEXI_TENANT_RATE_LIMIT_PER_MINUTE,
     // Set by Cloudflare's edge for every request; a client cannot forge it.
     clientIp: (c) => c.req.header("cf-connecting-ip"),
-    defer: (work, c) => c.executionCtx.waitUntil(work.catch((error) => jsonLogger.error("deferred work failed", { requestId: c.get("requestId"), error }))),
+    defer: (work, c) =>
+      c.executionCtx.waitUntil(
+        work.catch((error) => jsonLogger.error("deferred work failed", { requestId: c.get("requestId"), error })),
+      ),
   };
 }
 
@@ -89,19 +112,40 @@ function assetsBinding(env: Env): DocsAssets {
 }
 
 function misconfigured(error: unknown): Response {
-  console.error(JSON.stringify({ level: "error", message: error instanceof ConfigError ? error.message : "Start-up failed", error: describeError(error) }));
-  const body = { type: "https://hexi.dev/problems/unavailable", title: "Service unavailable", status: 503, detail: "The service is misconfigured.", code: "unavailable", requestId: "" };
-  return new Response(JSON.stringify(body), { status: 503, headers: { "content-type": "application/problem+json; charset=utf-8" } });
+  console.error(
+    JSON.stringify({
+      level: "error",
+      message: error instanceof ConfigError ? error.message : "Start-up failed",
+      error: describeError(error),
+    }),
+  );
+  const body = {
+    type: "https://hexi.dev/problems/unavailable",
+    title: "Service unavailable",
+    status: 503,
+    detail: "The service is misconfigured.",
+    code: "unavailable",
+    requestId: "",
+  };
+  return new Response(JSON.stringify(body), {
+    status: 503,
+    headers: { "content-type": "application/problem+json; charset=utf-8" },
+  });
 }
 
 /** Built on the first request of an isolate. Bindings do not change within one, so a failure is kept and reported on every request. */
 let deps: Promise<AppDeps> | undefined;
 let app: Promise<ReturnType<typeof createApp>> | undefined;
 
+function loadDeps(env: Env): Promise<AppDeps> {
+  deps ??= workerDeps(env);
+  return deps;
+}
+
 export const handlers = {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    app ??= (deps ??= workerDeps(env)).then(createApp);
-    let ready;
+    app ??= loadDeps(env).then(createApp);
+    let ready: ReturnType<typeof createApp>;
     try {
       ready = await app;
     } catch (error) {
@@ -118,14 +162,21 @@ export const handlers = {
   async scheduled(controller: { cron: string; scheduledTime: number }, env: Env, ctx: ExecutionContext): Promise<void> {
     let ready: AppDeps;
     try {
-      ready = await (deps ??= workerDeps(env));
+      ready = await loadDeps(env);
     } catch (error) {
       misconfigured(error);
       return;
     }
-    const dispatcher = createDispatcher({ db: ready.database(), pii: ready.pii, fetch: (url, init) => fetch(url, init), clock: ready.clock, log: ready.log });
+    const dispatcher = createDispatcher({
+      db: ready.database(),
+      pii: ready.pii,
+      fetch: (url, init) => fetch(url, init),
+      clock: ready.clock,
+      log: ready.log,
+    });
     ctx.waitUntil(dispatcher.runOnce());
     // Housekeeping every tenth minute (the cron fires every minute for webhooks).
-    if (new Date(controller.scheduledTime).getUTCMinutes() % 10 === 0) ctx.waitUntil(runMaintenance(ready.database(), ready.clock.now(), ready.log));
+    if (new Date(controller.scheduledTime).getUTCMinutes() % 10 === 0)
+      ctx.waitUntil(runMaintenance(ready.database(), ready.clock.now(), ready.log));
   },
 };

@@ -32,7 +32,8 @@ type KeyRequest = { via?: "bearer" | "header"; ip?: string; method?: string; bod
 
 /** A request authenticated with an API key only. */
 async function withKey(key: string, path: string, options: KeyRequest = {}) {
-  const headers: Record<string, string> = options.via === "header" ? { "x-api-key": key } : { authorization: `Bearer ${key}` };
+  const headers: Record<string, string> =
+    options.via === "header" ? { "x-api-key": key } : { authorization: `Bearer ${key}` };
   if (options.ip) headers["x-test-client-ip"] = options.ip;
   if (options.body !== undefined) headers["content-type"] = "application/json";
   const res = await (options.app ?? ctx.app).request(path, {
@@ -45,7 +46,11 @@ async function withKey(key: string, path: string, options: KeyRequest = {}) {
 }
 
 async function createKey(body: Record<string, unknown>, who = county) {
-  const res = await ctx.call(who, "POST", "/v1/api-keys", { name: "社区服务小程序", scopes: ["tenants:read", "divisions:read"], ...body });
+  const res = await ctx.call(who, "POST", "/v1/api-keys", {
+    name: "社区服务小程序",
+    scopes: ["tenants:read", "divisions:read"],
+    ...body,
+  });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body as { id: string; key: string; start: string; status: string; version: number };
 }
@@ -62,7 +67,7 @@ describe("API key format", () => {
       const swapped = key[i] === "a" ? "b" : "a";
       expect(isWellFormedApiKey(key.slice(0, i) + swapped + key.slice(i + 1)), `position ${i}`).toBe(false);
     }
-    expect(isWellFormedApiKey(key + "x")).toBe(false);
+    expect(isWellFormedApiKey(`${key}x`)).toBe(false);
     expect(new Set(Array.from({ length: 50 }, newApiKey)).size).toBe(50);
   });
 });
@@ -72,10 +77,20 @@ describe("IP allow-list parsing", () => {
     expect(parseIp("203.0.113.7")).toEqual(new Uint8Array([203, 0, 113, 7]));
     expect(parseIp("::ffff:203.0.113.7")).toEqual(new Uint8Array([203, 0, 113, 7]));
     expect(parseIp("2001:db8::1")?.length).toBe(16);
-    for (const bad of ["01.2.3.4", "256.0.0.1", "1.2.3", "1::2::3", "fe80::1%eth0", "1:2:3:4:5:6:7:8:9", "", "example.org"]) {
+    for (const bad of [
+      "01.2.3.4",
+      "256.0.0.1",
+      "1.2.3",
+      "1::2::3",
+      "fe80::1%eth0",
+      "1:2:3:4:5:6:7:8:9",
+      "",
+      "example.org",
+    ]) {
       expect(parseIp(bad), bad).toBeUndefined();
     }
-    for (const bad of ["203.0.113.1/24", "10.0.0.0/33", "2001:db8::/129", "1.2.3.4/", "a/b"]) expect(parseCidr(bad), bad).toBeUndefined();
+    for (const bad of ["203.0.113.1/24", "10.0.0.0/33", "2001:db8::/129", "1.2.3.4/", "a/b"])
+      expect(parseCidr(bad), bad).toBeUndefined();
     const net = parseCidr("203.0.113.0/24")!;
     expect(inRange(parseIp("203.0.113.255")!, net)).toBe(true);
     expect(inRange(parseIp("203.0.114.0")!, net)).toBe(false);
@@ -90,7 +105,11 @@ describe("the client address on Node", () => {
   /** What nodeClientIp answers for a request from `peer` carrying `forwarded` (as @hono/node-server passes the socket). */
   async function seen(trustedHops: number, peer: string, forwarded?: string) {
     const app = new Hono().get("/", (c) => c.text(nodeClientIp(trustedHops)(c) ?? "(unknown)"));
-    const res = await app.request("/", { headers: forwarded ? { "x-forwarded-for": forwarded } : {} }, { incoming: { socket: { remoteAddress: peer } } });
+    const res = await app.request(
+      "/",
+      { headers: forwarded ? { "x-forwarded-for": forwarded } : {} },
+      { incoming: { socket: { remoteAddress: peer } } },
+    );
     return res.text();
   }
 
@@ -105,7 +124,13 @@ describe("the client address on Node", () => {
 describe("managing API keys", () => {
   it("creates a key shown once and keeps only its SHA-256 and a display prefix", async () => {
     const created = await createKey({ name: "数据大屏" });
-    expect(created).toMatchObject({ status: "active", rateLimitPerMinute: 600, scopes: ["tenants:read", "divisions:read"], tenant: "620902", createdBy: "jwt:620902:county-1" });
+    expect(created).toMatchObject({
+      status: "active",
+      rateLimitPerMinute: 600,
+      scopes: ["tenants:read", "divisions:read"],
+      tenant: "620902",
+      createdBy: "jwt:620902:county-1",
+    });
     expect(created.key).toMatch(/^hx_live_/);
     expect(created.start).toBe(created.key.slice(0, 12));
 
@@ -166,7 +191,10 @@ describe("managing API keys", () => {
     ] as const) {
       const res = await ctx.call(county, "POST", "/v1/api-keys", { name: "校验", scopes: ["divisions:read"], ...body });
       expect(res.status, JSON.stringify(body)).toBe(400);
-      expect(res.body.errors.map((e: { pointer: string }) => e.pointer), JSON.stringify(body)).toContain(pointer);
+      expect(
+        res.body.errors.map((e: { pointer: string }) => e.pointer),
+        JSON.stringify(body),
+      ).toContain(pointer);
     }
   });
 
@@ -206,10 +234,20 @@ describe("authenticating with an API key", () => {
     const bearer = await withKey(key, "/v1/me");
     const header = await withKey(key, "/v1/me", { via: "header" });
     expect(bearer.status).toBe(200);
-    expect(bearer.body).toEqual({ tenant: "620902", subject: id, roles: [], scopes: ["tenants:read", "divisions:read"], org: null, credential: "api_key", crossTenant: false });
+    expect(bearer.body).toEqual({
+      tenant: "620902",
+      subject: id,
+      roles: [],
+      scopes: ["tenants:read", "divisions:read"],
+      org: null,
+      credential: "api_key",
+      crossTenant: false,
+    });
     expect(header.body).toEqual(bearer.body);
 
-    const both = await ctx.app.request("/v1/me", { headers: { "x-api-key": key, authorization: `Bearer ${await ctx.token(county)}` } });
+    const both = await ctx.app.request("/v1/me", {
+      headers: { "x-api-key": key, authorization: `Bearer ${await ctx.token(county)}` },
+    });
     expect(both.status).toBe(401);
   });
 
@@ -231,7 +269,9 @@ describe("authenticating with an API key", () => {
     expect((await withKey(expiring.key, "/v1/me")).status).toBe(200);
     advance(61_000);
 
-    const answers = await Promise.all([typo, unknown, revoked.key, expiring.key, "hx_live_short", "hx_"].map((k) => withKey(k, "/v1/me")));
+    const answers = await Promise.all(
+      [typo, unknown, revoked.key, expiring.key, "hx_live_short", "hx_"].map((k) => withKey(k, "/v1/me")),
+    );
     for (const answer of answers) {
       expect(answer.status).toBe(401);
       expect(answer.headers.get("www-authenticate")).toMatch(/^Bearer/);
@@ -296,7 +336,8 @@ describe("authenticating with an API key", () => {
 
   it("records last use at most once a minute, after the response", async () => {
     const { id, key } = await createKey({});
-    const lastUsed = async () => (await ctx.db.select({ at: apiKeys.lastUsedAt }).from(apiKeys).where(eq(apiKeys.id, id)))[0]!.at;
+    const lastUsed = async () =>
+      (await ctx.db.select({ at: apiKeys.lastUsedAt }).from(apiKeys).where(eq(apiKeys.id, id)))[0]!.at;
     const first = new Date(nowMs).toISOString();
     await withKey(key, "/v1/me");
     await ctx.settle();
@@ -312,18 +353,34 @@ describe("authenticating with an API key", () => {
   });
 
   it("rotates a key: the new one works at once, the old one for 24 hours more", async () => {
-    const old = await createKey({ name: "轮换", scopes: ["tenants:read"], ipAllowList: ["192.0.2.0/24"], rateLimitPerMinute: 900 });
+    const old = await createKey({
+      name: "轮换",
+      scopes: ["tenants:read"],
+      ipAllowList: ["192.0.2.0/24"],
+      rateLimitPerMinute: 900,
+    });
     const stale = await ctx.call(county, "POST", `/v1/api-keys/${old.id}/rotate`, undefined, { "if-match": '"v9"' });
     expect(stale.status).toBe(412);
 
     const rotated = await ctx.call(county, "POST", `/v1/api-keys/${old.id}/rotate`, undefined, { "if-match": '"v1"' });
     expect(rotated.status).toBe(201);
     expect(rotated.headers.get("location")).toBe(`/v1/api-keys/${rotated.body.id}`);
-    expect(rotated.body).toMatchObject({ name: "轮换", scopes: ["tenants:read"], ipAllowList: ["192.0.2.0/24"], rateLimitPerMinute: 900, status: "active" });
+    expect(rotated.body).toMatchObject({
+      name: "轮换",
+      scopes: ["tenants:read"],
+      ipAllowList: ["192.0.2.0/24"],
+      rateLimitPerMinute: 900,
+      status: "active",
+    });
     expect(rotated.body.key).not.toBe(old.key);
 
     const before = await ctx.call(county, "GET", `/v1/api-keys/${old.id}`);
-    expect(before.body).toMatchObject({ status: "replaced", replacedBy: rotated.body.id, expiresAt: new Date(nowMs + 24 * 3600_000).toISOString(), version: 2 });
+    expect(before.body).toMatchObject({
+      status: "replaced",
+      replacedBy: rotated.body.id,
+      expiresAt: new Date(nowMs + 24 * 3600_000).toISOString(),
+      version: 2,
+    });
     expect((await withKey(rotated.body.key, "/v1/me")).status).toBe(200);
     expect((await withKey(old.key, "/v1/me")).status).toBe(200);
 
@@ -373,7 +430,11 @@ describe("API key lifecycle", () => {
 describe("what an API key may see", () => {
   it("stays inside its tenant: another tenant's record is a 404", async () => {
     const { key } = await createKey({ scopes: ["divisions:read"] });
-    const [foreign] = await ctx.db.select({ id: divisions.id }).from(divisions).where(eq(divisions.tenantId, "620921")).limit(1);
+    const [foreign] = await ctx.db
+      .select({ id: divisions.id })
+      .from(divisions)
+      .where(eq(divisions.tenantId, "620921"))
+      .limit(1);
     expect((await withKey(key, `/v1/divisions/${foreign!.id}`)).status).toBe(404);
     const page = await withKey(key, "/v1/divisions?limit=100");
     expect(page.body.data.length).toBeGreaterThan(0);
@@ -384,7 +445,10 @@ describe("what an API key may see", () => {
     const fukang = await divisionNamed(ctx, "620902", "富康社区");
     const member = await insertMember(ctx, fukang);
     const { id, key } = await createKey({ scopes: ["tenants:read", "members:read"] });
-    await ctx.db.update(apiKeys).set({ scopes: ["tenants:read", "members:read", "pii:read"] }).where(eq(apiKeys.id, id));
+    await ctx.db
+      .update(apiKeys)
+      .set({ scopes: ["tenants:read", "members:read", "pii:read"] })
+      .where(eq(apiKeys.id, id));
 
     const me = await withKey(key, "/v1/me");
     expect(me.body.scopes).toEqual(["tenants:read", "members:read"]);
@@ -401,7 +465,10 @@ describe("what an API key may see", () => {
   it("writes under its own name in the audit trail", async () => {
     const dongbei = await divisionNamed(ctx, "620902", "东北街街道");
     const { id, key } = await createKey({ scopes: ["orgs:write"] });
-    const created = await withKey(key, "/v1/units", { method: "POST", body: { name: "第三方登记的单位", kind: "enterprise", divisionId: dongbei.id } });
+    const created = await withKey(key, "/v1/units", {
+      method: "POST",
+      body: { name: "第三方登记的单位", kind: "enterprise", divisionId: dongbei.id },
+    });
     expect(created.status, created.text).toBe(201);
     const audit = await ctx.call(county, "GET", `/v1/audit-events?targetId=${created.body.id}`);
     expect(audit.body.data[0]).toMatchObject({ action: "unit.create", actor: `api_key:620902:${id}` });

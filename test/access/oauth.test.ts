@@ -24,15 +24,27 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.close());
 
-type Client = { id: string; clientId: string; clientSecret: string; roles: string[]; orgId: string | null; status: string };
+type Client = {
+  id: string;
+  clientId: string;
+  clientSecret: string;
+  roles: string[];
+  orgId: string | null;
+  status: string;
+};
 
 async function createClient(body: Record<string, unknown> = {}): Promise<Client> {
-  const res = await ctx.call(county, "POST", "/v1/api-clients", { name: "肃州区网格化管理平台", roles: ["street_admin"], ...body });
+  const res = await ctx.call(county, "POST", "/v1/api-clients", {
+    name: "肃州区网格化管理平台",
+    roles: ["street_admin"],
+    ...body,
+  });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body;
 }
 
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}`;
+const basic = (id: string, secret: string) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}`;
 
 interface TokenCall {
   form?: Record<string, string>;
@@ -62,12 +74,20 @@ async function token(call: TokenCall) {
   return { status: res.status, body: (await res.json()) as Record<string, any>, headers: res.headers };
 }
 
-const bearer = (accessToken: string, app = ctx.app) => (path: string) => app.request(path, { headers: { authorization: `Bearer ${accessToken}` } });
+const bearer =
+  (accessToken: string, app = ctx.app) =>
+  (path: string) =>
+    app.request(path, { headers: { authorization: `Bearer ${accessToken}` } });
 
 describe("managing API clients", () => {
   it("registers a client whose secret is shown once and stored as SHA-256", async () => {
     const client = await createClient({ orgId: dongbei.id, rateLimitPerMinute: 120 });
-    expect(client).toMatchObject({ roles: ["street_admin"], orgId: dongbei.id, status: "active", rateLimitPerMinute: 120 });
+    expect(client).toMatchObject({
+      roles: ["street_admin"],
+      orgId: dongbei.id,
+      status: "active",
+      rateLimitPerMinute: 120,
+    });
     expect(client.clientId).toMatch(/^hxc_[0-9A-Za-z]{20}$/);
     expect(client.clientSecret).toMatch(/^hxs_[0-9A-Za-z]{43}$/);
     const [row] = await ctx.db.select().from(apiClients).where(eq(apiClients.id, client.id));
@@ -79,18 +99,30 @@ describe("managing API clients", () => {
     const list = await ctx.call(county, "GET", "/v1/api-clients");
     expect(list.body.data.map((c: Client) => c.id)).toContain(client.id);
     expect(JSON.stringify(list.body)).not.toContain(client.clientSecret);
-    expect((await ctx.call({ tenant: "620981", roles: ["county_admin"] }, "GET", `/v1/api-clients/${client.id}`)).status).toBe(404);
+    expect(
+      (await ctx.call({ tenant: "620981", roles: ["county_admin"] }, "GET", `/v1/api-clients/${client.id}`)).status,
+    ).toBe(404);
   });
 
   it("grants only roles at or below county_admin that a machine can hold, and divisions of the tenant", async () => {
-    const res = await ctx.call(county, "POST", "/v1/api-clients", { name: "x", roles: ["auditor", "city_admin", "member", "unit_admin"] });
+    const res = await ctx.call(county, "POST", "/v1/api-clients", {
+      name: "x",
+      roles: ["auditor", "city_admin", "member", "unit_admin"],
+    });
     expect(res.status).toBe(400);
     expect(res.body.errors.map((e: { pointer: string }) => e.pointer)).toEqual(["/roles/1", "/roles/2", "/roles/3"]);
     const dunhuang = await divisionNamed(ctx, "620982", "沙州镇");
-    const foreign = await ctx.call(county, "POST", "/v1/api-clients", { name: "x", roles: ["street_admin"], orgId: dunhuang.id });
+    const foreign = await ctx.call(county, "POST", "/v1/api-clients", {
+      name: "x",
+      roles: ["street_admin"],
+      orgId: dunhuang.id,
+    });
     expect(foreign.status).toBe(400);
     expect(foreign.body.errors[0].pointer).toBe("/orgId");
-    const street = await ctx.call({ tenant: "620902", roles: ["street_admin"] }, "POST", "/v1/api-clients", { name: "x", roles: ["street_admin"] });
+    const street = await ctx.call({ tenant: "620902", roles: ["street_admin"] }, "POST", "/v1/api-clients", {
+      name: "x",
+      roles: ["street_admin"],
+    });
     expect(street.status).toBe(403);
   });
 });
@@ -98,7 +130,10 @@ describe("managing API clients", () => {
 describe("POST /v1/oauth/token", () => {
   it("issues an ES256 access token to a client authenticating with HTTP Basic", async () => {
     const client = await createClient({ orgId: dongbei.id });
-    const res = await token({ form: { grant_type: "client_credentials" }, authorization: basic(client.clientId, client.clientSecret) });
+    const res = await token({
+      form: { grant_type: "client_credentials" },
+      authorization: basic(client.clientId, client.clientSecret),
+    });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.headers.get("cache-control")).toBe("no-store");
     expect(res.body).toMatchObject({ token_type: "Bearer", expires_in: 900 });
@@ -107,29 +142,57 @@ describe("POST /v1/oauth/token", () => {
     const header = decodeProtectedHeader(res.body.access_token);
     expect(header).toMatchObject({ alg: "ES256", kid: ctx.key.kid, typ: "at+jwt" });
     const claims = decodeJwt(res.body.access_token);
-    expect(claims).toMatchObject({ iss: testIssuer, aud: testAudience, sub: client.clientId, client_id: client.clientId, tenant: "620902", roles: ["street_admin"], org: dongbei.id });
+    expect(claims).toMatchObject({
+      iss: testIssuer,
+      aud: testAudience,
+      sub: client.clientId,
+      client_id: client.clientId,
+      tenant: "620902",
+      roles: ["street_admin"],
+      org: dongbei.id,
+    });
     expect(claims.exp! - claims.iat!).toBe(900);
 
     const me = await bearer(res.body.access_token)("/v1/me");
     expect(me.status).toBe(200);
-    expect(await me.json()).toMatchObject({ tenant: "620902", subject: client.clientId, roles: ["street_admin"], org: dongbei.id, credential: "jwt" });
+    expect(await me.json()).toMatchObject({
+      tenant: "620902",
+      subject: client.clientId,
+      roles: ["street_admin"],
+      org: dongbei.id,
+      credential: "jwt",
+    });
     expect(me.headers.get("ratelimit-policy")).toBe('"client";q=600;w=60, "tenant";q=6000;w=60');
-    const divisionsSeen = (await (await bearer(res.body.access_token)("/v1/divisions?limit=100")).json()) as { data: { id: string }[] };
+    const divisionsSeen = (await (await bearer(res.body.access_token)("/v1/divisions?limit=100")).json()) as {
+      data: { id: string }[];
+    };
     expect(divisionsSeen.data.map((d) => d.id)).toContain(dongbei.id);
     expect(divisionsSeen.data.length).toBeLessThan(20); // the street's subtree, not the county
   });
 
   it("accepts client_id and client_secret in a form or JSON body, and a narrowed scope", async () => {
     const client = await createClient();
-    const form = await token({ form: { grant_type: "client_credentials", client_id: client.clientId, client_secret: client.clientSecret } });
+    const form = await token({
+      form: { grant_type: "client_credentials", client_id: client.clientId, client_secret: client.clientSecret },
+    });
     expect(form.status).toBe(200);
-    const json = await token({ json: { grant_type: "client_credentials", client_id: client.clientId, client_secret: client.clientSecret, scope: "divisions:read" } });
+    const json = await token({
+      json: {
+        grant_type: "client_credentials",
+        client_id: client.clientId,
+        client_secret: client.clientSecret,
+        scope: "divisions:read",
+      },
+    });
     expect(json.status).toBe(200);
     expect(json.body.scope).toBe("divisions:read");
     expect((await bearer(json.body.access_token)("/v1/divisions")).status).toBe(200);
     expect((await bearer(json.body.access_token)("/v1/units")).status).toBe(403);
     // Basic with the client_id repeated (unchanged) in the body is still one method.
-    const repeated = await token({ form: { grant_type: "client_credentials", client_id: client.clientId }, authorization: basic(client.clientId, client.clientSecret) });
+    const repeated = await token({
+      form: { grant_type: "client_credentials", client_id: client.clientId },
+      authorization: basic(client.clientId, client.clientSecret),
+    });
     expect(repeated.status).toBe(200);
   });
 
@@ -140,29 +203,102 @@ describe("POST /v1/oauth/token", () => {
     const good = { grant_type: "client_credentials", client_id: client.clientId, client_secret: client.clientSecret };
     const b64 = (s: string) => Buffer.from(s).toString("base64");
     const cases: [string, TokenCall, number, string][] = [
-      ["missing grant_type", { form: { client_id: client.clientId, client_secret: client.clientSecret } }, 400, "invalid_request"],
+      [
+        "missing grant_type",
+        { form: { client_id: client.clientId, client_secret: client.clientSecret } },
+        400,
+        "invalid_request",
+      ],
       ["empty grant_type", { form: { ...good, grant_type: "" } }, 400, "invalid_request"],
       ["password grant", { form: { ...good, grant_type: "password" } }, 400, "unsupported_grant_type"],
-      ["authorization_code grant", { json: { ...good, grant_type: "authorization_code" } }, 400, "unsupported_grant_type"],
-      ["plain text body", { raw: { body: "grant_type=client_credentials", type: "text/plain" } }, 400, "invalid_request"],
+      [
+        "authorization_code grant",
+        { json: { ...good, grant_type: "authorization_code" } },
+        400,
+        "unsupported_grant_type",
+      ],
+      [
+        "plain text body",
+        { raw: { body: "grant_type=client_credentials", type: "text/plain" } },
+        400,
+        "invalid_request",
+      ],
       ["no content type", { raw: { body: "grant_type=client_credentials" } }, 400, "invalid_request"],
       ["broken JSON", { raw: { body: "{grant_type", type: "application/json" } }, 400, "invalid_request"],
       ["JSON array", { json: [good] }, 400, "invalid_request"],
       ["non-string JSON value", { json: { ...good, client_secret: 42 } }, 400, "invalid_request"],
-      ["repeated parameter", { raw: { body: `grant_type=client_credentials&grant_type=client_credentials&client_id=${client.clientId}&client_secret=${client.clientSecret}`, type: "application/x-www-form-urlencoded" } }, 400, "invalid_request"],
-      ["Basic and body secret", { form: good, authorization: basic(client.clientId, client.clientSecret) }, 400, "invalid_request"],
-      ["Basic and another body client_id", { form: { grant_type: "client_credentials", client_id: revoked.clientId }, authorization: basic(client.clientId, client.clientSecret) }, 400, "invalid_request"],
+      [
+        "repeated parameter",
+        {
+          raw: {
+            body: `grant_type=client_credentials&grant_type=client_credentials&client_id=${client.clientId}&client_secret=${client.clientSecret}`,
+            type: "application/x-www-form-urlencoded",
+          },
+        },
+        400,
+        "invalid_request",
+      ],
+      [
+        "Basic and body secret",
+        { form: good, authorization: basic(client.clientId, client.clientSecret) },
+        400,
+        "invalid_request",
+      ],
+      [
+        "Basic and another body client_id",
+        {
+          form: { grant_type: "client_credentials", client_id: revoked.clientId },
+          authorization: basic(client.clientId, client.clientSecret),
+        },
+        400,
+        "invalid_request",
+      ],
       ["scope beyond the roles", { form: { ...good, scope: "divisions:read access:manage" } }, 400, "invalid_scope"],
       ["no client authentication", { form: { grant_type: "client_credentials" } }, 401, "invalid_client"],
-      ["client_id without a secret", { form: { grant_type: "client_credentials", client_id: client.clientId } }, 401, "invalid_client"],
+      [
+        "client_id without a secret",
+        { form: { grant_type: "client_credentials", client_id: client.clientId } },
+        401,
+        "invalid_client",
+      ],
       ["wrong secret in the body", { form: { ...good, client_secret: "hxs_wrong" } }, 401, "invalid_client"],
-      ["wrong secret by Basic", { form: { grant_type: "client_credentials" }, authorization: basic(client.clientId, "hxs_wrong") }, 401, "invalid_client"],
+      [
+        "wrong secret by Basic",
+        { form: { grant_type: "client_credentials" }, authorization: basic(client.clientId, "hxs_wrong") },
+        401,
+        "invalid_client",
+      ],
       ["unknown client", { form: { ...good, client_id: "hxc_00000000000000000000" } }, 401, "invalid_client"],
-      ["revoked client", { form: { ...good, client_id: revoked.clientId, client_secret: revoked.clientSecret } }, 401, "invalid_client"],
-      ["malformed Basic: not base64", { form: { grant_type: "client_credentials" }, authorization: "Basic ***" }, 401, "invalid_client"],
-      ["malformed Basic: no colon", { form: { grant_type: "client_credentials" }, authorization: `Basic ${b64(client.clientId)}` }, 401, "invalid_client"],
-      ["malformed Basic: bad escape", { form: { grant_type: "client_credentials" }, authorization: `Basic ${b64(`${client.clientId}:%zz`)}` }, 401, "invalid_client"],
-      ["Bearer instead of Basic", { form: { grant_type: "client_credentials" }, authorization: "Bearer abc" }, 401, "invalid_client"],
+      [
+        "revoked client",
+        { form: { ...good, client_id: revoked.clientId, client_secret: revoked.clientSecret } },
+        401,
+        "invalid_client",
+      ],
+      [
+        "malformed Basic: not base64",
+        { form: { grant_type: "client_credentials" }, authorization: "Basic ***" },
+        401,
+        "invalid_client",
+      ],
+      [
+        "malformed Basic: no colon",
+        { form: { grant_type: "client_credentials" }, authorization: `Basic ${b64(client.clientId)}` },
+        401,
+        "invalid_client",
+      ],
+      [
+        "malformed Basic: bad escape",
+        { form: { grant_type: "client_credentials" }, authorization: `Basic ${b64(`${client.clientId}:%zz`)}` },
+        401,
+        "invalid_client",
+      ],
+      [
+        "Bearer instead of Basic",
+        { form: { grant_type: "client_credentials" }, authorization: "Bearer abc" },
+        401,
+        "invalid_client",
+      ],
     ];
     let ip = 1;
     for (const [name, call, status, error] of cases) {
@@ -176,9 +312,11 @@ describe("POST /v1/oauth/token", () => {
     }
     // Unknown, wrong secret and revoked are indistinguishable.
     const answers = await Promise.all(
-      [{ ...good, client_secret: "hxs_wrong" }, { ...good, client_id: "hxc_00000000000000000000" }, { ...good, client_id: revoked.clientId, client_secret: revoked.clientSecret }].map((form, i) =>
-        token({ form, ip: `198.51.100.${200 + i}` }),
-      ),
+      [
+        { ...good, client_secret: "hxs_wrong" },
+        { ...good, client_id: "hxc_00000000000000000000" },
+        { ...good, client_id: revoked.clientId, client_secret: revoked.clientSecret },
+      ].map((form, i) => token({ form, ip: `198.51.100.${200 + i}` })),
     );
     expect(new Set(answers.map((a) => JSON.stringify(a.body))).size).toBe(1);
   });
@@ -187,22 +325,49 @@ describe("POST /v1/oauth/token", () => {
     const client = await createClient();
     const other = await createClient();
     for (let i = 0; i < 10; i++) {
-      const res = await token({ form: { grant_type: "client_credentials" }, authorization: basic(client.clientId, `hxs_guess${i}`), ip: `203.0.113.${i}` });
+      const res = await token({
+        form: { grant_type: "client_credentials" },
+        authorization: basic(client.clientId, `hxs_guess${i}`),
+        ip: `203.0.113.${i}`,
+      });
       expect(res.status).toBe(401);
     }
-    const locked = await token({ form: { grant_type: "client_credentials" }, authorization: basic(client.clientId, client.clientSecret), ip: "203.0.113.50" });
+    const locked = await token({
+      form: { grant_type: "client_credentials" },
+      authorization: basic(client.clientId, client.clientSecret),
+      ip: "203.0.113.50",
+    });
     expect(locked.status).toBe(429);
     expect(locked.body.error).toBe("temporarily_unavailable");
     expect(Number(locked.headers.get("retry-after"))).toBe(6); // one failure drains away every 6 s
-    expect((await token({ form: { grant_type: "client_credentials" }, authorization: basic(other.clientId, other.clientSecret), ip: "203.0.113.51" })).status).toBe(200);
+    expect(
+      (
+        await token({
+          form: { grant_type: "client_credentials" },
+          authorization: basic(other.clientId, other.clientSecret),
+          ip: "203.0.113.51",
+        })
+      ).status,
+    ).toBe(200);
     nowMs += 6000;
-    expect((await token({ form: { grant_type: "client_credentials" }, authorization: basic(client.clientId, client.clientSecret), ip: "203.0.113.52" })).status).toBe(200);
+    expect(
+      (
+        await token({
+          form: { grant_type: "client_credentials" },
+          authorization: basic(client.clientId, client.clientSecret),
+          ip: "203.0.113.52",
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it("locks out an address after 10 failures a minute, whatever the client_id", async () => {
     const client = await createClient();
     for (let i = 0; i < 10; i++) {
-      const res = await token({ form: { grant_type: "client_credentials", client_id: `hxc_unknown${i}`, client_secret: "x" }, ip: "192.0.2.77" });
+      const res = await token({
+        form: { grant_type: "client_credentials", client_id: `hxc_unknown${i}`, client_secret: "x" },
+        ip: "192.0.2.77",
+      });
       expect(res.status).toBe(401);
     }
     const good = { grant_type: "client_credentials", client_id: client.clientId, client_secret: client.clientSecret };
@@ -214,7 +379,9 @@ describe("POST /v1/oauth/token", () => {
 
   it("stops a revoked client's tokens at once where revoked, and everywhere within the 30 s cache bound", async () => {
     const client = await createClient();
-    const { body } = await token({ form: { grant_type: "client_credentials", client_id: client.clientId, client_secret: client.clientSecret } });
+    const { body } = await token({
+      form: { grant_type: "client_credentials", client_id: client.clientId, client_secret: client.clientSecret },
+    });
     const otherIsolate = createApp(ctx.deps);
     expect((await bearer(body.access_token, otherIsolate)("/v1/me")).status).toBe(200);
     const revoked = await ctx.call(county, "POST", `/v1/api-clients/${client.id}/revoke`);
@@ -229,7 +396,9 @@ describe("POST /v1/oauth/token", () => {
 
   it("holds a client to its own quota", async () => {
     const client = await createClient({ rateLimitPerMinute: 2 });
-    const { body } = await token({ form: { grant_type: "client_credentials", client_id: client.clientId, client_secret: client.clientSecret } });
+    const { body } = await token({
+      form: { grant_type: "client_credentials", client_id: client.clientId, client_secret: client.clientSecret },
+    });
     const as = bearer(body.access_token);
     expect((await as("/v1/me")).status).toBe(200);
     const second = await as("/v1/me");
@@ -245,7 +414,8 @@ describe("POST /v1/oauth/token", () => {
     const op = doc.paths["/v1/oauth/token"].post;
     expect(op.operationId).toBe("issueAccessToken");
     expect(Object.keys(op.requestBody.content)).toEqual(["application/x-www-form-urlencoded", "application/json"]);
-    for (const status of ["400", "401", "429"]) expect(op.responses[status].content["application/json"].schema.$ref).toBe("#/components/schemas/OAuthError");
+    for (const status of ["400", "401", "429"])
+      expect(op.responses[status].content["application/json"].schema.$ref).toBe("#/components/schemas/OAuthError");
     expect(op.security).toEqual([{ clientBasic: [] }, {}]);
     expect(doc.components.securitySchemes.clientBasic).toMatchObject({ type: "http", scheme: "basic" });
     expect(doc.paths["/.well-known/jwks.json"].get.security).toEqual([]);
@@ -268,16 +438,32 @@ describe("signing keys", () => {
     const newKey = await createSigningKey("2026-11");
     /** An app whose platform keys come from HEXI_SIGNING_JWKS, as in production. */
     const appWith = async (keys: object[]) => {
-      const config = parseConfig({ HEXI_JWT_ISSUER: testIssuer, HEXI_JWT_AUDIENCE: testAudience, HEXI_SIGNING_JWKS: JSON.stringify({ keys }) });
+      const config = parseConfig({
+        HEXI_JWT_ISSUER: testIssuer,
+        HEXI_JWT_AUDIENCE: testAudience,
+        HEXI_SIGNING_JWKS: JSON.stringify({ keys }),
+      });
       const signing = signingKeys(config)!;
       return createApp({
         ...ctx.deps,
-        signer: await createTokenSigner(signing, { issuer: config.HEXI_JWT_ISSUER, audience: config.HEXI_JWT_AUDIENCE, now: () => new Date() }),
-        verifier: createTokenVerifier(trustedIssuers(config, platformVerificationJwks(config, signing)), { now: () => new Date(), clockToleranceSeconds: 5 }),
+        signer: await createTokenSigner(signing, {
+          issuer: config.HEXI_JWT_ISSUER,
+          audience: config.HEXI_JWT_AUDIENCE,
+          now: () => new Date(),
+        }),
+        verifier: createTokenVerifier(trustedIssuers(config, platformVerificationJwks(config, signing)), {
+          now: () => new Date(),
+          clockToleranceSeconds: 5,
+        }),
       });
     };
     const issue = async (app: TestContext["app"]) =>
-      (await token({ app, form: { grant_type: "client_credentials", client_id: client.clientId, client_secret: client.clientSecret } })).body.access_token as string;
+      (
+        await token({
+          app,
+          form: { grant_type: "client_credentials", client_id: client.clientId, client_secret: client.clientSecret },
+        })
+      ).body.access_token as string;
 
     const before = await appWith([oldKey.privateJwk]);
     const oldToken = await issue(before);
@@ -288,7 +474,9 @@ describe("signing keys", () => {
     expect(decodeProtectedHeader(newToken).kid).toBe("2026-11");
     expect((await bearer(oldToken, during)("/v1/me")).status).toBe(200);
     expect((await bearer(newToken, during)("/v1/me")).status).toBe(200);
-    const published = (await (await during.request("/.well-known/jwks.json")).json()) as { keys: { kid: string; d?: string }[] };
+    const published = (await (await during.request("/.well-known/jwks.json")).json()) as {
+      keys: { kid: string; d?: string }[];
+    };
     expect(published.keys.map((k) => k.kid)).toEqual(["2026-11", "2026-10"]);
     expect(published.keys.some((k) => "d" in k)).toBe(false);
 
@@ -301,8 +489,12 @@ describe("signing keys", () => {
 
   it("refuses a signing key set without private keys or with duplicate kids", async () => {
     const key = await createSigningKey("k1");
-    expect(() => parseConfig({ HEXI_SIGNING_JWKS: JSON.stringify({ keys: [key.publicJwk] }) })).toThrow(/HEXI_SIGNING_JWKS/);
-    expect(() => parseConfig({ HEXI_SIGNING_JWKS: JSON.stringify({ keys: [key.privateJwk, key.privateJwk] }) })).toThrow(/distinct/);
+    expect(() => parseConfig({ HEXI_SIGNING_JWKS: JSON.stringify({ keys: [key.publicJwk] }) })).toThrow(
+      /HEXI_SIGNING_JWKS/,
+    );
+    expect(() =>
+      parseConfig({ HEXI_SIGNING_JWKS: JSON.stringify({ keys: [key.privateJwk, key.privateJwk] }) }),
+    ).toThrow(/distinct/);
     const rsa = { kty: "RSA", kid: "r", d: "x", n: "y", e: "AQAB" };
     expect(() => parseConfig({ HEXI_SIGNING_JWKS: JSON.stringify({ keys: [rsa] }) })).toThrow(/ES256/);
   });

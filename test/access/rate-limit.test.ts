@@ -8,14 +8,19 @@ describe("the token bucket", () => {
   const rule = { limit: 3, windowSeconds: 60 };
 
   it("allows the quota at once, then one unit per window/limit seconds", () => {
-    let state;
+    let state: Parameters<typeof takeFromBucket>[0];
     const decisions = [];
     for (let i = 0; i < 4; i++) {
       const step = takeFromBucket(state, rule, 1, 1_000_000);
       state = step.state;
       decisions.push(step.decision);
     }
-    expect(decisions.map((d) => [d.allowed, d.remaining])).toEqual([[true, 2], [true, 1], [true, 0], [false, 0]]);
+    expect(decisions.map((d) => [d.allowed, d.remaining])).toEqual([
+      [true, 2],
+      [true, 1],
+      [true, 0],
+      [false, 0],
+    ]);
     expect(decisions[3]).toMatchObject({ retryAfterSeconds: 20, resetSeconds: 60, limit: 3 });
     const later = takeFromBucket(state, rule, 1, 1_000_000 + 19_999);
     expect(later.decision.allowed).toBe(false);
@@ -59,7 +64,11 @@ describe("rate limits over HTTP", () => {
   afterAll(() => ctx.close());
 
   const newKey = async (rateLimitPerMinute: number, who = county) => {
-    const res = await ctx.call(who, "POST", "/v1/api-keys", { name: "限流", scopes: ["divisions:read"], rateLimitPerMinute });
+    const res = await ctx.call(who, "POST", "/v1/api-keys", {
+      name: "限流",
+      scopes: ["divisions:read"],
+      rateLimitPerMinute,
+    });
     expect(res.status).toBe(201);
     return res.body.key as string;
   };
@@ -100,7 +109,11 @@ describe("rate limits over HTTP", () => {
   });
 
   it("shares one quota among all machine credentials of a tenant, and only that tenant", async () => {
-    const app = createApp({ ...ctx.deps, rateLimiter: new MemoryRateLimiter(() => nowMs), tenantRateLimitPerMinute: 4 });
+    const app = createApp({
+      ...ctx.deps,
+      rateLimiter: new MemoryRateLimiter(() => nowMs),
+      tenantRateLimitPerMinute: 4,
+    });
     const a = await newKey(600);
     const b = await newKey(600);
     const elsewhere = await newKey(600, { tenant: "620981", roles: ["county_admin"] });

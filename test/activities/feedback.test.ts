@@ -5,7 +5,15 @@ import { auditEvents, outboxEvents } from "../../src/db/tables.js";
 import { employerFeedback, memberReports } from "../../src/domains/reports/tables.js";
 import { divisionNamed, insertMember, insertPartyOrg, type DivisionRef } from "../helpers/fixtures.js";
 import type { TokenOptions } from "../helpers/keys.js";
-import { createActivity, createWorld, insertLedgerEntry, insertMemberReport, insertParticipation, unitAdminToken, type World } from "./setup.js";
+import {
+  createActivity,
+  createWorld,
+  insertLedgerEntry,
+  insertMemberReport,
+  insertParticipation,
+  unitAdminToken,
+  type World,
+} from "./setup.js";
 
 let w: World;
 let yumenStreet: DivisionRef; // 新市区街道, Yumen 620981
@@ -16,22 +24,38 @@ let local: Awaited<ReturnType<typeof insertMember>>; // lives in 富康社区, w
 let commuterReport: { id: string };
 
 const employer: () => TokenOptions = () => ({ ...unitAdminToken(yumenOrg.id, "620981"), sub: "yumen-unit-admin" });
-const generate = (body: Record<string, unknown>, who: TokenOptions = w.admin) => w.ctx.call(who, "POST", "/v1/employer-feedback/generate", body);
+const generate = (body: Record<string, unknown>, who: TokenOptions = w.admin) =>
+  w.ctx.call(who, "POST", "/v1/employer-feedback/generate", body);
 const cardOf = async (memberId: string, quarter = "2026-Q3") =>
-  (await w.ctx.db.select().from(employerFeedback).where(and(eq(employerFeedback.memberId, memberId), eq(employerFeedback.quarter, quarter))))[0]!;
+  (
+    await w.ctx.db
+      .select()
+      .from(employerFeedback)
+      .where(and(eq(employerFeedback.memberId, memberId), eq(employerFeedback.quarter, quarter)))
+  )[0]!;
 
 beforeAll(async () => {
   w = await createWorld();
   yumenStreet = await divisionNamed(w.ctx, "620981", "新市区街道");
   yumenOrg = await insertPartyOrg(w.ctx, yumenStreet, { category: "unit", name: "玉门市某局党支部" });
   localOrg = await insertPartyOrg(w.ctx, w.dongbei, { category: "unit", name: "肃州区某局党支部" });
-  commuter = await insertMember(w.ctx, w.fukang, { name: "张伟", employerOrgId: yumenOrg.id, employerTenantId: "620981" });
+  commuter = await insertMember(w.ctx, w.fukang, {
+    name: "张伟",
+    employerOrgId: yumenOrg.id,
+    employerTenantId: "620981",
+  });
   local = await insertMember(w.ctx, w.fukang, { name: "李娜", employerOrgId: localOrg.id, employerTenantId: "620902" });
-  commuterReport = await insertMemberReport(w, w.fukang, commuter.id, { employerOrgId: yumenOrg.id, employerTenantId: "620981" });
+  commuterReport = await insertMemberReport(w, w.fukang, commuter.id, {
+    employerOrgId: yumenOrg.id,
+    employerTenantId: "620981",
+  });
   await insertMemberReport(w, w.fukang, local.id, { employerOrgId: localOrg.id }); // employer tenant unknown: the community's own
   // Not eligible: no employer, or a report that is not active.
   await insertMemberReport(w, w.fukang, (await insertMember(w.ctx, w.fukang)).id);
-  await insertMemberReport(w, w.fukang, (await insertMember(w.ctx, w.fukang)).id, { status: "confirmed", employerOrgId: localOrg.id });
+  await insertMemberReport(w, w.fukang, (await insertMember(w.ctx, w.fukang)).id, {
+    status: "confirmed",
+    employerOrgId: localOrg.id,
+  });
 
   // The commuter's Q3: two verified, rated participations and a correction; one Q2 entry that does not count.
   const activity = await createActivity(w);
@@ -41,7 +65,13 @@ beforeAll(async () => {
   ];
   const first = await insertLedgerEntry(w, commuter.id, { hours: 2.5, points: 25, sourceId: rated[0]!.id });
   await insertLedgerEntry(w, commuter.id, { hours: 3, points: 30, sourceId: rated[1]!.id });
-  await insertLedgerEntry(w, commuter.id, { hours: -1, points: -10, sourceType: "correction", sourceId: first.id, reversesId: first.id });
+  await insertLedgerEntry(w, commuter.id, {
+    hours: -1,
+    points: -10,
+    sourceType: "correction",
+    sourceId: first.id,
+    reversesId: first.id,
+  });
   await insertLedgerEntry(w, commuter.id, { hours: 9, points: 90, quarter: "2026-Q2" });
 });
 afterAll(() => w.ctx.close());
@@ -82,14 +112,25 @@ describe("generating employer feedback", () => {
       status: "generated",
       comment: "2026-Q3：参加社区服务 4.5 小时，积分 45 分。",
     });
-    expect(await cardOf(local.id)).toMatchObject({ hours: 0, points: 0, rating: null, recipientOrgId: localOrg.id, recipientTenantId: "620902" });
+    expect(await cardOf(local.id)).toMatchObject({
+      hours: 0,
+      points: 0,
+      rating: null,
+      recipientOrgId: localOrg.id,
+      recipientTenantId: "620902",
+    });
 
     const again = await generate({ quarter: "2026-Q3" });
     expect(again.body).toEqual({ generated: 0, existing: 2 });
     expect(await w.ctx.db.select().from(employerFeedback)).toHaveLength(2);
     const runs = await w.ctx.db.select().from(auditEvents).where(eq(auditEvents.action, "employer_feedback.generate"));
     expect(runs).toHaveLength(1);
-    expect(runs[0]!.changes).toMatchObject({ quarter: "2026-Q3", communityId: w.fukang.id, activeReports: 2, attempted: 2 });
+    expect(runs[0]!.changes).toMatchObject({
+      quarter: "2026-Q3",
+      communityId: w.fukang.id,
+      activeReports: 2,
+      attempted: 2,
+    });
   });
 
   it("is idempotent across chunks and concurrent runs: no member gets two cards", async () => {
@@ -110,14 +151,25 @@ describe("generating employer feedback", () => {
         updatedAt: at,
       })),
     );
-    const beiyuanAdmin: TokenOptions = { tenant: "620902", roles: ["community_admin"], org: w.beiyuan.id, sub: "beiyuan-admin" };
-    const runs = await Promise.all([generate({ quarter: "2026-Q3" }, beiyuanAdmin), generate({ quarter: "2026-Q3" }, beiyuanAdmin)]);
+    const beiyuanAdmin: TokenOptions = {
+      tenant: "620902",
+      roles: ["community_admin"],
+      org: w.beiyuan.id,
+      sub: "beiyuan-admin",
+    };
+    const runs = await Promise.all([
+      generate({ quarter: "2026-Q3" }, beiyuanAdmin),
+      generate({ quarter: "2026-Q3" }, beiyuanAdmin),
+    ]);
     expect(runs.map((r) => r.status)).toEqual([200, 200]);
     expect(runs.map((r) => r.body.generated).reduce((a, b) => a + b)).toBe(many);
     expect(runs.every((r) => r.body.generated + r.body.existing === many)).toBe(true);
     const rerun = await generate({ quarter: "2026-Q3" }, beiyuanAdmin);
     expect(rerun.body).toEqual({ generated: 0, existing: many });
-    const cards = await w.ctx.db.select({ memberId: employerFeedback.memberId }).from(employerFeedback).where(eq(employerFeedback.quarter, "2026-Q3"));
+    const cards = await w.ctx.db
+      .select({ memberId: employerFeedback.memberId })
+      .from(employerFeedback)
+      .where(eq(employerFeedback.quarter, "2026-Q3"));
     expect(cards).toHaveLength(many + 2);
     expect(new Set(cards.map((c) => c.memberId)).size).toBe(many + 2);
     // The 富康 admin's reach never included 北苑: its earlier runs created none of these.
@@ -125,7 +177,12 @@ describe("generating employer feedback", () => {
   });
 
   it("needs feedback:manage", async () => {
-    for (const who of [employer(), { tenant: "620902", roles: ["county_admin" as const] }, { tenant: "620902", roles: ["auditor" as const] }, { tenant: "620902", roles: ["member" as const], member: commuter.id }]) {
+    for (const who of [
+      employer(),
+      { tenant: "620902", roles: ["county_admin" as const] },
+      { tenant: "620902", roles: ["auditor" as const] },
+      { tenant: "620902", roles: ["member" as const], member: commuter.id },
+    ]) {
       expect((await generate({ quarter: "2026-Q2" }, who)).status, who.roles?.[0]).toBe(403);
     }
   });
@@ -145,23 +202,50 @@ describe("the employer across tenants", () => {
     expect((await w.ctx.call(employer(), "POST", `/v1/employer-feedback/${card.id}/send`)).status).toBe(403);
 
     w.clock.set("2026-10-09T01:00:00.000Z");
-    const sent = await w.ctx.call(w.admin, "POST", `/v1/employer-feedback/${card.id}/send`, undefined, { "if-match": '"v1"' });
+    const sent = await w.ctx.call(w.admin, "POST", `/v1/employer-feedback/${card.id}/send`, undefined, {
+      "if-match": '"v1"',
+    });
     expect(sent.status).toBe(200);
-    expect(sent.body).toMatchObject({ status: "sent", sentAt: "2026-10-09T01:00:00.000Z", memberName: "张伟", version: 2 });
-    const [sentEvent] = await w.ctx.db.select().from(outboxEvents).where(and(eq(outboxEvents.subjectId, card.id), eq(outboxEvents.type, "employer_feedback.sent")));
+    expect(sent.body).toMatchObject({
+      status: "sent",
+      sentAt: "2026-10-09T01:00:00.000Z",
+      memberName: "张伟",
+      version: 2,
+    });
+    const [sentEvent] = await w.ctx.db
+      .select()
+      .from(outboxEvents)
+      .where(and(eq(outboxEvents.subjectId, card.id), eq(outboxEvents.type, "employer_feedback.sent")));
     expect(sentEvent).toMatchObject({ tenantId: "620981", payload: { recipientOrgId: yumenOrg.id, hours: 4.5 } });
 
     // The employer's view: exactly the cards addressed to its organisation, though kept by 620902.
     const listed = await w.ctx.call(employer(), "GET", "/v1/employer-feedback");
     expect(listed.body.data.map((f: { id: string }) => f.id)).toEqual([card.id]);
-    expect(listed.body.data[0]).toMatchObject({ tenant: "620902", recipientTenantId: "620981", memberName: "张伟", hours: 4.5, points: 45, rating: 4.5 });
+    expect(listed.body.data[0]).toMatchObject({
+      tenant: "620902",
+      recipientTenantId: "620981",
+      memberName: "张伟",
+      hours: 4.5,
+      points: 45,
+      rating: 4.5,
+    });
     expect((await w.ctx.call(employer(), "GET", `/v1/employer-feedback/${card.id}`)).status).toBe(200);
     expect((await w.ctx.call(employer(), "GET", `/v1/employer-feedback/${localCard.id}`)).status).toBe(404);
-    expect((await w.ctx.call(employer(), "POST", `/v1/employer-feedback/${localCard.id}/acknowledge`)).status).toBe(404);
+    expect((await w.ctx.call(employer(), "POST", `/v1/employer-feedback/${localCard.id}/acknowledge`)).status).toBe(
+      404,
+    );
 
     w.clock.set("2026-10-10T02:00:00.000Z");
-    expect((await w.ctx.call(employer(), "POST", `/v1/employer-feedback/${card.id}/acknowledge`, undefined, { "if-match": '"v1"' })).status).toBe(412);
-    const ack = await w.ctx.call(employer(), "POST", `/v1/employer-feedback/${card.id}/acknowledge`, undefined, { "if-match": '"v2"' });
+    expect(
+      (
+        await w.ctx.call(employer(), "POST", `/v1/employer-feedback/${card.id}/acknowledge`, undefined, {
+          "if-match": '"v1"',
+        })
+      ).status,
+    ).toBe(412);
+    const ack = await w.ctx.call(employer(), "POST", `/v1/employer-feedback/${card.id}/acknowledge`, undefined, {
+      "if-match": '"v2"',
+    });
     expect(ack.status).toBe(200);
     expect(ack.body).toMatchObject({ status: "acknowledged", acknowledgedAt: "2026-10-10T02:00:00.000Z", version: 3 });
 
@@ -173,8 +257,14 @@ describe("the employer across tenants", () => {
     ]);
     expect(trail.body.data[0].actor).toBe("jwt:620981:yumen-unit-admin");
     const oldestFirst = await w.ctx.call(w.admin, "GET", `/v1/audit-events?targetId=${card.id}&order=oldest`);
-    expect(oldestFirst.body.data.map((e: { action: string }) => e.action)).toEqual(["employer_feedback.send", "employer_feedback.acknowledge"]);
-    const [ackEvent] = await w.ctx.db.select().from(outboxEvents).where(and(eq(outboxEvents.subjectId, card.id), eq(outboxEvents.type, "employer_feedback.acknowledged")));
+    expect(oldestFirst.body.data.map((e: { action: string }) => e.action)).toEqual([
+      "employer_feedback.send",
+      "employer_feedback.acknowledge",
+    ]);
+    const [ackEvent] = await w.ctx.db
+      .select()
+      .from(outboxEvents)
+      .where(and(eq(outboxEvents.subjectId, card.id), eq(outboxEvents.type, "employer_feedback.acknowledged")));
     expect(ackEvent?.tenantId).toBe("620902");
     expect((await w.ctx.call(w.admin, "GET", `/v1/employer-feedback/${card.id}`)).body.status).toBe("acknowledged");
   });
@@ -208,24 +298,44 @@ describe("the employer across tenants", () => {
     expect((await w.ctx.call(otherUnit, "POST", `/v1/employer-feedback/${card.id}/acknowledge`)).status).toBe(404);
     expect((await w.ctx.call(yumenCommunity, "POST", `/v1/employer-feedback/${card.id}/send`)).status).toBe(404);
     // The same org id claimed from another tenant is not the recipient either.
-    expect((await w.ctx.call(unitAdminToken(yumenOrg.id, "620902"), "GET", `/v1/employer-feedback/${card.id}`)).status).toBe(404);
+    expect(
+      (await w.ctx.call(unitAdminToken(yumenOrg.id, "620902"), "GET", `/v1/employer-feedback/${card.id}`)).status,
+    ).toBe(404);
 
     // The city reads every card of every tenant (its reach is "everything", not "nothing", inside the employer's or()).
     const cityAdmin: TokenOptions = { tenant: "620900", roles: ["city_admin"] };
     const city = await w.ctx.call(cityAdmin, "GET", `/v1/employer-feedback/${card.id}`);
     expect(city.status).toBe(200);
-    const cityList = await w.ctx.call(cityAdmin, "GET", `/v1/employer-feedback?quarter=2026-Q3&memberId=${commuter.id}`);
+    const cityList = await w.ctx.call(
+      cityAdmin,
+      "GET",
+      `/v1/employer-feedback?quarter=2026-Q3&memberId=${commuter.id}`,
+    );
     expect(cityList.body.data.map((f: { id: string }) => f.id)).toEqual([card.id]);
-    const otherCommunity = { tenant: "620902", roles: ["community_admin" as const], org: (await divisionNamed(w.ctx, "620902", "东苑社区")).id };
+    const otherCommunity = {
+      tenant: "620902",
+      roles: ["community_admin" as const],
+      org: (await divisionNamed(w.ctx, "620902", "东苑社区")).id,
+    };
     expect((await w.ctx.call(otherCommunity, "GET", `/v1/employer-feedback/${card.id}`)).status).toBe(404);
   });
 
   it("shows the employer sent and acknowledged cards, never generated ones", async () => {
     const card = await cardOf(commuter.id); // acknowledged by now
-    const other = { ...card, id: newId("fb", Date.now()), quarter: "2026-Q2", status: "generated" as const, sentAt: null, acknowledgedAt: null, version: 1 };
+    const other = {
+      ...card,
+      id: newId("fb", Date.now()),
+      quarter: "2026-Q2",
+      status: "generated" as const,
+      sentAt: null,
+      acknowledgedAt: null,
+      version: 1,
+    };
     await w.ctx.db.insert(employerFeedback).values(other);
     const seen = async () => {
-      const list = (await w.ctx.call(employer(), "GET", "/v1/employer-feedback?limit=100")).body.data as { id: string }[];
+      const list = (await w.ctx.call(employer(), "GET", "/v1/employer-feedback?limit=100")).body.data as {
+        id: string;
+      }[];
       const one = await w.ctx.call(employer(), "GET", `/v1/employer-feedback/${other.id}`);
       expect(list.some((f) => f.id === other.id)).toBe(one.status === 200);
       expect(list.map((f) => f.id)).toContain(card.id);
@@ -244,9 +354,15 @@ describe("the employer across tenants", () => {
   });
 
   it("filters the community's list by quarter, status and member", async () => {
-    const q3 = (await w.ctx.call(w.admin, "GET", "/v1/employer-feedback?quarter=2026-Q3&limit=100")).body.data as { memberId: string }[];
+    const q3 = (await w.ctx.call(w.admin, "GET", "/v1/employer-feedback?quarter=2026-Q3&limit=100")).body.data as {
+      memberId: string;
+    }[];
     expect(q3.map((f) => f.memberId).sort()).toEqual([commuter.id, local.id].sort());
-    expect((await w.ctx.call(w.admin, "GET", "/v1/employer-feedback?status=acknowledged")).body.data.map((f: { memberId: string }) => f.memberId)).toEqual([commuter.id]);
+    expect(
+      (await w.ctx.call(w.admin, "GET", "/v1/employer-feedback?status=acknowledged")).body.data.map(
+        (f: { memberId: string }) => f.memberId,
+      ),
+    ).toEqual([commuter.id]);
     expect((await w.ctx.call(w.admin, "GET", `/v1/employer-feedback?memberId=${local.id}`)).body.data).toHaveLength(1);
     expect((await w.ctx.call(w.admin, "GET", "/v1/employer-feedback?quarter=Q3")).status).toBe(400);
   });
@@ -260,7 +376,10 @@ describe("feedback lifecycle", () => {
     const card = await cardOf(commuter.id);
     for (const state of ["generated", "sent", "acknowledged"] as const) {
       for (const action of ["send", "acknowledge"] as const) {
-        await w.ctx.db.update(employerFeedback).set({ status: state, version: 1 }).where(eq(employerFeedback.id, card.id));
+        await w.ctx.db
+          .update(employerFeedback)
+          .set({ status: state, version: 1 })
+          .where(eq(employerFeedback.id, card.id));
         const who = action === "send" ? w.admin : employer();
         const res = await w.ctx.call(who, "POST", `/v1/employer-feedback/${card.id}/${action}`);
         const expected = legal[`${state} ${action}`];

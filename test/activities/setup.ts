@@ -40,8 +40,18 @@ export async function createWorld(): Promise<World> {
   };
 }
 
-export const memberToken = (memberId: string, tenant = "620902"): TokenOptions => ({ tenant, roles: ["member"], member: memberId, sub: `member-${memberId}` });
-export const unitAdminToken = (unitOrgId: string, tenant = "620902"): TokenOptions => ({ tenant, roles: ["unit_admin"], unit: unitOrgId, sub: `unit-${unitOrgId}` });
+export const memberToken = (memberId: string, tenant = "620902"): TokenOptions => ({
+  tenant,
+  roles: ["member"],
+  member: memberId,
+  sub: `member-${memberId}`,
+});
+export const unitAdminToken = (unitOrgId: string, tenant = "620902"): TokenOptions => ({
+  tenant,
+  roles: ["unit_admin"],
+  unit: unitOrgId,
+  sub: `unit-${unitOrgId}`,
+});
 
 export function activityBody(w: World, over: Record<string, unknown> = {}) {
   return {
@@ -95,7 +105,11 @@ export async function insertParticipation(
 }
 
 /** A ledger entry stored directly (as verification would post it). */
-export async function insertLedgerEntry(w: World, memberId: string, fields: Partial<typeof ledgerEntries.$inferInsert> = {}) {
+export async function insertLedgerEntry(
+  w: World,
+  memberId: string,
+  fields: Partial<typeof ledgerEntries.$inferInsert> = {},
+) {
   const row = {
     id: newId("led", Date.now()),
     tenantId: "620902",
@@ -118,7 +132,12 @@ export async function insertLedgerEntry(w: World, memberId: string, fields: Part
 }
 
 /** An active member report (the reports area's table), as a prerequisite for feedback. */
-export async function insertMemberReport(w: World, community: DivisionRef, memberId: string, fields: Partial<typeof memberReports.$inferInsert> = {}) {
+export async function insertMemberReport(
+  w: World,
+  community: DivisionRef,
+  memberId: string,
+  fields: Partial<typeof memberReports.$inferInsert> = {},
+) {
   const at = new Date().toISOString();
   const row = {
     id: newId("mrep", Date.now()),

@@ -23,21 +23,31 @@ export interface TestContext {
   settle(): Promise<void>;
   token(options?: TokenOptions): Promise<string>;
   /** A JSON request as the given principal; answers status, parsed body and headers. */
-  call<T = any>(who: TokenOptions, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T; headers: Headers }>;
+  call<T = any>(
+    who: TokenOptions,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: T; headers: Headers }>;
   /** `app.request` with a bearer token for the given claims. */
   as(options: TokenOptions): (path: string, init?: RequestInit) => Promise<Response>;
   close(): void;
 }
 
 /** A fresh migrated, demo-seeded embedded database and an app built by the same factory as production. */
-export async function createTestContext(overrides: Partial<AppDeps> & { issuers?: (key: SigningKey) => TrustedIssuer[] } = {}): Promise<TestContext> {
+export async function createTestContext(
+  overrides: Partial<AppDeps> & { issuers?: (key: SigningKey) => TrustedIssuer[] } = {},
+): Promise<TestContext> {
   const dir = mkdtempSync(join(tmpdir(), "hexi-test-"));
   const { client, db } = openDatabase(`file:${join(dir, "test.db")}`);
   await migrateDatabase(db);
   await seedDemo(db);
   const key = await createSigningKey();
   const clock = { now: () => new Date() };
-  const issuers = overrides.issuers?.(key) ?? [{ issuer: testIssuer, audience: testAudience, jwks: { keys: [key.publicJwk] } }];
+  const issuers = overrides.issuers?.(key) ?? [
+    { issuer: testIssuer, audience: testAudience, jwks: { keys: [key.publicJwk] } },
+  ];
   const { issuers: _ignored, ...depOverrides } = overrides;
   const pii = await createPiiVault(generatePiiKeyMaterial());
   const deferred: Promise<unknown>[] = [];
@@ -82,11 +92,13 @@ export async function createTestContext(overrides: Partial<AppDeps> & { issuers?
       const text = await res.text();
       return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
     },
-    as: (options) => async (path, init = {}) => {
-      const headers = new Headers(init.headers);
-      headers.set("authorization", `Bearer ${await token(options)}`);
-      return app.request(path, { ...init, headers });
-    },
+    as:
+      (options) =>
+      async (path, init = {}) => {
+        const headers = new Headers(init.headers);
+        headers.set("authorization", `Bearer ${await token(options)}`);
+        return app.request(path, { ...init, headers });
+      },
     close: () => {
       client.close();
       rmSync(dir, { recursive: true, force: true });

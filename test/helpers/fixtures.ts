@@ -20,7 +20,13 @@ export interface DivisionRef {
 
 export async function divisionNamed(ctx: TestContext, tenant: string, name: string): Promise<DivisionRef> {
   const [row] = await ctx.db
-    .select({ id: divisions.id, tenantId: divisions.tenantId, path: divisions.path, level: divisions.level, name: divisions.name })
+    .select({
+      id: divisions.id,
+      tenantId: divisions.tenantId,
+      path: divisions.path,
+      level: divisions.level,
+      name: divisions.name,
+    })
     .from(divisions)
     .where(and(eq(divisions.tenantId, tenant), eq(divisions.name, name)));
   if (!row) throw new Error(`No demo division ${name} in ${tenant}`);
@@ -31,7 +37,11 @@ const now = () => new Date().toISOString();
 let sequence = 0;
 const nextMs = () => Date.now() + sequence++;
 
-export async function insertUnit(ctx: TestContext, division: DivisionRef, fields: Partial<typeof units.$inferInsert> = {}) {
+export async function insertUnit(
+  ctx: TestContext,
+  division: DivisionRef,
+  fields: Partial<typeof units.$inferInsert> = {},
+) {
   const row = {
     id: newId("unit", nextMs()),
     tenantId: division.tenantId,
@@ -49,7 +59,11 @@ export async function insertUnit(ctx: TestContext, division: DivisionRef, fields
   return row;
 }
 
-export async function insertPartyOrg(ctx: TestContext, division: DivisionRef, fields: Partial<typeof partyOrgs.$inferInsert> = {}) {
+export async function insertPartyOrg(
+  ctx: TestContext,
+  division: DivisionRef,
+  fields: Partial<typeof partyOrgs.$inferInsert> = {},
+) {
   const row = {
     id: newId("org", nextMs()),
     tenantId: division.tenantId,
@@ -76,7 +90,11 @@ export async function insertMember(
   residence: DivisionRef,
   fields: Partial<typeof members.$inferInsert> & { idCard?: string; phone?: string } = {},
 ) {
-  const { idCard = randomIdCard(), phone = `138${String(Math.floor(Math.random() * 1e8)).padStart(8, "0")}`, ...rest } = fields;
+  const {
+    idCard = randomIdCard(),
+    phone = `138${String(Math.floor(Math.random() * 1e8)).padStart(8, "0")}`,
+    ...rest
+  } = fields;
   const row = {
     id: newId("mem", nextMs()),
     tenantId: residence.tenantId,
@@ -110,5 +128,5 @@ export async function insertMember(
 
 export function randomIdCard(): string {
   const body = `620902${1970 + Math.floor(Math.random() * 30)}0${1 + Math.floor(Math.random() * 9)}1${Math.floor(Math.random() * 10)}${String(Math.floor(Math.random() * 1000)).padStart(3, "0")}`;
-  return body + "X";
+  return `${body}X`;
 }

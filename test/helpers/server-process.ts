@@ -65,7 +65,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
   try {
     const baseUrl = await new Promise<string>((ready, fail) => {
       const describe = (why: string) =>
-        new Error(`Hexi server ${why}.\n  command: ${command} ${args.join(" ")}\n  output:\n${indent(output) || "    (none)"}`);
+        new Error(
+          `Hexi server ${why}.\n  command: ${command} ${args.join(" ")}\n  output:\n${indent(output) || "    (none)"}`,
+        );
       const timer = setTimeout(() => fail(describe(`did not print "listening on" within ${timeoutMs} ms`)), timeoutMs);
       const onData = () => {
         const match = /listening on (http:\/\/[^\s]+)/.exec(output);
@@ -134,7 +136,10 @@ const execFileAsync = promisify(execFile);
  * Mints a JWT exactly as `npm run token` does: runs scripts/token.ts against the server's
  * DATABASE_URL, so it signs with the dev key the server created beside that database.
  */
-export async function mintToken(server: Pick<ServerProcess, "databaseUrl">, options: MintTokenOptions): Promise<string> {
+export async function mintToken(
+  server: Pick<ServerProcess, "databaseUrl">,
+  options: MintTokenOptions,
+): Promise<string> {
   const flags = ["--tenant", options.tenant, "--roles", options.roles.join(",")];
   if (options.org) flags.push("--org", options.org);
   if (options.ttlSeconds !== undefined) flags.push("--ttl", String(options.ttlSeconds));
@@ -147,7 +152,8 @@ export async function mintToken(server: Pick<ServerProcess, "databaseUrl">, opti
       timeout: 30_000,
     });
     const token = stdout.trim();
-    if (!/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)) throw new Error(`scripts/token.ts printed something that is not a JWT: ${JSON.stringify(stdout)}`);
+    if (!/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token))
+      throw new Error(`scripts/token.ts printed something that is not a JWT: ${JSON.stringify(stdout)}`);
     return token;
   } catch (err) {
     const e = err as Error & { stderr?: string };

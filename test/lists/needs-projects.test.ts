@@ -55,7 +55,14 @@ async function newNeed(over: Record<string, unknown> = {}) {
 }
 
 async function newResource(who: TokenOptions = unitAdmin, over: Record<string, unknown> = {}) {
-  const res = await ctx.call(who, "POST", "/v1/resources", { offeredBy: "unit_org", category: "志愿者", title: "党员志愿者", description: "", quantity: 2, ...over });
+  const res = await ctx.call(who, "POST", "/v1/resources", {
+    offeredBy: "unit_org",
+    category: "志愿者",
+    title: "党员志愿者",
+    description: "",
+    quantity: 2,
+    ...over,
+  });
   expect(res.status).toBe(201);
   return res.body as { id: string };
 }
@@ -65,8 +72,15 @@ let sharedResource: { id: string } | undefined;
 /** A project on a new need, with the unit's resource (one shared by all these projects). */
 async function newProject(over: Record<string, unknown> = {}) {
   const need = await newNeed();
-  const resource = (sharedResource ??= await newResource());
-  const res = await ctx.call(fukangAdmin, "POST", "/v1/projects", { needId: need.id, resourceIds: [resource.id], ownerOrgId: communityOrg.id, title: "助餐项目", ...over });
+  sharedResource ??= await newResource();
+  const resource = sharedResource;
+  const res = await ctx.call(fukangAdmin, "POST", "/v1/projects", {
+    needId: need.id,
+    resourceIds: [resource.id],
+    ownerOrgId: communityOrg.id,
+    title: "助餐项目",
+    ...over,
+  });
   expect(res.status).toBe(201);
   return { project: res.body as { id: string }, need, resource };
 }
@@ -78,7 +92,7 @@ async function withBatchBarrier<T>(n: number, run: () => Promise<T>): Promise<T>
   ctx.db.batch = (async (statements: Parameters<typeof batch>[0]) => {
     await new Promise<void>((resolve) => {
       waiting.push(resolve);
-      if (waiting.length === n) waiting.forEach((go) => go());
+      if (waiting.length === n) for (const go of waiting) go();
     });
     return batch(statements);
   }) as unknown as typeof ctx.db.batch;
@@ -89,14 +103,24 @@ async function withBatchBarrier<T>(n: number, run: () => Promise<T>): Promise<T>
   }
 }
 
-const needStatus = async (id: string) => (await ctx.db.select({ status: needs.status }).from(needs).where(eq(needs.id, id)))[0]!.status;
-const eventsOf = async (subjectId: string) => (await ctx.db.select().from(outboxEvents).where(eq(outboxEvents.subjectId, subjectId))).map((e) => e.type);
+const needStatus = async (id: string) =>
+  (await ctx.db.select({ status: needs.status }).from(needs).where(eq(needs.id, id)))[0]!.status;
+const eventsOf = async (subjectId: string) =>
+  (await ctx.db.select().from(outboxEvents).where(eq(outboxEvents.subjectId, subjectId))).map((e) => e.type);
 
 describe("needs", () => {
   it("a community publishes a need: ETag, Location, audit and need.published", async () => {
     const res = await ctx.call(fukangAdmin, "POST", "/v1/needs", needBody({ deadline: localDate(new Date()) }));
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ tenant: "620902", communityId: fukang.id, category: "助老服务", quantity: 4, deadline: localDate(new Date()), status: "open", version: 1 });
+    expect(res.body).toMatchObject({
+      tenant: "620902",
+      communityId: fukang.id,
+      category: "助老服务",
+      quantity: 4,
+      deadline: localDate(new Date()),
+      status: "open",
+      version: 1,
+    });
     expect(res.headers.get("etag")).toBe('"v1"');
     expect(res.headers.get("location")).toBe(`/v1/needs/${res.body.id}`);
     const audit = await ctx.call(county, "GET", `/v1/audit-events?targetId=${res.body.id}`);
@@ -119,7 +143,10 @@ describe("needs", () => {
     ] as const) {
       const res = await ctx.call(who, "POST", "/v1/needs", body);
       expect(res.status, JSON.stringify(body)).toBe(400);
-      expect(res.body.errors.map((e: { pointer: string }) => e.pointer), JSON.stringify(body)).toContain(pointer);
+      expect(
+        res.body.errors.map((e: { pointer: string }) => e.pointer),
+        JSON.stringify(body),
+      ).toContain(pointer);
     }
   });
 
@@ -127,7 +154,11 @@ describe("needs", () => {
     for (const who of [member.token, unitAdmin, { tenant: "620902", roles: ["auditor" as const] }]) {
       expect((await ctx.call(who, "POST", "/v1/needs", needBody())).status).toBe(403);
     }
-    const streetAdmin = { tenant: "620902", roles: ["street_admin" as const], org: (await divisionNamed(ctx, "620902", "东北街街道")).id };
+    const streetAdmin = {
+      tenant: "620902",
+      roles: ["street_admin" as const],
+      org: (await divisionNamed(ctx, "620902", "东北街街道")).id,
+    };
     expect((await ctx.call(streetAdmin, "POST", "/v1/needs", needBody({ communityId: beiyuan.id }))).status).toBe(201);
     expect((await ctx.call(streetAdmin, "POST", "/v1/needs", needBody({ communityId: dongyuan.id }))).status).toBe(400);
     expect((await ctx.call(county, "POST", "/v1/needs", needBody({ communityId: dongyuan.id }))).status).toBe(201);
@@ -138,15 +169,23 @@ describe("needs", () => {
     const b = await newNeed({ category: "文体活动", deadline: "2099-06-01" });
     const ids = (r: { body: { data: { id: string }[] } }) => r.body.data.map((n) => n.id);
     expect(ids(await ctx.call(fukangAdmin, "GET", "/v1/needs?category=文体活动"))).toEqual([a.id, b.id]);
-    expect(ids(await ctx.call(fukangAdmin, "GET", "/v1/needs?category=文体活动&deadlineFrom=2099-04-01"))).toEqual([b.id]);
-    expect(ids(await ctx.call(fukangAdmin, "GET", "/v1/needs?deadlineFrom=2099-01-01&deadlineTo=2099-03-31"))).toEqual([a.id]);
-    expect(ids(await ctx.call(county, "GET", `/v1/needs?communityId=${fukang.id}&status=open&category=文体活动`))).toEqual([a.id, b.id]);
+    expect(ids(await ctx.call(fukangAdmin, "GET", "/v1/needs?category=文体活动&deadlineFrom=2099-04-01"))).toEqual([
+      b.id,
+    ]);
+    expect(ids(await ctx.call(fukangAdmin, "GET", "/v1/needs?deadlineFrom=2099-01-01&deadlineTo=2099-03-31"))).toEqual([
+      a.id,
+    ]);
+    expect(
+      ids(await ctx.call(county, "GET", `/v1/needs?communityId=${fukang.id}&status=open&category=文体活动`)),
+    ).toEqual([a.id, b.id]);
     expect(ids(await ctx.call(member.token, "GET", "/v1/needs?category=文体活动"))).toEqual([a.id, b.id]);
     expect(ids(await ctx.call(unitAdmin, "GET", "/v1/needs?category=文体活动"))).toEqual([a.id, b.id]);
     expect(ids(await ctx.call(beiyuanAdmin, "GET", "/v1/needs?category=文体活动"))).toEqual([]);
     expect(ids(await ctx.call(otherCounty, "GET", "/v1/needs?category=文体活动"))).toEqual([]);
     expect((await ctx.call(member.token, "GET", `/v1/needs/${a.id}`)).status).toBe(200);
-    expect((await ctx.call(fukangAdmin, "GET", "/v1/needs?deadlineFrom=tomorrow")).body.errors[0].pointer).toBe("/deadlineFrom");
+    expect((await ctx.call(fukangAdmin, "GET", "/v1/needs?deadlineFrom=tomorrow")).body.errors[0].pointer).toBe(
+      "/deadlineFrom",
+    );
     expect((await ctx.call(fukangAdmin, "GET", "/v1/needs?status=done")).body.errors[0].pointer).toBe("/status");
   });
 
@@ -154,7 +193,13 @@ describe("needs", () => {
     const need = await newNeed();
     const path = `/v1/needs/${need.id}`;
     expect((await ctx.call(fukangAdmin, "PATCH", path, { quantity: 6 })).status).toBe(428);
-    const ok = await ctx.call(fukangAdmin, "PATCH", path, { quantity: 6, deadline: "2099-01-01" }, { "if-match": '"v1"' });
+    const ok = await ctx.call(
+      fukangAdmin,
+      "PATCH",
+      path,
+      { quantity: 6, deadline: "2099-01-01" },
+      { "if-match": '"v1"' },
+    );
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ quantity: 6, deadline: "2099-01-01", version: 2 });
     expect(ok.headers.get("etag")).toBe('"v2"');
@@ -174,7 +219,12 @@ describe("needs", () => {
     const cleared = await ctx.call(fukangAdmin, "PATCH", path, { deadline: null }, { "if-match": '"v2"' });
     expect(cleared.body.deadline).toBeNull();
     const resource = await newResource();
-    await ctx.call(fukangAdmin, "POST", "/v1/projects", { needId: need.id, resourceIds: [resource.id], ownerOrgId: communityOrg.id, title: "p" });
+    await ctx.call(fukangAdmin, "POST", "/v1/projects", {
+      needId: need.id,
+      resourceIds: [resource.id],
+      ownerOrgId: communityOrg.id,
+      title: "p",
+    });
     const matched = await ctx.call(fukangAdmin, "PATCH", path, { quantity: 9 }, { "if-match": '"v4"' });
     expect(matched.status).toBe(409);
     expect(matched.body).toMatchObject({ code: "invalid_transition", currentState: "matched" });
@@ -185,8 +235,13 @@ describe("needs", () => {
     for (const [state, outcome] of Object.entries(expected)) {
       const { need, project } = await newProject();
       // A matched need has its project; the other states are driven directly.
-      if (state !== "matched") await ctx.db.update(needs).set({ status: state as "open" }).where(eq(needs.id, need.id));
-      if (state === "open") await ctx.db.update(projects).set({ status: "cancelled" }).where(eq(projects.id, project.id));
+      if (state !== "matched")
+        await ctx.db
+          .update(needs)
+          .set({ status: state as "open" })
+          .where(eq(needs.id, need.id));
+      if (state === "open")
+        await ctx.db.update(projects).set({ status: "cancelled" }).where(eq(projects.id, project.id));
       const res = await ctx.call(fukangAdmin, "POST", `/v1/needs/${need.id}/cancel`);
       if (outcome === "409") {
         expect(res.status, state).toBe(409);
@@ -233,9 +288,20 @@ describe("projects", () => {
     const need = await newNeed();
     const r1 = await newResource();
     const r2 = await newResource(member.token, { offeredBy: "member" });
-    const res = await ctx.call(fukangAdmin, "POST", "/v1/projects", { needId: need.id, resourceIds: [r1.id, r2.id], ownerOrgId: communityOrg.id, title: "助餐项目" });
+    const res = await ctx.call(fukangAdmin, "POST", "/v1/projects", {
+      needId: need.id,
+      resourceIds: [r1.id, r2.id],
+      ownerOrgId: communityOrg.id,
+      title: "助餐项目",
+    });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ needId: need.id, ownerOrgId: communityOrg.id, status: "open", version: 1, title: "助餐项目" });
+    expect(res.body).toMatchObject({
+      needId: need.id,
+      ownerOrgId: communityOrg.id,
+      status: "open",
+      version: 1,
+      title: "助餐项目",
+    });
     expect(res.body.resourceIds).toEqual([r1.id, r2.id].sort());
     expect(res.headers.get("location")).toBe(`/v1/projects/${res.body.id}`);
     expect((await ctx.call(fukangAdmin, "GET", `/v1/projects/${res.body.id}`)).body).toEqual(res.body);
@@ -245,7 +311,12 @@ describe("projects", () => {
     const audit = await ctx.call(county, "GET", `/v1/audit-events?targetId=${need.id}`);
     expect(audit.body.data.map((a: { action: string }) => a.action).sort()).toEqual(["need.create", "need.match"]);
     // A matched need takes no second project.
-    const second = await ctx.call(fukangAdmin, "POST", "/v1/projects", { needId: need.id, resourceIds: [r1.id], ownerOrgId: communityOrg.id, title: "again" });
+    const second = await ctx.call(fukangAdmin, "POST", "/v1/projects", {
+      needId: need.id,
+      resourceIds: [r1.id],
+      ownerOrgId: communityOrg.id,
+      title: "again",
+    });
     expect(second.status).toBe(409);
     expect(second.body).toMatchObject({ code: "invalid_transition", currentState: "matched" });
   });
@@ -255,7 +326,12 @@ describe("projects", () => {
     const r = await newResource();
     const body = { needId: need.id, resourceIds: [r.id], ownerOrgId: communityOrg.id, title: "并发" };
     // Both requests read the need as open before either writes: their batches wait for each other.
-    const results = await withBatchBarrier(2, () => Promise.all([ctx.call(fukangAdmin, "POST", "/v1/projects", body), ctx.call(county, "POST", "/v1/projects", body)]));
+    const results = await withBatchBarrier(2, () =>
+      Promise.all([
+        ctx.call(fukangAdmin, "POST", "/v1/projects", body),
+        ctx.call(county, "POST", "/v1/projects", body),
+      ]),
+    );
     expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
     expect(results.find((r) => r.status === 409)!.body.code).toBe("conflict");
     const rows = await ctx.db.select().from(projects).where(eq(projects.needId, need.id));
@@ -266,7 +342,9 @@ describe("projects", () => {
   it("validates the need, every resource (pointer /resourceIds/<i>) and the owner", async () => {
     const need = await newNeed();
     const ok = await newResource();
-    const elsewhere = await newResource(county, { unitOrgId: (await insertPartyOrg(ctx, dongyuan, { category: "unit" })).id });
+    const elsewhere = await newResource(county, {
+      unitOrgId: (await insertPartyOrg(ctx, dongyuan, { category: "unit" })).id,
+    });
     const base = { needId: need.id, resourceIds: [ok.id], ownerOrgId: communityOrg.id, title: "t" };
     const yumenOrg = await insertPartyOrg(ctx, await divisionNamed(ctx, "620981", "北坪社区"));
     const otherNeed = (await ctx.call(beiyuanAdmin, "POST", "/v1/needs", needBody({ communityId: beiyuan.id }))).body;
@@ -274,7 +352,10 @@ describe("projects", () => {
       [{ ...base, resourceIds: [] }, ["/resourceIds"]],
       [{ ...base, resourceIds: ["res_nope"] }, ["/resourceIds/0"]],
       [{ ...base, resourceIds: [ok.id, elsewhere.id] }, ["/resourceIds/1"]], // outside the community admin's subtree
-      [{ ...base, resourceIds: [ok.id, "res_01KDVDNA011AKWK3RC504FTYF8", ok.id] }, ["/resourceIds/1", "/resourceIds/2"]],
+      [
+        { ...base, resourceIds: [ok.id, "res_01KDVDNA011AKWK3RC504FTYF8", ok.id] },
+        ["/resourceIds/1", "/resourceIds/2"],
+      ],
       [{ ...base, ownerOrgId: yumenOrg.id }, ["/ownerOrgId"]],
       [{ ...base, needId: otherNeed.id }, ["/needId"]],
       [{ ...base, status: "claimed" }, ["/status"]],
@@ -282,12 +363,18 @@ describe("projects", () => {
     ] as const) {
       const res = await ctx.call(fukangAdmin, "POST", "/v1/projects", body);
       expect(res.status, JSON.stringify(body)).toBe(400);
-      expect(res.body.errors.map((e: { pointer: string }) => e.pointer), JSON.stringify(body)).toEqual(pointers);
+      expect(
+        res.body.errors.map((e: { pointer: string }) => e.pointer),
+        JSON.stringify(body),
+      ).toEqual(pointers);
     }
     expect(await needStatus(need.id)).toBe("open");
-    for (const who of [unitAdmin, member.token]) expect((await ctx.call(who, "POST", "/v1/projects", base)).status).toBe(403);
+    for (const who of [unitAdmin, member.token])
+      expect((await ctx.call(who, "POST", "/v1/projects", base)).status).toBe(403);
     // The county reaches the resource elsewhere in the tenant.
-    expect((await ctx.call(county, "POST", "/v1/projects", { ...base, resourceIds: [ok.id, elsewhere.id] })).status).toBe(201);
+    expect(
+      (await ctx.call(county, "POST", "/v1/projects", { ...base, resourceIds: [ok.id, elsewhere.id] })).status,
+    ).toBe(201);
   });
 
   it("replays an idempotent create without matching twice", async () => {
@@ -316,10 +403,20 @@ describe("projects", () => {
     for (const [state, actions] of Object.entries(next)) {
       for (const [action, outcome] of Object.entries(actions)) {
         const { project, need } = await newProject();
-        await ctx.db.update(projects).set({ status: state as "open" }).where(eq(projects.id, project.id));
+        await ctx.db
+          .update(projects)
+          .set({ status: state as "open" })
+          .where(eq(projects.id, project.id));
         const needBefore = state === "closed" ? "closed" : state === "cancelled" ? "open" : "matched";
-        await ctx.db.update(needs).set({ status: needBefore as "open" }).where(eq(needs.id, need.id));
-        const res = await ctx.call(action === "claim" ? unitAdmin : fukangAdmin, "POST", `/v1/projects/${project.id}/${action}`);
+        await ctx.db
+          .update(needs)
+          .set({ status: needBefore as "open" })
+          .where(eq(needs.id, need.id));
+        const res = await ctx.call(
+          action === "claim" ? unitAdmin : fukangAdmin,
+          "POST",
+          `/v1/projects/${project.id}/${action}`,
+        );
         const label = `${state} × ${action}`;
         if (outcome === "409") {
           expect(res.status, label).toBe(409);
@@ -330,7 +427,9 @@ describe("projects", () => {
           expect(res.body.status, label).toBe(outcome);
           expect(res.headers.get("etag"), label).toBe('"v2"');
           expect(await needStatus(need.id), label).toBe(needAfter[action] ?? "matched");
-          expect(await eventsOf(project.id), label).toContain(`project.${{ claim: "claimed", start: "started", complete: "completed", close: "closed", cancel: "cancelled" }[action]}`);
+          expect(await eventsOf(project.id), label).toContain(
+            `project.${{ claim: "claimed", start: "started", complete: "completed", close: "closed", cancel: "cancelled" }[action]}`,
+          );
         }
       }
     }
@@ -338,7 +437,9 @@ describe("projects", () => {
 
   it("who may claim: a unit whose org offered a resource, the owner org's unit admin, a community admin; nobody else", async () => {
     const ownedByIdleUnit = await newProject({ ownerOrgId: idleUnitOrg.id });
-    expect((await ctx.call(idleUnitAdmin, "POST", `/v1/projects/${ownedByIdleUnit.project.id}/claim`)).status).toBe(200);
+    expect((await ctx.call(idleUnitAdmin, "POST", `/v1/projects/${ownedByIdleUnit.project.id}/claim`)).status).toBe(
+      200,
+    );
 
     const { project } = await newProject();
     // A unit with no resource in the project and not its owner does not see it.
@@ -346,16 +447,32 @@ describe("projects", () => {
     expect((await ctx.call(idleUnitAdmin, "POST", `/v1/projects/${project.id}/claim`)).status).toBe(404);
     // Members have no projects:claim; units cannot start, complete or cancel.
     expect((await ctx.call(member.token, "POST", `/v1/projects/${project.id}/claim`)).status).toBe(403);
-    for (const action of ["start", "complete", "close", "cancel"]) expect((await ctx.call(unitAdmin, "POST", `/v1/projects/${project.id}/${action}`)).status).toBe(403);
+    for (const action of ["start", "complete", "close", "cancel"])
+      expect((await ctx.call(unitAdmin, "POST", `/v1/projects/${project.id}/${action}`)).status).toBe(403);
     expect((await ctx.call(beiyuanAdmin, "POST", `/v1/projects/${project.id}/claim`)).status).toBe(404);
-    expect((await ctx.call(unitAdmin, "POST", `/v1/projects/${project.id}/claim`, undefined, { "if-match": '"v5"' })).status).toBe(412);
-    expect((await ctx.call(fukangAdmin, "POST", `/v1/projects/${project.id}/claim`, undefined, { "if-match": '"v1"' })).status).toBe(200);
+    expect(
+      (await ctx.call(unitAdmin, "POST", `/v1/projects/${project.id}/claim`, undefined, { "if-match": '"v5"' })).status,
+    ).toBe(412);
+    expect(
+      (await ctx.call(fukangAdmin, "POST", `/v1/projects/${project.id}/claim`, undefined, { "if-match": '"v1"' }))
+        .status,
+    ).toBe(200);
 
     // A unit admin who sees the project through a member resource of its own token, but whose org offered nothing: 403.
     const viaMember = await insertMember(ctx, fukang);
     const need = await newNeed();
-    const memberResource = await newResource({ tenant: "620902", roles: ["member"], member: viaMember.id }, { offeredBy: "member" });
-    const p = (await ctx.call(fukangAdmin, "POST", "/v1/projects", { needId: need.id, resourceIds: [memberResource.id], ownerOrgId: communityOrg.id, title: "x" })).body;
+    const memberResource = await newResource(
+      { tenant: "620902", roles: ["member"], member: viaMember.id },
+      { offeredBy: "member" },
+    );
+    const p = (
+      await ctx.call(fukangAdmin, "POST", "/v1/projects", {
+        needId: need.id,
+        resourceIds: [memberResource.id],
+        ownerOrgId: communityOrg.id,
+        title: "x",
+      })
+    ).body;
     const hybrid = { tenant: "620902", roles: ["unit_admin" as const], unit: idleUnitOrg.id, member: viaMember.id };
     expect((await ctx.call(hybrid, "GET", `/v1/projects/${p.id}`)).status).toBe(200);
     expect((await ctx.call(hybrid, "POST", `/v1/projects/${p.id}/claim`)).status).toBe(403);
@@ -367,8 +484,12 @@ describe("projects", () => {
     await ctx.call(fukangAdmin, "POST", `/v1/projects/${a.project.id}/claim`);
     const ids = (r: { body: { data: { id: string }[] } }) => r.body.data.map((p) => p.id);
     expect(ids(await ctx.call(fukangAdmin, "GET", `/v1/projects?needId=${a.need.id}`))).toEqual([a.project.id]);
-    expect(ids(await ctx.call(fukangAdmin, "GET", `/v1/projects?ownerOrgId=${idleUnitOrg.id}&status=open`))).toContain(b.project.id);
-    expect(ids(await ctx.call(fukangAdmin, "GET", `/v1/projects?ownerOrgId=${idleUnitOrg.id}&status=open`))).not.toContain(a.project.id);
+    expect(ids(await ctx.call(fukangAdmin, "GET", `/v1/projects?ownerOrgId=${idleUnitOrg.id}&status=open`))).toContain(
+      b.project.id,
+    );
+    expect(
+      ids(await ctx.call(fukangAdmin, "GET", `/v1/projects?ownerOrgId=${idleUnitOrg.id}&status=open`)),
+    ).not.toContain(a.project.id);
     const page = await ctx.call(fukangAdmin, "GET", `/v1/projects?status=claimed&limit=100`);
     expect(page.body.data.every((p: { status: string }) => p.status === "claimed")).toBe(true);
     expect(ids(page)).toContain(a.project.id);
@@ -379,17 +500,26 @@ describe("projects", () => {
     expect(forUnit).toEqual(expect.arrayContaining([a.project.id, b.project.id]));
     expect(ids(await ctx.call(beiyuanAdmin, "GET", "/v1/projects?limit=100"))).toEqual([]);
     expect(ids(await ctx.call(otherCounty, "GET", "/v1/projects?limit=100"))).toEqual([]);
-    expect((await ctx.call(fukangAdmin, "GET", "/v1/projects?ownerOrgId=x")).body.errors[0].pointer).toBe("/ownerOrgId");
+    expect((await ctx.call(fukangAdmin, "GET", "/v1/projects?ownerOrgId=x")).body.errors[0].pointer).toBe(
+      "/ownerOrgId",
+    );
   });
 
   it("is a 404 from another tenant or community on every project route", async () => {
     const { project } = await newProject();
     const yumenCommunityAdmin = { tenant: "620981", roles: ["community_admin" as const] };
-    for (const path of [`/v1/projects/${project.id}`, ...["claim", "start", "complete", "close", "cancel"].map((a) => `/v1/projects/${project.id}/${a}`)]) {
+    for (const path of [
+      `/v1/projects/${project.id}`,
+      ...["claim", "start", "complete", "close", "cancel"].map((a) => `/v1/projects/${project.id}/${a}`),
+    ]) {
       const method = path.endsWith(project.id) ? "GET" : "POST";
-      for (const who of [yumenCommunityAdmin, beiyuanAdmin]) expect((await ctx.call(who, method, path)).status, path).toBe(404);
+      for (const who of [yumenCommunityAdmin, beiyuanAdmin])
+        expect((await ctx.call(who, method, path)).status, path).toBe(404);
     }
-    const [row] = await ctx.db.select().from(projects).where(and(eq(projects.id, project.id), eq(projects.status, "open")));
+    const [row] = await ctx.db
+      .select()
+      .from(projects)
+      .where(and(eq(projects.id, project.id), eq(projects.status, "open")));
     expect(row).toBeDefined();
   });
 });

@@ -40,17 +40,33 @@ async function newPost(over: Record<string, unknown> = {}) {
 
 async function newMember(residence: DivisionRef = fukang) {
   const m = await insertMember(ctx, residence);
-  return { id: m.id, token: { tenant: residence.tenantId, roles: ["member" as const], member: m.id, sub: `member-${m.id}` } };
+  return {
+    id: m.id,
+    token: { tenant: residence.tenantId, roles: ["member" as const], member: m.id, sub: `member-${m.id}` },
+  };
 }
 
 const liveClaims = async (postId: string) =>
-  (await ctx.db.select().from(postClaims).where(and(eq(postClaims.postId, postId), inArray(postClaims.status, ["applied", "approved", "active"])))).length;
+  (
+    await ctx.db
+      .select()
+      .from(postClaims)
+      .where(and(eq(postClaims.postId, postId), inArray(postClaims.status, ["applied", "approved", "active"])))
+  ).length;
 
 describe("service posts", () => {
   it("publishes a post with seatsTaken, ETag, Location, audit and an outbox event", async () => {
     const res = await ctx.call(fukangAdmin, "POST", "/v1/service-posts", postBody());
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ tenant: "620902", communityId: fukang.id, category: "health_medical", headcount: 3, seatsTaken: 0, status: "open", version: 1 });
+    expect(res.body).toMatchObject({
+      tenant: "620902",
+      communityId: fukang.id,
+      category: "health_medical",
+      headcount: 3,
+      seatsTaken: 0,
+      status: "open",
+      version: 1,
+    });
     expect(res.headers.get("etag")).toBe('"v1"');
     expect(res.headers.get("location")).toBe(`/v1/service-posts/${res.body.id}`);
     const audit = await ctx.call(county, "GET", `/v1/audit-events?targetId=${res.body.id}`);
@@ -60,9 +76,21 @@ describe("service posts", () => {
   });
 
   it("documents the eight categories with their Chinese names", async () => {
-    const doc = (await (await ctx.app.request("/openapi.json")).json()) as { components: { schemas: Record<string, { properties: Record<string, { description?: string }> }> } };
+    const doc = (await (await ctx.app.request("/openapi.json")).json()) as {
+      components: { schemas: Record<string, { properties: Record<string, { description?: string }> }> };
+    };
     const description = doc.components.schemas.ServicePost!.properties.category!.description!;
-    for (const name of ["组织建设", "法律咨询与援助", "助困扶残与就业援助", "社区治理", "健康医疗", "文化体育", "安全宣传与治安巡逻", "其他"]) expect(description).toContain(name);
+    for (const name of [
+      "组织建设",
+      "法律咨询与援助",
+      "助困扶残与就业援助",
+      "社区治理",
+      "健康医疗",
+      "文化体育",
+      "安全宣传与治安巡逻",
+      "其他",
+    ])
+      expect(description).toContain(name);
   });
 
   it("rejects bad bodies with pointers, and communities outside reach or of another level", async () => {
@@ -85,7 +113,11 @@ describe("service posts", () => {
 
   it("needs lists:write to publish", async () => {
     const m = await newMember();
-    for (const who of [m.token, { tenant: "620902", roles: ["unit_admin" as const] }, { tenant: "620902", roles: ["auditor" as const] }]) {
+    for (const who of [
+      m.token,
+      { tenant: "620902", roles: ["unit_admin" as const] },
+      { tenant: "620902", roles: ["auditor" as const] },
+    ]) {
       expect((await ctx.call(who, "POST", "/v1/service-posts", postBody())).status).toBe(403);
     }
   });
@@ -126,10 +158,16 @@ describe("service posts", () => {
     expect((await ctx.call(otherCounty, "GET", `/v1/service-posts?category=legal_aid`)).body.data).toEqual([]);
     // Pages with a cursor.
     const page1 = await ctx.call(fukangAdmin, "GET", "/v1/service-posts?category=legal_aid&limit=1");
-    const page2 = await ctx.call(fukangAdmin, "GET", `/v1/service-posts?category=legal_aid&limit=1&cursor=${page1.body.nextCursor}`);
+    const page2 = await ctx.call(
+      fukangAdmin,
+      "GET",
+      `/v1/service-posts?category=legal_aid&limit=1&cursor=${page1.body.nextCursor}`,
+    );
     expect([...page1.body.data, ...page2.body.data].map((p: { id: string }) => p.id)).toEqual([a.id, b.id]);
     expect(page2.body.nextCursor).toBeNull();
-    expect((await ctx.call(fukangAdmin, "GET", "/v1/service-posts?category=nope")).body.errors[0].pointer).toBe("/category");
+    expect((await ctx.call(fukangAdmin, "GET", "/v1/service-posts?category=nope")).body.errors[0].pointer).toBe(
+      "/category",
+    );
   });
 
   it("closes and reopens: every state × every action", async () => {
@@ -140,7 +178,10 @@ describe("service posts", () => {
     for (const [state, actions] of Object.entries(expected)) {
       for (const [action, outcome] of Object.entries(actions)) {
         const post = await newPost();
-        await ctx.db.update(servicePosts).set({ status: state as "open" }).where(eq(servicePosts.id, post.id));
+        await ctx.db
+          .update(servicePosts)
+          .set({ status: state as "open" })
+          .where(eq(servicePosts.id, post.id));
         const res = await ctx.call(fukangAdmin, "POST", `/v1/service-posts/${post.id}/${action}`);
         if (outcome === "409") {
           expect(res.status, `${state} × ${action}`).toBe(409);
@@ -166,7 +207,10 @@ describe("service posts", () => {
       expect((await ctx.call(beiyuanAdmin, method, path)).status, `${method} ${path}`).toBe(404);
       if (method === "POST") expect((await ctx.call(m.token, method, path)).status).toBe(403);
     }
-    expect((await ctx.call(fukangAdmin, "POST", `/v1/service-posts/${post.id}/close`, undefined, { "if-match": '"v9"' })).status).toBe(412);
+    expect(
+      (await ctx.call(fukangAdmin, "POST", `/v1/service-posts/${post.id}/close`, undefined, { "if-match": '"v9"' }))
+        .status,
+    ).toBe(412);
     expect((await ctx.call(fukangAdmin, "GET", `/v1/service-posts/${post.id}`)).body.status).toBe("open");
   });
 });
@@ -180,7 +224,9 @@ describe("post claims", () => {
     expect(res.body).toMatchObject({ postId: post.id, memberId: m.id, status: "applied", version: 1 });
     expect(res.headers.get("location")).toBe(`/v1/post-claims/${res.body.id}`);
     expect((await ctx.call(m.token, "GET", `/v1/post-claims/${res.body.id}`)).status).toBe(200);
-    expect((await ctx.call(m.token, "GET", "/v1/post-claims")).body.data.map((c: { id: string }) => c.id)).toEqual([res.body.id]);
+    expect((await ctx.call(m.token, "GET", "/v1/post-claims")).body.data.map((c: { id: string }) => c.id)).toEqual([
+      res.body.id,
+    ]);
     const events = await ctx.db.select().from(outboxEvents).where(eq(outboxEvents.subjectId, res.body.id));
     expect(events.map((e) => e.type)).toEqual(["post_claim.applied"]);
   });
@@ -207,7 +253,10 @@ describe("post claims", () => {
     expect(outside.status).toBe(400);
     expect(outside.body.errors[0].pointer).toBe("/memberId");
     // A post of another community is not within that admin's reach.
-    const foreignPost = await ctx.call(beiyuanAdmin, "POST", "/v1/post-claims", { postId: post.id, memberId: elsewhere.id });
+    const foreignPost = await ctx.call(beiyuanAdmin, "POST", "/v1/post-claims", {
+      postId: post.id,
+      memberId: elsewhere.id,
+    });
     expect(foreignPost.status).toBe(400);
     expect(foreignPost.body.errors[0].pointer).toBe("/postId");
     // Posts of another tenant do not exist for a member.
@@ -240,7 +289,10 @@ describe("post claims", () => {
       expect(res.body.errors.map((e: { pointer: string }) => e.pointer)).toContain(pointer);
     }
     // Units cannot claim posts.
-    expect((await ctx.call({ tenant: "620902", roles: ["unit_admin"] }, "POST", "/v1/post-claims", { postId: post.id })).status).toBe(403);
+    expect(
+      (await ctx.call({ tenant: "620902", roles: ["unit_admin"] }, "POST", "/v1/post-claims", { postId: post.id }))
+        .status,
+    ).toBe(403);
   });
 
   it("a released claim frees the seat and the member may claim again", async () => {
@@ -257,11 +309,14 @@ describe("post claims", () => {
   it("never exceeds the headcount: 12 concurrent claims on 3 seats → 3 × 201, 9 × 409", async () => {
     const post = await newPost({ headcount: 3 });
     const claimants = await Promise.all(Array.from({ length: 12 }, () => newMember()));
-    const results = await Promise.all(claimants.map((m) => ctx.call(m.token, "POST", "/v1/post-claims", { postId: post.id })));
+    const results = await Promise.all(
+      claimants.map((m) => ctx.call(m.token, "POST", "/v1/post-claims", { postId: post.id })),
+    );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 201)).toHaveLength(3);
     expect(statuses.filter((s) => s === 409)).toHaveLength(9);
-    for (const r of results.filter((r) => r.status === 409)) expect(r.body).toMatchObject({ code: "conflict", detail: expect.stringMatching(/post is full/) });
+    for (const r of results.filter((r) => r.status === 409))
+      expect(r.body).toMatchObject({ code: "conflict", detail: expect.stringMatching(/post is full/) });
     expect(await liveClaims(post.id)).toBe(3);
     expect((await ctx.call(fukangAdmin, "GET", `/v1/service-posts/${post.id}`)).body.seatsTaken).toBe(3);
   });
@@ -274,13 +329,21 @@ describe("post claims", () => {
       active: { approve: "409", reject: "409", activate: "409", release: "released" },
       released: { approve: "409", reject: "409", activate: "409", release: "409" },
     };
-    const pastTense: Record<string, string> = { approve: "approved", reject: "rejected", activate: "activated", release: "released" };
+    const pastTense: Record<string, string> = {
+      approve: "approved",
+      reject: "rejected",
+      activate: "activated",
+      release: "released",
+    };
     const post = await newPost({ headcount: 100 });
     for (const [state, actions] of Object.entries(expected)) {
       for (const [action, outcome] of Object.entries(actions)) {
         const m = await newMember();
         const claim = await ctx.call(m.token, "POST", "/v1/post-claims", { postId: post.id });
-        await ctx.db.update(postClaims).set({ status: state as "applied" }).where(eq(postClaims.id, claim.body.id));
+        await ctx.db
+          .update(postClaims)
+          .set({ status: state as "applied" })
+          .where(eq(postClaims.id, claim.body.id));
         const who = action === "release" ? m.token : fukangAdmin;
         const res = await ctx.call(who, "POST", `/v1/post-claims/${claim.body.id}/${action}`);
         if (outcome === "409") {
@@ -289,7 +352,12 @@ describe("post claims", () => {
         } else {
           expect(res.status, `${state} × ${action}`).toBe(200);
           expect(res.body.status, `${state} × ${action}`).toBe(outcome);
-          const [event] = await ctx.db.select().from(outboxEvents).where(and(eq(outboxEvents.subjectId, claim.body.id), eq(outboxEvents.type, `post_claim.${pastTense[action]}`)));
+          const [event] = await ctx.db
+            .select()
+            .from(outboxEvents)
+            .where(
+              and(eq(outboxEvents.subjectId, claim.body.id), eq(outboxEvents.type, `post_claim.${pastTense[action]}`)),
+            );
           expect(event, `${state} × ${action} event`).toBeDefined();
         }
       }
@@ -304,9 +372,13 @@ describe("post claims", () => {
     expect((await ctx.call(m.token, "POST", `/v1/post-claims/${claim.id}/approve`)).status).toBe(403);
     expect((await ctx.call(other.token, "POST", `/v1/post-claims/${claim.id}/release`)).status).toBe(404);
     expect((await ctx.call(beiyuanAdmin, "POST", `/v1/post-claims/${claim.id}/approve`)).status).toBe(404);
-    const stale = await ctx.call(fukangAdmin, "POST", `/v1/post-claims/${claim.id}/approve`, undefined, { "if-match": '"v7"' });
+    const stale = await ctx.call(fukangAdmin, "POST", `/v1/post-claims/${claim.id}/approve`, undefined, {
+      "if-match": '"v7"',
+    });
     expect(stale.status).toBe(412);
-    const approved = await ctx.call(fukangAdmin, "POST", `/v1/post-claims/${claim.id}/approve`, undefined, { "if-match": '"v1"' });
+    const approved = await ctx.call(fukangAdmin, "POST", `/v1/post-claims/${claim.id}/approve`, undefined, {
+      "if-match": '"v1"',
+    });
     expect(approved.status).toBe(200);
     expect(approved.headers.get("etag")).toBe('"v2"');
     expect((await ctx.call(fukangAdmin, "POST", `/v1/post-claims/${claim.id}/release`)).body.status).toBe("released");
@@ -317,7 +389,10 @@ describe("post claims", () => {
     const m = await newMember();
     const claim = (await ctx.call(m.token, "POST", "/v1/post-claims", { postId: post.id })).body;
     const yumenCommunityAdmin = { tenant: "620981", roles: ["community_admin" as const] };
-    for (const path of [`/v1/post-claims/${claim.id}`, ...["approve", "reject", "activate", "release"].map((a) => `/v1/post-claims/${claim.id}/${a}`)]) {
+    for (const path of [
+      `/v1/post-claims/${claim.id}`,
+      ...["approve", "reject", "activate", "release"].map((a) => `/v1/post-claims/${claim.id}/${a}`),
+    ]) {
       const method = path.endsWith(claim.id) ? "GET" : "POST";
       expect((await ctx.call(otherCounty, method, path)).status, path).toBe(404);
       expect((await ctx.call(yumenCommunityAdmin, method, path)).status, path).toBe(404);
@@ -326,7 +401,11 @@ describe("post claims", () => {
     expect((await ctx.call(otherCounty, "GET", `/v1/post-claims?postId=${post.id}`)).body.data).toEqual([]);
     const filtered = await ctx.call(fukangAdmin, "GET", `/v1/post-claims?postId=${post.id}&status=applied`);
     expect(filtered.body.data.map((c: { id: string }) => c.id)).toEqual([claim.id]);
-    expect((await ctx.call(fukangAdmin, "GET", `/v1/post-claims?memberId=${m.id}`)).body.data.map((c: { id: string }) => c.id)).toEqual([claim.id]);
+    expect(
+      (await ctx.call(fukangAdmin, "GET", `/v1/post-claims?memberId=${m.id}`)).body.data.map(
+        (c: { id: string }) => c.id,
+      ),
+    ).toEqual([claim.id]);
     expect((await ctx.call(fukangAdmin, "GET", `/v1/post-claims?status=bogus`)).status).toBe(400);
   });
 });

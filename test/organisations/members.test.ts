@@ -76,7 +76,10 @@ async function create(who: TokenOptions, over: Record<string, unknown> = {}) {
   const body = memberBody(over);
   const res = await ctx.call(who, "POST", "/v1/members", body);
   expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return { ...res.body, sent: body } as { id: string; sent: { idCard: string; phone: string } } & Record<string, unknown>;
+  return { ...res.body, sent: body } as { id: string; sent: { idCard: string; phone: string } } & Record<
+    string,
+    unknown
+  >;
 }
 const rowOf = async (id: string) => (await ctx.db.select().from(members).where(eq(members.id, id)))[0]!;
 const memberCount = async () => (await ctx.db.select({ n: count() }).from(members))[0]!.n;
@@ -94,7 +97,14 @@ describe("members: personal data", () => {
     const body = memberBody({ idCard: idCard(1), phone: "13812345678" });
     const res = await ctx.call(county, "POST", "/v1/members", body);
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ tenant: "620902", name: "张丽", status: "full", residenceDivisionId: fukang.id, skills: ["法律咨询"], version: 1 });
+    expect(res.body).toMatchObject({
+      tenant: "620902",
+      name: "张丽",
+      status: "full",
+      residenceDivisionId: fukang.id,
+      skills: ["法律咨询"],
+      version: 1,
+    });
     expect(res.body.id).toMatch(/^mem_[0-9A-Z]{26}$/);
     expect(res.body.idCard).toBe(`6209**********${body.idCard.slice(-4)}`);
     expect(res.body.phone).toBe("138****5678");
@@ -142,7 +152,9 @@ describe("members: personal data", () => {
     const asCity = await ctx.call(city, "GET", `/v1/members/${m.id}`);
     expect(asCity.body.name).toBe([...own.body.name][0] + "*".repeat([...own.body.name].length - 1));
     expect(asCity.body.birthDate).toBe(`${own.body.birthDate.slice(0, 4)}-**-**`);
-    const listed = (await ctx.call(city, "GET", "/v1/members?limit=100")).body.data.find((x: { id: string }) => x.id === m.id);
+    const listed = (await ctx.call(city, "GET", "/v1/members?limit=100")).body.data.find(
+      (x: { id: string }) => x.id === m.id,
+    );
     expect(listed.name).toBe(asCity.body.name);
     expect(JSON.stringify((await ctx.call(city, "GET", "/v1/members?limit=100")).body)).not.toContain(own.body.name);
   });
@@ -175,14 +187,21 @@ describe("members: personal data", () => {
     // A lower-case x is the same number.
     const lower = idCard(10, "19880501");
     if (lower.endsWith("X")) {
-      expect((await ctx.call(county, "POST", "/v1/members", memberBody({ idCard: lower.toLowerCase() }))).status).toBe(201);
+      expect((await ctx.call(county, "POST", "/v1/members", memberBody({ idCard: lower.toLowerCase() }))).status).toBe(
+        201,
+      );
     }
   });
 
   it("refuses an ID card registered in another county with 409, saying not where, and writes nothing", async () => {
     const first = await create(county);
     const before = { members: await memberCount(), audit: await auditCount() };
-    const res = await ctx.call(dunhuang, "POST", "/v1/members", memberBody({ idCard: first.sent.idCard, residenceDivisionId: dongdajie.id }));
+    const res = await ctx.call(
+      dunhuang,
+      "POST",
+      "/v1/members",
+      memberBody({ idCard: first.sent.idCard, residenceDivisionId: dongdajie.id }),
+    );
     expect(res.status).toBe(409);
     expect(res.body.code).toBe("conflict");
     expect(res.body.detail).not.toMatch(/620902|肃州|Suzhou|mem_/);
@@ -205,15 +224,22 @@ describe("members: personal data", () => {
     expect(JSON.stringify(stored)).not.toContain(body.idCard);
     expect(JSON.stringify(stored)).not.toContain(body.phone);
     // The request digest is keyed: an unkeyed SHA-256 of a low-entropy body could be brute-forced offline.
-    const plain = createHash("sha256").update(`POST /v1/members\n${JSON.stringify(body)}`).digest("hex");
+    const plain = createHash("sha256")
+      .update(`POST /v1/members\n${JSON.stringify(body)}`)
+      .digest("hex");
     expect(stored!.requestHash).not.toBe(plain);
-    expect((await ctx.call(county, "POST", "/v1/members", memberBody(), headers)).body.code).toBe("idempotency_key_reused");
+    expect((await ctx.call(county, "POST", "/v1/members", memberBody(), headers)).body.code).toBe(
+      "idempotency_key_reused",
+    );
   });
 });
 
 describe("members: reveal", () => {
   const auditOf = (id: string) =>
-    ctx.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, id), eq(auditEvents.action, "member.pii_revealed")));
+    ctx.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.targetId, id), eq(auditEvents.action, "member.pii_revealed")));
 
   it("answers clear values to a person with pii:read and audits exactly one reveal naming fields, never values", async () => {
     const m = await create(county);
@@ -223,7 +249,12 @@ describe("members: reveal", () => {
     expect(res.headers.get("cache-control")).toBe("no-store");
     const audit = await auditOf(m.id);
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ actor: "jwt:620902:county-1", actorKind: "jwt", tenantId: "620902", divisionPath: fukang.path });
+    expect(audit[0]).toMatchObject({
+      actor: "jwt:620902:county-1",
+      actorKind: "jwt",
+      tenantId: "620902",
+      divisionPath: fukang.path,
+    });
     expect(audit[0]!.changes).toEqual({ fields: ["idCard", "phone"] });
     expect(JSON.stringify(audit[0]!.changes)).not.toMatch(/\d/);
     // Community admins hold pii:read too, within their community.
@@ -241,7 +272,15 @@ describe("members: reveal", () => {
       expect(JSON.stringify(res.body)).not.toContain(m.sent.idCard);
     }
     // The scope is checked first: a missing member is the same 403, so the answer says nothing about existence.
-    expect((await ctx.call({ tenant: "620902", roles: ["street_admin"] }, "GET", "/v1/members/mem_00000000000000000000000000?reveal=pii")).status).toBe(403);
+    expect(
+      (
+        await ctx.call(
+          { tenant: "620902", roles: ["street_admin"] },
+          "GET",
+          "/v1/members/mem_00000000000000000000000000?reveal=pii",
+        )
+      ).status,
+    ).toBe(403);
     expect(await auditOf(m.id)).toHaveLength(0);
     expect((await ctx.call(county, "GET", `/v1/members/${m.id}?reveal=all`)).status).toBe(400);
   });
@@ -303,7 +342,11 @@ describe("members: lookup, lists and who sees whom", () => {
     const all: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { data: { id: string }[]; nextCursor: string | null } } = await ctx.call(county, "GET", `/v1/members?limit=3${cursor ? `&cursor=${cursor}` : ""}`);
+      const page: { body: { data: { id: string }[]; nextCursor: string | null } } = await ctx.call(
+        county,
+        "GET",
+        `/v1/members?limit=3${cursor ? `&cursor=${cursor}` : ""}`,
+      );
       all.push(...page.body.data.map((m) => m.id));
       cursor = page.body.nextCursor;
     } while (cursor);
@@ -315,12 +358,17 @@ describe("members: lookup, lists and who sees whom", () => {
     const inDongyuan = await create(county, { residenceDivisionId: dongyuan.id });
     expect(await listIds(dunhuang)).not.toContain(inFukang.id);
     expect((await ctx.call(dunhuang, "GET", `/v1/members/${inFukang.id}`)).status).toBe(404);
-    expect((await ctx.call(dunhuang, "PATCH", `/v1/members/${inFukang.id}`, { name: "x" }, { "if-match": '"v1"' })).status).toBe(404);
+    expect(
+      (await ctx.call(dunhuang, "PATCH", `/v1/members/${inFukang.id}`, { name: "x" }, { "if-match": '"v1"' })).status,
+    ).toBe(404);
     const street = await listIds(dongnanStreet);
     expect(street).toContain(inDongyuan.id);
     expect(street).not.toContain(inFukang.id);
     expect((await ctx.call(fukangAdmin, "GET", `/v1/members/${inDongyuan.id}`)).status).toBe(404);
-    expect((await ctx.call(fukangAdmin, "PATCH", `/v1/members/${inDongyuan.id}`, { name: "x" }, { "if-match": '"v1"' })).status).toBe(404);
+    expect(
+      (await ctx.call(fukangAdmin, "PATCH", `/v1/members/${inDongyuan.id}`, { name: "x" }, { "if-match": '"v1"' }))
+        .status,
+    ).toBe(404);
     expect(await listIds(city)).toEqual(expect.arrayContaining([inFukang.id, inDongyuan.id]));
   });
 
@@ -340,7 +388,11 @@ describe("members: lookup, lists and who sees whom", () => {
     const employee = await create(county, { residenceDivisionId: dongyuan.id, employerOrgId: unitOrg.id });
     const neighbour = await create(county, { residenceDivisionId: dongyuan.id });
     // Lives in Dunhuang, works for the Suzhou unit: the record is Dunhuang's.
-    const commuter = await create(dunhuang, { residenceDivisionId: dongdajie.id, employerOrgId: unitOrg.id, employerTenantId: "620902" });
+    const commuter = await create(dunhuang, {
+      residenceDivisionId: dongdajie.id,
+      employerOrgId: unitOrg.id,
+      employerTenantId: "620902",
+    });
     const unitAdmin: TokenOptions = { tenant: "620902", roles: ["unit_admin"], unit: unitOrg.id };
     expect(await listIds(unitAdmin)).toEqual([employee.id]);
     expect((await ctx.call(unitAdmin, "GET", `/v1/members/${employee.id}`)).status).toBe(200);
@@ -353,14 +405,21 @@ describe("members: lookup, lists and who sees whom", () => {
 describe("members: references", () => {
   it("accepts an employer organisation in another county of the city, and only a unit one", async () => {
     const m = await create(county, { employerOrgId: dunhuangUnitOrg.id, employerTenantId: "620982" });
-    expect(m).toMatchObject({ employerOrgId: dunhuangUnitOrg.id, employerTenantId: "620982", employerUnitId: dunhuangUnitOrg.unitId });
+    expect(m).toMatchObject({
+      employerOrgId: dunhuangUnitOrg.id,
+      employerTenantId: "620982",
+      employerUnitId: dunhuangUnitOrg.unitId,
+    });
     const local = await create(county, { employerOrgId: suzhouUnitOrg.id });
     expect(local).toMatchObject({ employerTenantId: "620902", employerUnitId: suzhouUnitOrg.unitId });
     const cases: [Record<string, unknown>, string][] = [
       [{ employerOrgId: dunhuangUnitOrg.id }, "/employerOrgId"], // not in the caller's tenant unless named
       [{ employerOrgId: dunhuangCommunityOrg.id, employerTenantId: "620982" }, "/employerOrgId"], // not a unit org
       [{ employerOrgId: dunhuangUnitOrg.id, employerTenantId: "620900" }, "/employerOrgId"],
-      [{ employerOrgId: dunhuangUnitOrg.id, employerTenantId: "620982", employerUnitId: suzhouUnitOrg.unitId }, "/employerUnitId"],
+      [
+        { employerOrgId: dunhuangUnitOrg.id, employerTenantId: "620982", employerUnitId: suzhouUnitOrg.unitId },
+        "/employerUnitId",
+      ],
       [{ employerTenantId: "620982" }, "/employerTenantId"],
       [{ employerTenantId: "62" }, "/employerTenantId"],
     ];
@@ -387,7 +446,10 @@ describe("members: references", () => {
     }
     expect((await ctx.call(fukangAdmin, "POST", "/v1/members", memberBody({ orgId: fukangOrg.id }))).status).toBe(201);
     for (const roles of [["street_admin"], ["unit_admin"], ["auditor"]] as const) {
-      expect((await ctx.call({ tenant: "620902", roles: [...roles] }, "POST", "/v1/members", memberBody())).status, roles[0]).toBe(403);
+      expect(
+        (await ctx.call({ tenant: "620902", roles: [...roles] }, "POST", "/v1/members", memberBody())).status,
+        roles[0],
+      ).toBe(403);
     }
   });
 });
@@ -397,16 +459,31 @@ describe("members: updates", () => {
     const m = await create(county);
     const path = `/v1/members/${m.id}`;
     expect((await ctx.call(county, "PATCH", path, { phone: "13900001111" })).status).toBe(428);
-    const ok = await ctx.call(county, "PATCH", path, { phone: "13900001111", status: "probationary", skills: ["急救"], orgId: fukangOrg.id }, { "if-match": '"v1"' });
+    const ok = await ctx.call(
+      county,
+      "PATCH",
+      path,
+      { phone: "13900001111", status: "probationary", skills: ["急救"], orgId: fukangOrg.id },
+      { "if-match": '"v1"' },
+    );
     expect(ok.status).toBe(200);
-    expect(ok.body).toMatchObject({ phone: "139****1111", status: "probationary", skills: ["急救"], orgId: fukangOrg.id, version: 2 });
+    expect(ok.body).toMatchObject({
+      phone: "139****1111",
+      status: "probationary",
+      skills: ["急救"],
+      orgId: fukangOrg.id,
+      version: 2,
+    });
     expect(ok.headers.get("etag")).toBe('"v2"');
     const row = await rowOf(m.id);
     expect(JSON.stringify(row)).not.toContain("13900001111");
     expect(await ctx.pii.open(row.phoneCipher!)).toBe("13900001111");
     expect(await listIds(county, "&phone=13900001111")).toEqual([m.id]);
     expect(await listIds(county, `&phone=${m.sent.phone}`)).toEqual([]);
-    const [audit] = await ctx.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, m.id), eq(auditEvents.action, "member.update")));
+    const [audit] = await ctx.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.targetId, m.id), eq(auditEvents.action, "member.update")));
     expect((audit!.changes!.fields as string[]).sort()).toEqual(["orgId", "phone", "skills", "status"]);
     expect(JSON.stringify(audit)).not.toContain("13900001111");
 
@@ -433,9 +510,20 @@ describe("members: updates", () => {
     }
     expect(await rowOf(m.id)).toMatchObject({ version: 1, idCardHash: await ctx.pii.fingerprint(m.sent.idCard) });
 
-    const moved = await ctx.call(county, "PATCH", path, { residenceDivisionId: dongyuan.id, phone: null }, { "if-match": '"v1"' });
+    const moved = await ctx.call(
+      county,
+      "PATCH",
+      path,
+      { residenceDivisionId: dongyuan.id, phone: null },
+      { "if-match": '"v1"' },
+    );
     expect(moved.body).toMatchObject({ residenceDivisionId: dongyuan.id, phone: null });
-    expect(await rowOf(m.id)).toMatchObject({ divisionPath: dongyuan.path, phoneCipher: null, phoneHash: null, phoneMasked: null });
+    expect(await rowOf(m.id)).toMatchObject({
+      divisionPath: dongyuan.path,
+      phoneCipher: null,
+      phoneHash: null,
+      phoneMasked: null,
+    });
     expect((await ctx.call(fukangAdmin, "GET", path)).status).toBe(404);
     expect((await ctx.call(dongnanStreet, "GET", path)).status).toBe(200);
   });
@@ -444,7 +532,11 @@ describe("members: updates", () => {
     const m = await create(county, { employerOrgId: dunhuangUnitOrg.id, employerTenantId: "620982" });
     const path = `/v1/members/${m.id}`;
     const local = await ctx.call(county, "PATCH", path, { employerOrgId: suzhouUnitOrg.id }, { "if-match": '"v1"' });
-    expect(local.body).toMatchObject({ employerOrgId: suzhouUnitOrg.id, employerTenantId: "620902", employerUnitId: suzhouUnitOrg.unitId });
+    expect(local.body).toMatchObject({
+      employerOrgId: suzhouUnitOrg.id,
+      employerTenantId: "620902",
+      employerUnitId: suzhouUnitOrg.unitId,
+    });
     const none = await ctx.call(county, "PATCH", path, { employerOrgId: null }, { "if-match": '"v2"' });
     expect(none.body).toMatchObject({ employerOrgId: null, employerTenantId: null, employerUnitId: null });
   });

@@ -47,8 +47,20 @@ const rowOf = async (id: string) => (await ctx.db.select().from(partyOrgs).where
 /** 东北街 working committee → 富康 community committee → a branch: a tree of three. */
 async function tree() {
   const street = await create(county);
-  const community = await create(county, { name: "中共富康社区委员会", type: "committee", category: "community", divisionId: fukang.id, parentId: street.id });
-  const branch = await create(county, { name: "富康社区第一党支部", type: "branch", category: "community", divisionId: fukang.id, parentId: community.id });
+  const community = await create(county, {
+    name: "中共富康社区委员会",
+    type: "committee",
+    category: "community",
+    divisionId: fukang.id,
+    parentId: street.id,
+  });
+  const branch = await create(county, {
+    name: "富康社区第一党支部",
+    type: "branch",
+    category: "community",
+    divisionId: fukang.id,
+    parentId: community.id,
+  });
   return { street, community, branch };
 }
 
@@ -56,7 +68,15 @@ describe("party organisations", () => {
   it("creates an organisation with ETag, Location and its audit event", async () => {
     const res = await ctx.call(county, "POST", "/v1/party-orgs", orgBody({ secretaryName: "王芳" }));
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ tenant: "620902", type: "working_committee", category: "street_working_committee", parentId: null, unitId: null, secretaryName: "王芳", version: 1 });
+    expect(res.body).toMatchObject({
+      tenant: "620902",
+      type: "working_committee",
+      category: "street_working_committee",
+      parentId: null,
+      unitId: null,
+      secretaryName: "王芳",
+      version: 1,
+    });
     expect(res.body.id).toMatch(/^org_[0-9A-Z]{26}$/);
     expect(res.headers.get("etag")).toBe('"v1"');
     expect(res.headers.get("location")).toBe(`/v1/party-orgs/${res.body.id}`);
@@ -81,14 +101,25 @@ describe("party organisations", () => {
 
   it("links a unit's party organisation to its unit and filters by unit, category, type and division", async () => {
     const unit = await insertUnit(ctx, dongbei);
-    const org = await create(county, { name: "市自然资源局机关党委", type: "committee", category: "unit", unitId: unit.id });
+    const org = await create(county, {
+      name: "市自然资源局机关党委",
+      type: "committee",
+      category: "unit",
+      unitId: unit.id,
+    });
     expect(await ids(county, `&unitId=${unit.id}`)).toEqual([org.id]);
-    const units = (await ctx.call(county, "GET", "/v1/party-orgs?limit=100&category=unit")).body.data as { category: string }[];
+    const units = (await ctx.call(county, "GET", "/v1/party-orgs?limit=100&category=unit")).body.data as {
+      category: string;
+    }[];
     expect(units.length).toBeGreaterThan(0);
     expect(units.every((o) => o.category === "unit")).toBe(true);
-    const branches = (await ctx.call(county, "GET", "/v1/party-orgs?limit=100&type=branch")).body.data as { type: string }[];
+    const branches = (await ctx.call(county, "GET", "/v1/party-orgs?limit=100&type=branch")).body.data as {
+      type: string;
+    }[];
     expect(branches.every((o) => o.type === "branch")).toBe(true);
-    const inFukang = (await ctx.call(county, "GET", `/v1/party-orgs?limit=100&divisionId=${fukang.id}`)).body.data as { divisionId: string }[];
+    const inFukang = (await ctx.call(county, "GET", `/v1/party-orgs?limit=100&divisionId=${fukang.id}`)).body.data as {
+      divisionId: string;
+    }[];
     expect(inFukang.length).toBeGreaterThan(0);
     expect(inFukang.every((o) => o.divisionId === fukang.id)).toBe(true);
   });
@@ -97,7 +128,11 @@ describe("party organisations", () => {
     const all: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { data: { id: string }[]; nextCursor: string | null } } = await ctx.call(county, "GET", `/v1/party-orgs?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      const page: { body: { data: { id: string }[]; nextCursor: string | null } } = await ctx.call(
+        county,
+        "GET",
+        `/v1/party-orgs?limit=2${cursor ? `&cursor=${cursor}` : ""}`,
+      );
       all.push(...page.body.data.map((o) => o.id));
       cursor = page.body.nextCursor;
     } while (cursor);
@@ -131,10 +166,23 @@ describe("party organisations", () => {
 
   it("needs orgs:write to write and orgs:read to read", async () => {
     for (const roles of [["community_admin"], ["unit_admin"], ["member"], ["auditor"]] as const) {
-      expect((await ctx.call({ tenant: "620902", roles: [...roles] }, "POST", "/v1/party-orgs", orgBody())).status, roles[0]).toBe(403);
+      expect(
+        (await ctx.call({ tenant: "620902", roles: [...roles] }, "POST", "/v1/party-orgs", orgBody())).status,
+        roles[0],
+      ).toBe(403);
     }
-    expect((await ctx.call({ tenant: "620900", roles: ["city_admin"] }, "POST", "/v1/party-orgs", orgBody())).status).toBe(403);
-    expect((await ctx.call({ tenant: "620902", roles: ["member"], member: "mem_01KDVDNA011AKWK3RC504FTYF8" }, "GET", "/v1/party-orgs")).status).toBe(403);
+    expect(
+      (await ctx.call({ tenant: "620900", roles: ["city_admin"] }, "POST", "/v1/party-orgs", orgBody())).status,
+    ).toBe(403);
+    expect(
+      (
+        await ctx.call(
+          { tenant: "620902", roles: ["member"], member: "mem_01KDVDNA011AKWK3RC504FTYF8" },
+          "GET",
+          "/v1/party-orgs",
+        )
+      ).status,
+    ).toBe(403);
   });
 
   it("keeps tenants apart: another county's organisation is a 404 to read and to change", async () => {
@@ -154,7 +202,10 @@ describe("party organisations", () => {
     expect(dongbeiIds).toEqual(expect.arrayContaining([street.id, community.id, branch.id]));
     expect(dongbeiIds).not.toContain(elsewhere.id);
     expect((await ctx.call(dongnanStreet, "GET", `/v1/party-orgs/${branch.id}`)).status).toBe(404);
-    expect((await ctx.call(dongnanStreet, "PATCH", `/v1/party-orgs/${branch.id}`, { name: "x" }, { "if-match": '"v1"' })).status).toBe(404);
+    expect(
+      (await ctx.call(dongnanStreet, "PATCH", `/v1/party-orgs/${branch.id}`, { name: "x" }, { "if-match": '"v1"' }))
+        .status,
+    ).toBe(404);
     expect((await ctx.call(dongnanStreet, "GET", `/v1/party-orgs/${elsewhere.id}`)).status).toBe(200);
 
     const unitOrg = await create(county, { name: "某单位党支部", type: "branch", category: "unit" });
@@ -175,15 +226,30 @@ describe("party organisations", () => {
     expect(await rowOf(street.id)).toMatchObject({ parentId: null, version: 1 });
 
     // The branch moves up under the street: legal, audited with where it came from.
-    const moved = await ctx.call(county, "PATCH", `/v1/party-orgs/${branch.id}`, { parentId: street.id }, { "if-match": '"v1"' });
+    const moved = await ctx.call(
+      county,
+      "PATCH",
+      `/v1/party-orgs/${branch.id}`,
+      { parentId: street.id },
+      { "if-match": '"v1"' },
+    );
     expect(moved.status).toBe(200);
     expect(moved.body).toMatchObject({ parentId: street.id, version: 2 });
-    const audit = await ctx.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, branch.id), eq(auditEvents.action, "party_org.update")));
+    const audit = await ctx.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.targetId, branch.id), eq(auditEvents.action, "party_org.update")));
     expect(audit).toHaveLength(1);
     expect(audit[0]!.changes).toEqual({ fields: ["parentId"], parentId: [community.id, street.id] });
     expect(await ids(county, `&parentId=${community.id}`)).toEqual([]);
     // And to the top of the tree.
-    const top = await ctx.call(county, "PATCH", `/v1/party-orgs/${branch.id}`, { parentId: null }, { "if-match": '"v2"' });
+    const top = await ctx.call(
+      county,
+      "PATCH",
+      `/v1/party-orgs/${branch.id}`,
+      { parentId: null },
+      { "if-match": '"v2"' },
+    );
     expect(top.body).toMatchObject({ parentId: null, version: 3 });
   });
 
@@ -198,7 +264,13 @@ describe("party organisations", () => {
       await ctx.db.update(partyOrgs).set({ parentId: community.id }).where(eq(partyOrgs.id, other.id));
       return result;
     }) as typeof ctx.db.all;
-    const res = await ctx.call(county, "PATCH", `/v1/party-orgs/${street.id}`, { parentId: other.id }, { "if-match": '"v1"' });
+    const res = await ctx.call(
+      county,
+      "PATCH",
+      `/v1/party-orgs/${street.id}`,
+      { parentId: other.id },
+      { "if-match": '"v1"' },
+    );
     ctx.db.all = all;
     expect(res.status).toBe(412);
     expect(await rowOf(street.id)).toMatchObject({ parentId: null, version: 1 });
@@ -208,7 +280,13 @@ describe("party organisations", () => {
     const org = await create(county, { name: "待改党组织" });
     const path = `/v1/party-orgs/${org.id}`;
     expect((await ctx.call(county, "PATCH", path, { name: "改名" })).status).toBe(428);
-    const ok = await ctx.call(county, "PATCH", path, { name: "改名", type: "committee", secretaryName: "李明" }, { "if-match": '"v1"' });
+    const ok = await ctx.call(
+      county,
+      "PATCH",
+      path,
+      { name: "改名", type: "committee", secretaryName: "李明" },
+      { "if-match": '"v1"' },
+    );
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ name: "改名", type: "committee", secretaryName: "李明", version: 2 });
     expect(ok.headers.get("etag")).toBe('"v2"');
@@ -216,7 +294,9 @@ describe("party organisations", () => {
     expect(stale.status).toBe(412);
     expect(await rowOf(org.id)).toMatchObject({ name: "改名", version: 2 });
     for (const body of [{ category: "unit" }, { divisionId: fukang.id }, { tenantId: "620982" }, {}]) {
-      expect((await ctx.call(county, "PATCH", path, body, { "if-match": '"v2"' })).status, JSON.stringify(body)).toBe(400);
+      expect((await ctx.call(county, "PATCH", path, body, { "if-match": '"v2"' })).status, JSON.stringify(body)).toBe(
+        400,
+      );
     }
   });
 });

@@ -15,24 +15,46 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.close());
 
-const unitBody = (over: Record<string, unknown> = {}) => ({ name: "酒泉市自然资源局", kind: "organ", divisionId: dongbei.id, ...over });
-const count = async (who: TokenOptions) => (await ctx.call(who, "GET", "/v1/units?limit=100")).body.data.length as number;
+const unitBody = (over: Record<string, unknown> = {}) => ({
+  name: "酒泉市自然资源局",
+  kind: "organ",
+  divisionId: dongbei.id,
+  ...over,
+});
+const count = async (who: TokenOptions) =>
+  (await ctx.call(who, "GET", "/v1/units?limit=100")).body.data.length as number;
 
 describe("units", () => {
   it("creates a unit with ETag, Location and an audit event in the same write", async () => {
     const res = await ctx.call(county, "POST", "/v1/units", unitBody({ creditCode: "11620900013921234X" }));
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ tenant: "620902", name: "酒泉市自然资源局", kind: "organ", divisionId: dongbei.id, version: 1 });
+    expect(res.body).toMatchObject({
+      tenant: "620902",
+      name: "酒泉市自然资源局",
+      kind: "organ",
+      divisionId: dongbei.id,
+      version: 1,
+    });
     expect(res.headers.get("etag")).toBe('"v1"');
     expect(res.headers.get("location")).toBe(`/v1/units/${res.body.id}`);
     const audit = await ctx.call(county, "GET", `/v1/audit-events?targetId=${res.body.id}`);
     expect(audit.body.data).toHaveLength(1);
-    expect(audit.body.data[0]).toMatchObject({ action: "unit.create", targetType: "unit", actor: "jwt:620902:county-1", requestId: res.headers.get("x-request-id") });
+    expect(audit.body.data[0]).toMatchObject({
+      action: "unit.create",
+      targetType: "unit",
+      actor: "jwt:620902:county-1",
+      requestId: res.headers.get("x-request-id"),
+    });
   });
 
   it("rejects a duplicate credit code in the tenant with 409 and writes nothing", async () => {
     const before = await count(county);
-    const res = await ctx.call(county, "POST", "/v1/units", unitBody({ creditCode: "11620900013921234X", name: "另一个" }));
+    const res = await ctx.call(
+      county,
+      "POST",
+      "/v1/units",
+      unitBody({ creditCode: "11620900013921234X", name: "另一个" }),
+    );
     expect(res.status).toBe(409);
     expect(res.body.code).toBe("conflict");
     expect(await count(county)).toBe(before);
@@ -51,7 +73,13 @@ describe("units", () => {
     expect(other.status).toBe(409);
     expect(other.body.code).toBe("idempotency_key_reused");
     // The same key from another caller is that caller's own key.
-    const otherCaller = await ctx.call({ ...county, sub: "county-2" }, "POST", "/v1/units", unitBody({ name: "别的单位" }), headers);
+    const otherCaller = await ctx.call(
+      { ...county, sub: "county-2" },
+      "POST",
+      "/v1/units",
+      unitBody({ name: "别的单位" }),
+      headers,
+    );
     expect(otherCaller.status).toBe(201);
   });
 
@@ -90,11 +118,18 @@ describe("units", () => {
       const res = await ctx.call({ tenant: "620902", roles: [...roles] }, "POST", "/v1/units", unitBody());
       expect(res.status, roles[0]).toBe(403);
     }
-    expect((await ctx.call({ tenant: "620900", roles: ["city_admin"] }, "POST", "/v1/units", unitBody())).status).toBe(403);
+    expect((await ctx.call({ tenant: "620900", roles: ["city_admin"] }, "POST", "/v1/units", unitBody())).status).toBe(
+      403,
+    );
   });
 
   it("keeps tenants apart and narrows subtree readers", async () => {
-    const created = await ctx.call(county, "POST", "/v1/units", unitBody({ name: "东南街单位", divisionId: dongnan.id }));
+    const created = await ctx.call(
+      county,
+      "POST",
+      "/v1/units",
+      unitBody({ name: "东南街单位", divisionId: dongnan.id }),
+    );
     const otherCounty = { tenant: "620981", roles: ["county_admin" as const] };
     expect((await ctx.call(otherCounty, "GET", `/v1/units/${created.body.id}`)).status).toBe(404);
     expect((await ctx.call(otherCounty, "GET", "/v1/units")).body.data).toEqual([]);
@@ -112,7 +147,11 @@ describe("units", () => {
     const all: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { data: { id: string }[]; nextCursor: string | null } } = await ctx.call(county, "GET", `/v1/units?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      const page: { body: { data: { id: string }[]; nextCursor: string | null } } = await ctx.call(
+        county,
+        "GET",
+        `/v1/units?limit=2${cursor ? `&cursor=${cursor}` : ""}`,
+      );
       all.push(...page.body.data.map((u) => u.id));
       cursor = page.body.nextCursor;
     } while (cursor);
@@ -137,6 +176,16 @@ describe("units", () => {
     expect(now.body).toMatchObject({ name: "改名", version: 2 });
     expect(now.headers.get("etag")).toBe('"v2"');
     expect((await ctx.call(county, "PATCH", path, { tenantId: "620981" }, { "if-match": '"v2"' })).status).toBe(400);
-    expect((await ctx.call({ tenant: "620981", roles: ["county_admin"] }, "PATCH", path, { name: "x" }, { "if-match": '"v2"' })).status).toBe(404);
+    expect(
+      (
+        await ctx.call(
+          { tenant: "620981", roles: ["county_admin"] },
+          "PATCH",
+          path,
+          { name: "x" },
+          { "if-match": '"v2"' },
+        )
+      ).status,
+    ).toBe(404);
   });
 });

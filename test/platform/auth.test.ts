@@ -27,9 +27,18 @@ async function expect401(authorization: string | undefined, detail: RegExp) {
 
 describe("authentication", () => {
   it("accepts a valid platform token and exposes the principal", async () => {
-    const { res, body } = await me(`Bearer ${await ctx.token({ tenant: "620921", roles: ["county_admin", "auditor"], sub: "u-9" })}`);
+    const { res, body } = await me(
+      `Bearer ${await ctx.token({ tenant: "620921", roles: ["county_admin", "auditor"], sub: "u-9" })}`,
+    );
     expect(res.status).toBe(200);
-    expect(body).toMatchObject({ tenant: "620921", subject: "u-9", roles: ["county_admin", "auditor"], credential: "jwt", crossTenant: false, org: null });
+    expect(body).toMatchObject({
+      tenant: "620921",
+      subject: "u-9",
+      roles: ["county_admin", "auditor"],
+      credential: "jwt",
+      crossTenant: false,
+      org: null,
+    });
     expect(body.scopes).toContain("divisions:read");
   });
 
@@ -68,16 +77,30 @@ describe("authentication", () => {
 
   it("rejects a tampered payload", async () => {
     const [h, , s] = (await ctx.token()).split(".");
-    const forged = base64url.encode(JSON.stringify({ tenant: "620900", roles: ["city_admin"], iss: testIssuer, aud: testAudience, sub: "x", iat: 1, exp: 9999999999 }));
+    const forged = base64url.encode(
+      JSON.stringify({
+        tenant: "620900",
+        roles: ["city_admin"],
+        iss: testIssuer,
+        aud: testAudience,
+        sub: "x",
+        iat: 1,
+        exp: 9999999999,
+      }),
+    );
     await expect401(`Bearer ${h}.${forged}.${s}`, /signature/);
   });
 
   it("rejects an expired token", async () => expect401(`Bearer ${await ctx.token({ expiresIn: -60 })}`, /expired/));
-  it("rejects a token that is not yet valid", async () => expect401(`Bearer ${await ctx.token({ notBefore: 600 })}`, /nbf/));
-  it("rejects the wrong issuer", async () => expect401(`Bearer ${await ctx.token({ issuer: "someone-else" })}`, /issuer is not trusted/));
-  it("rejects the wrong audience", async () => expect401(`Bearer ${await ctx.token({ audience: "other-api" })}`, /aud/));
+  it("rejects a token that is not yet valid", async () =>
+    expect401(`Bearer ${await ctx.token({ notBefore: 600 })}`, /nbf/));
+  it("rejects the wrong issuer", async () =>
+    expect401(`Bearer ${await ctx.token({ issuer: "someone-else" })}`, /issuer is not trusted/));
+  it("rejects the wrong audience", async () =>
+    expect401(`Bearer ${await ctx.token({ audience: "other-api" })}`, /aud/));
   it("rejects a token without a tenant", async () => expect401(`Bearer ${await ctx.token({ tenant: "" })}`, /tenant/));
-  it("rejects an unknown tenant", async () => expect401(`Bearer ${await ctx.token({ tenant: "110101" })}`, /tenant is unknown/));
+  it("rejects an unknown tenant", async () =>
+    expect401(`Bearer ${await ctx.token({ tenant: "110101" })}`, /tenant is unknown/));
   it("rejects an unknown role", async () =>
     expect401(`Bearer ${await ctx.token({ extra: { roles: ["superuser"] } })}`, /roles/));
   it("rejects a city role claimed by a county tenant", async () =>
@@ -105,7 +128,10 @@ describe("a principal remembered for its token", () => {
     const clock = { now: () => new Date(now) };
     const key = await createSigningKey("timed");
     const issuers = [{ issuer: testIssuer, audience: testAudience, jwks: { keys: [key.publicJwk] } }];
-    const timed = await createTestContext({ clock, verifier: createTokenVerifier(issuers, { now: clock.now, clockToleranceSeconds: 5 }) });
+    const timed = await createTestContext({
+      clock,
+      verifier: createTokenVerifier(issuers, { now: clock.now, clockToleranceSeconds: 5 }),
+    });
     try {
       const token = await signToken(key, { expiresIn: 30 });
       const me = () => timed.app.request("/v1/me", { headers: { authorization: `Bearer ${token}` } });
@@ -129,7 +155,12 @@ describe("a tenant's own identity provider", () => {
     ctx2 = await createTestContext({
       issuers: (key) => [
         { issuer: testIssuer, audience: testAudience, jwks: { keys: [key.publicJwk] } },
-        { issuer: "https://idp.dunhuang.example", audience: testAudience, tenant: "620982", jwks: { keys: [tenantIdp.publicJwk] } },
+        {
+          issuer: "https://idp.dunhuang.example",
+          audience: testAudience,
+          tenant: "620982",
+          jwks: { keys: [tenantIdp.publicJwk] },
+        },
       ],
     });
   });
@@ -144,7 +175,11 @@ describe("a tenant's own identity provider", () => {
 
   it("can never speak for another tenant or the city", async () => {
     for (const tenant of ["620902", "620900"]) {
-      const token = await signToken(tenantIdp, { tenant, issuer: "https://idp.dunhuang.example", roles: tenant === "620900" ? ["city_admin"] : ["county_admin"] });
+      const token = await signToken(tenantIdp, {
+        tenant,
+        issuer: "https://idp.dunhuang.example",
+        roles: tenant === "620900" ? ["city_admin"] : ["county_admin"],
+      });
       const res = await ctx2.app.request("/v1/me", { headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(401);
     }

@@ -18,7 +18,17 @@ beforeAll(async () => {
     create table u (id text primary key, t_id text);
   `);
   for (let i = 0; i < 30; i++) {
-    await plain.execute({ sql: "insert into t values (?, ?, ?, ?, ?, ?)", args: [`t${String(i).padStart(2, "0")}`, i, i / 4, `名字 "${i}"`, JSON.stringify({ i, tags: ["a", "b"] }), i % 3 ? null : "x"] });
+    await plain.execute({
+      sql: "insert into t values (?, ?, ?, ?, ?, ?)",
+      args: [
+        `t${String(i).padStart(2, "0")}`,
+        i,
+        i / 4,
+        `名字 "${i}"`,
+        JSON.stringify({ i, tags: ["a", "b"] }),
+        i % 3 ? null : "x",
+      ],
+    });
     await plain.execute({ sql: "insert into u values (?, ?)", args: [`u${i}`, `t${String(i).padStart(2, "0")}`] });
   }
   cached = withCachedStatements(createClient({ url: `file:${file}` }), file, "full");
@@ -30,7 +40,10 @@ afterAll(() => {
 });
 
 const rowsOf = async (client: typeof plain, sql: string, args: (string | number)[] = []) =>
-  (await client.execute({ sql, args })).rows.map((row) => ({ named: { ...row }, indexed: Array.prototype.slice.call(row) }));
+  (await client.execute({ sql, args })).rows.map((row) => ({
+    named: { ...row },
+    indexed: Array.prototype.slice.call(row),
+  }));
 
 describe("cached statements", () => {
   it.each([

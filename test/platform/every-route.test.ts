@@ -10,15 +10,25 @@ import { createTestContext, type TestContext } from "../helpers/app.js";
 
 type Operation = { method: string; path: string; security?: unknown[]; requestBody?: unknown; publicRoute: boolean };
 
-const doc = openApiDocument() as unknown as { paths: Record<string, Record<string, { security?: unknown[]; requestBody?: unknown }>> };
+const doc = openApiDocument() as unknown as {
+  paths: Record<string, Record<string, { security?: unknown[]; requestBody?: unknown }>>;
+};
 const operations: Operation[] = Object.entries(doc.paths).flatMap(([path, item]) =>
-  Object.entries(item).map(([method, op]) => ({ method: method.toUpperCase(), path, security: op.security, requestBody: op.requestBody, publicRoute: Array.isArray(op.security) && op.security.length === 0 })),
+  Object.entries(item).map(([method, op]) => ({
+    method: method.toUpperCase(),
+    path,
+    security: op.security,
+    requestBody: op.requestBody,
+    publicRoute: Array.isArray(op.security) && op.security.length === 0,
+  })),
 );
 const protectedOperations = operations.filter((o) => !o.publicRoute);
 
 /** Path parameters filled with a value of the right shape that names nothing. */
-const concrete = (path: string, value: (name: string) => string) => path.replace(/\{(\w+)\}/g, (_, name: string) => value(name));
-const wellFormed = (name: string) => (name === "code" ? "999999" : name === "year" ? "2026" : "x_01KDVDNA011AKWK3RC504FTYF8");
+const concrete = (path: string, value: (name: string) => string) =>
+  path.replace(/\{(\w+)\}/g, (_, name: string) => value(name));
+const wellFormed = (name: string) =>
+  name === "code" ? "999999" : name === "year" ? "2026" : "x_01KDVDNA011AKWK3RC504FTYF8";
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -43,7 +53,8 @@ describe("every operation", () => {
     for (const op of protectedOperations) {
       if (op.path === "/v1/oauth/token") continue; // authenticates the client itself (RFC 6749)
       const res = await send(op, concrete(op.path, wellFormed), { body: op.requestBody ? "{}" : undefined });
-      if (res.status !== 401 || !res.headers.get("content-type")?.startsWith("application/problem+json")) failures.push(`${op.method} ${op.path} → ${res.status}`);
+      if (res.status !== 401 || !res.headers.get("content-type")?.startsWith("application/problem+json"))
+        failures.push(`${op.method} ${op.path} → ${res.status}`);
     }
     expect(failures).toEqual([]);
   });
@@ -53,7 +64,13 @@ describe("every operation", () => {
     const token = await ctx.token({ tenant: "620902", roles: ["county_admin"], scope: "tenants:read" });
     const failures: string[] = [];
     for (const op of protectedOperations) {
-      if (op.path === "/v1/oauth/token" || op.path.startsWith("/v1/tenants") || op.path === "/v1/me" || op.path.startsWith("/v1/five-links")) continue;
+      if (
+        op.path === "/v1/oauth/token" ||
+        op.path.startsWith("/v1/tenants") ||
+        op.path === "/v1/me" ||
+        op.path.startsWith("/v1/five-links")
+      )
+        continue;
       const res = await send(op, concrete(op.path, wellFormed), { token, body: op.requestBody ? "{}" : undefined });
       if (res.status !== 403) failures.push(`${op.method} ${op.path} → ${res.status}`);
     }
@@ -66,11 +83,20 @@ describe("every operation", () => {
     const hostile = ["..%2F..%2Fetc", "%00", "'%20or%201=1--", "x".repeat(300)];
     for (const op of operations) {
       for (const value of hostile) {
-        const res = await send(op, concrete(op.path, () => value), { token, body: op.requestBody ? "{}" : undefined });
+        const res = await send(
+          op,
+          concrete(op.path, () => value),
+          { token, body: op.requestBody ? "{}" : undefined },
+        );
         if (res.status >= 500) failures.push(`${op.method} ${op.path} [${value.slice(0, 12)}] → ${res.status}`);
       }
       if (op.requestBody) {
-        for (const [body, contentType] of [["{not json", "application/json"], ["[]", "application/json"], ["null", "application/json"], ["<x/>", "application/xml"]] as const) {
+        for (const [body, contentType] of [
+          ["{not json", "application/json"],
+          ["[]", "application/json"],
+          ["null", "application/json"],
+          ["<x/>", "application/xml"],
+        ] as const) {
           const res = await send(op, concrete(op.path, wellFormed), { token, body, contentType });
           if (res.status >= 500) failures.push(`${op.method} ${op.path} body ${body} → ${res.status}`);
         }

@@ -9,7 +9,15 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.close());
 
-type Problem = { type: string; title: string; status: number; detail: string; code: string; requestId: string; errors?: { in: string; pointer: string; detail: string }[] };
+type Problem = {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  requestId: string;
+  errors?: { in: string; pointer: string; detail: string }[];
+};
 
 describe("problem responses", () => {
   it("unknown routes are 404 problems", async () => {
@@ -21,7 +29,15 @@ describe("problem responses", () => {
 
   it("malformed query parameters are 400 with field pointers, never 500", async () => {
     const as = ctx.as({});
-    for (const query of ["limit=0", "limit=101", "limit=abc", "level=planet", "parentId=../../etc", "cursor=%%%", "cursor=bm90LWpzb24"]) {
+    for (const query of [
+      "limit=0",
+      "limit=101",
+      "limit=abc",
+      "level=planet",
+      "parentId=../../etc",
+      "cursor=%%%",
+      "cursor=bm90LWpzb24",
+    ]) {
       const res = await as(`/v1/divisions?${query}`);
       expect(res.status, query).toBe(400);
       const body = (await res.json()) as Problem;
@@ -51,7 +67,11 @@ describe("problem responses", () => {
   });
 
   it("rejects a non-JSON body with 415", async () => {
-    const res = await ctx.as({})("/v1/divisions", { method: "POST", body: "a=b", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const res = await ctx.as({})("/v1/divisions", {
+      method: "POST",
+      body: "a=b",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     expect(res.status).toBe(415);
     expect(((await res.json()) as Problem).code).toBe("unsupported_media_type");
   });
@@ -75,7 +95,9 @@ describe("problem responses", () => {
       log: { error: (_m, fields) => logged.push(fields) },
     });
     try {
-      const res = await broken.app.request("/v1/tenants", { headers: { authorization: `Bearer ${await broken.token()}` } });
+      const res = await broken.app.request("/v1/tenants", {
+        headers: { authorization: `Bearer ${await broken.token()}` },
+      });
       expect(res.status).toBe(500);
       const text = await res.text();
       expect(text).not.toContain("secret");
@@ -100,10 +122,18 @@ describe("health", () => {
 describe("OpenAPI document", () => {
   const doc = openApiDocument() as unknown as {
     openapi: string;
-    paths: Record<string, Record<string, { operationId?: string; tags?: string[]; responses: Record<string, unknown>; security?: unknown[] }>>;
+    paths: Record<
+      string,
+      Record<
+        string,
+        { operationId?: string; tags?: string[]; responses: Record<string, unknown>; security?: unknown[] }
+      >
+    >;
     components: { securitySchemes: Record<string, unknown> };
   };
-  const operations = Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ path, method, op })));
+  const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+    Object.entries(item).map(([method, op]) => ({ path, method, op })),
+  );
 
   it("is OpenAPI 3.1 with a unique operationId and tags on every operation", () => {
     expect(doc.openapi).toBe("3.1.0");
@@ -120,7 +150,9 @@ describe("OpenAPI document", () => {
     for (const { path, op } of operations.filter((o) => o.path.startsWith("/v1/") && o.path !== "/v1/oauth/token")) {
       expect(op.security, path).toEqual([{ bearerAuth: [] }, { apiKey: [] }]);
       for (const status of ["400", "401", "403", "500"]) {
-        expect(op.responses[status], `${path} ${status}`).toMatchObject({ content: { "application/problem+json": {} } });
+        expect(op.responses[status], `${path} ${status}`).toMatchObject({
+          content: { "application/problem+json": {} },
+        });
       }
     }
   });

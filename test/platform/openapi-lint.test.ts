@@ -9,19 +9,32 @@ describe("the committed openapi.json", () => {
   it("passes Redocly's recommended lint rules with no errors", () => {
     let output: string;
     try {
-      output = execFileSync("node_modules/.bin/redocly", ["lint", "openapi.json", "--format=json"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      output = execFileSync("node_modules/.bin/redocly", ["lint", "openapi.json", "--format=json"], {
+        cwd: root,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      });
     } catch (err) {
       output = (err as { stdout?: string }).stdout ?? "";
     }
-    const report = JSON.parse(output) as { totals: { errors: number }; problems: { ruleId: string; severity: string; message: string; location: { pointer: string }[] }[] };
-    const errors = report.problems.filter((p) => p.severity === "error").map((p) => `${p.ruleId} ${p.location[0]?.pointer}: ${p.message}`);
+    const report = JSON.parse(output) as {
+      totals: { errors: number };
+      problems: { ruleId: string; severity: string; message: string; location: { pointer: string }[] }[];
+    };
+    const errors = report.problems
+      .filter((p) => p.severity === "error")
+      .map((p) => `${p.ruleId} ${p.location[0]?.pointer}: ${p.message}`);
     expect(errors).toEqual([]);
     expect(report.totals.errors).toBe(0);
   }, 60_000);
 
   it("names every /v1 path segment (actions included: POST /v1/<things>/{id}/<action>) in kebab-case, every operation uniquely in camelCase", () => {
-    const doc = JSON.parse(readFileSync(`${root}/openapi.json`, "utf8")) as { paths: Record<string, Record<string, { operationId?: string }>> };
-    const operations = Object.entries(doc.paths).flatMap(([path, item]) => Object.values(item).map((op) => ({ path, id: op.operationId })));
+    const doc = JSON.parse(readFileSync(`${root}/openapi.json`, "utf8")) as {
+      paths: Record<string, Record<string, { operationId?: string }>>;
+    };
+    const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.values(item).map((op) => ({ path, id: op.operationId })),
+    );
     const segments = Object.keys(doc.paths)
       .filter((p) => p.startsWith("/v1/"))
       .flatMap((p) => p.split("/").slice(1))

@@ -9,8 +9,17 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.close());
 
-interface Division { id: string; tenant: string; parentId: string | null; level: string; name: string }
-interface Page<T> { data: T[]; nextCursor: string | null }
+interface Division {
+  id: string;
+  tenant: string;
+  parentId: string | null;
+  level: string;
+  name: string;
+}
+interface Page<T> {
+  data: T[];
+  nextCursor: string | null;
+}
 
 async function getJson<T>(who: TokenOptions, path: string): Promise<{ status: number; body: T }> {
   const res = await ctx.as(who)(path);
@@ -21,7 +30,10 @@ async function allDivisions(who: TokenOptions, query = ""): Promise<Division[]> 
   const seen: Division[] = [];
   let cursor: string | null = null;
   do {
-    const { status, body }: { status: number; body: Page<Division> } = await getJson<Page<Division>>(who, `/v1/divisions?limit=4${query}${cursor ? `&cursor=${cursor}` : ""}`);
+    const { status, body }: { status: number; body: Page<Division> } = await getJson<Page<Division>>(
+      who,
+      `/v1/divisions?limit=4${query}${cursor ? `&cursor=${cursor}` : ""}`,
+    );
     expect(status).toBe(200);
     expect(body.data.length).toBeLessThanOrEqual(4);
     seen.push(...body.data);
@@ -37,7 +49,10 @@ describe("tenants", () => {
   });
 
   it("the city sees itself and all seven county-level tenants", async () => {
-    const { body } = await getJson<Page<{ code: string; nameZh: string }>>({ tenant: "620900", roles: ["city_admin"] }, "/v1/tenants?limit=100");
+    const { body } = await getJson<Page<{ code: string; nameZh: string }>>(
+      { tenant: "620900", roles: ["city_admin"] },
+      "/v1/tenants?limit=100",
+    );
     expect(body.data.map((t) => t.code).sort()).toEqual(["620900", ...countyTenantCodes].sort());
     expect(body.data.find((t) => t.code === "620923")?.nameZh).toBe("肃北蒙古族自治县");
   });
@@ -69,7 +84,12 @@ describe("divisions", () => {
     const newest = await allDivisions({ tenant: "620902" }, "&order=newest");
     expect(newest.map((r) => r.id)).toEqual(rows.map((r) => r.id).reverse());
     expect(rows.filter((r) => r.level === "street").map((r) => r.name)).toEqual([
-      "东北街街道", "东南街街道", "工业园街道", "西北街街道", "西南街街道", "新城街道",
+      "东北街街道",
+      "东南街街道",
+      "工业园街道",
+      "西北街街道",
+      "西南街街道",
+      "新城街道",
     ]);
   });
 
@@ -101,8 +121,14 @@ describe("divisions", () => {
     for (const d of all) if (d.parentId && expected.has(d.parentId)) expected.add(d.id);
     expect(new Set(inside.map((d) => d.id))).toEqual(expected);
     const sibling = all.find((d) => d.name === "东南街街道")!;
-    expect((await getJson({ tenant: "620902", roles: ["street_admin"], org: street.id }, `/v1/divisions/${sibling.id}`)).status).toBe(404);
-    expect((await getJson({ tenant: "620902", roles: ["street_admin"], org: street.id }, `/v1/divisions/${street.id}`)).status).toBe(200);
+    expect(
+      (await getJson({ tenant: "620902", roles: ["street_admin"], org: street.id }, `/v1/divisions/${sibling.id}`))
+        .status,
+    ).toBe(404);
+    expect(
+      (await getJson({ tenant: "620902", roles: ["street_admin"], org: street.id }, `/v1/divisions/${street.id}`))
+        .status,
+    ).toBe(200);
   });
 
   it("lets the city read across all seven tenants and narrow to one", async () => {

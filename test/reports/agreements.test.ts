@@ -24,7 +24,8 @@ const body = (over: Record<string, unknown> = {}) => ({
   links: ["organisation", "venue"],
   ...over,
 });
-const sign = (who: TokenOptions, over: Record<string, unknown> = {}, headers?: Record<string, string>) => ctx.call(who, "POST", "/v1/agreements", body(over), headers);
+const sign = (who: TokenOptions, over: Record<string, unknown> = {}, headers?: Record<string, string>) =>
+  ctx.call(who, "POST", "/v1/agreements", body(over), headers);
 const patchLink = (code: string, patch: Record<string, unknown>, version: number) =>
   ctx.call(w.who.city, "PATCH", `/v1/five-links/${code}`, patch, { "if-match": `"v${version}"` });
 const reportOf = async (id: string) => (await ctx.db.select().from(orgReports).where(eq(orgReports.id, id)))[0]!;
@@ -34,7 +35,13 @@ describe("five links", () => {
     for (const who of [w.who.city, w.who.county, w.who.unitAdminA, { tenant: "620902", roles: ["member" as const] }]) {
       const res = await ctx.call(who, "GET", "/v1/five-links");
       expect(res.status).toBe(200);
-      expect(res.body.data.map((l: { code: string }) => l.code)).toEqual(["organisation", "venue", "activity", "resource", "service"]);
+      expect(res.body.data.map((l: { code: string }) => l.code)).toEqual([
+        "organisation",
+        "venue",
+        "activity",
+        "resource",
+        "service",
+      ]);
     }
     const one = await ctx.call(w.who.county, "GET", "/v1/five-links/venue");
     expect(one.body).toMatchObject({ code: "venue", nameZh: "阵地联用", active: true, version: 1 });
@@ -58,7 +65,10 @@ describe("five links", () => {
     expect(ok.headers.get("etag")).toBe('"v2"');
     expect((await patchLink("service", { nameZh: "again" }, 1)).status).toBe(412);
     expect((await ctx.call(w.who.unitAdminA, "GET", "/v1/five-links/service")).body.nameZh).toBe("治理联抓");
-    const trail = await ctx.db.select().from(auditEvents).where(and(eq(auditEvents.targetType, "five_link"), eq(auditEvents.targetId, "service")));
+    const trail = await ctx.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.targetType, "five_link"), eq(auditEvents.targetId, "service")));
     expect(trail).toHaveLength(1);
     expect(trail[0]).toMatchObject({ tenantId: "620900", action: "five_link.update", actor: "jwt:620900:city-1" });
   });
@@ -71,7 +81,13 @@ describe("agreements", () => {
     const elsewhere = await insertOrgReport(ctx, w.orgs.unitA, w.orgs.beiyuan, { status: "received" });
     const res = await sign(w.who.fukangAdmin);
     expect(res.status, JSON.stringify(res.body)).toBe(201);
-    expect(res.body).toMatchObject({ tenant: "620902", unitOrgId: w.orgs.unitA.id, communityOrgId: w.orgs.fukang.id, links: ["organisation", "venue"], version: 1 });
+    expect(res.body).toMatchObject({
+      tenant: "620902",
+      unitOrgId: w.orgs.unitA.id,
+      communityOrgId: w.orgs.fukang.id,
+      links: ["organisation", "venue"],
+      version: 1,
+    });
     expect(res.body.id).toMatch(/^agr_/);
     expect(res.headers.get("etag")).toBe('"v1"');
     expect(res.headers.get("location")).toBe(`/v1/agreements/${res.body.id}`);
@@ -79,7 +95,10 @@ describe("agreements", () => {
 
     expect(await reportOf(received.id)).toMatchObject({ status: "active", version: 2 });
     expect((await eventsOf(ctx, received.id)).map((e) => e.type)).toEqual(["org_report.activated"]);
-    expect((await auditOf(ctx, received.id))[0]).toMatchObject({ action: "org_report.activate", changes: { status: ["received", "active"], agreementId: res.body.id } });
+    expect((await auditOf(ctx, received.id))[0]).toMatchObject({
+      action: "org_report.activate",
+      changes: { status: ["received", "active"], agreementId: res.body.id },
+    });
     expect(await reportOf(submitted.id)).toMatchObject({ status: "submitted", version: 1 });
     expect(await reportOf(elsewhere.id)).toMatchObject({ status: "received", version: 1 });
   });
@@ -112,7 +131,15 @@ describe("agreements", () => {
     for (const who of [w.who.unitAdminA, w.who.city, w.who.auditor, { tenant: "620902", roles: ["member" as const] }]) {
       expect((await sign(who)).status).toBe(403);
     }
-    expect((await sign(w.who.dongnanStreet, { unitOrgId: w.orgs.unitB.id, communityOrgId: w.orgs.dongyuan.id, links: ["service"] })).status).toBe(201);
+    expect(
+      (
+        await sign(w.who.dongnanStreet, {
+          unitOrgId: w.orgs.unitB.id,
+          communityOrgId: w.orgs.dongyuan.id,
+          links: ["service"],
+        })
+      ).status,
+    ).toBe(201);
   });
 
   it("replays an idempotent create", async () => {
@@ -126,17 +153,25 @@ describe("agreements", () => {
   });
 
   it("reads within reach and filters by unit, community and link", async () => {
-    const dongyuanDeal = await sign(w.who.county, { unitOrgId: w.orgs.unitB.id, communityOrgId: w.orgs.dongyuan.id, links: ["activity", "service"] });
+    const dongyuanDeal = await sign(w.who.county, {
+      unitOrgId: w.orgs.unitB.id,
+      communityOrgId: w.orgs.dongyuan.id,
+      links: ["activity", "service"],
+    });
     const list = (who: TokenOptions, q = "") => ctx.call(who, "GET", `/v1/agreements?limit=100${q}`);
     const get = (who: TokenOptions) => ctx.call(who, "GET", `/v1/agreements/${dongyuanDeal.body.id}`);
-    for (const who of [w.who.county, w.who.dongnanStreet, w.who.dongyuanAdmin, w.who.unitAdminB, w.who.city]) expect((await get(who)).status, JSON.stringify(who)).toBe(200);
-    for (const who of [w.who.dunhuang, w.who.dongbeiStreet, w.who.fukangAdmin, w.who.unitAdminA]) expect((await get(who)).status, JSON.stringify(who)).toBe(404);
+    for (const who of [w.who.county, w.who.dongnanStreet, w.who.dongyuanAdmin, w.who.unitAdminB, w.who.city])
+      expect((await get(who)).status, JSON.stringify(who)).toBe(200);
+    for (const who of [w.who.dunhuang, w.who.dongbeiStreet, w.who.fukangAdmin, w.who.unitAdminA])
+      expect((await get(who)).status, JSON.stringify(who)).toBe(404);
 
     const unitA = (await list(w.who.unitAdminA)).body.data as { unitOrgId: string }[];
     expect(unitA.length).toBeGreaterThan(0);
     expect(unitA.every((a) => a.unitOrgId === w.orgs.unitA.id)).toBe(true);
     expect((await list(w.who.dunhuang)).body.data).toEqual([]);
-    expect(ids(await list(w.who.county, `&communityOrgId=${w.orgs.dongyuan.id}&link=activity`))).toEqual([dongyuanDeal.body.id]);
+    expect(ids(await list(w.who.county, `&communityOrgId=${w.orgs.dongyuan.id}&link=activity`))).toEqual([
+      dongyuanDeal.body.id,
+    ]);
     const withVenue = (await list(w.who.county, "&link=venue")).body.data as { links: string[] }[];
     expect(withVenue.length).toBeGreaterThan(0);
     expect(withVenue.every((a) => a.links.includes("venue"))).toBe(true);
@@ -148,7 +183,8 @@ describe("agreements", () => {
   it("updates with If-Match: 428, 412, term and link checks; a retired link may stay but not be added", async () => {
     const created = await sign(w.who.county, { links: ["organisation", "activity"] });
     const path = `/v1/agreements/${created.body.id}`;
-    const patch = (p: Record<string, unknown>, version: number, who = w.who.fukangAdmin) => ctx.call(who, "PATCH", path, p, { "if-match": `"v${version}"` });
+    const patch = (p: Record<string, unknown>, version: number, who = w.who.fukangAdmin) =>
+      ctx.call(who, "PATCH", path, p, { "if-match": `"v${version}"` });
     expect((await ctx.call(w.who.fukangAdmin, "PATCH", path, { liaisonName: "赵六" })).status).toBe(428);
     expect((await patch({ liaisonName: "赵六" }, 4)).status).toBe(412);
     expectPointer(await patch({ endsOn: "2025-12-31" }, 1), "/endsOn");
@@ -165,8 +201,20 @@ describe("agreements", () => {
     expect((await patchLink("activity", { active: false }, current)).status).toBe(200);
     expect((await patch({ links: ["organisation", "activity", "venue"] }, 2)).status).toBe(200);
     const other = await sign(w.who.county, { links: ["organisation"] });
-    expectPointer(await ctx.call(w.who.county, "PATCH", `/v1/agreements/${other.body.id}`, { links: ["organisation", "activity"] }, { "if-match": '"v1"' }), "/links/1");
+    expectPointer(
+      await ctx.call(
+        w.who.county,
+        "PATCH",
+        `/v1/agreements/${other.body.id}`,
+        { links: ["organisation", "activity"] },
+        { "if-match": '"v1"' },
+      ),
+      "/links/1",
+    );
     expect((await patchLink("activity", { active: true }, current + 1)).status).toBe(200);
-    expect((await ctx.call(w.who.county, "GET", path)).body).toMatchObject({ links: ["organisation", "activity", "venue"], version: 3 });
+    expect((await ctx.call(w.who.county, "GET", path)).body).toMatchObject({
+      links: ["organisation", "activity", "venue"],
+      version: 3,
+    });
   });
 });

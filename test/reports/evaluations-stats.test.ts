@@ -9,7 +9,16 @@ import { agreements } from "../../src/domains/reports/tables.js";
 import { createTestContext, type TestContext } from "../helpers/app.js";
 import { divisionNamed, insertMember, insertPartyOrg, type DivisionRef } from "../helpers/fixtures.js";
 import type { TokenOptions } from "../helpers/keys.js";
-import { auditOf, eventsOf, expectPointer, ids, insertMemberReport, insertOrgReport, reportsWorld, type World } from "./helpers.js";
+import {
+  auditOf,
+  eventsOf,
+  expectPointer,
+  ids,
+  insertMemberReport,
+  insertOrgReport,
+  reportsWorld,
+  type World,
+} from "./helpers.js";
 
 let ctx: TestContext;
 let w: World;
@@ -35,12 +44,33 @@ describe("calendar (China Standard Time)", () => {
 
 describe("evaluations", () => {
   const evaluate = (who: TokenOptions, over: Record<string, unknown> = {}, headers?: Record<string, string>) =>
-    ctx.call(who, "POST", "/v1/evaluations", { subjectKind: "unit_org", subjectId: w.orgs.unitA.id, communityOrgId: w.orgs.fukang.id, year: thisYear - 1, grade: "excellent", ...over }, headers);
+    ctx.call(
+      who,
+      "POST",
+      "/v1/evaluations",
+      {
+        subjectKind: "unit_org",
+        subjectId: w.orgs.unitA.id,
+        communityOrgId: w.orgs.fukang.id,
+        year: thisYear - 1,
+        grade: "excellent",
+        ...over,
+      },
+      headers,
+    );
 
   it("records a community's evaluation with the caller as approver, once per community, subject and year", async () => {
     const res = await evaluate(w.who.fukangAdmin, { comment: "共建成效明显" });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
-    expect(res.body).toMatchObject({ subjectKind: "unit_org", subjectId: w.orgs.unitA.id, communityOrgId: w.orgs.fukang.id, grade: "excellent", approver: "fukang-1", comment: "共建成效明显", version: 1 });
+    expect(res.body).toMatchObject({
+      subjectKind: "unit_org",
+      subjectId: w.orgs.unitA.id,
+      communityOrgId: w.orgs.fukang.id,
+      grade: "excellent",
+      approver: "fukang-1",
+      comment: "共建成效明显",
+      version: 1,
+    });
     expect(res.body.id).toMatch(/^eval_/);
     expect(res.headers.get("location")).toBe(`/v1/evaluations/${res.body.id}`);
     const [event] = await eventsOf(ctx, res.body.id);
@@ -68,9 +98,14 @@ describe("evaluations", () => {
   it("evaluates members living in reach; checks kind, year, grade, reach and server-owned fields", async () => {
     const resident = await insertMember(ctx, w.d.fukang);
     const stranger = await insertMember(ctx, w.d.dongyuan);
-    expect((await evaluate(w.who.fukangAdmin, { subjectKind: "member", subjectId: resident.id, grade: "good" })).status).toBe(201);
+    expect(
+      (await evaluate(w.who.fukangAdmin, { subjectKind: "member", subjectId: resident.id, grade: "good" })).status,
+    ).toBe(201);
     expectPointer(await evaluate(w.who.fukangAdmin, { subjectKind: "member", subjectId: stranger.id }), "/subjectId");
-    expectPointer(await evaluate(w.who.fukangAdmin, { subjectKind: "member", subjectId: w.orgs.unitA.id }), "/subjectId");
+    expectPointer(
+      await evaluate(w.who.fukangAdmin, { subjectKind: "member", subjectId: w.orgs.unitA.id }),
+      "/subjectId",
+    );
     expectPointer(await evaluate(w.who.fukangAdmin, { subjectId: w.orgs.beiyuan.id }), "/subjectId");
     expectPointer(await evaluate(w.who.fukangAdmin, { subjectId: w.orgs.unitB.id }), "/subjectId");
     expectPointer(await evaluate(w.who.fukangAdmin, { communityOrgId: w.orgs.dongyuan.id }), "/communityOrgId");
@@ -78,7 +113,13 @@ describe("evaluations", () => {
     expectPointer(await evaluate(w.who.fukangAdmin, { year: thisYear + 1 }), "/year");
     expectPointer(await evaluate(w.who.fukangAdmin, { grade: "A+" }), "/grade");
     expectPointer(await evaluate(w.who.fukangAdmin, { approver: "someone-else" }), "/approver");
-    for (const who of [w.who.unitAdminA, w.who.dongbeiStreet, w.who.city, w.who.auditor, { tenant: "620902", roles: ["member" as const], member: resident.id }]) {
+    for (const who of [
+      w.who.unitAdminA,
+      w.who.dongbeiStreet,
+      w.who.city,
+      w.who.auditor,
+      { tenant: "620902", roles: ["member" as const], member: resident.id },
+    ]) {
       expect((await evaluate(who, { year: 2019 })).status, JSON.stringify(who)).toBe(403);
     }
   });
@@ -86,9 +127,15 @@ describe("evaluations", () => {
   it("shows unit admins their unit's, members their own, admins their subtree; filters", async () => {
     const resident = await insertMember(ctx, w.d.fukang);
     const other = await insertMember(ctx, w.d.fukang);
-    const mine = (await evaluate(w.who.fukangAdmin, { subjectKind: "member", subjectId: resident.id, grade: "fair", year: 2022 })).body;
-    const theirs = (await evaluate(w.who.fukangAdmin, { subjectKind: "member", subjectId: other.id, grade: "good", year: 2022 })).body;
-    const unitB = (await evaluate(w.who.county, { subjectId: w.orgs.unitB.id, communityOrgId: w.orgs.dongyuan.id, year: 2022 })).body;
+    const mine = (
+      await evaluate(w.who.fukangAdmin, { subjectKind: "member", subjectId: resident.id, grade: "fair", year: 2022 })
+    ).body;
+    const theirs = (
+      await evaluate(w.who.fukangAdmin, { subjectKind: "member", subjectId: other.id, grade: "good", year: 2022 })
+    ).body;
+    const unitB = (
+      await evaluate(w.who.county, { subjectId: w.orgs.unitB.id, communityOrgId: w.orgs.dongyuan.id, year: 2022 })
+    ).body;
     const get = (who: TokenOptions, id: string) => ctx.call(who, "GET", `/v1/evaluations/${id}`);
     const list = (who: TokenOptions, q = "") => ctx.call(who, "GET", `/v1/evaluations?limit=100${q}`);
     const residentWho: TokenOptions = { tenant: "620902", roles: ["member"], member: resident.id };
@@ -260,7 +307,11 @@ describe("stats", () => {
       openNeeds: 2,
       hoursThisQuarter: 3.5,
     };
-    expect((await ctx.call(yumen, "GET", `/v1/stats?communityId=${beiping.id}`)).body).toEqual({ quarter, communityId: beiping.id, data: [beipingOnly] });
+    expect((await ctx.call(yumen, "GET", `/v1/stats?communityId=${beiping.id}`)).body).toEqual({
+      quarter,
+      communityId: beiping.id,
+      data: [beipingOnly],
+    });
     const communityAdmin = { tenant: "620981", roles: ["community_admin" as const], org: beiping.id };
     expect((await ctx.call(communityAdmin, "GET", "/v1/stats")).body.data).toEqual([beipingOnly]);
     expect((await ctx.call(w.who.city, "GET", `/v1/stats?communityId=${beiping.id}`)).body.data).toEqual([beipingOnly]);
@@ -274,7 +325,15 @@ describe("stats", () => {
   it("gives the city one row per county-level tenant, zeros included", async () => {
     const res = await ctx.call(w.who.city, "GET", "/v1/stats");
     expect(res.status).toBe(200);
-    expect(res.body.data.map((r: { tenant: string }) => r.tenant)).toEqual(["620902", "620921", "620922", "620923", "620924", "620981", "620982"]);
+    expect(res.body.data.map((r: { tenant: string }) => r.tenant)).toEqual([
+      "620902",
+      "620921",
+      "620922",
+      "620923",
+      "620924",
+      "620981",
+      "620982",
+    ]);
     const row = (tenant: string) => res.body.data.find((r: { tenant: string }) => r.tenant === tenant);
     expect(row("620981")).toEqual(yumenAll);
     expect(row("620921")).toEqual({ ...zeros("620921", "金塔县"), openNeeds: 1, hoursThisQuarter: 4.25 });
@@ -290,15 +349,35 @@ describe("stats", () => {
       for (const [metric, query] of Object.entries(statsQueries(ctx.db, scope, { quarter, today }))) {
         const plan = await ctx.db.all<{ detail: string }>(sql`explain query plan ${query.getSQL()}`);
         // The tenants subquery (the city's IN list) and json_each are not the metric's table.
-        const steps = plan.map((p) => p.detail).filter((d) => /^(SCAN|SEARCH) /.test(d) && !/^(SCAN|SEARCH) (tenants|link)\b/.test(d));
+        const steps = plan
+          .map((p) => p.detail)
+          .filter((d) => /^(SCAN|SEARCH) /.test(d) && !/^(SCAN|SEARCH) (tenants|link)\b/.test(d));
         expect(steps, `${metric} ${JSON.stringify(scope)}`).toHaveLength(1);
-        expect(steps[0], `${metric} ${JSON.stringify(scope)}`).toMatch(/^SEARCH \w+ USING (COVERING )?INDEX \w+ \(tenant_id=\?/);
+        expect(steps[0], `${metric} ${JSON.stringify(scope)}`).toMatch(
+          /^SEARCH \w+ USING (COVERING )?INDEX \w+ \(tenant_id=\?/,
+        );
       }
     }
   });
 
   it("needs stats:read", async () => {
-    expect((await ctx.call({ tenant: "620981", roles: ["unit_admin"], unit: "org_01KDVDNA011AKWK3RC504FTYF8" }, "GET", "/v1/stats")).status).toBe(403);
-    expect((await ctx.call({ tenant: "620981", roles: ["member"], member: "mem_01KDVDNA011AKWK3RC504FTYF8" }, "GET", "/v1/stats")).status).toBe(403);
+    expect(
+      (
+        await ctx.call(
+          { tenant: "620981", roles: ["unit_admin"], unit: "org_01KDVDNA011AKWK3RC504FTYF8" },
+          "GET",
+          "/v1/stats",
+        )
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await ctx.call(
+          { tenant: "620981", roles: ["member"], member: "mem_01KDVDNA011AKWK3RC504FTYF8" },
+          "GET",
+          "/v1/stats",
+        )
+      ).status,
+    ).toBe(403);
   });
 });

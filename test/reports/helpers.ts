@@ -25,12 +25,27 @@ export async function reportsWorld(ctx: TestContext) {
     dongdajie: await divisionNamed(ctx, "620982", "东大街社区"),
   };
   const orgs = {
-    fukang: await insertPartyOrg(ctx, d.fukang, { category: "community", type: "committee", name: "中共富康社区委员会" }),
-    beiyuan: await insertPartyOrg(ctx, d.beiyuan, { category: "community", type: "committee", name: "中共北苑社区委员会" }),
-    dongyuan: await insertPartyOrg(ctx, d.dongyuan, { category: "community", type: "committee", name: "中共东苑社区委员会" }),
+    fukang: await insertPartyOrg(ctx, d.fukang, {
+      category: "community",
+      type: "committee",
+      name: "中共富康社区委员会",
+    }),
+    beiyuan: await insertPartyOrg(ctx, d.beiyuan, {
+      category: "community",
+      type: "committee",
+      name: "中共北苑社区委员会",
+    }),
+    dongyuan: await insertPartyOrg(ctx, d.dongyuan, {
+      category: "community",
+      type: "committee",
+      name: "中共东苑社区委员会",
+    }),
     unitA: await insertPartyOrg(ctx, d.fukang, { category: "unit", name: "市自然资源局党支部" }),
     unitB: await insertPartyOrg(ctx, d.dongnan, { category: "two_new", name: "某快递公司党支部" }),
-    streetCommittee: await insertPartyOrg(ctx, d.dongbei, { category: "street_working_committee", type: "working_committee" }),
+    streetCommittee: await insertPartyOrg(ctx, d.dongbei, {
+      category: "street_working_committee",
+      type: "working_committee",
+    }),
     dhCommunity: await insertPartyOrg(ctx, d.dongdajie, { category: "community", type: "committee" }),
     dhUnit: await insertPartyOrg(ctx, d.dongdajie, { category: "unit" }),
   };
@@ -39,7 +54,12 @@ export async function reportsWorld(ctx: TestContext) {
     dongbeiStreet: { tenant: "620902", roles: ["street_admin"], org: d.dongbei.id, sub: "street-db" } as TokenOptions,
     dongnanStreet: { tenant: "620902", roles: ["street_admin"], org: d.dongnan.id, sub: "street-dn" } as TokenOptions,
     fukangAdmin: { tenant: "620902", roles: ["community_admin"], org: d.fukang.id, sub: "fukang-1" } as TokenOptions,
-    dongyuanAdmin: { tenant: "620902", roles: ["community_admin"], org: d.dongyuan.id, sub: "dongyuan-1" } as TokenOptions,
+    dongyuanAdmin: {
+      tenant: "620902",
+      roles: ["community_admin"],
+      org: d.dongyuan.id,
+      sub: "dongyuan-1",
+    } as TokenOptions,
     unitAdminA: { tenant: "620902", roles: ["unit_admin"], unit: orgs.unitA.id, sub: "unit-a" } as TokenOptions,
     unitAdminB: { tenant: "620902", roles: ["unit_admin"], unit: orgs.unitB.id, sub: "unit-b" } as TokenOptions,
     auditor: { tenant: "620902", roles: ["auditor"], sub: "auditor-1" } as TokenOptions,
@@ -56,7 +76,12 @@ let tick = 0;
 const stamp = () => new Date(Date.now() + tick++);
 
 /** An org report in any state, written straight to the table (to drive the state machine from every state). */
-export async function insertOrgReport(ctx: TestContext, unitOrg: { id: string; tenantId: string }, community: { id: string; divisionPath: string }, fields: Partial<typeof orgReports.$inferInsert> = {}) {
+export async function insertOrgReport(
+  ctx: TestContext,
+  unitOrg: { id: string; tenantId: string },
+  community: { id: string; divisionPath: string },
+  fields: Partial<typeof orgReports.$inferInsert> = {},
+) {
   const at = stamp();
   const row = {
     id: newId("orep", at.getTime()),
@@ -78,7 +103,11 @@ export async function insertOrgReport(ctx: TestContext, unitOrg: { id: string; t
 }
 
 /** A member (in-service, living in `community`) and their report in any state, written straight to the tables. */
-export async function insertMemberReport(ctx: TestContext, community: DivisionRef, fields: Partial<typeof memberReports.$inferInsert> = {}) {
+export async function insertMemberReport(
+  ctx: TestContext,
+  community: DivisionRef,
+  fields: Partial<typeof memberReports.$inferInsert> = {},
+) {
   const member = fields.memberId ? { id: fields.memberId } : await insertMember(ctx, community);
   const at = stamp();
   const row = {

@@ -17,14 +17,26 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.close());
 
-const memberWho = (memberId: string): TokenOptions => ({ tenant: "620902", roles: ["member"], member: memberId, sub: `m-${memberId}` });
-const file = (who: TokenOptions, body: Record<string, unknown>, headers?: Record<string, string>) => ctx.call(who, "POST", "/v1/member-reports", body, headers);
+const memberWho = (memberId: string): TokenOptions => ({
+  tenant: "620902",
+  roles: ["member"],
+  member: memberId,
+  sub: `m-${memberId}`,
+});
+const file = (who: TokenOptions, body: Record<string, unknown>, headers?: Record<string, string>) =>
+  ctx.call(who, "POST", "/v1/member-reports", body, headers);
 const stored = async (id: string) => (await ctx.db.select().from(memberReports).where(eq(memberReports.id, id)))[0]!;
 
 describe("member reports: filing", () => {
   it("lets a member file their own, snapshotting the employer (also one in another tenant)", async () => {
     const m = await insertMember(ctx, w.d.fukang, { employerOrgId: w.orgs.dhUnit.id, employerTenantId: "620982" });
-    const res = await file(memberWho(m.id), { memberId: m.id, communityId: w.d.fukang.id, channel: "online", skills: ["法律咨询"], intentions: ["社区治理"] });
+    const res = await file(memberWho(m.id), {
+      memberId: m.id,
+      communityId: w.d.fukang.id,
+      channel: "online",
+      skills: ["法律咨询"],
+      intentions: ["社区治理"],
+    });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body).toMatchObject({
       tenant: "620902",
@@ -64,7 +76,12 @@ describe("member reports: filing", () => {
     const m = await insertMember(ctx, w.d.fukang);
     const dh = await insertMember(ctx, w.d.dongdajie);
     const retired = await insertMember(ctx, w.d.fukang, { classification: "retired" });
-    const body = (over: Record<string, unknown> = {}) => ({ memberId: m.id, communityId: w.d.fukang.id, channel: "on_site", ...over });
+    const body = (over: Record<string, unknown> = {}) => ({
+      memberId: m.id,
+      communityId: w.d.fukang.id,
+      channel: "on_site",
+      ...over,
+    });
     expectPointer(await file(w.who.fukangAdmin, body({ memberId: dh.id })), "/memberId");
     expectPointer(await file(w.who.fukangAdmin, body({ memberId: retired.id })), "/memberId");
     expectPointer(await file(w.who.fukangAdmin, body({ communityId: w.d.dongyuan.id })), "/communityId");
@@ -73,7 +90,8 @@ describe("member reports: filing", () => {
     expectPointer(await file(w.who.fukangAdmin, body({ gridId: w.d.dongyuanGrid.id })), "/gridId");
     expectPointer(await file(w.who.fukangAdmin, body({ channel: "fax" })), "/channel");
     expectPointer(await file(w.who.fukangAdmin, body({ skills: [""] })), "/skills/0");
-    for (const field of ["status", "employerOrgId", "tenantId", "divisionPath"]) expectPointer(await file(w.who.fukangAdmin, body({ [field]: "x" })), `/${field}`);
+    for (const field of ["status", "employerOrgId", "tenantId", "divisionPath"])
+      expectPointer(await file(w.who.fukangAdmin, body({ [field]: "x" })), `/${field}`);
     const res = await file(w.who.fukangAdmin, body({ gridId: w.d.fukangGrid.id }));
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body).toMatchObject({ gridId: w.d.fukangGrid.id, skills: [], intentions: [] });
@@ -89,7 +107,9 @@ describe("member reports: filing", () => {
     expect(second.status).toBe(409);
     expect(second.body).toMatchObject({ code: "conflict" });
     expect(second.body.detail).toMatch(/live report/);
-    const ended = await ctx.call(w.who.fukangAdmin, "POST", `/v1/member-reports/${first.body.id}/end`, { reason: "moved" });
+    const ended = await ctx.call(w.who.fukangAdmin, "POST", `/v1/member-reports/${first.body.id}/end`, {
+      reason: "moved",
+    });
     expect(ended.body).toMatchObject({ status: "ended", endReason: "moved" });
     expect((await file(memberWho(m.id), body)).status).toBe(201);
   });
@@ -110,15 +130,31 @@ describe("member reports: filing", () => {
 
 describe("member reports: reading", () => {
   it("shows members their own, unit admins their employees', admins their subtree; 404 elsewhere", async () => {
-    const mine = await insertMemberReport(ctx, w.d.fukang, { employerOrgId: w.orgs.unitA.id, employerTenantId: "620902" });
+    const mine = await insertMemberReport(ctx, w.d.fukang, {
+      employerOrgId: w.orgs.unitA.id,
+      employerTenantId: "620902",
+    });
     const theirs = await insertMemberReport(ctx, w.d.dongyuan);
     const get = (who: TokenOptions, id: string) => ctx.call(who, "GET", `/v1/member-reports/${id}`);
-    for (const who of [memberWho(mine.memberId), w.who.unitAdminA, w.who.fukangAdmin, w.who.dongbeiStreet, w.who.county, w.who.city]) {
+    for (const who of [
+      memberWho(mine.memberId),
+      w.who.unitAdminA,
+      w.who.fukangAdmin,
+      w.who.dongbeiStreet,
+      w.who.county,
+      w.who.city,
+    ]) {
       const res = await get(who, mine.id);
       expect(res.status, JSON.stringify(who)).toBe(200);
       expect(res.headers.get("etag")).toBe('"v1"');
     }
-    for (const who of [memberWho(theirs.memberId), w.who.unitAdminB, w.who.dongyuanAdmin, w.who.dongnanStreet, w.who.dunhuang]) {
+    for (const who of [
+      memberWho(theirs.memberId),
+      w.who.unitAdminB,
+      w.who.dongyuanAdmin,
+      w.who.dongnanStreet,
+      w.who.dunhuang,
+    ]) {
       expect((await get(who, mine.id)).status, JSON.stringify(who)).toBe(404);
     }
     const list = (who: TokenOptions, q = "") => ctx.call(who, "GET", `/v1/member-reports?limit=100${q}`);
@@ -127,7 +163,9 @@ describe("member reports: reading", () => {
     expect(ids(await list(w.who.dongyuanAdmin))).toEqual([theirs.id]);
     expect((await list(w.who.dunhuang)).body.data).toEqual([]);
     expect(ids(await list(w.who.county, `&memberId=${theirs.memberId}`))).toEqual([theirs.id]);
-    const byCommunity = (await list(w.who.county, `&communityId=${w.d.dongyuan.id}`)).body.data as { communityId: string }[];
+    const byCommunity = (await list(w.who.county, `&communityId=${w.d.dongyuan.id}`)).body.data as {
+      communityId: string;
+    }[];
     expect(byCommunity.every((r) => r.communityId === w.d.dongyuan.id)).toBe(true);
     expect(ids(await list(w.who.county, `&communityId=${w.d.dongyuan.id}`))).toContain(theirs.id);
   });
@@ -137,9 +175,12 @@ describe("member reports: reading", () => {
     const march = await insertMemberReport(ctx, w.d.beiyuan, { ...at("2026-03-10T02:00:00.000Z"), status: "overdue" });
     const may = await insertMemberReport(ctx, w.d.beiyuan, { ...at("2026-05-20T02:00:00.000Z"), status: "overdue" });
     const july = await insertMemberReport(ctx, w.d.beiyuan, at("2026-07-01T00:00:00.000Z"));
-    const list = (q: string) => ctx.call(w.who.county, "GET", `/v1/member-reports?limit=100&communityId=${w.d.beiyuan.id}${q}`);
+    const list = (q: string) =>
+      ctx.call(w.who.county, "GET", `/v1/member-reports?limit=100&communityId=${w.d.beiyuan.id}${q}`);
     expect(ids(await list("&status=overdue"))).toEqual([march.id, may.id]);
-    expect(ids(await list("&createdFrom=2026-04-01T00:00:00%2B08:00&createdTo=2026-06-30T23:59:59%2B08:00"))).toEqual([may.id]);
+    expect(ids(await list("&createdFrom=2026-04-01T00:00:00%2B08:00&createdTo=2026-06-30T23:59:59%2B08:00"))).toEqual([
+      may.id,
+    ]);
     expect(ids(await list("&createdFrom=2026-05-20T02:00:00.000Z"))).toEqual([may.id, july.id]);
     expect(ids(await list("&createdTo=2026-07-01T00:00:00.000Z"))).toEqual([march.id, may.id, july.id]);
     expect(ids(await list("&createdTo=2026-06-30T23:59:59.999Z"))).toEqual([march.id, may.id]);
@@ -153,7 +194,12 @@ describe("member reports: newest first", () => {
     for (let i = 0; i < 5; i++) confirmed.push(await insertMemberReport(ctx, w.d.dongyuan, { status: "confirmed" }));
     await insertMemberReport(ctx, w.d.dongyuan, { status: "active" }); // another status
     await insertMemberReport(ctx, w.d.beiyuan, { status: "confirmed" }); // another community
-    const list = (q: string) => ctx.call(w.who.county, "GET", `/v1/member-reports?communityId=${w.d.dongyuan.id}&status=confirmed&order=newest&limit=3${q}`);
+    const list = (q: string) =>
+      ctx.call(
+        w.who.county,
+        "GET",
+        `/v1/member-reports?communityId=${w.d.dongyuan.id}&status=confirmed&order=newest&limit=3${q}`,
+      );
     const first = await list("");
     expect(first.status).toBe(200);
     expect(first.body.nextCursor).toEqual(expect.any(String));
@@ -166,15 +212,29 @@ describe("member reports: newest first", () => {
     expect(all.every((id, i) => i === 0 || id < all[i - 1]!)).toBe(true);
     expect(all).toEqual(confirmed.map((r) => r.id).reverse());
     // The default is still oldest first.
-    expect(ids(await ctx.call(w.who.county, "GET", `/v1/member-reports?communityId=${w.d.dongyuan.id}&status=confirmed&limit=3`))).toEqual(confirmed.slice(0, 3).map((r) => r.id));
+    expect(
+      ids(
+        await ctx.call(
+          w.who.county,
+          "GET",
+          `/v1/member-reports?communityId=${w.d.dongyuan.id}&status=confirmed&limit=3`,
+        ),
+      ),
+    ).toEqual(confirmed.slice(0, 3).map((r) => r.id));
   });
 
   it("refuses a cursor replayed in the other order, and an unknown order", async () => {
-    const list = (q: string) => ctx.call(w.who.county, "GET", `/v1/member-reports?communityId=${w.d.dongyuan.id}&limit=1${q}`);
+    const list = (q: string) =>
+      ctx.call(w.who.county, "GET", `/v1/member-reports?communityId=${w.d.dongyuan.id}&limit=1${q}`);
     const newest = (await list("&order=newest")).body.nextCursor as string;
     const oldest = (await list("")).body.nextCursor as string;
     const orderless = Buffer.from(JSON.stringify({ k: "mrep_01KDVDNA011AKWK3RC504FTYF8" })).toString("base64url"); // no order: refused too
-    for (const q of [`&cursor=${newest}`, `&cursor=${newest}&order=oldest`, `&cursor=${oldest}&order=newest`, `&cursor=${orderless}&order=newest`]) {
+    for (const q of [
+      `&cursor=${newest}`,
+      `&cursor=${newest}&order=oldest`,
+      `&cursor=${oldest}&order=newest`,
+      `&cursor=${orderless}&order=newest`,
+    ]) {
       const res = await list(q);
       expect(res.status, q).toBe(400);
       expect(res.body).toMatchObject({ code: "invalid_cursor", errors: [{ in: "query", pointer: "/cursor" }] });
@@ -186,7 +246,13 @@ describe("member reports: newest first", () => {
 
 describe("member reports: state machine", () => {
   const actions = ["confirm", "activate", "recheck", "mark_overdue", "end"] as const;
-  const pathOf = { confirm: "confirm", activate: "activate", recheck: "recheck", mark_overdue: "mark-overdue", end: "end" } as const;
+  const pathOf = {
+    confirm: "confirm",
+    activate: "activate",
+    recheck: "recheck",
+    mark_overdue: "mark-overdue",
+    end: "end",
+  } as const;
   const eventOf = {
     confirm: "member_report.confirmed",
     activate: "member_report.activated",
@@ -207,8 +273,16 @@ describe("member reports: state machine", () => {
     for (const action of actions) {
       const next = row[action];
       it(`${action} from ${state} → ${next ?? "409"}`, async () => {
-        const report = await insertMemberReport(ctx, w.d.fukang, { status: state as never, ...(state === "ended" ? { endReason: "lapsed" as const } : {}) });
-        const res = await ctx.call(w.who.fukangAdmin, "POST", `/v1/member-reports/${report.id}/${pathOf[action]}`, action === "end" ? { reason: "moved" } : undefined);
+        const report = await insertMemberReport(ctx, w.d.fukang, {
+          status: state as never,
+          ...(state === "ended" ? { endReason: "lapsed" as const } : {}),
+        });
+        const res = await ctx.call(
+          w.who.fukangAdmin,
+          "POST",
+          `/v1/member-reports/${report.id}/${pathOf[action]}`,
+          action === "end" ? { reason: "moved" } : undefined,
+        );
         const row = await stored(report.id);
         if (!next) {
           expect(res.status).toBe(409);
@@ -223,8 +297,15 @@ describe("member reports: state machine", () => {
         expect(res.headers.get("etag")).toBe('"v2"');
         const events = await eventsOf(ctx, report.id);
         expect(events.map((e) => e.type)).toEqual([eventOf[action]]);
-        expect(events[0]!.payload).toMatchObject({ memberId: report.memberId, communityId: w.d.fukang.id, status: next });
-        expect((await auditOf(ctx, report.id))[0]).toMatchObject({ action: `member_report.${action}`, changes: { status: [state, next] } });
+        expect(events[0]!.payload).toMatchObject({
+          memberId: report.memberId,
+          communityId: w.d.fukang.id,
+          status: next,
+        });
+        expect((await auditOf(ctx, report.id))[0]).toMatchObject({
+          action: `member_report.${action}`,
+          changes: { status: [state, next] },
+        });
         const inSixMonths = addMonths(localDate(new Date()), 6);
         if (action === "confirm") expect(row.confirmedAt).not.toBeNull();
         if (action === "activate") expect(row).toMatchObject({ recheckDueOn: inSixMonths, lastRecheckAt: null });
@@ -250,7 +331,8 @@ describe("member reports: state machine", () => {
 
   it("needs reports:manage and the community in reach; If-Match is honoured", async () => {
     const report = await insertMemberReport(ctx, w.d.fukang);
-    const confirm = (who: TokenOptions, headers?: Record<string, string>) => ctx.call(who, "POST", `/v1/member-reports/${report.id}/confirm`, undefined, headers);
+    const confirm = (who: TokenOptions, headers?: Record<string, string>) =>
+      ctx.call(who, "POST", `/v1/member-reports/${report.id}/confirm`, undefined, headers);
     expect((await confirm(memberWho(report.memberId))).status).toBe(403);
     expect((await confirm(w.who.unitAdminA)).status).toBe(403);
     expect((await confirm(w.who.city)).status).toBe(403);
@@ -259,6 +341,9 @@ describe("member reports: state machine", () => {
     expect((await confirm(w.who.dunhuangCommunity)).status).toBe(404);
     expect((await confirm(w.who.dongbeiStreet, { "if-match": '"v2"' })).status).toBe(412);
     expect((await stored(report.id)).status).toBe("submitted");
-    expect((await confirm(w.who.dongbeiStreet, { "if-match": '"v1"' })).body).toMatchObject({ status: "confirmed", version: 2 });
+    expect((await confirm(w.who.dongbeiStreet, { "if-match": '"v1"' })).body).toMatchObject({
+      status: "confirmed",
+      version: 2,
+    });
   });
 });

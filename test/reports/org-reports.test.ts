@@ -23,13 +23,21 @@ const body = (over: Record<string, unknown> = {}) => ({
   liaisonName: "王敏",
   ...over,
 });
-const submit = (who: TokenOptions, over: Record<string, unknown> = {}) => ctx.call(who, "POST", "/v1/org-reports", body(over));
+const submit = (who: TokenOptions, over: Record<string, unknown> = {}) =>
+  ctx.call(who, "POST", "/v1/org-reports", body(over));
 
 describe("org reports: submit", () => {
   it("lets a unit admin submit for its own unit: 201 with ETag, Location, audit and the submitted event", async () => {
     const res = await submit(w.who.unitAdminA);
     expect(res.status, JSON.stringify(res.body)).toBe(201);
-    expect(res.body).toMatchObject({ tenant: "620902", unitOrgId: w.orgs.unitA.id, communityOrgId: w.orgs.fukang.id, status: "submitted", version: 1, liaisonName: "王敏" });
+    expect(res.body).toMatchObject({
+      tenant: "620902",
+      unitOrgId: w.orgs.unitA.id,
+      communityOrgId: w.orgs.fukang.id,
+      status: "submitted",
+      version: 1,
+      liaisonName: "王敏",
+    });
     expect(res.body.id).toMatch(/^orep_[0-9A-Z]{26}$/);
     expect(res.headers.get("etag")).toBe('"v1"');
     expect(res.headers.get("location")).toBe(`/v1/org-reports/${res.body.id}`);
@@ -38,7 +46,11 @@ describe("org reports: submit", () => {
     expect((await auditOf(ctx, res.body.id)).map((a) => a.action)).toEqual(["org_report.create"]);
     const events = await eventsOf(ctx, res.body.id);
     expect(events.map((e) => e.type)).toEqual(["org_report.submitted"]);
-    expect(events[0]!.payload).toMatchObject({ unitOrgId: w.orgs.unitA.id, communityOrgId: w.orgs.fukang.id, status: "submitted" });
+    expect(events[0]!.payload).toMatchObject({
+      unitOrgId: w.orgs.unitA.id,
+      communityOrgId: w.orgs.fukang.id,
+      status: "submitted",
+    });
   });
 
   it("keeps a unit admin to its own unit and refuses members, county and city (no reports:submit)", async () => {
@@ -50,9 +62,14 @@ describe("org reports: submit", () => {
 
   it("lets a street admin submit for units in its street, not elsewhere", async () => {
     expect((await submit(w.who.dongbeiStreet)).status).toBe(201);
-    expectPointer(await submit(w.who.dongbeiStreet, { unitOrgId: w.orgs.unitB.id, communityOrgId: w.orgs.dongyuan.id }), "/unitOrgId");
+    expectPointer(
+      await submit(w.who.dongbeiStreet, { unitOrgId: w.orgs.unitB.id, communityOrgId: w.orgs.dongyuan.id }),
+      "/unitOrgId",
+    );
     expectPointer(await submit(w.who.dongbeiStreet, { communityOrgId: w.orgs.dongyuan.id }), "/communityOrgId");
-    expect((await submit(w.who.dongnanStreet, { unitOrgId: w.orgs.unitB.id, communityOrgId: w.orgs.dongyuan.id })).status).toBe(201);
+    expect(
+      (await submit(w.who.dongnanStreet, { unitOrgId: w.orgs.unitB.id, communityOrgId: w.orgs.dongyuan.id })).status,
+    ).toBe(201);
     // A community admin acts in its community only.
     expect((await submit(w.who.fukangAdmin)).status).toBe(201);
     expectPointer(await submit(w.who.dongyuanAdmin), "/unitOrgId");
@@ -137,18 +154,29 @@ describe("org reports: reading", () => {
     const all: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { data: { id: string }[]; nextCursor: string | null } } = await ctx.call(w.who.county, "GET", `/v1/org-reports?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      const page: { body: { data: { id: string }[]; nextCursor: string | null } } = await ctx.call(
+        w.who.county,
+        "GET",
+        `/v1/org-reports?limit=2${cursor ? `&cursor=${cursor}` : ""}`,
+      );
       all.push(...page.body.data.map((r) => r.id));
       cursor = page.body.nextCursor;
     } while (cursor);
-    const everything = await ctx.db.select({ id: orgReports.id }).from(orgReports).where(eq(orgReports.tenantId, "620902"));
+    const everything = await ctx.db
+      .select({ id: orgReports.id })
+      .from(orgReports)
+      .where(eq(orgReports.tenantId, "620902"));
     expect(all).toEqual(everything.map((r) => r.id).sort());
   });
 });
 
 describe("org reports: state machine", () => {
   const actionPath = { receive: "receive", activate: "activate", end: "end" } as const;
-  const eventOf = { receive: "org_report.received", activate: "org_report.activated", end: "org_report.ended" } as const;
+  const eventOf = {
+    receive: "org_report.received",
+    activate: "org_report.activated",
+    end: "org_report.ended",
+  } as const;
   // Every state × every action: the next state, or null for the 409 naming the current state.
   const expected = {
     submitted: { receive: "received", activate: null, end: null },
@@ -161,16 +189,26 @@ describe("org reports: state machine", () => {
     for (const [action, next] of Object.entries(row)) {
       it(`${action} from ${state} → ${next ?? "409"}`, async () => {
         const report = await insertOrgReport(ctx, w.orgs.unitA, w.orgs.fukang, { status: state as never });
-        const res = await ctx.call(w.who.fukangAdmin, "POST", `/v1/org-reports/${report.id}/${actionPath[action as keyof typeof actionPath]}`);
+        const res = await ctx.call(
+          w.who.fukangAdmin,
+          "POST",
+          `/v1/org-reports/${report.id}/${actionPath[action as keyof typeof actionPath]}`,
+        );
         const [stored] = await ctx.db.select().from(orgReports).where(eq(orgReports.id, report.id));
         if (next) {
           expect(res.status, JSON.stringify(res.body)).toBe(200);
           expect(res.body).toMatchObject({ status: next, version: 2 });
           expect(res.headers.get("etag")).toBe('"v2"');
           expect(stored).toMatchObject({ status: next, version: 2 });
-          expect((await eventsOf(ctx, report.id)).map((e) => e.type)).toEqual([eventOf[action as keyof typeof eventOf]]);
+          expect((await eventsOf(ctx, report.id)).map((e) => e.type)).toEqual([
+            eventOf[action as keyof typeof eventOf],
+          ]);
           const [audit] = await auditOf(ctx, report.id);
-          expect(audit).toMatchObject({ action: `org_report.${action}`, changes: { status: [state, next] }, divisionPath: w.orgs.fukang.divisionPath });
+          expect(audit).toMatchObject({
+            action: `org_report.${action}`,
+            changes: { status: [state, next] },
+            divisionPath: w.orgs.fukang.divisionPath,
+          });
         } else {
           expect(res.status).toBe(409);
           expect(res.body).toMatchObject({ code: "invalid_transition", currentState: state });
@@ -203,7 +241,10 @@ describe("org reports: state machine", () => {
     const stale = await ctx.call(w.who.fukangAdmin, "POST", path, undefined, { "if-match": '"v7"' });
     expect(stale.status).toBe(412);
     expect(stale.body.code).toBe("precondition_failed");
-    expect((await ctx.call(w.who.fukangAdmin, "GET", `/v1/org-reports/${report.id}`)).body).toMatchObject({ status: "submitted", version: 1 });
+    expect((await ctx.call(w.who.fukangAdmin, "GET", `/v1/org-reports/${report.id}`)).body).toMatchObject({
+      status: "submitted",
+      version: 1,
+    });
     const ok = await ctx.call(w.who.fukangAdmin, "POST", path, undefined, { "if-match": '"v1"' });
     expect(ok.status).toBe(200);
     expect(ok.body.version).toBe(2);

@@ -60,7 +60,12 @@ describe("the half-yearly recheck job", () => {
 
     const audit = await ctx.db.select().from(auditEvents).where(eq(auditEvents.targetId, lapsed.id));
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ actor: schedulerActor, action: "member_report.mark_overdue", tenantId: "620902", divisionPath: lapsed.divisionPath });
+    expect(audit[0]).toMatchObject({
+      actor: schedulerActor,
+      action: "member_report.mark_overdue",
+      tenantId: "620902",
+      divisionPath: lapsed.divisionPath,
+    });
     const events = await ctx.db.select().from(outboxEvents).where(eq(outboxEvents.subjectId, lapsed.id));
     expect(events.map((e) => e.type)).toEqual(["member_report.overdue"]);
     expect(events[0]!.payload).toMatchObject({ memberReportId: lapsed.id, status: "overdue" });
@@ -77,7 +82,13 @@ describe("the half-yearly recheck job", () => {
     const county = { tenant: "620902", roles: ["county_admin" as const] };
     const got = await ctx.call(county, "GET", `/v1/member-reports/${lapsed.id}`);
     expect(got.body.status).toBe("overdue");
-    const rechecked = await ctx.call({ tenant: "620902", roles: ["community_admin"] }, "POST", `/v1/member-reports/${lapsed.id}/recheck`, {}, { "if-match": got.headers.get("etag")! });
+    const rechecked = await ctx.call(
+      { tenant: "620902", roles: ["community_admin"] },
+      "POST",
+      `/v1/member-reports/${lapsed.id}/recheck`,
+      {},
+      { "if-match": got.headers.get("etag")! },
+    );
     expect(rechecked.status).toBe(200);
     expect(rechecked.body.status).toBe("active");
   });
@@ -96,9 +107,14 @@ describe("idempotency key housekeeping", () => {
       createdAt: now.toISOString(),
       expiresAt,
     });
-    await ctx.db.insert(idempotencyKeys).values([key("old-key-0001", "2026-11-25T00:00:00.000Z"), key("live-key-001", "2026-11-27T00:00:00.000Z")]);
+    await ctx.db
+      .insert(idempotencyKeys)
+      .values([key("old-key-0001", "2026-11-25T00:00:00.000Z"), key("live-key-001", "2026-11-27T00:00:00.000Z")]);
     expect(await purgeExpiredIdempotencyKeys(ctx.db, now)).toBe(1);
-    const left = await ctx.db.select({ key: idempotencyKeys.key }).from(idempotencyKeys).where(and(eq(idempotencyKeys.tenantId, "620902"), eq(idempotencyKeys.caller, "jwt:620902:x")));
+    const left = await ctx.db
+      .select({ key: idempotencyKeys.key })
+      .from(idempotencyKeys)
+      .where(and(eq(idempotencyKeys.tenantId, "620902"), eq(idempotencyKeys.caller, "jwt:620902:x")));
     expect(left.map((k) => k.key)).toEqual(["live-key-001"]);
   });
 

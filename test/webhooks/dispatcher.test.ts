@@ -7,7 +7,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/client.js";
 import { newId } from "../../src/db/ids.js";
 import { auditEvents, outboxEvents } from "../../src/db/tables.js";
-import { createDispatcher, defaultDispatchOptions, type DispatcherDeps, type DispatchOptions } from "../../src/domains/webhooks/dispatcher.js";
+import {
+  createDispatcher,
+  defaultDispatchOptions,
+  type DispatcherDeps,
+  type DispatchOptions,
+} from "../../src/domains/webhooks/dispatcher.js";
 import { webhookDeliveries, webhookEndpoints } from "../../src/domains/webhooks/tables.js";
 import { eventCatalogue, type EventType } from "../../src/domains/webhooks/catalogue.js";
 import { createTestContext, type TestContext } from "../helpers/app.js";
@@ -81,14 +86,32 @@ afterEach(async () => {
 
 const silent = { error: () => {} };
 function dispatcher(over: Partial<DispatcherDeps> = {}, options: Partial<DispatchOptions> = {}) {
-  return createDispatcher({ db: ctx.db, pii: ctx.pii, fetch: (url, init) => fetch(url, init), clock, log: silent, allowPrivateTargets: true, random: () => 0.5, ...over }, options);
+  return createDispatcher(
+    {
+      db: ctx.db,
+      pii: ctx.pii,
+      fetch: (url, init) => fetch(url, init),
+      clock,
+      log: silent,
+      allowPrivateTargets: true,
+      random: () => 0.5,
+      ...over,
+    },
+    options,
+  );
 }
 
 /** An endpoint created through the API (so its secret is real), then pointed at the local receiver. */
 async function endpoint(eventTypes: string[], who = county, path = "/hook") {
-  const res = await ctx.call(who, "POST", "/v1/webhook-endpoints", { url: "https://hooks.example.com/hexi", eventTypes });
+  const res = await ctx.call(who, "POST", "/v1/webhook-endpoints", {
+    url: "https://hooks.example.com/hexi",
+    eventTypes,
+  });
   expect(res.status).toBe(201);
-  await ctx.db.update(webhookEndpoints).set({ url: receiverUrl + path }).where(eq(webhookEndpoints.id, res.body.id));
+  await ctx.db
+    .update(webhookEndpoints)
+    .set({ url: receiverUrl + path })
+    .where(eq(webhookEndpoints.id, res.body.id));
   return { id: res.body.id as string, secret: res.body.secret as string, path };
 }
 
@@ -118,7 +141,8 @@ function verify(secret: string, message: Received): boolean {
   });
 }
 
-const deliveriesOf = (endpointId: string) => ctx.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, endpointId));
+const deliveriesOf = (endpointId: string) =>
+  ctx.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, endpointId));
 
 describe("webhook delivery", () => {
   it("carries real domain events end to end, their data as the catalogue documents it", async () => {
@@ -127,14 +151,25 @@ describe("webhook delivery", () => {
     const community = await insertPartyOrg(ctx, fukang, { category: "community", type: "committee" });
     const unit = await insertPartyOrg(ctx, fukang, { category: "unit" });
     const communityAdmin = { tenant: "620902", roles: ["community_admin" as const], org: fukang.id };
-    const created = await ctx.call(communityAdmin, "POST", "/v1/org-reports", { unitOrgId: unit.id, communityOrgId: community.id, slipNumber: "SZ-WH-1", reportDate: "2026-11-26", liaisonName: "王敏" });
+    const created = await ctx.call(communityAdmin, "POST", "/v1/org-reports", {
+      unitOrgId: unit.id,
+      communityOrgId: community.id,
+      slipNumber: "SZ-WH-1",
+      reportDate: "2026-11-26",
+      liaisonName: "王敏",
+    });
     expect(created.status).toBe(201);
     expect((await ctx.call(communityAdmin, "POST", `/v1/org-reports/${created.body.id}/receive`)).status).toBe(200);
     expect((await dispatcher().runOnce()).succeeded).toBe(2);
     const bodies = received.map((m) => JSON.parse(m.body) as { type: EventType; data: Record<string, unknown> });
     expect(bodies.map((b) => b.type).sort()).toEqual(["org_report.received", "org_report.submitted"]);
     for (const body of bodies) {
-      expect(body.data).toMatchObject({ id: created.body.id, orgReportId: created.body.id, unitOrgId: unit.id, communityOrgId: community.id });
+      expect(body.data).toMatchObject({
+        id: created.body.id,
+        orgReportId: created.body.id,
+        unitOrgId: unit.id,
+        communityOrgId: community.id,
+      });
       // Strict: a payload field the catalogue does not document fails here.
       expect(() => (eventCatalogue[body.type].data as z.ZodObject).strict().parse(body.data)).not.toThrow();
     }
@@ -154,9 +189,20 @@ describe("webhook delivery", () => {
     expect(message.timestamp).toBe(String(Math.floor(nowMs / 1000)));
     expect(message.contentType).toBe("application/json");
     expect(message.path).toBe("/hook");
-    expect(JSON.parse(message.body)).toEqual({ type: "member_report.confirmed", timestamp: event.createdAt, data: { id: event.subjectId, ...event.payload } });
+    expect(JSON.parse(message.body)).toEqual({
+      type: "member_report.confirmed",
+      timestamp: event.createdAt,
+      data: { id: event.subjectId, ...event.payload },
+    });
     const [delivery] = await deliveriesOf(hook.id);
-    expect(delivery).toMatchObject({ id: message.id, eventId: event.id, status: "succeeded", attempts: 1, lastStatusCode: 200, leaseUntil: null });
+    expect(delivery).toMatchObject({
+      id: message.id,
+      eventId: event.id,
+      status: "succeeded",
+      attempts: 1,
+      lastStatusCode: 200,
+      leaseUntil: null,
+    });
     expect(message.id).toMatch(/^whmsg_[0-9A-Z]{26}$/);
     const [outbox] = await ctx.db.select().from(outboxEvents).where(eq(outboxEvents.id, event.id));
     expect(outbox!.dispatchedAt).not.toBeNull();
@@ -173,7 +219,13 @@ describe("webhook delivery", () => {
     const run = dispatcher();
     expect(await run.runOnce()).toMatchObject({ scheduled: 1, failed: 1 });
     let [delivery] = await deliveriesOf(hook.id);
-    expect(delivery).toMatchObject({ status: "failed", attempts: 1, lastStatusCode: 500, lastError: "HTTP 500", nextAttemptAt: new Date(nowMs + 5_000).toISOString() });
+    expect(delivery).toMatchObject({
+      status: "failed",
+      attempts: 1,
+      lastStatusCode: 500,
+      lastError: "HTTP 500",
+      nextAttemptAt: new Date(nowMs + 5_000).toISOString(),
+    });
 
     advance(4_999);
     expect((await run.runOnce()).failed).toBe(0);
@@ -181,14 +233,27 @@ describe("webhook delivery", () => {
     advance(1);
     expect((await run.runOnce()).failed).toBe(1);
     [delivery] = await deliveriesOf(hook.id);
-    expect(delivery).toMatchObject({ status: "failed", attempts: 2, lastStatusCode: 503, nextAttemptAt: new Date(nowMs + 5 * 60_000).toISOString() });
+    expect(delivery).toMatchObject({
+      status: "failed",
+      attempts: 2,
+      lastStatusCode: 503,
+      nextAttemptAt: new Date(nowMs + 5 * 60_000).toISOString(),
+    });
 
     advance(5 * 60_000);
     expect((await run.runOnce()).succeeded).toBe(1);
     [delivery] = await deliveriesOf(hook.id);
-    expect(delivery).toMatchObject({ status: "succeeded", attempts: 3, lastStatusCode: 200, lastError: null, deliveredAt: new Date(nowMs).toISOString() });
+    expect(delivery).toMatchObject({
+      status: "succeeded",
+      attempts: 3,
+      lastStatusCode: 200,
+      lastError: null,
+      deliveredAt: new Date(nowMs).toISOString(),
+    });
     expect(received.map((m) => m.id)).toEqual([delivery!.id, delivery!.id, delivery!.id]);
-    expect(received.map((m) => Number(m.timestamp))).toEqual([nowMs - 5_000 - 5 * 60_000, nowMs - 5 * 60_000, nowMs].map((ms) => Math.floor(ms / 1000)));
+    expect(received.map((m) => Number(m.timestamp))).toEqual(
+      [nowMs - 5_000 - 5 * 60_000, nowMs - 5 * 60_000, nowMs].map((ms) => Math.floor(ms / 1000)),
+    );
     expect(received.every((m) => verify(hook.secret, m))).toBe(true);
     const [row] = await ctx.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, hook.id));
     expect(row!.consecutiveFailures).toBe(0);
@@ -223,9 +288,22 @@ describe("webhook delivery", () => {
     expect(deliveries.map((d) => d.status)).toEqual(Array(limit).fill("dead"));
     expect(deliveries.every((d) => d.attempts === 7 && d.lastError === "HTTP 500")).toBe(true);
     const [row] = await ctx.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, hook.id));
-    expect(row).toMatchObject({ status: "disabled", consecutiveFailures: limit, version: 2, disabledAt: new Date(nowMs).toISOString() });
-    const [audit] = await ctx.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, hook.id), eq(auditEvents.action, "webhook_endpoint.auto_disable")));
-    expect(audit).toMatchObject({ tenantId: "620902", actor: "system:webhooks:dispatcher", actorKind: "system", targetType: "webhook_endpoint" });
+    expect(row).toMatchObject({
+      status: "disabled",
+      consecutiveFailures: limit,
+      version: 2,
+      disabledAt: new Date(nowMs).toISOString(),
+    });
+    const [audit] = await ctx.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.targetId, hook.id), eq(auditEvents.action, "webhook_endpoint.auto_disable")));
+    expect(audit).toMatchObject({
+      tenantId: "620902",
+      actor: "system:webhooks:dispatcher",
+      actorKind: "system",
+      targetType: "webhook_endpoint",
+    });
 
     // Disabled: new events are not delivered, and the endpoint's admin sees why.
     received.length = 0;
@@ -241,7 +319,10 @@ describe("webhook delivery", () => {
   it("does not disable below the threshold, and a success resets the count", async () => {
     const hook = await endpoint(["member_report.confirmed"]);
     const limit = defaultDispatchOptions.disableAfterDeadDeliveries;
-    await ctx.db.update(webhookEndpoints).set({ consecutiveFailures: limit - 2 }).where(eq(webhookEndpoints.id, hook.id));
+    await ctx.db
+      .update(webhookEndpoints)
+      .set({ consecutiveFailures: limit - 2 })
+      .where(eq(webhookEndpoints.id, hook.id));
     await emit("member_report.confirmed");
     answers = Array(7).fill(500);
     const run = dispatcher();
@@ -311,7 +392,10 @@ describe("webhook delivery", () => {
 
   it("refuses at delivery time a host that resolves to a private address (DNS rebinding)", async () => {
     const hook = await endpoint(["member_report.confirmed"]);
-    await ctx.db.update(webhookEndpoints).set({ url: "https://rebind.example.com/hook" }).where(eq(webhookEndpoints.id, hook.id));
+    await ctx.db
+      .update(webhookEndpoints)
+      .set({ url: "https://rebind.example.com/hook" })
+      .where(eq(webhookEndpoints.id, hook.id));
     await emit("member_report.confirmed");
     const sent: string[] = [];
     const spy = async (url: string) => {
@@ -333,7 +417,10 @@ describe("webhook delivery", () => {
     expect((await deliveriesOf(hook.id))[0]!.lastError).toMatch(/^Refused: .*https/);
 
     // Once the name resolves only to public addresses, it is sent.
-    await ctx.db.update(webhookEndpoints).set({ url: "https://rebind.example.com/hook" }).where(eq(webhookEndpoints.id, hook.id));
+    await ctx.db
+      .update(webhookEndpoints)
+      .set({ url: "https://rebind.example.com/hook" })
+      .where(eq(webhookEndpoints.id, hook.id));
     answer = ["93.184.216.34"];
     advance(5 * 60_000);
     expect((await guarded.runOnce()).succeeded).toBe(1);
@@ -442,7 +529,10 @@ describe("crashes and re-runs", () => {
     };
     const run = dispatcher({ fetch: flaky });
     expect((await run.runOnce()).failed).toBe(1);
-    expect((await deliveriesOf(hook.id))[0]).toMatchObject({ status: "failed", lastError: "fetch failed (connect ECONNRESET)" });
+    expect((await deliveriesOf(hook.id))[0]).toMatchObject({
+      status: "failed",
+      lastError: "fetch failed (connect ECONNRESET)",
+    });
     advance(5_000);
     expect((await run.runOnce()).succeeded).toBe(1);
     expect(received).toHaveLength(1);
@@ -458,14 +548,22 @@ describe("crashes and re-runs", () => {
     };
     expect((await dispatcher({ fetch: slow }).runOnce()).failed).toBe(1);
     expect(signals[0]).toBeInstanceOf(AbortSignal);
-    expect((await deliveriesOf(hook.id))[0]).toMatchObject({ status: "failed", lastError: "Timed out after 10 s", lastStatusCode: null });
+    expect((await deliveriesOf(hook.id))[0]).toMatchObject({
+      status: "failed",
+      lastError: "Timed out after 10 s",
+      lastStatusCode: null,
+    });
   });
 
   it("two dispatchers running at once send each message once", async () => {
     const a = await endpoint(["member_report.confirmed", "org_report.received"], county, "/a");
     const b = await endpoint(["member_report.confirmed"], county, "/b");
     for (let i = 0; i < 6; i++) await emit(i % 2 ? "org_report.received" : "member_report.confirmed", { n: i });
-    const reports = await Promise.all([dispatcher({}, { claimBatch: 2 }).runOnce(), dispatcher({}, { claimBatch: 2 }).runOnce(), dispatcher({}, { claimBatch: 3 }).runOnce()]);
+    const reports = await Promise.all([
+      dispatcher({}, { claimBatch: 2 }).runOnce(),
+      dispatcher({}, { claimBatch: 2 }).runOnce(),
+      dispatcher({}, { claimBatch: 3 }).runOnce(),
+    ]);
     expect(reports.reduce((n, r) => n + r.succeeded, 0)).toBe(9);
     expect(reports.reduce((n, r) => n + r.scheduled, 0)).toBe(9);
     expect(received).toHaveLength(9);

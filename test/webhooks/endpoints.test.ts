@@ -17,7 +17,11 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.close());
 
-const endpointBody = (over: Record<string, unknown> = {}) => ({ url: "https://hooks.example.com/hexi", eventTypes: ["member_report.confirmed"], ...over });
+const endpointBody = (over: Record<string, unknown> = {}) => ({
+  url: "https://hooks.example.com/hexi",
+  eventTypes: ["member_report.confirmed"],
+  ...over,
+});
 const create = async (over: Record<string, unknown> = {}, who = county) => {
   const res = await ctx.call(who, "POST", base, endpointBody(over));
   expect(res.status, JSON.stringify(res.body)).toBe(201);
@@ -49,7 +53,15 @@ async function insertDelivery(endpoint: { id: string }, tenant: string, status: 
 
 describe("webhook endpoints", () => {
   it("creates an endpoint and shows its secret once, sealed at rest", async () => {
-    const res = await ctx.call(county, "POST", base, endpointBody({ eventTypes: ["org_report.received", "member_report.confirmed", "org_report.received"], description: "同步" }));
+    const res = await ctx.call(
+      county,
+      "POST",
+      base,
+      endpointBody({
+        eventTypes: ["org_report.received", "member_report.confirmed", "org_report.received"],
+        description: "同步",
+      }),
+    );
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
       tenant: "620902",
@@ -121,7 +133,10 @@ describe("webhook endpoints", () => {
     for (const url of bad) {
       const res = await ctx.call(county, "POST", base, endpointBody({ url }));
       expect(res.status, url).toBe(400);
-      expect(res.body.errors.map((e: { pointer: string }) => e.pointer), url).toEqual(["/url"]);
+      expect(
+        res.body.errors.map((e: { pointer: string }) => e.pointer),
+        url,
+      ).toEqual(["/url"]);
     }
   });
 
@@ -186,19 +201,40 @@ describe("webhook endpoints", () => {
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].pointer).toBe("/url");
     expect((await ctx.call(county, "PATCH", path, {}, { "if-match": '"v1"' })).status).toBe(400);
-    const ok = await ctx.call(county, "PATCH", path, { url: "https://hooks2.example.com/in", eventTypes: ["org_report.received", "org_report.received"], description: null }, { "if-match": '"v1"' });
+    const ok = await ctx.call(
+      county,
+      "PATCH",
+      path,
+      {
+        url: "https://hooks2.example.com/in",
+        eventTypes: ["org_report.received", "org_report.received"],
+        description: null,
+      },
+      { "if-match": '"v1"' },
+    );
     expect(ok.status).toBe(200);
-    expect(ok.body).toMatchObject({ url: "https://hooks2.example.com/in", eventTypes: ["org_report.received"], description: null, version: 2 });
+    expect(ok.body).toMatchObject({
+      url: "https://hooks2.example.com/in",
+      eventTypes: ["org_report.received"],
+      description: null,
+      version: 2,
+    });
     expect(ok.headers.get("etag")).toBe('"v2"');
     expect((await ctx.call(county, "PATCH", path, { description: "旧" }, { "if-match": '"v1"' })).status).toBe(412);
   });
 
   it("disables and enables: every state × action", async () => {
-    const expected = { active: { disable: "disabled", enable: 409 }, disabled: { disable: 409, enable: "active" } } as const;
+    const expected = {
+      active: { disable: "disabled", enable: 409 },
+      disabled: { disable: 409, enable: "active" },
+    } as const;
     for (const [state, actions] of Object.entries(expected)) {
       for (const [action, outcome] of Object.entries(actions)) {
         const endpoint = await create();
-        await ctx.db.update(webhookEndpoints).set({ status: state as "active" | "disabled", consecutiveFailures: 4 }).where(eq(webhookEndpoints.id, endpoint.id));
+        await ctx.db
+          .update(webhookEndpoints)
+          .set({ status: state as "active" | "disabled", consecutiveFailures: 4 })
+          .where(eq(webhookEndpoints.id, endpoint.id));
         const res = await ctx.call(county, "POST", `${base}/${endpoint.id}/${action}`);
         if (typeof outcome === "number") {
           expect(res.status, `${state} ${action}`).toBe(409);
@@ -214,7 +250,9 @@ describe("webhook endpoints", () => {
       }
     }
     const endpoint = await create();
-    expect((await ctx.call(county, "POST", `${base}/${endpoint.id}/disable`, undefined, { "if-match": '"v7"' })).status).toBe(412);
+    expect(
+      (await ctx.call(county, "POST", `${base}/${endpoint.id}/disable`, undefined, { "if-match": '"v7"' })).status,
+    ).toBe(412);
   });
 
   it("rotates the secret: a new one, shown once", async () => {
@@ -233,10 +271,15 @@ describe("webhook endpoints", () => {
     await insertDelivery(endpoint, "620902", "succeeded");
     const path = `${base}/${endpoint.id}`;
     expect((await ctx.call(county, "DELETE", path, undefined, { "if-match": '"v2"' })).status).toBe(412);
-    const res = await ctx.app.request(path, { method: "DELETE", headers: { authorization: `Bearer ${await ctx.token(county)}` } });
+    const res = await ctx.app.request(path, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${await ctx.token(county)}` },
+    });
     expect(res.status).toBe(204);
     expect((await ctx.call(county, "GET", path)).status).toBe(404);
-    expect(await ctx.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, endpoint.id))).toEqual([]);
+    expect(await ctx.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, endpoint.id))).toEqual(
+      [],
+    );
     expect((await ctx.call(county, "DELETE", path)).status).toBe(404);
   });
 
@@ -246,13 +289,20 @@ describe("webhook endpoints", () => {
     const all: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { data: { id: string }[]; nextCursor: string | null } } = await ctx.call(county, "GET", `${base}?limit=3${cursor ? `&cursor=${cursor}` : ""}`);
+      const page: { body: { data: { id: string }[]; nextCursor: string | null } } = await ctx.call(
+        county,
+        "GET",
+        `${base}?limit=3${cursor ? `&cursor=${cursor}` : ""}`,
+      );
       all.push(...page.body.data.map((e) => e.id));
       cursor = page.body.nextCursor;
     } while (cursor);
     expect(new Set(all).size).toBe(all.length);
     expect(all).toContain(disabled.id);
-    const onlyDisabled = (await ctx.call(county, "GET", `${base}?status=disabled&limit=100`)).body.data as { id: string; status: string }[];
+    const onlyDisabled = (await ctx.call(county, "GET", `${base}?status=disabled&limit=100`)).body.data as {
+      id: string;
+      status: string;
+    }[];
     expect(onlyDisabled.map((e) => e.id)).toContain(disabled.id);
     expect(onlyDisabled.every((e) => e.status === "disabled")).toBe(true);
     expect((await ctx.call(county, "GET", `${base}?status=paused`)).status).toBe(400);
@@ -263,16 +313,14 @@ describe("webhook deliveries", () => {
   it("lists an endpoint's deliveries, paginated and filtered by status", async () => {
     const endpoint = await create();
     const other = await create();
-    for (const status of ["succeeded", "dead", "failed", "dead", "pending"] as const) await insertDelivery(endpoint, "620902", status);
+    for (const status of ["succeeded", "dead", "failed", "dead", "pending"] as const)
+      await insertDelivery(endpoint, "620902", status);
     await insertDelivery(other, "620902", "dead");
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { status: number; body: { data: { id: string; endpointId: string }[]; nextCursor: string | null } } = await ctx.call(
-        county,
-        "GET",
-        `${base}/${endpoint.id}/deliveries?limit=2${cursor ? `&cursor=${cursor}` : ""}`,
-      );
+      const page: { status: number; body: { data: { id: string; endpointId: string }[]; nextCursor: string | null } } =
+        await ctx.call(county, "GET", `${base}/${endpoint.id}/deliveries?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
       expect(page.status).toBe(200);
       expect(page.body.data.every((d) => d.endpointId === endpoint.id)).toBe(true);
       seen.push(...page.body.data.map((d) => d.id));
@@ -281,7 +329,12 @@ describe("webhook deliveries", () => {
     expect(seen).toHaveLength(5);
     const dead = await ctx.call(county, "GET", `${base}/${endpoint.id}/deliveries?status=dead`);
     expect(dead.body.data).toHaveLength(2);
-    expect(dead.body.data[0]).toMatchObject({ status: "dead", nextAttemptAt: null, lastError: "HTTP 500", eventType: "member_report.confirmed" });
+    expect(dead.body.data[0]).toMatchObject({
+      status: "dead",
+      nextAttemptAt: null,
+      lastError: "HTTP 500",
+      eventType: "member_report.confirmed",
+    });
     expect((await ctx.call(county, "GET", `${base}/${endpoint.id}/deliveries?status=lost`)).status).toBe(400);
     expect((await ctx.call(county, "GET", `${base}/whep_01KDVDNA011AKWK3RC504FTYF8/deliveries`)).status).toBe(404);
   });
@@ -301,9 +354,16 @@ describe("webhook deliveries", () => {
       const [row] = await ctx.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, delivery.id));
       expect(row).toMatchObject({ status: "pending", attempts: 0, leaseUntil: null });
       const audit = await ctx.call(county, "GET", `/v1/audit-events?targetId=${delivery.id}`);
-      expect(audit.body.data[0]).toMatchObject({ action: "webhook_delivery.replay", changes: { status: [status, "pending"] } });
+      expect(audit.body.data[0]).toMatchObject({
+        action: "webhook_delivery.replay",
+        changes: { status: [status, "pending"] },
+      });
     }
-    const got = await ctx.call(county, "GET", `/v1/webhook-deliveries/${(await insertDelivery(endpoint, "620902", "dead")).id}`);
+    const got = await ctx.call(
+      county,
+      "GET",
+      `/v1/webhook-deliveries/${(await insertDelivery(endpoint, "620902", "dead")).id}`,
+    );
     expect(got.status).toBe(200);
     expect(got.body.payload).toMatchObject({ type: "member_report.confirmed" });
   });

@@ -3,8 +3,20 @@ import type { Dispatcher } from "../../src/domains/webhooks/dispatcher.js";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ConfigError, parseConfig } from "../../src/config.js";
-import { createWebhookFetch, publicOnlyLookup, resolveHost, startDispatchLoop, webhookFetch } from "../../src/node/webhooks.js";
-import { deliveryTargetProblem, isForbiddenAddress, isLoopbackAddress, parseIPv6, webhookUrlProblem } from "../../src/domains/webhooks/targets.js";
+import {
+  createWebhookFetch,
+  publicOnlyLookup,
+  resolveHost,
+  startDispatchLoop,
+  webhookFetch,
+} from "../../src/node/webhooks.js";
+import {
+  deliveryTargetProblem,
+  isForbiddenAddress,
+  isLoopbackAddress,
+  parseIPv6,
+  webhookUrlProblem,
+} from "../../src/domains/webhooks/targets.js";
 
 describe("webhook target addresses", () => {
   const forbidden = [
@@ -60,7 +72,22 @@ describe("webhook target addresses", () => {
     "01.2.3.4",
     "1::2::3",
   ];
-  const allowed = ["1.1.1.1", "8.8.8.8", "93.184.216.34", "100.63.255.255", "100.128.0.0", "172.15.255.255", "172.32.0.0", "11.0.0.1", "223.255.255.255", "2606:4700:4700::1111", "2a00:1450:4001:82a::200e", "::ffff:8.8.8.8", "64:ff9b::808:808", "2002:808:808::1"];
+  const allowed = [
+    "1.1.1.1",
+    "8.8.8.8",
+    "93.184.216.34",
+    "100.63.255.255",
+    "100.128.0.0",
+    "172.15.255.255",
+    "172.32.0.0",
+    "11.0.0.1",
+    "223.255.255.255",
+    "2606:4700:4700::1111",
+    "2a00:1450:4001:82a::200e",
+    "::ffff:8.8.8.8",
+    "64:ff9b::808:808",
+    "2002:808:808::1",
+  ];
 
   it.each(forbidden)("refuses %s", (address) => {
     expect(isForbiddenAddress(address)).toBe(true);
@@ -115,12 +142,16 @@ describe("webhook URLs", () => {
     expect(webhookUrlProblem(url)).toMatch(reason);
   });
 
-  it.each(["https://hooks.example.com/hexi", "https://hooks.example.com:443/x?a=1", "https://hooks.example.com:8443/x", "https://8.8.8.8/x", "https://[2606:4700:4700::1111]/x", "https://xn--fiqs8s.cn/x"])(
-    "allows %s",
-    (url) => {
-      expect(webhookUrlProblem(url)).toBeNull();
-    },
-  );
+  it.each([
+    "https://hooks.example.com/hexi",
+    "https://hooks.example.com:443/x?a=1",
+    "https://hooks.example.com:8443/x",
+    "https://8.8.8.8/x",
+    "https://[2606:4700:4700::1111]/x",
+    "https://xn--fiqs8s.cn/x",
+  ])("allows %s", (url) => {
+    expect(webhookUrlProblem(url)).toBeNull();
+  });
 });
 
 describe("the delivery-time check", () => {
@@ -130,7 +161,11 @@ describe("the delivery-time check", () => {
   };
 
   it("refuses a name that resolves to any private address (DNS rebinding)", async () => {
-    const resolve = resolver({ "hooks.example.com": ["93.184.216.34", "10.0.0.5"], "ok.example.com": ["93.184.216.34", "2606:4700::1"], "meta.example.com": ["::ffff:169.254.169.254"] });
+    const resolve = resolver({
+      "hooks.example.com": ["93.184.216.34", "10.0.0.5"],
+      "ok.example.com": ["93.184.216.34", "2606:4700::1"],
+      "meta.example.com": ["::ffff:169.254.169.254"],
+    });
     expect(await deliveryTargetProblem("https://hooks.example.com/x", resolve)).toMatch(/resolves to 10\.0\.0\.5/);
     expect(await deliveryTargetProblem("https://meta.example.com/x", resolve)).toMatch(/169\.254\.169\.254/);
     expect(await deliveryTargetProblem("https://ok.example.com/x", resolve)).toBeNull();
@@ -139,7 +174,9 @@ describe("the delivery-time check", () => {
   });
 
   it("checks the URL again, and without a resolver (Workers) checks only the URL", async () => {
-    expect(await deliveryTargetProblem("https://localhost/x", async () => ["93.184.216.34"])).toMatch(/not a public domain/);
+    expect(await deliveryTargetProblem("https://localhost/x", async () => ["93.184.216.34"])).toMatch(
+      /not a public domain/,
+    );
     expect(await deliveryTargetProblem("https://hooks.example.com/x")).toBeNull();
     expect(await deliveryTargetProblem("https://8.8.8.8/x", async () => ["10.0.0.1"])).toBeNull();
   });
@@ -157,11 +194,31 @@ describe("the development loopback policy (HEXI_WEBHOOK_ALLOW_LOOPBACK)", () => 
   });
 
   it("knows loopback as 127.0.0.0/8 and ::1 only", () => {
-    for (const a of ["127.0.0.1", "127.255.255.254", "::1", "0:0:0:0:0:0:0:1"]) expect(isLoopbackAddress(a), a).toBe(true);
-    for (const a of ["0.0.0.0", "10.0.0.1", "169.254.169.254", "::", "::ffff:127.0.0.1", "::127.0.0.1", "fe80::1", "128.0.0.1", "localhost"]) expect(isLoopbackAddress(a), a).toBe(false);
+    for (const a of ["127.0.0.1", "127.255.255.254", "::1", "0:0:0:0:0:0:0:1"])
+      expect(isLoopbackAddress(a), a).toBe(true);
+    for (const a of [
+      "0.0.0.0",
+      "10.0.0.1",
+      "169.254.169.254",
+      "::",
+      "::ffff:127.0.0.1",
+      "::127.0.0.1",
+      "fe80::1",
+      "128.0.0.1",
+      "localhost",
+    ])
+      expect(isLoopbackAddress(a), a).toBe(false);
   });
 
-  it.each(["http://localhost:3000/hook", "http://LOCALHOST./x", "https://localhost/x", "http://127.0.0.1:9/x", "http://127.1.2.3/x", "http://[::1]:8080/x", "https://[::1]/x"])("accepts %s", (url) => {
+  it.each([
+    "http://localhost:3000/hook",
+    "http://LOCALHOST./x",
+    "https://localhost/x",
+    "http://127.0.0.1:9/x",
+    "http://127.1.2.3/x",
+    "http://[::1]:8080/x",
+    "https://[::1]/x",
+  ])("accepts %s", (url) => {
     expect(webhookUrlProblem(url, dev)).toBeNull();
     expect(webhookUrlProblem(url)).not.toBeNull(); // and the default still refuses it
   });
@@ -188,9 +245,15 @@ describe("the development loopback policy (HEXI_WEBHOOK_ALLOW_LOOPBACK)", () => 
 
   it("at delivery, localhost must resolve to loopback only, and other names to public addresses only", async () => {
     expect(await deliveryTargetProblem("http://localhost:3000/x", async () => ["127.0.0.1", "::1"], dev)).toBeNull();
-    expect(await deliveryTargetProblem("http://localhost:3000/x", async () => ["127.0.0.1", "10.0.0.1"], dev)).toMatch(/10\.0\.0\.1, which is not loopback/);
-    expect(await deliveryTargetProblem("http://localhost:3000/x", async () => ["169.254.169.254"], dev)).toMatch(/not loopback/);
-    expect(await deliveryTargetProblem("https://hooks.example.com/x", async () => ["127.0.0.1"], dev)).toMatch(/127\.0\.0\.1, which is not public/);
+    expect(await deliveryTargetProblem("http://localhost:3000/x", async () => ["127.0.0.1", "10.0.0.1"], dev)).toMatch(
+      /10\.0\.0\.1, which is not loopback/,
+    );
+    expect(await deliveryTargetProblem("http://localhost:3000/x", async () => ["169.254.169.254"], dev)).toMatch(
+      /not loopback/,
+    );
+    expect(await deliveryTargetProblem("https://hooks.example.com/x", async () => ["127.0.0.1"], dev)).toMatch(
+      /127\.0\.0\.1, which is not public/,
+    );
     expect(await deliveryTargetProblem("http://localhost:3000/x", async () => ["127.0.0.1"])).toMatch(/https/);
   });
 
@@ -214,7 +277,9 @@ describe("the development loopback policy (HEXI_WEBHOOK_ALLOW_LOOPBACK)", () => 
 describe("on Node", () => {
   it("the HTTPS client checks the address it connects to, whatever the pre-flight check said", async () => {
     // localhost resolves from /etc/hosts, so this needs no network: the connection is refused before it is made.
-    await expect(webhookFetch("https://localhost:9/hook", { method: "POST", body: "{}", headers: {} })).rejects.toThrow(/resolves to (127\.0\.0\.1|::1), which is not public/);
+    await expect(webhookFetch("https://localhost:9/hook", { method: "POST", body: "{}", headers: {} })).rejects.toThrow(
+      /resolves to (127\.0\.0\.1|::1), which is not public/,
+    );
     expect((await resolveHost("localhost")).some((a) => a === "127.0.0.1" || a === "::1")).toBe(true);
   });
 

@@ -25,7 +25,7 @@ import { startLibsqlHttpServer } from "../libsql-http-server.js";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const wranglerToml = readFileSync(join(root, "wrangler.toml"), "utf8");
 const dbToken = "hrana-test-token";
-const secret = "whsec_" + Buffer.from("0123456789abcdef0123456789abcdef").toString("base64");
+const secret = `whsec_${Buffer.from("0123456789abcdef0123456789abcdef").toString("base64")}`;
 
 let dir: string;
 let mf: Miniflare;
@@ -60,9 +60,15 @@ beforeAll(async () => {
     updatedAt: now,
   });
   await db.insert(webhookEndpoints).values([
-    { ...endpoint("whep_01KDVDNA011AKWK3RC504FTYF8", "https://hooks.example.com/hexi"), secretSealed: await vault.seal(secret) },
+    {
+      ...endpoint("whep_01KDVDNA011AKWK3RC504FTYF8", "https://hooks.example.com/hexi"),
+      secretSealed: await vault.seal(secret),
+    },
     // Stored before the rules tightened, say: the Worker still refuses to send it anywhere.
-    { ...endpoint("whep_01KDVDNA011AKWK3RC504FTYF9", "https://169.254.169.254/latest/meta-data/"), secretSealed: await vault.seal(secret) },
+    {
+      ...endpoint("whep_01KDVDNA011AKWK3RC504FTYF9", "https://169.254.169.254/latest/meta-data/"),
+      secretSealed: await vault.seal(secret),
+    },
   ]);
   await db.insert(outboxEvents).values({
     id: newId("evt", Date.now()),
@@ -95,13 +101,22 @@ beforeAll(async () => {
           HEXI_PII_HMAC_KEY: pii.hmacKey,
         },
         durableObjects: { RATE_LIMITER: { className: "RateLimiterObject", useSQLite: true } },
-        outboundService: async (request: { url: string; method: string; headers: Headers; text(): Promise<string> }) => {
+        outboundService: async (request: {
+          url: string;
+          method: string;
+          headers: Headers;
+          text(): Promise<string>;
+        }) => {
           const headers = Object.fromEntries(request.headers as unknown as Iterable<[string, string]>);
           const body = await request.text();
           if (!request.url.startsWith("https://hooks.example.com/")) {
             // The database (Hrana over HTTP on 127.0.0.1) is reached as usual.
             const { authorization = "", "content-type": contentType = "application/json" } = headers;
-            return (await fetch(request.url, { method: request.method, headers: { authorization, "content-type": contentType }, body: body || undefined })) as never;
+            return (await fetch(request.url, {
+              method: request.method,
+              headers: { authorization, "content-type": contentType },
+              body: body || undefined,
+            })) as never;
           }
           hooks.push({ url: request.url, headers, body });
           return new Response(null, { status: 204 }) as never;
@@ -127,14 +142,27 @@ describe("the Worker's Cron Trigger", () => {
   it("fans out the outbox and delivers a signed message, refusing a private target", async () => {
     const worker = await mf.getWorker("hexi");
     await worker.scheduled({ cron: "* * * * *", scheduledTime: new Date() });
-    await expect.poll(async () => (await db.select().from(webhookDeliveries)).map((d) => d.status).sort(), { timeout: 10_000, message: stderr.join("") }).toEqual(["failed", "succeeded"]);
+    await expect
+      .poll(async () => (await db.select().from(webhookDeliveries)).map((d) => d.status).sort(), {
+        timeout: 10_000,
+        message: stderr.join(""),
+      })
+      .toEqual(["failed", "succeeded"]);
     expect(hooks, stderr.join("")).toHaveLength(1);
     const [hook] = hooks;
     const key = Buffer.from(secret.slice("whsec_".length), "base64");
-    const expected = createHmac("sha256", key).update(`${hook!.headers["webhook-id"]}.${hook!.headers["webhook-timestamp"]}.${hook!.body}`).digest("base64");
+    const expected = createHmac("sha256", key)
+      .update(`${hook!.headers["webhook-id"]}.${hook!.headers["webhook-timestamp"]}.${hook!.body}`)
+      .digest("base64");
     expect(hook!.headers["webhook-signature"]).toBe(`v1,${expected}`);
-    expect(JSON.parse(hook!.body)).toMatchObject({ type: "member_report.confirmed", data: { id: "mrep_01KDVDNA011AKWK3RC504FTYF8", status: "confirmed" } });
-    const [refused] = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, "whep_01KDVDNA011AKWK3RC504FTYF9"));
+    expect(JSON.parse(hook!.body)).toMatchObject({
+      type: "member_report.confirmed",
+      data: { id: "mrep_01KDVDNA011AKWK3RC504FTYF8", status: "confirmed" },
+    });
+    const [refused] = await db
+      .select()
+      .from(webhookDeliveries)
+      .where(eq(webhookDeliveries.endpointId, "whep_01KDVDNA011AKWK3RC504FTYF9"));
     expect(refused!.lastError).toMatch(/^Refused: .*169\.254\.169\.254/);
   });
 });

@@ -39,7 +39,13 @@ export const demoTrees: Record<string, DivisionSpec[]> = {
 export type DivisionRow = typeof divisions.$inferInsert;
 
 /** Flattens a tree into rows with materialised paths; ids are stable for a given seed. */
-export function divisionRows(tenant: string, county: { name: string; code: string }, tree: DivisionSpec[], seed: number, createdAt: Date): DivisionRow[] {
+export function divisionRows(
+  tenant: string,
+  county: { name: string; code: string },
+  tree: DivisionSpec[],
+  seed: number,
+  createdAt: Date,
+): DivisionRow[] {
   const random = seededRandom(seed);
   const rows: DivisionRow[] = [];
   let tick = createdAt.getTime();
@@ -70,7 +76,9 @@ export async function seedDemo(db: Db): Promise<{ seeded: boolean }> {
   if (existing && existing.n > 0) return { seeded: false };
   const divisionInserts = jiuquanTenants
     .filter((t) => t.level === "county")
-    .flatMap((t, i) => divisionRows(t.code, { name: t.nameZh, code: t.code }, demoTrees[t.code] ?? [], 1000 + i, demoEpoch));
+    .flatMap((t, i) =>
+      divisionRows(t.code, { name: t.nameZh, code: t.code }, demoTrees[t.code] ?? [], 1000 + i, demoEpoch),
+    );
   await db.batch([
     db.insert(tenants).values(jiuquanTenants.map((t) => ({ ...t, createdAt: demoEpoch.toISOString() }))),
     db.insert(divisions).values(divisionInserts),

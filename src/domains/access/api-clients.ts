@@ -11,7 +11,14 @@ import { divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/
 import { defineMachine } from "../../shared/state-machine.js";
 import { findWithinReach, updateVersioned } from "../../shared/store/records.js";
 import { requireDivisionForWrite } from "../../shared/store/references.js";
-import { commitCreatedCredential, createdBy, listCredentials, rateLimitSchema, requireTenantWideManager, shownOnce } from "./common.js";
+import {
+  commitCreatedCredential,
+  createdBy,
+  listCredentials,
+  rateLimitSchema,
+  requireTenantWideManager,
+  shownOnce,
+} from "./common.js";
 import { credentialCacheTtlMs } from "./credentials.js";
 import { accessTokenTtlSeconds } from "./oauth.js";
 import { hashSecret, newClientId, newClientSecret } from "./secrets.js";
@@ -44,7 +51,9 @@ const apiClientSchema = z
     name: z.string().openapi({ example: "肃州区网格化管理平台" }),
     clientId: z.string().openapi({ description: "The OAuth client_id.", example: "hxc_4fK9s2LmQ8vT1rXw7ZbN" }),
     roles: z.array(z.enum(roles)),
-    orgId: divisionIdSchema.nullable().openapi({ description: "The division the client's tokens are narrowed to; null for the whole tenant." }),
+    orgId: divisionIdSchema
+      .nullable()
+      .openapi({ description: "The division the client's tokens are narrowed to; null for the whole tenant." }),
     rateLimitPerMinute: z.number().int().openapi({ example: defaultClientRatePerMinute }),
     status: z.enum(clientStates),
     createdBy: z.string().openapi({ example: "jwt:620902:county-1" }),
@@ -64,8 +73,14 @@ const createApiClientSchema = z
       .array(z.enum(roles))
       .min(1)
       .max(4)
-      .openapi({ description: "Roles the client's tokens carry: a county administrator may grant county_admin, street_admin, community_admin and auditor.", example: ["street_admin"] }),
-    orgId: divisionIdSchema.optional().openapi({ description: "Narrow the client to a division (and its subtree) of your tenant." }),
+      .openapi({
+        description:
+          "Roles the client's tokens carry: a county administrator may grant county_admin, street_admin, community_admin and auditor.",
+        example: ["street_admin"],
+      }),
+    orgId: divisionIdSchema
+      .optional()
+      .openapi({ description: "Narrow the client to a division (and its subtree) of your tenant." }),
     rateLimitPerMinute: rateLimitSchema(defaultClientRatePerMinute),
   })
   .strict()
@@ -87,7 +102,11 @@ const present = (row: ClientRow) => ({
   updatedAt: row.updatedAt,
 });
 
-const clientResponse = (description: string, schema: z.ZodType = apiClientSchema) => ({ description, headers: etagHeader, content: { "application/json": { schema } } });
+const clientResponse = (description: string, schema: z.ZodType = apiClientSchema) => ({
+  description,
+  headers: etagHeader,
+  content: { "application/json": { schema } },
+});
 const idParams = z.object({ id: clientId });
 
 const createApiClient = protectedRoute({
@@ -111,7 +130,12 @@ const listApiClients = protectedRoute({
   summary: "The tenant's API clients (never the secrets)",
   scope: "access:manage",
   request: { query: pageQuerySchema },
-  responses: { 200: { description: "A page of API clients, oldest first.", content: { "application/json": { schema: pageOf(apiClientSchema, "ApiClientPage") } } } },
+  responses: {
+    200: {
+      description: "A page of API clients, oldest first.",
+      content: { "application/json": { schema: pageOf(apiClientSchema, "ApiClientPage") } },
+    },
+  },
 });
 
 const getApiClient = protectedRoute({
@@ -142,9 +166,12 @@ const revokeApiClient = protectedRoute({
 function checkGrantableRoles(c: Context<AppEnv>, requested: readonly Role[]): Role[] {
   const mayGrant = new Set(c.get("principal").roles.flatMap((r) => grantableRoles[r] ?? []));
   const errors: FieldError[] = requested.flatMap((role, i) =>
-    mayGrant.has(role) ? [] : [{ in: "body" as const, pointer: `/roles/${i}`, detail: `You cannot grant ${role} to an API client.` }],
+    mayGrant.has(role)
+      ? []
+      : [{ in: "body" as const, pointer: `/roles/${i}`, detail: `You cannot grant ${role} to an API client.` }],
   );
-  if (errors.length) throw new ApiError("validation_failed", `${errors.length} role(s) cannot be granted to an API client.`, { errors });
+  if (errors.length)
+    throw new ApiError("validation_failed", `${errors.length} role(s) cannot be granted to an API client.`, { errors });
   return [...new Set(requested)];
 }
 
@@ -184,7 +211,13 @@ export const apiClientRoutes = createRouter()
       c,
       {
         writes: [c.get("db").insert(apiClients).values(row)],
-        audit: { action: "api_client.create", targetType: "api_client", targetId: row.id, divisionPath: division?.path, changes: { fields: Object.keys(body), roles: grantedRoles } },
+        audit: {
+          action: "api_client.create",
+          targetType: "api_client",
+          targetId: row.id,
+          divisionPath: division?.path,
+          changes: { fields: Object.keys(body), roles: grantedRoles },
+        },
         events: [eventOf("created", row)],
       },
       response,

@@ -11,7 +11,14 @@ import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { parseCidr } from "../../shared/net/ip.js";
 import { defineMachine } from "../../shared/state-machine.js";
 import { findWithinReach, updateVersioned } from "../../shared/store/records.js";
-import { commitCreatedCredential, createdBy, listCredentials, rateLimitSchema, requireTenantWideManager, shownOnce } from "./common.js";
+import {
+  commitCreatedCredential,
+  createdBy,
+  listCredentials,
+  rateLimitSchema,
+  requireTenantWideManager,
+  shownOnce,
+} from "./common.js";
 import { credentialCacheTtlMs, scopesNeverForKeys } from "./credentials.js";
 import { displayedKeyLength, hashSecret, newApiKey } from "./secrets.js";
 import { apiKeys } from "./tables.js";
@@ -43,21 +50,37 @@ const ipEntrySchema = z
   .string()
   .trim()
   .max(64)
-  .refine((v) => parseCidr(v) !== undefined, "Not an IPv4/IPv6 address or a CIDR with zero host bits (e.g. 203.0.113.0/24, 2001:db8::/32).");
+  .refine(
+    (v) => parseCidr(v) !== undefined,
+    "Not an IPv4/IPv6 address or a CIDR with zero host bits (e.g. 203.0.113.0/24, 2001:db8::/32).",
+  );
 
 const apiKeySchema = z
   .object({
     id: keyId,
     tenant: z.string().openapi({ example: "620902" }),
     name: z.string().openapi({ example: "社区服务小程序" }),
-    start: z.string().openapi({ description: "The first characters of the key, to recognise it.", example: "hx_live_7GxQ" }),
+    start: z
+      .string()
+      .openapi({ description: "The first characters of the key, to recognise it.", example: "hx_live_7GxQ" }),
     scopes: z.array(z.enum(scopes)),
-    status: z.enum(keyStates).openapi({ description: "`replaced`: rotated, still working until `expiresAt` (the grace period)." }),
+    status: z
+      .enum(keyStates)
+      .openapi({ description: "`replaced`: rotated, still working until `expiresAt` (the grace period)." }),
     expiresAt: z.string().nullable().openapi({ example: "2027-06-30T00:00:00.000Z" }),
-    ipAllowList: z.array(z.string()).nullable().openapi({ description: "Addresses/CIDRs the key may be used from; null allows any.", example: ["203.0.113.0/24"] }),
+    ipAllowList: z
+      .array(z.string())
+      .nullable()
+      .openapi({
+        description: "Addresses/CIDRs the key may be used from; null allows any.",
+        example: ["203.0.113.0/24"],
+      }),
     rateLimitPerMinute: z.number().int().openapi({ example: defaultKeyRatePerMinute }),
     replacedBy: keyId.nullable().openapi({ description: "The key that replaced this one by rotation." }),
-    lastUsedAt: z.string().nullable().openapi({ description: "Updated at most once a minute.", example: "2026-11-26T09:00:00.000Z" }),
+    lastUsedAt: z
+      .string()
+      .nullable()
+      .openapi({ description: "Updated at most once a minute.", example: "2026-11-26T09:00:00.000Z" }),
     createdBy: z.string().openapi({ example: "jwt:620902:county-1" }),
     revokedAt: z.string().nullable(),
     ...timestampsSchema,
@@ -75,9 +98,20 @@ const createApiKeySchema = z
       .array(z.enum(scopes))
       .min(1)
       .max(scopes.length)
-      .openapi({ description: `A subset of your own scopes. ${scopesNeverForKeys.join(" and ")} are never granted to API keys.`, example: ["divisions:read", "lists:read"] }),
-    expiresAt: z.iso.datetime({ offset: true }).optional().openapi({ description: "When the key stops working; in the future. Default: never.", example: "2027-06-30T00:00:00Z" }),
-    ipAllowList: z.array(ipEntrySchema).min(1).max(50).optional().openapi({ example: ["203.0.113.0/24", "2001:db8::/32"] }),
+      .openapi({
+        description: `A subset of your own scopes. ${scopesNeverForKeys.join(" and ")} are never granted to API keys.`,
+        example: ["divisions:read", "lists:read"],
+      }),
+    expiresAt: z.iso.datetime({ offset: true }).optional().openapi({
+      description: "When the key stops working; in the future. Default: never.",
+      example: "2027-06-30T00:00:00Z",
+    }),
+    ipAllowList: z
+      .array(ipEntrySchema)
+      .min(1)
+      .max(50)
+      .optional()
+      .openapi({ example: ["203.0.113.0/24", "2001:db8::/32"] }),
     rateLimitPerMinute: rateLimitSchema(defaultKeyRatePerMinute),
   })
   .strict()
@@ -102,7 +136,11 @@ const present = (row: KeyRow, now: Date) => ({
   updatedAt: row.updatedAt,
 });
 
-const keyResponse = (description: string, schema: z.ZodType = apiKeySchema) => ({ description, headers: etagHeader, content: { "application/json": { schema } } });
+const keyResponse = (description: string, schema: z.ZodType = apiKeySchema) => ({
+  description,
+  headers: etagHeader,
+  content: { "application/json": { schema } },
+});
 const tags = ["access"];
 
 const createApiKey = protectedRoute({
@@ -126,7 +164,12 @@ const listApiKeys = protectedRoute({
   summary: "The tenant's API keys (never the secrets)",
   scope: "access:manage",
   request: { query: pageQuerySchema },
-  responses: { 200: { description: "A page of API keys, oldest first.", content: { "application/json": { schema: pageOf(apiKeySchema, "ApiKeyPage") } } } },
+  responses: {
+    200: {
+      description: "A page of API keys, oldest first.",
+      content: { "application/json": { schema: pageOf(apiKeySchema, "ApiKeyPage") } },
+    },
+  },
 });
 
 const idParams = z.object({ id: keyId });
@@ -175,15 +218,24 @@ function checkGrantableScopes(c: Context<AppEnv>, requested: readonly Scope[]): 
   const errors: FieldError[] = [];
   requested.forEach((scope, i) => {
     const pointer = `/scopes/${i}`;
-    if (scopesNeverForKeys.includes(scope)) errors.push({ in: "body", pointer, detail: `${scope} is never granted to API keys.` });
-    else if (!c.get("principal").scopes.has(scope)) errors.push({ in: "body", pointer, detail: `You do not hold ${scope}; a key gets a subset of your scopes.` });
+    if (scopesNeverForKeys.includes(scope))
+      errors.push({ in: "body", pointer, detail: `${scope} is never granted to API keys.` });
+    else if (!c.get("principal").scopes.has(scope))
+      errors.push({ in: "body", pointer, detail: `You do not hold ${scope}; a key gets a subset of your scopes.` });
   });
-  if (errors.length) throw new ApiError("validation_failed", `${errors.length} requested scope(s) cannot be granted to an API key.`, { errors });
+  if (errors.length)
+    throw new ApiError("validation_failed", `${errors.length} requested scope(s) cannot be granted to an API key.`, {
+      errors,
+    });
   return [...new Set(requested)];
 }
 
 /** A fresh key and the row that remembers it (by hash). */
-async function newKeyRow(c: Context<AppEnv>, now: Date, fields: Pick<KeyRow, "name" | "scopes" | "expiresAt" | "ipAllowList" | "rateLimitPerMinute">) {
+async function newKeyRow(
+  c: Context<AppEnv>,
+  now: Date,
+  fields: Pick<KeyRow, "name" | "scopes" | "expiresAt" | "ipAllowList" | "rateLimitPerMinute">,
+) {
   const key = newApiKey();
   const row: KeyRow = {
     id: newId("key", now.getTime()),
@@ -217,7 +269,9 @@ export const apiKeyRoutes = createRouter()
     const grantedScopes = checkGrantableScopes(c, body.scopes);
     const now = c.get("clock").now();
     if (body.expiresAt && Date.parse(body.expiresAt) <= now.getTime()) {
-      throw new ApiError("validation_failed", "expiresAt must be in the future.", { errors: [{ in: "body", pointer: "/expiresAt", detail: "Must be in the future." }] });
+      throw new ApiError("validation_failed", "expiresAt must be in the future.", {
+        errors: [{ in: "body", pointer: "/expiresAt", detail: "Must be in the future." }],
+      });
     }
     const { key, row } = await newKeyRow(c, now, {
       name: body.name,
@@ -232,7 +286,12 @@ export const apiKeyRoutes = createRouter()
       c,
       {
         writes: [c.get("db").insert(apiKeys).values(row)],
-        audit: { action: "api_key.create", targetType: "api_key", targetId: row.id, changes: { fields: Object.keys(body), scopes: grantedScopes } },
+        audit: {
+          action: "api_key.create",
+          targetType: "api_key",
+          targetId: row.id,
+          changes: { fields: Object.keys(body), scopes: grantedScopes },
+        },
         events: [eventOf("created", row)],
       },
       response,
@@ -282,7 +341,9 @@ export const apiKeyRoutes = createRouter()
       ipAllowList: old.ipAllowList,
       rateLimitPerMinute: old.rateLimitPerMinute,
     });
-    const graceEnds = new Date(Math.min(now.getTime() + rotationGraceMs, old.expiresAt ? Date.parse(old.expiresAt) : Infinity)).toISOString();
+    const graceEnds = new Date(
+      Math.min(now.getTime() + rotationGraceMs, old.expiresAt ? Date.parse(old.expiresAt) : Infinity),
+    ).toISOString();
     // The old row changes only if it is still at the version read (so still active): the new key is written in the same batch or not at all.
     await updateVersioned(c, {
       table: apiKeys,

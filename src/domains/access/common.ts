@@ -6,7 +6,7 @@ import { actorOf } from "../../shared/auth/principal.js";
 import { withinReach } from "../../shared/auth/reach.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { ApiError } from "../../shared/http/errors.js";
-import { keyset, pageQuerySchema } from "../../shared/http/pagination.js";
+import { keyset, type pageQuerySchema } from "../../shared/http/pagination.js";
 import { commit, type Change } from "../../shared/store/commit.js";
 
 /**
@@ -17,7 +17,10 @@ import { commit, type Change } from "../../shared/store/commit.js";
 export function requireTenantWideManager(c: Context<AppEnv>): void {
   const p = c.get("principal");
   if (p.credential !== "jwt" || p.org || p.owner || p.crossTenant) {
-    throw new ApiError("forbidden", "Managing API credentials needs a tenant-wide administrator's token, not an API key or a principal narrowed to a division.");
+    throw new ApiError(
+      "forbidden",
+      "Managing API credentials needs a tenant-wide administrator's token, not an API key or a principal narrowed to a division.",
+    );
   }
 }
 
@@ -31,14 +34,20 @@ export const rateLimitSchema = (defaultPerMinute: number) =>
     .min(1)
     .max(maxCredentialRatePerMinute)
     .default(defaultPerMinute)
-    .openapi({ description: `Requests per minute (token bucket), 1–${maxCredentialRatePerMinute}; default ${defaultPerMinute}. The tenant's machine credentials also share one tenant-wide quota.`, example: defaultPerMinute });
+    .openapi({
+      description: `Requests per minute (token bucket), 1–${maxCredentialRatePerMinute}; default ${defaultPerMinute}. The tenant's machine credentials also share one tenant-wide quota.`,
+      example: defaultPerMinute,
+    });
 
 /** A secret the response shows once: on an idempotent replay it is null, because it is never stored. */
 export const shownOnce = (what: string, example: string) =>
   z
     .string()
     .nullable()
-    .openapi({ description: `The ${what}, shown only in this response; it is stored only as a SHA-256 hash. Null when this response is an idempotent replay: the ${what} is never stored, so if it was lost, revoke and create another.`, example });
+    .openapi({
+      description: `The ${what}, shown only in this response; it is stored only as a SHA-256 hash. Null when this response is an idempotent replay: the ${what} is never stored, so if it was lost, revoke and create another.`,
+      example,
+    });
 
 /**
  * Commits a created credential. The idempotency record stores the response with the secret blanked,
@@ -63,7 +72,8 @@ export async function listCredentials<T extends SQLiteTable & { id: SQLiteColumn
   query: z.infer<typeof pageQuerySchema>,
 ): Promise<{ data: T["$inferSelect"][]; nextCursor: string | null }> {
   const page = keyset(table.id, query);
-  const rows = (await c.get("db")
+  const rows = (await c
+    .get("db")
     .select()
     .from(table as SQLiteTable)
     .where(and(withinReach(c.get("principal"), { tenantId: table.tenantId }), page.after))

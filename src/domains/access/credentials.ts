@@ -103,7 +103,8 @@ export function createMachineCredentials(nowMs: () => number): MachineCredential
   async function loadKey(c: Context<AppEnv>, keyHash: string): Promise<CachedKey | null> {
     const cached = keys.get(keyHash);
     if (cached) return cached.value;
-    const [row] = await c.get("db")
+    const [row] = await c
+      .get("db")
       .select({
         id: apiKeys.id,
         tenantId: apiKeys.tenantId,
@@ -117,7 +118,12 @@ export function createMachineCredentials(nowMs: () => number): MachineCredential
       .from(apiKeys)
       .where(eq(apiKeys.keyHash, keyHash));
     const value = row
-      ? { ...row, ranges: row.ipAllowList?.length ? row.ipAllowList.map((cidr) => parseCidr(cidr)).filter((r): r is IpRange => !!r) : null }
+      ? {
+          ...row,
+          ranges: row.ipAllowList?.length
+            ? row.ipAllowList.map((cidr) => parseCidr(cidr)).filter((r): r is IpRange => !!r)
+            : null,
+        }
       : null;
     keys.set(keyHash, value);
     return value;
@@ -129,7 +135,8 @@ export function createMachineCredentials(nowMs: () => number): MachineCredential
     const cutoff = new Date(now.getTime() - lastUsedResolutionMs).toISOString();
     key.lastUsedAt = at; // the cached entry: later requests in this process skip the write
     c.get("defer")(
-      c.get("db")
+      c
+        .get("db")
         .update(apiKeys)
         .set({ lastUsedAt: at })
         // …and other processes' writes within the same minute are absorbed by the condition.
@@ -172,8 +179,13 @@ export function createMachineCredentials(nowMs: () => number): MachineCredential
     async client(c, clientId, tenant) {
       let client = clients.get(clientId)?.value;
       if (client === undefined) {
-        const [row] = await c.get("db")
-          .select({ tenantId: apiClients.tenantId, revokedAt: apiClients.revokedAt, rateLimitPerMinute: apiClients.rateLimitPerMinute })
+        const [row] = await c
+          .get("db")
+          .select({
+            tenantId: apiClients.tenantId,
+            revokedAt: apiClients.revokedAt,
+            rateLimitPerMinute: apiClients.rateLimitPerMinute,
+          })
           .from(apiClients)
           .where(eq(apiClients.clientId, clientId));
         client = row ?? null;

@@ -17,21 +17,37 @@ export const tokenPath = "/v1/oauth/token";
 /** Failed client authentications allowed per client_id and per source address. */
 export const failedAuthRule: RateRule = { limit: 10, windowSeconds: 60 };
 
-const oauthErrors = ["invalid_request", "invalid_client", "invalid_grant", "unsupported_grant_type", "invalid_scope", "temporarily_unavailable"] as const;
+const oauthErrors = [
+  "invalid_request",
+  "invalid_client",
+  "invalid_grant",
+  "unsupported_grant_type",
+  "invalid_scope",
+  "temporarily_unavailable",
+] as const;
 type OAuthErrorCode = (typeof oauthErrors)[number];
 
 const tokenRequestSchema = z
   .object({
     grant_type: z.literal("client_credentials"),
-    client_id: z.string().optional().openapi({ description: "With client_secret, when not using HTTP Basic.", example: "hxc_4fK9s2LmQ8vT1rXw7ZbN" }),
+    client_id: z
+      .string()
+      .optional()
+      .openapi({ description: "With client_secret, when not using HTTP Basic.", example: "hxc_4fK9s2LmQ8vT1rXw7ZbN" }),
     client_secret: z.string().optional().openapi({ example: "hxs_Vb3mQ9xK2pL7sR4tW8yZ1aC5dF6gH0jN2kM4nP7qS9u" }),
-    scope: z.string().optional().openapi({ description: "Space-separated scopes to narrow the token to; default all the client's roles grant.", example: "divisions:read orgs:read" }),
+    scope: z.string().optional().openapi({
+      description: "Space-separated scopes to narrow the token to; default all the client's roles grant.",
+      example: "divisions:read orgs:read",
+    }),
   })
   .openapi("TokenRequest");
 
 const tokenResponseSchema = z
   .object({
-    access_token: z.string().openapi({ description: "A JWT (typ at+jwt, ES256) with iss, aud, sub = client_id, client_id, tenant, roles, org, scope, jti." }),
+    access_token: z.string().openapi({
+      description:
+        "A JWT (typ at+jwt, ES256) with iss, aud, sub = client_id, client_id, tenant, roles, org, scope, jti.",
+    }),
     token_type: z.literal("Bearer"),
     expires_in: z.number().int().openapi({ example: accessTokenTtlSeconds }),
     scope: z.string().openapi({ example: "tenants:read divisions:read orgs:read" }),
@@ -43,7 +59,9 @@ const oauthErrorSchema = z
     error: z.enum(oauthErrors),
     error_description: z.string().openapi({ example: "Client authentication failed." }),
   })
-  .openapi("OAuthError", { description: "An RFC 6749 §5.2 error (this endpoint does not answer with problem documents)." });
+  .openapi("OAuthError", {
+    description: "An RFC 6749 §5.2 error (this endpoint does not answer with problem documents).",
+  });
 
 const oauthErrorContent = { "application/json": { schema: oauthErrorSchema } };
 const noStore = { "cache-control": "no-store", pragma: "no-cache" };
@@ -62,14 +80,29 @@ const tokenRoute = createRoute({
   ].join("\n\n"),
   security: [{ clientBasic: [] }, {}],
   request: {
-    body: { required: true, content: { "application/x-www-form-urlencoded": { schema: tokenRequestSchema }, "application/json": { schema: tokenRequestSchema } } },
+    body: {
+      required: true,
+      content: {
+        "application/x-www-form-urlencoded": { schema: tokenRequestSchema },
+        "application/json": { schema: tokenRequestSchema },
+      },
+    },
   },
   responses: {
-    200: { description: "An access token.", headers: { "Cache-Control": { schema: { type: "string", example: "no-store" } } }, content: { "application/json": { schema: tokenResponseSchema } } },
-    400: { description: "The request is malformed, the grant type or scope is not supported, or the client's grant is no longer valid.", content: oauthErrorContent },
+    200: {
+      description: "An access token.",
+      headers: { "Cache-Control": { schema: { type: "string", example: "no-store" } } },
+      content: { "application/json": { schema: tokenResponseSchema } },
+    },
+    400: {
+      description:
+        "The request is malformed, the grant type or scope is not supported, or the client's grant is no longer valid.",
+      content: oauthErrorContent,
+    },
     401: {
-      description: "Client authentication failed (unknown client, wrong secret, revoked client, malformed or missing credentials).",
-      headers: { "WWW-Authenticate": { description: "`Basic realm=\"hexi\"`.", schema: { type: "string" } } },
+      description:
+        "Client authentication failed (unknown client, wrong secret, revoked client, malformed or missing credentials).",
+      headers: { "WWW-Authenticate": { description: '`Basic realm="hexi"`.', schema: { type: "string" } } },
       content: oauthErrorContent,
     },
     429: {
@@ -82,8 +115,34 @@ const tokenRoute = createRoute({
 });
 
 const jwkSetSchema = z
-  .object({ keys: z.array(z.object({ kty: z.string(), kid: z.string(), alg: z.string(), use: z.string(), crv: z.string(), x: z.string(), y: z.string().optional() })) })
-  .openapi("JwkSet", { example: { keys: [{ kty: "EC", crv: "P-256", x: "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", y: "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0", kid: "2026-11", alg: "ES256", use: "sig" }] } });
+  .object({
+    keys: z.array(
+      z.object({
+        kty: z.string(),
+        kid: z.string(),
+        alg: z.string(),
+        use: z.string(),
+        crv: z.string(),
+        x: z.string(),
+        y: z.string().optional(),
+      }),
+    ),
+  })
+  .openapi("JwkSet", {
+    example: {
+      keys: [
+        {
+          kty: "EC",
+          crv: "P-256",
+          x: "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+          y: "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0",
+          kid: "2026-11",
+          alg: "ES256",
+          use: "sig",
+        },
+      ],
+    },
+  });
 
 const jwksRoute = createRoute({
   method: "get",
@@ -91,7 +150,8 @@ const jwksRoute = createRoute({
   operationId: "getSigningKeys",
   tags: ["access"],
   summary: "The platform's public signing keys (JWK set)",
-  description: "Every key tokens issued here may be signed with; new tokens carry the `kid` of the first. Cacheable for 5 minutes.",
+  description:
+    "Every key tokens issued here may be signed with; new tokens carry the `kid` of the first. Cacheable for 5 minutes.",
   security: [],
   responses: {
     200: {
@@ -105,7 +165,13 @@ const jwksRoute = createRoute({
   },
 });
 
-function oauthError(c: Context<AppEnv>, status: 400 | 401 | 429, error: OAuthErrorCode, description: string, headers: Record<string, string> = {}) {
+function oauthError(
+  c: Context<AppEnv>,
+  status: 400 | 401 | 429,
+  error: OAuthErrorCode,
+  description: string,
+  headers: Record<string, string> = {},
+) {
   return c.json({ error, error_description: description }, status, { ...noStore, ...headers });
 }
 
@@ -142,19 +208,31 @@ async function readParameters(c: Context<AppEnv>): Promise<Map<string, string> |
 type ClientCredentials = { clientId: string; secret: string | undefined };
 
 /** HTTP Basic (RFC 6749 §2.3.1: both parts form-urlencoded, then base64) or body parameters; never both. */
-function readClientCredentials(c: Context<AppEnv>, params: Map<string, string>): ClientCredentials | { error: OAuthErrorCode; description: string } {
+function readClientCredentials(
+  c: Context<AppEnv>,
+  params: Map<string, string>,
+): ClientCredentials | { error: OAuthErrorCode; description: string } {
   const header = c.req.header("authorization");
   if (header === undefined) {
     const clientId = params.get("client_id");
-    if (!clientId) return { error: "invalid_client", description: "Client authentication is required: HTTP Basic, or client_id and client_secret in the body." };
+    if (!clientId)
+      return {
+        error: "invalid_client",
+        description: "Client authentication is required: HTTP Basic, or client_id and client_secret in the body.",
+      };
     return { clientId, secret: params.get("client_secret") };
   }
-  const malformed = { error: "invalid_client" as const, description: "The Authorization header must be `Basic base64(client_id:client_secret)`." };
+  const malformed = {
+    error: "invalid_client" as const,
+    description: "The Authorization header must be `Basic base64(client_id:client_secret)`.",
+  };
   const encoded = /^Basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(header)?.[1];
   if (!encoded) return malformed;
   let clientId: string, secret: string;
   try {
-    const decoded = new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(atob(encoded), (ch) => ch.charCodeAt(0)));
+    const decoded = new TextDecoder("utf-8", { fatal: true }).decode(
+      Uint8Array.from(atob(encoded), (ch) => ch.charCodeAt(0)),
+    );
     const colon = decoded.indexOf(":");
     if (colon < 1) return malformed;
     const formDecode = (part: string) => decodeURIComponent(part.replaceAll("+", " "));
@@ -163,9 +241,17 @@ function readClientCredentials(c: Context<AppEnv>, params: Map<string, string>):
   } catch {
     return malformed;
   }
-  if (params.has("client_secret")) return { error: "invalid_request", description: "Use one client authentication method: HTTP Basic or body parameters, not both." };
+  if (params.has("client_secret"))
+    return {
+      error: "invalid_request",
+      description: "Use one client authentication method: HTTP Basic or body parameters, not both.",
+    };
   const bodyId = params.get("client_id");
-  if (bodyId !== undefined && bodyId !== clientId) return { error: "invalid_request", description: "client_id in the body differs from the one in the Authorization header." };
+  if (bodyId !== undefined && bodyId !== clientId)
+    return {
+      error: "invalid_request",
+      description: "client_id in the body differs from the one in the Authorization header.",
+    };
   return { clientId, secret };
 }
 
@@ -173,13 +259,18 @@ const basicChallenge = { "www-authenticate": 'Basic realm="hexi", charset="UTF-8
 
 export const oauthRoutes = createRouter();
 oauthRoutes
-  .openapi(jwksRoute, (c) => c.json(c.get("signer").publicJwks() as z.infer<typeof jwkSetSchema>, 200, { "cache-control": "public, max-age=300" }))
+  .openapi(jwksRoute, (c) =>
+    c.json(c.get("signer").publicJwks() as z.infer<typeof jwkSetSchema>, 200, {
+      "cache-control": "public, max-age=300",
+    }),
+  )
   .post(tokenPath, async (c) => {
     const params = await readParameters(c);
     if (typeof params === "string") return oauthError(c, 400, "invalid_request", params);
     const grantType = params.get("grant_type");
     if (!grantType) return oauthError(c, 400, "invalid_request", "grant_type is required.");
-    if (grantType !== "client_credentials") return oauthError(c, 400, "unsupported_grant_type", "Only grant_type=client_credentials is supported.");
+    if (grantType !== "client_credentials")
+      return oauthError(c, 400, "unsupported_grant_type", "Only grant_type=client_credentials is supported.");
 
     const credentials = readClientCredentials(c, params);
     if ("error" in credentials) {
@@ -189,28 +280,51 @@ oauthRoutes
     }
 
     // Lock-out check before any work on the secret: per client_id and per source address.
-    const buckets = [`oauth-failures:client:${credentials.clientId.slice(0, 64)}`, `oauth-failures:ip:${c.get("clientIp")() ?? "unknown"}`];
+    const buckets = [
+      `oauth-failures:client:${credentials.clientId.slice(0, 64)}`,
+      `oauth-failures:ip:${c.get("clientIp")() ?? "unknown"}`,
+    ];
     const limiter = c.get("rateLimiter");
-    const blocked = (await Promise.all(buckets.map((b) => limiter.consume(b, failedAuthRule, 0)))).find((d) => d.remaining < 1);
+    const blocked = (await Promise.all(buckets.map((b) => limiter.consume(b, failedAuthRule, 0)))).find(
+      (d) => d.remaining < 1,
+    );
     if (blocked) {
       const retryAfter = Math.max(1, blocked.retryAfterSeconds);
-      return oauthError(c, 429, "temporarily_unavailable", `Too many failed client authentications. Retry after ${retryAfter} s.`, { "retry-after": String(retryAfter) });
+      return oauthError(
+        c,
+        429,
+        "temporarily_unavailable",
+        `Too many failed client authentications. Retry after ${retryAfter} s.`,
+        { "retry-after": String(retryAfter) },
+      );
     }
 
     const [client] = await c.get("db").select().from(apiClients).where(eq(apiClients.clientId, credentials.clientId));
     // The hash is computed whether or not the client exists, so timing does not tell them apart.
     const presentedHash = await hashSecret(credentials.secret ?? "");
-    if (!client || credentials.secret === undefined || !timingSafeEqual(client.secretHash, presentedHash) || client.revokedAt) {
+    if (
+      !client ||
+      credentials.secret === undefined ||
+      !timingSafeEqual(client.secretHash, presentedHash) ||
+      client.revokedAt
+    ) {
       await Promise.all(buckets.map((b) => limiter.consume(b, failedAuthRule, 1)));
       return oauthError(c, 401, "invalid_client", "Client authentication failed.", basicChallenge);
     }
 
     if (client.orgId) {
-      const [division] = await c.get("db")
+      const [division] = await c
+        .get("db")
         .select({ id: divisions.id })
         .from(divisions)
         .where(and(eq(divisions.tenantId, client.tenantId), eq(divisions.id, client.orgId)));
-      if (!division) return oauthError(c, 400, "invalid_grant", "The division this client is narrowed to no longer exists; register the client again.");
+      if (!division)
+        return oauthError(
+          c,
+          400,
+          "invalid_grant",
+          "The division this client is narrowed to no longer exists; register the client again.",
+        );
     }
 
     const available: ReadonlySet<string> = scopesForRoles(client.roles);
@@ -221,7 +335,12 @@ oauthRoutes
       const requested = [...new Set(asked.split(" ").filter(Boolean))];
       const beyond = requested.filter((s) => !available.has(s));
       if (beyond.length || requested.length === 0) {
-        return oauthError(c, 400, "invalid_scope", `The client may not request: ${beyond.join(" ") || "(empty scope)"}.`);
+        return oauthError(
+          c,
+          400,
+          "invalid_scope",
+          `The client may not request: ${beyond.join(" ") || "(empty scope)"}.`,
+        );
       }
       granted = requested;
     }
@@ -235,9 +354,23 @@ oauthRoutes
         scope: granted.join(" "),
         client_id: client.clientId,
       },
-      { subject: client.clientId, ttlSeconds: accessTokenTtlSeconds, type: "at+jwt", jwtId: newId("jti", now.getTime()) },
+      {
+        subject: client.clientId,
+        ttlSeconds: accessTokenTtlSeconds,
+        type: "at+jwt",
+        jwtId: newId("jti", now.getTime()),
+      },
     );
-    return c.json({ access_token: accessToken, token_type: "Bearer" as const, expires_in: accessTokenTtlSeconds, scope: granted.join(" ") }, 200, noStore);
+    return c.json(
+      {
+        access_token: accessToken,
+        token_type: "Bearer" as const,
+        expires_in: accessTokenTtlSeconds,
+        scope: granted.join(" "),
+      },
+      200,
+      noStore,
+    );
   });
 
 // Documented here, validated by hand above: its errors must be OAuth errors, not problem documents.

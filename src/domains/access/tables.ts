@@ -21,7 +21,10 @@ export const apiClients = sqliteTable(
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
   },
-  (t) => [uniqueIndex("api_clients_client_id_uq").on(t.clientId), index("api_clients_tenant_id_idx").on(t.tenantId, t.id)],
+  (t) => [
+    uniqueIndex("api_clients_client_id_uq").on(t.clientId),
+    index("api_clients_tenant_id_idx").on(t.tenantId, t.id),
+  ],
 );
 
 /** API keys of third-party apps: SHA-256 of the key, a display prefix, one tenant, scopes. */

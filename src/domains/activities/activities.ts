@@ -22,21 +22,27 @@ export const instantSchema = z.iso.datetime({ offset: true }).openapi({ example:
 export const utc = (instant: string) => new Date(instant).toISOString();
 
 const activityFields = {
-  organiserOrgId: partyOrgId.openapi({ description: "The organising party organisation (community, unit or two-new), in the caller's tenant." }),
-  kind: z.enum(activityKinds).openapi({ description: "service 志愿服务, lecture 五讲 lecture, theme_day 主题党日, drill 应急演练." }),
-  lectureTalk: z
-    .enum(lectureTalks)
-    .nullable()
-    .openapi({
-      description:
-        "Required when kind is lecture, absent otherwise. 五讲: leader_situation 领导讲形势, expert_theory 专家讲理论, secretary_policy 书记讲政策, model_deeds 先进讲事迹, member_experience 党员讲体会.",
-      example: "expert_theory",
-    }),
+  organiserOrgId: partyOrgId.openapi({
+    description: "The organising party organisation (community, unit or two-new), in the caller's tenant.",
+  }),
+  kind: z
+    .enum(activityKinds)
+    .openapi({ description: "service 志愿服务, lecture 五讲 lecture, theme_day 主题党日, drill 应急演练." }),
+  lectureTalk: z.enum(lectureTalks).nullable().openapi({
+    description:
+      "Required when kind is lecture, absent otherwise. 五讲: leader_situation 领导讲形势, expert_theory 专家讲理论, secretary_policy 书记讲政策, model_deeds 先进讲事迹, member_experience 党员讲体会.",
+    example: "expert_theory",
+  }),
   title: z.string().trim().min(1).max(200).openapi({ example: "富康社区助老义诊" }),
   startsAt: instantSchema,
   endsAt: instantSchema.openapi({ description: "After startsAt.", example: "2026-09-12T11:30:00+08:00" }),
   place: z.string().trim().min(1).max(200).openapi({ example: "富康社区党群服务中心" }),
-  capacity: z.number().int().min(1).max(10_000).openapi({ description: "Sign-ups are refused once this many members have signed up.", example: 30 }),
+  capacity: z
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .openapi({ description: "Sign-ups are refused once this many members have signed up.", example: 30 }),
   pointsPerHour: z.number().int().min(0).max(1000).openapi({ description: "Points per verified hour.", example: 10 }),
 };
 
@@ -54,7 +60,9 @@ const activitySchema = z
 
 const createActivitySchema = z
   .object({
-    communityId: divisionIdSchema.openapi({ description: "The community (社区) holding the activity, within the caller's subtree." }),
+    communityId: divisionIdSchema.openapi({
+      description: "The community (社区) holding the activity, within the caller's subtree.",
+    }),
     ...activityFields,
     lectureTalk: activityFields.lectureTalk.optional(),
     pointsPerHour: activityFields.pointsPerHour.default(10),
@@ -81,7 +89,8 @@ const patchActivitySchema = z
   .strict()
   .refine((p) => Object.keys(p).length > 0, "Send at least one field.")
   .openapi("PatchActivity", {
-    description: "Changing kind away from lecture needs lectureTalk: null. Lowering capacity below the sign-ups so far keeps them, and refuses new ones.",
+    description:
+      "Changing kind away from lecture needs lectureTalk: null. Lowering capacity below the sign-ups so far keeps them, and refuses new ones.",
     example: { place: "富康社区文化广场", capacity: 40 },
   });
 
@@ -105,19 +114,24 @@ const present = (row: ActivityRow) => ({
 });
 
 /** Activities are published to the tenant: members (and unit admins, for 活动联办) read every one, to sign up. */
-export const findActivity = (c: Context<AppEnv>, id: string): Promise<ActivityRow> => findPublished(c, activities, id, "activity");
+export const findActivity = (c: Context<AppEnv>, id: string): Promise<ActivityRow> =>
+  findPublished(c, activities, id, "activity");
 
 /** Rules across fields, checked on the whole activity (as created, or as it would be after a PATCH). */
 function checkActivity(a: Pick<ActivityRow, "kind" | "lectureTalk" | "startsAt" | "endsAt">) {
   const errors: FieldError[] = [];
-  if (a.kind === "lecture" && !a.lectureTalk) errors.push({ in: "body", pointer: "/lectureTalk", detail: "A lecture names its talk (五讲)." });
-  if (a.kind !== "lecture" && a.lectureTalk) errors.push({ in: "body", pointer: "/lectureTalk", detail: "Only a lecture has a talk; send null." });
+  if (a.kind === "lecture" && !a.lectureTalk)
+    errors.push({ in: "body", pointer: "/lectureTalk", detail: "A lecture names its talk (五讲)." });
+  if (a.kind !== "lecture" && a.lectureTalk)
+    errors.push({ in: "body", pointer: "/lectureTalk", detail: "Only a lecture has a talk; send null." });
   if (a.startsAt >= a.endsAt) errors.push({ in: "body", pointer: "/endsAt", detail: "endsAt must be after startsAt." });
-  if (errors.length) throw new ApiError("validation_failed", `The activity has ${errors.length} invalid field(s).`, { errors });
+  if (errors.length)
+    throw new ApiError("validation_failed", `The activity has ${errors.length} invalid field(s).`, { errors });
 }
 
 async function requireOrganiser(c: Context<AppEnv>, id: string) {
-  const [org] = await c.get("db")
+  const [org] = await c
+    .get("db")
     .select({ id: partyOrgs.id })
     .from(partyOrgs)
     .where(and(eq(partyOrgs.id, id), eq(partyOrgs.tenantId, c.get("principal").tenant)));
@@ -154,7 +168,12 @@ const listActivities = protectedRoute({
       startsTo: instantSchema.optional().openapi({ description: "Inclusive upper bound on startsAt." }),
     }),
   },
-  responses: { 200: { description: "A page of activities, in the requested `order` (oldest first by default).", content: { "application/json": { schema: pageOf(activitySchema, "ActivityPage") } } } },
+  responses: {
+    200: {
+      description: "A page of activities, in the requested `order` (oldest first by default).",
+      content: { "application/json": { schema: pageOf(activitySchema, "ActivityPage") } },
+    },
+  },
 });
 
 const getActivity = protectedRoute({
@@ -189,8 +208,16 @@ const updateActivity = protectedRoute({
 export const activityRoutes = createRouter()
   .openapi(createActivity, async (c) => {
     const body = c.req.valid("json");
-    const community = await requireDivisionForWrite(c, body.communityId, { pointer: "/communityId", levels: ["community"] });
-    const fields = { ...body, lectureTalk: body.lectureTalk ?? null, startsAt: utc(body.startsAt), endsAt: utc(body.endsAt) };
+    const community = await requireDivisionForWrite(c, body.communityId, {
+      pointer: "/communityId",
+      levels: ["community"],
+    });
+    const fields = {
+      ...body,
+      lectureTalk: body.lectureTalk ?? null,
+      startsAt: utc(body.startsAt),
+      endsAt: utc(body.endsAt),
+    };
     checkActivity(fields);
     await requireOrganiser(c, body.organiserOrgId);
     const now = c.get("clock").now();
@@ -207,7 +234,13 @@ export const activityRoutes = createRouter()
     const response = present(row);
     const headers = await commitCreated(c, `/v1/activities/${row.id}`, row.version, response, {
       writes: [c.get("db").insert(activities).values(row)],
-      audit: { action: "activity.create", targetType: "activity", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
+      audit: {
+        action: "activity.create",
+        targetType: "activity",
+        targetId: row.id,
+        divisionPath: row.divisionPath,
+        changes: { fields: Object.keys(body) },
+      },
     });
     return c.json(response, 201, headers);
   })

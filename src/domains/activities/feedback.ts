@@ -34,32 +34,54 @@ const feedbackSchema = z
     memberId: idSchema("mem"),
     memberName: z.string().nullable().openapi({ example: "张伟" }),
     quarter: z.string().openapi({ example: "2026-Q3" }),
-    hours: z.number().openapi({ description: "Verified hours in the quarter (ledger sum, corrections included).", example: 12.5 }),
+    hours: z
+      .number()
+      .openapi({ description: "Verified hours in the quarter (ledger sum, corrections included).", example: 12.5 }),
     points: z.number().int().openapi({ example: 125 }),
-    rating: z.number().nullable().openapi({ description: "Average residents' rating of the quarter's verified participations; null when none was rated.", example: 4.5 }),
+    rating: z.number().nullable().openapi({
+      description: "Average residents' rating of the quarter's verified participations; null when none was rated.",
+      example: 4.5,
+    }),
     comment: z.string().nullable().openapi({ example: "2026-Q3：参加社区服务 12.5 小时，积分 125 分。" }),
     recipientOrgId: idSchema("org").openapi({ description: "The member's employer party organisation (单位党组织)." }),
-    recipientTenantId: z.string().openapi({ description: "The employer's tenant; may differ from the community's.", example: "620981" }),
+    recipientTenantId: z
+      .string()
+      .openapi({ description: "The employer's tenant; may differ from the community's.", example: "620981" }),
     status: z.enum(feedbackStatuses),
     sentAt: z.string().nullable(),
     acknowledgedAt: z.string().nullable(),
     ...timestampsSchema,
   })
-  .openapi("EmployerFeedback", { description: "双向反馈: a member's quarterly service card for the employer's party organisation." });
+  .openapi("EmployerFeedback", {
+    description: "双向反馈: a member's quarterly service card for the employer's party organisation.",
+  });
 
 const generateSchema = z
   .object({
     quarter: quarterSchema.openapi({ description: "A quarter that has ended (China time)." }),
-    communityId: divisionIdSchema.optional().openapi({ description: "Only this community's members; otherwise every active report within reach." }),
-    comment: z.string().trim().min(1).max(500).optional().openapi({ description: "The comment on every card; a summary of hours and points by default." }),
+    communityId: divisionIdSchema
+      .optional()
+      .openapi({ description: "Only this community's members; otherwise every active report within reach." }),
+    comment: z
+      .string()
+      .trim()
+      .min(1)
+      .max(500)
+      .optional()
+      .openapi({ description: "The comment on every card; a summary of hours and points by default." }),
   })
   .strict()
-  .openapi("GenerateEmployerFeedback", { example: { quarter: "2026-Q3", communityId: "div_01KDVDNA011AKWK3RC504FTYF8" } });
+  .openapi("GenerateEmployerFeedback", {
+    example: { quarter: "2026-Q3", communityId: "div_01KDVDNA011AKWK3RC504FTYF8" },
+  });
 
 const generatedSchema = z
   .object({
     generated: z.number().int().openapi({ description: "Cards created by this run.", example: 42 }),
-    existing: z.number().int().openapi({ description: "Members who already had a card for the quarter; left as they were.", example: 3 }),
+    existing: z
+      .number()
+      .int()
+      .openapi({ description: "Members who already had a card for the quarter; left as they were.", example: 3 }),
   })
   .openapi("EmployerFeedbackRun");
 
@@ -106,13 +128,15 @@ function addressedTo(principal: Principal): SQL {
   )!;
 }
 
-const communitySide = (principal: Principal) => withinReach(principal, { tenantId: employerFeedback.tenantId, divisionPath: employerFeedback.divisionPath });
+const communitySide = (principal: Principal) =>
+  withinReach(principal, { tenantId: employerFeedback.tenantId, divisionPath: employerFeedback.divisionPath });
 
 /** The community's side (its tenant, its subtree; every tenant for the city) or the employer's side. */
 const feedbackReach = (principal: Principal): SQL => or(communitySide(principal), addressedTo(principal))!;
 
 async function findFeedback(c: Context<AppEnv>, id: string, condition: SQL): Promise<FeedbackView> {
-  const [row] = await c.get("db")
+  const [row] = await c
+    .get("db")
     .select({ ...getTableColumns(employerFeedback), memberName: members.name })
     .from(employerFeedback)
     .leftJoin(members, eq(members.id, employerFeedback.memberId))
@@ -132,7 +156,12 @@ const generateEmployerFeedback = protectedRoute({
     "addressed to the employer (possibly in another tenant). Idempotent per member and quarter: running it again creates only the cards still missing.",
   scope: "feedback:manage",
   request: { body: { required: true, content: { "application/json": { schema: generateSchema } } } },
-  responses: { 200: { description: "How many cards this run created, and how many existed already.", content: { "application/json": { schema: generatedSchema } } } },
+  responses: {
+    200: {
+      description: "How many cards this run created, and how many existed already.",
+      content: { "application/json": { schema: generatedSchema } },
+    },
+  },
 });
 
 const listEmployerFeedback = protectedRoute({
@@ -141,12 +170,22 @@ const listEmployerFeedback = protectedRoute({
   operationId: "listEmployerFeedback",
   tags: ["activities"],
   summary: "Service cards: the community's, or those addressed to the caller's unit",
-  description: "Community administrators see their tenant's cards within their subtree; a unit admin sees exactly the cards addressed to its unit party organisation, in any tenant, once sent (sent or acknowledged; never generated ones).",
+  description:
+    "Community administrators see their tenant's cards within their subtree; a unit admin sees exactly the cards addressed to its unit party organisation, in any tenant, once sent (sent or acknowledged; never generated ones).",
   scope: "feedback:read",
   request: {
-    query: pageQuerySchema.extend({ quarter: quarterSchema.optional(), status: z.enum(feedbackStatuses).optional(), memberId: idSchema("mem").optional() }),
+    query: pageQuerySchema.extend({
+      quarter: quarterSchema.optional(),
+      status: z.enum(feedbackStatuses).optional(),
+      memberId: idSchema("mem").optional(),
+    }),
   },
-  responses: { 200: { description: "A page of cards, in the requested `order` (oldest first by default).", content: { "application/json": { schema: pageOf(feedbackSchema, "EmployerFeedbackPage") } } } },
+  responses: {
+    200: {
+      description: "A page of cards, in the requested `order` (oldest first by default).",
+      content: { "application/json": { schema: pageOf(feedbackSchema, "EmployerFeedbackPage") } },
+    },
+  },
 });
 
 const getEmployerFeedback = protectedRoute({
@@ -158,7 +197,9 @@ const getEmployerFeedback = protectedRoute({
   scope: "feedback:read",
   errors: [404],
   request: { params: z.object({ id: feedbackId }) },
-  responses: { 200: { description: "The card.", headers: etagHeader, content: { "application/json": { schema: feedbackSchema } } } },
+  responses: {
+    200: { description: "The card.", headers: etagHeader, content: { "application/json": { schema: feedbackSchema } } },
+  },
 });
 
 interface QuarterScope {
@@ -168,25 +209,35 @@ interface QuarterScope {
 
 /** Members of the tenant who already have a card for the quarter (feedback_tenant_quarter_idx). */
 const existingCards = (c: Context<AppEnv>, q: QuarterScope) =>
-  c.get("db")
+  c
+    .get("db")
     .select({ memberId: employerFeedback.memberId })
     .from(employerFeedback)
     .where(and(eq(employerFeedback.tenantId, q.tenantId), eq(employerFeedback.quarter, q.quarter)));
 
 /** Each member's hours and points in the quarter, corrections included (ledger_tenant_quarter_idx). */
 const quarterSums = (c: Context<AppEnv>, q: QuarterScope) =>
-  c.get("db")
-    .select({ memberId: ledgerEntries.memberId, hours: sql<number>`sum(${ledgerEntries.hours})`, points: sql<number>`sum(${ledgerEntries.points})` })
+  c
+    .get("db")
+    .select({
+      memberId: ledgerEntries.memberId,
+      hours: sql<number>`sum(${ledgerEntries.hours})`,
+      points: sql<number>`sum(${ledgerEntries.points})`,
+    })
     .from(ledgerEntries)
     .where(and(eq(ledgerEntries.tenantId, q.tenantId), eq(ledgerEntries.quarter, q.quarter)))
     .groupBy(ledgerEntries.memberId);
 
 /** Each member's average rating over the quarter's rated, posted participations. */
 const quarterRatings = (c: Context<AppEnv>, q: QuarterScope) =>
-  c.get("db")
+  c
+    .get("db")
     .select({ memberId: ledgerEntries.memberId, rating: sql<number | null>`avg(${participations.rating})` })
     .from(ledgerEntries)
-    .innerJoin(participations, and(eq(participations.tenantId, ledgerEntries.tenantId), eq(participations.id, ledgerEntries.sourceId)))
+    .innerJoin(
+      participations,
+      and(eq(participations.tenantId, ledgerEntries.tenantId), eq(participations.id, ledgerEntries.sourceId)),
+    )
     .where(
       and(
         eq(ledgerEntries.tenantId, q.tenantId),
@@ -197,7 +248,8 @@ const quarterRatings = (c: Context<AppEnv>, q: QuarterScope) =>
     )
     .groupBy(ledgerEntries.memberId);
 
-const chunks = <T>(items: T[], size: number) => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+const chunks = <T>(items: T[], size: number) =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
 const crudRoutes = createRouter()
   .openapi(generateEmployerFeedback, async (c) => {
@@ -205,9 +257,13 @@ const crudRoutes = createRouter()
     const { db, principal, clock } = c.var;
     const now = clock.now();
     if (quarterEnd(body.quarter) > now) {
-      throw new ApiError("validation_failed", "The quarter has not ended yet.", { errors: [{ in: "body", pointer: "/quarter", detail: "Feedback is generated once the quarter has ended." }] });
+      throw new ApiError("validation_failed", "The quarter has not ended yet.", {
+        errors: [{ in: "body", pointer: "/quarter", detail: "Feedback is generated once the quarter has ended." }],
+      });
     }
-    const community = body.communityId ? await requireDivisionForWrite(c, body.communityId, { pointer: "/communityId", levels: ["community"] }) : undefined;
+    const community = body.communityId
+      ? await requireDivisionForWrite(c, body.communityId, { pointer: "/communityId", levels: ["community"] })
+      : undefined;
 
     const scope = { tenantId: principal.tenant, quarter: body.quarter };
     const reports = await db
@@ -267,7 +323,9 @@ const crudRoutes = createRouter()
       db
         .insert(employerFeedback)
         .values(chunk)
-        .onConflictDoNothing({ target: [employerFeedback.tenantId, employerFeedback.memberId, employerFeedback.quarter] }),
+        .onConflictDoNothing({
+          target: [employerFeedback.tenantId, employerFeedback.memberId, employerFeedback.quarter],
+        }),
     );
     await commit(c, {
       writes,
@@ -276,7 +334,12 @@ const crudRoutes = createRouter()
         targetType: "employer_feedback_run",
         targetId: newId("fbrun", now.getTime()),
         divisionPath: community?.path ?? principal.org?.path,
-        changes: { quarter: body.quarter, communityId: community?.id ?? null, activeReports: reports.length, attempted: rows.length },
+        changes: {
+          quarter: body.quarter,
+          communityId: community?.id ?? null,
+          activeReports: reports.length,
+          attempted: rows.length,
+        },
       },
     });
     // Ours are those of our ids that exist now (a concurrent run may have taken some members first).
@@ -285,7 +348,15 @@ const crudRoutes = createRouter()
       const [found] = await db
         .select({ n: sql<number>`count(*)` })
         .from(employerFeedback)
-        .where(and(eq(employerFeedback.tenantId, principal.tenant), inArray(employerFeedback.id, chunk.map((r) => r.id))));
+        .where(
+          and(
+            eq(employerFeedback.tenantId, principal.tenant),
+            inArray(
+              employerFeedback.id,
+              chunk.map((r) => r.id),
+            ),
+          ),
+        );
       generated += Number(found?.n ?? 0);
     }
     return c.json({ generated, existing: reports.length - generated }, 200);
@@ -293,7 +364,8 @@ const crudRoutes = createRouter()
   .openapi(listEmployerFeedback, async (c) => {
     const q = c.req.valid("query");
     const keys = keyset(employerFeedback.id, q);
-    const rows = await c.get("db")
+    const rows = await c
+      .get("db")
       .select({ ...getTableColumns(employerFeedback), memberName: members.name })
       .from(employerFeedback)
       .leftJoin(members, eq(members.id, employerFeedback.memberId))

@@ -42,7 +42,8 @@ export const ledgerConflicts = {
 /** A new ledger entry, credited to the principal that caused it. */
 export function ledgerEntry(
   c: Context<AppEnv>,
-  fields: Omit<LedgerEntryRow, "id" | "createdBy" | "createdAt" | "reversesId" | "reason" | "tenantId"> & Partial<Pick<LedgerEntryRow, "reversesId" | "reason" | "tenantId">>,
+  fields: Omit<LedgerEntryRow, "id" | "createdBy" | "createdAt" | "reversesId" | "reason" | "tenantId"> &
+    Partial<Pick<LedgerEntryRow, "reversesId" | "reason" | "tenantId">>,
 ): LedgerEntryRow {
   const now = c.get("clock").now();
   return {
@@ -73,7 +74,8 @@ export function ledgerReach(c: Context<AppEnv>): SQL {
     unitOrgId
       ? inArray(
           ledgerEntries.memberId,
-          c.get("db")
+          c
+            .get("db")
             .select({ id: members.id })
             .from(members)
             .where(and(eq(members.tenantId, principal.tenant), eq(members.employerOrgId, unitOrgId))),
@@ -93,7 +95,10 @@ const ledgerEntrySchema = z
     hours: z.number().openapi({ description: "Negative on a reversing entry.", example: 2.5 }),
     points: z.number().int().openapi({ example: 25 }),
     sourceType: z.enum(["participation", "correction", "emergency"]),
-    sourceId: z.string().openapi({ description: "The participation (or emergency record) posted; for a correction, the entry it reverses.", example: "part_01KDVDNA011AKWK3RC504FTYF8" }),
+    sourceId: z.string().openapi({
+      description: "The participation (or emergency record) posted; for a correction, the entry it reverses.",
+      example: "part_01KDVDNA011AKWK3RC504FTYF8",
+    }),
     reversesId: ledgerEntryId.nullable().openapi({ description: "Set on a reversing entry." }),
     reason: z.string().nullable(),
     createdBy: z.string().openapi({ example: "jwt:620902:community-admin-1" }),
@@ -139,10 +144,22 @@ const listLedgerEntries = protectedRoute({
   operationId: "listLedgerEntries",
   tags: ["activities"],
   summary: "Hours and points ledger entries within reach",
-  description: "Members see their own entries; unit admins those of the members their unit party organisation employs; administrators their subtree.",
+  description:
+    "Members see their own entries; unit admins those of the members their unit party organisation employs; administrators their subtree.",
   scope: "ledger:read",
-  request: { query: pageQuerySchema.extend({ memberId: memberId.optional(), year: yearSchema.optional(), quarter: quarterSchema.optional() }) },
-  responses: { 200: { description: "A page of entries, in the requested `order` (oldest first by default).", content: { "application/json": { schema: pageOf(ledgerEntrySchema, "LedgerEntryPage") } } } },
+  request: {
+    query: pageQuerySchema.extend({
+      memberId: memberId.optional(),
+      year: yearSchema.optional(),
+      quarter: quarterSchema.optional(),
+    }),
+  },
+  responses: {
+    200: {
+      description: "A page of entries, in the requested `order` (oldest first by default).",
+      content: { "application/json": { schema: pageOf(ledgerEntrySchema, "LedgerEntryPage") } },
+    },
+  },
 });
 
 const getLedgerEntry = protectedRoute({
@@ -163,7 +180,8 @@ const reverseLedgerEntry = protectedRoute({
   operationId: "reverseLedgerEntry",
   tags: ["activities"],
   summary: "Correct an entry by appending its reversal",
-  description: "Appends an entry with negated hours and points (sourceType correction). An entry is reversed at most once, and a reversal cannot itself be reversed (409).",
+  description:
+    "Appends an entry with negated hours and points (sourceType correction). An entry is reversed at most once, and a reversal cannot itself be reversed (409).",
   scope: "ledger:correct",
   idempotent: true,
   errors: [404, 409],
@@ -171,7 +189,13 @@ const reverseLedgerEntry = protectedRoute({
     params: z.object({ id: ledgerEntryId }),
     body: { required: true, content: { "application/json": { schema: reverseSchema } } },
   },
-  responses: { 201: { description: "The reversing entry.", headers: { Location: { description: "The new entry.", schema: { type: "string" as const } } }, content: entryContent } },
+  responses: {
+    201: {
+      description: "The reversing entry.",
+      headers: { Location: { description: "The new entry.", schema: { type: "string" as const } } },
+      content: entryContent,
+    },
+  },
 });
 
 const getMemberBalance = protectedRoute({
@@ -187,17 +211,21 @@ const getMemberBalance = protectedRoute({
   responses: { 200: { description: "The sums.", content: { "application/json": { schema: balanceSchema } } } },
 });
 
-const findEntry = (c: Context<AppEnv>, id: string): Promise<LedgerEntryRow> => findVisible(c, ledgerEntries, id, "ledger entry", ledgerReach(c));
+const findEntry = (c: Context<AppEnv>, id: string): Promise<LedgerEntryRow> =>
+  findVisible(c, ledgerEntries, id, "ledger entry", ledgerReach(c));
 
 /** The member, as far as the caller may know of them: in its tenant, and its own (member) or its employee (unit admin). */
 async function requireMemberKnown(c: Context<AppEnv>, id: string) {
   const { principal } = c.var;
-  const [member] = await c.get("db")
+  const [member] = await c
+    .get("db")
     .select({ id: members.id, employerOrgId: members.employerOrgId })
     .from(members)
     .where(and(eq(members.id, id), principal.crossTenant ? undefined : eq(members.tenantId, principal.tenant)));
   const owner = principal.owner;
-  const known = member && (!owner || owner.memberId === id || (owner.unitOrgId !== undefined && member.employerOrgId === owner.unitOrgId));
+  const known =
+    member &&
+    (!owner || owner.memberId === id || (owner.unitOrgId !== undefined && member.employerOrgId === owner.unitOrgId));
   if (!known) throw notFound("member");
 }
 
@@ -205,7 +233,8 @@ export const ledgerRoutes = createRouter()
   .openapi(listLedgerEntries, async (c) => {
     const q = c.req.valid("query");
     const keys = keyset(ledgerEntries.id, q);
-    const rows = await c.get("db")
+    const rows = await c
+      .get("db")
       .select()
       .from(ledgerEntries)
       .where(
@@ -225,7 +254,11 @@ export const ledgerRoutes = createRouter()
   .openapi(getLedgerEntry, async (c) => c.json(present(await findEntry(c, c.req.valid("param").id)), 200))
   .openapi(reverseLedgerEntry, async (c) => {
     const original = await findEntry(c, c.req.valid("param").id);
-    if (original.reversesId) throw new ApiError("conflict", "This entry is itself a reversal; it cannot be reversed. Post a new entry instead.");
+    if (original.reversesId)
+      throw new ApiError(
+        "conflict",
+        "This entry is itself a reversal; it cannot be reversed. Post a new entry instead.",
+      );
     const { reason } = c.req.valid("json");
     const row = ledgerEntry(c, {
       tenantId: original.tenantId,
@@ -246,8 +279,27 @@ export const ledgerRoutes = createRouter()
       c,
       {
         writes: [c.get("db").insert(ledgerEntries).values(row)],
-        audit: { action: "ledger_entry.reverse", targetType: "ledger_entry", targetId: original.id, divisionPath: original.divisionPath, changes: { reversalId: row.id, hours: row.hours, points: row.points } },
-        events: [{ type: "ledger_entry.reversed", subjectType: "ledger_entry", subjectId: original.id, payload: { reversalId: row.id, memberId: row.memberId, quarter: row.quarter, hours: row.hours, points: row.points } }],
+        audit: {
+          action: "ledger_entry.reverse",
+          targetType: "ledger_entry",
+          targetId: original.id,
+          divisionPath: original.divisionPath,
+          changes: { reversalId: row.id, hours: row.hours, points: row.points },
+        },
+        events: [
+          {
+            type: "ledger_entry.reversed",
+            subjectType: "ledger_entry",
+            subjectId: original.id,
+            payload: {
+              reversalId: row.id,
+              memberId: row.memberId,
+              quarter: row.quarter,
+              hours: row.hours,
+              points: row.points,
+            },
+          },
+        ],
         conflicts: ledgerConflicts,
       },
       { status: 201, body: response, headers },
@@ -258,7 +310,8 @@ export const ledgerRoutes = createRouter()
     const { id } = c.req.valid("param");
     const { year } = c.req.valid("query");
     await requireMemberKnown(c, id);
-    const [sums] = await c.get("db")
+    const [sums] = await c
+      .get("db")
       .select({
         hours: sql<number>`coalesce(sum(${ledgerEntries.hours}), 0)`,
         points: sql<number>`coalesce(sum(${ledgerEntries.points}), 0)`,

@@ -26,7 +26,8 @@ const memberId = idSchema("mem");
 type ParticipationRow = typeof participations.$inferSelect;
 /** Members reach their own participations; administrators those of activities in their subtree. */
 const reach = { divisionPath: participations.divisionPath, memberId: participations.memberId };
-const findParticipation = (c: Context<AppEnv>, id: string) => findWithinReach(c, participations, reach, id, "participation");
+const findParticipation = (c: Context<AppEnv>, id: string) =>
+  findWithinReach(c, participations, reach, id, "participation");
 
 const participationSchema = z
   .object({
@@ -37,8 +38,15 @@ const participationSchema = z
     status: z.enum(participationStatuses),
     checkedInAt: z.string().nullable().openapi({ example: "2026-09-12T00:58:00.000Z" }),
     checkedOutAt: z.string().nullable().openapi({ example: "2026-09-12T03:31:00.000Z" }),
-    hours: z.number().nullable().openapi({ description: "Set on verification from check-in and check-out, never from a request.", example: 2.5 }),
-    rating: z.number().int().nullable().openapi({ description: "The residents' rating (1–5) recorded on verification.", example: 5 }),
+    hours: z
+      .number()
+      .nullable()
+      .openapi({ description: "Set on verification from check-in and check-out, never from a request.", example: 2.5 }),
+    rating: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "The residents' rating (1–5) recorded on verification.", example: 5 }),
     ...timestampsSchema,
   })
   .openapi("Participation");
@@ -59,12 +67,24 @@ const present = (row: ParticipationRow) => ({
 });
 
 const signUpSchema = z
-  .object({ memberId: memberId.optional().openapi({ description: "The member signed up by an administrator; a member signing up leaves it out (or names themself)." }) })
+  .object({
+    memberId: memberId.optional().openapi({
+      description: "The member signed up by an administrator; a member signing up leaves it out (or names themself).",
+    }),
+  })
   .strict()
   .openapi("SignUp", { example: { memberId: "mem_01KDVDNA011AKWK3RC504FTYF8" } });
 
 const verifySchema = z
-  .object({ rating: z.number().int().min(1).max(5).optional().openapi({ description: "The residents' rating, 1–5.", example: 5 }) })
+  .object({
+    rating: z
+      .number()
+      .int()
+      .min(1)
+      .max(5)
+      .optional()
+      .openapi({ description: "The residents' rating, 1–5.", example: 5 }),
+  })
   .strict()
   .openapi("VerifyParticipation", { example: { rating: 5 } });
 
@@ -100,8 +120,16 @@ const listActivityParticipations = protectedRoute({
   description: "Administrators see everyone's; a member sees only their own.",
   scope: "activities:read",
   errors: [404],
-  request: { params: z.object({ id: activityId }), query: pageQuerySchema.extend({ status: z.enum(participationStatuses).optional() }) },
-  responses: { 200: { description: "A page of participations, in the requested `order` (oldest first by default).", content: { "application/json": { schema: participationPage } } } },
+  request: {
+    params: z.object({ id: activityId }),
+    query: pageQuerySchema.extend({ status: z.enum(participationStatuses).optional() }),
+  },
+  responses: {
+    200: {
+      description: "A page of participations, in the requested `order` (oldest first by default).",
+      content: { "application/json": { schema: participationPage } },
+    },
+  },
 });
 
 const listParticipations = protectedRoute({
@@ -112,8 +140,15 @@ const listParticipations = protectedRoute({
   summary: "Participations within reach, e.g. one member's",
   description: "A member sees only their own (memberId may be left out).",
   scope: "activities:read",
-  request: { query: pageQuerySchema.extend({ memberId: memberId.optional(), status: z.enum(participationStatuses).optional() }) },
-  responses: { 200: { description: "A page of participations, in the requested `order` (oldest first by default).", content: { "application/json": { schema: participationPage } } } },
+  request: {
+    query: pageQuerySchema.extend({ memberId: memberId.optional(), status: z.enum(participationStatuses).optional() }),
+  },
+  responses: {
+    200: {
+      description: "A page of participations, in the requested `order` (oldest first by default).",
+      content: { "application/json": { schema: participationPage } },
+    },
+  },
 });
 
 const getParticipation = protectedRoute({
@@ -142,9 +177,14 @@ function insertWhere(c: Context<AppEnv>, row: ParticipationRow, condition: SQL) 
 }
 
 /** A page of participations within reach, of the status asked for if any, that meet `filters`. */
-async function readParticipations(c: Context<AppEnv>, q: PageQuery & { status?: ParticipationRow["status"] }, ...filters: (SQL | undefined)[]) {
+async function readParticipations(
+  c: Context<AppEnv>,
+  q: PageQuery & { status?: ParticipationRow["status"] },
+  ...filters: (SQL | undefined)[]
+) {
   const keys = keyset(participations.id, q);
-  const rows = await c.get("db")
+  const rows = await c
+    .get("db")
     .select()
     .from(participations)
     .where(
@@ -167,17 +207,22 @@ async function signUpMember(c: Context<AppEnv>, activity: ActivityRow, named: st
   let id: string;
   if (principal.owner) {
     const own = principal.owner.memberId;
-    if (!own || !principal.scopes.has("participation:self")) throw new ApiError("forbidden", "Only a member signs themself up.");
+    if (!own || !principal.scopes.has("participation:self"))
+      throw new ApiError("forbidden", "Only a member signs themself up.");
     if (named && named !== own) throw new ApiError("forbidden", "A member signs up only themself.");
     id = own;
   } else {
-    if (!principal.scopes.has("activities:write")) throw new ApiError("forbidden", "Signing up someone else needs the scope activities:write.");
+    if (!principal.scopes.has("activities:write"))
+      throw new ApiError("forbidden", "Signing up someone else needs the scope activities:write.");
     if (!named) {
-      throw new ApiError("validation_failed", "Name the member to sign up.", { errors: [{ in: "body", pointer: "/memberId", detail: "Required when signing up someone else." }] });
+      throw new ApiError("validation_failed", "Name the member to sign up.", {
+        errors: [{ in: "body", pointer: "/memberId", detail: "Required when signing up someone else." }],
+      });
     }
     id = named;
   }
-  const [member] = await c.get("db")
+  const [member] = await c
+    .get("db")
     .select({ id: members.id })
     .from(members)
     .where(and(eq(members.id, id), eq(members.tenantId, activity.tenantId)));
@@ -218,7 +263,13 @@ const crudRoutes = createRouter()
         c,
         {
           writes: [insertWhere(c, row, hasRoom), guardChanged(c)],
-          audit: { action: "participation.sign_up", targetType: "participation", targetId: row.id, divisionPath: row.divisionPath, changes: { activityId: activity.id, memberId: row.memberId } },
+          audit: {
+            action: "participation.sign_up",
+            targetType: "participation",
+            targetId: row.id,
+            divisionPath: row.divisionPath,
+            changes: { activityId: activity.id, memberId: row.memberId },
+          },
           conflicts: { "participations.activity_id": "The member is already signed up for this activity." },
         },
         { status: 201, body: response, headers },
@@ -232,11 +283,22 @@ const crudRoutes = createRouter()
   .openapi(listActivityParticipations, async (c) => {
     const activity = await findActivity(c, c.req.valid("param").id);
     const q = c.req.valid("query");
-    return c.json(await readParticipations(c, q, eq(participations.tenantId, activity.tenantId), eq(participations.activityId, activity.id)), 200);
+    return c.json(
+      await readParticipations(
+        c,
+        q,
+        eq(participations.tenantId, activity.tenantId),
+        eq(participations.activityId, activity.id),
+      ),
+      200,
+    );
   })
   .openapi(listParticipations, async (c) => {
     const q = c.req.valid("query");
-    return c.json(await readParticipations(c, q, q.memberId ? eq(participations.memberId, q.memberId) : undefined), 200);
+    return c.json(
+      await readParticipations(c, q, q.memberId ? eq(participations.memberId, q.memberId) : undefined),
+      200,
+    );
   })
   .openapi(getParticipation, async (c) => {
     const row = await findParticipation(c, c.req.valid("param").id);
@@ -244,7 +306,11 @@ const crudRoutes = createRouter()
   });
 
 /** Hours from check-in to check-out, to the nearest quarter hour, at most the activity's length (in whole quarter hours). */
-export function verifiedHours(checkedInAt: string, checkedOutAt: string, activity: Pick<ActivityRow, "startsAt" | "endsAt">): number {
+export function verifiedHours(
+  checkedInAt: string,
+  checkedOutAt: string,
+  activity: Pick<ActivityRow, "startsAt" | "endsAt">,
+): number {
   const hoursBetween = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / 3_600_000;
   const worked = Math.round(Math.max(0, hoursBetween(checkedInAt, checkedOutAt)) * 4) / 4;
   const longest = Math.floor(hoursBetween(activity.startsAt, activity.endsAt) * 4) / 4;
@@ -252,7 +318,8 @@ export function verifiedHours(checkedInAt: string, checkedOutAt: string, activit
 }
 
 async function activityOf(c: Context<AppEnv>, row: ParticipationRow): Promise<ActivityRow> {
-  const [activity] = await c.get("db")
+  const [activity] = await c
+    .get("db")
     .select()
     .from(activities)
     .where(and(eq(activities.tenantId, row.tenantId), eq(activities.id, row.activityId)));
@@ -275,14 +342,16 @@ const transitions = actionRoutes<ParticipationRow["status"], ParticipationAction
     check_in: {
       operationId: "checkInParticipation",
       summary: "Check in at the activity",
-      description: "By the member themself (participation:self) or an administrator (activities:write); records the time.",
+      description:
+        "By the member themself (participation:self) or an administrator (activities:write); records the time.",
       scope: selfOrAdmin,
       effects: (c) => ({ set: { checkedInAt: c.get("clock").now().toISOString() } }),
     },
     check_out: {
       operationId: "checkOutParticipation",
       summary: "Check out of the activity",
-      description: "By the member themself (participation:self) or an administrator (activities:write); records the time.",
+      description:
+        "By the member themself (participation:self) or an administrator (activities:write); records the time.",
       scope: selfOrAdmin,
       effects: (c) => ({ set: { checkedOutAt: c.get("clock").now().toISOString() } }),
     },

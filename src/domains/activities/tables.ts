@@ -2,7 +2,13 @@ import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-or
 
 export const activityKinds = ["service", "lecture", "theme_day", "drill"] as const;
 /** 五讲: 领导讲形势, 专家讲理论, 书记讲政策, 先进讲事迹, 党员讲体会. */
-export const lectureTalks = ["leader_situation", "expert_theory", "secretary_policy", "model_deeds", "member_experience"] as const;
+export const lectureTalks = [
+  "leader_situation",
+  "expert_theory",
+  "secretary_policy",
+  "model_deeds",
+  "member_experience",
+] as const;
 
 export const activities = sqliteTable(
   "activities",

@@ -14,7 +14,10 @@ const auditEventSchema = z
     targetType: z.string().openapi({ example: "member_report" }),
     targetId: z.string(),
     requestId: z.string(),
-    changes: z.record(z.string(), z.unknown()).nullable().openapi({ description: "Changed fields; personal data appears only as field names." }),
+    changes: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .openapi({ description: "Changed fields; personal data appears only as field names." }),
     at: z.string().openapi({ example: "2026-11-26T09:00:00.000Z" }),
   })
   .openapi("AuditEvent");
@@ -39,14 +42,18 @@ const listAuditEvents = protectedRoute({
     }),
   },
   responses: {
-    200: { description: "A page of audit events.", content: { "application/json": { schema: pageOf(auditEventSchema, "AuditEventPage") } } },
+    200: {
+      description: "A page of audit events.",
+      content: { "application/json": { schema: pageOf(auditEventSchema, "AuditEventPage") } },
+    },
   },
 });
 
 export const auditRoutes = createRouter().openapi(listAuditEvents, async (c) => {
   const q = c.req.valid("query");
   const keys = keyset(auditEvents.id, q);
-  const rows = await c.get("db")
+  const rows = await c
+    .get("db")
     .select({
       id: auditEvents.id,
       tenant: auditEvents.tenantId,

@@ -7,8 +7,6 @@ import { createRouter, protectedRoute } from "../../shared/http/openapi.js";
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { divisionIdSchema } from "../../shared/http/schemas.js";
 
-
-
 const divisionSchema = z
   .object({
     id: divisionIdSchema,
@@ -42,11 +40,18 @@ const listDivisions = protectedRoute({
     query: pageQuerySchema.extend({
       parentId: divisionIdSchema.optional(),
       level: z.enum(divisionLevels).optional(),
-      tenant: z.string().regex(/^\d{6}$/).optional().openapi({ description: "Narrow a city-wide read to one tenant." }),
+      tenant: z
+        .string()
+        .regex(/^\d{6}$/)
+        .optional()
+        .openapi({ description: "Narrow a city-wide read to one tenant." }),
     }),
   },
   responses: {
-    200: { description: "A page of divisions, in the requested `order` (oldest first by default).", content: { "application/json": { schema: pageOf(divisionSchema, "DivisionPage") } } },
+    200: {
+      description: "A page of divisions, in the requested `order` (oldest first by default).",
+      content: { "application/json": { schema: pageOf(divisionSchema, "DivisionPage") } },
+    },
   },
 });
 
@@ -66,7 +71,8 @@ export const divisionRoutes = createRouter()
   .openapi(listDivisions, async (c) => {
     const q = c.req.valid("query");
     const keys = keyset(divisions.id, q);
-    const rows = await c.get("db")
+    const rows = await c
+      .get("db")
       .select(columns)
       .from(divisions)
       .where(
@@ -84,10 +90,16 @@ export const divisionRoutes = createRouter()
   })
   .openapi(getDivision, async (c) => {
     const { id } = c.req.valid("param");
-    const [row] = await c.get("db")
+    const [row] = await c
+      .get("db")
       .select(columns)
       .from(divisions)
-      .where(and(eq(divisions.id, id), withinReach(c.get("principal"), { tenantId: divisions.tenantId, divisionPath: divisions.path })));
+      .where(
+        and(
+          eq(divisions.id, id),
+          withinReach(c.get("principal"), { tenantId: divisions.tenantId, divisionPath: divisions.path }),
+        ),
+      );
     if (!row) throw notFound("division");
     return c.json(row, 200);
   });

@@ -44,7 +44,9 @@ window.ui = SwaggerUIBundle({
 export function docsRoutes(document: unknown, assets: DocsAssets) {
   const body = JSON.stringify(document);
   return new Hono<AppEnv>()
-    .get("/openapi.json", (c) => c.body(body, 200, { "content-type": "application/json; charset=utf-8", "cache-control": "public, max-age=300" }))
+    .get("/openapi.json", (c) =>
+      c.body(body, 200, { "content-type": "application/json; charset=utf-8", "cache-control": "public, max-age=300" }),
+    )
     .get("/docs", (c) => c.html(docsPage))
     .get("/docs/assets/:file", async (c) => {
       const file = c.req.param("file") as DocsAssetFile;

@@ -13,7 +13,12 @@ export const tag = "lists";
  * [D] Free text rather than an enum: what communities ask for and what units offer (venues, funds,
  * volunteers, equipment, skills…) varies by place and year, and a new kind must not need a release.
  */
-export const categorySchema = z.string().trim().min(1).max(50).openapi({ description: "Free text, 1–50 characters, e.g. 助老服务, 场地, 资金.", example: "助老服务" });
+export const categorySchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(50)
+  .openapi({ description: "Free text, 1–50 characters, e.g. 助老服务, 场地, 资金.", example: "助老服务" });
 export const titleSchema = z.string().trim().min(1).max(200);
 export const descriptionSchema = z.string().trim().max(2000);
 
@@ -30,7 +35,8 @@ export function moveGuarded(
   now: string,
 ): BatchItem<"sqlite">[] {
   return [
-    c.get("db")
+    c
+      .get("db")
       .update(table)
       .set({ status: to, version: sql`${table.version} + 1`, updatedAt: now } as never)
       .where(and(where, inArray(table.status, [...from]))),

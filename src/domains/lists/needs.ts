@@ -23,8 +23,15 @@ const needFields = {
   category: categorySchema,
   title: titleSchema.openapi({ example: "独居老人助餐志愿者" }),
   description: descriptionSchema.openapi({ example: "每周一至周五中午为 12 位独居老人送餐。" }),
-  quantity: z.number().int().min(1).max(100_000).openapi({ description: "How many (people, items, hours…), at least 1.", example: 4 }),
-  deadline: dateSchema.nullable().openapi({ description: "Local date (UTC+8) by which it is needed; not in the past.", example: "2026-12-31" }),
+  quantity: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .openapi({ description: "How many (people, items, hours…), at least 1.", example: 4 }),
+  deadline: dateSchema
+    .nullable()
+    .openapi({ description: "Local date (UTC+8) by which it is needed; not in the past.", example: "2026-12-31" }),
 };
 
 const needSchema = z
@@ -33,7 +40,10 @@ const needSchema = z
     tenant: z.string().openapi({ example: "620902" }),
     communityId: divisionIdSchema,
     ...needFields,
-    status: z.enum(needStatuses).openapi({ description: "open → matched (a project takes it on) → closed (the project closes); cancelled while open or matched." }),
+    status: z.enum(needStatuses).openapi({
+      description:
+        "open → matched (a project takes it on) → closed (the project closes); cancelled while open or matched.",
+    }),
     ...timestampsSchema,
   })
   .openapi("Need");
@@ -42,11 +52,23 @@ const createNeedSchema = z
   .object({ communityId: divisionIdSchema, ...needFields, deadline: needFields.deadline.optional() })
   .strict()
   .openapi("CreateNeed", {
-    example: { communityId: "div_01KDVDNA011AKWK3RC504FTYF8", category: "助老服务", title: "独居老人助餐志愿者", description: "每周一至周五中午为 12 位独居老人送餐。", quantity: 4, deadline: "2026-12-31" },
+    example: {
+      communityId: "div_01KDVDNA011AKWK3RC504FTYF8",
+      category: "助老服务",
+      title: "独居老人助餐志愿者",
+      description: "每周一至周五中午为 12 位独居老人送餐。",
+      quantity: 4,
+      deadline: "2026-12-31",
+    },
   });
 
 const patchNeedSchema = z
-  .object({ title: needFields.title, description: needFields.description, quantity: needFields.quantity, deadline: needFields.deadline })
+  .object({
+    title: needFields.title,
+    description: needFields.description,
+    quantity: needFields.quantity,
+    deadline: needFields.deadline,
+  })
   .partial()
   .strict()
   .refine((p) => Object.keys(p).length > 0, "Send at least one field.")
@@ -68,7 +90,11 @@ const present = (row: NeedRow) => ({
   createdAt: row.createdAt,
   updatedAt: row.updatedAt,
 });
-export const needEventPayload = (row: NeedRow) => ({ needId: row.id, communityId: row.communityId, status: row.status });
+export const needEventPayload = (row: NeedRow) => ({
+  needId: row.id,
+  communityId: row.communityId,
+  status: row.status,
+});
 
 /** A deadline is a local calendar date and may be today, never earlier. */
 function requireFutureDeadline(c: Context<AppEnv>, deadline: string | null | undefined) {
@@ -100,7 +126,8 @@ const listNeeds = protectedRoute({
   operationId: "listNeeds",
   tags: [tag],
   summary: "Needs within reach",
-  description: "Members and unit admins see every need of their tenant (they answer them); administrators see their subtree.",
+  description:
+    "Members and unit admins see every need of their tenant (they answer them); administrators see their subtree.",
   scope: "lists:read",
   request: {
     query: pageQuerySchema.extend({
@@ -111,7 +138,12 @@ const listNeeds = protectedRoute({
       deadlineTo: dateSchema.optional().openapi({ description: "Deadline on or before this date." }),
     }),
   },
-  responses: { 200: { description: "A page of needs, in the requested `order` (oldest first by default).", content: { "application/json": { schema: pageOf(needSchema, "NeedPage") } } } },
+  responses: {
+    200: {
+      description: "A page of needs, in the requested `order` (oldest first by default).",
+      content: { "application/json": { schema: pageOf(needSchema, "NeedPage") } },
+    },
+  },
 });
 
 const getNeed = protectedRoute({
@@ -135,14 +167,21 @@ const patchNeed = protectedRoute({
   description: "Only while the need is open; otherwise a 409 naming its state.",
   scope: "lists:write",
   errors: [404, 409, 412, 428],
-  request: { params: z.object({ id: needId }), headers: ifMatchHeader, body: { required: true, content: { "application/json": { schema: patchNeedSchema } } } },
+  request: {
+    params: z.object({ id: needId }),
+    headers: ifMatchHeader,
+    body: { required: true, content: { "application/json": { schema: patchNeedSchema } } },
+  },
   responses: { 200: needResponse("The updated need.") },
 });
 
 export const needRoutes = createRouter()
   .openapi(createNeed, async (c) => {
     const body = c.req.valid("json");
-    const community = await requireDivisionForWrite(c, body.communityId, { pointer: "/communityId", levels: ["community"] });
+    const community = await requireDivisionForWrite(c, body.communityId, {
+      pointer: "/communityId",
+      levels: ["community"],
+    });
     requireFutureDeadline(c, body.deadline);
     const now = c.get("clock").now();
     const row: NeedRow = {
@@ -163,8 +202,21 @@ export const needRoutes = createRouter()
     const response = present(row);
     const headers = await commitCreated(c, `/v1/needs/${row.id}`, row.version, response, {
       writes: [c.get("db").insert(needs).values(row)],
-      audit: { action: "need.create", targetType: "need", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
-      events: [{ type: "need.published", subjectType: "need", subjectId: row.id, payload: { ...needEventPayload(row), category: row.category } }],
+      audit: {
+        action: "need.create",
+        targetType: "need",
+        targetId: row.id,
+        divisionPath: row.divisionPath,
+        changes: { fields: Object.keys(body) },
+      },
+      events: [
+        {
+          type: "need.published",
+          subjectType: "need",
+          subjectId: row.id,
+          payload: { ...needEventPayload(row), category: row.category },
+        },
+      ],
     });
     return c.json(response, 201, headers);
   })
@@ -195,7 +247,10 @@ export const needRoutes = createRouter()
     const patch = c.req.valid("json");
     const row = await findPublished(c, needs, c.req.valid("param").id, "need");
     if (row.status !== "open") {
-      throw new ApiError("invalid_transition", `Only an open need can be changed; this one is ${row.status}.`, { currentState: row.status, allowedActions: needMachine.allowedFrom(row.status) });
+      throw new ApiError("invalid_transition", `Only an open need can be changed; this one is ${row.status}.`, {
+        currentState: row.status,
+        allowedActions: needMachine.allowedFrom(row.status),
+      });
     }
     if (patch.deadline !== undefined) requireFutureDeadline(c, patch.deadline);
     // The version guard also covers the status: every status change bumps the version.
@@ -225,7 +280,8 @@ export const needRoutes = createRouter()
         cancel: {
           operationId: "cancelNeed",
           summary: "Cancel a need",
-          description: "A matched need's project is cancelled with it, unless the project is already done (409: close the project instead).",
+          description:
+            "A matched need's project is cancelled with it, unless the project is already done (409: close the project instead).",
           scope: "lists:write",
           event: "cancelled",
           effects: async (c, row) => {
@@ -233,11 +289,28 @@ export const needRoutes = createRouter()
             const project = await liveProjectOf(c, row);
             if (!project) return {};
             if (project.status === "done") {
-              throw new ApiError("conflict", "The need's project is done; close the project instead of cancelling the need.");
+              throw new ApiError(
+                "conflict",
+                "The need's project is done; close the project instead of cancelling the need.",
+              );
             }
             return {
-              writes: moveGuarded(c, projects, and(eq(projects.tenantId, row.tenantId), eq(projects.id, project.id))!, ["open", "claimed", "in_progress"], "cancelled", c.get("clock").now().toISOString()),
-              events: [{ type: "project.cancelled", subjectType: "project", subjectId: project.id, payload: { projectId: project.id, needId: row.id, status: "cancelled", reason: "need_cancelled" } }],
+              writes: moveGuarded(
+                c,
+                projects,
+                and(eq(projects.tenantId, row.tenantId), eq(projects.id, project.id))!,
+                ["open", "claimed", "in_progress"],
+                "cancelled",
+                c.get("clock").now().toISOString(),
+              ),
+              events: [
+                {
+                  type: "project.cancelled",
+                  subjectType: "project",
+                  subjectId: project.id,
+                  payload: { projectId: project.id, needId: row.id, status: "cancelled", reason: "need_cancelled" },
+                },
+              ],
               changes: { projectId: project.id, project: [project.status, "cancelled"] },
             };
           },
@@ -248,9 +321,16 @@ export const needRoutes = createRouter()
 
 /** The project currently working on a matched need (at most one is neither closed nor cancelled). */
 async function liveProjectOf(c: Context<AppEnv>, need: NeedRow) {
-  const [project] = await c.get("db")
+  const [project] = await c
+    .get("db")
     .select({ id: projects.id, status: projects.status })
     .from(projects)
-    .where(and(eq(projects.tenantId, need.tenantId), eq(projects.needId, need.id), inArray(projects.status, ["open", "claimed", "in_progress", "done"])));
+    .where(
+      and(
+        eq(projects.tenantId, need.tenantId),
+        eq(projects.needId, need.id),
+        inArray(projects.status, ["open", "claimed", "in_progress", "done"]),
+      ),
+    );
   return project;
 }

@@ -29,7 +29,8 @@ const claimSchema = z
     postId,
     memberId,
     status: z.enum(postClaimStatuses).openapi({
-      description: "applied → approved | rejected; approved → active; applied, approved or active → released. Applied, approved and active claims hold a seat.",
+      description:
+        "applied → approved | rejected; approved → active; applied, approved or active → released. Applied, approved and active claims hold a seat.",
     }),
     ...timestampsSchema,
   })
@@ -38,7 +39,9 @@ const claimSchema = z
 const createClaimSchema = z
   .object({
     postId,
-    memberId: memberId.optional().openapi({ description: "A member may omit it (themselves); a community admin claiming on a member's behalf must send it." }),
+    memberId: memberId.optional().openapi({
+      description: "A member may omit it (themselves); a community admin claiming on a member's behalf must send it.",
+    }),
   })
   .strict()
   .openapi("CreatePostClaim", { example: { postId: "post_01KDVDNA011AKWK3RC504FTYF8" } });
@@ -55,7 +58,12 @@ const present = (row: ClaimRow) => ({
   createdAt: row.createdAt,
   updatedAt: row.updatedAt,
 });
-const eventPayload = (row: ClaimRow) => ({ claimId: row.id, postId: row.postId, memberId: row.memberId, status: row.status });
+const eventPayload = (row: ClaimRow) => ({
+  claimId: row.id,
+  postId: row.postId,
+  memberId: row.memberId,
+  status: row.status,
+});
 
 /** Members see their own claims; administrators the claims on posts of their subtree. */
 const reach = { divisionPath: postClaims.divisionPath, memberId: postClaims.memberId };
@@ -84,8 +92,19 @@ const listClaims = protectedRoute({
   tags: [tag],
   summary: "Post claims within reach",
   scope: "lists:read",
-  request: { query: pageQuerySchema.extend({ postId: postId.optional(), memberId: memberId.optional(), status: z.enum(postClaimStatuses).optional() }) },
-  responses: { 200: { description: "A page of claims, in the requested `order` (oldest first by default).", content: { "application/json": { schema: pageOf(claimSchema, "PostClaimPage") } } } },
+  request: {
+    query: pageQuerySchema.extend({
+      postId: postId.optional(),
+      memberId: memberId.optional(),
+      status: z.enum(postClaimStatuses).optional(),
+    }),
+  },
+  responses: {
+    200: {
+      description: "A page of claims, in the requested `order` (oldest first by default).",
+      content: { "application/json": { schema: pageOf(claimSchema, "PostClaimPage") } },
+    },
+  },
 });
 
 const getClaim = protectedRoute({
@@ -101,10 +120,17 @@ const getClaim = protectedRoute({
 });
 
 async function requirePost(c: Context<AppEnv>, id: string) {
-  const [post] = await c.get("db")
+  const [post] = await c
+    .get("db")
     .select()
     .from(servicePosts)
-    .where(and(eq(servicePosts.id, id), eq(servicePosts.tenantId, c.get("principal").tenant), publishedReach(c.get("principal"), servicePosts)));
+    .where(
+      and(
+        eq(servicePosts.id, id),
+        eq(servicePosts.tenantId, c.get("principal").tenant),
+        publishedReach(c.get("principal"), servicePosts),
+      ),
+    );
   if (!post) throw unknownReference("/postId", "service post");
   return post;
 }
@@ -117,7 +143,10 @@ async function requireClaimant(c: Context<AppEnv>, bodyMemberId: string | undefi
       errors: [{ in: "body", pointer: "/memberId", detail: "Required when claiming on a member's behalf." }],
     });
   }
-  return requireReference(c, members, { divisionPath: members.divisionPath, memberId: members.id }, id, { pointer: "/memberId", what: "party member" });
+  return requireReference(c, members, { divisionPath: members.divisionPath, memberId: members.id }, id, {
+    pointer: "/memberId",
+    what: "party member",
+  });
 }
 
 const closedPost = () => new ApiError("conflict", "The service post is closed.");
@@ -160,16 +189,30 @@ export const postClaimRoutes = createRouter()
                   < (select headcount from service_posts where tenant_id = ${row.tenantId} and id = ${row.postId} and status = 'open')`),
             guardChanged(c),
           ],
-          audit: { action: "post_claim.create", targetType: "post_claim", targetId: row.id, divisionPath: row.divisionPath, changes: { postId: row.postId, status: row.status } },
-          events: [{ type: "post_claim.applied", subjectType: "post_claim", subjectId: row.id, payload: eventPayload(row) }],
+          audit: {
+            action: "post_claim.create",
+            targetType: "post_claim",
+            targetId: row.id,
+            divisionPath: row.divisionPath,
+            changes: { postId: row.postId, status: row.status },
+          },
+          events: [
+            { type: "post_claim.applied", subjectType: "post_claim", subjectId: row.id, payload: eventPayload(row) },
+          ],
           conflicts,
         },
         { status: 201, body: response, headers },
       );
     } catch (err) {
       if (!(err instanceof GuardFailed)) throw err;
-      const [now] = await c.get("db").select({ status: servicePosts.status }).from(servicePosts).where(eq(servicePosts.id, post.id));
-      throw now?.status === "open" ? new ApiError("conflict", `The post is full: all ${post.headcount} seats are taken.`) : closedPost();
+      const [now] = await c
+        .get("db")
+        .select({ status: servicePosts.status })
+        .from(servicePosts)
+        .where(eq(servicePosts.id, post.id));
+      throw now?.status === "open"
+        ? new ApiError("conflict", `The post is full: all ${post.headcount} seats are taken.`)
+        : closedPost();
     }
     return c.json(response, 201, headers);
   })
@@ -200,13 +243,29 @@ export const postClaimRoutes = createRouter()
       present,
       eventPayload,
       actions: {
-        approve: { operationId: "approvePostClaim", summary: "Approve a claim", scope: "lists:write", event: "approved" },
-        reject: { operationId: "rejectPostClaim", summary: "Reject a claim; its seat is freed", scope: "lists:write", event: "rejected" },
-        activate: { operationId: "activatePostClaim", summary: "The member starts serving in the post", scope: "lists:write", event: "activated" },
+        approve: {
+          operationId: "approvePostClaim",
+          summary: "Approve a claim",
+          scope: "lists:write",
+          event: "approved",
+        },
+        reject: {
+          operationId: "rejectPostClaim",
+          summary: "Reject a claim; its seat is freed",
+          scope: "lists:write",
+          event: "rejected",
+        },
+        activate: {
+          operationId: "activatePostClaim",
+          summary: "The member starts serving in the post",
+          scope: "lists:write",
+          event: "activated",
+        },
         release: {
           operationId: "releasePostClaim",
           summary: "Release a claim; its seat is freed",
-          description: "By the member (their own claim) or a community admin within reach. [D] Also withdraws a claim that is still applied or approved.",
+          description:
+            "By the member (their own claim) or a community admin within reach. [D] Also withdraws a claim that is still applied or approved.",
           scope: ["posts:claim", "lists:write"],
           event: "released",
         },

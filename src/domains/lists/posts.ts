@@ -29,7 +29,7 @@ const categoryNames: Record<(typeof postCategories)[number], string> = {
 };
 
 const postCategorySchema = z.enum(postCategories).openapi({
-  description: "服务岗位 category: " + postCategories.map((k) => `\`${k}\` ${categoryNames[k]}`).join("; ") + ".",
+  description: `服务岗位 category: ${postCategories.map((k) => `\`${k}\` ${categoryNames[k]}`).join("; ")}.`,
   example: "health_medical",
 });
 const postStatuses = ["open", "closed"] as const;
@@ -38,7 +38,12 @@ const postFields = {
   category: postCategorySchema,
   title: titleSchema.openapi({ example: "社区卫生服务站义诊岗" }),
   description: descriptionSchema.openapi({ example: "每月第一个周六上午在社区党群服务中心为居民量血压、测血糖。" }),
-  headcount: z.number().int().min(1).max(1000).openapi({ description: "Seats: claims that are applied, approved or active count against it.", example: 3 }),
+  headcount: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .openapi({ description: "Seats: claims that are applied, approved or active count against it.", example: 3 }),
 };
 
 const postSchema = z
@@ -47,7 +52,10 @@ const postSchema = z
     tenant: z.string().openapi({ example: "620902" }),
     communityId: divisionIdSchema,
     ...postFields,
-    seatsTaken: z.number().int().openapi({ description: "Claims holding a seat now (applied, approved or active).", example: 1 }),
+    seatsTaken: z
+      .number()
+      .int()
+      .openapi({ description: "Claims holding a seat now (applied, approved or active).", example: 1 }),
     status: z.enum(postStatuses).openapi({ description: "open (claimable) or closed." }),
     ...timestampsSchema,
   })
@@ -57,7 +65,13 @@ const createPostSchema = z
   .object({ communityId: divisionIdSchema, ...postFields })
   .strict()
   .openapi("CreateServicePost", {
-    example: { communityId: "div_01KDVDNA011AKWK3RC504FTYF8", category: "health_medical", title: "社区卫生服务站义诊岗", description: "每月第一个周六上午为居民量血压、测血糖。", headcount: 3 },
+    example: {
+      communityId: "div_01KDVDNA011AKWK3RC504FTYF8",
+      category: "health_medical",
+      title: "社区卫生服务站义诊岗",
+      description: "每月第一个周六上午为居民量血压、测血糖。",
+      headcount: 3,
+    },
   });
 
 export type PostRow = typeof servicePosts.$inferSelect;
@@ -80,13 +94,17 @@ const present = (row: PostRow, seatsTaken: number) => ({
 /** Seats taken on a page of posts: one grouped query, however long the page. */
 async function seatsTakenOf(c: Context<AppEnv>, rows: PostRow[]): Promise<Map<string, number>> {
   if (rows.length === 0) return new Map();
-  const counts = await c.get("db")
+  const counts = await c
+    .get("db")
     .select({ postId: postClaims.postId, n: count() })
     .from(postClaims)
     .where(
       and(
         inArray(postClaims.tenantId, [...new Set(rows.map((r) => r.tenantId))]),
-        inArray(postClaims.postId, rows.map((r) => r.id)),
+        inArray(
+          postClaims.postId,
+          rows.map((r) => r.id),
+        ),
         inArray(postClaims.status, [...liveClaimStatuses]),
       ),
     )
@@ -94,7 +112,8 @@ async function seatsTakenOf(c: Context<AppEnv>, rows: PostRow[]): Promise<Map<st
   return new Map(counts.map((r) => [r.postId, r.n]));
 }
 
-const presentOne = async (row: PostRow, c: Context<AppEnv>) => present(row, (await seatsTakenOf(c, [row])).get(row.id) ?? 0);
+const presentOne = async (row: PostRow, c: Context<AppEnv>) =>
+  present(row, (await seatsTakenOf(c, [row])).get(row.id) ?? 0);
 const postResponse = (description: string) => versionedResponse(postSchema, description);
 
 const createPost = protectedRoute({
@@ -115,10 +134,22 @@ const listPosts = protectedRoute({
   operationId: "listServicePosts",
   tags: [tag],
   summary: "Service posts within reach",
-  description: "Members and unit admins see every post of their tenant (they claim them); administrators see their subtree.",
+  description:
+    "Members and unit admins see every post of their tenant (they claim them); administrators see their subtree.",
   scope: "lists:read",
-  request: { query: pageQuerySchema.extend({ communityId: divisionIdSchema.optional(), category: postCategorySchema.optional(), status: z.enum(postStatuses).optional() }) },
-  responses: { 200: { description: "A page of posts, in the requested `order` (oldest first by default).", content: { "application/json": { schema: pageOf(postSchema, "ServicePostPage") } } } },
+  request: {
+    query: pageQuerySchema.extend({
+      communityId: divisionIdSchema.optional(),
+      category: postCategorySchema.optional(),
+      status: z.enum(postStatuses).optional(),
+    }),
+  },
+  responses: {
+    200: {
+      description: "A page of posts, in the requested `order` (oldest first by default).",
+      content: { "application/json": { schema: pageOf(postSchema, "ServicePostPage") } },
+    },
+  },
 });
 
 const getPost = protectedRoute({
@@ -136,7 +167,10 @@ const getPost = protectedRoute({
 export const postRoutes = createRouter()
   .openapi(createPost, async (c) => {
     const body = c.req.valid("json");
-    const community = await requireDivisionForWrite(c, body.communityId, { pointer: "/communityId", levels: ["community"] });
+    const community = await requireDivisionForWrite(c, body.communityId, {
+      pointer: "/communityId",
+      levels: ["community"],
+    });
     const now = c.get("clock").now();
     const row: PostRow = {
       id: newId("post", now.getTime()),
@@ -155,7 +189,13 @@ export const postRoutes = createRouter()
     const response = present(row, 0);
     const headers = await commitCreated(c, `/v1/service-posts/${row.id}`, row.version, response, {
       writes: [c.get("db").insert(servicePosts).values(row)],
-      audit: { action: "service_post.create", targetType: "service_post", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
+      audit: {
+        action: "service_post.create",
+        targetType: "service_post",
+        targetId: row.id,
+        divisionPath: row.divisionPath,
+        changes: { fields: Object.keys(body) },
+      },
       events: [
         {
           type: "service_post.published",
@@ -174,7 +214,11 @@ export const postRoutes = createRouter()
       servicePosts,
       { divisionPath: servicePosts.divisionPath },
       q,
-      { communityId: [servicePosts.communityId, q.communityId], category: [servicePosts.category, q.category], status: [servicePosts.status, q.status] },
+      {
+        communityId: [servicePosts.communityId, q.communityId],
+        category: [servicePosts.category, q.category],
+        status: [servicePosts.status, q.status],
+      },
       "published",
     );
     const seats = await seatsTakenOf(c, page.data);
@@ -198,8 +242,19 @@ export const postRoutes = createRouter()
       present: presentOne,
       eventPayload: (row) => ({ postId: row.id, communityId: row.communityId, status: row.status }),
       actions: {
-        close: { operationId: "closeServicePost", summary: "Close a post to new claims", description: "Existing claims are kept.", scope: "lists:write", event: "closed" },
-        reopen: { operationId: "reopenServicePost", summary: "Reopen a closed post", scope: "lists:write", event: "reopened" },
+        close: {
+          operationId: "closeServicePost",
+          summary: "Close a post to new claims",
+          description: "Existing claims are kept.",
+          scope: "lists:write",
+          event: "closed",
+        },
+        reopen: {
+          operationId: "reopenServicePost",
+          summary: "Reopen a closed post",
+          scope: "lists:write",
+          event: "reopened",
+        },
       },
     }),
   );

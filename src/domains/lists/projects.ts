@@ -32,7 +32,9 @@ const projectSchema = z
     title: titleSchema.openapi({ example: "助餐送餐项目" }),
     ownerOrgId: orgId.nullable().openapi({ description: "The party organisation responsible for the project." }),
     resourceIds: z.array(resourceId).openapi({ description: "The resources matched to the need." }),
-    status: z.enum(projectStatuses).openapi({ description: "open → claimed → in_progress → done → closed; cancelled from open, claimed or in_progress." }),
+    status: z.enum(projectStatuses).openapi({
+      description: "open → claimed → in_progress → done → closed; cancelled from open, claimed or in_progress.",
+    }),
     ...timestampsSchema,
   })
   .openapi("Project");
@@ -40,13 +42,22 @@ const projectSchema = z
 const createProjectSchema = z
   .object({
     needId,
-    resourceIds: z.array(resourceId).min(1).max(20).openapi({ description: "1–20 resources within your reach, each once." }),
+    resourceIds: z
+      .array(resourceId)
+      .min(1)
+      .max(20)
+      .openapi({ description: "1–20 resources within your reach, each once." }),
     ownerOrgId: orgId.openapi({ description: "A party organisation of your tenant." }),
     title: titleSchema.openapi({ example: "助餐送餐项目" }),
   })
   .strict()
   .openapi("CreateProject", {
-    example: { needId: "need_01KDVDNA011AKWK3RC504FTYF8", resourceIds: ["res_01KDVDNA011AKWK3RC504FTYF8"], ownerOrgId: "org_01KDVDNA011AKWK3RC504FTYF8", title: "助餐送餐项目" },
+    example: {
+      needId: "need_01KDVDNA011AKWK3RC504FTYF8",
+      resourceIds: ["res_01KDVDNA011AKWK3RC504FTYF8"],
+      ownerOrgId: "org_01KDVDNA011AKWK3RC504FTYF8",
+      title: "助餐送餐项目",
+    },
   });
 
 type ProjectRow = typeof projects.$inferSelect;
@@ -63,35 +74,61 @@ const present = (row: ProjectRow, resourceIds: string[]) => ({
   createdAt: row.createdAt,
   updatedAt: row.updatedAt,
 });
-const eventPayload = (row: ProjectRow) => ({ projectId: row.id, needId: row.needId, ownerOrgId: row.ownerOrgId, status: row.status });
+const eventPayload = (row: ProjectRow) => ({
+  projectId: row.id,
+  needId: row.needId,
+  ownerOrgId: row.ownerOrgId,
+  status: row.status,
+});
 
 /** The resources of a page of projects, in one query. */
 async function resourceIdsOf(c: Context<AppEnv>, rows: ProjectRow[]): Promise<Map<string, string[]>> {
   const byProject = new Map<string, string[]>(rows.map((r) => [r.id, []]));
   if (rows.length === 0) return byProject;
-  const links = await c.get("db")
+  const links = await c
+    .get("db")
     .select({ projectId: projectResources.projectId, resourceId: projectResources.resourceId })
     .from(projectResources)
-    .where(and(inArray(projectResources.tenantId, [...new Set(rows.map((r) => r.tenantId))]), inArray(projectResources.projectId, rows.map((r) => r.id))))
+    .where(
+      and(
+        inArray(projectResources.tenantId, [...new Set(rows.map((r) => r.tenantId))]),
+        inArray(
+          projectResources.projectId,
+          rows.map((r) => r.id),
+        ),
+      ),
+    )
     .orderBy(asc(projectResources.projectId), asc(projectResources.resourceId));
   for (const link of links) byProject.get(link.projectId)?.push(link.resourceId);
   return byProject;
 }
 
-const presentOne = async (row: ProjectRow, c: Context<AppEnv>) => present(row, (await resourceIdsOf(c, [row])).get(row.id) ?? []);
+const presentOne = async (row: ProjectRow, c: Context<AppEnv>) =>
+  present(row, (await resourceIdsOf(c, [row])).get(row.id) ?? []);
 
 /** A project one of whose resources this unit org or member offered. */
 function offeredTo(c: Context<AppEnv>, who: { unitOrgId?: string; memberId?: string }): SQL | undefined {
-  const offered = [who.unitOrgId ? eq(resources.unitOrgId, who.unitOrgId) : undefined, who.memberId ? eq(resources.memberId, who.memberId) : undefined].filter(
-    (s): s is SQL => s !== undefined,
-  );
+  const offered = [
+    who.unitOrgId ? eq(resources.unitOrgId, who.unitOrgId) : undefined,
+    who.memberId ? eq(resources.memberId, who.memberId) : undefined,
+  ].filter((s): s is SQL => s !== undefined);
   if (offered.length === 0) return undefined;
   return exists(
-    c.get("db")
+    c
+      .get("db")
       .select({ one: sql`1` })
       .from(projectResources)
-      .innerJoin(resources, and(eq(resources.tenantId, projectResources.tenantId), eq(resources.id, projectResources.resourceId)))
-      .where(and(eq(projectResources.tenantId, projects.tenantId), eq(projectResources.projectId, projects.id), or(...offered))),
+      .innerJoin(
+        resources,
+        and(eq(resources.tenantId, projectResources.tenantId), eq(resources.id, projectResources.resourceId)),
+      )
+      .where(
+        and(
+          eq(projectResources.tenantId, projects.tenantId),
+          eq(projectResources.projectId, projects.id),
+          or(...offered),
+        ),
+      ),
   );
 }
 
@@ -107,7 +144,8 @@ function projectReach(c: Context<AppEnv>, principal: Principal): SQL {
   return and(withinReach({ ...principal, owner: undefined }, columns), involved ?? sql`0`)!;
 }
 
-const findProject = (c: Context<AppEnv>, id: string): Promise<ProjectRow> => findVisible(c, projects, id, "project", projectReach(c, c.get("principal")));
+const findProject = (c: Context<AppEnv>, id: string): Promise<ProjectRow> =>
+  findVisible(c, projects, id, "project", projectReach(c, c.get("principal")));
 
 const createProject = protectedRoute({
   method: "post",
@@ -121,7 +159,13 @@ const createProject = protectedRoute({
   idempotent: true,
   errors: [409],
   request: { body: { required: true, content: { "application/json": { schema: createProjectSchema } } } },
-  responses: { 201: { description: "The project was created, open.", headers: etagHeader, content: { "application/json": { schema: projectSchema } } } },
+  responses: {
+    201: {
+      description: "The project was created, open.",
+      headers: etagHeader,
+      content: { "application/json": { schema: projectSchema } },
+    },
+  },
 });
 
 const listProjects = protectedRoute({
@@ -131,8 +175,19 @@ const listProjects = protectedRoute({
   tags: [tag],
   summary: "Projects within reach",
   scope: "lists:read",
-  request: { query: pageQuerySchema.extend({ status: z.enum(projectStatuses).optional(), needId: needId.optional(), ownerOrgId: orgId.optional() }) },
-  responses: { 200: { description: "A page of projects, in the requested `order` (oldest first by default).", content: { "application/json": { schema: pageOf(projectSchema, "ProjectPage") } } } },
+  request: {
+    query: pageQuerySchema.extend({
+      status: z.enum(projectStatuses).optional(),
+      needId: needId.optional(),
+      ownerOrgId: orgId.optional(),
+    }),
+  },
+  responses: {
+    200: {
+      description: "A page of projects, in the requested `order` (oldest first by default).",
+      content: { "application/json": { schema: pageOf(projectSchema, "ProjectPage") } },
+    },
+  },
 });
 
 const getProject = protectedRoute({
@@ -144,26 +199,42 @@ const getProject = protectedRoute({
   scope: "lists:read",
   errors: [404],
   request: { params: z.object({ id: projectId }) },
-  responses: { 200: { description: "The project.", headers: etagHeader, content: { "application/json": { schema: projectSchema } } } },
+  responses: {
+    200: {
+      description: "The project.",
+      headers: etagHeader,
+      content: { "application/json": { schema: projectSchema } },
+    },
+  },
 });
 
 /** Every listed resource must be within reach and listed once; all bad entries are reported at once. */
 async function requireResources(c: Context<AppEnv>, ids: string[]) {
-  const found = await c.get("db")
+  const found = await c
+    .get("db")
     .select({ id: resources.id })
     .from(resources)
-    .where(and(inArray(resources.id, ids), eq(resources.tenantId, c.get("principal").tenant), withinReach(c.get("principal"), { tenantId: resources.tenantId, ...resourceReach })));
+    .where(
+      and(
+        inArray(resources.id, ids),
+        eq(resources.tenantId, c.get("principal").tenant),
+        withinReach(c.get("principal"), { tenantId: resources.tenantId, ...resourceReach }),
+      ),
+    );
   const known = new Set(found.map((r) => r.id));
   const errors: FieldError[] = [];
   ids.forEach((id, i) => {
-    if (!known.has(id)) errors.push({ in: "body", pointer: `/resourceIds/${i}`, detail: "No such resource within your reach." });
+    if (!known.has(id))
+      errors.push({ in: "body", pointer: `/resourceIds/${i}`, detail: "No such resource within your reach." });
     else if (ids.indexOf(id) !== i) errors.push({ in: "body", pointer: `/resourceIds/${i}`, detail: "Listed twice." });
   });
-  if (errors.length) throw new ApiError("validation_failed", `${errors.length} of the resources cannot be used.`, { errors });
+  if (errors.length)
+    throw new ApiError("validation_failed", `${errors.length} of the resources cannot be used.`, { errors });
 }
 
 async function requireOwnerOrg(c: Context<AppEnv>, id: string) {
-  const [org] = await c.get("db")
+  const [org] = await c
+    .get("db")
     .select({ id: partyOrgs.id })
     .from(partyOrgs)
     .where(and(eq(partyOrgs.id, id), eq(partyOrgs.tenantId, c.get("principal").tenant)));
@@ -174,12 +245,25 @@ async function requireOwnerOrg(c: Context<AppEnv>, id: string) {
 const needOf = (row: ProjectRow) => and(eq(needs.tenantId, row.tenantId), eq(needs.id, row.needId))!;
 
 /** A project's close closes its need, its cancel opens it again: guarded, in the project's batch. */
-async function needFollows(c: Context<AppEnv>, row: ProjectRow, to: "closed" | "open"): Promise<ActionEffects<ProjectRow>> {
+async function needFollows(
+  c: Context<AppEnv>,
+  row: ProjectRow,
+  to: "closed" | "open",
+): Promise<ActionEffects<ProjectRow>> {
   const [need] = await c.get("db").select().from(needs).where(needOf(row));
   const type = to === "closed" ? "need.closed" : "need.unmatched";
   return {
     writes: moveGuarded(c, needs, needOf(row), ["matched"], to, c.get("clock").now().toISOString()),
-    events: need ? [{ type, subjectType: "need", subjectId: need.id, payload: { ...needEventPayload({ ...need, status: to }), projectId: row.id } }] : [],
+    events: need
+      ? [
+          {
+            type,
+            subjectType: "need",
+            subjectId: need.id,
+            payload: { ...needEventPayload({ ...need, status: to }), projectId: row.id },
+          },
+        ]
+      : [],
     changes: { needId: row.needId, need: ["matched", to] },
   };
 }
@@ -187,7 +271,10 @@ async function needFollows(c: Context<AppEnv>, row: ProjectRow, to: "closed" | "
 export const projectRoutes = createRouter()
   .openapi(createProject, async (c) => {
     const body = c.req.valid("json");
-    const need = await requireReference(c, needs, { divisionPath: needs.divisionPath }, body.needId, { pointer: "/needId", what: "need" });
+    const need = await requireReference(c, needs, { divisionPath: needs.divisionPath }, body.needId, {
+      pointer: "/needId",
+      what: "need",
+    });
     needMachine.next(need.status, "match");
     await requireResources(c, body.resourceIds);
     await requireOwnerOrg(c, body.ownerOrgId);
@@ -213,23 +300,58 @@ export const projectRoutes = createRouter()
         {
           writes: [
             // The need must still be open when this batch runs, or nothing is written.
-            ...moveGuarded(c, needs, and(eq(needs.tenantId, need.tenantId), eq(needs.id, need.id))!, ["open"], "matched", at),
+            ...moveGuarded(
+              c,
+              needs,
+              and(eq(needs.tenantId, need.tenantId), eq(needs.id, need.id))!,
+              ["open"],
+              "matched",
+              at,
+            ),
             c.get("db").insert(projects).values(row),
-            c.get("db").insert(projectResources).values(body.resourceIds.map((resourceId) => ({ tenantId: row.tenantId, projectId: row.id, resourceId }))),
+            c
+              .get("db")
+              .insert(projectResources)
+              .values(
+                body.resourceIds.map((resourceId) => ({ tenantId: row.tenantId, projectId: row.id, resourceId })),
+              ),
           ],
           audit: [
-            { action: "project.create", targetType: "project", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
-            { action: "need.match", targetType: "need", targetId: need.id, divisionPath: need.divisionPath, changes: { status: ["open", "matched"], projectId: row.id } },
+            {
+              action: "project.create",
+              targetType: "project",
+              targetId: row.id,
+              divisionPath: row.divisionPath,
+              changes: { fields: Object.keys(body) },
+            },
+            {
+              action: "need.match",
+              targetType: "need",
+              targetId: need.id,
+              divisionPath: need.divisionPath,
+              changes: { status: ["open", "matched"], projectId: row.id },
+            },
           ],
           events: [
-            { type: "project.created", subjectType: "project", subjectId: row.id, payload: { ...eventPayload(row), resourceIds: body.resourceIds } },
-            { type: "need.matched", subjectType: "need", subjectId: need.id, payload: { ...needEventPayload({ ...need, status: "matched" }), projectId: row.id } },
+            {
+              type: "project.created",
+              subjectType: "project",
+              subjectId: row.id,
+              payload: { ...eventPayload(row), resourceIds: body.resourceIds },
+            },
+            {
+              type: "need.matched",
+              subjectType: "need",
+              subjectId: need.id,
+              payload: { ...needEventPayload({ ...need, status: "matched" }), projectId: row.id },
+            },
           ],
         },
         { status: 201, body: response, headers },
       );
     } catch (err) {
-      if (err instanceof GuardFailed) throw new ApiError("conflict", "The need is no longer open: another project took it on meanwhile.");
+      if (err instanceof GuardFailed)
+        throw new ApiError("conflict", "The need is no longer open: another project took it on meanwhile.");
       throw err;
     }
     return c.json(response, 201, headers);
@@ -237,7 +359,8 @@ export const projectRoutes = createRouter()
   .openapi(listProjects, async (c) => {
     const q = c.req.valid("query");
     const keys = keyset(projects.id, q);
-    const rows = await c.get("db")
+    const rows = await c
+      .get("db")
       .select()
       .from(projects)
       .where(
@@ -276,18 +399,36 @@ export const projectRoutes = createRouter()
         claim: {
           operationId: "claimProject",
           summary: "Take a project on",
-          description: "By a unit admin whose organisation offered one of the project's resources or owns the project, or by an administrator within reach acting for the owner.",
+          description:
+            "By a unit admin whose organisation offered one of the project's resources or owns the project, or by an administrator within reach acting for the owner.",
           scope: "projects:claim",
           event: "claimed",
           authorize: async (c, row) => {
             const owner = c.get("principal").owner;
             if (!owner) return;
-            if (owner.unitOrgId && (row.ownerOrgId === owner.unitOrgId || (await offeredByUnit(c, row, owner.unitOrgId)))) return;
-            throw new ApiError("forbidden", "Only the owner organisation or a unit whose organisation offered one of the project's resources may claim it.");
+            if (
+              owner.unitOrgId &&
+              (row.ownerOrgId === owner.unitOrgId || (await offeredByUnit(c, row, owner.unitOrgId)))
+            )
+              return;
+            throw new ApiError(
+              "forbidden",
+              "Only the owner organisation or a unit whose organisation offered one of the project's resources may claim it.",
+            );
           },
         },
-        start: { operationId: "startProject", summary: "Start work on a claimed project", scope: "lists:write", event: "started" },
-        complete: { operationId: "completeProject", summary: "Mark a project done", scope: "lists:write", event: "completed" },
+        start: {
+          operationId: "startProject",
+          summary: "Start work on a claimed project",
+          scope: "lists:write",
+          event: "started",
+        },
+        complete: {
+          operationId: "completeProject",
+          summary: "Mark a project done",
+          scope: "lists:write",
+          event: "completed",
+        },
         close: {
           operationId: "closeProject",
           summary: "Close a done project, and its need with it",
@@ -307,11 +448,21 @@ export const projectRoutes = createRouter()
   );
 
 async function offeredByUnit(c: Context<AppEnv>, row: ProjectRow, unitOrgId: string): Promise<boolean> {
-  const [hit] = await c.get("db")
+  const [hit] = await c
+    .get("db")
     .select({ id: resources.id })
     .from(projectResources)
-    .innerJoin(resources, and(eq(resources.tenantId, projectResources.tenantId), eq(resources.id, projectResources.resourceId)))
-    .where(and(eq(projectResources.tenantId, row.tenantId), eq(projectResources.projectId, row.id), eq(resources.unitOrgId, unitOrgId)))
+    .innerJoin(
+      resources,
+      and(eq(resources.tenantId, projectResources.tenantId), eq(resources.id, projectResources.resourceId)),
+    )
+    .where(
+      and(
+        eq(projectResources.tenantId, row.tenantId),
+        eq(projectResources.projectId, row.id),
+        eq(resources.unitOrgId, unitOrgId),
+      ),
+    )
     .limit(1);
   return hit !== undefined;
 }

@@ -23,14 +23,21 @@ const resourceFields = {
   category: categorySchema.openapi({ example: "场地" }),
   title: titleSchema.openapi({ example: "单位会议室（周末开放）" }),
   description: descriptionSchema.openapi({ example: "可容纳 40 人，配投影，周六日全天可用。" }),
-  quantity: z.number().int().min(1).max(100_000).openapi({ description: "How many (people, items, hours…), at least 1.", example: 1 }),
+  quantity: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .openapi({ description: "How many (people, items, hours…), at least 1.", example: 1 }),
 };
 
 const resourceSchema = z
   .object({
     id: resourceId,
     tenant: z.string().openapi({ example: "620902" }),
-    offeredBy: z.enum(offeredByValues).openapi({ description: "A unit party organisation (单位党组织) or a party member." }),
+    offeredBy: z
+      .enum(offeredByValues)
+      .openapi({ description: "A unit party organisation (单位党组织) or a party member." }),
     unitOrgId: orgId.nullable(),
     memberId: memberId.nullable(),
     ...resourceFields,
@@ -41,17 +48,30 @@ const resourceSchema = z
 const createResourceSchema = z
   .object({
     offeredBy: z.enum(offeredByValues),
-    unitOrgId: orgId.optional().openapi({ description: "With offeredBy unit_org. A unit admin may omit it (its own org); administrators must send it." }),
-    memberId: memberId.optional().openapi({ description: "With offeredBy member. A member may omit it (themselves); administrators must send it." }),
+    unitOrgId: orgId.optional().openapi({
+      description: "With offeredBy unit_org. A unit admin may omit it (its own org); administrators must send it.",
+    }),
+    memberId: memberId.optional().openapi({
+      description: "With offeredBy member. A member may omit it (themselves); administrators must send it.",
+    }),
     ...resourceFields,
   })
   .strict()
   .superRefine((body, ctx) => {
-    if (body.offeredBy === "member" && body.unitOrgId !== undefined) ctx.addIssue({ code: "custom", path: ["unitOrgId"], message: "Only with offeredBy unit_org." });
-    if (body.offeredBy === "unit_org" && body.memberId !== undefined) ctx.addIssue({ code: "custom", path: ["memberId"], message: "Only with offeredBy member." });
+    if (body.offeredBy === "member" && body.unitOrgId !== undefined)
+      ctx.addIssue({ code: "custom", path: ["unitOrgId"], message: "Only with offeredBy unit_org." });
+    if (body.offeredBy === "unit_org" && body.memberId !== undefined)
+      ctx.addIssue({ code: "custom", path: ["memberId"], message: "Only with offeredBy member." });
   })
   .openapi("CreateResource", {
-    example: { offeredBy: "unit_org", unitOrgId: "org_01KDVDNA011AKWK3RC504FTYF8", category: "场地", title: "单位会议室（周末开放）", description: "可容纳 40 人，配投影，周六日全天可用。", quantity: 1 },
+    example: {
+      offeredBy: "unit_org",
+      unitOrgId: "org_01KDVDNA011AKWK3RC504FTYF8",
+      category: "场地",
+      title: "单位会议室（周末开放）",
+      description: "可容纳 40 人，配投影，周六日全天可用。",
+      quantity: 1,
+    },
   });
 
 const patchResourceSchema = z
@@ -79,7 +99,11 @@ const present = (row: ResourceRow) => ({
 });
 
 /** Unit admins see their unit org's resources, members their own, administrators their subtree. */
-export const resourceReach = { divisionPath: resources.divisionPath, unitOrgId: resources.unitOrgId, memberId: resources.memberId };
+export const resourceReach = {
+  divisionPath: resources.divisionPath,
+  unitOrgId: resources.unitOrgId,
+  memberId: resources.memberId,
+};
 
 const resourceResponse = (description: string) => versionedResponse(resourceSchema, description);
 
@@ -112,7 +136,12 @@ const listResources = protectedRoute({
       category: categorySchema.optional(),
     }),
   },
-  responses: { 200: { description: "A page of resources, in the requested `order` (oldest first by default).", content: { "application/json": { schema: pageOf(resourceSchema, "ResourcePage") } } } },
+  responses: {
+    200: {
+      description: "A page of resources, in the requested `order` (oldest first by default).",
+      content: { "application/json": { schema: pageOf(resourceSchema, "ResourcePage") } },
+    },
+  },
 });
 
 const getResource = protectedRoute({
@@ -135,12 +164,18 @@ const patchResource = protectedRoute({
   summary: "Change a resource's category, title, description or quantity",
   scope: "resources:write",
   errors: [404, 409, 412, 428],
-  request: { params: z.object({ id: resourceId }), headers: ifMatchHeader, body: { required: true, content: { "application/json": { schema: patchResourceSchema } } } },
+  request: {
+    params: z.object({ id: resourceId }),
+    headers: ifMatchHeader,
+    body: { required: true, content: { "application/json": { schema: patchResourceSchema } } },
+  },
   responses: { 200: resourceResponse("The updated resource.") },
 });
 
 function required(pointer: string): ApiError {
-  return new ApiError("validation_failed", `${pointer.slice(1)} is required.`, { errors: [{ in: "body", pointer, detail: "Required for an administrator recording on someone's behalf." }] });
+  return new ApiError("validation_failed", `${pointer.slice(1)} is required.`, {
+    errors: [{ in: "body", pointer, detail: "Required for an administrator recording on someone's behalf." }],
+  });
 }
 
 /**
@@ -148,20 +183,32 @@ function required(pointer: string): ApiError {
  * naming someone else is outside their ownership, the same 400 as a missing record. Administrators
  * name the org or member, which must be in their subtree.
  */
-async function offerer(c: Context<AppEnv>, body: { offeredBy: "unit_org" | "member"; unitOrgId?: string; memberId?: string }) {
+async function offerer(
+  c: Context<AppEnv>,
+  body: { offeredBy: "unit_org" | "member"; unitOrgId?: string; memberId?: string },
+) {
   const owner = c.get("principal").owner;
   if (body.offeredBy === "unit_org") {
     const id = body.unitOrgId ?? owner?.unitOrgId;
     if (!id) throw required("/unitOrgId");
-    const org = await requireReference(c, partyOrgs, { divisionPath: partyOrgs.divisionPath, unitOrgId: partyOrgs.id }, id, {
-      pointer: "/unitOrgId",
-      what: "unit party organisation",
-    });
+    const org = await requireReference(
+      c,
+      partyOrgs,
+      { divisionPath: partyOrgs.divisionPath, unitOrgId: partyOrgs.id },
+      id,
+      {
+        pointer: "/unitOrgId",
+        what: "unit party organisation",
+      },
+    );
     return { unitOrgId: org.id, memberId: null, divisionPath: org.divisionPath };
   }
   const id = body.memberId ?? owner?.memberId;
   if (!id) throw required("/memberId");
-  const member = await requireReference(c, members, { divisionPath: members.divisionPath, memberId: members.id }, id, { pointer: "/memberId", what: "party member" });
+  const member = await requireReference(c, members, { divisionPath: members.divisionPath, memberId: members.id }, id, {
+    pointer: "/memberId",
+    what: "party member",
+  });
   return { unitOrgId: null, memberId: member.id, divisionPath: member.divisionPath };
 }
 
@@ -186,8 +233,27 @@ export const resourceRoutes = createRouter()
     const response = present(row);
     const headers = await commitCreated(c, `/v1/resources/${row.id}`, row.version, response, {
       writes: [c.get("db").insert(resources).values(row)],
-      audit: { action: "resource.create", targetType: "resource", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
-      events: [{ type: "resource.offered", subjectType: "resource", subjectId: row.id, payload: { resourceId: row.id, offeredBy: row.offeredBy, unitOrgId: row.unitOrgId, memberId: row.memberId, category: row.category } }],
+      audit: {
+        action: "resource.create",
+        targetType: "resource",
+        targetId: row.id,
+        divisionPath: row.divisionPath,
+        changes: { fields: Object.keys(body) },
+      },
+      events: [
+        {
+          type: "resource.offered",
+          subjectType: "resource",
+          subjectId: row.id,
+          payload: {
+            resourceId: row.id,
+            offeredBy: row.offeredBy,
+            unitOrgId: row.unitOrgId,
+            memberId: row.memberId,
+            category: row.category,
+          },
+        },
+      ],
     });
     return c.json(response, 201, headers);
   })

@@ -87,7 +87,10 @@ export const projectResources = sqliteTable(
     projectId: text("project_id").notNull(),
     resourceId: text("resource_id").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.projectId, t.resourceId] }), index("project_resources_resource_idx").on(t.tenantId, t.resourceId)],
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.projectId, t.resourceId] }),
+    index("project_resources_resource_idx").on(t.tenantId, t.resourceId),
+  ],
 );
 
 export const postCategories = [
@@ -147,6 +150,8 @@ export const postClaims = sqliteTable(
     index("post_claims_post_status_idx").on(t.tenantId, t.postId, t.status),
     index("post_claims_tenant_member_idx").on(t.tenantId, t.memberId, t.id),
     index("post_claims_tenant_status_idx").on(t.tenantId, t.status, t.id),
-    uniqueIndex("post_claims_one_live_uq").on(t.postId, t.memberId).where(sql`status in ('applied', 'approved', 'active')`),
+    uniqueIndex("post_claims_one_live_uq")
+      .on(t.postId, t.memberId)
+      .where(sql`status in ('applied', 'approved', 'active')`),
   ],
 );

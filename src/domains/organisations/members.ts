@@ -36,7 +36,11 @@ export function idCardChecksumValid(value: string): boolean {
 
 /** The birth date an ID-card number carries (positions 7–14), or null when it is not a real date. */
 export function idCardBirthDate(value: string): string | null {
-  const [y, m, d] = [value.slice(6, 10), value.slice(10, 12), value.slice(12, 14)].map(Number) as [number, number, number];
+  const [y, m, d] = [value.slice(6, 10), value.slice(10, 12), value.slice(12, 14)].map(Number) as [
+    number,
+    number,
+    number,
+  ];
   const date = new Date(Date.UTC(y, m - 1, d));
   if (y < 1900 || date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return null;
   return `${value.slice(6, 10)}-${value.slice(10, 12)}-${value.slice(12, 14)}`;
@@ -62,7 +66,8 @@ const phoneSchema = z
  * apps) never get it, whatever their scopes (DOMAIN.md §7).
  */
 export function assertMayRevealPii(principal: Principal): void {
-  if (!principal.scopes.has("pii:read")) throw new ApiError("forbidden", "Revealing personal data needs the scope pii:read.");
+  if (!principal.scopes.has("pii:read"))
+    throw new ApiError("forbidden", "Revealing personal data needs the scope pii:read.");
   if (principal.credential !== "jwt") throw new ApiError("forbidden", "Personal data is never revealed to API keys.");
 }
 
@@ -74,18 +79,31 @@ const memberFields = {
   status: z.enum(["probationary", "full"]).openapi({ description: "预备党员 or 正式党员." }),
   classification: z.enum(memberClassifications),
   orgId: partyOrgId.nullable().openapi({ description: "The member's own party organisation, in the same tenant." }),
-  residenceDivisionId: divisionIdSchema.openapi({ description: "The community the member lives in; the record belongs to that community." }),
-  skills: z.array(z.string().trim().min(1).max(50)).max(20).openapi({ example: ["法律咨询", "急救"] }),
+  residenceDivisionId: divisionIdSchema.openapi({
+    description: "The community the member lives in; the record belongs to that community.",
+  }),
+  skills: z
+    .array(z.string().trim().min(1).max(50))
+    .max(20)
+    .openapi({ example: ["法律咨询", "急救"] }),
 };
 
 const employerFields = {
-  employerOrgId: partyOrgId.nullable().openapi({ description: "The employer's unit party organisation (category unit or two_new), which receives the quarterly feedback." }),
-  employerUnitId: unitId.nullable().openapi({ description: "The employer unit; filled from the employer organisation when omitted." }),
+  employerOrgId: partyOrgId.nullable().openapi({
+    description:
+      "The employer's unit party organisation (category unit or two_new), which receives the quarterly feedback.",
+  }),
+  employerUnitId: unitId
+    .nullable()
+    .openapi({ description: "The employer unit; filled from the employer organisation when omitted." }),
   employerTenantId: z
     .string()
     .regex(/^\d{6}$/, "Not a tenant code.")
     .nullable()
-    .openapi({ description: "The tenant of the employer, when it is another county of the city; defaults to the caller's.", example: "620982" }),
+    .openapi({
+      description: "The tenant of the employer, when it is another county of the city; defaults to the caller's.",
+      example: "620982",
+    }),
 };
 
 const memberSchema = z
@@ -95,8 +113,14 @@ const memberSchema = z
     name: memberFields.name,
     gender: z.enum(["male", "female"]),
     birthDate: dateSchema,
-    idCard: z.string().openapi({ description: "Masked (`6209**********1234`) unless revealed with `reveal=pii`.", example: "6209**********002X" }),
-    phone: z.string().nullable().openapi({ description: "Masked (`138****5678`) unless revealed with `reveal=pii`.", example: "138****5678" }),
+    idCard: z.string().openapi({
+      description: "Masked (`6209**********1234`) unless revealed with `reveal=pii`.",
+      example: "6209**********002X",
+    }),
+    phone: z
+      .string()
+      .nullable()
+      .openapi({ description: "Masked (`138****5678`) unless revealed with `reveal=pii`.", example: "138****5678" }),
     joinDate: dateSchema,
     status: memberFields.status,
     classification: memberFields.classification,
@@ -125,9 +149,14 @@ const createMemberSchema = z
   .strict()
   .superRefine((m, ctx) => {
     if (idCardChecksumValid(m.idCard) && idCardBirthDate(m.idCard) !== m.birthDate) {
-      ctx.addIssue({ code: "custom", path: ["birthDate"], message: "The birth date does not match the ID card number." });
+      ctx.addIssue({
+        code: "custom",
+        path: ["birthDate"],
+        message: "The birth date does not match the ID card number.",
+      });
     }
-    if (m.joinDate < m.birthDate) ctx.addIssue({ code: "custom", path: ["joinDate"], message: "The join date is before the birth date." });
+    if (m.joinDate < m.birthDate)
+      ctx.addIssue({ code: "custom", path: ["joinDate"], message: "The join date is before the birth date." });
   })
   .openapi("CreateMember", {
     example: {
@@ -187,7 +216,9 @@ const present = (row: MemberRow, clear?: { idCard: string; phone: string | null 
 
 /** A member reads their own record, a unit admin its employees' (in its own tenant), administrators their subtree. */
 const reach = { divisionPath: members.divisionPath, memberId: members.id, unitOrgId: members.employerOrgId };
-const conflicts = { "members.id_card_hash": "A party member with this ID card number is already registered in the city." };
+const conflicts = {
+  "members.id_card_hash": "A party member with this ID card number is already registered in the city.",
+};
 const memberResponse = (description: string) => versionedResponse(memberSchema, description);
 
 // ---------------------------------------------------------------------------------------------
@@ -195,11 +226,18 @@ const memberResponse = (description: string) => versionedResponse(memberSchema, 
 
 async function sealedPhone(c: Context<AppEnv>, phone: string | null) {
   if (phone === null) return { phoneCipher: null, phoneHash: null, phoneMasked: null };
-  return { phoneCipher: await c.get("pii").seal(phone), phoneHash: await c.get("pii").fingerprint(phone), phoneMasked: maskPhone(phone) };
+  return {
+    phoneCipher: await c.get("pii").seal(phone),
+    phoneHash: await c.get("pii").fingerprint(phone),
+    phoneMasked: maskPhone(phone),
+  };
 }
 
 async function residence(c: Context<AppEnv>, divisionId: string) {
-  const division = await requireDivisionForWrite(c, divisionId, { pointer: "/residenceDivisionId", levels: ["community"] });
+  const division = await requireDivisionForWrite(c, divisionId, {
+    pointer: "/residenceDivisionId",
+    levels: ["community"],
+  });
   return { residenceDivisionId: division.id, divisionPath: division.path };
 }
 
@@ -209,7 +247,10 @@ const employerCategories = ["unit", "two_new"] as const;
  * The employer's unit party organisation and unit. This is the one reference that may cross tenants
  * (work in one county, live in another), but only to another county of the caller's own city.
  */
-async function resolveEmployer(c: Context<AppEnv>, input: { orgId?: string | null; unitId?: string | null; tenantId?: string | null }) {
+async function resolveEmployer(
+  c: Context<AppEnv>,
+  input: { orgId?: string | null; unitId?: string | null; tenantId?: string | null },
+) {
   const none = { employerOrgId: null, employerUnitId: null, employerTenantId: null };
   if (!input.orgId && !input.unitId) {
     if (input.tenantId) {
@@ -228,7 +269,14 @@ async function resolveEmployer(c: Context<AppEnv>, input: { orgId?: string | nul
       .select({ unitId: partyOrgs.unitId })
       .from(partyOrgs)
       .innerJoin(tenants, eq(tenants.code, partyOrgs.tenantId))
-      .where(and(eq(partyOrgs.id, input.orgId), eq(partyOrgs.tenantId, tenantId), inArray(partyOrgs.category, employerCategories), sameCity));
+      .where(
+        and(
+          eq(partyOrgs.id, input.orgId),
+          eq(partyOrgs.tenantId, tenantId),
+          inArray(partyOrgs.category, employerCategories),
+          sameCity,
+        ),
+      );
     if (!org) throw unknownReference("/employerOrgId", "unit party organisation in the employer's tenant");
     orgUnitId = org.unitId;
   }
@@ -241,7 +289,9 @@ async function resolveEmployer(c: Context<AppEnv>, input: { orgId?: string | nul
     if (!unit) throw unknownReference("/employerUnitId", "unit in the employer's tenant");
     if (orgUnitId && orgUnitId !== input.unitId) {
       throw new ApiError("validation_failed", "The employer organisation belongs to another unit.", {
-        errors: [{ in: "body", pointer: "/employerUnitId", detail: "Does not match the employer organisation's unit." }],
+        errors: [
+          { in: "body", pointer: "/employerUnitId", detail: "Does not match the employer organisation's unit." },
+        ],
       });
     }
   }
@@ -273,7 +323,8 @@ const listMembers = protectedRoute({
   operationId: "listMembers",
   tags: ["organisations"],
   summary: "Party members within reach",
-  description: "`idCard` and `phone` are exact-match lookups (by keyed hash); they find a member only within the caller's reach.",
+  description:
+    "`idCard` and `phone` are exact-match lookups (by keyed hash); they find a member only within the caller's reach.",
   scope: "members:read",
   request: {
     query: pageQuerySchema.extend({
@@ -286,7 +337,12 @@ const listMembers = protectedRoute({
       phone: phoneSchema.optional(),
     }),
   },
-  responses: { 200: { description: "A page of members, in the requested `order` (oldest first by default), personal data masked.", content: { "application/json": { schema: pageOf(memberSchema, "MemberPage") } } } },
+  responses: {
+    200: {
+      description: "A page of members, in the requested `order` (oldest first by default), personal data masked.",
+      content: { "application/json": { schema: pageOf(memberSchema, "MemberPage") } },
+    },
+  },
 });
 
 const getMember = protectedRoute({
@@ -301,7 +357,12 @@ const getMember = protectedRoute({
   errors: [404],
   request: {
     params: z.object({ id: memberId }),
-    query: z.object({ reveal: z.enum(["pii"]).optional().openapi({ description: "`pii`: answer the clear ID card number and phone (audited)." }) }),
+    query: z.object({
+      reveal: z
+        .enum(["pii"])
+        .optional()
+        .openapi({ description: "`pii`: answer the clear ID card number and phone (audited)." }),
+    }),
   },
   responses: { 200: memberResponse("The member.") },
 });
@@ -327,7 +388,11 @@ export const memberRoutes = createRouter()
     const body = c.req.valid("json");
     const home = await residence(c, body.residenceDivisionId);
     if (body.orgId) await requirePartyOrg(c, body.orgId, "/orgId");
-    const employer = await resolveEmployer(c, { orgId: body.employerOrgId, unitId: body.employerUnitId, tenantId: body.employerTenantId });
+    const employer = await resolveEmployer(c, {
+      orgId: body.employerOrgId,
+      unitId: body.employerUnitId,
+      tenantId: body.employerTenantId,
+    });
     const { pii, clock, principal } = c.var;
     const now = clock.now();
     const row: MemberRow = {
@@ -354,7 +419,13 @@ export const memberRoutes = createRouter()
     const response = present(row);
     const headers = await commitCreated(c, `/v1/members/${row.id}`, row.version, response, {
       writes: [c.get("db").insert(members).values(row)],
-      audit: { action: "member.create", targetType: "member", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
+      audit: {
+        action: "member.create",
+        targetType: "member",
+        targetId: row.id,
+        divisionPath: row.divisionPath,
+        changes: { fields: Object.keys(body) },
+      },
       conflicts,
     });
     return c.json(response, 201, headers);
@@ -366,7 +437,10 @@ export const memberRoutes = createRouter()
     let residencePath: string | undefined;
     if (q.residenceDivisionId) {
       // Members carry their community's path: filtering on it uses the (tenant, path) index.
-      const [division] = await db.select({ path: divisions.path }).from(divisions).where(eq(divisions.id, q.residenceDivisionId));
+      const [division] = await db
+        .select({ path: divisions.path })
+        .from(divisions)
+        .where(eq(divisions.id, q.residenceDivisionId));
       if (!division) return c.json({ data: [], nextCursor: null }, 200);
       residencePath = division.path;
     }
@@ -389,13 +463,20 @@ export const memberRoutes = createRouter()
       .orderBy(keys.orderBy)
       .limit(keys.limit);
     const page = keys.of(rows);
-    return c.json({ data: page.data.map((r) => present(r, undefined, c.get("principal").crossTenant)), nextCursor: page.nextCursor }, 200);
+    return c.json(
+      {
+        data: page.data.map((r) => present(r, undefined, c.get("principal").crossTenant)),
+        nextCursor: page.nextCursor,
+      },
+      200,
+    );
   })
   .openapi(getMember, async (c) => {
     const reveal = c.req.valid("query").reveal === "pii";
     if (reveal) assertMayRevealPii(c.get("principal"));
     const row = await findWithinReach(c, members, reach, c.req.valid("param").id, "member");
-    if (!reveal) return c.json(present(row, undefined, c.get("principal").crossTenant), 200, { etag: etagOf(row.version) });
+    if (!reveal)
+      return c.json(present(row, undefined, c.get("principal").crossTenant), 200, { etag: etagOf(row.version) });
     const clear = {
       idCard: await c.get("pii").open(row.idCardCipher),
       phone: row.phoneCipher === null ? null : await c.get("pii").open(row.phoneCipher),
@@ -423,7 +504,11 @@ export const memberRoutes = createRouter()
     if (phone !== undefined) Object.assign(set, await sealedPhone(c, phone));
     if (residenceDivisionId !== undefined) Object.assign(set, await residence(c, residenceDivisionId));
     if (orgId !== undefined) set.orgId = orgId === null ? null : (await requirePartyOrg(c, orgId, "/orgId")).id;
-    if (hasEmployerFields(patch)) Object.assign(set, await resolveEmployer(c, { orgId: employerOrgId, unitId: employerUnitId, tenantId: employerTenantId }));
+    if (hasEmployerFields(patch))
+      Object.assign(
+        set,
+        await resolveEmployer(c, { orgId: employerOrgId, unitId: employerUnitId, tenantId: employerTenantId }),
+      );
     const updated = await updateVersioned(c, {
       table: members,
       row,

@@ -28,7 +28,9 @@ const partyOrgFields = {
   name: z.string().trim().min(1).max(200).openapi({ example: "中共东北街街道富康社区委员会" }),
   type: z.enum(orgTypes).openapi({ description: "党委, 党工委, 党总支, 党支部 or 临时党支部." }),
   secretaryName: z.string().trim().min(1).max(100).nullable().openapi({ description: "书记.", example: "王芳" }),
-  parentId: partyOrgId.nullable().openapi({ description: "The superior party organisation, in the same tenant; null at the top of the tree." }),
+  parentId: partyOrgId
+    .nullable()
+    .openapi({ description: "The superior party organisation, in the same tenant; null at the top of the tree." }),
 };
 
 const partyOrgSchema = z
@@ -38,7 +40,9 @@ const partyOrgSchema = z
     ...partyOrgFields,
     category: z.enum(orgCategories),
     divisionId: divisionIdSchema,
-    unitId: unitId.nullable().openapi({ description: "The unit this is the party organisation of (unit and two-new organisations)." }),
+    unitId: unitId
+      .nullable()
+      .openapi({ description: "The unit this is the party organisation of (unit and two-new organisations)." }),
     ...timestampsSchema,
   })
   .openapi("PartyOrg");
@@ -110,11 +114,19 @@ function chainContains(tenantId: string, startId: string, ancestorId: string): S
 /** The new parent of `orgId`: within reach, and neither the org itself nor one of its descendants. */
 async function requireParentFor(c: Context<AppEnv>, row: PartyOrgRow, parentId: string) {
   const parent = await requirePartyOrg(c, parentId, "/parentId");
-  const [cycle] = await c.get("db").all<{ cycle: number }>(sql`select ${chainContains(row.tenantId, parent.id, row.id)} as cycle`);
+  const [cycle] = await c
+    .get("db")
+    .all<{ cycle: number }>(sql`select ${chainContains(row.tenantId, parent.id, row.id)} as cycle`);
   if (cycle?.cycle) {
-    throw new ApiError("validation_failed", "A party organisation cannot be placed under itself or one of its own sub-organisations.", {
-      errors: [{ in: "body", pointer: "/parentId", detail: "This organisation is an ancestor of the proposed parent." }],
-    });
+    throw new ApiError(
+      "validation_failed",
+      "A party organisation cannot be placed under itself or one of its own sub-organisations.",
+      {
+        errors: [
+          { in: "body", pointer: "/parentId", detail: "This organisation is an ancestor of the proposed parent." },
+        ],
+      },
+    );
   }
   return parent;
 }
@@ -143,14 +155,22 @@ const listPartyOrgs = protectedRoute({
   request: {
     query: pageQuerySchema.extend({
       parentId: partyOrgId.optional().openapi({ description: "Only the direct children of this organisation." }),
-      root: z.enum(["true", "false"]).optional().openapi({ description: "`true`: only organisations without a parent; `false`: only those with one." }),
+      root: z
+        .enum(["true", "false"])
+        .optional()
+        .openapi({ description: "`true`: only organisations without a parent; `false`: only those with one." }),
       category: z.enum(orgCategories).optional(),
       type: z.enum(orgTypes).optional(),
       unitId: unitId.optional(),
       divisionId: divisionIdSchema.optional(),
     }),
   },
-  responses: { 200: { description: "A page of party organisations, in the requested `order` (oldest first by default).", content: { "application/json": { schema: pageOf(partyOrgSchema, "PartyOrgPage") } } } },
+  responses: {
+    200: {
+      description: "A page of party organisations, in the requested `order` (oldest first by default).",
+      content: { "application/json": { schema: pageOf(partyOrgSchema, "PartyOrgPage") } },
+    },
+  },
 });
 
 const getPartyOrg = protectedRoute({
@@ -186,7 +206,11 @@ export const partyOrgRoutes = createRouter()
     const body = c.req.valid("json");
     const division = await requireDivisionForWrite(c, body.divisionId, { pointer: "/divisionId" });
     if (body.parentId) await requirePartyOrg(c, body.parentId, "/parentId");
-    if (body.unitId) await requireReference(c, units, { divisionPath: units.divisionPath }, body.unitId, { pointer: "/unitId", what: "unit" });
+    if (body.unitId)
+      await requireReference(c, units, { divisionPath: units.divisionPath }, body.unitId, {
+        pointer: "/unitId",
+        what: "unit",
+      });
     const now = c.get("clock").now();
     const row: PartyOrgRow = {
       id: newId("org", now.getTime()),
@@ -206,14 +230,21 @@ export const partyOrgRoutes = createRouter()
     const response = present(row);
     const headers = await commitCreated(c, `/v1/party-orgs/${row.id}`, row.version, response, {
       writes: [c.get("db").insert(partyOrgs).values(row)],
-      audit: { action: "party_org.create", targetType: "party_org", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
+      audit: {
+        action: "party_org.create",
+        targetType: "party_org",
+        targetId: row.id,
+        divisionPath: row.divisionPath,
+        changes: { fields: Object.keys(body) },
+      },
     });
     return c.json(response, 201, headers);
   })
   .openapi(listPartyOrgs, async (c) => {
     const q = c.req.valid("query");
     const keys = keyset(partyOrgs.id, q);
-    const rows = await c.get("db")
+    const rows = await c
+      .get("db")
       .select()
       .from(partyOrgs)
       .where(
@@ -254,7 +285,8 @@ export const partyOrgRoutes = createRouter()
         changes: { fields: Object.keys(patch), ...(moves ? { parentId: [row.parentId, patch.parentId] } : {}) },
       },
       // Re-checked inside the write: a concurrent move elsewhere in the tree cannot close a cycle.
-      alsoWrite: () => (moves && patch.parentId ? [guardHolds(c, sql`not ${chainContains(row.tenantId, patch.parentId, row.id)}`)] : []),
+      alsoWrite: () =>
+        moves && patch.parentId ? [guardHolds(c, sql`not ${chainContains(row.tenantId, patch.parentId, row.id)}`)] : [],
     });
     return c.json(present(updated), 200, { etag: etagOf(updated.version) });
   });

@@ -4,4 +4,7 @@ import { partyOrgRoutes } from "./party-orgs.js";
 import { unitRoutes } from "./units.js";
 
 /** Units, party organisations and party members. */
-export const organisationRoutes = createRouter().route("/", unitRoutes).route("/", partyOrgRoutes).route("/", memberRoutes);
+export const organisationRoutes = createRouter()
+  .route("/", unitRoutes)
+  .route("/", partyOrgRoutes)
+  .route("/", memberRoutes);

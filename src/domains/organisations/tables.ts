@@ -27,7 +27,14 @@ export const units = sqliteTable(
 );
 
 export const orgTypes = ["committee", "working_committee", "general_branch", "branch", "temporary_branch"] as const;
-export const orgCategories = ["street_working_committee", "community", "unit", "two_new", "property", "new_employment"] as const;
+export const orgCategories = [
+  "street_working_committee",
+  "community",
+  "unit",
+  "two_new",
+  "property",
+  "new_employment",
+] as const;
 
 /** Party organisations (党委/党工委/总支/支部/临时支部), a tree per tenant. */
 export const partyOrgs = sqliteTable(

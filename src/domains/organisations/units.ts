@@ -28,7 +28,14 @@ const unitSchema = z
 const createUnitSchema = z
   .object({ ...unitFields, creditCode: unitFields.creditCode.optional(), divisionId: divisionIdSchema })
   .strict()
-  .openapi("CreateUnit", { example: { name: "酒泉市自然资源局", creditCode: "11620900013921234X", kind: "organ", divisionId: "div_01KDVDNA011AKWK3RC504FTYF8" } });
+  .openapi("CreateUnit", {
+    example: {
+      name: "酒泉市自然资源局",
+      creditCode: "11620900013921234X",
+      kind: "organ",
+      divisionId: "div_01KDVDNA011AKWK3RC504FTYF8",
+    },
+  });
 
 const patchUnitSchema = z
   .object(unitFields)
@@ -50,7 +57,9 @@ const present = (row: UnitRow) => ({
   updatedAt: row.updatedAt,
 });
 const reach = { divisionPath: units.divisionPath };
-const conflicts = { "units.credit_code": "A unit with this unified social credit code is already registered in this tenant." };
+const conflicts = {
+  "units.credit_code": "A unit with this unified social credit code is already registered in this tenant.",
+};
 const unitResponse = (description: string) => versionedResponse(unitSchema, description);
 
 const createUnit = protectedRoute({
@@ -72,8 +81,15 @@ const listUnits = protectedRoute({
   tags: ["organisations"],
   summary: "Units within reach",
   scope: "orgs:read",
-  request: { query: pageQuerySchema.extend({ kind: z.enum(unitKinds).optional(), divisionId: divisionIdSchema.optional() }) },
-  responses: { 200: { description: "A page of units, in the requested `order` (oldest first by default).", content: { "application/json": { schema: pageOf(unitSchema, "UnitPage") } } } },
+  request: {
+    query: pageQuerySchema.extend({ kind: z.enum(unitKinds).optional(), divisionId: divisionIdSchema.optional() }),
+  },
+  responses: {
+    200: {
+      description: "A page of units, in the requested `order` (oldest first by default).",
+      content: { "application/json": { schema: pageOf(unitSchema, "UnitPage") } },
+    },
+  },
 });
 
 const getUnit = protectedRoute({
@@ -124,7 +140,13 @@ export const unitRoutes = createRouter()
     const response = present(row);
     const headers = await commitCreated(c, `/v1/units/${row.id}`, row.version, response, {
       writes: [c.get("db").insert(units).values(row)],
-      audit: { action: "unit.create", targetType: "unit", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
+      audit: {
+        action: "unit.create",
+        targetType: "unit",
+        targetId: row.id,
+        divisionPath: row.divisionPath,
+        changes: { fields: Object.keys(body) },
+      },
       conflicts,
     });
     return c.json(response, 201, headers);

@@ -106,7 +106,12 @@ const listAgreements = protectedRoute({
       link: linkCodeSchema.optional().openapi({ description: "Only agreements that commit to this link." }),
     }),
   },
-  responses: { 200: { description: "A page of agreements, in the requested `order` (oldest first by default).", content: { "application/json": { schema: pageOf(agreementSchema, "AgreementPage") } } } },
+  responses: {
+    200: {
+      description: "A page of agreements, in the requested `order` (oldest first by default).",
+      content: { "application/json": { schema: pageOf(agreementSchema, "AgreementPage") } },
+    },
+  },
 });
 
 const getAgreement = protectedRoute({
@@ -129,7 +134,11 @@ const updateAgreement = protectedRoute({
   summary: "Extend an agreement, change its liaison or its links",
   scope: "agreements:write",
   errors: [404, 409, 412, 428],
-  request: { params: z.object({ id: agreementId }), headers: ifMatchHeader, body: { required: true, content: { "application/json": { schema: patchAgreementSchema } } } },
+  request: {
+    params: z.object({ id: agreementId }),
+    headers: ifMatchHeader,
+    body: { required: true, content: { "application/json": { schema: patchAgreementSchema } } },
+  },
   responses: { 200: agreementResponse("The updated agreement.") },
 });
 
@@ -138,7 +147,10 @@ export const agreementRoutes = createRouter()
     const body = c.req.valid("json");
     const { db, principal } = c.var;
     const unitOrg = await requirePartyOrg(c, body.unitOrgId, { pointer: "/unitOrgId", categories: unitOrgCategories });
-    const communityOrg = await requirePartyOrg(c, body.communityOrgId, { pointer: "/communityOrgId", categories: ["community"] });
+    const communityOrg = await requirePartyOrg(c, body.communityOrgId, {
+      pointer: "/communityOrgId",
+      categories: ["community"],
+    });
     await requireActiveLinks(c, body.links);
     const now = c.get("clock").now();
     const at = now.toISOString();
@@ -177,7 +189,13 @@ export const agreementRoutes = createRouter()
       guardChanged(c),
     ]);
     const audit: AuditEntry[] = [
-      { action: "agreement.create", targetType: "agreement", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body), links: body.links } },
+      {
+        action: "agreement.create",
+        targetType: "agreement",
+        targetId: row.id,
+        divisionPath: row.divisionPath,
+        changes: { fields: Object.keys(body), links: body.links },
+      },
       ...received.map((r) => ({
         action: "org_report.activate",
         targetType: "org_report",
@@ -187,20 +205,44 @@ export const agreementRoutes = createRouter()
       })),
     ];
     const events: DomainEvent[] = [
-      { type: "agreement.signed", subjectType: "agreement", subjectId: row.id, payload: { agreementId: row.id, unitOrgId: row.unitOrgId, communityOrgId: row.communityOrgId, links: row.links } },
+      {
+        type: "agreement.signed",
+        subjectType: "agreement",
+        subjectId: row.id,
+        payload: {
+          agreementId: row.id,
+          unitOrgId: row.unitOrgId,
+          communityOrgId: row.communityOrgId,
+          links: row.links,
+        },
+      },
       ...received.map((r) => ({
         type: "org_report.activated",
         subjectType: "org_report",
         subjectId: r.id,
-        payload: { orgReportId: r.id, unitOrgId: r.unitOrgId, communityOrgId: r.communityOrgId, status: activated, agreementId: row.id },
+        payload: {
+          orgReportId: r.id,
+          unitOrgId: r.unitOrgId,
+          communityOrgId: r.communityOrgId,
+          status: activated,
+          agreementId: row.id,
+        },
       })),
     ];
     const response = present(row);
     const headers = { etag: etagOf(row.version), location: `/v1/agreements/${row.id}` };
     try {
-      await commit(c, { writes: [db.insert(agreements).values(row), ...activations], audit, events }, { status: 201, body: response, headers });
+      await commit(
+        c,
+        { writes: [db.insert(agreements).values(row), ...activations], audit, events },
+        { status: 201, body: response, headers },
+      );
     } catch (err) {
-      if (err instanceof GuardFailed) throw new ApiError("conflict", "A report between these organisations changed while the agreement was being signed. Retry.");
+      if (err instanceof GuardFailed)
+        throw new ApiError(
+          "conflict",
+          "A report between these organisations changed while the agreement was being signed. Retry.",
+        );
       throw err;
     }
     return c.json(response, 201, headers);
@@ -208,7 +250,8 @@ export const agreementRoutes = createRouter()
   .openapi(listAgreements, async (c) => {
     const q = c.req.valid("query");
     const keys = keyset(agreements.id, q);
-    const rows = await c.get("db")
+    const rows = await c
+      .get("db")
       .select()
       .from(agreements)
       .where(
@@ -244,7 +287,11 @@ export const agreementRoutes = createRouter()
       row,
       expectedVersion,
       set: patch,
-      audit: { action: "agreement.update", targetType: "agreement", changes: { fields: Object.keys(patch), ...(patch.links ? { links: patch.links } : {}) } },
+      audit: {
+        action: "agreement.update",
+        targetType: "agreement",
+        changes: { fields: Object.keys(patch), ...(patch.links ? { links: patch.links } : {}) },
+      },
     });
     return c.json(present(updated), 200, { etag: etagOf(updated.version) });
   });

@@ -19,7 +19,10 @@ const subjectPrefix = { unit_org: "org", member: "mem" } as const;
 const subjectIdSchema = z
   .string()
   .regex(/^(org|mem)_[0-9A-Z]{26}$/, "Not a party organisation or member id.")
-  .openapi({ description: "A unit party organisation (`org_…`) or a member (`mem_…`), as `subjectKind` says.", example: "org_01KDVDNA011AKWK3RC504FTYF8" });
+  .openapi({
+    description: "A unit party organisation (`org_…`) or a member (`mem_…`), as `subjectKind` says.",
+    example: "org_01KDVDNA011AKWK3RC504FTYF8",
+  });
 const yearSchema = z.number().int().min(2000).max(2100).openapi({ example: 2026 });
 
 const evaluationSchema = z
@@ -32,7 +35,9 @@ const evaluationSchema = z
     year: yearSchema,
     grade: z.enum(evaluationGrades),
     comment: z.string().nullable().openapi({ example: "积极参与社区治理，服务群众成效明显。" }),
-    approver: z.string().openapi({ description: "The subject of the credential that recorded it.", example: "user-42" }),
+    approver: z
+      .string()
+      .openapi({ description: "The subject of the credential that recorded it.", example: "user-42" }),
     ...timestampsSchema,
   })
   .openapi("Evaluation");
@@ -47,9 +52,18 @@ const createEvaluationSchema = z
     comment: z.string().trim().min(1).max(1000).optional(),
   })
   .strict()
-  .refine((e) => e.subjectId.startsWith(`${subjectPrefix[e.subjectKind]}_`), { message: "The id does not match subjectKind.", path: ["subjectId"] })
+  .refine((e) => e.subjectId.startsWith(`${subjectPrefix[e.subjectKind]}_`), {
+    message: "The id does not match subjectKind.",
+    path: ["subjectId"],
+  })
   .openapi("CreateEvaluation", {
-    example: { subjectKind: "unit_org", subjectId: "org_01KDVDNA011AKWK3RC504FTYF8", communityOrgId: "org_01KDVDNA02Q7M4V1Z8XG3H6J9K", year: 2026, grade: "excellent" },
+    example: {
+      subjectKind: "unit_org",
+      subjectId: "org_01KDVDNA011AKWK3RC504FTYF8",
+      communityOrgId: "org_01KDVDNA02Q7M4V1Z8XG3H6J9K",
+      year: 2026,
+      grade: "excellent",
+    },
   });
 
 type EvaluationRow = typeof evaluations.$inferSelect;
@@ -68,7 +82,11 @@ const present = (row: EvaluationRow) => ({
   updatedAt: row.updatedAt,
 });
 /** Admins reach through the community's division; a unit admin reads its unit's evaluations, a member their own (ids are prefixed, so one column serves both). */
-const reach = { divisionPath: evaluations.divisionPath, memberId: evaluations.subjectId, unitOrgId: evaluations.subjectId };
+const reach = {
+  divisionPath: evaluations.divisionPath,
+  memberId: evaluations.subjectId,
+  unitOrgId: evaluations.subjectId,
+};
 const conflicts = { "evaluations.subject_id": "This community has already evaluated this subject for that year." };
 const evaluationResponse = (description: string) => versionedResponse(evaluationSchema, description);
 
@@ -78,7 +96,8 @@ const createEvaluation = protectedRoute({
   operationId: "createEvaluation",
   tags: ["reports"],
   summary: "Record a community's annual evaluation of a unit organisation or a member",
-  description: "One evaluation per community, subject and year (409 otherwise). The approver is the caller. The subject and the community organisation must be within reach.",
+  description:
+    "One evaluation per community, subject and year (409 otherwise). The approver is the caller. The subject and the community organisation must be within reach.",
   scope: "evaluations:write",
   idempotent: true,
   request: { body: { required: true, content: { "application/json": { schema: createEvaluationSchema } } } },
@@ -99,7 +118,12 @@ const listEvaluations = protectedRoute({
       year: z.coerce.number().int().min(2000).max(2100).optional().openapi({ example: 2026 }),
     }),
   },
-  responses: { 200: { description: "A page of evaluations, in the requested `order` (oldest first by default).", content: { "application/json": { schema: pageOf(evaluationSchema, "EvaluationPage") } } } },
+  responses: {
+    200: {
+      description: "A page of evaluations, in the requested `order` (oldest first by default).",
+      content: { "application/json": { schema: pageOf(evaluationSchema, "EvaluationPage") } },
+    },
+  },
 });
 
 const getEvaluation = protectedRoute({
@@ -123,8 +147,12 @@ export const evaluationRoutes = createRouter()
         errors: [{ in: "body", pointer: "/year", detail: "Must not be a future year." }],
       });
     }
-    const communityOrg = await requirePartyOrg(c, body.communityOrgId, { pointer: "/communityOrgId", categories: ["community"] });
-    if (body.subjectKind === "unit_org") await requirePartyOrg(c, body.subjectId, { pointer: "/subjectId", categories: unitOrgCategories });
+    const communityOrg = await requirePartyOrg(c, body.communityOrgId, {
+      pointer: "/communityOrgId",
+      categories: ["community"],
+    });
+    if (body.subjectKind === "unit_org")
+      await requirePartyOrg(c, body.subjectId, { pointer: "/subjectId", categories: unitOrgCategories });
     else await requireMember(c, body.subjectId, { pointer: "/subjectId", inSubtree: true });
     const row: EvaluationRow = {
       id: newId("eval", now.getTime()),
@@ -145,13 +173,25 @@ export const evaluationRoutes = createRouter()
     const headers = await commitCreated(c, `/v1/evaluations/${row.id}`, row.version, response, {
       writes: [c.get("db").insert(evaluations).values(row)],
       // The grade and comment are an assessment of a person: the trail and the event name fields, not values.
-      audit: { action: "evaluation.create", targetType: "evaluation", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
+      audit: {
+        action: "evaluation.create",
+        targetType: "evaluation",
+        targetId: row.id,
+        divisionPath: row.divisionPath,
+        changes: { fields: Object.keys(body) },
+      },
       events: [
         {
           type: "evaluation.recorded",
           subjectType: "evaluation",
           subjectId: row.id,
-          payload: { evaluationId: row.id, subjectKind: row.subjectKind, subjectId: row.subjectId, communityOrgId: row.communityOrgId, year: row.year },
+          payload: {
+            evaluationId: row.id,
+            subjectKind: row.subjectKind,
+            subjectId: row.subjectId,
+            communityOrgId: row.communityOrgId,
+            year: row.year,
+          },
         },
       ],
       conflicts,
@@ -163,7 +203,8 @@ export const evaluationRoutes = createRouter()
     const keys = keyset(evaluations.id, q);
     // The id's prefix names its kind: filtering on both lets the (tenant, kind, subject) index serve a subject-only query.
     const kind = q.subjectKind ?? (q.subjectId?.startsWith("org_") ? "unit_org" : q.subjectId ? "member" : undefined);
-    const rows = await c.get("db")
+    const rows = await c
+      .get("db")
       .select()
       .from(evaluations)
       .where(

@@ -18,7 +18,9 @@ const fiveLinkFields = {
   nameZh: z.string().trim().min(1).max(50).openapi({ example: "阵地联用" }),
   nameEn: z.string().trim().min(1).max(100).openapi({ example: "Venues shared" }),
   position: z.number().int().min(1).max(99).openapi({ description: "Display order.", example: 2 }),
-  active: z.boolean().openapi({ description: "Inactive links stay on the agreements that chose them but cannot be added to any agreement." }),
+  active: z.boolean().openapi({
+    description: "Inactive links stay on the agreements that chose them but cannot be added to any agreement.",
+  }),
 };
 
 const fiveLinkSchema = z
@@ -47,10 +49,14 @@ const listFiveLinks = protectedRoute({
   operationId: "listFiveLinks",
   tags: ["reports"],
   summary: "The five links (五联), in display order",
-  description: "Reference data owned by the city, the same for every tenant. The whole list in one response (it has a handful of rows).",
+  description:
+    "Reference data owned by the city, the same for every tenant. The whole list in one response (it has a handful of rows).",
   scope: "tenants:read",
   responses: {
-    200: { description: "Every five link, active or not.", content: { "application/json": { schema: z.object({ data: z.array(fiveLinkSchema) }).openapi("FiveLinkList") } } },
+    200: {
+      description: "Every five link, active or not.",
+      content: { "application/json": { schema: z.object({ data: z.array(fiveLinkSchema) }).openapi("FiveLinkList") } },
+    },
   },
 });
 
@@ -74,7 +80,11 @@ const updateFiveLink = protectedRoute({
   summary: "Rename, reorder or retire a five link (city only)",
   scope: "reference:write",
   errors: [404, 412, 428],
-  request: { params: codeParam, headers: ifMatchHeader, body: { required: true, content: { "application/json": { schema: patchFiveLinkSchema } } } },
+  request: {
+    params: codeParam,
+    headers: ifMatchHeader,
+    body: { required: true, content: { "application/json": { schema: patchFiveLinkSchema } } },
+  },
   responses: { 200: fiveLinkResponse("The updated five link.") },
 });
 
@@ -88,14 +98,22 @@ async function findLink(c: Context<AppEnv>, code: string): Promise<FiveLinkRow> 
  * Every code must name an active link — or one the record already has (a retired link stays on
  * agreements that chose it); a 400 points at each code that does not.
  */
-export async function requireActiveLinks(c: Context<AppEnv>, codes: readonly string[], alreadyChosen: readonly string[] = [], pointer = "/links"): Promise<void> {
-  const rows = await c.get("db")
+export async function requireActiveLinks(
+  c: Context<AppEnv>,
+  codes: readonly string[],
+  alreadyChosen: readonly string[] = [],
+  pointer = "/links",
+): Promise<void> {
+  const rows = await c
+    .get("db")
     .select({ code: fiveLinks.code })
     .from(fiveLinks)
     .where(and(inArray(fiveLinks.code, [...codes]), eq(fiveLinks.active, true)));
   const active = new Set([...rows.map((r) => r.code), ...alreadyChosen]);
   const errors: FieldError[] = codes.flatMap((code, i) =>
-    active.has(code) ? [] : [{ in: "body" as const, pointer: `${pointer}/${i}`, detail: `No active five link ${code}.` }],
+    active.has(code)
+      ? []
+      : [{ in: "body" as const, pointer: `${pointer}/${i}`, detail: `No active five link ${code}.` }],
   );
   if (errors.length) throw new ApiError("validation_failed", "Some links are not active five links.", { errors });
 }
@@ -126,7 +144,10 @@ export const fiveLinkRoutes = createRouter()
     const patch = c.req.valid("json");
     const row = await findLink(c, c.req.valid("param").code);
     if (expectedVersion !== row.version) {
-      throw new ApiError("precondition_failed", `The five link is at version ${row.version}, not ${expectedVersion}. Re-read it and retry.`);
+      throw new ApiError(
+        "precondition_failed",
+        `The five link is at version ${row.version}, not ${expectedVersion}. Re-read it and retry.`,
+      );
     }
     const updatedAt = c.get("clock").now().toISOString();
     const updated: FiveLinkRow = { ...row, ...patch, version: row.version + 1, updatedAt };
@@ -134,16 +155,27 @@ export const fiveLinkRoutes = createRouter()
       // City-owned reference data: no tenant column; the city's trail records the change.
       await commit(c, {
         writes: [
-          c.get("db")
+          c
+            .get("db")
             .update(fiveLinks)
             .set({ ...patch, version: sql`${fiveLinks.version} + 1`, updatedAt })
             .where(and(eq(fiveLinks.code, row.code), eq(fiveLinks.version, row.version))),
           guardChanged(c),
         ],
-        audit: { action: "five_link.update", targetType: "five_link", targetId: row.code, tenantId: CITY_TENANT, changes: { fields: Object.keys(patch), ...patch } },
+        audit: {
+          action: "five_link.update",
+          targetType: "five_link",
+          targetId: row.code,
+          tenantId: CITY_TENANT,
+          changes: { fields: Object.keys(patch), ...patch },
+        },
       });
     } catch (err) {
-      if (err instanceof GuardFailed) throw new ApiError("precondition_failed", "The five link changed while you were writing. Re-read it and retry.");
+      if (err instanceof GuardFailed)
+        throw new ApiError(
+          "precondition_failed",
+          "The five link changed while you were writing. Re-read it and retry.",
+        );
       throw err;
     }
     return c.json(updated, 200, { etag: etagOf(updated.version) });

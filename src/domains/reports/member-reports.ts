@@ -29,18 +29,24 @@ const memberReportSchema = z
     id: memberReportId,
     tenant: z.string().openapi({ example: "620902" }),
     memberId: memberIdSchema,
-    communityId: divisionIdSchema.openapi({ description: "The community (division) the member lives in and reports to." }),
+    communityId: divisionIdSchema.openapi({
+      description: "The community (division) the member lives in and reports to.",
+    }),
     gridId: divisionIdSchema.nullable(),
     channel: z.enum(memberReportChannels),
     skills: z.array(z.string()).openapi({ example: ["法律咨询", "电脑维修"] }),
     intentions: z.array(z.string()).openapi({ example: ["社区治理", "安全宣传与治安巡逻"] }),
     status: z.enum(memberReportStatuses),
     endReason: z.enum(endReasons).nullable(),
-    employerOrgId: z.string().nullable().openapi({ description: "Snapshot of the member's employer party organisation: the addressee of quarterly feedback." }),
+    employerOrgId: z.string().nullable().openapi({
+      description: "Snapshot of the member's employer party organisation: the addressee of quarterly feedback.",
+    }),
     employerTenantId: z.string().nullable().openapi({ example: "620900" }),
     confirmedAt: z.string().nullable(),
     lastRecheckAt: z.string().nullable(),
-    recheckDueOn: dateSchema.nullable().openapi({ description: "Half-yearly re-confirmation due date, set on activation and on every recheck." }),
+    recheckDueOn: dateSchema
+      .nullable()
+      .openapi({ description: "Half-yearly re-confirmation due date, set on activation and on every recheck." }),
     ...timestampsSchema,
   })
   .openapi("MemberReport");
@@ -66,7 +72,9 @@ const createMemberReportSchema = z
   });
 
 const endMemberReportSchema = z
-  .object({ reason: z.enum(endReasons).openapi({ description: "moved: left the community; lapsed: stopped taking part." }) })
+  .object({
+    reason: z.enum(endReasons).openapi({ description: "moved: left the community; lapsed: stopped taking part." }),
+  })
   .strict()
   .openapi("EndMemberReport", { example: { reason: "moved" } });
 
@@ -95,8 +103,14 @@ const present = (row: MemberReportRow) => ({
  * Community/street admins reach a report through its division, a member their own, and a unit
  * admin the reports of members it employs (DOMAIN §7: "its members' reports").
  */
-const reach = { divisionPath: memberReports.divisionPath, memberId: memberReports.memberId, unitOrgId: memberReports.employerOrgId };
-const conflicts = { "member_reports.member_id": "This member already has a live report; end it before filing a new one." };
+const reach = {
+  divisionPath: memberReports.divisionPath,
+  memberId: memberReports.memberId,
+  unitOrgId: memberReports.employerOrgId,
+};
+const conflicts = {
+  "member_reports.member_id": "This member already has a live report; end it before filing a new one.",
+};
 export const eventPayload = (row: MemberReportRow) => ({
   memberReportId: row.id,
   memberId: row.memberId,
@@ -136,12 +150,19 @@ const listMemberReports = protectedRoute({
       status: z.enum(memberReportStatuses).optional(),
       communityId: divisionIdSchema.optional(),
       memberId: memberIdSchema.optional(),
-      createdFrom: timestampQuery.optional().openapi({ description: "Filed at or after (inclusive).", example: "2026-07-01T00:00:00+08:00" }),
-      createdTo: timestampQuery.optional().openapi({ description: "Filed at or before (inclusive).", example: "2026-12-31T23:59:59+08:00" }),
+      createdFrom: timestampQuery
+        .optional()
+        .openapi({ description: "Filed at or after (inclusive).", example: "2026-07-01T00:00:00+08:00" }),
+      createdTo: timestampQuery
+        .optional()
+        .openapi({ description: "Filed at or before (inclusive).", example: "2026-12-31T23:59:59+08:00" }),
     }),
   },
   responses: {
-    200: { description: "A page of member reports, in the requested `order` (oldest first by default).", content: { "application/json": { schema: pageOf(memberReportSchema, "MemberReportPage") } } },
+    200: {
+      description: "A page of member reports, in the requested `order` (oldest first by default).",
+      content: { "application/json": { schema: pageOf(memberReportSchema, "MemberReportPage") } },
+    },
   },
 });
 
@@ -163,22 +184,42 @@ const crudRoutes = createRouter()
     const { principal, db } = c.var;
     if (principal.owner) {
       // A member files only their own report; a unit admin does not file members' reports.
-      if (!principal.owner.memberId) throw new ApiError("forbidden", "Only the member, or a community admin on their behalf, files a member report.");
+      if (!principal.owner.memberId)
+        throw new ApiError(
+          "forbidden",
+          "Only the member, or a community admin on their behalf, files a member report.",
+        );
       if (body.memberId !== principal.owner.memberId) throw unknownReference("/memberId", "party member");
     }
     const member = await requireMember(c, body.memberId, { pointer: "/memberId", inSubtree: false });
     if (member.classification !== "in_service") {
       throw new ApiError("validation_failed", "Only in-service members report to the community they live in.", {
-        errors: [{ in: "body", pointer: "/memberId", detail: `The member is classified ${member.classification}, not in_service.` }],
+        errors: [
+          {
+            in: "body",
+            pointer: "/memberId",
+            detail: `The member is classified ${member.classification}, not in_service.`,
+          },
+        ],
       });
     }
-    const community = await requireDivisionForWrite(c, body.communityId, { pointer: "/communityId", levels: ["community"] });
+    const community = await requireDivisionForWrite(c, body.communityId, {
+      pointer: "/communityId",
+      levels: ["community"],
+    });
     let divisionPath = community.path;
     if (body.gridId) {
       const [grid] = await db
         .select({ path: divisions.path })
         .from(divisions)
-        .where(and(eq(divisions.id, body.gridId), eq(divisions.tenantId, principal.tenant), eq(divisions.parentId, community.id), eq(divisions.level, "grid")));
+        .where(
+          and(
+            eq(divisions.id, body.gridId),
+            eq(divisions.tenantId, principal.tenant),
+            eq(divisions.parentId, community.id),
+            eq(divisions.level, "grid"),
+          ),
+        );
       if (!grid) throw unknownReference("/gridId", "grid in this community");
       divisionPath = grid.path;
     }
@@ -207,8 +248,21 @@ const crudRoutes = createRouter()
     const response = present(row);
     const headers = await commitCreated(c, `/v1/member-reports/${row.id}`, row.version, response, {
       writes: [db.insert(memberReports).values(row)],
-      audit: { action: "member_report.create", targetType: "member_report", targetId: row.id, divisionPath, changes: { fields: Object.keys(body) } },
-      events: [{ type: "member_report.submitted", subjectType: "member_report", subjectId: row.id, payload: eventPayload(row) }],
+      audit: {
+        action: "member_report.create",
+        targetType: "member_report",
+        targetId: row.id,
+        divisionPath,
+        changes: { fields: Object.keys(body) },
+      },
+      events: [
+        {
+          type: "member_report.submitted",
+          subjectType: "member_report",
+          subjectId: row.id,
+          payload: eventPayload(row),
+        },
+      ],
       conflicts,
     });
     return c.json(response, 201, headers);
@@ -276,7 +330,10 @@ const transitions = actionRoutes({
       operationId: "endMemberReport",
       summary: "End a member's report as moved or lapsed",
       body: endMemberReportSchema,
-      effects: (_c, _row, body: z.infer<typeof endMemberReportSchema>) => ({ set: { endReason: body.reason }, changes: { endReason: body.reason } }),
+      effects: (_c, _row, body: z.infer<typeof endMemberReportSchema>) => ({
+        set: { endReason: body.reason },
+        changes: { endReason: body.reason },
+      }),
       event: "ended",
     },
   },

@@ -21,7 +21,9 @@ const orgReportSchema = z
     tenant: z.string().openapi({ example: "620902" }),
     unitOrgId: partyOrgIdSchema.openapi({ description: "The reporting unit (or two-new) party organisation." }),
     communityOrgId: partyOrgIdSchema.openapi({ description: "The community party organisation it reports to." }),
-    slipNumber: z.string().openapi({ description: "报到单 number, unique within the tenant.", example: "SZ-2026-0042" }),
+    slipNumber: z
+      .string()
+      .openapi({ description: "报到单 number, unique within the tenant.", example: "SZ-2026-0042" }),
     reportDate: dateSchema,
     liaisonName: z.string().openapi({ example: "王敏" }),
     status: z.enum(orgReportStatuses),
@@ -101,7 +103,12 @@ const listOrgReports = protectedRoute({
       communityOrgId: partyOrgIdSchema.optional(),
     }),
   },
-  responses: { 200: { description: "A page of reports, in the requested `order` (oldest first by default).", content: { "application/json": { schema: pageOf(orgReportSchema, "OrgReportPage") } } } },
+  responses: {
+    200: {
+      description: "A page of reports, in the requested `order` (oldest first by default).",
+      content: { "application/json": { schema: pageOf(orgReportSchema, "OrgReportPage") } },
+    },
+  },
 });
 
 const getOrgReport = protectedRoute({
@@ -122,11 +129,15 @@ const crudRoutes = createRouter()
     const { principal } = c.var;
     if (principal.owner) {
       // Owner-only principals: a unit admin for its own unit organisation; a member has no unit to report.
-      if (!principal.owner.unitOrgId) throw new ApiError("forbidden", "Only a unit's admin or a street or community admin submits a unit report.");
+      if (!principal.owner.unitOrgId)
+        throw new ApiError("forbidden", "Only a unit's admin or a street or community admin submits a unit report.");
       if (body.unitOrgId !== principal.owner.unitOrgId) throw unknownReference("/unitOrgId", "party organisation");
     }
     const unitOrg = await requirePartyOrg(c, body.unitOrgId, { pointer: "/unitOrgId", categories: unitOrgCategories });
-    const communityOrg = await requirePartyOrg(c, body.communityOrgId, { pointer: "/communityOrgId", categories: ["community"] });
+    const communityOrg = await requirePartyOrg(c, body.communityOrgId, {
+      pointer: "/communityOrgId",
+      categories: ["community"],
+    });
     const now = c.get("clock").now();
     const row: OrgReportRow = {
       id: newId("orep", now.getTime()),
@@ -145,8 +156,16 @@ const crudRoutes = createRouter()
     const response = present(row);
     const headers = await commitCreated(c, `/v1/org-reports/${row.id}`, row.version, response, {
       writes: [c.get("db").insert(orgReports).values(row)],
-      audit: { action: "org_report.create", targetType: "org_report", targetId: row.id, divisionPath: row.divisionPath, changes: { fields: Object.keys(body) } },
-      events: [{ type: "org_report.submitted", subjectType: "org_report", subjectId: row.id, payload: eventPayload(row) }],
+      audit: {
+        action: "org_report.create",
+        targetType: "org_report",
+        targetId: row.id,
+        divisionPath: row.divisionPath,
+        changes: { fields: Object.keys(body) },
+      },
+      events: [
+        { type: "org_report.submitted", subjectType: "org_report", subjectId: row.id, payload: eventPayload(row) },
+      ],
       conflicts,
     });
     return c.json(response, 201, headers);
@@ -178,7 +197,11 @@ const transitions = actionRoutes({
   present,
   eventPayload,
   actions: {
-    receive: { operationId: "receiveOrgReport", summary: "Sign the report slip (the community received the unit)", event: "received" },
+    receive: {
+      operationId: "receiveOrgReport",
+      summary: "Sign the report slip (the community received the unit)",
+      event: "received",
+    },
     activate: {
       operationId: "activateOrgReport",
       summary: "Mark a received report active",

@@ -36,7 +36,9 @@ export async function markOverdueReports(db: Db, now: Date, limit = 200): Promis
       db
         .update(memberReports)
         .set({ status: "overdue", version: sql`${memberReports.version} + 1`, updatedAt: at })
-        .where(and(eq(memberReports.id, row.id), eq(memberReports.status, "active"), lt(memberReports.recheckDueOn, today))),
+        .where(
+          and(eq(memberReports.id, row.id), eq(memberReports.status, "active"), lt(memberReports.recheckDueOn, today)),
+        ),
       db.run(sql`insert into ${auditEvents} (id, tenant_id, actor, actor_kind, action, target_type, target_id, division_path, request_id, changes, at)
         select ${newId("aud", now.getTime())}, ${row.tenantId}, ${schedulerActor}, 'system', 'member_report.mark_overdue', 'member_report', ${row.id}, ${row.divisionPath}, ${"job:recheck"}, ${changes}, ${at}
         where changes() > 0`),
@@ -47,5 +49,7 @@ export async function markOverdueReports(db: Db, now: Date, limit = 200): Promis
   });
   const results = await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
   // Every third result is a report's update: how many it changed is how many were marked.
-  return results.filter((_, i) => i % 3 === 0).reduce((n, r) => n + Number((r as { rowsAffected?: number }).rowsAffected ?? 0), 0);
+  return results
+    .filter((_, i) => i % 3 === 0)
+    .reduce((n, r) => n + Number((r as { rowsAffected?: number }).rowsAffected ?? 0), 0);
 }

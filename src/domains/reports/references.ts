@@ -18,25 +18,47 @@ export const unitOrgCategories = ["unit", "two_new"] as const satisfies readonly
  * A party organisation a body names: in the caller's tenant and subtree (else the 400 that does not
  * say whether it exists elsewhere), and of one of the expected categories.
  */
-export async function requirePartyOrg(c: Context<AppEnv>, id: string, options: { pointer: string; categories: readonly OrgCategory[] }) {
-  const [org] = await c.get("db")
-    .select({ id: partyOrgs.id, tenantId: partyOrgs.tenantId, category: partyOrgs.category, divisionId: partyOrgs.divisionId, divisionPath: partyOrgs.divisionPath })
+export async function requirePartyOrg(
+  c: Context<AppEnv>,
+  id: string,
+  options: { pointer: string; categories: readonly OrgCategory[] },
+) {
+  const [org] = await c
+    .get("db")
+    .select({
+      id: partyOrgs.id,
+      tenantId: partyOrgs.tenantId,
+      category: partyOrgs.category,
+      divisionId: partyOrgs.divisionId,
+      divisionPath: partyOrgs.divisionPath,
+    })
     .from(partyOrgs)
     .where(and(eq(partyOrgs.id, id), eq(partyOrgs.tenantId, c.get("principal").tenant)));
   if (!org || !canActInDivision(c.get("principal"), { tenantId: org.tenantId, path: org.divisionPath })) {
     throw unknownReference(options.pointer, "party organisation");
   }
   if (!options.categories.includes(org.category)) {
-    throw new ApiError("validation_failed", `The party organisation must be of category ${options.categories.join(" or ")}.`, {
-      errors: [{ in: "body", pointer: options.pointer, detail: `Expected category ${options.categories.join(" or ")}, got ${org.category}.` }],
-    });
+    throw new ApiError(
+      "validation_failed",
+      `The party organisation must be of category ${options.categories.join(" or ")}.`,
+      {
+        errors: [
+          {
+            in: "body",
+            pointer: options.pointer,
+            detail: `Expected category ${options.categories.join(" or ")}, got ${org.category}.`,
+          },
+        ],
+      },
+    );
   }
   return org;
 }
 
 /** A member a body names, in the caller's tenant; `inSubtree` also requires the member to live in the caller's subtree. */
 export async function requireMember(c: Context<AppEnv>, id: string, options: { pointer: string; inSubtree: boolean }) {
-  const [member] = await c.get("db")
+  const [member] = await c
+    .get("db")
     .select({
       id: members.id,
       tenantId: members.tenantId,
@@ -47,7 +69,11 @@ export async function requireMember(c: Context<AppEnv>, id: string, options: { p
     })
     .from(members)
     .where(and(eq(members.id, id), eq(members.tenantId, c.get("principal").tenant)));
-  if (!member || (options.inSubtree && !canActInDivision(c.get("principal"), { tenantId: member.tenantId, path: member.divisionPath }))) {
+  if (
+    !member ||
+    (options.inSubtree &&
+      !canActInDivision(c.get("principal"), { tenantId: member.tenantId, path: member.divisionPath }))
+  ) {
     throw unknownReference(options.pointer, "party member");
   }
   return member;

@@ -16,7 +16,9 @@ import { localDate, localQuarter } from "../../shared/calendar.js";
 import { agreements, fiveLinks, memberReports, memberReportStatuses, orgReports, orgReportStatuses } from "./tables.js";
 
 const countsOf = <const S extends readonly string[]>(statuses: S, name: string) =>
-  z.object(Object.fromEntries(statuses.map((s) => [s, z.number().int()])) as { [K in S[number]]: z.ZodNumber }).openapi(name);
+  z
+    .object(Object.fromEntries(statuses.map((s) => [s, z.number().int()])) as { [K in S[number]]: z.ZodNumber })
+    .openapi(name);
 
 const tenantStatsSchema = z
   .object({
@@ -26,17 +28,24 @@ const tenantStatsSchema = z
     members: z.number().int().openapi({ description: "Party members (by residence).", example: 26480 }),
     orgReports: countsOf(orgReportStatuses, "OrgReportCounts"),
     memberReports: countsOf(memberReportStatuses, "MemberReportCounts"),
-    agreementsByLink: z
-      .record(z.string(), z.number().int())
-      .openapi({ description: "Agreements in force today that commit to each five link (every link listed, zeros included).", example: { organisation: 12, venue: 9, activity: 7, resource: 3, service: 11 } }),
+    agreementsByLink: z.record(z.string(), z.number().int()).openapi({
+      description: "Agreements in force today that commit to each five link (every link listed, zeros included).",
+      example: { organisation: 12, venue: 9, activity: 7, resource: 3, service: 11 },
+    }),
     openNeeds: z.number().int().openapi({ example: 42 }),
-    hoursThisQuarter: z.number().openapi({ description: "Net service hours posted to the ledger this quarter (corrections included).", example: 1380.5 }),
+    hoursThisQuarter: z.number().openapi({
+      description: "Net service hours posted to the ledger this quarter (corrections included).",
+      example: 1380.5,
+    }),
   })
   .openapi("TenantStats");
 
 const statsSchema = z
   .object({
-    quarter: z.string().openapi({ description: "The current quarter (China Standard Time) that `hoursThisQuarter` covers.", example: "2026-Q4" }),
+    quarter: z.string().openapi({
+      description: "The current quarter (China Standard Time) that `hoursThisQuarter` covers.",
+      example: "2026-Q4",
+    }),
     communityId: divisionIdSchema.nullable(),
     data: z.array(tenantStatsSchema),
   })
@@ -51,7 +60,13 @@ const getStats = protectedRoute({
   description:
     "The city gets one row per county-level tenant (zeros included); anyone else one row for its tenant, narrowed to its division subtree. `communityId` narrows to one community. Counts only: no personal data. Counts may be up to 10 seconds old (computed at most once per 10 s per scope).",
   scope: "stats:read",
-  request: { query: z.object({ communityId: divisionIdSchema.optional().openapi({ description: "Only this community (a division of level community within reach)." }) }) },
+  request: {
+    query: z.object({
+      communityId: divisionIdSchema
+        .optional()
+        .openapi({ description: "Only this community (a division of level community within reach)." }),
+    }),
+  },
   responses: { 200: { description: "The counts.", content: { "application/json": { schema: statsSchema } } } },
 });
 
@@ -70,7 +85,7 @@ async function statsScope(c: Context<AppEnv>, communityId: string | undefined): 
     .select({ tenantId: divisions.tenantId, path: divisions.path, level: divisions.level })
     .from(divisions)
     .where(and(eq(divisions.id, communityId), own.tenant ? eq(divisions.tenantId, own.tenant) : undefined));
-  if (!community || community.level !== "community" || (own.path && !isInSubtree(community.path, own.path))) {
+  if (community?.level !== "community" || (own.path && !isInSubtree(community.path, own.path))) {
     throw new ApiError("validation_failed", "No such community within your reach.", {
       errors: [{ in: "query", pointer: "/communityId", detail: "No such community within your reach." }],
     });
@@ -118,7 +133,10 @@ export function statsQueries(db: Db, scope: StatsScope, at: { quarter: string; t
       .where(where(needs, eq(needs.status, "open")))
       .groupBy(needs.tenantId),
     hours: db
-      .select({ tenant: ledgerEntries.tenantId, hours: sql<number>`coalesce(sum(${ledgerEntries.hours}), 0)`.mapWith(Number) })
+      .select({
+        tenant: ledgerEntries.tenantId,
+        hours: sql<number>`coalesce(sum(${ledgerEntries.hours}), 0)`.mapWith(Number),
+      })
       .from(ledgerEntries)
       .where(where(ledgerEntries, eq(ledgerEntries.quarter, at.quarter)))
       .groupBy(ledgerEntries.tenantId),
@@ -132,7 +150,9 @@ export const statsRoutes = createRouter().openapi(getStats, async (c) => {
   const quarter = localQuarter(now);
   const today = localDate(now);
   const key = `${scope.tenant ?? "*"}|${scope.path ?? ""}|${quarter}|${today}`;
-  const data = await c.get("recent").get(`stats|${key}`, now.getTime(), statsMaxAgeMs, () => computeStats(c.get("db"), scope, quarter, today));
+  const data = await c
+    .get("recent")
+    .get(`stats|${key}`, now.getTime(), statsMaxAgeMs, () => computeStats(c.get("db"), scope, quarter, today));
   return c.json({ quarter, communityId: communityId ?? null, data }, 200);
 });
 
@@ -147,21 +167,22 @@ async function computeStats(db: Db, scope: StatsScope, quarter: string, today: s
   const q = statsQueries(db, scope, { quarter, today });
 
   // One round trip and one consistent snapshot.
-  const [tenantRows, links, orgs, people, orgReportRows, memberReportRows, agreementRows, needRows, hourRows] = await db.batch([
-    db
-      .select({ code: tenants.code, nameZh: tenants.nameZh })
-      .from(tenants)
-      .where(scope.tenant ? eq(tenants.code, scope.tenant) : eq(tenants.level, "county"))
-      .orderBy(asc(tenants.code)),
-    db.select({ code: fiveLinks.code }).from(fiveLinks).orderBy(asc(fiveLinks.position), asc(fiveLinks.code)),
-    q.organisations,
-    q.members,
-    q.orgReports,
-    q.memberReports,
-    q.agreementsByLink,
-    q.openNeeds,
-    q.hours,
-  ]);
+  const [tenantRows, links, orgs, people, orgReportRows, memberReportRows, agreementRows, needRows, hourRows] =
+    await db.batch([
+      db
+        .select({ code: tenants.code, nameZh: tenants.nameZh })
+        .from(tenants)
+        .where(scope.tenant ? eq(tenants.code, scope.tenant) : eq(tenants.level, "county"))
+        .orderBy(asc(tenants.code)),
+      db.select({ code: fiveLinks.code }).from(fiveLinks).orderBy(asc(fiveLinks.position), asc(fiveLinks.code)),
+      q.organisations,
+      q.members,
+      q.orgReports,
+      q.memberReports,
+      q.agreementsByLink,
+      q.openNeeds,
+      q.hours,
+    ]);
 
   const of = <T extends { tenant: string }>(rows: T[], tenant: string) => rows.filter((r) => r.tenant === tenant);
   const total = (rows: { tenant: string; n: number }[], tenant: string) => of(rows, tenant)[0]?.n ?? 0;
@@ -177,7 +198,9 @@ async function computeStats(db: Db, scope: StatsScope, quarter: string, today: s
       members: total(people, code),
       orgReports: tally(orgReportStatuses, of(orgReportRows, code)),
       memberReports: tally(memberReportStatuses, of(memberReportRows, code)),
-      agreementsByLink: Object.fromEntries(links.map(({ code: link }) => [link, Number(agreed.find((r) => r.link === link)?.n ?? 0)])),
+      agreementsByLink: Object.fromEntries(
+        links.map(({ code: link }) => [link, Number(agreed.find((r) => r.link === link)?.n ?? 0)]),
+      ),
       openNeeds: total(needRows, code),
       hoursThisQuarter: Math.round((of(hourRows, code)[0]?.hours ?? 0) * 100) / 100,
     };

@@ -50,7 +50,9 @@ const meRoute = protectedRoute({
   tags: ["system"],
   summary: "Who the credential says you are",
   scope: "tenants:read",
-  responses: { 200: { description: "The caller's principal.", content: { "application/json": { schema: principalSchema } } } },
+  responses: {
+    200: { description: "The caller's principal.", content: { "application/json": { schema: principalSchema } } },
+  },
 });
 
 export const healthRoutes = createRouter().openapi(healthRoute, async (c) => {

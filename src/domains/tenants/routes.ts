@@ -37,7 +37,10 @@ const listTenants = protectedRoute({
   // Reference data keyed by code, not by a time-ordered id: always in code order, so no `order`.
   request: { query: pageQuerySchema.omit({ order: true }) },
   responses: {
-    200: { description: "A page of tenants, ordered by code.", content: { "application/json": { schema: pageOf(tenantSchema, "TenantPage") } } },
+    200: {
+      description: "A page of tenants, ordered by code.",
+      content: { "application/json": { schema: pageOf(tenantSchema, "TenantPage") } },
+    },
   },
 });
 
@@ -49,7 +52,14 @@ const getTenant = protectedRoute({
   summary: "One tenant",
   scope: "tenants:read",
   errors: [404],
-  request: { params: z.object({ code: z.string().regex(/^\d{6}$/).openapi({ example: "620902" }) }) },
+  request: {
+    params: z.object({
+      code: z
+        .string()
+        .regex(/^\d{6}$/)
+        .openapi({ example: "620902" }),
+    }),
+  },
   responses: { 200: { description: "The tenant.", content: { "application/json": { schema: tenantSchema } } } },
 });
 
@@ -57,13 +67,17 @@ export const tenantRoutes = createRouter()
   .openapi(listTenants, async (c) => {
     const keys = keyset(tenants.code, c.req.valid("query"));
     const principal = c.get("principal");
-    const rows = await c.get("db")
+    const rows = await c
+      .get("db")
       .select(columns)
       .from(tenants)
       .where(and(principal.crossTenant ? undefined : eq(tenants.code, principal.tenant), keys.after))
       .orderBy(keys.orderBy)
       .limit(keys.limit);
-    return c.json(keys.of(rows, (t) => t.code), 200);
+    return c.json(
+      keys.of(rows, (t) => t.code),
+      200,
+    );
   })
   .openapi(getTenant, async (c) => {
     const { code } = c.req.valid("param");

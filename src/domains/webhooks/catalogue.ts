@@ -13,7 +13,8 @@ import { memberReportStatuses, orgReportStatuses } from "../reports/tables.js";
  * Payloads go to third parties: ids, states, codes and figures only, never personal data (names,
  * ID cards, phones, comments). Events of a type not listed here are never delivered.
  */
-const ref = (prefix: string, description: string) => z.string().openapi({ description, example: `${prefix}_01KDVDNA011AKWK3RC504FTYF8` });
+const ref = (prefix: string, description: string) =>
+  z.string().openapi({ description, example: `${prefix}_01KDVDNA011AKWK3RC504FTYF8` });
 const tenantCode = z.string().openapi({ example: "620902" });
 const quarter = z.string().openapi({ example: "2026-Q3" });
 
@@ -23,9 +24,20 @@ interface EventSpec {
 }
 
 /** Events of one subject, `<subject>.<past tense>`, sharing one data shape (named `<Name>EventData` in the document). */
-function subjectEvents<S extends string, E extends string>(subject: S, name: string, idPrefix: string, payload: z.ZodRawShape, events: Record<E, string>) {
-  const data = z.object({ id: ref(idPrefix, `The ${subject.replaceAll("_", " ")} the event is about.`), ...payload }).openapi(`${name}EventData`);
-  const entries = Object.entries<string>(events).map(([event, summary]): [string, EventSpec] => [`${subject}.${event}`, { summary, data }]);
+function subjectEvents<S extends string, E extends string>(
+  subject: S,
+  name: string,
+  idPrefix: string,
+  payload: z.ZodRawShape,
+  events: Record<E, string>,
+) {
+  const data = z
+    .object({ id: ref(idPrefix, `The ${subject.replaceAll("_", " ")} the event is about.`), ...payload })
+    .openapi(`${name}EventData`);
+  const entries = Object.entries<string>(events).map(([event, summary]): [string, EventSpec] => [
+    `${subject}.${event}`,
+    { summary, data },
+  ]);
   return Object.fromEntries(entries) as Record<`${S}.${E}`, EventSpec>;
 }
 
@@ -39,7 +51,10 @@ export const eventCatalogue = {
       unitOrgId: ref("org", "The reporting unit's party organisation."),
       communityOrgId: ref("org", "The community party organisation it reports to."),
       status: z.enum(orgReportStatuses),
-      agreementId: ref("agr", "The co-building agreement that made the report active (with `org_report.activated` by an agreement).").optional(),
+      agreementId: ref(
+        "agr",
+        "The co-building agreement that made the report active (with `org_report.activated` by an agreement).",
+      ).optional(),
     },
     {
       submitted: "A unit party organisation submitted its report slip to a community.",
@@ -59,7 +74,9 @@ export const eventCatalogue = {
       status: z.enum(memberReportStatuses),
       endReason: z.enum(["moved", "lapsed"]).nullable(),
       employerOrgId: ref("org", "The member's employer party organisation, when known.").nullable(),
-      employerTenantId: tenantCode.nullable().openapi({ description: "The employer organisation's tenant, which may differ from the report's." }),
+      employerTenantId: tenantCode
+        .nullable()
+        .openapi({ description: "The employer organisation's tenant, which may differ from the report's." }),
     },
     {
       submitted: "An in-service party member reported to their home community.",
@@ -78,7 +95,9 @@ export const eventCatalogue = {
       agreementId: ref("agr", "The co-building agreement (共建协议)."),
       unitOrgId: ref("org", "The unit party organisation."),
       communityOrgId: ref("org", "The community party organisation."),
-      links: z.array(z.string()).openapi({ description: "The five-link codes it commits to.", example: ["org_building", "venue_sharing"] }),
+      links: z
+        .array(z.string())
+        .openapi({ description: "The five-link codes it commits to.", example: ["org_building", "venue_sharing"] }),
     },
     { signed: "A co-building agreement was signed." },
   ),
@@ -123,8 +142,14 @@ export const eventCatalogue = {
       needId: ref("need", "The need it works on."),
       ownerOrgId: ref("org", "The organisation responsible for it.").optional(),
       status: z.enum(projectStatuses),
-      resourceIds: z.array(z.string()).optional().openapi({ description: "With `project.created`: the matched resources." }),
-      reason: z.string().optional().openapi({ description: "Why it was cancelled, when not by a direct action.", example: "need_cancelled" }),
+      resourceIds: z
+        .array(z.string())
+        .optional()
+        .openapi({ description: "With `project.created`: the matched resources." }),
+      reason: z
+        .string()
+        .optional()
+        .openapi({ description: "Why it was cancelled, when not by a direct action.", example: "need_cancelled" }),
     },
     {
       created: "A need was matched with resources in a new project.",
@@ -159,7 +184,11 @@ export const eventCatalogue = {
       category: z.enum(postCategories).optional(),
       headcount: z.number().int().optional(),
     },
-    { published: "A community published a service post.", closed: "A service post was closed to new claims.", reopened: "A closed service post was reopened." },
+    {
+      published: "A community published a service post.",
+      closed: "A service post was closed to new claims.",
+      reopened: "A closed service post was reopened.",
+    },
   ),
   ...subjectEvents(
     "post_claim",

@@ -16,16 +16,29 @@ export const deliveryId = idSchema("whmsg");
 
 const deliverySchema = z
   .object({
-    id: deliveryId.openapi({ description: "The `webhook-id` of every attempt of this delivery: receivers de-duplicate on it." }),
+    id: deliveryId.openapi({
+      description: "The `webhook-id` of every attempt of this delivery: receivers de-duplicate on it.",
+    }),
     endpointId,
     eventId: z.string().openapi({ example: "evt_01KDVDNA011AKWK3RC504FTYF8" }),
     eventType: z.string().openapi({ example: "member_report.confirmed" }),
     status: z.enum(deliveryStatuses).openapi({
-      description: "pending: due to be sent; failed: the last attempt failed and a retry is scheduled; succeeded: a 2xx answer; dead: every retry failed.",
+      description:
+        "pending: due to be sent; failed: the last attempt failed and a retry is scheduled; succeeded: a 2xx answer; dead: every retry failed.",
     }),
-    attempts: z.number().int().openapi({ description: "Attempts since the delivery was created or last replayed.", example: 1 }),
-    nextAttemptAt: z.string().nullable().openapi({ description: "When the next attempt is due; null once succeeded or dead.", example: "2026-11-26T09:05:00.000Z" }),
-    lastStatusCode: z.number().int().nullable().openapi({ description: "The HTTP status of the last attempt; null when it got none.", example: 500 }),
+    attempts: z
+      .number()
+      .int()
+      .openapi({ description: "Attempts since the delivery was created or last replayed.", example: 1 }),
+    nextAttemptAt: z.string().nullable().openapi({
+      description: "When the next attempt is due; null once succeeded or dead.",
+      example: "2026-11-26T09:05:00.000Z",
+    }),
+    lastStatusCode: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "The HTTP status of the last attempt; null when it got none.", example: 500 }),
     lastError: z.string().nullable().openapi({ example: "HTTP 500" }),
     deliveredAt: z.string().nullable().openapi({ example: null }),
     payload: z.record(z.string(), z.unknown()).openapi({ description: "The body sent: `{type, timestamp, data}`." }),
@@ -54,7 +67,10 @@ const present = (row: DeliveryRow) => ({
 
 const tags = ["webhooks"];
 const scope = "webhooks:manage";
-const deliveryContent = (description: string) => ({ description, content: { "application/json": { schema: deliverySchema } } });
+const deliveryContent = (description: string) => ({
+  description,
+  content: { "application/json": { schema: deliverySchema } },
+});
 
 const listDeliveries = protectedRoute({
   method: "get",
@@ -64,8 +80,16 @@ const listDeliveries = protectedRoute({
   summary: "An endpoint's deliveries",
   scope,
   errors: [404],
-  request: { params: z.object({ id: endpointId }), query: pageQuerySchema.extend({ status: z.enum(deliveryStatuses).optional() }) },
-  responses: { 200: { description: "A page of deliveries, oldest first.", content: { "application/json": { schema: pageOf(deliverySchema, "WebhookDeliveryPage") } } } },
+  request: {
+    params: z.object({ id: endpointId }),
+    query: pageQuerySchema.extend({ status: z.enum(deliveryStatuses).optional() }),
+  },
+  responses: {
+    200: {
+      description: "A page of deliveries, oldest first.",
+      content: { "application/json": { schema: pageOf(deliverySchema, "WebhookDeliveryPage") } },
+    },
+  },
 });
 
 const getDelivery = protectedRoute({
@@ -99,7 +123,8 @@ export const deliveryRoutes = createRouter()
     const endpoint = await findEndpoint(c, c.req.valid("param").id);
     const q = c.req.valid("query");
     const page = keyset(webhookDeliveries.id, q);
-    const rows = await c.get("db")
+    const rows = await c
+      .get("db")
       .select()
       .from(webhookDeliveries)
       .where(
@@ -122,22 +147,43 @@ export const deliveryRoutes = createRouter()
   .openapi(replayDelivery, async (c) => {
     const { row, endpointStatus } = await findDelivery(c, c.req.valid("param").id);
     const to = deliveryMachine.next(row.status, "replay");
-    if (endpointStatus !== "active") throw new ApiError("conflict", "The endpoint is disabled: enable it before replaying its deliveries.");
+    if (endpointStatus !== "active")
+      throw new ApiError("conflict", "The endpoint is disabled: enable it before replaying its deliveries.");
     const now = c.get("clock").now().toISOString();
-    const replayed: DeliveryRow = { ...row, status: to, attempts: 0, nextAttemptAt: now, leaseUntil: null, updatedAt: now };
+    const replayed: DeliveryRow = {
+      ...row,
+      status: to,
+      attempts: 0,
+      nextAttemptAt: now,
+      leaseUntil: null,
+      updatedAt: now,
+    };
     try {
       await commit(c, {
         writes: [
-          c.get("db")
+          c
+            .get("db")
             .update(webhookDeliveries)
             .set({ status: to, attempts: 0, nextAttemptAt: now, leaseUntil: null, updatedAt: now })
-            .where(and(eq(webhookDeliveries.id, row.id), eq(webhookDeliveries.tenantId, row.tenantId), eq(webhookDeliveries.status, row.status))),
+            .where(
+              and(
+                eq(webhookDeliveries.id, row.id),
+                eq(webhookDeliveries.tenantId, row.tenantId),
+                eq(webhookDeliveries.status, row.status),
+              ),
+            ),
           guardChanged(c),
         ],
-        audit: { action: "webhook_delivery.replay", targetType: "webhook_delivery", targetId: row.id, changes: { status: [row.status, to], endpointId: row.endpointId } },
+        audit: {
+          action: "webhook_delivery.replay",
+          targetType: "webhook_delivery",
+          targetId: row.id,
+          changes: { status: [row.status, to], endpointId: row.endpointId },
+        },
       });
     } catch (err) {
-      if (err instanceof GuardFailed) throw new ApiError("conflict", "The delivery changed while you were replaying it. Re-read it and retry.");
+      if (err instanceof GuardFailed)
+        throw new ApiError("conflict", "The delivery changed while you were replaying it. Re-read it and retry.");
       throw err;
     }
     return c.json(present(replayed), 202);
@@ -150,7 +196,13 @@ async function findDelivery(c: Context<AppEnv>, id: string) {
     .select({ row: webhookDeliveries, endpointStatus: webhookEndpoints.status })
     .from(webhookDeliveries)
     .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
-    .where(and(eq(webhookDeliveries.id, id), withinReach(principal, { tenantId: webhookDeliveries.tenantId }), withinReach(principal, { tenantId: webhookEndpoints.tenantId })));
+    .where(
+      and(
+        eq(webhookDeliveries.id, id),
+        withinReach(principal, { tenantId: webhookDeliveries.tenantId }),
+        withinReach(principal, { tenantId: webhookEndpoints.tenantId }),
+      ),
+    );
   if (!found) throw notFound("webhook delivery");
   return found;
 }

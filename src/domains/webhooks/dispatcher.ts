@@ -46,7 +46,6 @@ export interface DispatcherDeps {
   random?: () => number;
 }
 
-
 export interface DispatchOptions {
   /** Outbox events read per fan-out batch. */
   fanOutBatch: number;
@@ -109,7 +108,12 @@ export function createDispatcher(deps: DispatcherDeps, overrides: Partial<Dispat
 
   /** One fan-out batch; answers how many events it marked dispatched and deliveries it created. */
   async function fanOut(): Promise<{ events: number; scheduled: number }> {
-    const events = await db.select().from(outboxEvents).where(isNull(outboxEvents.dispatchedAt)).orderBy(asc(outboxEvents.id)).limit(options.fanOutBatch);
+    const events = await db
+      .select()
+      .from(outboxEvents)
+      .where(isNull(outboxEvents.dispatchedAt))
+      .orderBy(asc(outboxEvents.id))
+      .limit(options.fanOutBatch);
     if (!events.length) return { events: 0, scheduled: 0 };
     const tenants = [...new Set(events.map((e) => e.tenantId))];
     const endpoints = await db
@@ -140,16 +144,26 @@ export function createDispatcher(deps: DispatcherDeps, overrides: Partial<Dispat
       );
     }
     const ids = events.map((e) => e.id);
-    statements.push(db.update(outboxEvents).set({ dispatchedAt: at }).where(and(inArray(outboxEvents.id, ids), isNull(outboxEvents.dispatchedAt))));
+    statements.push(
+      db
+        .update(outboxEvents)
+        .set({ dispatchedAt: at })
+        .where(and(inArray(outboxEvents.id, ids), isNull(outboxEvents.dispatchedAt))),
+    );
     const results = await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
-    const scheduled = results.slice(0, -1).reduce((n, r) => n + Number((r as { rowsAffected?: number }).rowsAffected ?? 0), 0);
+    const scheduled = results
+      .slice(0, -1)
+      .reduce((n, r) => n + Number((r as { rowsAffected?: number }).rowsAffected ?? 0), 0);
     return { events: events.length, scheduled };
   }
 
   /** Claims up to `claimBatch` due deliveries of active endpoints for this run. */
   async function claim(now: Date, lease: string): Promise<{ claimed: DeliveryRow[]; more: boolean }> {
     const at = now.toISOString();
-    const claimable = and(inArray(webhookDeliveries.status, ["pending", "failed"]), or(isNull(webhookDeliveries.leaseUntil), lt(webhookDeliveries.leaseUntil, at)));
+    const claimable = and(
+      inArray(webhookDeliveries.status, ["pending", "failed"]),
+      or(isNull(webhookDeliveries.leaseUntil), lt(webhookDeliveries.leaseUntil, at)),
+    );
     const due = db
       .select({ id: webhookDeliveries.id })
       .from(webhookDeliveries)
@@ -160,12 +174,18 @@ export function createDispatcher(deps: DispatcherDeps, overrides: Partial<Dispat
     const ids = (await due).map((d) => d.id);
     if (!ids.length) return { claimed: [], more: false };
     // The UPDATE checks the claim condition again: two runs never hold the same delivery.
-    const claimed = await db.update(webhookDeliveries).set({ leaseUntil: lease }).where(and(inArray(webhookDeliveries.id, ids), claimable)).returning();
+    const claimed = await db
+      .update(webhookDeliveries)
+      .set({ leaseUntil: lease })
+      .where(and(inArray(webhookDeliveries.id, ids), claimable))
+      .returning();
     return { claimed, more: ids.length === options.claimBatch };
   }
 
   async function send(delivery: DeliveryRow, endpoint: { url: string; secretSealed: string }): Promise<Outcome> {
-    const problem = deps.allowPrivateTargets ? null : await deliveryTargetProblem(endpoint.url, deps.resolveHost, deps.targets ?? publicTargetsOnly);
+    const problem = deps.allowPrivateTargets
+      ? null
+      : await deliveryTargetProblem(endpoint.url, deps.resolveHost, deps.targets ?? publicTargetsOnly);
     if (problem) return { ok: false, status: null, error: `Refused: ${problem}` };
     const body = JSON.stringify(delivery.payload);
     try {
@@ -187,7 +207,11 @@ export function createDispatcher(deps: DispatcherDeps, overrides: Partial<Dispat
   }
 
   /** The outcome of one attempt: one statement per status change, applied only while our lease holds. */
-  async function record(delivery: DeliveryRow, lease: string, outcome: Outcome): Promise<{ status: "succeeded" | "failed" | "dead" | "lost"; disabled?: boolean }> {
+  async function record(
+    delivery: DeliveryRow,
+    lease: string,
+    outcome: Outcome,
+  ): Promise<{ status: "succeeded" | "failed" | "dead" | "lost"; disabled?: boolean }> {
     const now = clock.now();
     const at = now.toISOString();
     const attempts = delivery.attempts + 1;
@@ -198,27 +222,60 @@ export function createDispatcher(deps: DispatcherDeps, overrides: Partial<Dispat
       const [updated] = await db.batch([
         db
           .update(webhookDeliveries)
-          .set({ status: "succeeded", attempts, lastStatusCode: outcome.status, lastError: null, deliveredAt: at, leaseUntil: null, updatedAt: at })
+          .set({
+            status: "succeeded",
+            attempts,
+            lastStatusCode: outcome.status,
+            lastError: null,
+            deliveredAt: at,
+            leaseUntil: null,
+            updatedAt: at,
+          })
           .where(ours),
-        db.update(webhookEndpoints).set({ consecutiveFailures: 0 }).where(and(endpoint, gt(webhookEndpoints.consecutiveFailures, 0), previousChanged)),
+        db
+          .update(webhookEndpoints)
+          .set({ consecutiveFailures: 0 })
+          .where(and(endpoint, gt(webhookEndpoints.consecutiveFailures, 0), previousChanged)),
       ]);
       return { status: updated.rowsAffected ? "succeeded" : "lost" };
     }
-    const failure = { attempts, lastStatusCode: outcome.status, lastError: outcome.error, leaseUntil: null, updatedAt: at };
+    const failure = {
+      attempts,
+      lastStatusCode: outcome.status,
+      lastError: outcome.error,
+      leaseUntil: null,
+      updatedAt: at,
+    };
     const delay = options.retryDelaysMs[attempts - 1];
     if (delay !== undefined) {
       const jittered = delay * (1 - options.jitter + 2 * options.jitter * random());
       const nextAttemptAt = new Date(now.getTime() + jittered).toISOString();
-      const updated = await db.update(webhookDeliveries).set({ ...failure, status: "failed", nextAttemptAt }).where(ours);
+      const updated = await db
+        .update(webhookDeliveries)
+        .set({ ...failure, status: "failed", nextAttemptAt })
+        .where(ours);
       return { status: updated.rowsAffected ? "failed" : "lost" };
     }
     const [dead, , disabled] = await db.batch([
-      db.update(webhookDeliveries).set({ ...failure, status: "dead" }).where(ours),
-      db.update(webhookEndpoints).set({ consecutiveFailures: sql`${webhookEndpoints.consecutiveFailures} + 1` }).where(and(endpoint, previousChanged)),
+      db
+        .update(webhookDeliveries)
+        .set({ ...failure, status: "dead" })
+        .where(ours),
+      db
+        .update(webhookEndpoints)
+        .set({ consecutiveFailures: sql`${webhookEndpoints.consecutiveFailures} + 1` })
+        .where(and(endpoint, previousChanged)),
       db
         .update(webhookEndpoints)
         .set({ status: "disabled", disabledAt: at, version: sql`${webhookEndpoints.version} + 1`, updatedAt: at })
-        .where(and(endpoint, eq(webhookEndpoints.status, "active"), sql`${webhookEndpoints.consecutiveFailures} >= ${options.disableAfterDeadDeliveries}`, previousChanged)),
+        .where(
+          and(
+            endpoint,
+            eq(webhookEndpoints.status, "active"),
+            sql`${webhookEndpoints.consecutiveFailures} >= ${options.disableAfterDeadDeliveries}`,
+            previousChanged,
+          ),
+        ),
       db.run(sql`insert into audit_events (id, tenant_id, actor, actor_kind, action, target_type, target_id, division_path, request_id, changes, at)
         select ${newId("aud", now.getTime())}, ${delivery.tenantId}, ${dispatcherActor}, 'system', 'webhook_endpoint.auto_disable', 'webhook_endpoint', ${delivery.endpointId}, null, ${newId("run", now.getTime())},
           ${JSON.stringify({ status: ["active", "disabled"], reason: `${options.disableAfterDeadDeliveries} deliveries in a row failed every retry`, lastDeliveryId: delivery.id, lastError: outcome.error })}, ${at}
@@ -238,7 +295,16 @@ export function createDispatcher(deps: DispatcherDeps, overrides: Partial<Dispat
       const endpointIds = [...new Set(claimed.map((d) => d.endpointId))];
       const endpoints = new Map(
         endpointIds.length
-          ? (await db.select({ id: webhookEndpoints.id, url: webhookEndpoints.url, secretSealed: webhookEndpoints.secretSealed }).from(webhookEndpoints).where(inArray(webhookEndpoints.id, endpointIds))).map((e) => [e.id, e])
+          ? (
+              await db
+                .select({
+                  id: webhookEndpoints.id,
+                  url: webhookEndpoints.url,
+                  secretSealed: webhookEndpoints.secretSealed,
+                })
+                .from(webhookEndpoints)
+                .where(inArray(webhookEndpoints.id, endpointIds))
+            ).map((e) => [e.id, e])
           : [],
       );
       await inPool(claimed, options.concurrency, async (delivery) => {

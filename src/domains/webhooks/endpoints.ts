@@ -8,7 +8,13 @@ import { eventTypes } from "./catalogue.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { etagOf, optionalIfMatch, requireIfMatch } from "../../shared/http/etag.js";
-import { createRouter, etagHeader, ifMatchHeader, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
+import {
+  createRouter,
+  etagHeader,
+  ifMatchHeader,
+  protectedRoute,
+  versionedResponse,
+} from "../../shared/http/openapi.js";
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js";
@@ -24,7 +30,11 @@ export const optionalIfMatchHeader = z.object({
   "if-match": z
     .string()
     .optional()
-    .openapi({ param: { name: "if-match", in: "header" }, description: "Optional: when sent, the ETag you last read (412 when stale).", example: '"v1"' }),
+    .openapi({
+      param: { name: "if-match", in: "header" },
+      description: "Optional: when sent, the ETag you last read (412 when stale).",
+      example: '"v1"',
+    }),
 });
 
 /**
@@ -50,7 +60,10 @@ const endpointFields = {
     .array(z.enum(eventTypes))
     .min(1)
     .max(eventTypes.length)
-    .openapi({ description: "The event types to receive; see the document's `webhooks` section.", example: ["member_report.confirmed", "org_report.received"] }),
+    .openapi({
+      description: "The event types to receive; see the document's `webhooks` section.",
+      example: ["member_report.confirmed", "org_report.received"],
+    }),
   description: z.string().trim().max(500).nullable().openapi({ example: "区大数据中心的报到同步" }),
 };
 
@@ -61,8 +74,14 @@ const endpointSchema = z
     url: z.string().openapi({ example: "https://hooks.example.com/hexi" }),
     description: endpointFields.description,
     eventTypes: z.array(z.string()).openapi({ example: ["member_report.confirmed"] }),
-    status: z.enum(["active", "disabled"]).openapi({ description: "Disabled endpoints receive nothing; the dispatcher disables an endpoint whose deliveries keep failing." }),
-    consecutiveFailures: z.number().int().openapi({ description: "Deliveries that exhausted their retries in a row since the last success.", example: 0 }),
+    status: z.enum(["active", "disabled"]).openapi({
+      description:
+        "Disabled endpoints receive nothing; the dispatcher disables an endpoint whose deliveries keep failing.",
+    }),
+    consecutiveFailures: z
+      .number()
+      .int()
+      .openapi({ description: "Deliveries that exhausted their retries in a row since the last success.", example: 0 }),
     disabledAt: z.string().nullable().openapi({ example: null }),
     ...timestampsSchema,
   })
@@ -78,9 +97,9 @@ const secretField = {
 
 const endpointWithSecretSchema = endpointSchema
   .extend({
-    secret: secretField.secret
-      .optional()
-      .openapi({ description: `${secretField.secret.description} A replay of the create with the same Idempotency-Key omits it: rotate the secret if the first response was lost.` }),
+    secret: secretField.secret.optional().openapi({
+      description: `${secretField.secret.description} A replay of the create with the same Idempotency-Key omits it: rotate the secret if the first response was lost.`,
+    }),
   })
   .openapi("WebhookEndpointWithSecret");
 
@@ -90,7 +109,11 @@ const createEndpointSchema = z
   .object({ ...endpointFields, description: endpointFields.description.optional() })
   .strict()
   .openapi("CreateWebhookEndpoint", {
-    example: { url: "https://hooks.example.com/hexi", eventTypes: ["member_report.confirmed", "org_report.received"], description: "区大数据中心的报到同步" },
+    example: {
+      url: "https://hooks.example.com/hexi",
+      eventTypes: ["member_report.confirmed", "org_report.received"],
+      description: "区大数据中心的报到同步",
+    },
   });
 
 const patchEndpointSchema = z
@@ -121,7 +144,8 @@ const targetType = "webhook_endpoint";
 const uniqueTypes = (types: readonly string[]) => [...new Set(types)].sort();
 
 /** One endpoint of the caller's tenant, else the same 404 as a missing one. */
-export const findEndpoint = (c: Context<AppEnv>, id: string) => findWithinReach(c, webhookEndpoints, reach, id, "webhook endpoint");
+export const findEndpoint = (c: Context<AppEnv>, id: string) =>
+  findWithinReach(c, webhookEndpoints, reach, id, "webhook endpoint");
 
 const endpointResponse = (description: string) => versionedResponse(endpointSchema, description);
 const idParam = z.object({ id: endpointId });
@@ -140,7 +164,11 @@ const createEndpoint = protectedRoute({
   idempotent: true,
   request: { body: { required: true, content: { "application/json": { schema: createEndpointSchema } } } },
   responses: {
-    201: { description: "The endpoint, with its signing secret (only this once).", headers: etagHeader, content: { "application/json": { schema: endpointWithSecretSchema } } },
+    201: {
+      description: "The endpoint, with its signing secret (only this once).",
+      headers: etagHeader,
+      content: { "application/json": { schema: endpointWithSecretSchema } },
+    },
   },
 });
 
@@ -152,7 +180,12 @@ const listEndpoints = protectedRoute({
   summary: "The tenant's webhook endpoints",
   scope,
   request: { query: pageQuerySchema.extend({ status: z.enum(["active", "disabled"]).optional() }) },
-  responses: { 200: { description: "A page of endpoints, oldest first.", content: { "application/json": { schema: pageOf(endpointSchema, "WebhookEndpointPage") } } } },
+  responses: {
+    200: {
+      description: "A page of endpoints, oldest first.",
+      content: { "application/json": { schema: pageOf(endpointSchema, "WebhookEndpointPage") } },
+    },
+  },
 });
 
 const getEndpoint = protectedRoute({
@@ -176,7 +209,11 @@ const patchEndpoint = protectedRoute({
   description: "Deliveries already scheduled keep their event; new events follow the new subscription.",
   scope,
   errors: [404, 409, 412, 428],
-  request: { params: idParam, headers: ifMatchHeader, body: { required: true, content: { "application/json": { schema: patchEndpointSchema } } } },
+  request: {
+    params: idParam,
+    headers: ifMatchHeader,
+    body: { required: true, content: { "application/json": { schema: patchEndpointSchema } } },
+  },
   responses: { 200: endpointResponse("The updated endpoint.") },
 });
 
@@ -186,7 +223,8 @@ const deleteEndpoint = protectedRoute({
   operationId: "deleteWebhookEndpoint",
   tags,
   summary: "Delete an endpoint and its delivery history",
-  description: "Deliveries not yet sent are dropped. To stop deliveries but keep the history, disable the endpoint instead.",
+  description:
+    "Deliveries not yet sent are dropped. To stop deliveries but keep the history, disable the endpoint instead.",
   scope,
   errors: [404, 409, 412],
   request: { params: idParam, headers: optionalIfMatchHeader },
@@ -199,27 +237,49 @@ const rotateSecret = protectedRoute({
   operationId: "rotateWebhookEndpointSecret",
   tags,
   summary: "Replace an endpoint's signing secret",
-  description: "The new secret signs every attempt from now on, retries included; it is returned only in this response.",
+  description:
+    "The new secret signs every attempt from now on, retries included; it is returned only in this response.",
   scope,
   errors: [404, 409, 412],
   request: { params: idParam, headers: optionalIfMatchHeader },
-  responses: { 200: { description: "The endpoint with its new secret.", headers: etagHeader, content: { "application/json": { schema: rotatedSchema } } } },
+  responses: {
+    200: {
+      description: "The endpoint with its new secret.",
+      headers: etagHeader,
+      content: { "application/json": { schema: rotatedSchema } },
+    },
+  },
 });
 
 const actionSummaries = {
-  disable: { operationId: "disableWebhookEndpoint", summary: "Stop delivering to an endpoint", description: "Scheduled deliveries wait until the endpoint is enabled again." },
-  enable: { operationId: "enableWebhookEndpoint", summary: "Resume delivering to an endpoint", description: "Deliveries that waited are sent; the failure count starts again from zero." },
+  disable: {
+    operationId: "disableWebhookEndpoint",
+    summary: "Stop delivering to an endpoint",
+    description: "Scheduled deliveries wait until the endpoint is enabled again.",
+  },
+  enable: {
+    operationId: "enableWebhookEndpoint",
+    summary: "Resume delivering to an endpoint",
+    description: "Deliveries that waited are sent; the failure count starts again from zero.",
+  },
 } as const;
 
 /** A 400 pointing at /url unless the deployment accepts the URL as a target (public https; loopback too in development). */
 function requireTargetUrl(c: Context<AppEnv>, url: string) {
   const problem = webhookUrlProblem(url, c.get("webhookTargets"));
-  if (problem) throw new ApiError("validation_failed", "The request has 1 invalid field(s) at body /url.", { errors: [{ in: "body", pointer: "/url", detail: problem }] });
+  if (problem)
+    throw new ApiError("validation_failed", "The request has 1 invalid field(s) at body /url.", {
+      errors: [{ in: "body", pointer: "/url", detail: problem }],
+    });
 }
 
 /** A principal narrowed to a division must not subscribe to the whole tenant's events. */
 function requireTenantWide(c: Context<AppEnv>) {
-  if (c.get("principal").org) throw new ApiError("forbidden", "Webhook endpoints receive the whole tenant's events: only a tenant-wide admin may manage them.");
+  if (c.get("principal").org)
+    throw new ApiError(
+      "forbidden",
+      "Webhook endpoints receive the whole tenant's events: only a tenant-wide admin may manage them.",
+    );
 }
 
 export const endpointRoutes = createRouter()
@@ -251,7 +311,12 @@ export const endpointRoutes = createRouter()
       c,
       {
         writes: [c.get("db").insert(webhookEndpoints).values(row)],
-        audit: { action: "webhook_endpoint.create", targetType, targetId: row.id, changes: { fields: Object.keys(body), eventTypes: row.eventTypes } },
+        audit: {
+          action: "webhook_endpoint.create",
+          targetType,
+          targetId: row.id,
+          changes: { fields: Object.keys(body), eventTypes: row.eventTypes },
+        },
       },
       // The stored replay of an idempotent create never holds the secret in clear.
       { status: 201, body: response, headers },
@@ -261,7 +326,8 @@ export const endpointRoutes = createRouter()
   .openapi(listEndpoints, async (c) => {
     const q = c.req.valid("query");
     const page = keyset(webhookEndpoints.id, q);
-    const rows = await c.get("db")
+    const rows = await c
+      .get("db")
       .select()
       .from(webhookEndpoints)
       .where(
@@ -285,13 +351,20 @@ export const endpointRoutes = createRouter()
     if (patch.url !== undefined) requireTargetUrl(c, patch.url);
     const expectedVersion = requireIfMatch(c);
     const row = await findEndpoint(c, c.req.valid("param").id);
-    const set: Partial<EndpointRow> = { ...patch, ...(patch.eventTypes ? { eventTypes: uniqueTypes(patch.eventTypes) } : {}) };
+    const set: Partial<EndpointRow> = {
+      ...patch,
+      ...(patch.eventTypes ? { eventTypes: uniqueTypes(patch.eventTypes) } : {}),
+    };
     const updated = await updateVersioned(c, {
       table: webhookEndpoints,
       row,
       expectedVersion,
       set,
-      audit: { action: "webhook_endpoint.update", targetType, changes: { fields: Object.keys(patch), ...(set.eventTypes ? { eventTypes: set.eventTypes } : {}) } },
+      audit: {
+        action: "webhook_endpoint.update",
+        targetType,
+        changes: { fields: Object.keys(patch), ...(set.eventTypes ? { eventTypes: set.eventTypes } : {}) },
+      },
     });
     return c.json(present(updated), 200, { etag: etagOf(updated.version) });
   })
@@ -299,20 +372,39 @@ export const endpointRoutes = createRouter()
     const expectedVersion = optionalIfMatch(c);
     const row = await findEndpoint(c, c.req.valid("param").id);
     if (expectedVersion !== undefined && expectedVersion !== row.version) {
-      throw new ApiError("precondition_failed", `The webhook endpoint is at version ${row.version}, not ${expectedVersion}. Re-read it and retry.`);
+      throw new ApiError(
+        "precondition_failed",
+        `The webhook endpoint is at version ${row.version}, not ${expectedVersion}. Re-read it and retry.`,
+      );
     }
     const { db } = c.var;
     try {
       await commit(c, {
         writes: [
-          db.delete(webhookEndpoints).where(and(eq(webhookEndpoints.id, row.id), eq(webhookEndpoints.tenantId, row.tenantId), eq(webhookEndpoints.version, row.version))),
+          db
+            .delete(webhookEndpoints)
+            .where(
+              and(
+                eq(webhookEndpoints.id, row.id),
+                eq(webhookEndpoints.tenantId, row.tenantId),
+                eq(webhookEndpoints.version, row.version),
+              ),
+            ),
           guardChanged(c),
-          db.delete(webhookDeliveries).where(and(eq(webhookDeliveries.tenantId, row.tenantId), eq(webhookDeliveries.endpointId, row.id))),
+          db
+            .delete(webhookDeliveries)
+            .where(and(eq(webhookDeliveries.tenantId, row.tenantId), eq(webhookDeliveries.endpointId, row.id))),
         ],
-        audit: { action: "webhook_endpoint.delete", targetType, targetId: row.id, changes: { url: row.url, eventTypes: row.eventTypes } },
+        audit: {
+          action: "webhook_endpoint.delete",
+          targetType,
+          targetId: row.id,
+          changes: { url: row.url, eventTypes: row.eventTypes },
+        },
       });
     } catch (err) {
-      if (err instanceof GuardFailed) throw new ApiError("conflict", "The webhook endpoint changed concurrently. Re-read it and retry.");
+      if (err instanceof GuardFailed)
+        throw new ApiError("conflict", "The webhook endpoint changed concurrently. Re-read it and retry.");
       throw err;
     }
     return c.body(null, 204);

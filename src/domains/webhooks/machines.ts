@@ -1,5 +1,5 @@
 import { defineMachine } from "../../shared/state-machine.js";
-import { deliveryStatuses, webhookEndpoints } from "./tables.js";
+import { deliveryStatuses, type webhookEndpoints } from "./tables.js";
 
 type EndpointStatus = (typeof webhookEndpoints.$inferSelect)["status"];
 

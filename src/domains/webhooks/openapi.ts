@@ -7,11 +7,15 @@ const headers = z.object({
     description: "The message id: the same on every retry and replay of this delivery. De-duplicate on it.",
     example: "whmsg_01KDVDNA011AKWK3RC504FTYF8",
   }),
-  "webhook-timestamp": z.string().regex(/^\d+$/).openapi({
-    param: { name: "webhook-timestamp", in: "header" },
-    description: "Unix seconds of this attempt. Reject messages more than a few minutes from your clock (replay protection).",
-    example: "1795683600",
-  }),
+  "webhook-timestamp": z
+    .string()
+    .regex(/^\d+$/)
+    .openapi({
+      param: { name: "webhook-timestamp", in: "header" },
+      description:
+        "Unix seconds of this attempt. Reject messages more than a few minutes from your clock (replay protection).",
+      example: "1795683600",
+    }),
   "webhook-signature": z.string().openapi({
     param: { name: "webhook-signature", in: "header" },
     description:
@@ -30,7 +34,10 @@ export function registerWebhookDocs(app: OpenAPIHono<any>) {
     app.openAPIRegistry.registerWebhook({
       method: "post",
       path: type,
-      operationId: `on${type.split(/[._]/).map((w) => w[0]!.toUpperCase() + w.slice(1)).join("")}`,
+      operationId: `on${type
+        .split(/[._]/)
+        .map((w) => w[0]!.toUpperCase() + w.slice(1))
+        .join("")}`,
       tags: ["webhooks"],
       summary,
       description: `Sent to endpoints subscribed to \`${type}\`. Answer 2xx within 10 s; anything else (or a redirect) is retried with exponential backoff for about 18 hours.`,
@@ -44,7 +51,9 @@ export function registerWebhookDocs(app: OpenAPIHono<any>) {
             "application/json": {
               schema: z.object({
                 type: z.literal(type),
-                timestamp: z.string().openapi({ description: "When the event happened (ISO 8601).", example: "2026-11-26T09:00:00.000Z" }),
+                timestamp: z
+                  .string()
+                  .openapi({ description: "When the event happened (ISO 8601).", example: "2026-11-26T09:00:00.000Z" }),
                 data,
               }),
             },

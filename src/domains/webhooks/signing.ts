@@ -14,13 +14,24 @@ export function generateSecret(): string {
 
 export async function signPayload(secret: string, id: string, timestamp: number, body: string): Promise<string> {
   if (!secret.startsWith(secretPrefix)) throw new Error("Not a whsec_ secret");
-  const key = await crypto.subtle.importKey("raw", decodeBase64(secret.slice(secretPrefix.length)), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const key = await crypto.subtle.importKey(
+    "raw",
+    decodeBase64(secret.slice(secretPrefix.length)),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
   const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${id}.${timestamp}.${body}`));
   return `v1,${encodeBase64(mac)}`;
 }
 
 /** The three Standard Webhooks headers of one attempt. */
-export async function webhookHeaders(secret: string, id: string, at: Date, body: string): Promise<Record<string, string>> {
+export async function webhookHeaders(
+  secret: string,
+  id: string,
+  at: Date,
+  body: string,
+): Promise<Record<string, string>> {
   const timestamp = Math.floor(at.getTime() / 1000);
   return {
     "webhook-id": id,

@@ -20,7 +20,10 @@ export const webhookEndpoints = sqliteTable(
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
   },
-  (t) => [index("webhook_endpoints_tenant_id_idx").on(t.tenantId, t.id), index("webhook_endpoints_tenant_status_idx").on(t.tenantId, t.status)],
+  (t) => [
+    index("webhook_endpoints_tenant_id_idx").on(t.tenantId, t.id),
+    index("webhook_endpoints_tenant_status_idx").on(t.tenantId, t.status),
+  ],
 );
 
 export const deliveryStatuses = ["pending", "succeeded", "failed", "dead"] as const;

@@ -44,7 +44,22 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /** Names that resolve inside the network, never on the public internet (RFC 6761, 6762 App. G, 8375). */
-const privateSuffixes = ["localhost", "local", "internal", "intranet", "private", "corp", "home", "lan", "localdomain", "home.arpa", "arpa", "test", "invalid", "example"];
+const privateSuffixes = [
+  "localhost",
+  "local",
+  "internal",
+  "intranet",
+  "private",
+  "corp",
+  "home",
+  "lan",
+  "localdomain",
+  "home.arpa",
+  "arpa",
+  "test",
+  "invalid",
+  "example",
+];
 
 /** Why the URL may not be a webhook target, or null when it may. */
 export function webhookUrlProblem(raw: string, policy: TargetPolicy = publicTargetsOnly): string | null {
@@ -125,7 +140,7 @@ type Octets = [number, number, number, number];
 const inV4 = (ip: Octets, base: Octets, bits: number) => {
   const value = toUint32(ip);
   const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  return ((value & mask) >>> 0) === ((toUint32(base) & mask) >>> 0);
+  return (value & mask) >>> 0 === (toUint32(base) & mask) >>> 0;
 };
 const toUint32 = (ip: Octets) => ((ip[0] << 24) | (ip[1] << 16) | (ip[2] << 8) | ip[3]) >>> 0;
 
@@ -193,7 +208,8 @@ function isForbiddenIPv6(g: number[]): boolean {
   const zeroTo = (n: number) => g.slice(0, n).every((x) => x === 0);
   if (zeroTo(5) && g5 === 0xffff) return isForbiddenIPv4(embeddedV4(g6, g7)); // ::ffff:a.b.c.d mapped
   if (zeroTo(6)) return true; // ::, ::1 and the deprecated IPv4-compatible ::a.b.c.d
-  if (g0 === 0x64 && g1 === 0xff9b && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0) return isForbiddenIPv4(embeddedV4(g6, g7)); // NAT64
+  if (g0 === 0x64 && g1 === 0xff9b && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0)
+    return isForbiddenIPv4(embeddedV4(g6, g7)); // NAT64
   if (g0 === 0x2002) return isForbiddenIPv4(embeddedV4(g1, g2)); // 6to4
   if ((g0 & 0xe000) !== 0x2000) return true; // outside 2000::/3 global unicast: ULA fc00::/7, fe80::/10, fec0::/10, ff00::/8, 64:ff9b:1::/48, 100::/64 …
   if (g0 === 0x2001 && g1 < 0x200) return true; // 2001::/23 IETF protocol assignments, Teredo 2001::/32

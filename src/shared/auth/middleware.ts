@@ -28,7 +28,11 @@ export interface MachineCredentials {
  * (`Authorization: Bearer <jwt>`) and an API key (`Authorization: Bearer hx_…` or
  * `X-API-Key: hx_…`) both end as a `Principal`; exactly one credential per request.
  */
-export function authenticate(verifier: TokenVerifier, directory: Directory, machines: MachineCredentials): MiddlewareHandler<AppEnv> {
+export function authenticate(
+  verifier: TokenVerifier,
+  directory: Directory,
+  machines: MachineCredentials,
+): MiddlewareHandler<AppEnv> {
   // A token's principal, for at most a minute (tenants and divisions are re-checked that often) and never past its expiry.
   const principals = new Map<string, { principal: Principal; clientId?: string; until: number }>();
   return async (c, next) => {
@@ -38,7 +42,10 @@ export function authenticate(verifier: TokenVerifier, directory: Directory, mach
       throw new ApiError("unauthenticated", "Send one credential: the Authorization header or X-API-Key, not both.");
     }
     if (header === undefined && apiKeyHeader === undefined) {
-      throw new ApiError("unauthenticated", "Send a bearer token in the Authorization header, or an API key in X-API-Key.");
+      throw new ApiError(
+        "unauthenticated",
+        "Send a bearer token in the Authorization header, or an API key in X-API-Key.",
+      );
     }
     const useApiKey = async (key: string) => {
       const { principal, rateLimit } = await machines.apiKey(c, key);
@@ -56,7 +63,11 @@ export function authenticate(verifier: TokenVerifier, directory: Directory, mach
     let entry = known && known.until > now ? known : undefined;
     if (!entry) {
       const claims = await verifier.verify(token);
-      entry = { principal: await principalOf(claims, c.get("db"), directory), clientId: claims.client_id, until: Math.min(claims.exp * 1000, now + principalTtlMs) };
+      entry = {
+        principal: await principalOf(claims, c.get("db"), directory),
+        clientId: claims.client_id,
+        until: Math.min(claims.exp * 1000, now + principalTtlMs),
+      };
       if (principals.size >= principalCacheLimit) principals.clear();
       principals.set(token, entry);
     }
@@ -84,7 +95,8 @@ async function principalOf(claims: TokenClaims, db: Db, directory: Directory): P
   let org: Principal["org"];
   if (claims.org) {
     const path = await directory.divisionPath(db, claims.tenant, claims.org);
-    if (!path) throw new ApiError("unauthenticated", "The bearer token was rejected: its org is not a division of its tenant.");
+    if (!path)
+      throw new ApiError("unauthenticated", "The bearer token was rejected: its org is not a division of its tenant.");
     org = { id: claims.org, path };
   }
   let granted = scopesForRoles(claims.roles);
@@ -99,7 +111,9 @@ async function principalOf(claims: TokenClaims, db: Db, directory: Directory): P
     roles: claims.roles,
     scopes: granted,
     org,
-    owner: isOwnerOnly(claims.roles) ? { memberId: claims.member, unitOrgId: claims.roles.includes("unit_admin") ? claims.unit : undefined } : undefined,
+    owner: isOwnerOnly(claims.roles)
+      ? { memberId: claims.member, unitOrgId: claims.roles.includes("unit_admin") ? claims.unit : undefined }
+      : undefined,
     credential: "jwt",
     crossTenant,
   };

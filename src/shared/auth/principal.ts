@@ -87,7 +87,15 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "access:manage",
     "webhooks:manage",
   ],
-  street_admin: [...readEverything, "audit:read", "orgs:write", "reports:submit", "reports:manage", "agreements:write", "lists:write"],
+  street_admin: [
+    ...readEverything,
+    "audit:read",
+    "orgs:write",
+    "reports:submit",
+    "reports:manage",
+    "agreements:write",
+    "lists:write",
+  ],
   community_admin: [
     ...readEverything,
     "audit:read",
@@ -163,7 +171,13 @@ export interface Principal {
   readonly crossTenant: boolean;
 }
 
-const administrativeRoles: ReadonlySet<Role> = new Set(["city_admin", "county_admin", "street_admin", "community_admin", "auditor"]);
+const administrativeRoles: ReadonlySet<Role> = new Set([
+  "city_admin",
+  "county_admin",
+  "street_admin",
+  "community_admin",
+  "auditor",
+]);
 
 export function isOwnerOnly(granted: readonly Role[]): boolean {
   return !granted.some((r) => administrativeRoles.has(r));

@@ -32,7 +32,9 @@ export function withinReach(principal: Principal, columns: ReachColumns): SQL {
  * shape (`reachShape`) and run with `reachValues(principal)`.
  */
 export function preparedReach(principal: Principal, columns: ReachColumns): SQL {
-  const placeholders = Object.fromEntries(Object.keys(reachValues(principal)).map((name) => [name, sql.placeholder(name)]));
+  const placeholders = Object.fromEntries(
+    Object.keys(reachValues(principal)).map((name) => [name, sql.placeholder(name)]),
+  );
   return reachCondition(principal, columns, placeholders as unknown as ReturnType<typeof reachValues>);
 }
 
@@ -43,7 +45,13 @@ export function reachShape(principal: Principal): string {
 
 /** The values a reach condition compares with, named as `preparedReach`'s placeholders. */
 export function reachValues(principal: Principal) {
-  const values: { reachTenant: string; reachPathFrom?: string; reachPathTo?: string; reachMember?: string; reachUnit?: string } = { reachTenant: principal.tenant };
+  const values: {
+    reachTenant: string;
+    reachPathFrom?: string;
+    reachPathTo?: string;
+    reachMember?: string;
+    reachUnit?: string;
+  } = { reachTenant: principal.tenant };
   if (principal.org) {
     values.reachPathFrom = principal.org.path;
     values.reachPathTo = subtreeEnd(principal.org.path);
@@ -57,7 +65,11 @@ function reachCondition(principal: Principal, columns: ReachColumns, values: Ret
   const conditions: (SQL | undefined)[] = [];
   if (!principal.crossTenant) conditions.push(eq(columns.tenantId, values.reachTenant));
   if (principal.org) {
-    conditions.push(columns.divisionPath ? and(gte(columns.divisionPath, values.reachPathFrom), lt(columns.divisionPath, values.reachPathTo)) : nothing);
+    conditions.push(
+      columns.divisionPath
+        ? and(gte(columns.divisionPath, values.reachPathFrom), lt(columns.divisionPath, values.reachPathTo))
+        : nothing,
+    );
   }
   if (principal.owner) {
     const owned = [
@@ -75,7 +87,10 @@ function reachCondition(principal: Principal, columns: ReachColumns, values: Ret
  * if they have one, so they can answer, claim or sign up; administrators read their subtree as
  * everywhere else.
  */
-export function publishedReach(principal: Principal, columns: { tenantId: SQLiteColumn; divisionPath: SQLiteColumn }): SQL {
+export function publishedReach(
+  principal: Principal,
+  columns: { tenantId: SQLiteColumn; divisionPath: SQLiteColumn },
+): SQL {
   return withinReach(principal.owner ? { ...principal, owner: undefined } : principal, columns);
 }
 
@@ -91,7 +106,7 @@ export function subtreeOf(pathColumn: SQLiteColumn, path: string): SQL {
   return and(gte(pathColumn, path), lt(pathColumn, subtreeEnd(path)))!;
 }
 
-const subtreeEnd = (path: string) => path.slice(0, -1) + "0";
+const subtreeEnd = (path: string) => `${path.slice(0, -1)}0`;
 
 export function isInSubtree(path: string, ancestorPath: string): boolean {
   return path.startsWith(ancestorPath);

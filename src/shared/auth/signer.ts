@@ -10,7 +10,10 @@ export interface TokenSigner {
   readonly audience: string;
   /** The `kid` new tokens carry: the first key of the set. */
   readonly currentKid: string;
-  sign(claims: Record<string, unknown>, options: { subject: string; ttlSeconds: number; type?: string; jwtId?: string }): Promise<string>;
+  sign(
+    claims: Record<string, unknown>,
+    options: { subject: string; ttlSeconds: number; type?: string; jwtId?: string },
+  ): Promise<string>;
   /** Every key of the set, public members only: what `/.well-known/jwks.json` publishes and verification trusts. */
   publicJwks(): JSONWebKeySet;
 }
@@ -26,7 +29,8 @@ export function algorithmOf(jwk: JWK): (typeof signingAlgorithms)[number] | unde
 
 export function publicJwkOf(jwk: JWK): JWK {
   const alg = algorithmOf(jwk);
-  if (!alg || (jwk.alg !== undefined && jwk.alg !== alg)) throw new Error(`Signing key ${jwk.kid ?? "?"} must be an ES256 (EC P-256) or EdDSA (Ed25519) key`);
+  if (!alg || (jwk.alg !== undefined && jwk.alg !== alg))
+    throw new Error(`Signing key ${jwk.kid ?? "?"} must be an ES256 (EC P-256) or EdDSA (Ed25519) key`);
   const source = jwk as Record<string, unknown>;
   const out: Record<string, unknown> = { kty: jwk.kty };
   for (const member of publicMembers[jwk.kty!]!) out[member] = source[member];

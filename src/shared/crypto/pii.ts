@@ -41,14 +41,22 @@ export async function createPiiVault(material: PiiKeyMaterial): Promise<PiiVault
     async seal(value) {
       const iv = crypto.getRandomValues(new Uint8Array(12));
       const kid = material.currentKeyId;
-      const ciphertext = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: encoder.encode(kid) }, aesKeys.get(kid)!, encoder.encode(value));
+      const ciphertext = await crypto.subtle.encrypt(
+        { name: "AES-GCM", iv, additionalData: encoder.encode(kid) },
+        aesKeys.get(kid)!,
+        encoder.encode(value),
+      );
       return `${kid}.${encodeBase64Url(iv.buffer)}.${encodeBase64Url(ciphertext)}`;
     },
     async open(sealed) {
       const [kid, iv, ciphertext] = sealed.split(".");
       const key = kid ? aesKeys.get(kid) : undefined;
       if (!key || !iv || !ciphertext) throw new Error("Sealed value names an unknown key or is malformed");
-      const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: bytesOf(iv), additionalData: encoder.encode(kid) }, key, bytesOf(ciphertext));
+      const plain = await crypto.subtle.decrypt(
+        { name: "AES-GCM", iv: bytesOf(iv), additionalData: encoder.encode(kid) },
+        key,
+        bytesOf(ciphertext),
+      );
       return new TextDecoder().decode(plain);
     },
     async fingerprint(value) {
@@ -60,12 +68,16 @@ export async function createPiiVault(material: PiiKeyMaterial): Promise<PiiVault
 
 /** 620902199001011234 → 6209**********1234 */
 export function maskIdCard(value: string): string {
-  return value.length <= 8 ? "*".repeat(value.length) : value.slice(0, 4) + "*".repeat(value.length - 8) + value.slice(-4);
+  return value.length <= 8
+    ? "*".repeat(value.length)
+    : value.slice(0, 4) + "*".repeat(value.length - 8) + value.slice(-4);
 }
 
 /** 13812345678 → 138****5678 */
 export function maskPhone(value: string): string {
-  return value.length <= 7 ? "*".repeat(value.length) : value.slice(0, 3) + "*".repeat(value.length - 7) + value.slice(-4);
+  return value.length <= 7
+    ? "*".repeat(value.length)
+    : value.slice(0, 3) + "*".repeat(value.length - 7) + value.slice(-4);
 }
 
 /** Fresh key material, for development and tests. */

@@ -1,4 +1,4 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { type createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Scope } from "../auth/principal.js";
@@ -13,7 +13,11 @@ export const optionalIfMatchHeader = z.object({
   "if-match": z
     .string()
     .optional()
-    .openapi({ param: { name: "if-match", in: "header" }, description: "Optional: when sent, the ETag you last read (412 when stale).", example: '"v1"' }),
+    .openapi({
+      param: { name: "if-match", in: "header" },
+      description: "Optional: when sent, the ETag you last read (412 when stale).",
+      example: '"v1"',
+    }),
 });
 
 type Scopes = Scope | readonly [Scope, ...Scope[]];
@@ -79,7 +83,9 @@ const kebab = (action: string) => action.replaceAll("_", "-");
  * it with an optimistic update (optional If-Match, 412 when stale) that carries the audit event,
  * the outbox events and any guarded writes to related records in one batch.
  */
-export function actionRoutes<S extends string, A extends string, R extends VersionedRow & { status: S }>(config: ActionRoutes<S, A, R>) {
+export function actionRoutes<S extends string, A extends string, R extends VersionedRow & { status: S }>(
+  config: ActionRoutes<S, A, R>,
+) {
   const router = createRouter();
   const what = config.targetType.replaceAll("_", " ");
   for (const action of config.machine.actions) {
@@ -87,7 +93,8 @@ export function actionRoutes<S extends string, A extends string, R extends Versi
     if (!spec) continue;
     const scope = spec.scope ?? config.scope;
     const find = spec.find ?? config.find;
-    if (!scope || !find || (spec.event && !config.eventPayload)) throw new Error(`${config.targetType}.${action}: needs a scope, a find and, with an event, an eventPayload`);
+    if (!scope || !find || (spec.event && !config.eventPayload))
+      throw new Error(`${config.targetType}.${action}: needs a scope, a find and, with an event, an eventPayload`);
     const { from, to } = config.machine.transitions[action];
     const route = protectedRoute({
       method: "post",
@@ -95,16 +102,27 @@ export function actionRoutes<S extends string, A extends string, R extends Versi
       operationId: spec.operationId,
       tags: [config.tag],
       summary: spec.summary,
-      description: `${spec.description ? spec.description + "\n\n" : ""}Allowed from: ${from.join(", ")}; leads to ${to}. Any other state is a 409 \`invalid_transition\` naming the current state.`,
+      description: `${spec.description ? `${spec.description}\n\n` : ""}Allowed from: ${from.join(", ")}; leads to ${to}. Any other state is a 409 \`invalid_transition\` naming the current state.`,
       scope,
       errors: [404, 409, 412],
       request: {
         params: z.object({ id: config.idSchema }),
         headers: optionalIfMatchHeader,
-        ...(spec.body ? { body: { required: !spec.body.safeParse({}).success, content: { "application/json": { schema: spec.body } } } } : {}),
+        ...(spec.body
+          ? {
+              body: {
+                required: !spec.body.safeParse({}).success,
+                content: { "application/json": { schema: spec.body } },
+              },
+            }
+          : {}),
       },
       responses: {
-        200: { description: `The ${what} after the action.`, headers: etagHeader, content: { "application/json": { schema: config.schema } } },
+        200: {
+          description: `The ${what} after the action.`,
+          headers: etagHeader,
+          content: { "application/json": { schema: config.schema } },
+        },
       },
     }) as ReturnType<typeof createRoute>;
     router.openapi(route, async (c: Context<AppEnv>) => {
@@ -128,7 +146,15 @@ export function actionRoutes<S extends string, A extends string, R extends Versi
         conflicts: effects.conflicts,
         events: (u) => [
           ...(spec.event
-            ? [{ type: `${config.targetType}.${spec.event}`, subjectType: config.targetType, subjectId: u.id, payload: config.eventPayload!(u), tenantId: spec.eventTenant?.(u) ?? u.tenantId }]
+            ? [
+                {
+                  type: `${config.targetType}.${spec.event}`,
+                  subjectType: config.targetType,
+                  subjectId: u.id,
+                  payload: config.eventPayload!(u),
+                  tenantId: spec.eventTenant?.(u) ?? u.tenantId,
+                },
+              ]
             : []),
           ...(effects.events ?? []),
         ],

@@ -11,9 +11,13 @@ export function requireJsonBodies(exceptPaths: ReadonlySet<string> = new Set()):
       const hasBody = c.req.raw.body !== null && c.req.header("content-length") !== "0";
       const type = c.req.header("content-type");
       if (hasBody && (!type || !jsonType.test(type))) {
-        throw new ApiError("unsupported_media_type", `Send the body as application/json${type ? `, not ${type.split(";")[0]}` : ""}.`, {
-          headers: { "accept-post": "application/json", "accept-patch": "application/json" },
-        });
+        throw new ApiError(
+          "unsupported_media_type",
+          `Send the body as application/json${type ? `, not ${type.split(";")[0]}` : ""}.`,
+          {
+            headers: { "accept-post": "application/json", "accept-patch": "application/json" },
+          },
+        );
       }
     }
     await next();

@@ -97,7 +97,7 @@ export function validationError(error: ZodError, target: keyof typeof requestPar
     if (issue.code === "unrecognized_keys") path.push(...issue.keys.slice(0, 1));
     return {
       in: requestParts[target],
-      pointer: "/" + path.map((p) => String(p).replaceAll("~", "~0").replaceAll("/", "~1")).join("/"),
+      pointer: `/${path.map((p) => String(p).replaceAll("~", "~0").replaceAll("/", "~1")).join("/")}`,
       detail: issue.code === "unrecognized_keys" ? `Unknown field(s): ${issue.keys.join(", ")}.` : issue.message,
     };
   });

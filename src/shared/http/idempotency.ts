@@ -31,7 +31,9 @@ export function idempotentCreate(): MiddlewareHandler<AppEnv> {
       });
     }
     // Keyed: bodies carry personal data of low entropy (ID card, phone), so a plain digest at rest could be brute-forced.
-    const requestHash = await c.get("pii").fingerprint(await sha256Hex(`${c.req.method} ${c.req.path}\n${await c.req.text()}`));
+    const requestHash = await c
+      .get("pii")
+      .fingerprint(await sha256Hex(`${c.req.method} ${c.req.path}\n${await c.req.text()}`));
     const stored = await findStored(c, key);
     if (stored) return replay(c, stored, requestHash);
     c.set("idempotency", { key, requestHash });
@@ -69,7 +71,12 @@ function replay(c: Context<AppEnv>, stored: typeof idempotencyKeys.$inferSelect,
   }
   return new Response(stored.body, {
     status: stored.status,
-    headers: { ...stored.headers, "content-type": "application/json", "idempotent-replayed": "true", "x-request-id": c.get("requestId") },
+    headers: {
+      ...stored.headers,
+      "content-type": "application/json",
+      "idempotent-replayed": "true",
+      "x-request-id": c.get("requestId"),
+    },
   });
 }
 

@@ -63,7 +63,10 @@ const idempotencyHeader = z.object({
 
 /** Documented on every response that carries an entity version. */
 export const etagHeader = {
-  ETag: { description: "The entity version; send it back in If-Match to update.", schema: { type: "string" as const, example: '"v3"' } },
+  ETag: {
+    description: "The entity version; send it back in If-Match to update.",
+    schema: { type: "string" as const, example: '"v3"' },
+  },
 };
 
 export const ifMatchHeader = z.object({
@@ -71,7 +74,11 @@ export const ifMatchHeader = z.object({
   "if-match": z
     .string()
     .optional()
-    .openapi({ param: { name: "if-match", in: "header" }, description: "Required: the ETag you last read (428 without it, 412 when stale).", example: '"v3"' }),
+    .openapi({
+      param: { name: "if-match", in: "header" },
+      description: "Required: the ETag you last read (428 without it, 412 when stale).",
+      example: '"v3"',
+    }),
 });
 
 type ProtectedRoute = Omit<RouteConfig, "security" | "middleware"> & {
@@ -103,7 +110,8 @@ export function protectedRoute<R extends ProtectedRoute>(config: R) {
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
-      if (!result.success) throw validationError(result.error, result.target as "json" | "query" | "param" | "header" | "form");
+      if (!result.success)
+        throw validationError(result.error, result.target as "json" | "query" | "param" | "header" | "form");
     },
   });
 }

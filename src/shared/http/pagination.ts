@@ -44,7 +44,10 @@ export function pageOf<T extends z.ZodType>(item: T, name: string) {
   return z
     .object({
       data: z.array(item),
-      nextCursor: z.string().nullable().openapi({ description: "Pass as `cursor` for the next page; null on the last page." }),
+      nextCursor: z
+        .string()
+        .nullable()
+        .openapi({ description: "Pass as `cursor` for the next page; null on the last page." }),
     })
     .openapi(name);
 }
@@ -76,13 +79,19 @@ export function decodeCursor(cursor: string | undefined, order: PageOrder = "old
   } catch {
     // the same error as a structurally wrong cursor
   }
-  if (!decoded || typeof decoded.k !== "string" || !pageOrders.includes(decoded.o as PageOrder)) throw invalidCursor("Not a valid cursor.");
+  if (!decoded || typeof decoded.k !== "string" || !pageOrders.includes(decoded.o as PageOrder))
+    throw invalidCursor("Not a valid cursor.");
   if (decoded.o !== order) throw invalidCursor(`This cursor continues a list read with order=${String(decoded.o)}.`);
   return decoded.k;
 }
 
 /** Rows were fetched with `limit + 1`; the extra row only says whether another page exists. */
-export function toPage<T>(rows: T[], limit: number, keyOf: (row: T) => string, order: PageOrder = "oldest"): { data: T[]; nextCursor: string | null } {
+export function toPage<T>(
+  rows: T[],
+  limit: number,
+  keyOf: (row: T) => string,
+  order: PageOrder = "oldest",
+): { data: T[]; nextCursor: string | null } {
   if (rows.length <= limit) return { data: rows, nextCursor: null };
   const data = rows.slice(0, limit);
   return { data, nextCursor: encodeCursor(keyOf(data[data.length - 1]!), order) };
@@ -105,7 +114,12 @@ export function keyset(column: SQLiteColumn, query: { limit: number; cursor?: st
     /** Rows past the cursor in this order; undefined on the first page. */
     after: key === undefined ? undefined : newest ? lt(column, key) : gt(column, key),
     /** The same condition on a placeholder named `after`, for prepared statements (with `afterKey` as its value). */
-    afterPlaceholder: key === undefined ? undefined : newest ? lt(column, sql.placeholder("after")) : gt(column, sql.placeholder("after")),
+    afterPlaceholder:
+      key === undefined
+        ? undefined
+        : newest
+          ? lt(column, sql.placeholder("after"))
+          : gt(column, sql.placeholder("after")),
     afterKey: key,
     /** What distinguishes the SQL of one page query from another's. */
     shape: `${order}|${key === undefined ? "first" : "next"}`,
@@ -113,6 +127,7 @@ export function keyset(column: SQLiteColumn, query: { limit: number; cursor?: st
     /** One row more than the page, to know whether another page follows. */
     limit: query.limit + 1,
     /** The page and the cursor after its last row (keyed by `id` unless told otherwise). */
-    of: <T>(rows: T[], keyOf: (row: T) => string = (row) => (row as { id: string }).id) => toPage(rows, query.limit, keyOf, order),
+    of: <T>(rows: T[], keyOf: (row: T) => string = (row) => (row as { id: string }).id) =>
+      toPage(rows, query.limit, keyOf, order),
   };
 }

@@ -107,7 +107,9 @@ const window = 60;
 function headersFor(results: { name: string; decision: RateDecision }[]): Record<string, string> {
   return {
     "ratelimit-policy": results.map(({ name, decision }) => `"${name}";q=${decision.limit};w=${window}`).join(", "),
-    ratelimit: results.map(({ name, decision }) => `"${name}";r=${decision.remaining};t=${decision.resetSeconds}`).join(", "),
+    ratelimit: results
+      .map(({ name, decision }) => `"${name}";r=${decision.remaining};t=${decision.resetSeconds}`)
+      .join(", "),
   };
 }
 
@@ -120,10 +122,22 @@ export function rateLimitMachines(limiter: RateLimiter, tenantLimitPerMinute: nu
   return async (c, next) => {
     const subject = c.get("rateLimit");
     if (!subject) return next();
-    const own: { name: string; decision: RateDecision } = { name: subject.policy, decision: await limiter.consume(`${subject.policy}:${subject.id}`, { limit: subject.limitPerMinute, windowSeconds: window }) };
+    const own: { name: string; decision: RateDecision } = {
+      name: subject.policy,
+      decision: await limiter.consume(`${subject.policy}:${subject.id}`, {
+        limit: subject.limitPerMinute,
+        windowSeconds: window,
+      }),
+    };
     const results = [own];
     if (own.decision.allowed) {
-      results.push({ name: "tenant", decision: await limiter.consume(`tenant:${subject.tenant}`, { limit: tenantLimitPerMinute, windowSeconds: window }) });
+      results.push({
+        name: "tenant",
+        decision: await limiter.consume(`tenant:${subject.tenant}`, {
+          limit: tenantLimitPerMinute,
+          windowSeconds: window,
+        }),
+      });
     }
     const headers = headersFor(results);
     const denied = results.find((r) => !r.decision.allowed);

@@ -11,7 +11,7 @@ export function idSchema(prefix: string) {
 export const divisionIdSchema = idSchema("div");
 
 export const timestampsSchema = {
-  version: z.number().int().openapi({ description: "Entity version; the ETag is `\"v<version>\"`.", example: 1 }),
+  version: z.number().int().openapi({ description: 'Entity version; the ETag is `"v<version>"`.', example: 1 }),
   createdAt: z.string().openapi({ example: "2026-11-26T09:00:00.000Z" }),
   updatedAt: z.string().openapi({ example: "2026-11-26T09:00:00.000Z" }),
 };

@@ -159,7 +159,13 @@ function errorText(err: unknown): string {
  * Commits a create whose response is `201` with the record's ETag and Location, storing that
  * response with the idempotency key; answers the headers for the handler's own `c.json`.
  */
-export async function commitCreated(c: Context<AppEnv>, location: string, version: number, body: unknown, change: Change): Promise<Record<string, string>> {
+export async function commitCreated(
+  c: Context<AppEnv>,
+  location: string,
+  version: number,
+  body: unknown,
+  change: Change,
+): Promise<Record<string, string>> {
   const headers = { etag: etagOf(version), location };
   await commit(c, change, { status: 201, body, headers });
   return headers;

@@ -2,7 +2,14 @@ import type { Context } from "hono";
 import { and, eq, getTableName, gte, lte, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
-import { preparedReach, publishedReach, reachShape, reachValues, withinReach, type ReachColumns } from "../auth/reach.js";
+import {
+  preparedReach,
+  publishedReach,
+  reachShape,
+  reachValues,
+  withinReach,
+  type ReachColumns,
+} from "../auth/reach.js";
 import type { AppEnv } from "../http/context.js";
 import { keyset, type PageOrder } from "../http/pagination.js";
 import { ApiError, notFound } from "../http/errors.js";
@@ -33,7 +40,14 @@ export async function findWithinReach<T extends VersionedTable>(
   what: string,
   extra?: SQL,
 ): Promise<T["$inferSelect"]> {
-  if (extra) return findVisible(c, table, id, what, and(withinReach(c.get("principal"), { tenantId: table.tenantId, ...reach }), extra)!);
+  if (extra)
+    return findVisible(
+      c,
+      table,
+      id,
+      what,
+      and(withinReach(c.get("principal"), { tenantId: table.tenantId, ...reach }), extra)!,
+    );
   const [row] = await preparedFind(c, table, reach).all({ id, ...reachValues(c.get("principal")) });
   if (!row) throw notFound(what);
   return row as T["$inferSelect"];
@@ -53,11 +67,15 @@ const prepared = new WeakMap<object, Map<string, PreparedRead>>();
 export function preparedRead(c: Context<AppEnv>, shape: string, build: () => PreparedRead): PreparedRead {
   const db = c.get("db");
   let cache = prepared.get(db);
-  if (!cache) prepared.set(db, (cache = new Map()));
+  if (!cache) {
+    cache = new Map();
+    prepared.set(db, cache);
+  }
   let query = cache.get(shape);
   if (!query) {
     if (cache.size >= 1_000) cache.clear();
-    cache.set(shape, (query = build()));
+    query = build();
+    cache.set(shape, query);
   }
   return query;
 }
@@ -83,51 +101,76 @@ export async function listWithinReach<T extends VersionedTable>(
   const keys = keyset(table.id, query);
   const given = Object.keys(filters).filter((name) => filters[name]![1] !== undefined);
   const compare = { eq, gte, lte };
-  const statement = preparedRead(c, `list|${getTableName(table)}|${Object.keys(reach).sort().join(",")}|${given.join(",")}|${keys.shape}|${reachShape(principal)}`, () =>
-    c
-      .get("db")
-      .select()
-      .from(table as SQLiteTable)
-      .where(
-        and(
-          preparedReach(principal, { tenantId: table.tenantId, ...reach }),
-          ...given.map((name) => {
-            const [column, , op = "eq"] = filters[name]!;
-            return compare[op](column, sql.placeholder(name));
-          }),
-          keys.afterPlaceholder,
-        ),
-      )
-      .orderBy(keys.orderBy)
-      .limit(sql.placeholder("limit"))
-      .prepare(),
+  const statement = preparedRead(
+    c,
+    `list|${getTableName(table)}|${Object.keys(reach).sort().join(",")}|${given.join(",")}|${keys.shape}|${reachShape(principal)}`,
+    () =>
+      c
+        .get("db")
+        .select()
+        .from(table as SQLiteTable)
+        .where(
+          and(
+            preparedReach(principal, { tenantId: table.tenantId, ...reach }),
+            ...given.map((name) => {
+              const [column, , op = "eq"] = filters[name]!;
+              return compare[op](column, sql.placeholder(name));
+            }),
+            keys.afterPlaceholder,
+          ),
+        )
+        .orderBy(keys.orderBy)
+        .limit(sql.placeholder("limit"))
+        .prepare(),
   );
   const values = Object.fromEntries(given.map((name) => [name, filters[name]![1]]));
-  const rows = (await statement.all({ ...reachValues(principal), ...values, after: keys.afterKey, limit: keys.limit })) as T["$inferSelect"][];
+  const rows = (await statement.all({
+    ...reachValues(principal),
+    ...values,
+    after: keys.afterKey,
+    limit: keys.limit,
+  })) as T["$inferSelect"][];
   return keys.of(rows);
 }
 
 /** Reads by id are the hottest queries: one statement per (table, reach columns, reach shape). */
 function preparedFind(c: Context<AppEnv>, table: VersionedTable, reach: Omit<ReachColumns, "tenantId">) {
   const principal = c.get("principal");
-  return preparedRead(c, `find|${getTableName(table)}|${Object.keys(reach).sort().join(",")}|${reachShape(principal)}`, () =>
-    c
-      .get("db")
-      .select()
-      .from(table as SQLiteTable)
-      .where(and(eq(table.id, sql.placeholder("id")), preparedReach(principal, { tenantId: table.tenantId, ...reach })))
-      .prepare(),
+  return preparedRead(
+    c,
+    `find|${getTableName(table)}|${Object.keys(reach).sort().join(",")}|${reachShape(principal)}`,
+    () =>
+      c
+        .get("db")
+        .select()
+        .from(table as SQLiteTable)
+        .where(
+          and(eq(table.id, sql.placeholder("id")), preparedReach(principal, { tenantId: table.tenantId, ...reach })),
+        )
+        .prepare(),
   );
 }
 
 /** One record published to the tenant (a need, a service post, an activity) by id, within `publishedReach`. */
-export async function findPublished<T extends VersionedTable & { divisionPath: SQLiteColumn }>(c: Context<AppEnv>, table: T, id: string, what: string): Promise<T["$inferSelect"]> {
+export async function findPublished<T extends VersionedTable & { divisionPath: SQLiteColumn }>(
+  c: Context<AppEnv>,
+  table: T,
+  id: string,
+  what: string,
+): Promise<T["$inferSelect"]> {
   return findVisible(c, table, id, what, publishedReach(c.get("principal"), table));
 }
 
 /** One row by id, only if it meets `visible` (a reach rule of its own); otherwise the same 404 as a missing row. */
-export async function findVisible<T extends SQLiteTable & { id: SQLiteColumn }>(c: Context<AppEnv>, table: T, id: string, what: string, visible: SQL): Promise<T["$inferSelect"]> {
-  const [row] = await c.get("db")
+export async function findVisible<T extends SQLiteTable & { id: SQLiteColumn }>(
+  c: Context<AppEnv>,
+  table: T,
+  id: string,
+  what: string,
+  visible: SQL,
+): Promise<T["$inferSelect"]> {
+  const [row] = await c
+    .get("db")
     .select()
     .from(table as SQLiteTable)
     .where(and(eq(table.id, id), visible));
@@ -135,8 +178,15 @@ export async function findVisible<T extends SQLiteTable & { id: SQLiteColumn }>(
   return row as T["$inferSelect"];
 }
 
-function conditionalUpdate<T extends VersionedTable>(c: Context<AppEnv>, table: T, row: VersionedRow, set: Record<string, unknown>, now: string) {
-  return c.get("db")
+function conditionalUpdate<T extends VersionedTable>(
+  c: Context<AppEnv>,
+  table: T,
+  row: VersionedRow,
+  set: Record<string, unknown>,
+  now: string,
+) {
+  return c
+    .get("db")
     .update(table)
     .set({ ...set, version: sql`${table.version} + 1`, updatedAt: now } as never)
     .where(and(eq(table.id, row.id), eq(table.tenantId, row.tenantId), eq(table.version, row.version)));
@@ -159,25 +209,43 @@ export interface UpdateOptions<R extends VersionedRow> {
  * Optimistic update: the row as read must still be at its version when written, else nothing is
  * written and the client gets 412 (it sent a stale If-Match) or 409 (a concurrent writer won).
  */
-export async function updateVersioned<R extends VersionedRow>(c: Context<AppEnv>, options: UpdateOptions<R>): Promise<R> {
+export async function updateVersioned<R extends VersionedRow>(
+  c: Context<AppEnv>,
+  options: UpdateOptions<R>,
+): Promise<R> {
   const { row, expectedVersion } = options;
   if (expectedVersion !== undefined && expectedVersion !== row.version) {
-    throw new ApiError("precondition_failed", `The ${options.audit.targetType} is at version ${row.version}, not ${expectedVersion}. Re-read it and retry.`);
+    throw new ApiError(
+      "precondition_failed",
+      `The ${options.audit.targetType} is at version ${row.version}, not ${expectedVersion}. Re-read it and retry.`,
+    );
   }
   const now = c.get("clock").now().toISOString();
   const updated = { ...row, ...options.set, version: row.version + 1, updatedAt: now } as R;
   try {
     await commit(c, {
-      writes: [conditionalUpdate(c, options.table, row, options.set, now), guardChanged(c), ...(options.alsoWrite?.(updated) ?? [])],
+      writes: [
+        conditionalUpdate(c, options.table, row, options.set, now),
+        guardChanged(c),
+        ...(options.alsoWrite?.(updated) ?? []),
+      ],
       // The record's own tenant keeps its trail, also when the writer is of another (an employer acknowledging feedback).
-      audit: { divisionPath: (row as { divisionPath?: string }).divisionPath, tenantId: row.tenantId, ...options.audit, targetId: row.id },
+      audit: {
+        divisionPath: (row as { divisionPath?: string }).divisionPath,
+        tenantId: row.tenantId,
+        ...options.audit,
+        targetId: row.id,
+      },
       events: options.events?.(updated),
       conflicts: options.conflicts,
     });
   } catch (err) {
     if (err instanceof GuardFailed) {
       throw expectedVersion !== undefined
-        ? new ApiError("precondition_failed", `The ${options.audit.targetType} changed while you were writing. Re-read it and retry.`)
+        ? new ApiError(
+            "precondition_failed",
+            `The ${options.audit.targetType} changed while you were writing. Re-read it and retry.`,
+          )
         : new ApiError("conflict", `The ${options.audit.targetType} changed concurrently. Re-read it and retry.`);
     }
     throw err;

@@ -19,14 +19,21 @@ export async function requireDivisionForWrite(
   divisionId: string,
   options: { pointer: string; levels?: readonly DivisionLevel[] },
 ) {
-  const [division] = await c.get("db")
+  const [division] = await c
+    .get("db")
     .select({ id: divisions.id, tenantId: divisions.tenantId, path: divisions.path, level: divisions.level })
     .from(divisions)
     .where(and(eq(divisions.id, divisionId), eq(divisions.tenantId, c.get("principal").tenant)));
   if (!division || !canActInDivision(c.get("principal"), division)) throw unknownReference(options.pointer, "division");
   if (options.levels && !options.levels.includes(division.level)) {
     throw new ApiError("validation_failed", `The division must be a ${options.levels.join(" or ")}.`, {
-      errors: [{ in: "body", pointer: options.pointer, detail: `Expected a ${options.levels.join(" or ")}, got a ${division.level}.` }],
+      errors: [
+        {
+          in: "body",
+          pointer: options.pointer,
+          detail: `Expected a ${options.levels.join(" or ")}, got a ${division.level}.`,
+        },
+      ],
     });
   }
   return division;
@@ -43,10 +50,17 @@ export async function requireReference<T extends SQLiteTable & { id: SQLiteColum
   id: string,
   options: { pointer: string; what: string },
 ): Promise<T["$inferSelect"]> {
-  const [row] = await c.get("db")
+  const [row] = await c
+    .get("db")
     .select()
     .from(table as SQLiteTable)
-    .where(and(eq(table.id, id), eq(table.tenantId, c.get("principal").tenant), withinReach(c.get("principal"), { tenantId: table.tenantId, ...reach })));
+    .where(
+      and(
+        eq(table.id, id),
+        eq(table.tenantId, c.get("principal").tenant),
+        withinReach(c.get("principal"), { tenantId: table.tenantId, ...reach }),
+      ),
+    );
   if (!row) throw unknownReference(options.pointer, options.what);
   return row as T["$inferSelect"];
 }

@@ -1,6 +1,6 @@
 import type { Db } from "./db/client.js";
 import { markOverdueReports } from "./domains/reports/recheck.js";
-import { purgeExpiredIdempotencyKeys } from "./shared/http/idempotency.js";
+import { purgeExpiredIdempotencyKeys } from "./shared/api/idempotency.js";
 import type { Logger } from "./shared/log.js";
 
 /**

@@ -6,11 +6,12 @@ import { divisionRoutes } from "./domains/divisions/routes.js";
 import { listRoutes } from "./domains/lists/routes.js";
 import { organisationRoutes } from "./domains/organisations/routes.js";
 import { reportRoutes } from "./domains/reports/routes.js";
+import { statsRoutes } from "./domains/stats/stats.js";
 import { healthRoutes, meRoutes } from "./domains/system/routes.js";
 import { tenantRoutes } from "./domains/tenants/routes.js";
 import { registerWebhookDocs } from "./domains/webhooks/openapi.js";
 import { webhookRoutes } from "./domains/webhooks/routes.js";
-import type { AppEnv } from "./shared/http/context.js";
+import type { AppEnv } from "./shared/request/context.js";
 
 /** Every documented route, by domain area. Adding an area is one line here. */
 export const apiRoutes = new OpenAPIHono<AppEnv>()
@@ -20,6 +21,7 @@ export const apiRoutes = new OpenAPIHono<AppEnv>()
   .route("/", divisionRoutes)
   .route("/", organisationRoutes)
   .route("/", reportRoutes)
+  .route("/", statsRoutes)
   .route("/", listRoutes)
   .route("/", activityRoutes)
   .route("/", auditRoutes)

@@ -12,7 +12,7 @@ import {
   type TargetPolicy,
 } from "../domains/webhooks/targets.js";
 import type { PiiVault } from "../shared/crypto/pii.js";
-import type { Clock } from "../shared/http/context.js";
+import type { Clock } from "../shared/request/context.js";
 import type { Logger } from "../shared/log.js";
 import { startBackgroundLoop } from "./loop.js";
 

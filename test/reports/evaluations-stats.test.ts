@@ -4,7 +4,7 @@ import { newId } from "../../src/db/ids.js";
 import { ledgerEntries } from "../../src/domains/activities/tables.js";
 import { needs } from "../../src/domains/lists/tables.js";
 import { addMonths, localDate, localQuarter } from "../../src/shared/calendar.js";
-import { statsQueries } from "../../src/domains/reports/stats.js";
+import { statsQueries } from "../../src/domains/stats/stats.js";
 import { agreements } from "../../src/domains/reports/tables.js";
 import { createTestContext, type TestContext } from "../helpers/app.js";
 import { divisionNamed, insertMember, insertPartyOrg, type DivisionRef } from "../helpers/fixtures.js";

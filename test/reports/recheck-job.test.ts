@@ -5,7 +5,7 @@ import { auditEvents, idempotencyKeys, outboxEvents } from "../../src/db/tables.
 import { markOverdueReports, schedulerActor } from "../../src/domains/reports/recheck.js";
 import { memberReports } from "../../src/domains/reports/tables.js";
 import { runMaintenance } from "../../src/maintenance.js";
-import { purgeExpiredIdempotencyKeys } from "../../src/shared/http/idempotency.js";
+import { purgeExpiredIdempotencyKeys } from "../../src/shared/api/idempotency.js";
 import { createTestContext, type TestContext } from "../helpers/app.js";
 import { divisionNamed, insertMember } from "../helpers/fixtures.js";
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newId } from "../../src/db/ids.js";
 import { needs } from "../../src/domains/lists/tables.js";
-import { statsMaxAgeMs } from "../../src/domains/reports/stats.js";
+import { statsMaxAgeMs } from "../../src/domains/stats/stats.js";
 import { createTestContext, type TestContext } from "../helpers/app.js";
 import { divisionNamed } from "../helpers/fixtures.js";
 

@@ -2,13 +2,13 @@ import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { newId } from "../../db/ids.js";
 import { roles, type Role } from "../../shared/auth/principal.js";
-import type { AppEnv } from "../../shared/http/context.js";
+import type { AppEnv } from "../../shared/request/context.js";
 import { etagOf, optionalIfMatch } from "../../shared/http/etag.js";
 import { ApiError, type FieldError } from "../../shared/http/errors.js";
-import { createRouter, etagHeader, ifMatchHeader, protectedRoute } from "../../shared/http/openapi.js";
+import { createRouter, etagHeader, ifMatchHeader, protectedRoute } from "../../shared/api/openapi.js";
 import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
-import { defineMachine } from "../../shared/state-machine.js";
+import { defineMachine } from "../../shared/store/state-machine.js";
 import { findWithinReach, updateVersioned } from "../../shared/store/records.js";
 import { requireDivisionForWrite } from "../../shared/store/references.js";
 import {

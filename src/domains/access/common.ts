@@ -4,7 +4,7 @@ import { and } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { actorOf } from "../../shared/auth/principal.js";
 import { withinReach } from "../../shared/auth/reach.js";
-import type { AppEnv } from "../../shared/http/context.js";
+import type { AppEnv } from "../../shared/request/context.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { keyset, type pageQuerySchema } from "../../shared/http/pagination.js";
 import { commit, type Change } from "../../shared/store/commit.js";

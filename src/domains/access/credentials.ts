@@ -1,9 +1,9 @@
 import type { Context } from "hono";
 import { and, eq, isNull, lt, or } from "drizzle-orm";
-import type { MachineCredentials } from "../../shared/auth/middleware.js";
+import type { MachineCredentials } from "../../shared/api/authenticate.js";
 import type { RateLimitSubject } from "../../shared/http/rate-limit.js";
 import type { Principal, Scope } from "../../shared/auth/principal.js";
-import type { AppEnv } from "../../shared/http/context.js";
+import type { AppEnv } from "../../shared/request/context.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { inRange, parseCidr, parseIp, type IpRange } from "../../shared/net/ip.js";
 import { hashSecret, isWellFormedApiKey } from "./secrets.js";

@@ -1,4 +1,4 @@
-import { createRouter } from "../../shared/http/openapi.js";
+import { createRouter } from "../../shared/api/openapi.js";
 import { apiClientRoutes } from "./api-clients.js";
 import { apiKeyRoutes } from "./api-keys.js";
 import { oauthRoutes, tokenPath } from "./oauth.js";

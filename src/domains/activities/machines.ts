@@ -1,4 +1,4 @@
-import { defineMachine } from "../../shared/state-machine.js";
+import { defineMachine } from "../../shared/store/state-machine.js";
 import { feedbackStatuses } from "../reports/tables.js";
 import { participationStatuses } from "./tables.js";
 

@@ -1,4 +1,4 @@
-import { createRouter } from "../../shared/http/openapi.js";
+import { createRouter } from "../../shared/api/openapi.js";
 import { activityRoutes as activities } from "./activities.js";
 import { feedbackRoutes } from "./feedback.js";
 import { ledgerRoutes } from "./ledger.js";

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { and, eq, gte, lte } from "drizzle-orm";
 import { auditEvents } from "../../db/tables.js";
 import { withinReach } from "../../shared/auth/reach.js";
-import { createRouter, protectedRoute } from "../../shared/http/openapi.js";
+import { createRouter, protectedRoute } from "../../shared/api/openapi.js";
 import { keyset, orderSchema, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 
 const auditEventSchema = z

@@ -3,7 +3,7 @@ import { and, eq } from "drizzle-orm";
 import { divisionLevels, divisions } from "../../db/tables.js";
 import { withinReach } from "../../shared/auth/reach.js";
 import { notFound } from "../../shared/http/errors.js";
-import { createRouter, protectedRoute } from "../../shared/http/openapi.js";
+import { createRouter, protectedRoute } from "../../shared/api/openapi.js";
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { divisionIdSchema } from "../../shared/http/schemas.js";
 

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../../shared/http/context.js";
+import type { AppEnv } from "../../shared/request/context.js";
 import { notFound } from "../../shared/http/errors.js";
 
 /** Where the docs page's script and styles come from: an npm package's files, never a CDN. */

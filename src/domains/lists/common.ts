@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { and, inArray, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import type { AppEnv } from "../../shared/http/context.js";
+import type { AppEnv } from "../../shared/request/context.js";
 import { guardChanged } from "../../shared/store/commit.js";
 import type { VersionedTable } from "../../shared/store/records.js";
 

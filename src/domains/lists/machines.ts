@@ -1,4 +1,4 @@
-import { defineMachine } from "../../shared/state-machine.js";
+import { defineMachine } from "../../shared/store/state-machine.js";
 import { postClaimStatuses, projectStatuses } from "./tables.js";
 
 export const needStatuses = ["open", "matched", "closed", "cancelled"] as const;

@@ -1,4 +1,4 @@
-import { createRouter } from "../../shared/http/openapi.js";
+import { createRouter } from "../../shared/api/openapi.js";
 import { needRoutes } from "./needs.js";
 import { postClaimRoutes } from "./post-claims.js";
 import { postRoutes } from "./posts.js";

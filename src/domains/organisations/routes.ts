@@ -1,4 +1,4 @@
-import { createRouter } from "../../shared/http/openapi.js";
+import { createRouter } from "../../shared/api/openapi.js";
 import { memberRoutes } from "./members.js";
 import { partyOrgRoutes } from "./party-orgs.js";
 import { unitRoutes } from "./units.js";

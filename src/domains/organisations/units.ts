@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { newId } from "../../db/ids.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
-import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
+import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "../../shared/api/openapi.js";
 import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { commitCreated } from "../../shared/store/commit.js";
 import { findWithinReach, listWithinReach, updateVersioned } from "../../shared/store/records.js";

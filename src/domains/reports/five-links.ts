@@ -2,10 +2,10 @@ import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { CITY_TENANT } from "../../db/reference.js";
-import type { AppEnv } from "../../shared/http/context.js";
+import type { AppEnv } from "../../shared/request/context.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
 import { ApiError, notFound, type FieldError } from "../../shared/http/errors.js";
-import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
+import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "../../shared/api/openapi.js";
 import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js";
 import { fiveLinks } from "./tables.js";
 

@@ -1,4 +1,4 @@
-import { defineMachine } from "../../shared/state-machine.js";
+import { defineMachine } from "../../shared/store/state-machine.js";
 import { memberReportStatuses, orgReportStatuses } from "./tables.js";
 
 export type OrgReportStatus = (typeof orgReportStatuses)[number];

@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { newId } from "../../db/ids.js";
-import { actionRoutes } from "../../shared/http/actions.js";
+import { actionRoutes } from "../../shared/api/actions.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
-import { createRouter, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
+import { createRouter, protectedRoute, versionedResponse } from "../../shared/api/openapi.js";
 import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { dateSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commitCreated } from "../../shared/store/commit.js";

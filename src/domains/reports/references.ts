@@ -3,7 +3,7 @@ import { and, eq } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
 import { members, partyOrgs, type orgCategories } from "../organisations/tables.js";
 import { canActInDivision } from "../../shared/auth/reach.js";
-import type { AppEnv } from "../../shared/http/context.js";
+import type { AppEnv } from "../../shared/request/context.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { idSchema } from "../../shared/http/schemas.js";
 import { unknownReference } from "../../shared/store/references.js";

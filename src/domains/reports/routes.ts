@@ -1,16 +1,14 @@
-import { createRouter } from "../../shared/http/openapi.js";
+import { createRouter } from "../../shared/api/openapi.js";
 import { agreementRoutes } from "./agreements.js";
 import { evaluationRoutes } from "./evaluations.js";
 import { fiveLinkRoutes } from "./five-links.js";
 import { memberReportRoutes } from "./member-reports.js";
 import { orgReportRoutes } from "./org-reports.js";
-import { statsRoutes } from "./stats.js";
 
-/** 双报到: unit and member reports, co-building agreements, the five links, evaluations, and the stats over them. */
+/** 双报到: unit and member reports, co-building agreements, the five links and evaluations. */
 export const reportRoutes = createRouter()
   .route("/", orgReportRoutes)
   .route("/", memberReportRoutes)
   .route("/", agreementRoutes)
   .route("/", fiveLinkRoutes)
-  .route("/", evaluationRoutes)
-  .route("/", statsRoutes);
+  .route("/", evaluationRoutes);

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
-import { createRouter, errorResponses, protectedRoute } from "../../shared/http/openapi.js";
+import { createRouter, errorResponses, protectedRoute } from "../../shared/api/openapi.js";
 import { roles, scopes } from "../../shared/auth/principal.js";
 import { ApiError } from "../../shared/http/errors.js";
 

@@ -3,7 +3,7 @@ import { and, eq } from "drizzle-orm";
 import { tenants } from "../../db/tables.js";
 import { canReachTenant } from "../../shared/auth/reach.js";
 import { notFound } from "../../shared/http/errors.js";
-import { createRouter, protectedRoute } from "../../shared/http/openapi.js";
+import { createRouter, protectedRoute } from "../../shared/api/openapi.js";
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 
 const tenantSchema = z

@@ -5,7 +5,7 @@ import { newId } from "../../db/ids.js";
 import { outboxEvents } from "../../db/tables.js";
 import { eventData, isCatalogued } from "./catalogue.js";
 import type { PiiVault } from "../../shared/crypto/pii.js";
-import type { Clock } from "../../shared/http/context.js";
+import type { Clock } from "../../shared/request/context.js";
 import { describeError, type Logger } from "../../shared/log.js";
 import { webhookHeaders } from "./signing.js";
 import { webhookDeliveries, webhookEndpoints } from "./tables.js";

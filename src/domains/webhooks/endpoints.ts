@@ -5,7 +5,7 @@ import { newId } from "../../db/ids.js";
 import { actorOf } from "../../shared/auth/principal.js";
 import { withinReach } from "../../shared/auth/reach.js";
 import { eventTypes } from "./catalogue.js";
-import type { AppEnv } from "../../shared/http/context.js";
+import type { AppEnv } from "../../shared/request/context.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { etagOf, optionalIfMatch, requireIfMatch } from "../../shared/http/etag.js";
 import {
@@ -14,7 +14,7 @@ import {
   ifMatchHeader,
   protectedRoute,
   versionedResponse,
-} from "../../shared/http/openapi.js";
+} from "../../shared/api/openapi.js";
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js";

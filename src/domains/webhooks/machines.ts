@@ -1,4 +1,4 @@
-import { defineMachine } from "../../shared/state-machine.js";
+import { defineMachine } from "../../shared/store/state-machine.js";
 import { deliveryStatuses, type webhookEndpoints } from "./tables.js";
 
 type EndpointStatus = (typeof webhookEndpoints.$inferSelect)["status"];

@@ -1,4 +1,4 @@
-import { createRouter } from "../../shared/http/openapi.js";
+import { createRouter } from "../../shared/api/openapi.js";
 import { deliveryRoutes } from "./deliveries.js";
 import { endpointRoutes } from "./endpoints.js";
 

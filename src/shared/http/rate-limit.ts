@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "./context.js";
+import type { AppEnv } from "../request/context.js";
 import { ApiError } from "./errors.js";
 
 /** A quota: `limit` units per `windowSeconds`, refilled continuously (token bucket). */

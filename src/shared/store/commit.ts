@@ -4,7 +4,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { auditEvents, idempotencyKeys, outboxEvents } from "../../db/tables.js";
 import { newId } from "../../db/ids.js";
 import { actorOf } from "../auth/principal.js";
-import type { AppEnv } from "../http/context.js";
+import type { AppEnv } from "../request/context.js";
 import { etagOf } from "../http/etag.js";
 import { ApiError } from "../http/errors.js";
 

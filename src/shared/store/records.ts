@@ -10,10 +10,10 @@ import {
   withinReach,
   type ReachColumns,
 } from "../auth/reach.js";
-import type { AppEnv } from "../http/context.js";
+import type { AppEnv } from "../request/context.js";
 import { keyset, type PageOrder } from "../http/pagination.js";
 import { ApiError, notFound } from "../http/errors.js";
-import type { Machine } from "../state-machine.js";
+import type { Machine } from "./state-machine.js";
 import { commit, guardChanged, GuardFailed, type AuditEntry, type DomainEvent } from "./commit.js";
 
 /** What every versioned, tenant-owned table has. */

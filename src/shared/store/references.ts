@@ -3,7 +3,7 @@ import { and, eq } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { divisions, type DivisionLevel } from "../../db/tables.js";
 import { canActInDivision, withinReach, type ReachColumns } from "../auth/reach.js";
-import type { AppEnv } from "../http/context.js";
+import type { AppEnv } from "../request/context.js";
 import { ApiError } from "../http/errors.js";
 
 /** A body field that names a record the caller cannot use: a 400 pointing at the field, never a leak of whether it exists elsewhere. */

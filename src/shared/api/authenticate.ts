@@ -1,11 +1,11 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { ApiError } from "../http/errors.js";
-import type { AppEnv } from "../http/context.js";
+import type { AppEnv } from "../request/context.js";
 import type { RateLimitSubject } from "../http/rate-limit.js";
-import type { Directory } from "./directory.js";
+import type { Directory } from "../auth/directory.js";
 import type { Db } from "../../db/client.js";
-import type { TokenClaims, TokenVerifier } from "./jwt.js";
-import { CITY_TENANT, isOwnerOnly, scopesForRoles, type Principal, type Scope } from "./principal.js";
+import type { TokenClaims, TokenVerifier } from "../auth/jwt.js";
+import { CITY_TENANT, isOwnerOnly, scopesForRoles, type Principal, type Scope } from "../auth/principal.js";
 
 const bearerPattern = /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i;
 

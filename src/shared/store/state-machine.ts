@@ -1,4 +1,4 @@
-import { ApiError } from "./http/errors.js";
+import { ApiError } from "../http/errors.js";
 
 export interface Transition<S extends string> {
   from: readonly S[];

@@ -8,12 +8,19 @@ import { ledgerEntries } from "../activities/tables.js";
 import { needs } from "../lists/tables.js";
 import { members, partyOrgs } from "../organisations/tables.js";
 import { isInSubtree, subtreeOf } from "../../shared/auth/reach.js";
-import type { AppEnv } from "../../shared/http/context.js";
+import type { AppEnv } from "../../shared/request/context.js";
 import { ApiError } from "../../shared/http/errors.js";
-import { createRouter, protectedRoute } from "../../shared/http/openapi.js";
+import { createRouter, protectedRoute } from "../../shared/api/openapi.js";
 import { divisionIdSchema } from "../../shared/http/schemas.js";
 import { localDate, localQuarter } from "../../shared/calendar.js";
-import { agreements, fiveLinks, memberReports, memberReportStatuses, orgReports, orgReportStatuses } from "./tables.js";
+import {
+  agreements,
+  fiveLinks,
+  memberReports,
+  memberReportStatuses,
+  orgReports,
+  orgReportStatuses,
+} from "../reports/tables.js";
 
 const countsOf = <const S extends readonly string[]>(statuses: S, name: string) =>
   z

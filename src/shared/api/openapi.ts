@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z, type RouteConfig } from "@hono/zod-openapi";
-import type { AppEnv } from "./context.js";
-import { errorCatalogue, validationError, type ErrorCode } from "./errors.js";
-import { requireScope } from "../auth/middleware.js";
+import type { AppEnv } from "../request/context.js";
+import { errorCatalogue, validationError, type ErrorCode } from "../http/errors.js";
+import { requireScope } from "./authenticate.js";
 import { idempotentCreate } from "./idempotency.js";
 import type { Scope } from "../auth/principal.js";
 

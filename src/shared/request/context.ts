@@ -3,7 +3,7 @@ import type { Principal } from "../auth/principal.js";
 import type { TokenSigner } from "../auth/signer.js";
 import type { PiiVault } from "../crypto/pii.js";
 import type { RecentResults } from "../recent.js";
-import type { RateLimiter } from "./rate-limit.js";
+import type { RateLimiter } from "../http/rate-limit.js";
 
 export interface Clock {
   now(): Date;

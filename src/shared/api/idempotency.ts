@@ -4,8 +4,8 @@ import type { Db } from "../../db/client.js";
 import { idempotencyKeys } from "../../db/tables.js";
 import { actorOf } from "../auth/principal.js";
 import { IdempotencyRace } from "../store/commit.js";
-import type { AppEnv } from "./context.js";
-import { ApiError } from "./errors.js";
+import type { AppEnv } from "../request/context.js";
+import { ApiError } from "../http/errors.js";
 
 const keyPattern = /^[\x21-\x7e]{8,255}$/;
 

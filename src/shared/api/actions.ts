@@ -2,11 +2,11 @@ import { type createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Scope } from "../auth/principal.js";
-import type { Machine } from "../state-machine.js";
+import type { Machine } from "../store/state-machine.js";
 import type { DomainEvent } from "../store/commit.js";
 import { transition, type VersionedRow, type VersionedTable } from "../store/records.js";
-import type { AppEnv } from "./context.js";
-import { etagOf, optionalIfMatch } from "./etag.js";
+import type { AppEnv } from "../request/context.js";
+import { etagOf, optionalIfMatch } from "../http/etag.js";
 import { createRouter, etagHeader, protectedRoute } from "./openapi.js";
 
 export const optionalIfMatchHeader = z.object({

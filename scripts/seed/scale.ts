@@ -5,10 +5,10 @@ import { newId, seededRandom } from "../../src/db/ids.js";
 import { countyTenantCodes, jiuquanTenants } from "../../src/db/reference.js";
 import { divisionRows, type DivisionRow, type DivisionSpec } from "../../src/db/seed/demo.js";
 import { divisions, tenants } from "../../src/db/tables.js";
-import { activities, ledgerEntries, participations } from "../../src/domains/activities/tables.js";
+import { activities, employerFeedback, ledgerEntries, participations } from "../../src/domains/activities/tables.js";
 import { needs, postClaims, servicePosts, postCategories } from "../../src/domains/lists/tables.js";
 import { members, partyOrgs, units } from "../../src/domains/organisations/tables.js";
-import { agreements, employerFeedback, memberReports, orgReports } from "../../src/domains/reports/tables.js";
+import { agreements, memberReports, orgReports } from "../../src/domains/reports/tables.js";
 import { maskIdCard, maskPhone, type PiiVault } from "../../src/shared/crypto/pii.js";
 
 /**

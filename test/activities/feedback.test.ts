@@ -2,7 +2,8 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newId } from "../../src/db/ids.js";
 import { auditEvents, outboxEvents } from "../../src/db/tables.js";
-import { employerFeedback, memberReports } from "../../src/domains/reports/tables.js";
+import { employerFeedback } from "../../src/domains/activities/tables.js";
+import { memberReports } from "../../src/domains/reports/tables.js";
 import { divisionNamed, insertMember, insertPartyOrg, type DivisionRef } from "../helpers/fixtures.js";
 import type { TokenOptions } from "../helpers/keys.js";
 import {

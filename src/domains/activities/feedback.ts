@@ -16,10 +16,10 @@ import { divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/
 import { commit } from "../../shared/store/commit.js";
 import { requireDivisionForWrite } from "../../shared/store/references.js";
 import { members } from "../organisations/tables.js";
-import { employerFeedback, feedbackStatuses, memberReports } from "../reports/tables.js";
+import { memberReports } from "../reports/tables.js";
 import { quarterSchema } from "./ledger.js";
 import { feedbackMachine } from "./machines.js";
-import { ledgerEntries, participations } from "./tables.js";
+import { employerFeedback, feedbackStatuses, ledgerEntries, participations } from "./tables.js";
 
 const feedbackId = idSchema("fb");
 

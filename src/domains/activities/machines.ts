@@ -1,6 +1,5 @@
 import { defineMachine } from "../../shared/store/state-machine.js";
-import { feedbackStatuses } from "../reports/tables.js";
-import { participationStatuses } from "./tables.js";
+import { feedbackStatuses, participationStatuses } from "./tables.js";
 
 /** signed_up → checked_in → checked_out → verified (hours posted) | signed_up → no_show. */
 export const participationMachine = defineMachine("participation", participationStatuses, {

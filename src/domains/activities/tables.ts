@@ -96,3 +96,41 @@ export const ledgerEntries = sqliteTable(
     uniqueIndex("ledger_reverses_uq").on(t.reversesId),
   ],
 );
+
+export const feedbackStatuses = ["generated", "sent", "acknowledged"] as const;
+
+/**
+ * 双向反馈: a member's quarterly service card, kept by the community's tenant and addressed to the
+ * member's employer party organisation, which may belong to another tenant.
+ */
+export const employerFeedback = sqliteTable(
+  "employer_feedback",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    memberReportId: text("member_report_id").notNull(),
+    memberId: text("member_id").notNull(),
+    divisionPath: text("division_path").notNull(),
+    /** e.g. 2026-Q3 */
+    quarter: text("quarter").notNull(),
+    hours: real("hours").notNull(),
+    points: integer("points").notNull(),
+    rating: real("rating"),
+    comment: text("comment"),
+    recipientOrgId: text("recipient_org_id").notNull(),
+    recipientTenantId: text("recipient_tenant_id").notNull(),
+    status: text("status", { enum: feedbackStatuses }).notNull(),
+    sentAt: text("sent_at"),
+    acknowledgedAt: text("acknowledged_at"),
+    version: integer("version").notNull().default(1),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    index("feedback_tenant_id_idx").on(t.tenantId, t.id),
+    index("feedback_tenant_quarter_idx").on(t.tenantId, t.quarter, t.status, t.id),
+    // The employer's side reads through this index, across community tenants.
+    index("feedback_recipient_idx").on(t.recipientTenantId, t.recipientOrgId, t.id),
+    uniqueIndex("feedback_member_quarter_uq").on(t.tenantId, t.memberId, t.quarter),
+  ],
+);

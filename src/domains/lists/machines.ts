@@ -1,7 +1,6 @@
 import { defineMachine } from "../../shared/store/state-machine.js";
-import { postClaimStatuses, projectStatuses } from "./tables.js";
+import { needStatuses, postClaimStatuses, projectStatuses } from "./tables.js";
 
-export const needStatuses = ["open", "matched", "closed", "cancelled"] as const;
 export type NeedStatus = (typeof needStatuses)[number];
 export type ProjectStatus = (typeof projectStatuses)[number];
 export type PostClaimStatus = (typeof postClaimStatuses)[number];

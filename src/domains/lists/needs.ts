@@ -14,8 +14,8 @@ import { commitCreated } from "../../shared/store/commit.js";
 import { findPublished, listWithinReach, updateVersioned } from "../../shared/store/records.js";
 import { requireDivisionForWrite } from "../../shared/store/references.js";
 import { categorySchema, descriptionSchema, moveGuarded, tag, titleSchema } from "./common.js";
-import { needMachine, needStatuses } from "./machines.js";
-import { needs, projects } from "./tables.js";
+import { needMachine } from "./machines.js";
+import { needStatuses, needs, projects } from "./tables.js";
 
 export const needId = idSchema("need");
 

@@ -1,6 +1,8 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
+export const needStatuses = ["open", "matched", "closed", "cancelled"] as const;
+
 /** 需求清单: what a community asks for. */
 export const needs = sqliteTable(
   "needs",

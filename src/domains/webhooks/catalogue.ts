@@ -1,6 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { needStatuses } from "../lists/machines.js";
-import { postCategories, postClaimStatuses, projectStatuses } from "../lists/tables.js";
+import { needStatuses, postCategories, postClaimStatuses, projectStatuses } from "../lists/tables.js";
 import { memberReportStatuses, orgReportStatuses } from "../reports/tables.js";
 
 /**

@@ -1,5 +1,4 @@
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../request/context.js";
 import { ApiError } from "./errors.js";
 
 /** A quota: `limit` units per `windowSeconds`, refilled continuously (token bucket). */
@@ -118,7 +117,7 @@ function headersFor(results: { name: string; decision: RateDecision }[]): Record
  * quota; people signed in through an identity provider are not rate-limited here. The credential's
  * bucket is taken first, so a credential over its own quota does not drain its tenant's.
  */
-export function rateLimitMachines(limiter: RateLimiter, tenantLimitPerMinute: number): MiddlewareHandler<AppEnv> {
+export function rateLimitMachines(limiter: RateLimiter, tenantLimitPerMinute: number): MiddlewareHandler {
   return async (c, next) => {
     const subject = c.get("rateLimit");
     if (!subject) return next();

@@ -12,7 +12,7 @@ import { agreements, memberReports, orgReports } from "../../src/domains/reports
 import { maskIdCard, maskPhone, type PiiVault } from "../../src/shared/crypto/pii.js";
 
 /**
- * Jiuquan at its real size (DOMAIN.md §2), deterministic for a given seed: 7 tenants, 7 streets,
+ * Jiuquan at its real size (docs/domain.md#scale), deterministic for a given seed: 7 tenants, 7 streets,
  * 85 communities, 3,904 party organisations and 83,670 members at scale 1, with their reports,
  * agreements, needs, posts, activities, participations, ledger entries and last quarter's feedback.
  * `scale` multiplies everything that lives inside a community; the division tree stays the real one.

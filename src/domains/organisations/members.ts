@@ -63,7 +63,7 @@ const phoneSchema = z
 
 /**
  * Clear personal data goes only to a person (a JWT principal) holding pii:read. API keys (third-party
- * apps) never get it, whatever their scopes (DOMAIN.md §7).
+ * apps) never get it, whatever their scopes (docs/domain.md#personal-data).
  */
 export function assertMayRevealPii(principal: Principal): void {
   if (!principal.scopes.has("pii:read"))
@@ -189,7 +189,7 @@ const patchMemberSchema = z
 type MemberRow = typeof members.$inferSelect;
 
 /**
- * The city reads across tenants with personal data masked (DOMAIN.md §7): besides the always-masked
+ * The city reads across tenants with personal data masked (docs/domain.md#personal-data): besides the always-masked
  * ID card and phone, it sees a masked name and only the birth year.
  */
 const present = (row: MemberRow, clear?: { idCard: string; phone: string | null }, crossTenant = false) => ({

@@ -11,7 +11,7 @@ import { memberReports } from "./tables.js";
 export const schedulerActor = "system:scheduler";
 
 /**
- * The half-yearly recheck (DOMAIN.md §3): an active member report whose recheck is due before
+ * The half-yearly recheck (docs/domain.md#dual-reporting): an active member report whose recheck is due before
  * today (China time) becomes overdue, with its audit event and `member_report.overdue` event, as
  * if an administrator had marked it. Each report is its own guarded step: the audit and outbox
  * rows are inserted only if the update changed the row (`changes() > 0`, chained), so a report

@@ -68,7 +68,7 @@ const readEverything: Scope[] = [
 ];
 
 /**
- * The one table that says what each role may do (DOMAIN.md §7). Routes declare scopes, never
+ * The one table that says what each role may do (docs/domain.md#roles-and-scopes). Routes declare scopes, never
  * roles; where in the tenant a role may act (subtree, own unit, own record) is `reach`'s job.
  */
 export const roleScopes: Record<Role, readonly Scope[]> = {

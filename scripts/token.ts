@@ -4,7 +4,7 @@ import { parseConfig } from "../src/config.js";
 import { devKeyPath, importPrivateKey, readDevKey } from "../src/node/dev-key.js";
 import { roles, type Role } from "../src/shared/auth/principal.js";
 
-const usage = `Usage: npm run token -- --tenant 620902 --roles county_admin[,auditor] [--org div_…] [--member mem_…] [--unit org_…] [--ttl 3600] [--sub user-1]
+const usage = `Usage: npm run token -- --tenant 620902 --roles county_admin[,auditor] [--org div_…] [--member mem_…] [--unit org_…] [--ttl 3600, at most HEXI_MAX_TOKEN_LIFETIME_SECONDS] [--sub user-1]
 Prints a JWT signed by the local development key (created by \`npm start\`).`;
 
 const { values } = parseArgs({
@@ -35,10 +35,12 @@ const granted = (values.roles ?? "").split(",").filter(Boolean);
 if (granted.length === 0) fail("--roles is required.");
 const unknown = granted.filter((r) => !roles.includes(r as Role));
 if (unknown.length) fail(`Unknown role(s): ${unknown.join(", ")}. Roles: ${roles.join(", ")}.`);
+const config = parseConfig(process.env);
 const ttl = Number(values.ttl);
 if (!Number.isInteger(ttl) || ttl <= 0) fail("--ttl must be a positive number of seconds.");
-
-const config = parseConfig(process.env);
+// The API refuses tokens that live longer (HEXI_MAX_TOKEN_LIFETIME_SECONDS): do not mint one.
+if (ttl > config.HEXI_MAX_TOKEN_LIFETIME_SECONDS)
+  fail(`--ttl may be at most ${config.HEXI_MAX_TOKEN_LIFETIME_SECONDS} s (HEXI_MAX_TOKEN_LIFETIME_SECONDS).`);
 const key = readDevKey(devKeyPath(config.DATABASE_URL));
 const token = await new SignJWT({
   tenant: values.tenant,

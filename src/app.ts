@@ -16,7 +16,7 @@ import { rateLimitMachines, type RateLimiter } from "./shared/http/rate-limit.js
 import type { PiiVault } from "./shared/crypto/pii.js";
 import type { Logger } from "./shared/log.js";
 import type { AppEnv, Clock } from "./shared/request/context.js";
-import { ApiError, problemResponse, toApiError } from "./shared/http/errors.js";
+import { ApiError, clientClosedRequest, problemResponse, toApiError } from "./shared/http/errors.js";
 import { newId } from "./db/ids.js";
 import { RecentResults } from "./shared/recent.js";
 import { publicTargetsOnly, type TargetPolicy } from "./domains/webhooks/targets.js";
@@ -83,14 +83,18 @@ export function createApp(deps: AppDeps) {
   app.route("/", docsRoutes(openApiDocument(), deps.docsAssets));
 
   app.notFound((c) => problemResponse(c, new ApiError("not_found", "No such route.")));
-  app.onError((err, c) =>
-    problemResponse(
+  app.onError((err, c) => {
+    const where = { requestId: c.get("requestId"), method: c.req.method, path: c.req.path };
+    // A client hanging up mid-body is worth a line, not an error: the server did nothing wrong.
+    if (clientClosedRequest(err, c.req.raw)) {
+      deps.log.info?.("client closed the connection before its request was read", where);
+      return problemResponse(c, new ApiError("malformed_request", "The connection closed before the request arrived."));
+    }
+    return problemResponse(
       c,
-      toApiError(err, (message, error) =>
-        deps.log.error(message, { requestId: c.get("requestId"), method: c.req.method, path: c.req.path, error }),
-      ),
-    ),
-  );
+      toApiError(err, (message, error) => deps.log.error(message, { ...where, error })),
+    );
+  });
   return app;
 }
 

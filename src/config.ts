@@ -66,6 +66,16 @@ const envSchema = z.object({
   HEXI_PII_HMAC_KEY: z.string().min(43).optional(),
   HEXI_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
   /**
+   * The longest lifetime (`exp − iat`) a bearer token may claim; longer ones are refused with 401,
+   * and so are tokens issued longer ago than this. `npm run token -- --ttl` refuses more too.
+   */
+  HEXI_MAX_TOKEN_LIFETIME_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86_400)
+    .default(86_400),
+  /**
    * Embedded database durability (SQLite `synchronous` in WAL mode): `normal` never corrupts and
    * never loses a write to a process crash, but an OS crash or power loss may drop the last commits;
    * `full` syncs every commit (about 0.5 ms more per write here).

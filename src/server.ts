@@ -1,9 +1,10 @@
-import { serve } from "@hono/node-server";
+import type { AddressInfo } from "node:net";
 import { createApp } from "./app.js";
 import { ConfigError, parseConfig } from "./config.js";
 import { seedDemo } from "./db/seed/demo.js";
 import { migrateDatabase, openDatabase } from "./node/database.js";
 import { devKeyPath, ensureDevKey } from "./node/dev-key.js";
+import { createNodeServer } from "./node/http-server.js";
 import { nodeDeps } from "./node/deps.js";
 import { runMaintenance } from "./maintenance.js";
 import { startBackgroundLoop } from "./node/loop.js";
@@ -37,8 +38,10 @@ async function main() {
   // Housekeeping (overdue rechecks, expired idempotency keys), every 5 minutes.
   const maintenance = startBackgroundLoop(() => runMaintenance(db, deps.clock.now(), deps.log), 5 * 60_000);
 
-  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
-    const base = `http://${config.HOST}:${info.port}`;
+  // Every error answer is a problem document, even those written before the app runs (see http-server.ts).
+  const server = createNodeServer(app.fetch, deps);
+  server.listen(config.PORT, config.HOST, () => {
+    const base = `http://${config.HOST}:${(server.address() as AddressInfo).port}`;
     console.log(
       [
         `Hexi API listening on ${base}  (database ${config.DATABASE_URL}${seeded ? ", demo data seeded" : ""})`,

@@ -20,6 +20,7 @@ export async function nodeDeps(config: Config, db: Db, devKey: DevKey | undefine
     verifier: createTokenVerifier(trustedIssuers(config, platformVerificationJwks(config, signing)), {
       now: clock.now,
       clockToleranceSeconds: config.HEXI_CLOCK_TOLERANCE_SECONDS,
+      maxLifetimeSeconds: config.HEXI_MAX_TOKEN_LIFETIME_SECONDS,
     }),
     pii: await createPiiVault(piiKeyMaterial(config) ?? ensureDevPiiKeys(config.DATABASE_URL)),
     clock,

@@ -78,6 +78,7 @@ async function workerDeps(env: Env): Promise<AppDeps> {
     verifier: createTokenVerifier(trustedIssuers(config, platformVerificationJwks(config, signing)), {
       now: clock.now,
       clockToleranceSeconds: config.HEXI_CLOCK_TOLERANCE_SECONDS,
+      maxLifetimeSeconds: config.HEXI_MAX_TOKEN_LIFETIME_SECONDS,
     }),
     pii: await createPiiVault(pii),
     clock,

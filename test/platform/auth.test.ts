@@ -1,8 +1,17 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { base64url, SignJWT, UnsecuredJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestContext, type TestContext } from "../helpers/app.js";
 import { createTokenVerifier } from "../../src/shared/auth/jwt.js";
 import { createSigningKey, signToken, testAudience, testIssuer } from "../helpers/keys.js";
+import { repoRoot } from "../helpers/server-process.js";
+import { ConfigError, parseConfig } from "../../src/config.js";
+
+const execFileAsync = promisify(execFile);
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -110,6 +119,23 @@ describe("authentication", () => {
     await expect401(`Bearer ${await ctx.token({ tenant: "620902", org: foreign })}`, /org/);
   });
 
+  it("rejects a token whose lifetime (exp − iat) is longer than 24 hours", async () => {
+    await expect401(`Bearer ${await ctx.token({ expiresIn: 10 * 365 * 86400 })}`, /lifetime/);
+    await expect401(`Bearer ${await ctx.token({ expiresIn: 86400 + 1 })}`, /lifetime/);
+    expect((await me(`Bearer ${await ctx.token({ expiresIn: 86400 })}`)).res.status).toBe(200);
+  });
+
+  it("rejects a token without iat (its lifetime cannot be bounded)", async () => {
+    const token = await new SignJWT({ tenant: "620902", roles: ["county_admin"] })
+      .setProtectedHeader({ alg: ctx.key.alg, kid: ctx.key.kid })
+      .setIssuer(testIssuer)
+      .setAudience(testAudience)
+      .setSubject("x")
+      .setExpirationTime("10m")
+      .sign(ctx.key.privateKey);
+    await expect401(`Bearer ${token}`, /iat/);
+  });
+
   it("narrows scopes with the scope claim and never widens them", async () => {
     const { body } = await me(`Bearer ${await ctx.token({ roles: ["member"], scope: "tenants:read audit:read" })}`);
     expect(body.scopes).toEqual(["tenants:read"]);
@@ -143,6 +169,53 @@ describe("a principal remembered for its token", () => {
       expect(((await expired.json()) as { detail: string }).detail).toMatch(/expired/);
     } finally {
       timed.close();
+    }
+  });
+});
+
+describe("the maximum token lifetime", () => {
+  it("is HEXI_MAX_TOKEN_LIFETIME_SECONDS, 24 hours unless set", () => {
+    expect(parseConfig({}).HEXI_MAX_TOKEN_LIFETIME_SECONDS).toBe(86400);
+    expect(parseConfig({ HEXI_MAX_TOKEN_LIFETIME_SECONDS: "3600" }).HEXI_MAX_TOKEN_LIFETIME_SECONDS).toBe(3600);
+    expect(() => parseConfig({ HEXI_MAX_TOKEN_LIFETIME_SECONDS: "0" })).toThrow(ConfigError);
+    expect(() => parseConfig({ HEXI_MAX_TOKEN_LIFETIME_SECONDS: "abc" })).toThrow(ConfigError);
+  });
+
+  it("bounds exp − iat as configured", async () => {
+    const key = await createSigningKey("short-lived");
+    const clock = { now: () => new Date() };
+    const issuers = [{ issuer: testIssuer, audience: testAudience, jwks: { keys: [key.publicJwk] } }];
+    const verifier = createTokenVerifier(issuers, {
+      now: clock.now,
+      clockToleranceSeconds: 5,
+      maxLifetimeSeconds: 600,
+    });
+    await expect(verifier.verify(await signToken(key, { expiresIn: 600 }))).resolves.toMatchObject({ sub: "user-1" });
+    await expect(verifier.verify(await signToken(key, { expiresIn: 601 }))).rejects.toThrow(/lifetime/);
+  });
+
+  it("is enforced by npm run token, which refuses a longer --ttl", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hexi-token-"));
+    try {
+      const run = (ttl: string, env: Record<string, string> = {}) =>
+        execFileAsync(
+          process.execPath,
+          ["--import", "tsx", "scripts/token.ts", "--tenant", "620902", "--roles", "county_admin", "--ttl", ttl],
+          {
+            cwd: repoRoot,
+            env: { ...process.env, DATABASE_URL: `file:${join(dir, "hexi.db")}`, ...env },
+          },
+        );
+      await expect(run(String(10 * 365 * 86400))).rejects.toMatchObject({
+        code: 2,
+        stderr: expect.stringMatching(/--ttl.*86400/),
+      });
+      await expect(run("7200", { HEXI_MAX_TOKEN_LIFETIME_SECONDS: "3600" })).rejects.toMatchObject({
+        code: 2,
+        stderr: expect.stringMatching(/--ttl.*3600/),
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

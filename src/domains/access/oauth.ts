@@ -14,8 +14,16 @@ import { apiClients } from "./tables.js";
 /** Lifetime of a client-credentials access token. Revoking the client cuts it short (see credentials.ts). */
 export const accessTokenTtlSeconds = 900;
 export const tokenPath = "/v1/oauth/token";
-/** Failed client authentications allowed per client_id and per source address. */
+/**
+ * Failed client authentications allowed per (client_id, source address). Never per client_id alone:
+ * anyone who knows a client_id could then lock the client out everywhere.
+ */
 export const failedAuthRule: RateRule = { limit: 10, windowSeconds: 60 };
+/**
+ * Failed client authentications allowed per source address, whatever the client_id (spraying). Looser
+ * than the per-client rule: several clients may share one egress address behind a NAT.
+ */
+export const failedAuthPerAddressRule: RateRule = { limit: 30, windowSeconds: 60 };
 
 const oauthErrors = [
   "invalid_request",
@@ -76,7 +84,7 @@ const tokenRoute = createRoute({
     "RFC 6749 §4.4. Authenticate with HTTP Basic (`client_id:client_secret`, each form-urlencoded) or with `client_id` and `client_secret` in the body, never both. The body is `application/x-www-form-urlencoded` (standard) or JSON.",
     `The access token is valid ${accessTokenTtlSeconds} s; send it as \`Authorization: Bearer …\`. Its signing keys are at \`/.well-known/jwks.json\`.`,
     "Errors are RFC 6749 §5.2 objects `{error, error_description}`, not problem documents: 400 `invalid_request`, `unsupported_grant_type`, `invalid_scope`, `invalid_grant`; 401 `invalid_client` with `WWW-Authenticate: Basic`. An unknown client, a wrong secret and a revoked client get the same answer.",
-    `More than ${failedAuthRule.limit} failed authentications a minute for one client_id, or from one address, answer 429 \`temporarily_unavailable\` with Retry-After.`,
+    `More than ${failedAuthRule.limit} failed authentications a minute for one client_id from one address, or ${failedAuthPerAddressRule.limit} from one address whatever the client_id, answer 429 \`temporarily_unavailable\` with Retry-After; a correct secret from another address is not refused.`,
   ].join("\n\n"),
   security: [{ clientBasic: [] }, {}],
   request: {
@@ -106,7 +114,7 @@ const tokenRoute = createRoute({
       content: oauthErrorContent,
     },
     429: {
-      description: "Too many failed authentications for this client_id or from this address.",
+      description: "Too many failed authentications for this client_id from this address, or from this address.",
       headers: { "Retry-After": { description: "Seconds to wait.", schema: { type: "integer" } } },
       content: oauthErrorContent,
     },
@@ -279,13 +287,15 @@ oauthRoutes
         : oauthError(c, 400, credentials.error, credentials.description);
     }
 
-    // Lock-out check before any work on the secret: per client_id and per source address.
-    const buckets = [
-      `oauth-failures:client:${credentials.clientId.slice(0, 64)}`,
-      `oauth-failures:ip:${c.get("clientIp")() ?? "unknown"}`,
+    // Lock-out check before any work on the secret: per (client_id, address) and per address. Never
+    // per client_id alone, so failures elsewhere do not refuse a correct secret from this address.
+    const address = c.get("clientIp")() ?? "unknown";
+    const buckets: [string, RateRule][] = [
+      [`oauth-failures:client-ip:${credentials.clientId.slice(0, 64)}|${address}`, failedAuthRule],
+      [`oauth-failures:ip:${address}`, failedAuthPerAddressRule],
     ];
     const limiter = c.get("rateLimiter");
-    const blocked = (await Promise.all(buckets.map((b) => limiter.consume(b, failedAuthRule, 0)))).find(
+    const blocked = (await Promise.all(buckets.map(([b, rule]) => limiter.consume(b, rule, 0)))).find(
       (d) => d.remaining < 1,
     );
     if (blocked) {
@@ -308,7 +318,7 @@ oauthRoutes
       !timingSafeEqual(client.secretHash, presentedHash) ||
       client.revokedAt
     ) {
-      await Promise.all(buckets.map((b) => limiter.consume(b, failedAuthRule, 1)));
+      await Promise.all(buckets.map(([b, rule]) => limiter.consume(b, rule, 1)));
       return oauthError(c, 401, "invalid_client", "Client authentication failed.", basicChallenge);
     }
 

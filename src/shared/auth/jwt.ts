@@ -38,6 +38,7 @@ const claimsSchema = z.object({
   /** RFC 9068: the OAuth client a client-credentials token was issued to (only the platform issuer's count). */
   client_id: z.string().min(1).max(200).optional(),
   exp: z.number(),
+  iat: z.number(),
 });
 export type TokenClaims = z.infer<typeof claimsSchema>;
 
@@ -49,15 +50,20 @@ const rejected = (why: string) => new ApiError("unauthenticated", `The bearer to
 
 const cacheLimit = 10_000;
 
+/** The longest lifetime (exp − iat) a token may claim unless configured otherwise (HEXI_MAX_TOKEN_LIFETIME_SECONDS). */
+export const defaultMaxTokenLifetimeSeconds = 86_400;
+
 /**
  * Verifies platform and tenant-IdP JWTs with an explicit algorithm allow-list, issuer, audience,
- * and time claims. Verified tokens are remembered until they expire: signature checks dominate
+ * and time claims: `iat` is required, neither in the future nor older than the maximum lifetime,
+ * and `exp − iat` may not exceed it (a token valid for ten years is refused, not trusted). Verified tokens are remembered until they expire: signature checks dominate
  * the cost of an authenticated read, and a token's claims cannot change.
  */
 export function createTokenVerifier(
   issuers: readonly TrustedIssuer[],
-  options: { now: () => Date; clockToleranceSeconds: number },
+  options: { now: () => Date; clockToleranceSeconds: number; maxLifetimeSeconds?: number },
 ): TokenVerifier {
+  const maxLifetime = options.maxLifetimeSeconds ?? defaultMaxTokenLifetimeSeconds;
   const keySets = new Map<string, { issuer: TrustedIssuer; keys: JWTVerifyGetKey }>();
   for (const issuer of issuers) {
     const keys = issuer.jwks
@@ -88,13 +94,16 @@ export function createTokenVerifier(
         requiredClaims: ["exp", "iat", "sub"],
         clockTolerance: options.clockToleranceSeconds,
         currentDate: options.now(),
-        maxTokenAge: "1d",
+        maxTokenAge: maxLifetime,
       }));
     } catch (err) {
       throw rejected(describeJoseError(err));
     }
     const parsed = claimsSchema.safeParse(payload);
     if (!parsed.success) throw rejected(`claim ${parsed.error.issues[0]?.path.join(".") || "?"} is missing or invalid`);
+    if (parsed.data.exp - parsed.data.iat > maxLifetime) {
+      throw rejected(`its lifetime (exp − iat) is longer than the ${maxLifetime} s allowed`);
+    }
     if (trusted.issuer.tenant && parsed.data.tenant !== trusted.issuer.tenant) {
       throw rejected("the issuer may not speak for that tenant");
     }

@@ -8,20 +8,24 @@ import type { ZodError } from "zod";
  */
 export const errorCatalogue = {
   validation_failed: { status: 400, title: "The request is not valid" },
+  malformed_request: { status: 400, title: "The request is not well-formed HTTP" },
   invalid_cursor: { status: 400, title: "The pagination cursor is not valid" },
   malformed_json: { status: 400, title: "The request body is not valid JSON" },
   unauthenticated: { status: 401, title: "Authentication is required" },
   forbidden: { status: 403, title: "Not allowed" },
   not_found: { status: 404, title: "Not found" },
   method_not_allowed: { status: 405, title: "Method not allowed" },
+  request_timeout: { status: 408, title: "The request did not arrive in time" },
   conflict: { status: 409, title: "Conflict with the current state" },
   invalid_transition: { status: 409, title: "The action is not allowed in the current state" },
   idempotency_key_reused: { status: 409, title: "The idempotency key was used with a different request" },
   precondition_failed: { status: 412, title: "The resource has changed" },
   payload_too_large: { status: 413, title: "The request body is too large" },
   unsupported_media_type: { status: 415, title: "Unsupported content type" },
+  expectation_failed: { status: 417, title: "The expectation cannot be met" },
   precondition_required: { status: 428, title: "A precondition header is required" },
   rate_limited: { status: 429, title: "Too many requests" },
+  headers_too_large: { status: 431, title: "The request header fields are too large" },
   internal: { status: 500, title: "Internal error" },
   unavailable: { status: 503, title: "Service unavailable" },
 } as const satisfies Record<string, { status: number; title: string }>;
@@ -63,9 +67,12 @@ export const notFound = (what = "resource") => new ApiError("not_found", `No suc
 
 export const problemTypeBase = "https://hexi.dev/problems/";
 
-export function problemResponse(c: Context, error: ApiError): Response {
+/** A problem as status, headers and body: also for answers written outside the app (the Node server). */
+export function problemDocument(
+  error: ApiError,
+  requestId: string,
+): { status: number; headers: Record<string, string>; body: string } {
   const { headers, ...extensions } = error.extensions;
-  const requestId = c.get("requestId") ?? "";
   const body: Problem = {
     type: problemTypeBase + error.code.replaceAll("_", "-"),
     title: errorCatalogue[error.code].title,
@@ -75,9 +82,9 @@ export function problemResponse(c: Context, error: ApiError): Response {
     requestId,
     ...extensions,
   };
-  // A fresh Response drops headers set on the context, so the request id is set here again.
-  return new Response(JSON.stringify(body), {
+  return {
     status: error.status,
+    body: JSON.stringify(body),
     headers: {
       "content-type": "application/problem+json; charset=utf-8",
       "x-request-id": requestId,
@@ -85,7 +92,22 @@ export function problemResponse(c: Context, error: ApiError): Response {
       ...(error.status === 401 ? { "www-authenticate": 'Bearer realm="hexi"' } : {}),
       ...headers,
     },
-  });
+  };
+}
+
+export function problemResponse(c: Context, error: ApiError): Response {
+  const { status, headers, body } = problemDocument(error, c.get("requestId") ?? "");
+  // A fresh Response drops headers set on the context, so the request id is set here again.
+  return new Response(body, { status, headers });
+}
+
+/**
+ * The client hung up before its request was read (Node's "aborted" reset of the incoming body, or
+ * the request's signal): nobody is left to answer, and the server is not at fault.
+ */
+export function clientClosedRequest(err: unknown, request: Request): boolean {
+  if (request.signal?.aborted) return true;
+  return err instanceof Error && (err as { code?: unknown }).code === "ECONNRESET" && err.message === "aborted";
 }
 
 const requestParts = { json: "body", form: "body", query: "query", param: "path", header: "header" } as const;

@@ -1,0 +1,13 @@
+/**
+ * The one place in src/ that reads the wall clock. Everything else takes a `Clock` handed in by the
+ * entry files (src/node/deps.ts, src/workers/runtime.ts, the rate limiter's Durable Object), so
+ * tests drive every timestamp, expiry, cache and time budget with a clock of their own
+ * (test/platform/wall-clock.test.ts fails if another file reads the wall clock).
+ */
+export interface Clock {
+  /** The current instant. Elapsed durations (time budgets) are differences of two readings. */
+  now(): Date;
+}
+
+/** The system's clock: for entry files only. */
+export const systemClock: Clock = { now: () => new Date() };

@@ -11,7 +11,7 @@ import { createTokenVerifier, type TrustedIssuer } from "../../src/shared/auth/j
 import { createTokenSigner } from "../../src/shared/auth/signer.js";
 import { MemoryRateLimiter } from "../../src/shared/http/rate-limit.js";
 import type { Clock } from "../../src/shared/clock.js";
-import { TestClock } from "./clock.js";
+import { TestClock, testEpoch } from "./clock.js";
 import { createSigningKey, signToken, testAudience, testIssuer, type SigningKey, type TokenOptions } from "./keys.js";
 
 export interface TestContext {
@@ -48,8 +48,9 @@ export async function createTestContext(
   await migrateDatabase(db);
   await seedDemo(db);
   const key = await createSigningKey();
-  // A fixed instant by default: a test that needs time to pass moves the clock.
-  const clock = overrides.clock ?? new TestClock();
+  // By default a fixed start (testEpoch) and 1 ms per reading, whatever the date: nothing here reads
+  // the wall clock. A test that needs time to pass hands in a TestClock of its own and moves it.
+  const clock = overrides.clock ?? new TestClock(testEpoch, { stepMs: 1 });
   const issuers = overrides.issuers?.(key) ?? [
     { issuer: testIssuer, audience: testAudience, jwks: { keys: [key.publicJwk] } },
   ];

@@ -171,8 +171,8 @@ describe("stats", () => {
   let xinshiqu: DivisionRef; // 新市区街道, Yumen
   let hangtian: DivisionRef; // 航天社区, Jinta
   const yumen: TokenOptions = { tenant: "620981", roles: ["county_admin"] };
-  const quarter = localQuarter(ctx.clock.now());
-  const today = localDate(ctx.clock.now());
+  const quarter = localQuarter(new Date(testEpoch));
+  const today = localDate(new Date(testEpoch));
 
   /** Known rows in Yumen (北坪 and 建国) and Jinta; the other tenants get nothing from this block. */
   beforeAll(async () => {

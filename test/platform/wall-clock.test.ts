@@ -2,6 +2,10 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { newId } from "../../src/db/ids.js";
+import { createTestContext } from "../helpers/app.js";
+import { TestClock } from "../helpers/clock.js";
+import { signToken } from "../helpers/keys.js";
 
 /**
  * Only src/shared/clock.ts reads the wall clock; everything else is handed a `Clock` (see that
@@ -62,7 +66,7 @@ describe("the wall clock", () => {
       "x = performance.now() - start;",
       "const [s] = process.hrtime();",
       "Temporal.Now.instant()",
-      "`${new Date().toISOString()}`",
+      "log(new Date().toISOString());",
     ])
       expect(wallClockReads(read), read).toHaveLength(1);
     for (const fine of [
@@ -75,5 +79,27 @@ describe("the wall clock", () => {
       "/* new Date() neither */ clock.now()",
     ])
       expect(wallClockReads(fine), fine).toEqual([]);
+  });
+});
+
+describe("a test context's clock", () => {
+  it("is the only clock the app reads: tokens, request ids and the verifier follow it to any date", async () => {
+    const clock = new TestClock("2040-02-29T04:00:00.000Z");
+    const ctx = await createTestContext({ clock });
+    try {
+      const me = await ctx.as({})("/v1/me");
+      expect(me.status).toBe(200);
+      // A ULID's first ten characters are its milliseconds.
+      const requestId = me.headers.get("x-request-id")!;
+      expect(requestId.slice(0, 14)).toBe(newId("req", clock.ms).slice(0, 14));
+      const lastHour = await signToken(ctx.key, { expiresIn: 600 }, new Date(clock.ms - 3600_000));
+      const stale = await ctx.app.request("/v1/me", { headers: { authorization: `Bearer ${lastHour}` } });
+      expect(stale.status).toBe(401);
+      clock.advance(-3600_000);
+      const fresh = await ctx.app.request("/v1/me", { headers: { authorization: `Bearer ${lastHour}` } });
+      expect(fresh.status).toBe(200);
+    } finally {
+      ctx.close();
+    }
   });
 });

@@ -14,6 +14,7 @@ import { parseConfig } from "../src/config.js";
 import { seedDemo } from "../src/db/seed/demo.js";
 import { migrateDatabase, openDatabase } from "../src/node/database.js";
 import { devKeyPath, ensureDevKey, ensureDevPiiKeys } from "../src/node/dev-key.js";
+import { systemClock } from "../src/shared/clock.js";
 import { startLibsqlHttpServer } from "../test/libsql-http-server.js";
 
 const port = 8788;
@@ -26,7 +27,7 @@ await migrateDatabase(db);
 const { seeded } = await seedDemo(db);
 client.close();
 // The token script reads the key beside its own database (default ./data); this database lives there too.
-const key = await ensureDevKey(devKeyPath(`file:${file}`));
+const key = await ensureDevKey(devKeyPath(`file:${file}`), systemClock);
 const pii = ensureDevPiiKeys(`file:${file}`); // the same development PII keys `npm start` uses
 
 const authToken = randomBytes(16).toString("hex"); // exercises DATABASE_AUTH_TOKEN like a Turso token would

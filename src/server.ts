@@ -9,13 +9,14 @@ import { nodeDeps } from "./node/deps.js";
 import { runMaintenance } from "./maintenance.js";
 import { startBackgroundLoop } from "./node/loop.js";
 import { nodeDispatcher, startDispatchLoop } from "./node/webhooks.js";
+import { systemClock } from "./shared/clock.js";
 
 /** Self-hosted entry: embedded libSQL, migrations and the demo seed on start, then serve. */
 async function main() {
   const config = parseConfig(process.env);
   const keyPath = devKeyPath(config.DATABASE_URL);
   // The development key signs (and verifies) unless HEXI_SIGNING_JWKS brings the platform's own keys.
-  const devKey = config.HEXI_SIGNING_JWKS ? undefined : await ensureDevKey(keyPath);
+  const devKey = config.HEXI_SIGNING_JWKS ? undefined : await ensureDevKey(keyPath, systemClock);
   const { client, db } = openDatabase(config.DATABASE_URL, config.DATABASE_AUTH_TOKEN, {
     synchronous: config.HEXI_DB_SYNCHRONOUS,
   });

@@ -43,7 +43,9 @@ let seeded: { id: string; tenantId: string }[];
 const stderr: string[] = [];
 
 async function get(path: string, token?: TokenOptions, worker?: string): Promise<Response> {
-  const headers: Record<string, string> = token ? { authorization: `Bearer ${await signToken(key, token)}` } : {};
+  const headers: Record<string, string> = token
+    ? { authorization: `Bearer ${await signToken(key, token, new Date())}` }
+    : {};
   const url = `http://hexi.test${path}`;
   // Miniflare's undici Response is structurally the Fetch API's.
   const response = worker
@@ -146,7 +148,7 @@ describe("the Worker in workerd", () => {
     expect(anonymous.headers.get("content-type")).toMatch(/^application\/problem\+json/);
     expect(await anonymous.json()).toMatchObject({ status: 401, code: "unauthenticated" });
 
-    const wrongKey = await signToken(await createSigningKey("other-key"));
+    const wrongKey = await signToken(await createSigningKey("other-key"), {}, new Date());
     const forged = await mf.dispatchFetch("http://hexi.test/v1/me", {
       headers: { authorization: `Bearer ${wrongKey}` },
     });
@@ -265,7 +267,7 @@ async function send(
   } = {},
 ): Promise<Response> {
   const headers: Record<string, string> = {
-    ...(options.token ? { authorization: `Bearer ${await signToken(key, options.token)}` } : {}),
+    ...(options.token ? { authorization: `Bearer ${await signToken(key, options.token, new Date())}` } : {}),
     ...options.headers,
   };
   let body = options.body;

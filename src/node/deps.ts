@@ -5,6 +5,7 @@ import { jsonLogger } from "../shared/log.js";
 import type { Db } from "../db/client.js";
 import { createTokenVerifier } from "../shared/auth/jwt.js";
 import { createTokenSigner, type PrivateJwk } from "../shared/auth/signer.js";
+import { systemClock } from "../shared/clock.js";
 import { MemoryRateLimiter } from "../shared/http/rate-limit.js";
 import { nodeClientIp } from "./client-ip.js";
 import { nodeDocsAssets } from "./docs-assets.js";
@@ -14,7 +15,7 @@ import { ensureDevPiiKeys, type DevKey } from "./dev-key.js";
 export async function nodeDeps(config: Config, db: Db, devKey: DevKey | undefined): Promise<AppDeps> {
   const signing = signingKeys(config) ?? (devKey ? [devKey.privateJwk as PrivateJwk] : undefined);
   if (!signing) throw new Error("Set HEXI_SIGNING_JWKS, or run with a development key.");
-  const clock = { now: () => new Date() };
+  const clock = systemClock;
   return {
     database: () => db,
     verifier: createTokenVerifier(trustedIssuers(config, platformVerificationJwks(config, signing)), {
@@ -32,7 +33,7 @@ export async function nodeDeps(config: Config, db: Db, devKey: DevKey | undefine
       audience: config.HEXI_JWT_AUDIENCE,
       now: clock.now,
     }),
-    rateLimiter: new MemoryRateLimiter(),
+    rateLimiter: new MemoryRateLimiter(() => clock.now().getTime()),
     tenantRateLimitPerMinute: config.HEXI_TENANT_RATE_LIMIT_PER_MINUTE,
     clientIp: nodeClientIp(config.HEXI_TRUST_PROXY_HOPS),
     defer: (work, c) => {

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
+import type { Clock } from "../shared/clock.js";
 import { generatePiiKeyMaterial, type PiiKeyMaterial } from "../shared/crypto/pii.js";
 
 /** The development signing key lives beside the database file (under ./data for remote or in-memory databases). */
@@ -16,10 +17,10 @@ export interface DevKey {
 }
 
 /** Creates the key on first use (mode 0600) and reads it afterwards. It is never committed: data/ is ignored. */
-export async function ensureDevKey(path: string): Promise<DevKey> {
+export async function ensureDevKey(path: string, clock: Clock): Promise<DevKey> {
   if (existsSync(path)) return readDevKey(path);
   const { privateKey } = await generateKeyPair("ES256", { extractable: true });
-  const kid = `dev-${new Date().toISOString().slice(0, 10)}-${crypto.randomUUID().slice(0, 8)}`;
+  const kid = `dev-${clock.now().toISOString().slice(0, 10)}-${crypto.randomUUID().slice(0, 8)}`;
   const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: "ES256", use: "sig" };
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${JSON.stringify(privateJwk, null, 2)}\n`, { mode: 0o600 });

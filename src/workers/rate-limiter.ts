@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from "../shared/clock.js";
 import { ApiError } from "../shared/http/errors.js";
 import {
   takeFromBucket,
@@ -57,7 +58,12 @@ export class RateLimiterObject {
   private bucket: BucketState | undefined;
   private loaded = false;
 
-  constructor(private readonly state: DurableObjectStateLike) {}
+  constructor(
+    private readonly state: DurableObjectStateLike,
+    _env?: unknown,
+    /** workerd constructs the object with (state, env): the system clock; tests hand in their own. */
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   async fetch(request: Request): Promise<Response> {
     const body: unknown = await request.json().catch(() => undefined);
@@ -66,7 +72,7 @@ export class RateLimiterObject {
       this.bucket = await this.state.storage.get<BucketState>("bucket");
       this.loaded = true;
     }
-    const now = Date.now();
+    const now = this.clock.now().getTime();
     const { state, decision } = takeFromBucket(this.bucket, body.rule, body.cost, now);
     if (body.cost > 0) {
       this.bucket = state;

@@ -20,6 +20,7 @@ import { createDispatcher } from "../domains/webhooks/dispatcher.js";
 import { runMaintenance } from "../maintenance.js";
 import { createTokenVerifier } from "../shared/auth/jwt.js";
 import { createTokenSigner } from "../shared/auth/signer.js";
+import { systemClock } from "../shared/clock.js";
 import { createPiiVault } from "../shared/crypto/pii.js";
 import { describeError, jsonLogger } from "../shared/log.js";
 import { durableObjectRateLimiter, type DurableObjectNamespaceLike } from "./rate-limiter.js";
@@ -71,7 +72,7 @@ async function workerDeps(env: Env): Promise<AppDeps> {
       "there are no development keys here (wrangler secret put)",
     );
   const { DATABASE_URL: url, DATABASE_AUTH_TOKEN: authToken } = config;
-  const clock = { now: () => new Date() };
+  const clock = systemClock;
   return {
     // workerd forbids I/O objects crossing requests: a fresh HTTP client per request.
     database: () => createDb(createClient({ url, authToken })),

@@ -11,11 +11,12 @@ import { apiKeys } from "../../src/domains/access/tables.js";
 import { nodeClientIp } from "../../src/node/client-ip.js";
 import { inRange, parseCidr, parseIp } from "../../src/shared/net/ip.js";
 import { createTestContext, type TestContext } from "../helpers/app.js";
+import { testEpoch } from "../helpers/clock.js";
 import { divisionNamed, insertMember } from "../helpers/fixtures.js";
 import type { TokenOptions } from "../helpers/keys.js";
 
 let ctx: TestContext;
-let nowMs = Date.now();
+let nowMs = Date.parse(testEpoch);
 const clock = { now: () => new Date(nowMs) };
 const advance = (ms: number) => (nowMs += ms);
 

@@ -9,11 +9,12 @@ import { openApiDocument } from "../../src/routes.js";
 import { createTokenVerifier } from "../../src/shared/auth/jwt.js";
 import { createTokenSigner } from "../../src/shared/auth/signer.js";
 import { createTestContext, type TestContext } from "../helpers/app.js";
+import { testEpoch } from "../helpers/clock.js";
 import { divisionNamed, type DivisionRef } from "../helpers/fixtures.js";
 import { createSigningKey, testAudience, testIssuer, type TokenOptions } from "../helpers/keys.js";
 
 let ctx: TestContext;
-let nowMs = Date.now();
+let nowMs = Date.parse(testEpoch);
 const clock = { now: () => new Date(nowMs) };
 let dongbei: DivisionRef;
 const county: TokenOptions = { tenant: "620902", roles: ["county_admin"], sub: "county-1" };
@@ -429,10 +430,10 @@ describe("signing keys", () => {
         signer: await createTokenSigner(signing, {
           issuer: config.HEXI_JWT_ISSUER,
           audience: config.HEXI_JWT_AUDIENCE,
-          now: () => new Date(),
+          now: clock.now,
         }),
         verifier: createTokenVerifier(trustedIssuers(config, platformVerificationJwks(config, signing)), {
-          now: () => new Date(),
+          now: clock.now,
           clockToleranceSeconds: 5,
         }),
       });

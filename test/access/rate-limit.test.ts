@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.js";
 import { MemoryRateLimiter, takeFromBucket } from "../../src/shared/http/rate-limit.js";
 import { createTestContext, type TestContext } from "../helpers/app.js";
+import { testEpoch } from "../helpers/clock.js";
 import type { TokenOptions } from "../helpers/keys.js";
 
 describe("the token bucket", () => {
@@ -54,7 +55,7 @@ describe("the token bucket", () => {
 
 describe("rate limits over HTTP", () => {
   let ctx: TestContext;
-  let nowMs = Date.now();
+  let nowMs = Date.parse(testEpoch);
   const clock = { now: () => new Date(nowMs) };
   const county: TokenOptions = { tenant: "620902", roles: ["county_admin"] };
 

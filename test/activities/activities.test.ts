@@ -318,7 +318,7 @@ describe("participation lifecycle", () => {
     const activity = await createActivity(w, { capacity: 100 });
     for (const state of states) {
       for (const action of Object.keys(actions)) {
-        const row = await insertParticipation(w, activity, newId("mem", Date.now()), state);
+        const row = await insertParticipation(w, activity, newId("mem", w.ctx.clock.now().getTime()), state);
         const res = await w.ctx.call(w.admin, "POST", `/v1/participations/${row.id}/${action}`);
         const expected = legal[`${state} ${action}`];
         if (expected) {

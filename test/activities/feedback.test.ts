@@ -136,12 +136,12 @@ describe("generating employer feedback", () => {
 
   it("is idempotent across chunks and concurrent runs: no member gets two cards", async () => {
     const many = 230; // more than one INSERT chunk of 200
-    const at = new Date().toISOString();
+    const at = w.ctx.clock.now().toISOString();
     await w.ctx.db.insert(memberReports).values(
       Array.from({ length: many }, () => ({
-        id: newId("mrep", Date.now()),
+        id: newId("mrep", w.ctx.clock.now().getTime()),
         tenantId: "620902",
-        memberId: newId("mem", Date.now()),
+        memberId: newId("mem", w.ctx.clock.now().getTime()),
         communityId: w.beiyuan.id,
         divisionPath: w.beiyuan.path,
         channel: "online" as const,
@@ -325,7 +325,7 @@ describe("the employer across tenants", () => {
     const card = await cardOf(commuter.id); // acknowledged by now
     const other = {
       ...card,
-      id: newId("fb", Date.now()),
+      id: newId("fb", w.ctx.clock.now().getTime()),
       quarter: "2026-Q2",
       status: "generated" as const,
       sentAt: null,

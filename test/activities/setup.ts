@@ -2,21 +2,14 @@ import { newId } from "../../src/db/ids.js";
 import { ledgerEntries, participations } from "../../src/domains/activities/tables.js";
 import { memberReports } from "../../src/domains/reports/tables.js";
 import { createTestContext, type TestContext } from "../helpers/app.js";
+import { TestClock } from "../helpers/clock.js";
 import { divisionNamed, insertPartyOrg, type DivisionRef } from "../helpers/fixtures.js";
 import type { TokenOptions } from "../helpers/keys.js";
 
-/** A clock the test moves by hand: check-in and check-out times come from it. */
-export class ManualClock {
-  constructor(private at = Date.parse("2026-09-01T00:00:00.000Z")) {}
-  now = () => new Date(this.at);
-  set(instant: string) {
-    this.at = Date.parse(instant);
-  }
-}
-
 export interface World {
   ctx: TestContext;
-  clock: ManualClock;
+  /** Check-in and check-out times come from it. */
+  clock: TestClock;
   fukang: DivisionRef; // 富康社区, Suzhou 620902
   beiyuan: DivisionRef; // 北苑社区, Suzhou 620902
   dongbei: DivisionRef; // 东北街街道
@@ -25,7 +18,7 @@ export interface World {
 }
 
 export async function createWorld(): Promise<World> {
-  const clock = new ManualClock();
+  const clock = new TestClock("2026-09-01T00:00:00.000Z");
   const ctx = await createTestContext({ clock });
   const fukang = await divisionNamed(ctx, "620902", "富康社区");
   const organiser = await insertPartyOrg(ctx, fukang, { category: "community" });
@@ -82,11 +75,11 @@ export async function insertParticipation(
   status: (typeof participations.$inferSelect)["status"],
   times: { checkedInAt?: string; checkedOutAt?: string; rating?: number } = {},
 ) {
-  const at = new Date().toISOString();
+  const at = w.ctx.clock.now().toISOString();
   const checkedIn = ["checked_in", "checked_out", "verified"].includes(status);
   const checkedOut = ["checked_out", "verified"].includes(status);
   const row = {
-    id: newId("part", Date.now()),
+    id: newId("part", w.ctx.clock.now().getTime()),
     tenantId: "620902",
     activityId: activity.id,
     memberId,
@@ -111,7 +104,7 @@ export async function insertLedgerEntry(
   fields: Partial<typeof ledgerEntries.$inferInsert> = {},
 ) {
   const row = {
-    id: newId("led", Date.now()),
+    id: newId("led", w.ctx.clock.now().getTime()),
     tenantId: "620902",
     memberId,
     divisionPath: w.fukang.path,
@@ -120,11 +113,11 @@ export async function insertLedgerEntry(
     hours: 2,
     points: 20,
     sourceType: "participation" as const,
-    sourceId: newId("part", Date.now()),
+    sourceId: newId("part", w.ctx.clock.now().getTime()),
     reversesId: null,
     reason: null,
     createdBy: "test",
-    createdAt: new Date().toISOString(),
+    createdAt: w.ctx.clock.now().toISOString(),
     ...fields,
   };
   await w.ctx.db.insert(ledgerEntries).values(row);
@@ -138,9 +131,9 @@ export async function insertMemberReport(
   memberId: string,
   fields: Partial<typeof memberReports.$inferInsert> = {},
 ) {
-  const at = new Date().toISOString();
+  const at = w.ctx.clock.now().toISOString();
   const row = {
-    id: newId("mrep", Date.now()),
+    id: newId("mrep", w.ctx.clock.now().getTime()),
     tenantId: community.tenantId,
     memberId,
     communityId: community.id,

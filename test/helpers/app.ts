@@ -10,9 +10,13 @@ import { createPiiVault, generatePiiKeyMaterial, type PiiVault } from "../../src
 import { createTokenVerifier, type TrustedIssuer } from "../../src/shared/auth/jwt.js";
 import { createTokenSigner } from "../../src/shared/auth/signer.js";
 import { MemoryRateLimiter } from "../../src/shared/http/rate-limit.js";
+import type { Clock } from "../../src/shared/clock.js";
+import { TestClock, testEpoch } from "./clock.js";
 import { createSigningKey, signToken, testAudience, testIssuer, type SigningKey, type TokenOptions } from "./keys.js";
 
 export interface TestContext {
+  /** The one clock every part of the app reads: verifier, signer, rate limiter, handlers; and the tokens `token`/`call`/`as` sign. */
+  clock: Clock;
   app: ReturnType<typeof createApp>;
   db: Db;
   key: SigningKey;
@@ -44,11 +48,13 @@ export async function createTestContext(
   await migrateDatabase(db);
   await seedDemo(db);
   const key = await createSigningKey();
-  const clock = { now: () => new Date() };
+  // By default a fixed start (testEpoch) and 1 ms per reading, whatever the date: nothing here reads
+  // the wall clock. A test that needs time to pass hands in a TestClock of its own and moves it.
+  const clock = overrides.clock ?? new TestClock(testEpoch, { stepMs: 1 });
   const issuers = overrides.issuers?.(key) ?? [
     { issuer: testIssuer, audience: testAudience, jwks: { keys: [key.publicJwk] } },
   ];
-  const { issuers: _ignored, ...depOverrides } = overrides;
+  const { issuers: _ignored, clock: _clock, ...depOverrides } = overrides;
   const pii = await createPiiVault(generatePiiKeyMaterial());
   const deferred: Promise<unknown>[] = [];
   const deps: AppDeps = {
@@ -60,7 +66,7 @@ export async function createTestContext(
     log: { error: () => {} },
     maxBodyBytes: 64 * 1024,
     signer: await createTokenSigner([key.privateJwk], { issuer: testIssuer, audience: testAudience, now: clock.now }),
-    rateLimiter: new MemoryRateLimiter(() => (overrides.clock ?? clock).now().getTime()),
+    rateLimiter: new MemoryRateLimiter(() => clock.now().getTime()),
     tenantRateLimitPerMinute: 6000,
     // app.request has no socket: tests say where a request comes from with this header.
     clientIp: (c) => c.req.header("x-test-client-ip") ?? "192.0.2.10",
@@ -68,8 +74,9 @@ export async function createTestContext(
     ...depOverrides,
   };
   const app = createApp(deps);
-  const token = (options: TokenOptions = {}) => signToken(key, options);
+  const token = (options: TokenOptions = {}) => signToken(key, options, clock.now());
   return {
+    clock,
     app,
     db,
     key,

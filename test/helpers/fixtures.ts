@@ -33,9 +33,9 @@ export async function divisionNamed(ctx: TestContext, tenant: string, name: stri
   return row;
 }
 
-const now = () => new Date().toISOString();
+const now = (ctx: TestContext) => ctx.clock.now().toISOString();
 let sequence = 0;
-const nextMs = () => Date.now() + sequence++;
+const nextMs = (ctx: TestContext) => ctx.clock.now().getTime() + sequence++;
 
 export async function insertUnit(
   ctx: TestContext,
@@ -43,7 +43,7 @@ export async function insertUnit(
   fields: Partial<typeof units.$inferInsert> = {},
 ) {
   const row = {
-    id: newId("unit", nextMs()),
+    id: newId("unit", nextMs(ctx)),
     tenantId: division.tenantId,
     name: `测试单位${sequence}`,
     creditCode: null,
@@ -51,8 +51,8 @@ export async function insertUnit(
     divisionId: division.id,
     divisionPath: division.path,
     version: 1,
-    createdAt: now(),
-    updatedAt: now(),
+    createdAt: now(ctx),
+    updatedAt: now(ctx),
     ...fields,
   };
   await ctx.db.insert(units).values(row);
@@ -65,7 +65,7 @@ export async function insertPartyOrg(
   fields: Partial<typeof partyOrgs.$inferInsert> = {},
 ) {
   const row = {
-    id: newId("org", nextMs()),
+    id: newId("org", nextMs(ctx)),
     tenantId: division.tenantId,
     name: `测试党组织${sequence}`,
     type: "branch" as const,
@@ -76,8 +76,8 @@ export async function insertPartyOrg(
     unitId: null,
     secretaryName: null,
     version: 1,
-    createdAt: now(),
-    updatedAt: now(),
+    createdAt: now(ctx),
+    updatedAt: now(ctx),
     ...fields,
   };
   await ctx.db.insert(partyOrgs).values(row);
@@ -96,7 +96,7 @@ export async function insertMember(
     ...rest
   } = fields;
   const row = {
-    id: newId("mem", nextMs()),
+    id: newId("mem", nextMs(ctx)),
     tenantId: residence.tenantId,
     name: `党员${sequence}`,
     gender: "female" as const,
@@ -118,8 +118,8 @@ export async function insertMember(
     divisionPath: residence.path,
     skills: [],
     version: 1,
-    createdAt: now(),
-    updatedAt: now(),
+    createdAt: now(ctx),
+    updatedAt: now(ctx),
     ...rest,
   };
   await ctx.db.insert(members).values(row);

@@ -35,7 +35,8 @@ export interface TokenOptions {
   extra?: JWTPayload;
 }
 
-export async function signToken(key: SigningKey, options: TokenOptions = {}): Promise<string> {
+/** `now`: the app's clock (`ctx.clock.now()`) in app tests; the wall clock only against a real server process or workerd. */
+export async function signToken(key: SigningKey, options: TokenOptions, now: Date): Promise<string> {
   const payload: JWTPayload = {
     ...(options.tenant === undefined ? { tenant: "620902" } : options.tenant === "" ? {} : { tenant: options.tenant }),
     roles: options.roles ?? ["county_admin"],
@@ -45,14 +46,14 @@ export async function signToken(key: SigningKey, options: TokenOptions = {}): Pr
     ...(options.scope ? { scope: options.scope } : {}),
     ...options.extra,
   };
-  const now = Math.floor(Date.now() / 1000);
+  const iat = Math.floor(now.getTime() / 1000);
   let jwt = new SignJWT(payload)
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "JWT" })
     .setIssuer(options.issuer ?? testIssuer)
     .setAudience(options.audience ?? testAudience)
     .setSubject(options.sub ?? "user-1")
-    .setIssuedAt(now)
-    .setExpirationTime(now + (options.expiresIn ?? 600));
-  if (options.notBefore !== undefined) jwt = jwt.setNotBefore(now + options.notBefore);
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + (options.expiresIn ?? 600));
+  if (options.notBefore !== undefined) jwt = jwt.setNotBefore(iat + options.notBefore);
   return jwt.sign(key.privateKey);
 }

@@ -110,14 +110,14 @@ const eventsOf = async (subjectId: string) =>
 
 describe("needs", () => {
   it("a community publishes a need: ETag, Location, audit and need.published", async () => {
-    const res = await ctx.call(fukangAdmin, "POST", "/v1/needs", needBody({ deadline: localDate(new Date()) }));
+    const res = await ctx.call(fukangAdmin, "POST", "/v1/needs", needBody({ deadline: localDate(ctx.clock.now()) }));
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
       tenant: "620902",
       communityId: fukang.id,
       category: "助老服务",
       quantity: 4,
-      deadline: localDate(new Date()),
+      deadline: localDate(ctx.clock.now()),
       status: "open",
       version: 1,
     });

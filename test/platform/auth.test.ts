@@ -7,6 +7,7 @@ import { base64url, SignJWT, UnsecuredJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestContext, type TestContext } from "../helpers/app.js";
 import { createTokenVerifier } from "../../src/shared/auth/jwt.js";
+import { TestClock } from "../helpers/clock.js";
 import { createSigningKey, signToken, testAudience, testIssuer } from "../helpers/keys.js";
 import { repoRoot } from "../helpers/server-process.js";
 import { ConfigError, parseConfig } from "../../src/config.js";
@@ -68,7 +69,7 @@ describe("authentication", () => {
 
   it("rejects a token signed with another key carrying the trusted kid", async () => {
     const other = await createSigningKey(ctx.key.kid);
-    await expect401(`Bearer ${await signToken(other)}`, /signature|no trusted key/);
+    await expect401(`Bearer ${await signToken(other, {}, ctx.clock.now())}`, /signature|no trusted key/);
   });
 
   it("rejects HS256 signed with the public key as the secret", async () => {
@@ -150,8 +151,7 @@ describe("authentication", () => {
 
 describe("a principal remembered for its token", () => {
   it("is dropped when the token expires, even between two requests of the same token", async () => {
-    let now = Date.now();
-    const clock = { now: () => new Date(now) };
+    const clock = new TestClock();
     const key = await createSigningKey("timed");
     const issuers = [{ issuer: testIssuer, audience: testAudience, jwks: { keys: [key.publicJwk] } }];
     const timed = await createTestContext({
@@ -159,11 +159,11 @@ describe("a principal remembered for its token", () => {
       verifier: createTokenVerifier(issuers, { now: clock.now, clockToleranceSeconds: 5 }),
     });
     try {
-      const token = await signToken(key, { expiresIn: 30 });
+      const token = await signToken(key, { expiresIn: 30 }, clock.now());
       const me = () => timed.app.request("/v1/me", { headers: { authorization: `Bearer ${token}` } });
       expect((await me()).status).toBe(200);
       expect((await me()).status).toBe(200);
-      now += 45_000; // past the expiry (and its 5 s tolerance), within the cache's minute
+      clock.advance(45_000); // past the expiry (and its 5 s tolerance), within the cache's minute
       const expired = await me();
       expect(expired.status).toBe(401);
       expect(((await expired.json()) as { detail: string }).detail).toMatch(/expired/);
@@ -240,7 +240,11 @@ describe("a tenant's own identity provider", () => {
   afterAll(() => ctx2.close());
 
   it("is accepted for its own tenant", async () => {
-    const token = await signToken(tenantIdp, { tenant: "620982", issuer: "https://idp.dunhuang.example" });
+    const token = await signToken(
+      tenantIdp,
+      { tenant: "620982", issuer: "https://idp.dunhuang.example" },
+      ctx2.clock.now(),
+    );
     const res = await ctx2.app.request("/v1/me", { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { tenant: string }).tenant).toBe("620982");
@@ -248,11 +252,15 @@ describe("a tenant's own identity provider", () => {
 
   it("can never speak for another tenant or the city", async () => {
     for (const tenant of ["620902", "620900"]) {
-      const token = await signToken(tenantIdp, {
-        tenant,
-        issuer: "https://idp.dunhuang.example",
-        roles: tenant === "620900" ? ["city_admin"] : ["county_admin"],
-      });
+      const token = await signToken(
+        tenantIdp,
+        {
+          tenant,
+          issuer: "https://idp.dunhuang.example",
+          roles: tenant === "620900" ? ["city_admin"] : ["county_admin"],
+        },
+        ctx2.clock.now(),
+      );
       const res = await ctx2.app.request("/v1/me", { headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(401);
     }

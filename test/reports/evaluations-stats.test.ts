@@ -7,6 +7,7 @@ import { addMonths, localDate, localQuarter } from "../../src/shared/calendar.js
 import { statsQueries } from "../../src/domains/stats/stats.js";
 import { agreements } from "../../src/domains/reports/tables.js";
 import { createTestContext, type TestContext } from "../helpers/app.js";
+import { testEpoch } from "../helpers/clock.js";
 import { divisionNamed, insertMember, insertPartyOrg, type DivisionRef } from "../helpers/fixtures.js";
 import type { TokenOptions } from "../helpers/keys.js";
 import {
@@ -22,7 +23,7 @@ import {
 
 let ctx: TestContext;
 let w: World;
-const thisYear = Number(localDate(new Date()).slice(0, 4));
+const thisYear = Number(localDate(new Date(testEpoch)).slice(0, 4));
 
 beforeAll(async () => {
   ctx = await createTestContext();
@@ -170,8 +171,8 @@ describe("stats", () => {
   let xinshiqu: DivisionRef; // 新市区街道, Yumen
   let hangtian: DivisionRef; // 航天社区, Jinta
   const yumen: TokenOptions = { tenant: "620981", roles: ["county_admin"] };
-  const quarter = localQuarter(new Date());
-  const today = localDate(new Date());
+  const quarter = localQuarter(new Date(testEpoch));
+  const today = localDate(new Date(testEpoch));
 
   /** Known rows in Yumen (北坪 and 建国) and Jinta; the other tenants get nothing from this block. */
   beforeAll(async () => {
@@ -198,9 +199,9 @@ describe("stats", () => {
     await insertMemberReport(ctx, jianguo, { memberId: jg.id, status: "confirmed" });
     // Agreements: two in force in 北坪, one expired, one not yet started, one in force in 建国.
     const deal = (community: typeof bpCommunity, links: string[], startsOn: string, endsOn: string) => {
-      const at = new Date().toISOString();
+      const at = ctx.clock.now().toISOString();
       return ctx.db.insert(agreements).values({
-        id: newId("agr", Date.now() + Math.floor(Math.random() * 1000)),
+        id: newId("agr", ctx.clock.now().getTime() + Math.floor(Math.random() * 1000)),
         tenantId: "620981",
         unitOrgId: bpUnit.id,
         communityOrgId: community.id,
@@ -220,9 +221,9 @@ describe("stats", () => {
     await deal(jgCommunity, ["resource", "venue"], "2020-01-01", "2099-12-31");
     // Needs: 北坪 open ×2 and closed ×1; 建国 open ×1.
     const need = (community: DivisionRef, status: "open" | "closed") => {
-      const at = new Date().toISOString();
+      const at = ctx.clock.now().toISOString();
       return ctx.db.insert(needs).values({
-        id: newId("need", Date.now() + Math.floor(Math.random() * 1000)),
+        id: newId("need", ctx.clock.now().getTime() + Math.floor(Math.random() * 1000)),
         tenantId: community.tenantId,
         communityId: community.id,
         divisionPath: community.path,
@@ -243,7 +244,7 @@ describe("stats", () => {
     // Ledger: this quarter 北坪 3 + 1.5 − 1 (a reversal), 建国 2; an older quarter is not counted.
     const entry = (community: DivisionRef, memberId: string, hours: number, q = quarter) =>
       ctx.db.insert(ledgerEntries).values({
-        id: newId("led", Date.now() + Math.floor(Math.random() * 1000)),
+        id: newId("led", ctx.clock.now().getTime() + Math.floor(Math.random() * 1000)),
         tenantId: community.tenantId,
         memberId,
         divisionPath: community.path,
@@ -254,7 +255,7 @@ describe("stats", () => {
         sourceType: hours < 0 ? "correction" : "participation",
         sourceId: `src-${Math.random()}`,
         createdBy: "test",
-        createdAt: new Date().toISOString(),
+        createdAt: ctx.clock.now().toISOString(),
       });
     await entry(beiping, bp[0]!.id, 3);
     await entry(beiping, bp[1]!.id, 1.5);

@@ -73,7 +73,7 @@ export async function reportsWorld(ctx: TestContext) {
 export type World = Awaited<ReturnType<typeof reportsWorld>>;
 
 let tick = 0;
-const stamp = () => new Date(Date.now() + tick++);
+const stamp = (ctx: TestContext) => new Date(ctx.clock.now().getTime() + tick++);
 
 /** An org report in any state, written straight to the table (to drive the state machine from every state). */
 export async function insertOrgReport(
@@ -82,7 +82,7 @@ export async function insertOrgReport(
   community: { id: string; divisionPath: string },
   fields: Partial<typeof orgReports.$inferInsert> = {},
 ) {
-  const at = stamp();
+  const at = stamp(ctx);
   const row = {
     id: newId("orep", at.getTime()),
     tenantId: unitOrg.tenantId,
@@ -109,7 +109,7 @@ export async function insertMemberReport(
   fields: Partial<typeof memberReports.$inferInsert> = {},
 ) {
   const member = fields.memberId ? { id: fields.memberId } : await insertMember(ctx, community);
-  const at = stamp();
+  const at = stamp(ctx);
   const row = {
     id: newId("mrep", at.getTime()),
     tenantId: community.tenantId,

@@ -306,7 +306,7 @@ describe("member reports: state machine", () => {
           action: `member_report.${action}`,
           changes: { status: [state, next] },
         });
-        const inSixMonths = addMonths(localDate(new Date()), 6);
+        const inSixMonths = addMonths(localDate(ctx.clock.now()), 6);
         if (action === "confirm") expect(row.confirmedAt).not.toBeNull();
         if (action === "activate") expect(row).toMatchObject({ recheckDueOn: inSixMonths, lastRecheckAt: null });
         if (action === "recheck") {

@@ -21,7 +21,7 @@ async function report(status: "active" | "overdue" | "confirmed", recheckDueOn: 
   const community = await divisionNamed(ctx, "620902", "富康社区");
   const member = await insertMember(ctx, community);
   const row = {
-    id: newId("mrep", Date.now()),
+    id: newId("mrep", ctx.clock.now().getTime()),
     tenantId: "620902",
     memberId: member.id,
     communityId: community.id,

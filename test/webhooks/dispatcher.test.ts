@@ -51,7 +51,8 @@ const advance = (ms: number) => {
 };
 
 beforeAll(async () => {
-  ctx = await createTestContext();
+  // The app and the dispatcher read the same clock: a replay is due when the API says it is.
+  ctx = await createTestContext({ clock });
   server = createServer((req, res) => {
     let body = "";
     req.setEncoding("utf8");

@@ -30,12 +30,12 @@ const create = async (over: Record<string, unknown> = {}, who = county) => {
 
 /** A delivery row of the endpoint in the given state, as the dispatcher would have left it. */
 async function insertDelivery(endpoint: { id: string }, tenant: string, status: (typeof deliveryStatuses)[number]) {
-  const now = new Date().toISOString();
+  const now = ctx.clock.now().toISOString();
   const row = {
-    id: newId("whmsg", Date.now()),
+    id: newId("whmsg", ctx.clock.now().getTime()),
     tenantId: tenant,
     endpointId: endpoint.id,
-    eventId: newId("evt", Date.now()),
+    eventId: newId("evt", ctx.clock.now().getTime()),
     eventType: "member_report.confirmed",
     payload: { type: "member_report.confirmed", timestamp: now, data: { memberReportId: "mrep_x" } },
     status,

@@ -286,9 +286,10 @@ export function createDispatcher(deps: DispatcherDeps, overrides: Partial<Dispat
 
   /** Claims and sends due deliveries until none is due or the run's time budget is spent. */
   async function deliver(report: DispatchReport): Promise<void> {
-    const started = Date.now();
-    while (Date.now() - started < options.runBudgetMs) {
+    const started = clock.now().getTime();
+    for (;;) {
       const now = clock.now();
+      if (now.getTime() - started >= options.runBudgetMs) return;
       const lease = new Date(now.getTime() + options.leaseMs).toISOString();
       const { claimed, more } = await claim(now, lease);
       if (!claimed.length && !more) return;

@@ -67,7 +67,8 @@ export class MemoryRateLimiter implements RateLimiter {
   private readonly buckets = new Map<string, BucketState>();
 
   constructor(
-    private readonly nowMs: () => number = () => Date.now(),
+    /** Milliseconds from the injected clock (`() => clock.now().getTime()`). */
+    private readonly nowMs: () => number,
     private readonly maxBuckets = 50_000,
   ) {}
 

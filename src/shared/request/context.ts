@@ -1,13 +1,12 @@
 import type { Db } from "../../db/client.js";
 import type { Principal } from "../auth/principal.js";
 import type { TokenSigner } from "../auth/signer.js";
+import type { Clock } from "../clock.js";
 import type { PiiVault } from "../crypto/pii.js";
 import type { RecentResults } from "../recent.js";
 import type { RateLimiter } from "../http/rate-limit.js";
 
-export interface Clock {
-  now(): Date;
-}
+export type { Clock } from "../clock.js";
 
 export interface AppVariables {
   /** The database for this request (a client per request on Workers, one shared client on Node). */

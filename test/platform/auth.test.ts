@@ -183,15 +183,15 @@ describe("the maximum token lifetime", () => {
 
   it("bounds exp − iat as configured", async () => {
     const key = await createSigningKey("short-lived");
-    const clock = { now: () => new Date() };
+    const clock = new TestClock();
     const issuers = [{ issuer: testIssuer, audience: testAudience, jwks: { keys: [key.publicJwk] } }];
     const verifier = createTokenVerifier(issuers, {
       now: clock.now,
       clockToleranceSeconds: 5,
       maxLifetimeSeconds: 600,
     });
-    await expect(verifier.verify(await signToken(key, { expiresIn: 600 }))).resolves.toMatchObject({ sub: "user-1" });
-    await expect(verifier.verify(await signToken(key, { expiresIn: 601 }))).rejects.toThrow(/lifetime/);
+    await expect(verifier.verify(await signToken(key, { expiresIn: 600 }, clock.now()))).resolves.toMatchObject({ sub: "user-1" });
+    await expect(verifier.verify(await signToken(key, { expiresIn: 601 }, clock.now()))).rejects.toThrow(/lifetime/);
   });
 
   it("is enforced by npm run token, which refuses a longer --ttl", async () => {

@@ -109,6 +109,8 @@ export function protectedRoute<R extends ProtectedRoute>(config: R) {
     ...route,
     request: idempotent ? { ...route.request, headers: idempotencyHeader } : route.request,
     security: [{ bearerAuth: [] }, { apiKey: [] }],
+    // Documented for clients and read by the every-route sweep: any one of these scopes suffices.
+    "x-hexi-scopes": typeof scope === "string" ? [scope] : scope,
     middleware: guards,
     responses: { ...route.responses, ...errorResponses(statuses) },
   } as unknown as R);

@@ -30,8 +30,12 @@ const CITY = "620900";
 const COUNTY = "620981"; // 玉门市 Yumen City
 
 type Operation = { method: string; path: string; operationId: string; body?: unknown };
+type BodyContent = { schema?: { $ref?: string; example?: unknown } };
 type Doc = {
-  paths: Record<string, Record<string, { operationId: string; requestBody?: { content: Record<string, any> } }>>;
+  paths: Record<
+    string,
+    Record<string, { operationId: string; requestBody?: { content: Record<string, BodyContent> } }>
+  >;
   components: { schemas: Record<string, { example?: unknown }> };
 };
 const doc = openApiDocument() as unknown as Doc;
@@ -40,7 +44,7 @@ const doc = openApiDocument() as unknown as Doc;
 function exampleBody(op: Doc["paths"][string][string]): unknown {
   const schema = op.requestBody?.content["application/json"]?.schema;
   if (!schema) return undefined;
-  if (schema.$ref) return doc.components.schemas[schema.$ref.split("/").pop()]?.example ?? {};
+  if (schema.$ref) return doc.components.schemas[schema.$ref.split("/").pop()!]?.example ?? {};
   return schema.example ?? {};
 }
 

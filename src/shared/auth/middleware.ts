@@ -103,7 +103,7 @@ async function principalOf(claims: TokenClaims, db: Db, directory: Directory): P
       "unauthenticated",
       crossTenant
         ? `The bearer token was rejected: the city tenant holds only the roles ${cityRoles.join(", ")}, not ${refused.join(", ")}.`
-        : `The bearer token was rejected: ${refused.join(", ")} belongs to the city tenant.`,
+        : `The bearer token was rejected: city roles (${refused.join(", ")}) belong to the city tenant.`,
     );
   }
   let org: Principal["org"];

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openApiDocument } from "../../src/routes.js";
-import { createTestContext, type TestContext } from "../helpers/app.js";
-import { divisionNamed, insertMember, insertPartyOrg } from "../helpers/fixtures.js";
+import { createActivity, createWorld } from "../activities/setup.js";
+import type { TestContext } from "../helpers/app.js";
+import { divisionNamed, insertMember } from "../helpers/fixtures.js";
 import type { TokenOptions } from "../helpers/keys.js";
 
 /**
@@ -25,31 +26,18 @@ const records: Record<string, string> = {};
 let principals: [string, TokenOptions][];
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  const fukang = await divisionNamed(ctx, "620902", "富康社区");
+  const world = await createWorld();
+  ctx = world.ctx;
+  const fukang = world.fukang;
   const dongnan = await divisionNamed(ctx, "620902", "东南街街道");
   const chunguang = await divisionNamed(ctx, "620902", "春光社区");
-  const beiyuan = await divisionNamed(ctx, "620902", "北苑社区");
   const county: TokenOptions = { tenant: "620902", roles: ["county_admin"], sub: "county-admin" };
-  const fukangAdmin: TokenOptions = { tenant: "620902", roles: ["community_admin"], org: fukang.id };
+  const fukangAdmin = world.admin;
 
   const member = await insertMember(ctx, fukang);
   const other = await insertMember(ctx, fukang);
   records["/v1/members/{id}"] = member.id;
-  const organiser = await insertPartyOrg(ctx, fukang, { category: "community" });
-  const activity = await ctx.call(fukangAdmin, "POST", "/v1/activities", {
-    communityId: fukang.id,
-    organiserOrgId: organiser.id,
-    kind: "service",
-    title: "富康社区助老义诊",
-    startsAt: "2026-09-12T09:00:00+08:00",
-    endsAt: "2026-09-12T11:30:00+08:00",
-    place: "富康社区党群服务中心",
-    capacity: 30,
-    pointsPerHour: 10,
-  });
-  expect(activity.status, JSON.stringify(activity.body)).toBe(201);
-  records["/v1/activities/{id}"] = activity.body.id;
+  records["/v1/activities/{id}"] = (await createActivity(world)).id;
   const endpoint = await ctx.call(county, "POST", "/v1/webhook-endpoints", {
     url: "https://hooks.example.com/hexi",
     eventTypes: ["member_report.confirmed"],
@@ -60,14 +48,11 @@ beforeAll(async () => {
   principals = [
     ["the county", county],
     ["another county", { tenant: "620981", roles: ["county_admin"] }],
-    [
-      "the record's street",
-      { tenant: "620902", roles: ["street_admin"], org: (await divisionNamed(ctx, "620902", "东北街街道")).id },
-    ],
+    ["the record's street", { tenant: "620902", roles: ["street_admin"], org: world.dongbei.id }],
     ["another street", { tenant: "620902", roles: ["street_admin"], org: dongnan.id }],
     ["the record's community", fukangAdmin],
     ["another community", { tenant: "620902", roles: ["community_admin"], org: chunguang.id }],
-    ["a neighbouring community", { tenant: "620902", roles: ["community_admin"], org: beiyuan.id }],
+    ["a neighbouring community", { tenant: "620902", roles: ["community_admin"], org: world.beiyuan.id }],
     ["the member", { tenant: "620902", roles: ["member"], member: member.id }],
     ["another member", { tenant: "620902", roles: ["member"], member: other.id }],
     ["an auditor of another county", { tenant: "620982", roles: ["auditor"] }],

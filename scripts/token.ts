@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { SignJWT } from "jose";
 import { parseConfig } from "../src/config.js";
 import { devKeyPath, importPrivateKey, readDevKey } from "../src/node/dev-key.js";
-import { roles, type Role } from "../src/shared/auth/principal.js";
+import { roles, rolesRefused, type Role } from "../src/shared/auth/principal.js";
 
 const usage = `Usage: npm run token -- --tenant 620902 --roles county_admin[,auditor] [--org div_…] [--member mem_…] [--unit org_…] [--ttl 3600, at most HEXI_MAX_TOKEN_LIFETIME_SECONDS] [--sub user-1]
 Prints a JWT signed by the local development key (created by \`npm start\`).`;
@@ -35,6 +35,9 @@ const granted = (values.roles ?? "").split(",").filter(Boolean);
 if (granted.length === 0) fail("--roles is required.");
 const unknown = granted.filter((r) => !roles.includes(r as Role));
 if (unknown.length) fail(`Unknown role(s): ${unknown.join(", ")}. Roles: ${roles.join(", ")}.`);
+const refused = rolesRefused(values.tenant, granted as Role[]);
+if (refused.length)
+  fail(`Tenant ${values.tenant} does not accept the role(s) ${refused.join(", ")} (the API would refuse the token).`);
 const config = parseConfig(process.env);
 const ttl = Number(values.ttl);
 if (!Number.isInteger(ttl) || ttl <= 0) fail("--ttl must be a positive number of seconds.");

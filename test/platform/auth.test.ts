@@ -190,7 +190,9 @@ describe("the maximum token lifetime", () => {
       clockToleranceSeconds: 5,
       maxLifetimeSeconds: 600,
     });
-    await expect(verifier.verify(await signToken(key, { expiresIn: 600 }, clock.now()))).resolves.toMatchObject({ sub: "user-1" });
+    await expect(verifier.verify(await signToken(key, { expiresIn: 600 }, clock.now()))).resolves.toMatchObject({
+      sub: "user-1",
+    });
     await expect(verifier.verify(await signToken(key, { expiresIn: 601 }, clock.now()))).rejects.toThrow(/lifetime/);
   });
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openApiDocument } from "../../src/routes.js";
+import { ownAuthentication } from "../../src/shared/auth/exceptions.js";
 import { createTestContext, type TestContext } from "../helpers/app.js";
 
 /**
@@ -8,21 +9,34 @@ import { createTestContext, type TestContext } from "../helpers/app.js";
  * and hostile input is a 4xx problem — never a 500.
  */
 
-type Operation = { method: string; path: string; security?: unknown[]; requestBody?: unknown; publicRoute: boolean };
-
-const doc = openApiDocument() as unknown as {
-  paths: Record<string, Record<string, { security?: unknown[]; requestBody?: unknown }>>;
+type Operation = {
+  method: string;
+  path: string;
+  operationId: string;
+  security?: Record<string, unknown>[];
+  scopes: string[];
+  requestBody?: unknown;
 };
+type DocOperation = {
+  operationId: string;
+  security?: Record<string, unknown>[];
+  requestBody?: unknown;
+  "x-hexi-scopes"?: string[];
+};
+
+const doc = openApiDocument() as unknown as { paths: Record<string, Record<string, DocOperation>> };
 const operations: Operation[] = Object.entries(doc.paths).flatMap(([path, item]) =>
   Object.entries(item).map(([method, op]) => ({
     method: method.toUpperCase(),
     path,
+    operationId: op.operationId,
     security: op.security,
+    scopes: op["x-hexi-scopes"] ?? [],
     requestBody: op.requestBody,
-    publicRoute: Array.isArray(op.security) && op.security.length === 0,
   })),
 );
-const protectedOperations = operations.filter((o) => !o.publicRoute);
+/** Every operation but the declared exceptions (public, or authenticating their caller themselves). */
+const protectedOperations = operations.filter((o) => !ownAuthentication[o.operationId]);
 
 /** Path parameters filled with a value of the right shape that names nothing. */
 const concrete = (path: string, value: (name: string) => string) =>
@@ -48,10 +62,17 @@ describe("every operation", () => {
     expect(protectedOperations.length).toBeGreaterThan(80);
   });
 
+  it("takes the platform's credentials everywhere but the declared exceptions", () => {
+    const withoutPlatformCredential = operations
+      .filter((o) => !o.security?.some((requirement) => "bearerAuth" in requirement))
+      .map((o) => o.operationId);
+    expect(withoutPlatformCredential.sort()).toEqual(Object.keys(ownAuthentication).sort());
+    for (const op of protectedOperations) expect(op.scopes.length, `${op.method} ${op.path}`).toBeGreaterThan(0);
+  });
+
   it("answers 401 problem+json without a credential", async () => {
     const failures: string[] = [];
     for (const op of protectedOperations) {
-      if (op.path === "/v1/oauth/token") continue; // authenticates the client itself (RFC 6749)
       const res = await send(op, concrete(op.path, wellFormed), { body: op.requestBody ? "{}" : undefined });
       if (res.status !== 401 || !res.headers.get("content-type")?.startsWith("application/problem+json"))
         failures.push(`${op.method} ${op.path} → ${res.status}`);
@@ -60,18 +81,18 @@ describe("every operation", () => {
   });
 
   it("answers 403 to a credential that holds none of the route's scopes", async () => {
-    // A county admin's token narrowed to one harmless scope: every other route must refuse it.
-    const token = await ctx.token({ tenant: "620902", roles: ["county_admin"], scope: "tenants:read" });
+    // A county admin's token narrowed to one harmless scope the route does not take: the route must refuse it.
+    const narrowed = async (scope: string) =>
+      ctx.token({ tenant: "620902", roles: ["county_admin", "community_admin"], scope });
+    const tokens = { "tenants:read": await narrowed("tenants:read"), "audit:read": await narrowed("audit:read") };
     const failures: string[] = [];
     for (const op of protectedOperations) {
-      if (
-        op.path === "/v1/oauth/token" ||
-        op.path.startsWith("/v1/tenants") ||
-        op.path === "/v1/me" ||
-        op.path.startsWith("/v1/five-links")
-      )
-        continue;
-      const res = await send(op, concrete(op.path, wellFormed), { token, body: op.requestBody ? "{}" : undefined });
+      const scope = op.scopes.includes("tenants:read") ? "audit:read" : "tenants:read";
+      expect(op.scopes).not.toContain(scope);
+      const res = await send(op, concrete(op.path, wellFormed), {
+        token: tokens[scope],
+        body: op.requestBody ? "{}" : undefined,
+      });
       if (res.status !== 403) failures.push(`${op.method} ${op.path} → ${res.status}`);
     }
     expect(failures).toEqual([]);
@@ -104,4 +125,39 @@ describe("every operation", () => {
     }
     expect(failures).toEqual([]);
   }, 60_000);
+});
+
+/** A test of its own for each operation that does not take the platform's credentials; the sweeps skip exactly these. */
+const ownAuthenticationTests: Record<string, () => Promise<void>> = {
+  async getHealth() {
+    const res = await ctx.app.request("/healthz");
+    expect(res.status).toBe(200);
+  },
+  async getSigningKeys() {
+    const res = await ctx.app.request("/.well-known/jwks.json");
+    expect(res.status).toBe(200);
+    const { keys } = (await res.json()) as { keys: Record<string, unknown>[] };
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys) expect(key).not.toHaveProperty("d"); // public halves only
+  },
+  async issueAccessToken() {
+    // Without client authentication: an RFC 6749 error, and a platform bearer token is no client authentication.
+    const res = await ctx.app.request("/v1/oauth/token", {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        authorization: `Bearer ${await ctx.token({ tenant: "620902", roles: ["county_admin"] })}`,
+      },
+      body: "grant_type=client_credentials",
+    });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ error: "invalid_client" });
+  },
+};
+
+describe("operations that take no platform credential", () => {
+  it("each have a test of their own", () => {
+    expect(Object.keys(ownAuthenticationTests).sort()).toEqual(Object.keys(ownAuthentication).sort());
+  });
+  for (const [operationId, test] of Object.entries(ownAuthenticationTests)) it(operationId, test);
 });

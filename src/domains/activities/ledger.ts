@@ -5,14 +5,14 @@ import { newId } from "../../db/ids.js";
 import { actorOf, type Principal } from "../../shared/auth/principal.js";
 import { withinReach } from "../../shared/auth/reach.js";
 import type { AppEnv } from "../../shared/request/context.js";
-import { ApiError, notFound } from "../../shared/http/errors.js";
+import { ApiError } from "../../shared/http/errors.js";
 import { createRouter, protectedRoute } from "../../shared/api/openapi.js";
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { idSchema } from "../../shared/http/schemas.js";
 import { localQuarter } from "../../shared/calendar.js";
 import { commit } from "../../shared/store/commit.js";
-import { findVisible } from "../../shared/store/records.js";
-import { members } from "../organisations/tables.js";
+import { findVisible, findWithinReach } from "../../shared/store/records.js";
+import { memberReach, members } from "../organisations/tables.js";
 import { ledgerEntries } from "./tables.js";
 
 const ledgerEntryId = idSchema("led");
@@ -214,21 +214,6 @@ const getMemberBalance = protectedRoute({
 const findEntry = (c: Context<AppEnv>, id: string): Promise<LedgerEntryRow> =>
   findVisible(c, ledgerEntries, id, "ledger entry", ledgerReach(c));
 
-/** The member, as far as the caller may know of them: in its tenant, and its own (member) or its employee (unit admin). */
-async function requireMemberKnown(c: Context<AppEnv>, id: string) {
-  const { principal } = c.var;
-  const [member] = await c
-    .get("db")
-    .select({ id: members.id, employerOrgId: members.employerOrgId })
-    .from(members)
-    .where(and(eq(members.id, id), principal.crossTenant ? undefined : eq(members.tenantId, principal.tenant)));
-  const owner = principal.owner;
-  const known =
-    member &&
-    (!owner || owner.memberId === id || (owner.unitOrgId !== undefined && member.employerOrgId === owner.unitOrgId));
-  if (!known) throw notFound("member");
-}
-
 export const ledgerRoutes = createRouter()
   .openapi(listLedgerEntries, async (c) => {
     const q = c.req.valid("query");
@@ -309,7 +294,8 @@ export const ledgerRoutes = createRouter()
   .openapi(getMemberBalance, async (c) => {
     const { id } = c.req.valid("param");
     const { year } = c.req.valid("query");
-    await requireMemberKnown(c, id);
+    // The same reach as GET /v1/members/{id}: a member outside it is a 404 here too.
+    await findWithinReach(c, members, memberReach, id, "member");
     const [sums] = await c
       .get("db")
       .select({

@@ -16,7 +16,7 @@ import { commit, commitCreated } from "../../shared/store/commit.js";
 import { findWithinReach, updateVersioned } from "../../shared/store/records.js";
 import { requireDivisionForWrite, unknownReference } from "../../shared/store/references.js";
 import { partyOrgId, requirePartyOrg } from "./party-orgs.js";
-import { memberClassifications, members, partyOrgs, units } from "./tables.js";
+import { memberClassifications, memberReach, members, partyOrgs, units } from "./tables.js";
 
 const memberId = idSchema("mem");
 const unitId = idSchema("unit");
@@ -214,8 +214,6 @@ const present = (row: MemberRow, clear?: { idCard: string; phone: string | null 
   updatedAt: row.updatedAt,
 });
 
-/** A member reads their own record, a unit admin its employees' (in its own tenant), administrators their subtree. */
-const reach = { divisionPath: members.divisionPath, memberId: members.id, unitOrgId: members.employerOrgId };
 const conflicts = {
   "members.id_card_hash": "A party member with this ID card number is already registered in the city.",
 };
@@ -449,7 +447,7 @@ export const memberRoutes = createRouter()
       .from(members)
       .where(
         and(
-          withinReach(principal, { tenantId: members.tenantId, ...reach }),
+          withinReach(principal, { tenantId: members.tenantId, ...memberReach }),
           q.idCard ? eq(members.idCardHash, await pii.fingerprint(q.idCard)) : undefined,
           q.phone ? eq(members.phoneHash, await pii.fingerprint(q.phone)) : undefined,
           q.orgId ? eq(members.orgId, q.orgId) : undefined,
@@ -474,7 +472,7 @@ export const memberRoutes = createRouter()
   .openapi(getMember, async (c) => {
     const reveal = c.req.valid("query").reveal === "pii";
     if (reveal) assertMayRevealPii(c.get("principal"));
-    const row = await findWithinReach(c, members, reach, c.req.valid("param").id, "member");
+    const row = await findWithinReach(c, members, memberReach, c.req.valid("param").id, "member");
     if (!reveal)
       return c.json(present(row, undefined, c.get("principal").crossTenant), 200, { etag: etagOf(row.version) });
     const clear = {
@@ -498,7 +496,7 @@ export const memberRoutes = createRouter()
   .openapi(updateMember, async (c) => {
     const expectedVersion = requireIfMatch(c);
     const patch = c.req.valid("json");
-    const row = await findWithinReach(c, members, reach, c.req.valid("param").id, "member");
+    const row = await findWithinReach(c, members, memberReach, c.req.valid("param").id, "member");
     const { phone, residenceDivisionId, orgId, employerOrgId, employerUnitId, employerTenantId, ...plain } = patch;
     const set: Partial<MemberRow> = { ...plain };
     if (phone !== undefined) Object.assign(set, await sealedPhone(c, phone));

@@ -110,3 +110,13 @@ export const members = sqliteTable(
     uniqueIndex("members_id_card_uq").on(t.idCardHash),
   ],
 );
+
+/**
+ * Who may know of a member (its record and every sub-resource of it, such as the balance): a member
+ * itself, a unit admin its employees (in its own tenant), administrators their division subtree.
+ */
+export const memberReach = {
+  divisionPath: members.divisionPath,
+  memberId: members.id,
+  unitOrgId: members.employerOrgId,
+};

@@ -5,7 +5,15 @@ import type { RateLimitSubject } from "../http/rate-limit.js";
 import type { Directory } from "../auth/directory.js";
 import type { Db } from "../../db/client.js";
 import type { TokenClaims, TokenVerifier } from "../auth/jwt.js";
-import { CITY_TENANT, isOwnerOnly, scopesForRoles, type Principal, type Scope } from "../auth/principal.js";
+import {
+  CITY_TENANT,
+  cityRoles,
+  isOwnerOnly,
+  rolesRefused,
+  scopesForRoles,
+  type Principal,
+  type Scope,
+} from "../auth/principal.js";
 
 const bearerPattern = /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i;
 
@@ -89,8 +97,14 @@ async function principalOf(claims: TokenClaims, db: Db, directory: Directory): P
     throw new ApiError("unauthenticated", "The bearer token was rejected: its tenant is unknown.");
   }
   const crossTenant = claims.tenant === CITY_TENANT;
-  if (!crossTenant && claims.roles.includes("city_admin")) {
-    throw new ApiError("unauthenticated", "The bearer token was rejected: city roles belong to the city tenant.");
+  const refused = rolesRefused(claims.tenant, claims.roles);
+  if (refused.length) {
+    throw new ApiError(
+      "unauthenticated",
+      crossTenant
+        ? `The bearer token was rejected: the city tenant holds only the roles ${cityRoles.join(", ")}, not ${refused.join(", ")}.`
+        : `The bearer token was rejected: city roles (${refused.join(", ")}) belong to the city tenant.`,
+    );
   }
   let org: Principal["org"];
   if (claims.org) {
@@ -126,6 +140,24 @@ export function requireScope(scope: Scope | readonly Scope[]): MiddlewareHandler
     const principal = c.get("principal");
     if (!principal || !anyOf.some((s) => principal.scopes.has(s))) {
       throw new ApiError("forbidden", `This operation needs the scope ${anyOf.join(" or ")}.`);
+    }
+    await next();
+  };
+}
+
+/**
+ * Route guard on every operation but GETs: a cross-tenant principal (the city) reads across the
+ * county-level tenants and writes nothing, unless the operation is a designed city write
+ * (`designedCityWrites` in ./exceptions.ts). Defence in depth behind the role table, which gives the
+ * city no scope to write a county's records: a role or scope granted by mistake still cannot.
+ */
+export function refuseCrossTenantWrites(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (c.get("principal")?.crossTenant) {
+      throw new ApiError(
+        "forbidden",
+        "The city reads across the county-level tenants; it changes their records only through operations designed for it.",
+      );
     }
     await next();
   };

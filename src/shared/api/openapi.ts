@@ -1,7 +1,8 @@
 import { createRoute, OpenAPIHono, z, type RouteConfig } from "@hono/zod-openapi";
 import type { AppEnv } from "../request/context.js";
 import { errorCatalogue, validationError, type ErrorCode } from "../http/errors.js";
-import { requireScope } from "./authenticate.js";
+import { isDesignedCityWrite } from "../auth/exceptions.js";
+import { refuseCrossTenantWrites, requireScope } from "./authenticate.js";
 import { idempotentCreate } from "./idempotency.js";
 import type { Scope } from "../auth/principal.js";
 
@@ -93,15 +94,24 @@ type ProtectedRoute = Omit<RouteConfig, "security" | "middleware"> & {
 
 const protectedRouteErrors = [400, 401, 403, 429, 500];
 
-/** A route behind authentication: adds the scope guard, the security requirement and typed errors. */
+/**
+ * A route behind authentication: adds the scope guard, the security requirement and typed errors.
+ * Every operation but a GET also refuses cross-tenant principals (the city), fail closed, unless it
+ * is declared a designed city write in `shared/auth/exceptions.ts`.
+ */
 export function protectedRoute<R extends ProtectedRoute>(config: R) {
   const { scope, errors = [], idempotent = false, ...route } = config;
   const statuses = [...new Set([...protectedRouteErrors, ...errors, ...(idempotent ? [409] : [])])].sort();
+  const guards = [requireScope(scope)];
+  if (route.method !== "get" && !isDesignedCityWrite(route.operationId)) guards.push(refuseCrossTenantWrites());
+  if (idempotent) guards.push(idempotentCreate());
   return createRoute({
     ...route,
     request: idempotent ? { ...route.request, headers: idempotencyHeader } : route.request,
     security: [{ bearerAuth: [] }, { apiKey: [] }],
-    middleware: idempotent ? [requireScope(scope), idempotentCreate()] : [requireScope(scope)],
+    // Documented for clients and read by the every-route sweep: any one of these scopes suffices.
+    "x-hexi-scopes": typeof scope === "string" ? [scope] : scope,
+    middleware: guards,
     responses: { ...route.responses, ...errorResponses(statuses) },
   } as unknown as R);
 }

@@ -148,6 +148,22 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
   auditor: [...readEverything, "audit:read"],
 };
 
+/**
+ * The roles the city tenant (620900) accepts: the city organisation department administers the
+ * city-owned reference data and reads across the seven county-level tenants; its auditors read.
+ * A city token with any other role is refused (401), and `city_admin` belongs to the city only.
+ * Every other role works inside one county-level tenant.
+ */
+export const cityRoles: readonly Role[] = ["city_admin", "auditor"];
+const cityOnlyRoles: readonly Role[] = ["city_admin"];
+
+/** The roles a tenant's principals may not hold: county roles in the city, city-only roles in a county. */
+export function rolesRefused(tenant: string, granted: readonly Role[]): Role[] {
+  return tenant === CITY_TENANT
+    ? granted.filter((r) => !cityRoles.includes(r))
+    : granted.filter((r) => cityOnlyRoles.includes(r));
+}
+
 export type CredentialKind = "jwt" | "api_key";
 
 /**

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { sql, type SQL } from "drizzle-orm";
+import { and, eq, lte, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { auditEvents, idempotencyKeys, outboxEvents } from "../../db/tables.js";
 import { newId } from "../../db/ids.js";
@@ -111,10 +111,23 @@ export async function commit(c: Context<AppEnv>, change: Change, created?: Creat
   }
   const idempotency = c.get("idempotency");
   if (idempotency && created) {
+    const caller = actorOf(principal);
     statements.push(
+      // A key past its 24 hours that the purge has not removed yet is forgotten here, in the same
+      // batch: the unique index ignores expiry, and after it the same key starts a new request.
+      db
+        .delete(idempotencyKeys)
+        .where(
+          and(
+            eq(idempotencyKeys.tenantId, principal.tenant),
+            eq(idempotencyKeys.caller, caller),
+            eq(idempotencyKeys.key, idempotency.key),
+            lte(idempotencyKeys.expiresAt, at),
+          ),
+        ),
       db.insert(idempotencyKeys).values({
         tenantId: principal.tenant,
-        caller: actorOf(principal),
+        caller,
         key: idempotency.key,
         requestHash: idempotency.requestHash,
         status: created.status,

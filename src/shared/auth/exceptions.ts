@@ -1,0 +1,37 @@
+/**
+ * The declared exceptions to two rules every operation keeps, by operationId, with the reason for
+ * each. They live together so that a reviewer reads them in one place, and both sweeps read this
+ * list and nothing else: `test/platform/every-route.test.ts` (credentials and scopes) and
+ * `test/platform/city-writes.test.ts` (the city changes no county's records). Each exception needs a
+ * test of its own; the sweeps fail when one is declared without it.
+ *
+ * Adding a designed city write (say, the city declaring a city-wide incident) is one line in
+ * `designedCityWrites` and its test in `city-writes.test.ts`; the route itself stays a plain
+ * `protectedRoute` with the scope a city role holds.
+ */
+
+/**
+ * Rule 1: every operation takes a platform credential (401 without one, 403 without the route's
+ * scope). These do not: they are public, or authenticate their caller themselves.
+ */
+export const ownAuthentication: Readonly<Record<string, string>> = {
+  getHealth: "The liveness probe: public, and says nothing about any tenant.",
+  getSigningKeys: "The public half of the signing keys, which every verifier of our tokens needs.",
+  issueAccessToken:
+    "The OAuth token endpoint authenticates the API client itself (RFC 6749 client credentials) and answers RFC 6749 errors.",
+};
+
+/**
+ * Rule 2: a cross-tenant principal (the city) reads across the county-level tenants but changes
+ * nothing through any operation other than a GET — refused with 403 before the handler runs (see
+ * `protectedRoute`). These operations are designed for the city to write, and change only what the
+ * city owns.
+ */
+export const designedCityWrites: Readonly<Record<string, string>> = {
+  updateFiveLink:
+    "The five links are reference data the city owns, the same for every tenant: no county record changes.",
+};
+
+export function isDesignedCityWrite(operationId: string): boolean {
+  return Object.hasOwn(designedCityWrites, operationId);
+}

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openApiDocument } from "../../src/routes.js";
+import { createActivity, createWorld } from "../activities/setup.js";
+import type { TestContext } from "../helpers/app.js";
+import { divisionNamed, insertMember } from "../helpers/fixtures.js";
+import type { TokenOptions } from "../helpers/keys.js";
+
+/**
+ * A sub-resource of a record (`GET /v1/<things>/{id}/<part>`) must not tell anyone more than the
+ * record itself does: for every principal it is a 404 exactly when the record is, so it never
+ * confirms that a record outside the caller's reach exists. Every such path in the OpenAPI document
+ * is checked; a new one fails here until it has a record to try.
+ */
+
+const doc = openApiDocument() as unknown as { paths: Record<string, Record<string, unknown>> };
+const subResources = Object.entries(doc.paths)
+  .filter(([path, item]) => "get" in item && /^\/v1\/[a-z-]+\/\{id\}\/[a-z-]+$/.test(path))
+  .map(([path]) => ({ path, parent: path.replace(/\/[a-z-]+$/, "") }));
+
+/** Query a sub-resource needs to answer 200. */
+const queries: Record<string, string> = { "/v1/members/{id}/balance": "?year=2026" };
+
+let ctx: TestContext;
+/** A record of each parent collection, in 富康社区 (东北街街道, Suzhou 620902). */
+const records: Record<string, string> = {};
+let principals: [string, TokenOptions][];
+
+beforeAll(async () => {
+  const world = await createWorld();
+  ctx = world.ctx;
+  const fukang = world.fukang;
+  const dongnan = await divisionNamed(ctx, "620902", "东南街街道");
+  const chunguang = await divisionNamed(ctx, "620902", "春光社区");
+  const county: TokenOptions = { tenant: "620902", roles: ["county_admin"], sub: "county-admin" };
+  const fukangAdmin = world.admin;
+
+  const member = await insertMember(ctx, fukang);
+  const other = await insertMember(ctx, fukang);
+  records["/v1/members/{id}"] = member.id;
+  records["/v1/activities/{id}"] = (await createActivity(world)).id;
+  const endpoint = await ctx.call(county, "POST", "/v1/webhook-endpoints", {
+    url: "https://hooks.example.com/hexi",
+    eventTypes: ["member_report.confirmed"],
+  });
+  expect(endpoint.status, JSON.stringify(endpoint.body)).toBe(201);
+  records["/v1/webhook-endpoints/{id}"] = endpoint.body.id;
+
+  principals = [
+    ["the county", county],
+    ["another county", { tenant: "620981", roles: ["county_admin"] }],
+    ["the record's street", { tenant: "620902", roles: ["street_admin"], org: world.dongbei.id }],
+    ["another street", { tenant: "620902", roles: ["street_admin"], org: dongnan.id }],
+    ["the record's community", fukangAdmin],
+    ["another community", { tenant: "620902", roles: ["community_admin"], org: chunguang.id }],
+    ["a neighbouring community", { tenant: "620902", roles: ["community_admin"], org: world.beiyuan.id }],
+    ["the member", { tenant: "620902", roles: ["member"], member: member.id }],
+    ["another member", { tenant: "620902", roles: ["member"], member: other.id }],
+    ["an auditor of another county", { tenant: "620982", roles: ["auditor"] }],
+    ["the city", { tenant: "620900", roles: ["city_admin"] }],
+  ];
+});
+afterAll(() => ctx.close());
+
+describe("sub-resources of a record", () => {
+  it("are found in the OpenAPI document", () => {
+    expect(subResources.map((s) => s.path)).toEqual(
+      expect.arrayContaining([
+        "/v1/members/{id}/balance",
+        "/v1/activities/{id}/participations",
+        "/v1/webhook-endpoints/{id}/deliveries",
+      ]),
+    );
+  });
+
+  it("answer 404 to every principal the record itself is a 404 for, and never more", async () => {
+    const failures: string[] = [];
+    for (const { path, parent } of subResources) {
+      const id = records[parent];
+      if (!id) {
+        failures.push(`${path}: no ${parent} record to try it with (add one above)`);
+        continue;
+      }
+      for (const [who, token] of principals) {
+        const record = await ctx.call(token, "GET", parent.replace("{id}", id));
+        const sub = await ctx.call(token, "GET", path.replace("{id}", id) + (queries[path] ?? ""));
+        if (sub.status === 403) continue; // lacks the sub-resource's scope: says nothing about the record
+        const expected = record.status === 200 ? 200 : 404;
+        if (sub.status !== expected)
+          failures.push(`${path} as ${who}: ${sub.status} where ${parent} is ${record.status}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+});

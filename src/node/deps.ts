@@ -7,7 +7,7 @@ import { createTokenVerifier } from "../shared/auth/jwt.js";
 import { createTokenSigner, type PrivateJwk } from "../shared/auth/signer.js";
 import { MemoryRateLimiter } from "../shared/http/rate-limit.js";
 import { nodeClientIp } from "./client-ip.js";
-import { nodeDocsAssets } from "./docs-assets.js";
+import { nodeStaticAssets } from "./static-assets.js";
 import { ensureDevPiiKeys, type DevKey } from "./dev-key.js";
 
 /** The Node runtime's dependencies: one embedded database client for the process, the system clock, in-process rate limits. */
@@ -23,7 +23,7 @@ export async function nodeDeps(config: Config, db: Db, devKey: DevKey | undefine
     }),
     pii: await createPiiVault(piiKeyMaterial(config) ?? ensureDevPiiKeys(config.DATABASE_URL)),
     clock,
-    docsAssets: nodeDocsAssets(),
+    assets: nodeStaticAssets(),
     log: jsonLogger,
     maxBodyBytes: config.HEXI_MAX_BODY_BYTES,
     signer: await createTokenSigner(signing, {

@@ -5,7 +5,8 @@ import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db } from "../../db/client.js";
 import { divisions, tenants } from "../../db/tables.js";
 import { ledgerEntries } from "../activities/tables.js";
-import { needs } from "../lists/tables.js";
+import { needStatuses } from "../lists/machines.js";
+import { needs, projects, projectStatuses } from "../lists/tables.js";
 import { members, partyOrgs } from "../organisations/tables.js";
 import { isInSubtree, subtreeOf } from "../../shared/auth/reach.js";
 import type { AppEnv } from "../../shared/http/context.js";
@@ -13,7 +14,16 @@ import { ApiError } from "../../shared/http/errors.js";
 import { createRouter, protectedRoute } from "../../shared/http/openapi.js";
 import { divisionIdSchema } from "../../shared/http/schemas.js";
 import { localDate, localQuarter } from "../../shared/calendar.js";
-import { agreements, fiveLinks, memberReports, memberReportStatuses, orgReports, orgReportStatuses } from "./tables.js";
+import {
+  agreements,
+  employerFeedback,
+  feedbackStatuses,
+  fiveLinks,
+  memberReports,
+  memberReportStatuses,
+  orgReports,
+  orgReportStatuses,
+} from "./tables.js";
 
 const countsOf = <const S extends readonly string[]>(statuses: S, name: string) =>
   z
@@ -33,6 +43,11 @@ const tenantStatsSchema = z
       example: { organisation: 12, venue: 9, activity: 7, resource: 3, service: 11 },
     }),
     openNeeds: z.number().int().openapi({ example: 42 }),
+    needs: countsOf(needStatuses, "NeedCounts").openapi({ description: "Needs (需求清单) by status." }),
+    projects: countsOf(projectStatuses, "ProjectCounts").openapi({ description: "Projects (项目清单) by status." }),
+    employerFeedback: countsOf(feedbackStatuses, "EmployerFeedbackCounts").openapi({
+      description: "Feedback cards to employers (双向反馈) by status, all quarters.",
+    }),
     hoursThisQuarter: z.number().openapi({
       description: "Net service hours posted to the ledger this quarter (corrections included).",
       example: 1380.5,
@@ -127,11 +142,21 @@ export function statsQueries(db: Db, scope: StatsScope, at: { quarter: string; t
           where ${where(agreements, lte(agreements.startsOn, at.today), gte(agreements.endsOn, at.today))}
           group by ${agreements.tenantId}, link.value`,
     ),
-    openNeeds: db
-      .select({ tenant: needs.tenantId, n: count() })
+    needs: db
+      .select({ tenant: needs.tenantId, status: needs.status, n: count() })
       .from(needs)
-      .where(where(needs, eq(needs.status, "open")))
-      .groupBy(needs.tenantId),
+      .where(where(needs))
+      .groupBy(needs.tenantId, needs.status),
+    projects: db
+      .select({ tenant: projects.tenantId, status: projects.status, n: count() })
+      .from(projects)
+      .where(where(projects))
+      .groupBy(projects.tenantId, projects.status),
+    employerFeedback: db
+      .select({ tenant: employerFeedback.tenantId, status: employerFeedback.status, n: count() })
+      .from(employerFeedback)
+      .where(where(employerFeedback))
+      .groupBy(employerFeedback.tenantId, employerFeedback.status),
     hours: db
       .select({
         tenant: ledgerEntries.tenantId,
@@ -167,22 +192,35 @@ async function computeStats(db: Db, scope: StatsScope, quarter: string, today: s
   const q = statsQueries(db, scope, { quarter, today });
 
   // One round trip and one consistent snapshot.
-  const [tenantRows, links, orgs, people, orgReportRows, memberReportRows, agreementRows, needRows, hourRows] =
-    await db.batch([
-      db
-        .select({ code: tenants.code, nameZh: tenants.nameZh })
-        .from(tenants)
-        .where(scope.tenant ? eq(tenants.code, scope.tenant) : eq(tenants.level, "county"))
-        .orderBy(asc(tenants.code)),
-      db.select({ code: fiveLinks.code }).from(fiveLinks).orderBy(asc(fiveLinks.position), asc(fiveLinks.code)),
-      q.organisations,
-      q.members,
-      q.orgReports,
-      q.memberReports,
-      q.agreementsByLink,
-      q.openNeeds,
-      q.hours,
-    ]);
+  const [
+    tenantRows,
+    links,
+    orgs,
+    people,
+    orgReportRows,
+    memberReportRows,
+    agreementRows,
+    needRows,
+    projectRows,
+    feedbackRows,
+    hourRows,
+  ] = await db.batch([
+    db
+      .select({ code: tenants.code, nameZh: tenants.nameZh })
+      .from(tenants)
+      .where(scope.tenant ? eq(tenants.code, scope.tenant) : eq(tenants.level, "county"))
+      .orderBy(asc(tenants.code)),
+    db.select({ code: fiveLinks.code }).from(fiveLinks).orderBy(asc(fiveLinks.position), asc(fiveLinks.code)),
+    q.organisations,
+    q.members,
+    q.orgReports,
+    q.memberReports,
+    q.agreementsByLink,
+    q.needs,
+    q.projects,
+    q.employerFeedback,
+    q.hours,
+  ]);
 
   const of = <T extends { tenant: string }>(rows: T[], tenant: string) => rows.filter((r) => r.tenant === tenant);
   const total = (rows: { tenant: string; n: number }[], tenant: string) => of(rows, tenant)[0]?.n ?? 0;
@@ -191,6 +229,7 @@ async function computeStats(db: Db, scope: StatsScope, quarter: string, today: s
 
   return tenantRows.map(({ code, nameZh }) => {
     const agreed = of(agreementRows, code);
+    const needCounts = tally(needStatuses, of(needRows, code));
     return {
       tenant: code,
       nameZh,
@@ -201,7 +240,10 @@ async function computeStats(db: Db, scope: StatsScope, quarter: string, today: s
       agreementsByLink: Object.fromEntries(
         links.map(({ code: link }) => [link, Number(agreed.find((r) => r.link === link)?.n ?? 0)]),
       ),
-      openNeeds: total(needRows, code),
+      openNeeds: needCounts.open,
+      needs: needCounts,
+      projects: tally(projectStatuses, of(projectRows, code)),
+      employerFeedback: tally(feedbackStatuses, of(feedbackRows, code)),
       hoursThisQuarter: Math.round((of(hourRows, code)[0]?.hours ?? 0) * 100) / 100,
     };
   });

@@ -1,0 +1,121 @@
+import { useEffect, useState } from "preact/hooks";
+import { api, type Page, type Principal, queryString } from "../api.js";
+import { formatTime, t } from "../i18n.js";
+import { Loading, Problem } from "../ui.js";
+import { Cell } from "./list.js";
+
+interface AuditEvent {
+  id: string;
+  actor: string;
+  action: string;
+  targetType: string;
+  targetId: string;
+  changes: Record<string, unknown> | null;
+  at: string;
+}
+
+const fields = ["action", "actor", "targetType", "targetId", "from", "to"] as const;
+type Filters = Partial<Record<(typeof fields)[number], string>>;
+
+export function AuditScreen({ me }: { me: Principal }) {
+  const [draft, setDraft] = useState<Filters>({});
+  const [filters, setFilters] = useState<Filters>({});
+  const [rows, setRows] = useState<AuditEvent[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>();
+  const [loading, setLoading] = useState(false);
+
+  const load = async (from: string | null) => {
+    setLoading(true);
+    try {
+      const toIso = (v?: string) => (v ? new Date(v).toISOString() : undefined);
+      const page = await api<Page<AuditEvent>>(
+        `/v1/audit-events${queryString({ ...filters, from: toIso(filters.from), to: toIso(filters.to), limit: "50", cursor: from ?? undefined })}`,
+      );
+      setRows((old) => (from ? [...old, ...page.data] : page.data));
+      setCursor(page.nextCursor);
+      setError(undefined);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setLoading(false);
+    }
+  };
+  useEffect(() => {
+    if (me.scopes.includes("audit:read")) void load(null);
+  }, [JSON.stringify(filters)]);
+
+  if (!me.scopes.includes("audit:read")) return <p class="notice">{t("audit.needsScope")}</p>;
+  const labels: Record<string, string> = {
+    action: t("audit.action"),
+    actor: t("audit.actor"),
+    targetType: t("audit.targetType"),
+    targetId: t("audit.targetId"),
+    from: t("audit.from"),
+    to: t("audit.to"),
+  };
+  return (
+    <div>
+      <header class="page-head">
+        <h1>{t("audit.title")}</h1>
+      </header>
+      <form
+        class="filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setFilters({ ...draft });
+        }}
+      >
+        {fields.map((f) => (
+          <label key={f}>
+            {labels[f]}
+            <input
+              name={f}
+              type={(f === "from" || f === "to" ? "datetime-local" : "text") as "text"}
+              value={draft[f] ?? ""}
+              onInput={(e) => setDraft({ ...draft, [f]: (e.target as HTMLInputElement).value })}
+            />
+          </label>
+        ))}
+        <button type="submit">{t("audit.apply")}</button>
+      </form>
+      {error !== undefined && <Problem error={error} />}
+      <div class="table-wrap">
+        <table>
+          <caption class="sr-only">{t("audit.title")}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t("audit.at")}</th>
+              <th scope="col">{t("audit.actor")}</th>
+              <th scope="col">{t("audit.action")}</th>
+              <th scope="col">{t("audit.target")}</th>
+              <th scope="col">{t("audit.changes")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.id}>
+                <td>{formatTime(r.at)}</td>
+                <td>
+                  <code>{r.actor}</code>
+                </td>
+                <td>{r.action}</td>
+                <td>
+                  {r.targetType} <Cell name="targetId" value={r.targetId} />
+                </td>
+                <td>{r.changes ? Object.keys(r.changes).join(", ") : "—"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {!loading && rows.length === 0 && <p class="muted">{t("list.empty")}</p>}
+      {loading && <Loading />}
+      {cursor && !loading && (
+        <button type="button" onClick={() => load(cursor)}>
+          {t("list.more")}
+        </button>
+      )}
+    </div>
+  );
+}

@@ -105,7 +105,7 @@ function Shell({ me, onLang }: { me: Principal; onLang: () => void }) {
         <span class="who" title={me.subject}>
           {t("whoami")}: {me.roles.join(", ") || me.credential} · {me.tenant}
         </span>
-        <button type="button" onClick={onLang} aria-label={t("lang.label")} lang={lang() === "en" ? "zh-CN" : "en"}>
+        <button type="button" onClick={onLang} title={t("lang.label")} lang={lang() === "en" ? "zh-CN" : "en"}>
           {t("lang.switch")}
         </button>
         <button
@@ -141,6 +141,13 @@ function App() {
 }
 
 takeTokenFromFragment();
+// A sign-in link opened in a tab that already shows the console: take the new token and start over.
+addEventListener("hashchange", () => {
+  if (/(?:^#|&)token=/.test(location.hash)) {
+    takeTokenFromFragment();
+    location.reload();
+  }
+});
 document.documentElement.lang = lang();
 document.title = `${t("app.brand")} · ${t("app.title")}`;
 render(<App />, document.getElementById("app")!);

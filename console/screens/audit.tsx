@@ -80,7 +80,7 @@ export function AuditScreen({ me }: { me: Principal }) {
         <button type="submit">{t("audit.apply")}</button>
       </form>
       {error !== undefined && <Problem error={error} />}
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0}>
         <table>
           <caption class="sr-only">{t("audit.title")}</caption>
           <thead>

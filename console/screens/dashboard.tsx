@@ -244,7 +244,7 @@ export function Dashboard({ me }: { me: Principal }) {
           />
         </Section>
         <Section title={t("dash.table")} id="c-table">
-          <div class="table-wrap">
+          <div class="table-wrap" tabIndex={0}>
             <table>
               <thead>
                 <tr>

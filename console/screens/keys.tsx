@@ -67,7 +67,7 @@ function ScopePicker({
           </button>
         ))}
       </fieldset>
-      <div class="table-wrap matrix">
+      <div class="table-wrap matrix" tabIndex={0}>
         <table>
           <caption>{t("keys.matrix")}</caption>
           <thead>
@@ -145,7 +145,7 @@ export function KeysScreen({ me }: { me: Principal }) {
       </header>
       {error !== undefined && <Problem error={error} />}
       {secret && <CopySecret secret={secret} label={t("keys.secret")} />}
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0}>
         <table>
           <caption class="sr-only">{t("keys.title")}</caption>
           <thead>

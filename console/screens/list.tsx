@@ -102,7 +102,7 @@ export function ListScreen({ name, params }: { name: string; params: URLSearchPa
           </nav>
         ))}
       {error !== undefined && <Problem error={error} />}
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0}>
         <table>
           <caption class="sr-only">{title}</caption>
           <thead>

@@ -43,12 +43,12 @@ function Deliveries({ endpoint }: { endpoint: Endpoint }) {
   return (
     <Section title={`${t("hooks.deliveries")} · ${endpoint.url}`} id="deliveries">
       <button type="button" onClick={list.reload}>
-        {t("retry")}
+        {t("refresh")}
       </button>
       {note && <p role="status">{note}</p>}
       {error !== undefined && <Problem error={error} />}
       {list.error !== undefined && <Problem error={list.error} />}
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0}>
         <table>
           <caption class="sr-only">{t("hooks.deliveries")}</caption>
           <thead>
@@ -140,7 +140,7 @@ export function WebhooksScreen({ me, selectedId }: { me: Principal; selectedId?:
       </header>
       {error !== undefined && <Problem error={error} />}
       {secret && <CopySecret secret={secret} label={t("hooks.secret")} />}
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0}>
         <table>
           <caption class="sr-only">{t("hooks.title")}</caption>
           <thead>

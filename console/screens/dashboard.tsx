@@ -81,7 +81,7 @@ function statusPie(counts: Counts, list: string): { option: ChartOption; onClick
           stillShowZeroSum: false,
           center: ["50%", "44%"],
           data: keys.map((k) => ({ value: counts[k] ?? 0, name: t(`status.${k}`), id: k })),
-          label: { formatter: "{b}: {c}" },
+          label: { position: "inside", formatter: "{c}", color: "#fff", fontWeight: "bold" },
         },
       ],
     },

@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { roles, roleScopes, scopes, type Role } from "../../src/shared/auth/principal.js";
 import { api, create, type Page, type Principal } from "../api.js";
 import { formatTime, t } from "../i18n.js";
@@ -21,8 +21,14 @@ const neverForKeys = new Set(["pii:read", "access:manage"]);
 
 export function CopySecret({ secret, label }: { secret: string; label: string }) {
   const [copied, setCopied] = useState(false);
+  const box = useRef<HTMLDivElement>(null);
+  // Shown once: bring it into view and give it focus, so nobody misses it.
+  useEffect(() => {
+    box.current?.scrollIntoView({ block: "center" });
+    box.current?.focus();
+  }, [secret]);
   return (
-    <div class="secret" role="status">
+    <div class="secret" role="status" tabIndex={-1} ref={box}>
       <p>{label}</p>
       <code data-secret>{secret}</code>
       <button

@@ -45,7 +45,11 @@ export function Cell({ name, value }: { name: string; value: unknown }) {
   if (Array.isArray(value)) return <>{value.join(", ")}</>;
   if (typeof value === "object") return <code>{JSON.stringify(value)}</code>;
   const text = String(value);
-  return /^[a-z]+_[0-9A-Z]{26}$/.test(text) ? <code title={text}>{text.slice(0, 8)}…</code> : text;
+  return /^[a-z]+_[0-9A-Z]{26}$/.test(text) ? (
+    <code title={text}>{`${text.slice(0, text.indexOf("_") + 1)}…${text.slice(-6)}`}</code>
+  ) : (
+    text
+  );
 }
 
 export function ListScreen({ name, params }: { name: string; params: URLSearchParams }) {

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useState } from "preact/hooks";
-import { ApiProblem } from "./api.js";
+import { ApiProblem, api, type Page } from "./api.js";
 import { t } from "./i18n.js";
 
 /** Loads once per `key` change; exposes reload for after writes. */
@@ -15,6 +15,50 @@ export function useLoad<T>(load: () => Promise<T>, key: unknown[]) {
   }, key);
   useEffect(run, [run]);
   return { ...state, reload: run };
+}
+
+/** A keyset-paged list: the first page when `url` changes, the next on `more()` (absent on the last page). */
+export function usePaged<T>(url: string | null) {
+  const [rows, setRows] = useState<T[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>();
+  const [loading, setLoading] = useState(false);
+  const load = async (from: string | null) => {
+    if (!url) return;
+    setLoading(true);
+    try {
+      const page = await api<Page<T>>(
+        from ? `${url}${url.includes("?") ? "&" : "?"}cursor=${encodeURIComponent(from)}` : url,
+      );
+      setRows((old) => (from ? [...old, ...page.data] : page.data));
+      setCursor(page.nextCursor);
+      setError(undefined);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setLoading(false);
+    }
+  };
+  useEffect(() => {
+    setRows([]);
+    void load(null);
+  }, [url]);
+  return { rows, error, loading, more: cursor && !loading ? () => load(cursor) : undefined };
+}
+
+/** Runs a write, keeps its problem for display, then reloads the screen's data. */
+export function useAction(reload: () => void) {
+  const [error, setError] = useState<unknown>();
+  const act = async (work: () => Promise<unknown>) => {
+    try {
+      setError(undefined);
+      await work();
+    } catch (e) {
+      setError(e);
+    }
+    reload();
+  };
+  return { error, act };
 }
 
 export function Problem({ error }: { error: unknown }) {

@@ -1,7 +1,7 @@
-import { useEffect, useState } from "preact/hooks";
-import { api, type Page, type Principal, queryString } from "../api.js";
+import { useState } from "preact/hooks";
+import { type Principal, queryString } from "../api.js";
 import { formatTime, t } from "../i18n.js";
-import { Loading, Problem } from "../ui.js";
+import { Loading, Problem, usePaged } from "../ui.js";
 import { Cell } from "./list.js";
 
 interface AuditEvent {
@@ -20,30 +20,12 @@ type Filters = Partial<Record<(typeof fields)[number], string>>;
 export function AuditScreen({ me }: { me: Principal }) {
   const [draft, setDraft] = useState<Filters>({});
   const [filters, setFilters] = useState<Filters>({});
-  const [rows, setRows] = useState<AuditEvent[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>();
-  const [loading, setLoading] = useState(false);
-
-  const load = async (from: string | null) => {
-    setLoading(true);
-    try {
-      const toIso = (v?: string) => (v ? new Date(v).toISOString() : undefined);
-      const page = await api<Page<AuditEvent>>(
-        `/v1/audit-events${queryString({ ...filters, from: toIso(filters.from), to: toIso(filters.to), limit: "50", cursor: from ?? undefined })}`,
-      );
-      setRows((old) => (from ? [...old, ...page.data] : page.data));
-      setCursor(page.nextCursor);
-      setError(undefined);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setLoading(false);
-    }
-  };
-  useEffect(() => {
-    if (me.scopes.includes("audit:read")) void load(null);
-  }, [JSON.stringify(filters)]);
+  const toIso = (v?: string) => (v ? new Date(v).toISOString() : undefined);
+  const { rows, error, loading, more } = usePaged<AuditEvent>(
+    me.scopes.includes("audit:read")
+      ? `/v1/audit-events${queryString({ ...filters, from: toIso(filters.from), to: toIso(filters.to), limit: "50" })}`
+      : null,
+  );
 
   if (!me.scopes.includes("audit:read")) return <p class="notice">{t("audit.needsScope")}</p>;
   const labels: Record<string, string> = {
@@ -111,8 +93,8 @@ export function AuditScreen({ me }: { me: Principal }) {
       </div>
       {!loading && rows.length === 0 && <p class="muted">{t("list.empty")}</p>}
       {loading && <Loading />}
-      {cursor && !loading && (
-        <button type="button" onClick={() => load(cursor)}>
+      {more && (
+        <button type="button" onClick={more}>
           {t("list.more")}
         </button>
       )}

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { roles, roleScopes, scopes, type Role } from "../../src/shared/auth/principal.js";
 import { api, create, type Page, type Principal } from "../api.js";
 import { formatTime, t } from "../i18n.js";
-import { Loading, Problem, Section, Status, useLoad } from "../ui.js";
+import { Loading, Problem, Section, Status, useAction, useLoad } from "../ui.js";
 
 interface ApiKey {
   id: string;
@@ -132,18 +132,9 @@ export function KeysScreen({ me }: { me: Principal }) {
   const [name, setName] = useState("");
   const [selected, setSelected] = useState<Set<string>>(new Set(["stats:read"]));
   const [secret, setSecret] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>();
+  const { error, act } = useAction(keys.reload);
 
   if (!allowed) return <p class="notice">{t("keys.needsScope")}</p>;
-  const act = async (work: () => Promise<unknown>) => {
-    try {
-      setError(undefined);
-      await work();
-    } catch (e) {
-      setError(e);
-    }
-    keys.reload();
-  };
   return (
     <div>
       <header class="page-head">

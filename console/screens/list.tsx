@@ -1,7 +1,6 @@
-import { useEffect, useState } from "preact/hooks";
-import { api, type Page, queryString } from "../api.js";
+import { queryString } from "../api.js";
 import { formatTime, t } from "../i18n.js";
-import { href, Loading, Problem, Status } from "../ui.js";
+import { href, Loading, Problem, Status, usePaged } from "../ui.js";
 
 type Row = Record<string, unknown>;
 
@@ -55,29 +54,9 @@ export function Cell({ name, value }: { name: string; value: unknown }) {
 export function ListScreen({ name, params }: { name: string; params: URLSearchParams }) {
   const config = lists[name];
   const filters = Object.fromEntries([...params.entries()]);
-  const [rows, setRows] = useState<Row[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>();
-  const [loading, setLoading] = useState(true);
-  const key = `${name}?${params.toString()}`;
-
-  const load = async (from: string | null, replace: boolean) => {
-    setLoading(true);
-    try {
-      const page = await api<Page<Row>>(`/v1/${name}${queryString({ ...filters, limit: "50", cursor: from ?? "" })}`);
-      setRows((old) => (replace ? page.data : [...old, ...page.data]));
-      setCursor(page.nextCursor);
-      setError(undefined);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setLoading(false);
-    }
-  };
-  useEffect(() => {
-    setRows([]);
-    void load(null, true);
-  }, [key]);
+  const { rows, error, loading, more } = usePaged<Row>(
+    config ? `/v1/${name}${queryString({ ...filters, limit: "50" })}` : null,
+  );
 
   if (!config) return <Problem error={`unknown list ${name}`} />;
   const title = t(`list.${name}`);
@@ -136,8 +115,8 @@ export function ListScreen({ name, params }: { name: string; params: URLSearchPa
         {rows.length} {t("list.count")}
       </p>
       {loading && <Loading />}
-      {cursor && !loading && (
-        <button type="button" onClick={() => load(cursor, false)}>
+      {more && (
+        <button type="button" onClick={more}>
           {t("list.more")}
         </button>
       )}

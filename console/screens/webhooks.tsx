@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { api, create, type Page, type Principal } from "../api.js";
 import { formatTime, t } from "../i18n.js";
-import { href, Loading, Problem, Section, Status, useLoad } from "../ui.js";
+import { href, Loading, Problem, Section, Status, useAction, useLoad } from "../ui.js";
 import { CopySecret } from "./keys.js";
 
 interface Endpoint {
@@ -38,7 +38,7 @@ function Deliveries({ endpoint }: { endpoint: Endpoint }) {
     () => api<Page<Delivery>>(`/v1/webhook-endpoints/${endpoint.id}/deliveries?limit=50`),
     [endpoint.id],
   );
-  const [error, setError] = useState<unknown>();
+  const { error, act } = useAction(list.reload);
   const [note, setNote] = useState("");
   return (
     <Section title={`${t("hooks.deliveries")} · ${endpoint.url}`} id="deliveries">
@@ -80,16 +80,12 @@ function Deliveries({ endpoint }: { endpoint: Endpoint }) {
                     <button
                       type="button"
                       aria-label={`${t("hooks.replay")} ${d.eventType} ${d.id}`}
-                      onClick={async () => {
-                        try {
+                      onClick={() =>
+                        act(async () => {
                           await api(`/v1/webhook-deliveries/${d.id}/replay`, { method: "POST" });
                           setNote(t("hooks.replayed"));
-                          setError(undefined);
-                        } catch (e) {
-                          setError(e);
-                        }
-                        list.reload();
-                      }}
+                        })
+                      }
                     >
                       {t("hooks.replay")}
                     </button>
@@ -120,18 +116,9 @@ export function WebhooksScreen({ me, selectedId }: { me: Principal; selectedId?:
   const [description, setDescription] = useState("");
   const [events, setEvents] = useState<Set<string>>(new Set());
   const [secret, setSecret] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>();
+  const { error, act } = useAction(endpoints.reload);
 
   if (!allowed) return <p class="notice">{t("hooks.needsScope")}</p>;
-  const act = async (work: () => Promise<unknown>) => {
-    try {
-      setError(undefined);
-      await work();
-    } catch (e) {
-      setError(e);
-    }
-    endpoints.reload();
-  };
   const selected = endpoints.data?.data.find((e) => e.id === selectedId);
   return (
     <div>

@@ -123,40 +123,28 @@ export function statsQueries(db: Db, scope: StatsScope, at: { quarter: string; t
     );
   const perTenant = (table: typeof partyOrgs | typeof members) =>
     db.select({ tenant: table.tenantId, n: count() }).from(table).where(where(table)).groupBy(table.tenantId);
+  const perStatus = (
+    table: typeof orgReports | typeof memberReports | typeof needs | typeof projects | typeof employerFeedback,
+  ) =>
+    db
+      .select({ tenant: table.tenantId, status: sql<string>`${table.status}`, n: count() })
+      .from(table)
+      .where(where(table))
+      .groupBy(table.tenantId, table.status);
   return {
     organisations: perTenant(partyOrgs),
     members: perTenant(members),
-    orgReports: db
-      .select({ tenant: orgReports.tenantId, status: orgReports.status, n: count() })
-      .from(orgReports)
-      .where(where(orgReports))
-      .groupBy(orgReports.tenantId, orgReports.status),
-    memberReports: db
-      .select({ tenant: memberReports.tenantId, status: memberReports.status, n: count() })
-      .from(memberReports)
-      .where(where(memberReports))
-      .groupBy(memberReports.tenantId, memberReports.status),
+    orgReports: perStatus(orgReports),
+    memberReports: perStatus(memberReports),
     agreementsByLink: db.all<{ tenant: string; link: string; n: number }>(
       sql`select ${agreements.tenantId} as tenant, link.value as link, count(*) as n
           from ${agreements}, json_each(${agreements.links}) as link
           where ${where(agreements, lte(agreements.startsOn, at.today), gte(agreements.endsOn, at.today))}
           group by ${agreements.tenantId}, link.value`,
     ),
-    needs: db
-      .select({ tenant: needs.tenantId, status: needs.status, n: count() })
-      .from(needs)
-      .where(where(needs))
-      .groupBy(needs.tenantId, needs.status),
-    projects: db
-      .select({ tenant: projects.tenantId, status: projects.status, n: count() })
-      .from(projects)
-      .where(where(projects))
-      .groupBy(projects.tenantId, projects.status),
-    employerFeedback: db
-      .select({ tenant: employerFeedback.tenantId, status: employerFeedback.status, n: count() })
-      .from(employerFeedback)
-      .where(where(employerFeedback))
-      .groupBy(employerFeedback.tenantId, employerFeedback.status),
+    needs: perStatus(needs),
+    projects: perStatus(projects),
+    employerFeedback: perStatus(employerFeedback),
     hours: db
       .select({
         tenant: ledgerEntries.tenantId,
@@ -224,7 +212,7 @@ async function computeStats(db: Db, scope: StatsScope, quarter: string, today: s
 
   const of = <T extends { tenant: string }>(rows: T[], tenant: string) => rows.filter((r) => r.tenant === tenant);
   const total = (rows: { tenant: string; n: number }[], tenant: string) => of(rows, tenant)[0]?.n ?? 0;
-  const tally = <S extends string>(statuses: readonly S[], rows: { status: S; n: number }[]) =>
+  const tally = <S extends string>(statuses: readonly S[], rows: { status: string; n: number }[]) =>
     Object.fromEntries(statuses.map((s) => [s, rows.find((r) => r.status === s)?.n ?? 0])) as Record<S, number>;
 
   return tenantRows.map(({ code, nameZh }) => {

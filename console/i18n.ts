@@ -296,6 +296,43 @@ const zh: Record<string, string> = {
   "incidents.placeholder":
     "占位页面：应急事件 API 正在另一分支开发中。上线后，此看板将通过事件流实时显示各队进度、签收曲线以及安置点和占用情况。",
   any: "全部",
+  "field.id": "编号",
+  "field.memberId": "党员",
+  "field.communityId": "社区",
+  "field.channel": "报到方式",
+  "field.status": "状态",
+  "field.recheckDueOn": "复核到期",
+  "field.createdAt": "创建时间",
+  "field.unitOrgId": "单位党组织",
+  "field.communityOrgId": "社区党组织",
+  "field.slipNumber": "报到单号",
+  "field.reportDate": "报到日期",
+  "field.liaisonName": "联络人",
+  "field.title": "标题",
+  "field.category": "类别",
+  "field.quantity": "数量",
+  "field.deadline": "截止日期",
+  "field.needId": "需求",
+  "field.ownerOrgId": "承接组织",
+  "field.memberName": "党员姓名",
+  "field.quarter": "季度",
+  "field.hours": "时长",
+  "field.points": "积分",
+  "field.recipientOrgId": "接收组织",
+  "field.sentAt": "发送时间",
+  "field.acknowledgedAt": "确认时间",
+  "field.startsOn": "开始",
+  "field.endsOn": "结束",
+  "field.links": "五联",
+  "field.name": "名称",
+  "field.type": "类型",
+  "field.secretaryName": "书记",
+  "field.divisionId": "所在区划",
+  "field.gender": "性别",
+  "field.idCard": "身份证号",
+  "field.phone": "手机号",
+  "field.classification": "类别",
+  "field.orgId": "所属党组织",
 };
 
 let current: Lang = localStorage.getItem("hexi.console.lang") === "en" ? "en" : "zh-CN";
@@ -307,6 +344,9 @@ export function setLang(next: Lang) {
   localStorage.setItem("hexi.console.lang", next);
   document.documentElement.lang = next;
 }
+
+/** A field's label: Chinese where known, else the API's own field name. */
+export const fieldLabel = (name: string) => (current === "en" ? name : (zh[`field.${name}`] ?? name));
 
 export function t(key: string): string {
   return (current === "en" ? en[key] : zh[key]) ?? en[key] ?? key;

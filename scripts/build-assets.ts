@@ -9,20 +9,27 @@ import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { build } from "esbuild";
 import { docsAssetFiles } from "../src/domains/docs/routes.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const out = join(root, "public");
 const quiet = process.argv.includes("--quiet");
 
-rmSync(out, { recursive: true, force: true });
+rmSync(join(out, "docs"), { recursive: true, force: true });
 mkdirSync(join(out, "docs"), { recursive: true });
 
 const swagger = dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
 for (const file of docsAssetFiles) copyFileSync(join(swagger, file), join(out, "docs", file));
 
-await build({
+// esbuild and the console's libraries are devDependencies: an install without them (npm ci --omit=dev)
+// keeps whatever console build is already in public/console, or serves the docs alone.
+const esbuild = await import("esbuild").catch(() => undefined);
+if (!esbuild) {
+  console.warn("build-assets: esbuild is not installed (npm ci --omit=dev?): the console was not built.");
+  process.exit(0);
+}
+
+await esbuild.build({
   entryPoints: { app: join(root, "console/main.tsx") },
   outdir: join(out, "console"),
   bundle: true,

@@ -4,12 +4,14 @@
  * dashboard, creates an API key and uses it, watches a webhook delivery fail and replays it, and
  * has axe-core check every screen.
  */
+import { execFile } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { promisify } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { consolePage, launchChromium, seriousAxeViolations } from "./helpers/browser.js";
-import { mintToken, startServer, type ServerProcess } from "./helpers/server-process.js";
+import { mintToken, repoRoot, startServer, type ServerProcess } from "./helpers/server-process.js";
 
 let server: ServerProcess;
 let browser: Browser;
@@ -124,8 +126,28 @@ describe("the console", () => {
     });
     expect(need.status).toBe(201);
 
-    await page.goto(`${server.baseUrl}/console/#token=${countyToken}`);
+    // The development shortcut: npm run token -- … --console prints the sign-in link.
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "scripts/token.ts",
+        "--tenant",
+        "620902",
+        "--roles",
+        "county_admin",
+        "--console",
+        "--base",
+        server.baseUrl,
+      ],
+      { cwd: repoRoot, env: { ...process.env, DATABASE_URL: server.databaseUrl } },
+    );
+    const link = stdout.trim();
+    expect(link).toMatch(new RegExp(`^${server.baseUrl}/console/#token=[\\w-]+\\.[\\w-]+\\.[\\w-]+$`));
+    await page.goto(link);
     await page.getByRole("heading", { name: "城市基层党建综合体驾驶舱" }).waitFor();
+    expect(await page.locator("header.top").textContent()).toContain("county_admin · 620902");
     const openNeeds = page.getByRole("link", { name: /待认领需求/ });
     await expect.poll(() => openNeeds.textContent()).toContain("1");
     await openNeeds.click();

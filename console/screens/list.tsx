@@ -1,5 +1,5 @@
 import { queryString } from "../api.js";
-import { formatTime, t } from "../i18n.js";
+import { fieldLabel, formatTime, t } from "../i18n.js";
 import { href, Loading, Problem, Status, usePaged } from "../ui.js";
 
 type Row = Record<string, unknown>;
@@ -92,7 +92,7 @@ export function ListScreen({ name, params }: { name: string; params: URLSearchPa
             <tr>
               {config.columns.map((c) => (
                 <th scope="col" key={c}>
-                  {c}
+                  {fieldLabel(c)}
                 </th>
               ))}
             </tr>

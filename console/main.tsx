@@ -3,6 +3,7 @@ import { type JSX, render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, type Principal, session, takeTokenFromFragment } from "./api.js";
 import { lang, setLang, t } from "./i18n.js";
+import { finishSignIn, signInProviders, startSignIn } from "./oidc.js";
 import { AuditScreen } from "./screens/audit.js";
 import { Dashboard } from "./screens/dashboard.js";
 import { IncidentsScreen } from "./screens/incidents.js";
@@ -68,7 +69,13 @@ function SignIn({ error }: { error?: unknown }) {
           {t("signin.submit")}
         </button>
       </form>
-      <p class="muted">{t("signin.oidc")}</p>
+      {signInProviders().map((p) => (
+        <p key={p.issuer}>
+          <button type="button" class="primary" onClick={() => void startSignIn(p)}>
+            {t("signin.with")} {p.name}
+          </button>
+        </p>
+      ))}
     </main>
   );
 }
@@ -133,7 +140,7 @@ function App() {
     setLang(lang() === "en" ? "zh-CN" : "en");
     setLangState(lang());
   };
-  if (!session.token()) return <SignIn />;
+  if (!session.token()) return <SignIn error={signInError} />;
   if (me.error) return <SignIn error={me.error} />;
   if (!me.data) return <p class="boot">{t("loading")}</p>;
   // Re-mount on a language switch so charts redraw with the new labels.
@@ -150,4 +157,10 @@ addEventListener("hashchange", () => {
 });
 document.documentElement.lang = lang();
 document.title = `${t("app.brand")} · ${t("app.title")}`;
-render(<App />, document.getElementById("app")!);
+let signInError: unknown;
+// Back from an identity provider (?code=…): exchange the code first, then render.
+void finishSignIn()
+  .catch((e) => {
+    signInError = e;
+  })
+  .finally(() => render(<App />, document.getElementById("app")!));

@@ -5,7 +5,7 @@ import { requestId } from "hono/request-id";
 import type { Db } from "./db/client.js";
 import { createMachineCredentials } from "./domains/access/credentials.js";
 import { unauthenticatedPaths } from "./domains/access/routes.js";
-import { consoleRoutes } from "./domains/console/routes.js";
+import { consoleRoutes, type ConsoleSignInProvider } from "./domains/console/routes.js";
 import { docsRoutes } from "./domains/docs/routes.js";
 import { apiRoutes, openApiDocument } from "./routes.js";
 import { Directory } from "./shared/auth/directory.js";
@@ -44,6 +44,8 @@ export interface AppDeps {
   clientIp: (c: Context) => string | undefined;
   /** Runs work after the response (waitUntil on Workers, a logged fire-and-forget promise on Node). */
   defer: (work: Promise<unknown>, c: Context) => void;
+  /** Identity providers the console offers for sign-in (HEXI_TENANT_ISSUERS entries with `console`). Default: none. */
+  consoleSignIn?: readonly ConsoleSignInProvider[];
   /** Webhook targets accepted beyond public https ones. Default: none; the Node server may allow loopback in development. */
   webhookTargets?: TargetPolicy;
 }
@@ -84,7 +86,7 @@ export function createApp(deps: AppDeps) {
 
   app.route("/", apiRoutes);
   app.route("/", docsRoutes(openApiDocument(), deps.assets));
-  app.route("/", consoleRoutes(deps.assets));
+  app.route("/", consoleRoutes(deps.assets, deps.consoleSignIn));
 
   app.notFound((c) => problemResponse(c, new ApiError("not_found", "No such route.")));
   app.onError((err, c) =>

@@ -11,6 +11,7 @@ import { promisify } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { consolePage, launchChromium, seriousAxeViolations } from "./helpers/browser.js";
+import { startOidcStub } from "./helpers/oidc-stub.js";
 import { mintToken, repoRoot, startServer, type ServerProcess } from "./helpers/server-process.js";
 
 let server: ServerProcess;
@@ -19,6 +20,7 @@ let page: Page;
 let problems: string[];
 let closePage: () => Promise<void>;
 let countyToken: string;
+let idp: Awaited<ReturnType<typeof startOidcStub>>;
 
 /** A webhook receiver on loopback whose answer the test switches. */
 let receiverStatus = 500;
@@ -55,7 +57,13 @@ beforeAll(async () => {
   });
   await new Promise<void>((ready) => receiver.listen(0, "127.0.0.1", ready));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hexi`;
-  server = await startServer({ env: { HEXI_WEBHOOK_ALLOW_LOOPBACK: "true" } });
+  idp = await startOidcStub({ tenant: "620921", roles: ["county_admin"], sub: "zhang.san" });
+  server = await startServer({
+    env: {
+      HEXI_WEBHOOK_ALLOW_LOOPBACK: "true",
+      HEXI_TENANT_ISSUERS: JSON.stringify([idp.tenantIssuer("金塔县统一身份认证")]),
+    },
+  });
   countyToken = await mintToken(server, { tenant: "620902", roles: ["county_admin"], sub: "console-test" });
   browser = await launchChromium();
   ({ page, problems, close: closePage } = await consolePage(browser));
@@ -66,6 +74,7 @@ afterAll(async () => {
   await browser?.close();
   await server?.stop();
   await new Promise((done) => receiver?.close(done));
+  await idp?.close();
 });
 
 describe("the console", () => {
@@ -86,6 +95,27 @@ describe("the console", () => {
     await page.goto(`${server.baseUrl}/console/`);
     await page.getByRole("heading", { name: "登录合习控制台" }).waitFor();
     await expectAccessible("sign-in");
+  });
+
+  it("signs in through the tenant's identity provider: authorization code with PKCE (S256)", async () => {
+    const csp = (await fetch(`${server.baseUrl}/console/`)).headers.get("content-security-policy")!;
+    expect(csp).toContain(`connect-src 'self' ${idp.issuer}`);
+    const fresh = await consolePage(browser);
+    try {
+      await fresh.page.goto(`${server.baseUrl}/console/`);
+      await fresh.page.getByRole("button", { name: /金塔县统一身份认证/ }).click();
+      await fresh.page.getByRole("heading", { name: "城市基层党建综合体驾驶舱" }).waitFor();
+      expect(await fresh.page.locator("header.top").textContent()).toContain("county_admin · 620921");
+      // The code and state are gone from the address bar; the verifier never left the tab.
+      expect(fresh.page.url()).toBe(`${server.baseUrl}/console/#/`);
+      const asked = idp.authorizations.at(-1)!;
+      expect(asked.get("code_challenge_method")).toBe("S256");
+      expect(asked.get("redirect_uri")).toBe(`${server.baseUrl}/console/`);
+      expect(asked.get("code_challenge")).toMatch(/^[\w-]{43}$/);
+      expect(fresh.problems).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it("signs in from the link's fragment, keeps the token in sessionStorage only, and shows the city's dashboard", async () => {

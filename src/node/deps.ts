@@ -1,5 +1,12 @@
 import type { AppDeps } from "../app.js";
-import { piiKeyMaterial, platformVerificationJwks, signingKeys, trustedIssuers, type Config } from "../config.js";
+import {
+  consoleSignInProviders,
+  piiKeyMaterial,
+  platformVerificationJwks,
+  signingKeys,
+  trustedIssuers,
+  type Config,
+} from "../config.js";
 import { createPiiVault } from "../shared/crypto/pii.js";
 import { jsonLogger } from "../shared/log.js";
 import type { Db } from "../db/client.js";
@@ -24,6 +31,7 @@ export async function nodeDeps(config: Config, db: Db, devKey: DevKey | undefine
     pii: await createPiiVault(piiKeyMaterial(config) ?? ensureDevPiiKeys(config.DATABASE_URL)),
     clock,
     assets: nodeStaticAssets(),
+    consoleSignIn: consoleSignInProviders(config),
     log: jsonLogger,
     maxBodyBytes: config.HEXI_MAX_BODY_BYTES,
     signer: await createTokenSigner(signing, {

@@ -8,6 +8,7 @@ import type { ExecutionContext } from "hono";
 import { createApp, type AppDeps } from "../app.js";
 import {
   ConfigError,
+  consoleSignInProviders,
   parseConfig,
   piiKeyMaterial,
   platformVerificationJwks,
@@ -82,6 +83,7 @@ async function workerDeps(env: Env): Promise<AppDeps> {
     pii: await createPiiVault(pii),
     clock,
     assets: assetsBinding(env),
+    consoleSignIn: consoleSignInProviders(config),
     log: jsonLogger,
     maxBodyBytes: config.HEXI_MAX_BODY_BYTES,
     signer: await createTokenSigner(signing, {

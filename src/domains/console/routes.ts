@@ -14,24 +14,37 @@ const consoleFiles = {
 } as const;
 type ConsoleFile = keyof typeof consoleFiles;
 
+/** A tenant identity provider the console may sign people in with (OIDC authorization code + PKCE, public client). */
+export interface ConsoleSignInProvider {
+  tenant: string;
+  issuer: string;
+  name: string;
+  clientId: string;
+  authorizationEndpoint: string;
+  tokenEndpoint: string;
+}
+
 /**
  * Scripts and styles only from this origin, no inline code, no eval, no framing; API calls only to
- * this origin. The token lives in the tab's sessionStorage, which no other origin can read.
+ * this origin (and the configured identity providers' token endpoints, for the code exchange).
+ * The token lives in the tab's sessionStorage, which no other origin can read.
  */
-export const consoleContentSecurityPolicy = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join("; ");
+export function consoleContentSecurityPolicy(providers: readonly ConsoleSignInProvider[] = []) {
+  const tokenOrigins = [...new Set(providers.map((p) => new URL(p.tokenEndpoint).origin))];
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    ["connect-src 'self'", ...tokenOrigins].join(" "),
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
 
 const securityHeaders = {
-  "content-security-policy": consoleContentSecurityPolicy,
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
   "x-frame-options": "DENY",
@@ -39,13 +52,16 @@ const securityHeaders = {
   "cache-control": "no-store",
 };
 
-const consolePage = `<!doctype html>
+const escapeAttribute = (value: string) => value.replace(/[&"<>']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+
+const consolePage = (providers: readonly ConsoleSignInProvider[]) => `<!doctype html>
 <html lang="zh-CN">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <link rel="icon" href="data:,">
+<meta name="hexi-sign-in" content="${escapeAttribute(JSON.stringify(providers))}">
 <title>合习 · 城市基层党建综合体驾驶舱</title>
 <link rel="stylesheet" href="/console/assets/app.css">
 <script type="module" src="/console/assets/app.js"></script>
@@ -56,9 +72,15 @@ const consolePage = `<!doctype html>
 </body>
 </html>`;
 
-export function consoleRoutes(assets: StaticAssets) {
+export function consoleRoutes(assets: StaticAssets, providers: readonly ConsoleSignInProvider[] = []) {
+  const html = consolePage(providers);
+  const headers = {
+    "content-type": "text/html; charset=utf-8",
+    "content-security-policy": consoleContentSecurityPolicy(providers),
+    ...securityHeaders,
+  };
   const page = (c: { body: (body: string, status: 200, headers: Record<string, string>) => Response }) =>
-    c.body(consolePage, 200, { "content-type": "text/html; charset=utf-8", ...securityHeaders });
+    c.body(html, 200, headers);
   return new Hono<AppEnv>()
     .get("/console", (c) => page(c))
     .get("/console/", (c) => page(c))

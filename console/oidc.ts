@@ -4,16 +4,10 @@
  * HEXI_TENANT_ISSUERS entries with `console`); the access token they issue is used against /v1
  * exactly as any client's, and kept like the development token (this tab's sessionStorage).
  */
+import type { ConsoleSignInProvider } from "../src/domains/console/routes.js";
 import { session } from "./api.js";
 
-export interface SignInProvider {
-  tenant: string;
-  issuer: string;
-  name: string;
-  clientId: string;
-  authorizationEndpoint: string;
-  tokenEndpoint: string;
-}
+export type SignInProvider = ConsoleSignInProvider;
 
 const pendingKey = "hexi.console.oidc";
 

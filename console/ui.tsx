@@ -91,6 +91,49 @@ export function Section({ title, children, id }: { title: string; children: Comp
   );
 }
 
+/** A data table in a keyboard-scrollable wrapper, with its header row and a caption for screen readers. */
+export function Table({
+  caption,
+  columns,
+  children,
+}: {
+  caption?: string;
+  columns: string[];
+  children: ComponentChildren;
+}) {
+  return (
+    <div class="table-wrap" tabIndex={0}>
+      <table>
+        {caption && <caption class="sr-only">{caption}</caption>}
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th scope="col" key={c}>
+                {c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}
+
+/** The end of a paged list: a loading note, or the button that fetches the next page. */
+export function More({ loading, more }: { loading: boolean; more?: () => void }) {
+  return (
+    <>
+      {loading && <Loading />}
+      {more && (
+        <button type="button" onClick={more}>
+          {t("list.more")}
+        </button>
+      )}
+    </>
+  );
+}
+
 export const href = (path: string, params: Record<string, string | undefined> = {}) => {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v) q.set(k, v);

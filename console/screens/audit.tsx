@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { type Principal, queryString } from "../api.js";
 import { formatTime, t } from "../i18n.js";
-import { Loading, Problem, usePaged } from "../ui.js";
+import { Problem, usePaged, Table, More } from "../ui.js";
 import { Cell } from "./list.js";
 
 interface AuditEvent {
@@ -62,42 +62,26 @@ export function AuditScreen({ me }: { me: Principal }) {
         <button type="submit">{t("audit.apply")}</button>
       </form>
       {error !== undefined && <Problem error={error} />}
-      <div class="table-wrap" tabIndex={0}>
-        <table>
-          <caption class="sr-only">{t("audit.title")}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t("audit.at")}</th>
-              <th scope="col">{t("audit.actor")}</th>
-              <th scope="col">{t("audit.action")}</th>
-              <th scope="col">{t("audit.target")}</th>
-              <th scope="col">{t("audit.changes")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={r.id}>
-                <td>{formatTime(r.at)}</td>
-                <td>
-                  <code>{r.actor}</code>
-                </td>
-                <td>{r.action}</td>
-                <td>
-                  {r.targetType} <Cell name="targetId" value={r.targetId} />
-                </td>
-                <td>{r.changes ? Object.keys(r.changes).join(", ") : "—"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        caption={t("audit.title")}
+        columns={[t("audit.at"), t("audit.actor"), t("audit.action"), t("audit.target"), t("audit.changes")]}
+      >
+        {rows.map((r) => (
+          <tr key={r.id}>
+            <td>{formatTime(r.at)}</td>
+            <td>
+              <code>{r.actor}</code>
+            </td>
+            <td>{r.action}</td>
+            <td>
+              {r.targetType} <Cell name="targetId" value={r.targetId} />
+            </td>
+            <td>{r.changes ? Object.keys(r.changes).join(", ") : "—"}</td>
+          </tr>
+        ))}
+      </Table>
       {!loading && rows.length === 0 && <p class="muted">{t("list.empty")}</p>}
-      {loading && <Loading />}
-      {more && (
-        <button type="button" onClick={more}>
-          {t("list.more")}
-        </button>
-      )}
+      <More loading={loading} more={more} />
     </div>
   );
 }

@@ -1,7 +1,7 @@
 import { api, type Principal } from "../api.js";
 import { Chart, type ChartOption } from "../charts.js";
 import { formatNumber, lang, t } from "../i18n.js";
-import { href, Loading, Problem, Section, useLoad } from "../ui.js";
+import { href, Loading, Problem, Section, useLoad, Table } from "../ui.js";
 
 type Counts = Record<string, number>;
 export interface TenantStats {
@@ -244,36 +244,31 @@ export function Dashboard({ me }: { me: Principal }) {
           />
         </Section>
         <Section title={t("dash.table")} id="c-table">
-          <div class="table-wrap" tabIndex={0}>
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t("dash.tenant")}</th>
-                  <th scope="col">{t("dash.organisations")}</th>
-                  <th scope="col">{t("dash.members")}</th>
-                  <th scope="col">{t("dash.orgReportsActive")}</th>
-                  <th scope="col">{t("dash.memberReportsActive")}</th>
-                  <th scope="col">{t("dash.overdue")}</th>
-                  <th scope="col">{t("dash.openNeeds")}</th>
-                  <th scope="col">{t("dash.hours")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((r) => (
-                  <tr key={r.tenant}>
-                    <th scope="row">{lang() === "en" ? (tenantNamesEn[r.tenant] ?? r.nameZh) : r.nameZh}</th>
-                    <td>{formatNumber(r.organisations)}</td>
-                    <td>{formatNumber(r.members)}</td>
-                    <td>{formatNumber(r.orgReports.active ?? 0)}</td>
-                    <td>{formatNumber(r.memberReports.active ?? 0)}</td>
-                    <td>{formatNumber(r.memberReports.overdue ?? 0)}</td>
-                    <td>{formatNumber(r.openNeeds)}</td>
-                    <td>{formatNumber(r.hoursThisQuarter)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            columns={[
+              t("dash.tenant"),
+              t("dash.organisations"),
+              t("dash.members"),
+              t("dash.orgReportsActive"),
+              t("dash.memberReportsActive"),
+              t("dash.overdue"),
+              t("dash.openNeeds"),
+              t("dash.hours"),
+            ]}
+          >
+            {rows.map((r) => (
+              <tr key={r.tenant}>
+                <th scope="row">{lang() === "en" ? (tenantNamesEn[r.tenant] ?? r.nameZh) : r.nameZh}</th>
+                <td>{formatNumber(r.organisations)}</td>
+                <td>{formatNumber(r.members)}</td>
+                <td>{formatNumber(r.orgReports.active ?? 0)}</td>
+                <td>{formatNumber(r.memberReports.active ?? 0)}</td>
+                <td>{formatNumber(r.memberReports.overdue ?? 0)}</td>
+                <td>{formatNumber(r.openNeeds)}</td>
+                <td>{formatNumber(r.hoursThisQuarter)}</td>
+              </tr>
+            ))}
+          </Table>
         </Section>
       </div>
     </div>

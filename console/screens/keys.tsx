@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { roles, roleScopes, scopes, type Role } from "../../src/shared/auth/principal.js";
 import { api, create, type Page, type Principal } from "../api.js";
 import { formatTime, t } from "../i18n.js";
-import { Loading, Problem, Section, Status, useAction, useLoad } from "../ui.js";
+import { Loading, Problem, Section, Status, useAction, useLoad, Table } from "../ui.js";
 
 interface ApiKey {
   id: string;
@@ -142,77 +142,72 @@ export function KeysScreen({ me }: { me: Principal }) {
       </header>
       {error !== undefined && <Problem error={error} />}
       {secret && <CopySecret secret={secret} label={t("keys.secret")} />}
-      <div class="table-wrap" tabIndex={0}>
-        <table>
-          <caption class="sr-only">{t("keys.title")}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t("keys.name")}</th>
-              <th scope="col">{t("keys.start")}</th>
-              <th scope="col">{t("keys.status")}</th>
-              <th scope="col">{t("keys.scopes")}</th>
-              <th scope="col">{t("keys.lastUsed")}</th>
-              <th scope="col">{t("keys.expires")}</th>
-              <th scope="col">{t("keys.actions")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {keys.data?.data.map((k) => (
-              <tr key={k.id} data-key={k.id}>
-                <td>{k.name}</td>
-                <td>
-                  <code>{k.start}…</code>
-                </td>
-                <td>
-                  <Status value={k.status} />
-                </td>
-                <td class="scope-list">{k.scopes.join(" ")}</td>
-                <td>{formatTime(k.lastUsedAt)}</td>
-                <td>{formatTime(k.expiresAt)}</td>
-                <td class="actions">
-                  {k.status === "active" && (
-                    <>
-                      <button
-                        type="button"
-                        aria-label={`${t("keys.rotate")} ${k.name}`}
-                        onClick={() =>
-                          act(async () => {
-                            const rotated = await api<{ key: string | null }>(`/v1/api-keys/${k.id}/rotate`, {
-                              method: "POST",
-                              headers: { "if-match": `"v${k.version}"`, "idempotency-key": crypto.randomUUID() },
-                            });
-                            setSecret(rotated.key);
-                          })
-                        }
-                      >
-                        {t("keys.rotate")}
-                      </button>{" "}
-                    </>
-                  )}
-                  {(k.status === "active" || k.status === "replaced") && (
-                    <button
-                      type="button"
-                      class="danger"
-                      aria-label={`${t("keys.revoke")} ${k.name}`}
-                      onClick={() =>
-                        confirm(t("keys.confirmRevoke")) &&
-                        act(() =>
-                          api(`/v1/api-keys/${k.id}/revoke`, {
-                            method: "POST",
-                            headers: { "if-match": `"v${k.version}"` },
-                          }),
-                        )
-                      }
-                    >
-                      {t("keys.revoke")}
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        caption={t("keys.title")}
+        columns={[
+          t("keys.name"),
+          t("keys.start"),
+          t("keys.status"),
+          t("keys.scopes"),
+          t("keys.lastUsed"),
+          t("keys.expires"),
+          t("keys.actions"),
+        ]}
+      >
+        {keys.data?.data.map((k) => (
+          <tr key={k.id} data-key={k.id}>
+            <td>{k.name}</td>
+            <td>
+              <code>{k.start}…</code>
+            </td>
+            <td>
+              <Status value={k.status} />
+            </td>
+            <td class="scope-list">{k.scopes.join(" ")}</td>
+            <td>{formatTime(k.lastUsedAt)}</td>
+            <td>{formatTime(k.expiresAt)}</td>
+            <td class="actions">
+              {k.status === "active" && (
+                <>
+                  <button
+                    type="button"
+                    aria-label={`${t("keys.rotate")} ${k.name}`}
+                    onClick={() =>
+                      act(async () => {
+                        const rotated = await api<{ key: string | null }>(`/v1/api-keys/${k.id}/rotate`, {
+                          method: "POST",
+                          headers: { "if-match": `"v${k.version}"`, "idempotency-key": crypto.randomUUID() },
+                        });
+                        setSecret(rotated.key);
+                      })
+                    }
+                  >
+                    {t("keys.rotate")}
+                  </button>{" "}
+                </>
+              )}
+              {(k.status === "active" || k.status === "replaced") && (
+                <button
+                  type="button"
+                  class="danger"
+                  aria-label={`${t("keys.revoke")} ${k.name}`}
+                  onClick={() =>
+                    confirm(t("keys.confirmRevoke")) &&
+                    act(() =>
+                      api(`/v1/api-keys/${k.id}/revoke`, {
+                        method: "POST",
+                        headers: { "if-match": `"v${k.version}"` },
+                      }),
+                    )
+                  }
+                >
+                  {t("keys.revoke")}
+                </button>
+              )}
+            </td>
+          </tr>
+        ))}
+      </Table>
       {keys.loading && <Loading />}
       {keys.error !== undefined && <Problem error={keys.error} />}
       <Section title={t("keys.create")} id="create-key">

@@ -1,6 +1,6 @@
 import { queryString } from "../api.js";
 import { fieldLabel, formatTime, t } from "../i18n.js";
-import { href, Loading, Problem, Status, usePaged } from "../ui.js";
+import { href, Problem, Status, usePaged, More, Table } from "../ui.js";
 
 type Row = Record<string, unknown>;
 
@@ -85,41 +85,22 @@ export function ListScreen({ name, params }: { name: string; params: URLSearchPa
           </nav>
         ))}
       {error !== undefined && <Problem error={error} />}
-      <div class="table-wrap" tabIndex={0}>
-        <table>
-          <caption class="sr-only">{title}</caption>
-          <thead>
-            <tr>
-              {config.columns.map((c) => (
-                <th scope="col" key={c}>
-                  {fieldLabel(c)}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((row) => (
-              <tr key={String(row.id)}>
-                {config.columns.map((c) => (
-                  <td key={c}>
-                    <Cell name={c} value={row[c]} />
-                  </td>
-                ))}
-              </tr>
+      <Table caption={title} columns={config.columns.map(fieldLabel)}>
+        {rows.map((row) => (
+          <tr key={String(row.id)}>
+            {config.columns.map((c) => (
+              <td key={c}>
+                <Cell name={c} value={row[c]} />
+              </td>
             ))}
-          </tbody>
-        </table>
-      </div>
+          </tr>
+        ))}
+      </Table>
       {!loading && rows.length === 0 && !error && <p class="muted">{t("list.empty")}</p>}
       <p class="muted">
         {rows.length} {t("list.count")}
       </p>
-      {loading && <Loading />}
-      {more && (
-        <button type="button" onClick={more}>
-          {t("list.more")}
-        </button>
-      )}
+      <More loading={loading} more={more} />
     </div>
   );
 }

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { api, create, type Page, type Principal } from "../api.js";
 import { formatTime, t } from "../i18n.js";
-import { href, Loading, Problem, Section, Status, useAction, useLoad } from "../ui.js";
+import { href, Loading, Problem, Section, Status, useAction, useLoad, Table } from "../ui.js";
 import { CopySecret } from "./keys.js";
 
 interface Endpoint {
@@ -48,54 +48,49 @@ function Deliveries({ endpoint }: { endpoint: Endpoint }) {
       {note && <p role="status">{note}</p>}
       {error !== undefined && <Problem error={error} />}
       {list.error !== undefined && <Problem error={list.error} />}
-      <div class="table-wrap" tabIndex={0}>
-        <table>
-          <caption class="sr-only">{t("hooks.deliveries")}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t("hooks.event")}</th>
-              <th scope="col">{t("keys.status")}</th>
-              <th scope="col">{t("hooks.attempts")}</th>
-              <th scope="col">{t("hooks.code")}</th>
-              <th scope="col">{t("hooks.lastError")}</th>
-              <th scope="col">{t("hooks.next")}</th>
-              <th scope="col">{t("keys.created")}</th>
-              <th scope="col">{t("keys.actions")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data?.data.map((d) => (
-              <tr key={d.id} data-delivery={d.id}>
-                <td>{d.eventType}</td>
-                <td>
-                  <Status value={d.status} />
-                </td>
-                <td>{d.attempts}</td>
-                <td>{d.lastStatusCode ?? "—"}</td>
-                <td>{d.lastError ?? "—"}</td>
-                <td>{formatTime(d.nextAttemptAt)}</td>
-                <td>{formatTime(d.createdAt)}</td>
-                <td>
-                  {(d.status === "dead" || d.status === "failed" || d.status === "succeeded") && (
-                    <button
-                      type="button"
-                      aria-label={`${t("hooks.replay")} ${d.eventType} ${d.id}`}
-                      onClick={() =>
-                        act(async () => {
-                          await api(`/v1/webhook-deliveries/${d.id}/replay`, { method: "POST" });
-                          setNote(t("hooks.replayed"));
-                        })
-                      }
-                    >
-                      {t("hooks.replay")}
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        caption={t("hooks.deliveries")}
+        columns={[
+          t("hooks.event"),
+          t("keys.status"),
+          t("hooks.attempts"),
+          t("hooks.code"),
+          t("hooks.lastError"),
+          t("hooks.next"),
+          t("keys.created"),
+          t("keys.actions"),
+        ]}
+      >
+        {list.data?.data.map((d) => (
+          <tr key={d.id} data-delivery={d.id}>
+            <td>{d.eventType}</td>
+            <td>
+              <Status value={d.status} />
+            </td>
+            <td>{d.attempts}</td>
+            <td>{d.lastStatusCode ?? "—"}</td>
+            <td>{d.lastError ?? "—"}</td>
+            <td>{formatTime(d.nextAttemptAt)}</td>
+            <td>{formatTime(d.createdAt)}</td>
+            <td>
+              {(d.status === "dead" || d.status === "failed" || d.status === "succeeded") && (
+                <button
+                  type="button"
+                  aria-label={`${t("hooks.replay")} ${d.eventType} ${d.id}`}
+                  onClick={() =>
+                    act(async () => {
+                      await api(`/v1/webhook-deliveries/${d.id}/replay`, { method: "POST" });
+                      setNote(t("hooks.replayed"));
+                    })
+                  }
+                >
+                  {t("hooks.replay")}
+                </button>
+              )}
+            </td>
+          </tr>
+        ))}
+      </Table>
       {list.loading && <Loading />}
       {list.data?.data.length === 0 && <p class="muted">{t("list.empty")}</p>}
     </Section>
@@ -127,53 +122,42 @@ export function WebhooksScreen({ me, selectedId }: { me: Principal; selectedId?:
       </header>
       {error !== undefined && <Problem error={error} />}
       {secret && <CopySecret secret={secret} label={t("hooks.secret")} />}
-      <div class="table-wrap" tabIndex={0}>
-        <table>
-          <caption class="sr-only">{t("hooks.title")}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t("hooks.url")}</th>
-              <th scope="col">{t("keys.status")}</th>
-              <th scope="col">{t("hooks.events")}</th>
-              <th scope="col">{t("hooks.failures")}</th>
-              <th scope="col">{t("keys.actions")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {endpoints.data?.data.map((e) => (
-              <tr key={e.id} aria-current={e.id === selectedId ? "true" : undefined}>
-                <td>
-                  <a href={href(`webhooks/${e.id}`)}>{e.url}</a>
-                  {e.description && <div class="muted">{e.description}</div>}
-                </td>
-                <td>
-                  <Status value={e.status} />
-                </td>
-                <td class="scope-list">{e.eventTypes.join(" ")}</td>
-                <td>{e.consecutiveFailures}</td>
-                <td class="actions">
-                  <a class="button" href={href(`webhooks/${e.id}`)}>
-                    {t("hooks.deliveries")}
-                  </a>{" "}
-                  <button
-                    type="button"
-                    onClick={() =>
-                      act(() =>
-                        api(`/v1/webhook-endpoints/${e.id}/${e.status === "active" ? "disable" : "enable"}`, {
-                          method: "POST",
-                          headers: { "if-match": `"v${e.version}"` },
-                        }),
-                      )
-                    }
-                  >
-                    {e.status === "active" ? t("hooks.disable") : t("hooks.enable")}
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        caption={t("hooks.title")}
+        columns={[t("hooks.url"), t("keys.status"), t("hooks.events"), t("hooks.failures"), t("keys.actions")]}
+      >
+        {endpoints.data?.data.map((e) => (
+          <tr key={e.id} aria-current={e.id === selectedId ? "true" : undefined}>
+            <td>
+              <a href={href(`webhooks/${e.id}`)}>{e.url}</a>
+              {e.description && <div class="muted">{e.description}</div>}
+            </td>
+            <td>
+              <Status value={e.status} />
+            </td>
+            <td class="scope-list">{e.eventTypes.join(" ")}</td>
+            <td>{e.consecutiveFailures}</td>
+            <td class="actions">
+              <a class="button" href={href(`webhooks/${e.id}`)}>
+                {t("hooks.deliveries")}
+              </a>{" "}
+              <button
+                type="button"
+                onClick={() =>
+                  act(() =>
+                    api(`/v1/webhook-endpoints/${e.id}/${e.status === "active" ? "disable" : "enable"}`, {
+                      method: "POST",
+                      headers: { "if-match": `"v${e.version}"` },
+                    }),
+                  )
+                }
+              >
+                {e.status === "active" ? t("hooks.disable") : t("hooks.enable")}
+              </button>
+            </td>
+          </tr>
+        ))}
+      </Table>
       {endpoints.loading && <Loading />}
       {endpoints.error !== undefined && <Problem error={endpoints.error} />}
       {selected && <Deliveries endpoint={selected} />}

@@ -36,6 +36,7 @@ const domains = [
   "webhooks",
   "system",
   "docs",
+  "console",
 ];
 
 const layerRules = layers.slice(1).map((layer, index) => ({

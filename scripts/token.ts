@@ -1,11 +1,12 @@
 import { parseArgs } from "node:util";
-import { SignJWT } from "jose";
 import { parseConfig } from "../src/config.js";
-import { devKeyPath, importPrivateKey, readDevKey } from "../src/node/dev-key.js";
+import { systemClock } from "../src/shared/clock.js";
+import { consoleLink, devKeyPath, readDevKey, signDevToken } from "../src/node/dev-key.js";
 import { roles, rolesRefused, type Role } from "../src/shared/auth/principal.js";
 
-const usage = `Usage: npm run token -- --tenant 620902 --roles county_admin[,auditor] [--org div_…] [--member mem_…] [--unit org_…] [--ttl 3600, at most HEXI_MAX_TOKEN_LIFETIME_SECONDS] [--sub user-1]
-Prints a JWT signed by the local development key (created by \`npm start\`).`;
+const usage = `Usage: npm run token -- --tenant 620902 --roles county_admin[,auditor] [--org div_…] [--member mem_…] [--unit org_…] [--ttl 3600, at most HEXI_MAX_TOKEN_LIFETIME_SECONDS] [--sub user-1] [--console]
+Prints a JWT signed by the local development key (created by \`npm start\`); with --console, a console sign-in link carrying it
+(http://HOST:PORT/console/#token=…, from HOST and PORT, or --base).`;
 
 const { values } = parseArgs({
   options: {
@@ -17,6 +18,8 @@ const { values } = parseArgs({
     ttl: { type: "string", default: "3600" },
     sub: { type: "string", default: "dev-user" },
     scope: { type: "string" },
+    console: { type: "boolean" },
+    base: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -45,19 +48,19 @@ if (!Number.isInteger(ttl) || ttl <= 0) fail("--ttl must be a positive number of
 if (ttl > config.HEXI_MAX_TOKEN_LIFETIME_SECONDS)
   fail(`--ttl may be at most ${config.HEXI_MAX_TOKEN_LIFETIME_SECONDS} s (HEXI_MAX_TOKEN_LIFETIME_SECONDS).`);
 const key = readDevKey(devKeyPath(config.DATABASE_URL));
-const token = await new SignJWT({
-  tenant: values.tenant,
-  roles: granted,
-  ...(values.org ? { org: values.org } : {}),
-  ...(values.member ? { member: values.member } : {}),
-  ...(values.unit ? { unit: values.unit } : {}),
-  ...(values.scope ? { scope: values.scope } : {}),
-})
-  .setProtectedHeader({ alg: key.privateJwk.alg, kid: key.privateJwk.kid, typ: "JWT" })
-  .setIssuer(config.HEXI_JWT_ISSUER)
-  .setAudience(config.HEXI_JWT_AUDIENCE)
-  .setSubject(values.sub!)
-  .setIssuedAt()
-  .setExpirationTime(`${ttl}s`)
-  .sign(await importPrivateKey(key));
-console.log(token);
+const token = await signDevToken(
+  key,
+  { issuer: config.HEXI_JWT_ISSUER, audience: config.HEXI_JWT_AUDIENCE },
+  {
+    tenant: values.tenant,
+    roles: granted,
+    sub: values.sub!,
+    org: values.org,
+    member: values.member,
+    unit: values.unit,
+    scope: values.scope,
+  },
+  ttl,
+  systemClock,
+);
+console.log(values.console ? consoleLink(values.base ?? `http://${config.HOST}:${config.PORT}`, token) : token);

@@ -5,7 +5,8 @@ import { requestId } from "hono/request-id";
 import type { Db } from "./db/client.js";
 import { createMachineCredentials } from "./domains/access/credentials.js";
 import { unauthenticatedPaths } from "./domains/access/routes.js";
-import { docsRoutes, type DocsAssets } from "./domains/docs/routes.js";
+import { consoleRoutes, type ConsoleSignInProvider } from "./domains/console/routes.js";
+import { docsRoutes } from "./domains/docs/routes.js";
 import { apiRoutes, openApiDocument } from "./routes.js";
 import { Directory } from "./shared/auth/directory.js";
 import type { TokenVerifier } from "./shared/auth/jwt.js";
@@ -13,6 +14,7 @@ import type { TokenSigner } from "./shared/auth/signer.js";
 import { authenticate } from "./shared/api/authenticate.js";
 import { requireJsonBodies } from "./shared/http/content-type.js";
 import { rateLimitMachines, type RateLimiter } from "./shared/http/rate-limit.js";
+import type { StaticAssets } from "./shared/http/static-assets.js";
 import type { PiiVault } from "./shared/crypto/pii.js";
 import type { Logger } from "./shared/log.js";
 import type { AppEnv, Clock } from "./shared/request/context.js";
@@ -28,7 +30,8 @@ export interface AppDeps {
   verifier: TokenVerifier;
   pii: PiiVault;
   clock: Clock;
-  docsAssets: DocsAssets;
+  /** The built static files: the docs UI and the console (`public/`). */
+  assets: StaticAssets;
   log: Logger;
   maxBodyBytes: number;
   /** Signs the platform's own access tokens (OAuth client credentials) with the configured key set. */
@@ -41,6 +44,8 @@ export interface AppDeps {
   clientIp: (c: Context) => string | undefined;
   /** Runs work after the response (waitUntil on Workers, a logged fire-and-forget promise on Node). */
   defer: (work: Promise<unknown>, c: Context) => void;
+  /** Identity providers the console offers for sign-in (HEXI_TENANT_ISSUERS entries with `console`). Default: none. */
+  consoleSignIn?: readonly ConsoleSignInProvider[];
   /** Webhook targets accepted beyond public https ones. Default: none; the Node server may allow loopback in development. */
   webhookTargets?: TargetPolicy;
 }
@@ -80,7 +85,8 @@ export function createApp(deps: AppDeps) {
   app.use("/v1/*", rateLimitMachines(deps.rateLimiter, deps.tenantRateLimitPerMinute));
 
   app.route("/", apiRoutes);
-  app.route("/", docsRoutes(openApiDocument(), deps.docsAssets));
+  app.route("/", docsRoutes(openApiDocument(), deps.assets));
+  app.route("/", consoleRoutes(deps.assets, deps.consoleSignIn));
 
   app.notFound((c) => problemResponse(c, new ApiError("not_found", "No such route.")));
   app.onError((err, c) => {

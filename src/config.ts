@@ -32,6 +32,12 @@ const privateJwkSet = z.object({
     .refine((keys) => new Set(keys.map((k) => k.kid)).size === keys.length, "kids must be distinct"),
 });
 
+/** https, or http on loopback (a development identity provider). */
+const endpointUrl = z.url().refine((u) => {
+  const { protocol, hostname } = new URL(u);
+  return protocol === "https:" || (protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(hostname));
+}, "must be https (http only on loopback)");
+
 const tenantIssuer = z
   .object({
     tenant: z.string().regex(/^\d{6}$/),
@@ -39,8 +45,25 @@ const tenantIssuer = z
     audience: z.string().min(1).optional(),
     jwksUrl: z.url({ protocol: /^https$/ }).optional(),
     jwks: jwkSet.optional(),
+    /** The console signs people in here: OpenID Connect authorization code with PKCE, a public client. */
+    console: z
+      .object({
+        clientId: z.string().min(1),
+        authorizationEndpoint: endpointUrl,
+        tokenEndpoint: endpointUrl,
+        /** Shown on the sign-in button, e.g. 肃州区统一身份认证. */
+        name: z.string().min(1).optional(),
+      })
+      .optional(),
   })
   .refine((i) => i.jwksUrl || i.jwks, "needs jwksUrl or jwks");
+
+/** The console's sign-in providers, as the console page announces them (no secrets: PKCE public clients). */
+export function consoleSignInProviders(config: Config) {
+  return config.HEXI_TENANT_ISSUERS.flatMap((t) =>
+    t.console ? [{ tenant: t.tenant, issuer: t.issuer, ...t.console, name: t.console.name ?? t.issuer }] : [],
+  );
+}
 
 /** Every setting the app reads from its environment, with defaults, in one place. */
 const envSchema = z.object({

@@ -3,7 +3,7 @@ import { createApp } from "./app.js";
 import { ConfigError, parseConfig } from "./config.js";
 import { seedDemo } from "./db/seed/demo.js";
 import { migrateDatabase, openDatabase } from "./node/database.js";
-import { devKeyPath, ensureDevKey } from "./node/dev-key.js";
+import { consoleLink, devKeyPath, ensureDevKey, signDevToken } from "./node/dev-key.js";
 import { createNodeServer } from "./node/http-server.js";
 import { nodeDeps } from "./node/deps.js";
 import { runMaintenance } from "./maintenance.js";
@@ -39,6 +39,17 @@ async function main() {
   // Housekeeping (overdue rechecks, expired idempotency keys), every 5 minutes.
   const maintenance = startBackgroundLoop(() => runMaintenance(db, deps.clock.now(), deps.log), 5 * 60_000);
 
+  // Development only (the dev key signs): a city-wide sign-in link for the console, valid 8 hours.
+  const consoleToken = devKey
+    ? await signDevToken(
+        devKey,
+        { issuer: config.HEXI_JWT_ISSUER, audience: config.HEXI_JWT_AUDIENCE },
+        { tenant: "620900", roles: ["city_admin"], sub: "console-dev" },
+        8 * 3600,
+        systemClock,
+      )
+    : undefined;
+
   // Every error answer is a problem document, even those written before the app runs (see http-server.ts).
   const server = createNodeServer(app.fetch, deps);
   server.listen(config.PORT, config.HOST, () => {
@@ -46,6 +57,10 @@ async function main() {
     console.log(
       [
         `Hexi API listening on ${base}  (database ${config.DATABASE_URL}${seeded ? ", demo data seeded" : ""})`,
+        consoleToken
+          ? `  Console (city): ${consoleLink(base, consoleToken)}`
+          : `  Console:        ${base}/console/  (sign in with a token from your identity provider)`,
+        `                  county admin: npm run -s token -- --tenant 620902 --roles county_admin --console`,
         `  API reference:  ${base}/docs`,
         `  OpenAPI 3.1:    ${base}/openapi.json`,
         `  Get a token:    npm run token -- --tenant 620902 --roles county_admin`,

@@ -232,7 +232,7 @@ describe("the Worker in workerd", () => {
     const css = await get("/docs/assets/swagger-ui.css");
     expect(css.status).toBe(200);
     expect(css.headers.get("content-type")).toBe("text/css; charset=utf-8");
-    const onDisk = readFileSync(join(root, tomlString("directory"), "swagger-ui.css"), "utf8");
+    const onDisk = readFileSync(join(root, tomlString("directory"), "docs", "swagger-ui.css"), "utf8");
     expect(await css.text()).toBe(onDisk);
 
     const icon = await get("/docs/assets/favicon-32x32.png");
@@ -245,6 +245,20 @@ describe("the Worker in workerd", () => {
     expect(raw.status).toBe(404);
     expect(raw.headers.get("content-type")).toMatch(/^application\/problem\+json/);
     expect((await get("/docs/assets/package.json")).status).toBe(404);
+  });
+
+  it("serves the console page with its CSP, and its built files from the same ASSETS directory", async () => {
+    const page = await get("/console/");
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(await page.text()).toContain('<script type="module" src="/console/assets/app.js">');
+    const script = await get("/console/assets/app.js");
+    expect(script.status).toBe(200);
+    expect(script.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    expect(await script.text()).toBe(readFileSync(join(root, tomlString("directory"), "console", "app.js"), "utf8"));
+    // Only the listed files, and never the raw directory.
+    expect((await get("/console/assets/../docs/swagger-ui.css")).status).toBe(404);
+    expect((await get("/console/app.js")).status).toBe(404);
   });
 
   it("refuses to serve without the platform's signing keys, and logs why", async () => {

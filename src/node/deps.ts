@@ -1,5 +1,12 @@
 import type { AppDeps } from "../app.js";
-import { piiKeyMaterial, platformVerificationJwks, signingKeys, trustedIssuers, type Config } from "../config.js";
+import {
+  consoleSignInProviders,
+  piiKeyMaterial,
+  platformVerificationJwks,
+  signingKeys,
+  trustedIssuers,
+  type Config,
+} from "../config.js";
 import { createPiiVault } from "../shared/crypto/pii.js";
 import { jsonLogger } from "../shared/log.js";
 import type { Db } from "../db/client.js";
@@ -8,7 +15,7 @@ import { createTokenSigner, type PrivateJwk } from "../shared/auth/signer.js";
 import { systemClock } from "../shared/clock.js";
 import { MemoryRateLimiter } from "../shared/http/rate-limit.js";
 import { nodeClientIp } from "./client-ip.js";
-import { nodeDocsAssets } from "./docs-assets.js";
+import { nodeStaticAssets } from "./static-assets.js";
 import { ensureDevPiiKeys, type DevKey } from "./dev-key.js";
 
 /** The Node runtime's dependencies: one embedded database client for the process, the system clock, in-process rate limits. */
@@ -25,7 +32,8 @@ export async function nodeDeps(config: Config, db: Db, devKey: DevKey | undefine
     }),
     pii: await createPiiVault(piiKeyMaterial(config) ?? ensureDevPiiKeys(config.DATABASE_URL)),
     clock,
-    docsAssets: nodeDocsAssets(),
+    assets: nodeStaticAssets(),
+    consoleSignIn: consoleSignInProviders(config),
     log: jsonLogger,
     maxBodyBytes: config.HEXI_MAX_BODY_BYTES,
     signer: await createTokenSigner(signing, {

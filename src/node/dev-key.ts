@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
+import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from "jose";
 import type { Clock } from "../shared/clock.js";
 import { generatePiiKeyMaterial, type PiiKeyMaterial } from "../shared/crypto/pii.js";
 
@@ -37,6 +37,38 @@ export function readDevKey(path: string): DevKey {
 export async function importPrivateKey(key: DevKey) {
   return importJWK(key.privateJwk, key.privateJwk.alg);
 }
+
+export interface DevTokenClaims {
+  tenant: string;
+  roles: string[];
+  sub: string;
+  org?: string;
+  member?: string;
+  unit?: string;
+  scope?: string;
+}
+
+/** A JWT signed by the development key, as the platform's issuer would sign it (npm run token, the console link). */
+export async function signDevToken(
+  key: DevKey,
+  issuer: { issuer: string; audience: string },
+  { sub, ...claims }: DevTokenClaims,
+  ttlSeconds: number,
+  clock: Clock,
+): Promise<string> {
+  const issuedAt = Math.floor(clock.now().getTime() / 1000);
+  return new SignJWT(Object.fromEntries(Object.entries(claims).filter(([, v]) => v !== undefined)))
+    .setProtectedHeader({ alg: key.privateJwk.alg, kid: key.privateJwk.kid, typ: "JWT" })
+    .setIssuer(issuer.issuer)
+    .setAudience(issuer.audience)
+    .setSubject(sub)
+    .setIssuedAt(issuedAt)
+    .setExpirationTime(issuedAt + ttlSeconds)
+    .sign(await importPrivateKey(key));
+}
+
+/** The development sign-in link: the console reads the token from the fragment, which never reaches a server. */
+export const consoleLink = (base: string, token: string) => `${base}/console/#token=${token}`;
 
 /** Development PII keys, beside the database like the signing key; production sets HEXI_PII_* instead. */
 export function ensureDevPiiKeys(databaseUrl: string): PiiKeyMaterial {

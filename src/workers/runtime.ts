@@ -8,6 +8,7 @@ import type { ExecutionContext } from "hono";
 import { createApp, type AppDeps } from "../app.js";
 import {
   ConfigError,
+  consoleSignInProviders,
   parseConfig,
   piiKeyMaterial,
   platformVerificationJwks,
@@ -15,7 +16,7 @@ import {
   trustedIssuers,
 } from "../config.js";
 import { createDb } from "../db/client.js";
-import type { DocsAssets } from "../domains/docs/routes.js";
+import type { StaticAssets } from "../shared/http/static-assets.js";
 import { createDispatcher } from "../domains/webhooks/dispatcher.js";
 import { runMaintenance } from "../maintenance.js";
 import { createTokenVerifier } from "../shared/auth/jwt.js";
@@ -43,7 +44,7 @@ export interface Env {
   HEXI_PII_HMAC_KEY?: string;
   HEXI_CLOCK_TOLERANCE_SECONDS?: string;
   HEXI_MAX_BODY_BYTES?: string;
-  /** Workers static assets: the swagger-ui-dist package (wrangler.toml `[assets]`). */
+  /** Workers static assets: the built `public/` directory, docs UI and console (wrangler.toml `[assets]`). */
   ASSETS: { fetch(request: Request): Promise<Response> };
   /** Rate-limit buckets: one Durable Object each (wrangler.toml `[[durable_objects.bindings]]`). */
   RATE_LIMITER?: DurableObjectNamespaceLike;
@@ -83,7 +84,8 @@ async function workerDeps(env: Env): Promise<AppDeps> {
     }),
     pii: await createPiiVault(pii),
     clock,
-    docsAssets: assetsBinding(env),
+    assets: assetsBinding(env),
+    consoleSignIn: consoleSignInProviders(config),
     log: jsonLogger,
     maxBodyBytes: config.HEXI_MAX_BODY_BYTES,
     signer: await createTokenSigner(signing, {
@@ -102,12 +104,12 @@ async function workerDeps(env: Env): Promise<AppDeps> {
   };
 }
 
-function assetsBinding(env: Env): DocsAssets {
+function assetsBinding(env: Env): StaticAssets {
   return {
-    async get(file) {
-      const response = await env.ASSETS.fetch(new Request(`https://assets.local/${file}`));
+    async get(path) {
+      const response = await env.ASSETS.fetch(new Request(`https://assets.local/${path}`));
       if (response.status === 404) return null;
-      if (!response.ok) throw new Error(`ASSETS answered ${response.status} for ${file}`);
+      if (!response.ok) throw new Error(`ASSETS answered ${response.status} for ${path}`);
       return response;
     },
   };

@@ -5,7 +5,7 @@ import { createApp, type AppDeps } from "../../src/app.js";
 import type { Db } from "../../src/db/client.js";
 import { seedDemo } from "../../src/db/seed/demo.js";
 import { migrateDatabase, openDatabase } from "../../src/node/database.js";
-import { nodeDocsAssets } from "../../src/node/docs-assets.js";
+import { nodeStaticAssets } from "../../src/node/static-assets.js";
 import { createPiiVault, generatePiiKeyMaterial, type PiiVault } from "../../src/shared/crypto/pii.js";
 import { createTokenVerifier, type TrustedIssuer } from "../../src/shared/auth/jwt.js";
 import { createTokenSigner } from "../../src/shared/auth/signer.js";
@@ -62,7 +62,7 @@ export async function createTestContext(
     verifier: createTokenVerifier(issuers, { now: clock.now, clockToleranceSeconds: 5 }),
     pii,
     clock,
-    docsAssets: nodeDocsAssets(),
+    assets: nodeStaticAssets(),
     log: { error: () => {} },
     maxBodyBytes: 64 * 1024,
     signer: await createTokenSigner([key.privateJwk], { issuer: testIssuer, audience: testAudience, now: clock.now }),

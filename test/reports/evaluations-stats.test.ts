@@ -265,6 +265,8 @@ describe("stats", () => {
     await entry(hangtian, "mem_x", 4.25);
   });
 
+  const noProjects = { open: 0, claimed: 0, in_progress: 0, done: 0, closed: 0, cancelled: 0 };
+  const noFeedback = { generated: 0, sent: 0, acknowledged: 0 };
   const yumenAll = {
     tenant: "620981",
     nameZh: "玉门市",
@@ -274,6 +276,9 @@ describe("stats", () => {
     memberReports: { submitted: 0, confirmed: 1, active: 1, overdue: 1, ended: 1 },
     agreementsByLink: { organisation: 1, venue: 3, activity: 0, resource: 1, service: 1 },
     openNeeds: 3,
+    needs: { open: 3, matched: 0, closed: 1, cancelled: 0 },
+    projects: noProjects,
+    employerFeedback: noFeedback,
     hoursThisQuarter: 5.5,
   };
   const zeros = (tenant: string, nameZh: string) => ({
@@ -285,6 +290,9 @@ describe("stats", () => {
     memberReports: { submitted: 0, confirmed: 0, active: 0, overdue: 0, ended: 0 },
     agreementsByLink: { organisation: 0, venue: 0, activity: 0, resource: 0, service: 0 },
     openNeeds: 0,
+    needs: { open: 0, matched: 0, closed: 0, cancelled: 0 },
+    projects: noProjects,
+    employerFeedback: noFeedback,
     hoursThisQuarter: 0,
   });
 
@@ -306,6 +314,7 @@ describe("stats", () => {
       memberReports: { submitted: 0, confirmed: 0, active: 1, overdue: 1, ended: 1 },
       agreementsByLink: { organisation: 1, venue: 2, activity: 0, resource: 0, service: 1 },
       openNeeds: 2,
+      needs: { open: 2, matched: 0, closed: 1, cancelled: 0 },
       hoursThisQuarter: 3.5,
     };
     expect((await ctx.call(yumen, "GET", `/v1/stats?communityId=${beiping.id}`)).body).toEqual({
@@ -337,7 +346,12 @@ describe("stats", () => {
     ]);
     const row = (tenant: string) => res.body.data.find((r: { tenant: string }) => r.tenant === tenant);
     expect(row("620981")).toEqual(yumenAll);
-    expect(row("620921")).toEqual({ ...zeros("620921", "金塔县"), openNeeds: 1, hoursThisQuarter: 4.25 });
+    expect(row("620921")).toEqual({
+      ...zeros("620921", "金塔县"),
+      openNeeds: 1,
+      needs: { open: 1, matched: 0, closed: 0, cancelled: 0 },
+      hoursThisQuarter: 4.25,
+    });
     expect(row("620923")).toEqual(zeros("620923", "肃北蒙古族自治县"));
     expect(row("620924")).toEqual(zeros("620924", "阿克塞哈萨克族自治县"));
     expect(row("620902").organisations).toBeGreaterThanOrEqual(6);

@@ -1,11 +1,9 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../shared/request/context.js";
 import { notFound } from "../../shared/http/errors.js";
+import { assetResponse, type StaticAssets } from "../../shared/http/static-assets.js";
 
-/** Where the docs page's script and styles come from: an npm package's files, never a CDN. */
-export interface DocsAssets {
-  get(file: DocsAssetFile): Promise<Response | null>;
-}
+/** The docs page's script and styles: swagger-ui-dist's files, copied under `docs/` in the assets directory, never a CDN. */
 
 export const docsAssetFiles = ["swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"] as const;
 export type DocsAssetFile = (typeof docsAssetFiles)[number];
@@ -41,7 +39,7 @@ window.ui = SwaggerUIBundle({
 </body>
 </html>`;
 
-export function docsRoutes(document: unknown, assets: DocsAssets) {
+export function docsRoutes(document: unknown, assets: StaticAssets) {
   const body = JSON.stringify(document);
   return new Hono<AppEnv>()
     .get("/openapi.json", (c) =>
@@ -51,11 +49,8 @@ export function docsRoutes(document: unknown, assets: DocsAssets) {
     .get("/docs/assets/:file", async (c) => {
       const file = c.req.param("file") as DocsAssetFile;
       if (!docsAssetFiles.includes(file)) throw notFound("asset");
-      const asset = await assets.get(file);
+      const asset = await assetResponse(assets, `docs/${file}`, contentTypes[file], "public, max-age=86400");
       if (!asset) throw notFound("asset");
-      return new Response(asset.body, {
-        status: 200,
-        headers: { "content-type": contentTypes[file], "cache-control": "public, max-age=86400" },
-      });
+      return asset;
     });
 }

@@ -4,8 +4,8 @@ import { and, asc, count, eq, gte, inArray, lte, sql, type SQL } from "drizzle-o
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db } from "../../db/client.js";
 import { divisions, tenants } from "../../db/tables.js";
-import { ledgerEntries } from "../activities/tables.js";
-import { needs } from "../lists/tables.js";
+import { employerFeedback, feedbackStatuses, ledgerEntries } from "../activities/tables.js";
+import { needStatuses, needs, projects, projectStatuses } from "../lists/tables.js";
 import { members, partyOrgs } from "../organisations/tables.js";
 import { isInSubtree, subtreeOf } from "../../shared/auth/reach.js";
 import type { AppEnv } from "../../shared/request/context.js";
@@ -40,6 +40,11 @@ const tenantStatsSchema = z
       example: { organisation: 12, venue: 9, activity: 7, resource: 3, service: 11 },
     }),
     openNeeds: z.number().int().openapi({ example: 42 }),
+    needs: countsOf(needStatuses, "NeedCounts").openapi({ description: "Needs (需求清单) by status." }),
+    projects: countsOf(projectStatuses, "ProjectCounts").openapi({ description: "Projects (项目清单) by status." }),
+    employerFeedback: countsOf(feedbackStatuses, "EmployerFeedbackCounts").openapi({
+      description: "Feedback cards to employers (双向反馈) by status, all quarters.",
+    }),
     hoursThisQuarter: z.number().openapi({
       description: "Net service hours posted to the ledger this quarter (corrections included).",
       example: 1380.5,
@@ -115,30 +120,28 @@ export function statsQueries(db: Db, scope: StatsScope, at: { quarter: string; t
     );
   const perTenant = (table: typeof partyOrgs | typeof members) =>
     db.select({ tenant: table.tenantId, n: count() }).from(table).where(where(table)).groupBy(table.tenantId);
+  const perStatus = (
+    table: typeof orgReports | typeof memberReports | typeof needs | typeof projects | typeof employerFeedback,
+  ) =>
+    db
+      .select({ tenant: table.tenantId, status: sql<string>`${table.status}`, n: count() })
+      .from(table)
+      .where(where(table))
+      .groupBy(table.tenantId, table.status);
   return {
     organisations: perTenant(partyOrgs),
     members: perTenant(members),
-    orgReports: db
-      .select({ tenant: orgReports.tenantId, status: orgReports.status, n: count() })
-      .from(orgReports)
-      .where(where(orgReports))
-      .groupBy(orgReports.tenantId, orgReports.status),
-    memberReports: db
-      .select({ tenant: memberReports.tenantId, status: memberReports.status, n: count() })
-      .from(memberReports)
-      .where(where(memberReports))
-      .groupBy(memberReports.tenantId, memberReports.status),
+    orgReports: perStatus(orgReports),
+    memberReports: perStatus(memberReports),
     agreementsByLink: db.all<{ tenant: string; link: string; n: number }>(
       sql`select ${agreements.tenantId} as tenant, link.value as link, count(*) as n
           from ${agreements}, json_each(${agreements.links}) as link
           where ${where(agreements, lte(agreements.startsOn, at.today), gte(agreements.endsOn, at.today))}
           group by ${agreements.tenantId}, link.value`,
     ),
-    openNeeds: db
-      .select({ tenant: needs.tenantId, n: count() })
-      .from(needs)
-      .where(where(needs, eq(needs.status, "open")))
-      .groupBy(needs.tenantId),
+    needs: perStatus(needs),
+    projects: perStatus(projects),
+    employerFeedback: perStatus(employerFeedback),
     hours: db
       .select({
         tenant: ledgerEntries.tenantId,
@@ -174,30 +177,44 @@ async function computeStats(db: Db, scope: StatsScope, quarter: string, today: s
   const q = statsQueries(db, scope, { quarter, today });
 
   // One round trip and one consistent snapshot.
-  const [tenantRows, links, orgs, people, orgReportRows, memberReportRows, agreementRows, needRows, hourRows] =
-    await db.batch([
-      db
-        .select({ code: tenants.code, nameZh: tenants.nameZh })
-        .from(tenants)
-        .where(scope.tenant ? eq(tenants.code, scope.tenant) : eq(tenants.level, "county"))
-        .orderBy(asc(tenants.code)),
-      db.select({ code: fiveLinks.code }).from(fiveLinks).orderBy(asc(fiveLinks.position), asc(fiveLinks.code)),
-      q.organisations,
-      q.members,
-      q.orgReports,
-      q.memberReports,
-      q.agreementsByLink,
-      q.openNeeds,
-      q.hours,
-    ]);
+  const [
+    tenantRows,
+    links,
+    orgs,
+    people,
+    orgReportRows,
+    memberReportRows,
+    agreementRows,
+    needRows,
+    projectRows,
+    feedbackRows,
+    hourRows,
+  ] = await db.batch([
+    db
+      .select({ code: tenants.code, nameZh: tenants.nameZh })
+      .from(tenants)
+      .where(scope.tenant ? eq(tenants.code, scope.tenant) : eq(tenants.level, "county"))
+      .orderBy(asc(tenants.code)),
+    db.select({ code: fiveLinks.code }).from(fiveLinks).orderBy(asc(fiveLinks.position), asc(fiveLinks.code)),
+    q.organisations,
+    q.members,
+    q.orgReports,
+    q.memberReports,
+    q.agreementsByLink,
+    q.needs,
+    q.projects,
+    q.employerFeedback,
+    q.hours,
+  ]);
 
   const of = <T extends { tenant: string }>(rows: T[], tenant: string) => rows.filter((r) => r.tenant === tenant);
   const total = (rows: { tenant: string; n: number }[], tenant: string) => of(rows, tenant)[0]?.n ?? 0;
-  const tally = <S extends string>(statuses: readonly S[], rows: { status: S; n: number }[]) =>
+  const tally = <S extends string>(statuses: readonly S[], rows: { status: string; n: number }[]) =>
     Object.fromEntries(statuses.map((s) => [s, rows.find((r) => r.status === s)?.n ?? 0])) as Record<S, number>;
 
   return tenantRows.map(({ code, nameZh }) => {
     const agreed = of(agreementRows, code);
+    const needCounts = tally(needStatuses, of(needRows, code));
     return {
       tenant: code,
       nameZh,
@@ -208,7 +225,10 @@ async function computeStats(db: Db, scope: StatsScope, quarter: string, today: s
       agreementsByLink: Object.fromEntries(
         links.map(({ code: link }) => [link, Number(agreed.find((r) => r.link === link)?.n ?? 0)]),
       ),
-      openNeeds: total(needRows, code),
+      openNeeds: needCounts.open,
+      needs: needCounts,
+      projects: tally(projectStatuses, of(projectRows, code)),
+      employerFeedback: tally(feedbackStatuses, of(feedbackRows, code)),
       hoursThisQuarter: Math.round((of(hourRows, code)[0]?.hours ?? 0) * 100) / 100,
     };
   });

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { needStatuses } from "../lists/machines.js";
 import { postCategories, postClaimStatuses, projectStatuses } from "../lists/tables.js";
+import { dutyLevels, dutyListStatuses } from "../governance/tables.js";
 import { memberReportStatuses, orgReportStatuses } from "../reports/tables.js";
 
 /**
@@ -250,6 +251,24 @@ export const eventCatalogue = {
     {
       sent: "A quarterly service card was sent to the member's employer organisation (delivered in the employer's tenant).",
       acknowledged: "The employer organisation acknowledged a service card (delivered in the community's tenant).",
+    },
+  ),
+  ...subjectEvents(
+    "duty_list",
+    "DutyList",
+    "dlist",
+    {
+      dutyListId: ref("dlist", "The duty list version (职责清单)."),
+      tenant: tenantCode.openapi({ description: "The list's tenant; 620900 for a city template." }),
+      level: z.enum(dutyLevels),
+      edition: z.number().int().openapi({ example: 2 }),
+      status: z.enum(dutyListStatuses),
+      templateId: ref("dlist", "The city template version it adopted.").nullable(),
+    },
+    {
+      created: "A new edition of a duty list was started as a draft (a city template, or a county's own list).",
+      published: "A duty list edition was published.",
+      superseded: "A published duty list was superseded by the next published edition.",
     },
   ),
 } satisfies Record<string, EventSpec>;

@@ -45,6 +45,8 @@ export const scopes = [
   "feedback:acknowledge",
   "evaluations:read",
   "evaluations:write",
+  /** Write duty lists (职责清单): the city its templates, a county its own lists. */
+  "duties:write",
   /** Register and revoke API clients and API keys for the tenant. */
   "access:manage",
   /** Subscribe the tenant's HTTPS endpoints to events, and read and replay their deliveries. */
@@ -72,7 +74,7 @@ const readEverything: Scope[] = [
  * roles; where in the tenant a role may act (subtree, own unit, own record) is `reach`'s job.
  */
 export const roleScopes: Record<Role, readonly Scope[]> = {
-  city_admin: [...readEverything, "audit:read", "reference:write"],
+  city_admin: [...readEverything, "audit:read", "reference:write", "duties:write"],
   county_admin: [
     ...readEverything,
     "audit:read",
@@ -84,6 +86,7 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "lists:write",
     "resources:write",
     "evaluations:write",
+    "duties:write",
     "access:manage",
     "webhooks:manage",
   ],

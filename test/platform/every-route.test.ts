@@ -68,7 +68,8 @@ describe("every operation", () => {
         op.path === "/v1/oauth/token" ||
         op.path.startsWith("/v1/tenants") ||
         op.path === "/v1/me" ||
-        op.path.startsWith("/v1/five-links")
+        op.path.startsWith("/v1/five-links") ||
+        (op.path.startsWith("/v1/working-calendars") && op.method === "GET")
       )
         continue;
       const res = await send(op, concrete(op.path, wellFormed), { token, body: op.requestBody ? "{}" : undefined });

@@ -1,5 +1,5 @@
 import { defineMachine } from "../../shared/state-machine.js";
-import { dutyListStatuses } from "./tables.js";
+import { admissionStatuses, dutyListStatuses } from "./tables.js";
 
 /**
  * 职责清单 versions: a draft is edited, then published; publishing the next version of the same
@@ -8,4 +8,22 @@ import { dutyListStatuses } from "./tables.js";
 export const dutyListMachine = defineMachine("duty list", dutyListStatuses, {
   publish: { from: ["draft"], to: "published" },
   supersede: { from: ["published"], to: "superseded" },
+});
+
+/**
+ * 社区事务准入: street review → county review → approved | rejected | returned; a returned request is
+ * resubmitted to the street; approved → active → expired, and withdrawable until it ends. A request
+ * matched to a listed duty starts approved (or refused, a final state) without review.
+ */
+export const admissionMachine = defineMachine("admission request", admissionStatuses, {
+  street_approve: { from: ["street_review"], to: "county_review" },
+  street_reject: { from: ["street_review"], to: "rejected" },
+  street_return: { from: ["street_review"], to: "returned" },
+  approve: { from: ["county_review"], to: "approved" },
+  reject: { from: ["county_review"], to: "rejected" },
+  return: { from: ["county_review"], to: "returned" },
+  resubmit: { from: ["returned"], to: "street_review" },
+  activate: { from: ["approved"], to: "active" },
+  expire: { from: ["active"], to: "expired" },
+  withdraw: { from: ["street_review", "county_review", "returned", "approved", "active"], to: "withdrawn" },
 });

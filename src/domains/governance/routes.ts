@@ -1,10 +1,17 @@
 import { createRouter } from "../../shared/http/openapi.js";
+import { admissionRoutes } from "./admission.js";
+import { calendarRoutes } from "./calendars.js";
+import { refusalRoutes } from "./refusals.js";
 import { dutyItemRoutes } from "./duty-items.js";
 import { dutyListRoutes } from "./duty-lists.js";
 import { publicDutyListRoutes } from "./public.js";
 
-/** Street and community governance (DOMAIN.md §5–§6): duty lists and their public read. */
+/** Street and community governance (DOMAIN.md §5–§6): duty lists and their public read,
+ * community affairs admission with its working-day calendar, refusals and stats. */
 export const governanceRoutes = createRouter()
   .route("/", dutyListRoutes)
   .route("/", dutyItemRoutes)
-  .route("/", publicDutyListRoutes);
+  .route("/", publicDutyListRoutes)
+  .route("/", calendarRoutes)
+  .route("/", admissionRoutes)
+  .route("/", refusalRoutes);

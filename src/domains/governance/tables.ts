@@ -75,3 +75,125 @@ export const dutyItems = sqliteTable(
     uniqueIndex("duty_items_tenant_list_number_uq").on(t.tenantId, t.listId, t.number),
   ],
 );
+
+export interface CalendarDay {
+  date: string;
+  /** holiday: a weekday off; workday: a weekend day worked (调休 make-up day). */
+  kind: "holiday" | "workday";
+  name: string;
+}
+
+/**
+ * The official working-day calendar, one row per year: only the exceptions to Monday–Friday
+ * (holidays, and the make-up working weekends). Reference data of the city, the same for every tenant.
+ */
+export const workingCalendars = sqliteTable("working_calendars", {
+  year: integer("year").primaryKey(),
+  days: text("days", { mode: "json" }).$type<CalendarDay[]>().notNull(),
+  source: text("source").notNull(),
+  version: integer("version").notNull().default(1),
+  updatedAt: text("updated_at").notNull(),
+});
+
+export const admissionKinds = ["task", "plaque", "campaign", "inspection", "survey", "ledger", "certificate"] as const;
+
+export const admissionStatuses = [
+  "street_review",
+  "county_review",
+  "returned",
+  "approved",
+  "rejected",
+  "refused",
+  "active",
+  "expired",
+  "withdrawn",
+] as const;
+export type AdmissionStatus = (typeof admissionStatuses)[number];
+
+/**
+ * 社区事务准入: a functional department asks to put work on communities of one street (or town).
+ * Matched to a listed duty it is admitted (or, for a returned / negative-list item, refused) at
+ * once; otherwise the street, then the county, review it within deadlines in working days.
+ */
+export const admissionRequests = sqliteTable(
+  "admission_requests",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    /** The requesting department's code (the `unit` claim of a `department` principal). */
+    departmentId: text("department_id").notNull(),
+    departmentName: text("department_name").notNull(),
+    kind: text("kind", { enum: admissionKinds }).notNull(),
+    title: text("title").notNull(),
+    description: text("description").notNull(),
+    streetId: text("street_id").notNull(),
+    /** The street's path: street admins review within their subtree. */
+    divisionPath: text("division_path").notNull(),
+    communityIds: text("community_ids", { mode: "json" }).$type<string[]>().notNull(),
+    periodStart: text("period_start").notNull(),
+    periodEnd: text("period_end").notNull(),
+    fundingYuan: integer("funding_yuan").notNull(),
+    staffProvided: integer("staff_provided").notNull(),
+    dutyItemId: text("duty_item_id"),
+    /** listed: admitted or refused by the duty list at once; reviewed: through street and county review. */
+    route: text("route", { enum: ["listed", "reviewed"] }).notNull(),
+    status: text("status", { enum: admissionStatuses }).notNull(),
+    streetDeadline: text("street_deadline"),
+    countyDeadline: text("county_deadline"),
+    decisionNote: text("decision_note"),
+    decidedAt: text("decided_at"),
+    version: integer("version").notNull().default(1),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    index("admission_requests_tenant_id_idx").on(t.tenantId, t.id),
+    index("admission_requests_tenant_status_idx").on(t.tenantId, t.status, t.id),
+    index("admission_requests_tenant_department_idx").on(t.tenantId, t.departmentId, t.id),
+    index("admission_requests_tenant_path_idx").on(t.tenantId, t.divisionPath, t.id),
+  ],
+);
+
+/** One row per target community of a request: what each community carries, for reach and stats. */
+export const admissionTargets = sqliteTable(
+  "admission_targets",
+  {
+    tenantId: text("tenant_id").notNull(),
+    requestId: text("request_id").notNull(),
+    communityId: text("community_id").notNull(),
+    divisionPath: text("division_path").notNull(),
+  },
+  (t) => [
+    uniqueIndex("admission_targets_uq").on(t.tenantId, t.requestId, t.communityId),
+    index("admission_targets_tenant_path_idx").on(t.tenantId, t.divisionPath, t.requestId),
+  ],
+);
+
+/**
+ * A community's record of work it refused: unlisted, unadmitted work someone tried to put on it
+ * (who asked, what, when), or an automatic refusal of a negative-list request.
+ */
+export const admissionRefusals = sqliteTable(
+  "admission_refusals",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    communityId: text("community_id").notNull(),
+    divisionPath: text("division_path").notNull(),
+    requestedBy: text("requested_by").notNull(),
+    departmentId: text("department_id"),
+    kind: text("kind", { enum: admissionKinds }).notNull(),
+    what: text("what").notNull(),
+    requestedOn: text("requested_on").notNull(),
+    /** The request refused by the duty list, when the refusal was automatic. */
+    requestId: text("request_id"),
+    version: integer("version").notNull().default(1),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    index("admission_refusals_tenant_id_idx").on(t.tenantId, t.id),
+    index("admission_refusals_tenant_path_idx").on(t.tenantId, t.divisionPath, t.id),
+    index("admission_refusals_tenant_community_idx").on(t.tenantId, t.communityId, t.requestedOn),
+  ],
+);

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { needStatuses } from "../lists/machines.js";
 import { postCategories, postClaimStatuses, projectStatuses } from "../lists/tables.js";
-import { dutyLevels, dutyListStatuses } from "../governance/tables.js";
+import { admissionKinds, admissionStatuses, dutyLevels, dutyListStatuses } from "../governance/tables.js";
 import { memberReportStatuses, orgReportStatuses } from "../reports/tables.js";
 
 /**
@@ -271,6 +271,61 @@ export const eventCatalogue = {
       superseded: "A published duty list was superseded by the next published edition.",
     },
   ),
+  ...subjectEvents(
+    "admission_request",
+    "AdmissionRequest",
+    "adm",
+    {
+      admissionRequestId: ref("adm", "The admission request (社区事务准入)."),
+      departmentId: z
+        .string()
+        .openapi({ description: "The requesting department's code.", example: "dept-civil-affairs" }),
+      kind: z.enum(admissionKinds),
+      streetId: ref("div", "The street (or town) that reviews first."),
+      communityIds: z.array(z.string()).openapi({ description: "The target communities." }),
+      status: z.enum(admissionStatuses),
+      route: z.enum(["listed", "reviewed"]),
+      dutyItemId: ref("ditem", "The duty list item it matched, for listed requests.").nullable(),
+      streetDeadline: z.string().nullable().openapi({ example: "2026-03-06" }),
+      countyDeadline: z.string().nullable().openapi({ example: "2026-03-20" }),
+    },
+    {
+      submitted: "A department asked to put work on communities; it awaits street review.",
+      admitted: "The request matched a listed duty and was approved at once.",
+      refused: "The request matched a returned or negative-list item and was refused at once.",
+      street_approved: "The street passed the request to the county.",
+      approved: "The county approved the request.",
+      rejected: "The street or the county rejected the request.",
+      returned: "The street or the county returned the request for changes.",
+      resubmitted: "The department resubmitted a returned request.",
+      activated: "Admitted work started.",
+      expired: "Admitted work ended with its period.",
+      withdrawn: "The department withdrew the request or the work.",
+    },
+  ),
+  ...subjectEvents(
+    "admission_refusal",
+    "AdmissionRefusal",
+    "refusal",
+    {
+      refusalId: ref("refusal", "The community's refusal record."),
+      communityId: ref("div", "The community that refused."),
+      kind: z.enum(admissionKinds),
+      requestedOn: z.string().openapi({ example: "2026-11-20" }),
+    },
+    { recorded: "A community recorded its refusal of unlisted, unadmitted work." },
+  ),
+  "working_calendar.updated": {
+    summary: "The city loaded or replaced a year's working-day calendar.",
+    data: z
+      .object({
+        id: z.string().openapi({ description: "The year.", example: "2026" }),
+        year: z.number().int(),
+        version: z.number().int(),
+        days: z.number().int().openapi({ description: "Holidays and make-up working days listed." }),
+      })
+      .openapi("WorkingCalendarEventData"),
+  },
 } satisfies Record<string, EventSpec>;
 
 export type EventType = keyof typeof eventCatalogue;

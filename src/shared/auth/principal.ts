@@ -10,6 +10,8 @@ export const roles = [
   "unit_admin",
   "member",
   "auditor",
+  /** A functional department (职能部门) asking to put work on communities; its `unit` claim names the department. */
+  "department",
 ] as const;
 export type Role = (typeof roles)[number];
 
@@ -47,6 +49,16 @@ export const scopes = [
   "evaluations:write",
   /** Write duty lists (职责清单): the city its templates, a county its own lists. */
   "duties:write",
+  /** Read community affairs admission requests (社区事务准入) and refusals. */
+  "admission:read",
+  /** Ask to put work on communities (a functional department). */
+  "admission:submit",
+  /** First review of admission requests, by the street. */
+  "admission:street_review",
+  /** Final review of admission requests, by the county. */
+  "admission:county_review",
+  /** Record a community's refusal of unlisted, unadmitted work. */
+  "refusals:write",
   /** Register and revoke API clients and API keys for the tenant. */
   "access:manage",
   /** Subscribe the tenant's HTTPS endpoints to events, and read and replay their deliveries. */
@@ -67,6 +79,7 @@ const readEverything: Scope[] = [
   "ledger:read",
   "feedback:read",
   "evaluations:read",
+  "admission:read",
 ];
 
 /**
@@ -87,6 +100,7 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "resources:write",
     "evaluations:write",
     "duties:write",
+    "admission:county_review",
     "access:manage",
     "webhooks:manage",
   ],
@@ -98,6 +112,7 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "reports:manage",
     "agreements:write",
     "lists:write",
+    "admission:street_review",
   ],
   community_admin: [
     ...readEverything,
@@ -116,6 +131,7 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "ledger:correct",
     "feedback:manage",
     "evaluations:write",
+    "refusals:write",
   ],
   unit_admin: [
     "tenants:read",
@@ -149,6 +165,7 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "evaluations:read",
   ],
   auditor: [...readEverything, "audit:read"],
+  department: ["tenants:read", "divisions:read", "lists:read", "admission:read", "admission:submit"],
 };
 
 export type CredentialKind = "jwt" | "api_key";
@@ -168,7 +185,7 @@ export interface Principal {
    * Set when the principal acts only for itself or its unit (a member, a unit admin, with no
    * administrative role): rows must belong to that member or that unit party organisation.
    */
-  readonly owner?: { readonly memberId?: string; readonly unitOrgId?: string };
+  readonly owner?: { readonly memberId?: string; readonly unitOrgId?: string; readonly departmentId?: string };
   readonly credential: CredentialKind;
   /** True for the city tenant: reads across all county-level tenants. */
   readonly crossTenant: boolean;

@@ -1,5 +1,5 @@
 import { defineMachine } from "../../shared/state-machine.js";
-import { admissionStatuses, dutyListStatuses } from "./tables.js";
+import { admissionStatuses, dutyListStatuses, mobilityStatuses } from "./tables.js";
 
 /**
  * 职责清单 versions: a draft is edited, then published; publishing the next version of the same
@@ -26,4 +26,16 @@ export const admissionMachine = defineMachine("admission request", admissionStat
   activate: { from: ["approved"], to: "active" },
   expire: { from: ["active"], to: "expired" },
   withdraw: { from: ["street_review", "county_review", "returned", "approved", "active"], to: "withdrawn" },
+});
+
+/**
+ * 流动党员 ("流动不流失"): away (outflow) until the member returns (activity certificate inspected) or
+ * is transferred; no recorded contact for the configured months → lost contact (also by the
+ * background job) → located by a check that reaches them.
+ */
+export const mobilityMachine = defineMachine("mobility record", mobilityStatuses, {
+  lose_contact: { from: ["outflow", "located"], to: "lost_contact" },
+  locate: { from: ["lost_contact"], to: "located" },
+  return: { from: ["outflow", "lost_contact", "located"], to: "returned" },
+  transfer: { from: ["outflow", "lost_contact", "located"], to: "transferred" },
 });

@@ -1,6 +1,7 @@
 import { createRouter } from "../../shared/http/openapi.js";
 import { admissionRoutes } from "./admission.js";
 import { calendarRoutes } from "./calendars.js";
+import { mobilityRoutes } from "./mobility.js";
 import { refusalRoutes } from "./refusals.js";
 import { dutyItemRoutes } from "./duty-items.js";
 import { dutyListRoutes } from "./duty-lists.js";
@@ -14,4 +15,5 @@ export const governanceRoutes = createRouter()
   .route("/", publicDutyListRoutes)
   .route("/", calendarRoutes)
   .route("/", admissionRoutes)
-  .route("/", refusalRoutes);
+  .route("/", refusalRoutes)
+  .route("/", mobilityRoutes);

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const dutyLevels = ["street", "community"] as const;
@@ -196,4 +197,68 @@ export const admissionRefusals = sqliteTable(
     index("admission_refusals_tenant_path_idx").on(t.tenantId, t.divisionPath, t.id),
     index("admission_refusals_tenant_community_idx").on(t.tenantId, t.communityId, t.requestedOn),
   ],
+);
+
+export const mobilityStatuses = ["outflow", "lost_contact", "located", "returned", "transferred"] as const;
+/** States in which the member is away and checked on. */
+export const awayStatuses = ["outflow", "lost_contact", "located"] as const;
+
+/**
+ * 流动党员: a member who left for work elsewhere. The home side (the member's tenant) keeps it; the
+ * receiving party organisation, possibly in another tenant, sees this record and nothing more.
+ */
+export const mobilityRecords = sqliteTable(
+  "mobility_records",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    memberId: text("member_id").notNull(),
+    homeOrgId: text("home_org_id"),
+    divisionPath: text("division_path").notNull(),
+    destination: text("destination").notNull(),
+    certificateNumber: text("certificate_number").notNull(),
+    contactCipher: text("contact_cipher").notNull(),
+    contactMasked: text("contact_masked").notNull(),
+    receivingTenantId: text("receiving_tenant_id"),
+    receivingOrgId: text("receiving_org_id"),
+    receivingDivisionPath: text("receiving_division_path"),
+    leftOn: text("left_on").notNull(),
+    checkIntervalMonths: integer("check_interval_months").notNull(),
+    lostContactMonths: integer("lost_contact_months").notNull(),
+    lastContactOn: text("last_contact_on").notNull(),
+    nextCheckDue: text("next_check_due").notNull(),
+    checkOverdue: integer("check_overdue", { mode: "boolean" }).notNull().default(false),
+    /** No recorded contact by this date (last contact + lostContactMonths) → lost contact. */
+    lostContactDueOn: text("lost_contact_due_on").notNull(),
+    status: text("status", { enum: mobilityStatuses }).notNull(),
+    endNote: text("end_note"),
+    version: integer("version").notNull().default(1),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    index("mobility_records_tenant_id_idx").on(t.tenantId, t.id),
+    index("mobility_records_tenant_status_idx").on(t.tenantId, t.status, t.nextCheckDue),
+    index("mobility_records_tenant_member_idx").on(t.tenantId, t.memberId, t.id),
+    index("mobility_records_receiving_idx").on(t.receivingTenantId, t.receivingOrgId, t.id),
+    uniqueIndex("mobility_records_one_away_uq")
+      .on(t.tenantId, t.memberId)
+      .where(sql`status in ('outflow', 'lost_contact', 'located')`),
+  ],
+);
+
+/** 定期排查: one regular check of a mobile member (contact made or not). */
+export const mobilityChecks = sqliteTable(
+  "mobility_checks",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    recordId: text("record_id").notNull(),
+    checkedOn: text("checked_on").notNull(),
+    contacted: integer("contacted", { mode: "boolean" }).notNull(),
+    method: text("method", { enum: ["phone", "visit", "online", "other"] }).notNull(),
+    note: text("note"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("mobility_checks_tenant_record_idx").on(t.tenantId, t.recordId, t.id)],
 );

@@ -1,7 +1,13 @@
 import { z } from "@hono/zod-openapi";
 import { needStatuses } from "../lists/machines.js";
 import { postCategories, postClaimStatuses, projectStatuses } from "../lists/tables.js";
-import { admissionKinds, admissionStatuses, dutyLevels, dutyListStatuses } from "../governance/tables.js";
+import {
+  admissionKinds,
+  admissionStatuses,
+  dutyLevels,
+  dutyListStatuses,
+  mobilityStatuses,
+} from "../governance/tables.js";
 import { memberReportStatuses, orgReportStatuses } from "../reports/tables.js";
 
 /**
@@ -314,6 +320,29 @@ export const eventCatalogue = {
       requestedOn: z.string().openapi({ example: "2026-11-20" }),
     },
     { recorded: "A community recorded its refusal of unlisted, unadmitted work." },
+  ),
+  ...subjectEvents(
+    "mobility_record",
+    "MobilityRecord",
+    "mob",
+    {
+      mobilityRecordId: ref("mob", "The mobile member's record (流动党员). Whereabouts and contact are not sent."),
+      memberId: ref("mem", "The member."),
+      status: z.enum(mobilityStatuses),
+      receivingTenantId: tenantCode.nullable(),
+      receivingOrgId: ref("org", "The receiving party organisation.").nullable(),
+      nextCheckDue: z.string().openapi({ example: "2026-09-01" }),
+    },
+    {
+      created: "A member's outflow was recorded (in the home tenant).",
+      inflow: "A member of another tenant was recorded as received by one of this tenant's organisations.",
+      checked: "A regular check was recorded.",
+      check_overdue: "A regular check is past due (background job).",
+      lost_contact: "No recorded contact for the configured months: lost contact (失联).",
+      located: "A lost-contact member was reached again.",
+      returned: "The member came back.",
+      transferred: "The member's organisational relationship was transferred.",
+    },
   ),
   "working_calendar.updated": {
     summary: "The city loaded or replaced a year's working-day calendar.",

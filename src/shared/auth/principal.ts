@@ -59,6 +59,10 @@ export const scopes = [
   "admission:county_review",
   /** Record a community's refusal of unlisted, unadmitted work. */
   "refusals:write",
+  /** Read mobile party members' records (流动党员): the home side's, or those received by the caller's organisation. */
+  "mobility:read",
+  /** Record a member's outflow, regular checks, return or transfer. */
+  "mobility:write",
   /** Register and revoke API clients and API keys for the tenant. */
   "access:manage",
   /** Subscribe the tenant's HTTPS endpoints to events, and read and replay their deliveries. */
@@ -80,6 +84,7 @@ const readEverything: Scope[] = [
   "feedback:read",
   "evaluations:read",
   "admission:read",
+  "mobility:read",
 ];
 
 /**
@@ -101,6 +106,7 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "evaluations:write",
     "duties:write",
     "admission:county_review",
+    "mobility:write",
     "access:manage",
     "webhooks:manage",
   ],
@@ -132,6 +138,7 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "feedback:manage",
     "evaluations:write",
     "refusals:write",
+    "mobility:write",
   ],
   unit_admin: [
     "tenants:read",
@@ -149,6 +156,8 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "feedback:read",
     "feedback:acknowledge",
     "evaluations:read",
+    "mobility:read",
+    "mobility:write",
   ],
   member: [
     "tenants:read",

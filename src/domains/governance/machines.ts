@@ -1,5 +1,5 @@
 import { defineMachine } from "../../shared/state-machine.js";
-import { admissionStatuses, dutyListStatuses, mobilityStatuses } from "./tables.js";
+import { admissionStatuses, dutyListStatuses, mobilityStatuses, rectificationStatuses } from "./tables.js";
 
 /**
  * 职责清单 versions: a draft is edited, then published; publishing the next version of the same
@@ -38,4 +38,19 @@ export const mobilityMachine = defineMachine("mobility record", mobilityStatuses
   locate: { from: ["lost_contact"], to: "located" },
   return: { from: ["outflow", "lost_contact", "located"], to: "returned" },
   transfer: { from: ["outflow", "lost_contact", "located"], to: "transferred" },
+});
+
+/** A checklist edition is used until it is retired (a new edition replaces it; old inspections keep theirs). */
+export const checklistMachine = defineMachine("checklist", ["active", "retired"] as const, {
+  retire: { from: ["active"], to: "retired" },
+});
+
+/**
+ * 整改: the branch submits evidence; only the inspecting level closes it, or reopens it when the
+ * evidence falls short.
+ */
+export const rectificationMachine = defineMachine("rectification", rectificationStatuses, {
+  submit: { from: ["open"], to: "submitted" },
+  close: { from: ["open", "submitted"], to: "closed" },
+  reopen: { from: ["submitted"], to: "open" },
 });

@@ -2,7 +2,9 @@ import { createRouter } from "../../shared/http/openapi.js";
 import { admissionRoutes } from "./admission.js";
 import { calendarRoutes } from "./calendars.js";
 import { mobilityRoutes } from "./mobility.js";
+import { orgLifeRoutes } from "./org-life.js";
 import { refusalRoutes } from "./refusals.js";
+import { standardsRoutes } from "./standards.js";
 import { dutyItemRoutes } from "./duty-items.js";
 import { dutyListRoutes } from "./duty-lists.js";
 import { publicDutyListRoutes } from "./public.js";
@@ -16,4 +18,6 @@ export const governanceRoutes = createRouter()
   .route("/", calendarRoutes)
   .route("/", admissionRoutes)
   .route("/", refusalRoutes)
-  .route("/", mobilityRoutes);
+  .route("/", mobilityRoutes)
+  .route("/", standardsRoutes)
+  .route("/", orgLifeRoutes);

@@ -262,3 +262,144 @@ export const mobilityChecks = sqliteTable(
   },
   (t) => [index("mobility_checks_tenant_record_idx").on(t.tenantId, t.recordId, t.id)],
 );
+
+export interface ChecklistItem {
+  code: string;
+  area: string;
+  standard: string;
+  points: number;
+}
+
+/** 支部标准化 checklists: one edition per row, immutable once created, retired when replaced. */
+export const checklists = sqliteTable(
+  "checklists",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    title: text("title").notNull(),
+    edition: integer("edition").notNull(),
+    items: text("items", { mode: "json" }).$type<ChecklistItem[]>().notNull(),
+    maxScore: integer("max_score").notNull(),
+    status: text("status", { enum: ["active", "retired"] }).notNull(),
+    version: integer("version").notNull().default(1),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    index("checklists_tenant_id_idx").on(t.tenantId, t.id),
+    uniqueIndex("checklists_tenant_edition_uq").on(t.tenantId, t.edition),
+  ],
+);
+
+export interface InspectionScore {
+  code: string;
+  score: number;
+  note?: string;
+}
+
+/** An inspection scoring a branch against one checklist edition. */
+export const inspections = sqliteTable(
+  "inspections",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    orgId: text("org_id").notNull(),
+    divisionPath: text("division_path").notNull(),
+    checklistId: text("checklist_id").notNull(),
+    inspectedOn: text("inspected_on").notNull(),
+    /** The inspecting level: the inspector's division path, "" for the whole tenant (the county). */
+    inspectorPath: text("inspector_path").notNull(),
+    scores: text("scores", { mode: "json" }).$type<InspectionScore[]>().notNull(),
+    totalScore: integer("total_score").notNull(),
+    maxScore: integer("max_score").notNull(),
+    shortfalls: integer("shortfalls").notNull(),
+    version: integer("version").notNull().default(1),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    index("inspections_tenant_id_idx").on(t.tenantId, t.id),
+    index("inspections_tenant_org_idx").on(t.tenantId, t.orgId, t.id),
+    index("inspections_tenant_path_idx").on(t.tenantId, t.divisionPath, t.id),
+  ],
+);
+
+export const rectificationStatuses = ["open", "submitted", "closed"] as const;
+
+/** 整改: one shortfall of an inspection, with deadline, owner and evidence; closed only by the inspecting level. */
+export const rectifications = sqliteTable(
+  "rectifications",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    inspectionId: text("inspection_id").notNull(),
+    orgId: text("org_id").notNull(),
+    divisionPath: text("division_path").notNull(),
+    inspectorPath: text("inspector_path").notNull(),
+    itemCode: text("item_code").notNull(),
+    standard: text("standard").notNull(),
+    shortfall: integer("shortfall").notNull(),
+    deadline: text("deadline").notNull(),
+    owner: text("owner").notNull(),
+    evidence: text("evidence"),
+    status: text("status", { enum: rectificationStatuses }).notNull(),
+    closedAt: text("closed_at"),
+    version: integer("version").notNull().default(1),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    index("rectifications_tenant_id_idx").on(t.tenantId, t.id),
+    index("rectifications_tenant_inspection_idx").on(t.tenantId, t.inspectionId),
+    index("rectifications_tenant_status_idx").on(t.tenantId, t.status, t.deadline),
+    index("rectifications_tenant_path_idx").on(t.tenantId, t.divisionPath, t.id),
+  ],
+);
+
+export const meetingKinds = [
+  "branch_members_meeting",
+  "committee_meeting",
+  "group_meeting",
+  "party_lecture",
+  "theme_party_day",
+] as const;
+
+/** 组织生活: a branch's meeting (三会一课, theme party day) with its attendance. */
+export const orgMeetings = sqliteTable(
+  "org_meetings",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    orgId: text("org_id").notNull(),
+    divisionPath: text("division_path").notNull(),
+    kind: text("kind", { enum: meetingKinds }).notNull(),
+    heldOn: text("held_on").notNull(),
+    topic: text("topic").notNull(),
+    expected: integer("expected").notNull(),
+    present: integer("present").notNull(),
+    version: integer("version").notNull().default(1),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    index("org_meetings_tenant_id_idx").on(t.tenantId, t.id),
+    index("org_meetings_tenant_org_idx").on(t.tenantId, t.orgId, t.heldOn),
+    index("org_meetings_tenant_path_idx").on(t.tenantId, t.divisionPath, t.id),
+  ],
+);
+
+export const meetingAttendance = sqliteTable(
+  "meeting_attendance",
+  {
+    tenantId: text("tenant_id").notNull(),
+    meetingId: text("meeting_id").notNull(),
+    orgId: text("org_id").notNull(),
+    memberId: text("member_id").notNull(),
+    heldOn: text("held_on").notNull(),
+    present: integer("present", { mode: "boolean" }).notNull(),
+  },
+  (t) => [
+    uniqueIndex("meeting_attendance_uq").on(t.tenantId, t.meetingId, t.memberId),
+    index("meeting_attendance_tenant_org_idx").on(t.tenantId, t.orgId, t.heldOn),
+  ],
+);

@@ -6,7 +6,9 @@ import {
   admissionStatuses,
   dutyLevels,
   dutyListStatuses,
+  meetingKinds,
   mobilityStatuses,
+  rectificationStatuses,
 } from "../governance/tables.js";
 import { memberReportStatuses, orgReportStatuses } from "../reports/tables.js";
 
@@ -343,6 +345,62 @@ export const eventCatalogue = {
       returned: "The member came back.",
       transferred: "The member's organisational relationship was transferred.",
     },
+  ),
+  ...subjectEvents(
+    "checklist",
+    "Checklist",
+    "chkl",
+    {
+      checklistId: ref("chkl", "The checklist edition (支部标准化)."),
+      edition: z.number().int(),
+      status: z.enum(["active", "retired"]),
+    },
+    { created: "A checklist edition was loaded.", retired: "A checklist edition was retired." },
+  ),
+  ...subjectEvents(
+    "inspection",
+    "Inspection",
+    "insp",
+    {
+      inspectionId: ref("insp", "The inspection."),
+      orgId: ref("org", "The branch inspected."),
+      checklistId: ref("chkl", "The checklist edition."),
+      totalScore: z.number().int(),
+      maxScore: z.number().int(),
+      shortfalls: z.number().int(),
+    },
+    { recorded: "A branch was inspected; each shortfall became a rectification." },
+  ),
+  ...subjectEvents(
+    "rectification",
+    "Rectification",
+    "rect",
+    {
+      rectificationId: ref("rect", "The rectification (整改)."),
+      inspectionId: ref("insp", "The inspection it came from."),
+      orgId: ref("org", "The branch."),
+      status: z.enum(rectificationStatuses),
+      deadline: z.string().openapi({ example: "2026-07-15" }),
+    },
+    {
+      submitted: "The branch submitted its evidence.",
+      closed: "The inspecting level closed the rectification.",
+      reopened: "The inspecting level sent the rectification back.",
+    },
+  ),
+  ...subjectEvents(
+    "org_meeting",
+    "OrgMeeting",
+    "meet",
+    {
+      meetingId: ref("meet", "The meeting."),
+      orgId: ref("org", "The branch."),
+      kind: z.enum(meetingKinds),
+      heldOn: z.string().openapi({ example: "2026-11-05" }),
+      expected: z.number().int(),
+      present: z.number().int(),
+    },
+    { recorded: "A branch recorded an organisational life meeting and its attendance." },
   ),
   "working_calendar.updated": {
     summary: "The city loaded or replaced a year's working-day calendar.",

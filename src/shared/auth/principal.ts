@@ -63,6 +63,14 @@ export const scopes = [
   "mobility:read",
   /** Record a member's outflow, regular checks, return or transfer. */
   "mobility:write",
+  /** Read branch standardisation (checklists, inspections, rectifications) and organisational life. */
+  "standards:read",
+  /** Load and retire standardisation checklists. */
+  "standards:manage",
+  /** Inspect branches against a checklist; close or reopen the rectifications of one's own inspections. */
+  "standards:inspect",
+  /** Submit rectification evidence, record organisational life meetings and attendance. */
+  "orglife:write",
   /** Register and revoke API clients and API keys for the tenant. */
   "access:manage",
   /** Subscribe the tenant's HTTPS endpoints to events, and read and replay their deliveries. */
@@ -85,6 +93,7 @@ const readEverything: Scope[] = [
   "evaluations:read",
   "admission:read",
   "mobility:read",
+  "standards:read",
 ];
 
 /**
@@ -107,6 +116,8 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "duties:write",
     "admission:county_review",
     "mobility:write",
+    "standards:manage",
+    "standards:inspect",
     "access:manage",
     "webhooks:manage",
   ],
@@ -119,6 +130,7 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "agreements:write",
     "lists:write",
     "admission:street_review",
+    "standards:inspect",
   ],
   community_admin: [
     ...readEverything,
@@ -139,6 +151,7 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "evaluations:write",
     "refusals:write",
     "mobility:write",
+    "orglife:write",
   ],
   unit_admin: [
     "tenants:read",
@@ -158,6 +171,8 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "evaluations:read",
     "mobility:read",
     "mobility:write",
+    "standards:read",
+    "orglife:write",
   ],
   member: [
     "tenants:read",

@@ -5,6 +5,8 @@ import { mobilityRoutes } from "./mobility.js";
 import { orgLifeRoutes } from "./org-life.js";
 import { refusalRoutes } from "./refusals.js";
 import { standardsRoutes } from "./standards.js";
+import { streetBodyRoutes } from "./street-bodies.js";
+import { workerRoutes } from "./workers.js";
 import { dutyItemRoutes } from "./duty-items.js";
 import { dutyListRoutes } from "./duty-lists.js";
 import { publicDutyListRoutes } from "./public.js";
@@ -20,4 +22,6 @@ export const governanceRoutes = createRouter()
   .route("/", refusalRoutes)
   .route("/", mobilityRoutes)
   .route("/", standardsRoutes)
-  .route("/", orgLifeRoutes);
+  .route("/", orgLifeRoutes)
+  .route("/", workerRoutes)
+  .route("/", streetBodyRoutes);

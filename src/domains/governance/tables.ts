@@ -403,3 +403,137 @@ export const meetingAttendance = sqliteTable(
     index("meeting_attendance_tenant_org_idx").on(t.tenantId, t.orgId, t.heldOn),
   ],
 );
+
+export const workerPosts = ["secretary", "director", "deputy", "member", "grid_worker"] as const;
+export type WorkerPost = (typeof workerPosts)[number];
+export const workerTiers = ["principal", "deputy", "other"] as const;
+export type WorkerTier = (typeof workerTiers)[number];
+/** 三岗: secretary and director hold principal posts (正职), deputies deputy posts, the rest are other workers. */
+export const tierOfPost: Record<WorkerPost, WorkerTier> = {
+  secretary: "principal",
+  director: "principal",
+  deputy: "deputy",
+  member: "other",
+  grid_worker: "other",
+};
+export const assessmentResults = ["excellent", "competent", "basically_competent", "incompetent"] as const;
+export type AssessmentResult = (typeof assessmentResults)[number];
+
+export interface GradeScale {
+  /** Grade band per tier, inclusive (十八级, bands overlapping). */
+  bands: Record<WorkerTier, [number, number]>;
+  /** Grades gained (or lost) by an annual assessment result, within the tier's band. */
+  assessmentEffects: Record<AssessmentResult, number>;
+}
+
+/** [D] The common 三岗十八级 bands and assessment effects; a tenant may store its own. */
+export const defaultGradeScale: GradeScale = {
+  bands: { principal: [7, 18], deputy: [4, 15], other: [1, 12] },
+  assessmentEffects: { excellent: 1, competent: 0, basically_competent: 0, incompetent: -1 },
+};
+
+/** A tenant's grade scale (三岗十八级), when it differs from the default. */
+export const gradeScales = sqliteTable("grade_scales", {
+  tenantId: text("tenant_id").primaryKey(),
+  scale: text("scale", { mode: "json" }).$type<GradeScale>().notNull(),
+  version: integer("version").notNull().default(1),
+  updatedAt: text("updated_at").notNull(),
+});
+
+/** 社区工作者: personal data sealed (AES-GCM), found by keyed hash, masked in responses like members'. */
+export const communityWorkers = sqliteTable(
+  "community_workers",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    communityId: text("community_id").notNull(),
+    divisionPath: text("division_path").notNull(),
+    name: text("name").notNull(),
+    idCardCipher: text("id_card_cipher").notNull(),
+    idCardHash: text("id_card_hash").notNull(),
+    idCardMasked: text("id_card_masked").notNull(),
+    phoneCipher: text("phone_cipher"),
+    phoneMasked: text("phone_masked"),
+    post: text("post", { enum: workerPosts }).notNull(),
+    tier: text("tier", { enum: workerTiers }).notNull(),
+    grade: integer("grade").notNull(),
+    education: text("education", { enum: ["secondary", "college", "bachelor", "master_or_above"] }).notNull(),
+    serviceStartDate: text("service_start_date").notNull(),
+    socialWorkerLevel: text("social_worker_level", { enum: ["none", "assistant", "intermediate", "senior"] }).notNull(),
+    status: text("status", { enum: ["active", "left"] }).notNull(),
+    version: integer("version").notNull().default(1),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    index("community_workers_tenant_id_idx").on(t.tenantId, t.id),
+    index("community_workers_tenant_path_idx").on(t.tenantId, t.divisionPath, t.id),
+    index("community_workers_tenant_community_idx").on(t.tenantId, t.communityId, t.id),
+    uniqueIndex("community_workers_tenant_id_card_uq").on(t.tenantId, t.idCardHash),
+  ],
+);
+
+/** Grade history: every grade a worker held, why, and from when. */
+export const workerGradeChanges = sqliteTable(
+  "worker_grade_changes",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    workerId: text("worker_id").notNull(),
+    divisionPath: text("division_path").notNull(),
+    fromGrade: integer("from_grade"),
+    toGrade: integer("to_grade").notNull(),
+    tier: text("tier", { enum: workerTiers }).notNull(),
+    reason: text("reason", {
+      enum: ["appointment", "advancement", "assessment", "post_change", "correction"],
+    }).notNull(),
+    effectiveOn: text("effective_on").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("worker_grade_changes_tenant_worker_idx").on(t.tenantId, t.workerId, t.id)],
+);
+
+/** Annual assessment (年度考核) of a community worker, one per year, with its effect on grade. */
+export const workerAssessments = sqliteTable(
+  "worker_assessments",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    workerId: text("worker_id").notNull(),
+    divisionPath: text("division_path").notNull(),
+    year: integer("year").notNull(),
+    result: text("result", { enum: assessmentResults }).notNull(),
+    gradeBefore: integer("grade_before").notNull(),
+    gradeAfter: integer("grade_after").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("worker_assessments_worker_year_uq").on(t.tenantId, t.workerId, t.year),
+    index("worker_assessments_tenant_path_idx").on(t.tenantId, t.divisionPath, t.year),
+  ],
+);
+
+export const streetBodyKinds = ["office", "centre", "enforcement_team"] as const;
+
+/** 四办三中心一执法队: a street's offices, centres and law-enforcement team, with staffing quota and filled posts. */
+export const streetBodies = sqliteTable(
+  "street_bodies",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    streetId: text("street_id").notNull(),
+    divisionPath: text("division_path").notNull(),
+    name: text("name").notNull(),
+    kind: text("kind", { enum: streetBodyKinds }).notNull(),
+    quota: integer("quota").notNull(),
+    filled: integer("filled").notNull(),
+    version: integer("version").notNull().default(1),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    index("street_bodies_tenant_id_idx").on(t.tenantId, t.id),
+    index("street_bodies_tenant_path_idx").on(t.tenantId, t.divisionPath, t.id),
+    uniqueIndex("street_bodies_tenant_street_name_uq").on(t.tenantId, t.streetId, t.name),
+  ],
+);

@@ -9,6 +9,8 @@ import {
   meetingKinds,
   mobilityStatuses,
   rectificationStatuses,
+  workerPosts,
+  workerTiers,
 } from "../governance/tables.js";
 import { memberReportStatuses, orgReportStatuses } from "../reports/tables.js";
 
@@ -401,6 +403,25 @@ export const eventCatalogue = {
       present: z.number().int(),
     },
     { recorded: "A branch recorded an organisational life meeting and its attendance." },
+  ),
+  ...subjectEvents(
+    "community_worker",
+    "CommunityWorker",
+    "cw",
+    {
+      workerId: ref("cw", "The community worker (社区工作者). Names and personal data are not sent."),
+      communityId: ref("div", "The community."),
+      post: z.enum(workerPosts),
+      tier: z.enum(workerTiers),
+      grade: z.number().int().openapi({ example: 9 }),
+      status: z.enum(["active", "left"]),
+    },
+    {
+      appointed: "A community worker was appointed.",
+      updated: "A worker's post, education, qualification or status changed.",
+      grade_changed: "A worker's grade was advanced or corrected.",
+      assessed: "A worker's annual assessment was recorded (and applied to the grade).",
+    },
   ),
   "working_calendar.updated": {
     summary: "The city loaded or replaced a year's working-day calendar.",

@@ -71,6 +71,12 @@ export const scopes = [
   "standards:inspect",
   /** Submit rectification evidence, record organisational life meetings and attendance. */
   "orglife:write",
+  /** Read community workers (社区工作者; personal data masked) and street bodies. */
+  "workers:read",
+  /** Appoint community workers, change their posts and grades, record annual assessments. */
+  "workers:write",
+  /** Set the tenant's 三岗十八级 grade scale; create and staff street bodies (四办三中心一执法队). */
+  "workers:configure",
   /** Register and revoke API clients and API keys for the tenant. */
   "access:manage",
   /** Subscribe the tenant's HTTPS endpoints to events, and read and replay their deliveries. */
@@ -94,6 +100,7 @@ const readEverything: Scope[] = [
   "admission:read",
   "mobility:read",
   "standards:read",
+  "workers:read",
 ];
 
 /**
@@ -118,6 +125,8 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "mobility:write",
     "standards:manage",
     "standards:inspect",
+    "workers:write",
+    "workers:configure",
     "access:manage",
     "webhooks:manage",
   ],
@@ -131,6 +140,7 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "lists:write",
     "admission:street_review",
     "standards:inspect",
+    "workers:write",
   ],
   community_admin: [
     ...readEverything,

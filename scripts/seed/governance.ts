@@ -374,7 +374,7 @@ export async function seedGovernance(ctx: GovernanceSeedContext) {
   await ctx.insert(checklists, checklistRows, "checklists");
   const inspectionRows: (typeof inspections.$inferInsert)[] = [];
   const rectRows: (typeof rectifications.$inferInsert)[] = [];
-  const streetPathOf = (path: string) => path.split("/").slice(0, 3).join("/") + "/";
+  const streetPathOf = (path: string) => `${path.split("/").slice(0, 3).join("/")}/`;
   for (const org of ctx.orgRows) {
     const inspectedOn = dateOf(30 + Math.floor(rand() * 280));
     const scores = checklistItems.map((item) => ({

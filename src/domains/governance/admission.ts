@@ -11,13 +11,13 @@ import type { AppEnv } from "../../shared/http/context.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { ApiError, type FieldError } from "../../shared/http/errors.js";
 import { createRouter, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
-import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
+import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commitCreated } from "../../shared/store/commit.js";
 import { findVisible } from "../../shared/store/records.js";
 import { requireDivisionForWrite, unknownReference } from "../../shared/store/references.js";
 import { workingCalendarFor } from "./calendars.js";
-import { chunks, tag } from "./common.js";
+import { chunks, keysetPage, tag } from "./common.js";
 import { dutyItemId } from "./duty-items.js";
 import { admissionMachine } from "./machines.js";
 import {
@@ -402,29 +402,24 @@ export const admissionRoutes = createRouter()
   .openapi(listAdmissions, async (c) => {
     const q = c.req.valid("query");
     const principal = c.get("principal");
-    const keys = keyset(admissionRequests.id, q);
     const today = localDate(c.get("clock").now());
-    const rows = await c
-      .get("db")
-      .select()
-      .from(admissionRequests)
-      .where(
-        and(
-          admissionReach(principal),
-          q.status ? eq(admissionRequests.status, q.status) : undefined,
-          q.kind ? eq(admissionRequests.kind, q.kind) : undefined,
-          q.departmentId ? eq(admissionRequests.departmentId, q.departmentId) : undefined,
-          q.communityId
-            ? sql`exists (select 1 from ${admissionTargets} where ${admissionTargets.tenantId} = ${admissionRequests.tenantId} and ${admissionTargets.requestId} = ${admissionRequests.id} and ${admissionTargets.communityId} = ${q.communityId})`
-            : undefined,
-          q.overdue === "true" ? overdue(today) : q.overdue === "false" ? sql`not (${overdue(today)})` : undefined,
-          keys.after,
-        ),
-      )
-      .orderBy(keys.orderBy)
-      .limit(keys.limit);
-    const page = keys.of(rows);
-    return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
+    const page = await keysetPage(
+      c,
+      admissionRequests,
+      q,
+      [
+        admissionReach(principal),
+        q.status ? eq(admissionRequests.status, q.status) : undefined,
+        q.kind ? eq(admissionRequests.kind, q.kind) : undefined,
+        q.departmentId ? eq(admissionRequests.departmentId, q.departmentId) : undefined,
+        q.communityId
+          ? sql`exists (select 1 from ${admissionTargets} where ${admissionTargets.tenantId} = ${admissionRequests.tenantId} and ${admissionTargets.requestId} = ${admissionRequests.id} and ${admissionTargets.communityId} = ${q.communityId})`
+          : undefined,
+        q.overdue === "true" ? overdue(today) : q.overdue === "false" ? sql`not (${overdue(today)})` : undefined,
+      ],
+      present,
+    );
+    return c.json(page, 200);
   })
   .openapi(getAdmission, async (c) => {
     const row = await findAdmission(c, c.req.valid("param").id);

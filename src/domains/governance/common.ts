@@ -1,4 +1,9 @@
 import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { and, type SQL } from "drizzle-orm";
+import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
+import type { AppEnv } from "../../shared/http/context.js";
+import { keyset, type PageOrder } from "../../shared/http/pagination.js";
 
 export const tag = "governance";
 
@@ -19,4 +24,27 @@ export function chunks<T>(rows: readonly T[], size = insertChunk): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
   return out;
+}
+
+/**
+ * One keyset page of a table's rows that meet `conditions` (reach rules of their own, filters), in
+ * creation order, presented: for the lists whose reach `listWithinReach` cannot express.
+ */
+export async function keysetPage<T extends SQLiteTable & { id: SQLiteColumn }, R>(
+  c: Context<AppEnv>,
+  table: T,
+  query: { limit: number; cursor?: string; order?: PageOrder },
+  conditions: (SQL | undefined)[],
+  present: (row: T["$inferSelect"]) => R,
+): Promise<{ data: R[]; nextCursor: string | null }> {
+  const keys = keyset(table.id, query);
+  const rows = await c
+    .get("db")
+    .select()
+    .from(table as SQLiteTable)
+    .where(and(...conditions, keys.after))
+    .orderBy(keys.orderBy)
+    .limit(keys.limit);
+  const page = keys.of(rows as T["$inferSelect"][]);
+  return { data: page.data.map(present), nextCursor: page.nextCursor };
 }

@@ -6,11 +6,11 @@ import type { AppEnv } from "../../shared/http/context.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
-import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
+import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { dateSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit, commitCreated, guardChanged, GuardFailed } from "../../shared/store/commit.js";
 import { findVisible, updateVersioned } from "../../shared/store/records.js";
-import { tag } from "./common.js";
+import { keysetPage, tag } from "./common.js";
 import {
   dutyListId,
   dutyListReach,
@@ -194,24 +194,18 @@ export async function pageOfItems(
   list: { id: string; tenantId: string },
   q: z.infer<typeof itemQuerySchema>,
 ) {
-  const keys = keyset(dutyItems.id, q);
-  const rows = await c
-    .get("db")
-    .select()
-    .from(dutyItems)
-    .where(
-      and(
-        eq(dutyItems.tenantId, list.tenantId),
-        eq(dutyItems.listId, list.id),
-        q.kind ? eq(dutyItems.kind, q.kind) : undefined,
-        q.area ? eq(dutyItems.area, q.area) : undefined,
-        keys.after,
-      ),
-    )
-    .orderBy(keys.orderBy)
-    .limit(keys.limit);
-  const page = keys.of(rows);
-  return { data: page.data.map(presentDutyItem), nextCursor: page.nextCursor };
+  return keysetPage(
+    c,
+    dutyItems,
+    q,
+    [
+      eq(dutyItems.tenantId, list.tenantId),
+      eq(dutyItems.listId, list.id),
+      q.kind ? eq(dutyItems.kind, q.kind) : undefined,
+      q.area ? eq(dutyItems.area, q.area) : undefined,
+    ],
+    presentDutyItem,
+  );
 }
 
 /** An item the caller may change: of its own tenant's list, and that list must be a draft. */

@@ -10,12 +10,12 @@ import type { AppEnv } from "../../shared/http/context.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
-import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
+import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { dateSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commitCreated, guardChanged, guardHolds } from "../../shared/store/commit.js";
 import { findVisible, updateVersioned } from "../../shared/store/records.js";
 import { unknownReference } from "../../shared/store/references.js";
-import { chunks, tag, tenantCodeSchema } from "./common.js";
+import { chunks, keysetPage, tag, tenantCodeSchema } from "./common.js";
 import { dutyListMachine } from "./machines.js";
 import { dutyItems, dutyLevels, dutyListStatuses, dutyLists } from "./tables.js";
 
@@ -436,24 +436,19 @@ export const dutyListRoutes = createRouter()
   })
   .openapi(listDutyLists, async (c) => {
     const q = c.req.valid("query");
-    const keys = keyset(dutyLists.id, q);
-    const rows = await c
-      .get("db")
-      .select()
-      .from(dutyLists)
-      .where(
-        and(
-          dutyListReach(c.get("principal")),
-          q.level ? eq(dutyLists.level, q.level) : undefined,
-          q.status ? eq(dutyLists.status, q.status) : undefined,
-          q.tenant ? eq(dutyLists.tenantId, q.tenant) : undefined,
-          keys.after,
-        ),
-      )
-      .orderBy(keys.orderBy)
-      .limit(keys.limit);
-    const page = keys.of(rows);
-    return c.json({ data: page.data.map(presentDutyList), nextCursor: page.nextCursor }, 200);
+    const page = await keysetPage(
+      c,
+      dutyLists,
+      q,
+      [
+        dutyListReach(c.get("principal")),
+        q.level ? eq(dutyLists.level, q.level) : undefined,
+        q.status ? eq(dutyLists.status, q.status) : undefined,
+        q.tenant ? eq(dutyLists.tenantId, q.tenant) : undefined,
+      ],
+      presentDutyList,
+    );
+    return c.json(page, 200);
   })
   .openapi(getDutyList, async (c) => {
     const row = await findDutyList(c, c.req.valid("param").id);

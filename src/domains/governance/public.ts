@@ -2,8 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, eq, inArray } from "drizzle-orm";
 import { errorResponses, createRouter } from "../../shared/http/openapi.js";
 import { notFound } from "../../shared/http/errors.js";
-import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
-import { tag, tenantCodeSchema } from "./common.js";
+import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
+import { keysetPage, tag, tenantCodeSchema } from "./common.js";
 import { dutyItemSchema, itemQuerySchema, pageOfItems } from "./duty-items.js";
 import { dutyListId, presentDutyList } from "./duty-lists.js";
 import { dutyLevels, dutyLists } from "./tables.js";
@@ -97,23 +97,18 @@ const presentPublic = (row: typeof dutyLists.$inferSelect) => {
 export const publicDutyListRoutes = createRouter()
   .openapi(listPublic, async (c) => {
     const q = c.req.valid("query");
-    const keys = keyset(dutyLists.id, q);
-    const rows = await c
-      .get("db")
-      .select()
-      .from(dutyLists)
-      .where(
-        and(
-          eq(dutyLists.tenantId, q.tenant),
-          eq(dutyLists.status, q.status),
-          q.level ? eq(dutyLists.level, q.level) : undefined,
-          keys.after,
-        ),
-      )
-      .orderBy(keys.orderBy)
-      .limit(keys.limit);
-    const page = keys.of(rows);
-    return c.json({ data: page.data.map(presentPublic), nextCursor: page.nextCursor }, 200);
+    const page = await keysetPage(
+      c,
+      dutyLists,
+      q,
+      [
+        eq(dutyLists.tenantId, q.tenant),
+        eq(dutyLists.status, q.status),
+        q.level ? eq(dutyLists.level, q.level) : undefined,
+      ],
+      presentPublic,
+    );
+    return c.json(page, 200);
   })
   .openapi(listPublicItems, async (c) => {
     const [list] = await c

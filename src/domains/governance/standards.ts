@@ -9,13 +9,13 @@ import type { AppEnv } from "../../shared/http/context.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { ApiError, type FieldError } from "../../shared/http/errors.js";
 import { createRouter, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
-import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
+import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { dateSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commitCreated } from "../../shared/store/commit.js";
 import { findVisible, findWithinReach, listWithinReach } from "../../shared/store/records.js";
 import { requireReference } from "../../shared/store/references.js";
 import { partyOrgs } from "../organisations/tables.js";
-import { chunks, tag } from "./common.js";
+import { chunks, keysetPage, tag } from "./common.js";
 import { checklistMachine, rectificationMachine } from "./machines.js";
 import { checklists, inspections, rectifications, rectificationStatuses } from "./tables.js";
 
@@ -433,16 +433,14 @@ export const standardsRoutes = createRouter()
   })
   .openapi(listChecklists, async (c) => {
     const q = c.req.valid("query");
-    const keys = keyset(checklists.id, q);
-    const rows = await c
-      .get("db")
-      .select()
-      .from(checklists)
-      .where(and(checklistReach(c), q.status ? eq(checklists.status, q.status) : undefined, keys.after))
-      .orderBy(keys.orderBy)
-      .limit(keys.limit);
-    const page = keys.of(rows);
-    return c.json({ data: page.data.map(presentChecklist), nextCursor: page.nextCursor }, 200);
+    const page = await keysetPage(
+      c,
+      checklists,
+      q,
+      [checklistReach(c), q.status ? eq(checklists.status, q.status) : undefined],
+      presentChecklist,
+    );
+    return c.json(page, 200);
   })
   .openapi(getChecklist, async (c) => {
     const row = await findVisible(c, checklists, c.req.valid("param").id, "checklist", checklistReach(c));
@@ -570,26 +568,21 @@ export const standardsRoutes = createRouter()
   })
   .openapi(listRectifications, async (c) => {
     const q = c.req.valid("query");
-    const keys = keyset(rectifications.id, q);
     const today = localDate(c.get("clock").now());
-    const rows = await c
-      .get("db")
-      .select()
-      .from(rectifications)
-      .where(
-        and(
-          withinReach(c.get("principal"), { tenantId: rectifications.tenantId, ...rectificationReach }),
-          q.status ? eq(rectifications.status, q.status) : undefined,
-          q.orgId ? eq(rectifications.orgId, q.orgId) : undefined,
-          q.inspectionId ? eq(rectifications.inspectionId, q.inspectionId) : undefined,
-          q.overdue ? and(ne(rectifications.status, "closed"), lt(rectifications.deadline, today)) : undefined,
-          keys.after,
-        ),
-      )
-      .orderBy(keys.orderBy)
-      .limit(keys.limit);
-    const page = keys.of(rows);
-    return c.json({ data: page.data.map((r) => presentRectification(r, c)), nextCursor: page.nextCursor }, 200);
+    const page = await keysetPage(
+      c,
+      rectifications,
+      q,
+      [
+        withinReach(c.get("principal"), { tenantId: rectifications.tenantId, ...rectificationReach }),
+        q.status ? eq(rectifications.status, q.status) : undefined,
+        q.orgId ? eq(rectifications.orgId, q.orgId) : undefined,
+        q.inspectionId ? eq(rectifications.inspectionId, q.inspectionId) : undefined,
+        q.overdue ? and(ne(rectifications.status, "closed"), lt(rectifications.deadline, today)) : undefined,
+      ],
+      (r) => presentRectification(r, c),
+    );
+    return c.json(page, 200);
   })
   .openapi(getRectification, async (c) => {
     const row = await findWithinReach(c, rectifications, rectificationReach, c.req.valid("param").id, "rectification");

@@ -8,13 +8,13 @@ import type { AppEnv } from "../../shared/http/context.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "../../shared/http/openapi.js";
-import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
+import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit, commitCreated, guardChanged, GuardFailed } from "../../shared/store/commit.js";
 import { findWithinReach, listWithinReach } from "../../shared/store/records.js";
 import { requireDivisionForWrite } from "../../shared/store/references.js";
 import { assertMayRevealPii, idCardChecksumValid } from "../organisations/members.js";
-import { tag } from "./common.js";
+import { keysetPage, tag } from "./common.js";
 import {
   assessmentResults,
   communityWorkers,
@@ -602,23 +602,14 @@ export const workerRoutes = createRouter()
   })
   .openapi(routes.history, async (c) => {
     const row = await findWorker(c, c.req.valid("param").id);
-    const q = c.req.valid("query");
-    const keys = keyset(workerGradeChanges.id, q);
-    const rows = await c
-      .get("db")
-      .select()
-      .from(workerGradeChanges)
-      .where(and(eq(workerGradeChanges.tenantId, row.tenantId), eq(workerGradeChanges.workerId, row.id), keys.after))
-      .orderBy(keys.orderBy)
-      .limit(keys.limit);
-    const page = keys.of(rows);
-    return c.json(
-      {
-        data: page.data.map(({ tenantId: _t, divisionPath: _d, ...r }) => r),
-        nextCursor: page.nextCursor,
-      },
-      200,
+    const page = await keysetPage(
+      c,
+      workerGradeChanges,
+      c.req.valid("query"),
+      [eq(workerGradeChanges.tenantId, row.tenantId), eq(workerGradeChanges.workerId, row.id)],
+      ({ tenantId: _t, divisionPath: _d, ...r }) => r,
     );
+    return c.json(page, 200);
   })
   .openapi(routes.assess, async (c) => {
     const body = c.req.valid("json");

@@ -171,15 +171,18 @@ function receivedBy(principal: Principal): SQL {
   )!;
 }
 
-/** The home side (its tenant and subtree; a member their own; a unit admin its members') or the receiving side. */
-export function mobilityReach(principal: Principal): SQL {
-  const home = withinReach(principal, {
+/** The home side: its tenant and subtree (every tenant for the city); a member their own; a unit admin its members'. */
+const homeReach = (principal: Principal) =>
+  withinReach(principal, {
     tenantId: mobilityRecords.tenantId,
     divisionPath: mobilityRecords.divisionPath,
     memberId: mobilityRecords.memberId,
     unitOrgId: mobilityRecords.homeOrgId,
   });
-  return or(home, receivedBy(principal))!;
+
+/** The home side or the receiving side. */
+export function mobilityReach(principal: Principal): SQL {
+  return or(homeReach(principal), receivedBy(principal))!;
 }
 
 /** Only the home side writes (its tenant); the receiving side reads. */
@@ -394,29 +397,28 @@ export const mobilityRoutes = createRouter()
     const q = c.req.valid("query");
     const principal = c.get("principal");
     const keys = keyset(mobilityRecords.id, q);
-    const reach =
-      q.side === "home"
-        ? and(mobilityReach(principal), eq(mobilityRecords.tenantId, principal.tenant))
-        : q.side === "receiving"
-          ? receivedBy(principal)
-          : mobilityReach(principal);
-    const rows = await c
-      .get("db")
-      .select({ ...getTableColumns(mobilityRecords), memberName: members.name })
-      .from(mobilityRecords)
-      .leftJoin(members, eq(members.id, mobilityRecords.memberId))
-      .where(
-        and(
-          reach,
-          q.status ? eq(mobilityRecords.status, q.status) : undefined,
-          q.memberId ? eq(mobilityRecords.memberId, q.memberId) : undefined,
-          q.checkOverdue ? eq(mobilityRecords.checkOverdue, q.checkOverdue === "true") : undefined,
-          keys.after,
-        ),
-      )
-      .orderBy(keys.orderBy)
-      .limit(keys.limit);
-    const page = keys.of(rows);
+    const filters = [
+      q.status ? eq(mobilityRecords.status, q.status) : undefined,
+      q.memberId ? eq(mobilityRecords.memberId, q.memberId) : undefined,
+      q.checkOverdue ? eq(mobilityRecords.checkOverdue, q.checkOverdue === "true") : undefined,
+    ];
+    const pageOn = (side: SQL) =>
+      c
+        .get("db")
+        .select({ ...getTableColumns(mobilityRecords), memberName: members.name })
+        .from(mobilityRecords)
+        .leftJoin(members, eq(members.id, mobilityRecords.memberId))
+        .where(and(side, ...filters, keys.after))
+        .orderBy(keys.orderBy)
+        .limit(keys.limit);
+    // Each side reads its own index; both sides together are merged in key order (an OR would scan the table).
+    const home = q.side === "receiving" ? [] : await pageOn(homeReach(principal));
+    const received = q.side === "home" || principal.crossTenant ? [] : await pageOn(receivedBy(principal));
+    const byId = new Map([...home, ...received].map((r) => [r.id, r]));
+    const merged = [...byId.values()].sort((a, b) =>
+      q.order === "newest" ? b.id.localeCompare(a.id) : a.id.localeCompare(b.id),
+    );
+    const page = keys.of(merged.slice(0, keys.limit));
     return c.json({ data: page.data.map((r) => present(r, c)), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getRecord, async (c) => {

@@ -241,6 +241,7 @@ export const mobilityRecords = sqliteTable(
     index("mobility_records_tenant_status_idx").on(t.tenantId, t.status, t.nextCheckDue),
     index("mobility_records_tenant_member_idx").on(t.tenantId, t.memberId, t.id),
     index("mobility_records_receiving_idx").on(t.receivingTenantId, t.receivingOrgId, t.id),
+    index("mobility_records_receiving_tenant_idx").on(t.receivingTenantId, t.id),
     uniqueIndex("mobility_records_one_away_uq")
       .on(t.tenantId, t.memberId)
       .where(sql`status in ('outflow', 'lost_contact', 'located')`),

@@ -30,6 +30,7 @@ const domains = [
   "reports",
   "lists",
   "activities",
+  "governance",
   "stats",
   "audit",
   "access",

@@ -6,6 +6,7 @@ import type { Db } from "./db/client.js";
 import { createMachineCredentials } from "./domains/access/credentials.js";
 import { unauthenticatedPaths } from "./domains/access/routes.js";
 import { consoleRoutes, type ConsoleSignInProvider } from "./domains/console/routes.js";
+import { publicPathPrefix } from "./domains/governance/public.js";
 import { docsRoutes } from "./domains/docs/routes.js";
 import { apiRoutes, openApiDocument } from "./routes.js";
 import { Directory } from "./shared/auth/directory.js";
@@ -81,7 +82,9 @@ export function createApp(deps: AppDeps) {
   // The OAuth token endpoint takes form bodies and authenticates clients itself (RFC 6749).
   app.use(requireJsonBodies(unauthenticatedPaths));
   const authenticated = authenticate(deps.verifier, directory, machines);
-  app.use("/v1/*", (c, next) => (unauthenticatedPaths.has(c.req.path) ? next() : authenticated(c, next)));
+  app.use("/v1/*", (c, next) =>
+    unauthenticatedPaths.has(c.req.path) || c.req.path.startsWith(publicPathPrefix) ? next() : authenticated(c, next),
+  );
   app.use("/v1/*", rateLimitMachines(deps.rateLimiter, deps.tenantRateLimitPerMinute));
 
   app.route("/", apiRoutes);

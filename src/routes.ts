@@ -7,6 +7,7 @@ import { listRoutes } from "./domains/lists/routes.js";
 import { organisationRoutes } from "./domains/organisations/routes.js";
 import { reportRoutes } from "./domains/reports/routes.js";
 import { statsRoutes } from "./domains/stats/stats.js";
+import { governanceRoutes } from "./domains/governance/routes.js";
 import { healthRoutes, meRoutes } from "./domains/system/routes.js";
 import { tenantRoutes } from "./domains/tenants/routes.js";
 import { registerWebhookDocs } from "./domains/webhooks/openapi.js";
@@ -26,7 +27,8 @@ export const apiRoutes = new OpenAPIHono<AppEnv>()
   .route("/", activityRoutes)
   .route("/", auditRoutes)
   .route("/", accessRoutes)
-  .route("/", webhookRoutes);
+  .route("/", webhookRoutes)
+  .route("/", governanceRoutes);
 
 apiRoutes.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   type: "http",
@@ -71,6 +73,11 @@ export function openApiDocument() {
       { name: "lists", description: "三张清单 (needs, resources, projects) and service posts with claims." },
       { name: "activities", description: "Activities, participation, the hours and points ledger." },
       { name: "stats", description: "Counts per tenant and community." },
+      {
+        name: "governance",
+        description:
+          "一核引领 measures for streets and communities: duty lists (职责清单, city templates and county editions, with a public read).",
+      },
       { name: "audit", description: "The audit trail of every write." },
       {
         name: "access",

@@ -44,6 +44,13 @@ describe("scale seed", () => {
     );
     expect(perTenant.rows.length).toBe(7);
     expect(stages).toContain("members");
+    // 一核引领: both templates and every county's adopted edition, published; mobility for mobile members.
+    expect(counts.dutyItems).toBe(193 + 37 + 7 * (194 + 38));
+    const published = await client.execute("select count(*) as n from duty_lists where status = 'published'");
+    expect(published.rows[0]!.n).toBe(16);
+    expect(counts.communityWorkers).toBe(85);
+    expect(counts.inspections).toBe(counts.partyOrgs);
+    expect(counts.mobilityRecords).toBeGreaterThan(0);
     // Every member row's personal data is sealed, fingerprinted and masked; no clear number is stored.
     const sample = await client.execute("select id_card_cipher, id_card_masked, phone_masked from members limit 5");
     for (const row of sample.rows) {

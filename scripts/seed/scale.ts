@@ -10,6 +10,7 @@ import { needs, postClaims, servicePosts, postCategories } from "../../src/domai
 import { members, partyOrgs, units } from "../../src/domains/organisations/tables.js";
 import { agreements, memberReports, orgReports } from "../../src/domains/reports/tables.js";
 import { maskIdCard, maskPhone, type PiiVault } from "../../src/shared/crypto/pii.js";
+import { seedGovernance } from "./governance.js";
 
 /**
  * Jiuquan at its real size (docs/domain.md#scale), deterministic for a given seed: 7 tenants, 7 streets,
@@ -261,9 +262,11 @@ export async function seedScale(
       const residence = pick(communitiesOf.get(p.tenant)!);
       const classification = pickWeighted(rand, [
         ["in_service", 45],
-        ["retired", 35],
+        ["retired", 30],
         ["mobile", 5],
-        ["other", 15],
+        ["new_employment", 3],
+        ["elderly_infirm", 5],
+        ["other", 12],
       ] as const);
       const ownUnitOrg = pick(unitOrgsOf.get(p.tenant)!);
       // About one in twenty in-service members works for a unit in another county-level tenant.
@@ -581,6 +584,24 @@ export async function seedScale(
     }));
   await insertChunked(client, employerFeedback, feedbackRows, progress, "employer feedback");
 
+  // 8. 一核引领: duty lists, admission, community workers, standardisation, organisational life, mobility.
+  const governance = await seedGovernance({
+    scale,
+    rand,
+    nextId,
+    stamp,
+    pick,
+    chance,
+    personName,
+    divisions: divisionInserts,
+    orgRows,
+    memberRows,
+    vault,
+    idCard: idCardNumber,
+    weighted: (choices) => pickWeighted(rand, choices),
+    insert: (table, rows, stage) => insertChunked(client, table, rows, progress, stage),
+  });
+
   return {
     tenants: jiuquanTenants.length,
     divisions: divisionInserts.length,
@@ -598,6 +619,7 @@ export async function seedScale(
     participations: participationRows.length,
     ledgerEntries: ledgerRows.length,
     employerFeedback: feedbackRows.length,
+    ...governance,
   };
 
   function orgRow(

@@ -153,6 +153,19 @@ const ownAuthenticationTests: Record<string, () => Promise<void>> = {
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ error: "invalid_client" });
   },
+  async listPublicDutyLists() {
+    // Without a credential: only published lists, and nothing but the list's own fields.
+    const res = await ctx.app.request("/v1/public/duty-lists?tenant=620902");
+    expect(res.status).toBe(200);
+    const { data } = (await res.json()) as { data: Record<string, unknown>[] };
+    for (const list of data) expect(list.status).toBe("published");
+    expect((await ctx.app.request("/v1/public/duty-lists?tenant=62090")).status).toBe(400);
+  },
+  async listPublicDutyItems() {
+    const res = await ctx.app.request("/v1/public/duty-lists/dlist_01KDVDNA011AKWK3RC504FTYF8/items");
+    expect(res.status).toBe(404);
+    expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+  },
 };
 
 describe("operations that take no platform credential", () => {

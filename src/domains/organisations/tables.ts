@@ -63,7 +63,20 @@ export const partyOrgs = sqliteTable(
   ],
 );
 
-export const memberClassifications = ["in_service", "retired", "mobile", "unemployed", "student", "other"] as const;
+/**
+ * Member category (drives which rules apply). [D] new_employment (couriers, riders, drivers) and elderly_infirm
+ * (年老体弱) were added for the mobility rules; unemployed and student stay for existing rows (expand, then contract).
+ */
+export const memberClassifications = [
+  "in_service",
+  "retired",
+  "mobile",
+  "new_employment",
+  "elderly_infirm",
+  "unemployed",
+  "student",
+  "other",
+] as const;
 
 /**
  * Party members. ID-card number and phone are stored only encrypted (`*_cipher`, AES-GCM with the key id

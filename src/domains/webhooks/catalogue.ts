@@ -1,5 +1,16 @@
 import { z } from "@hono/zod-openapi";
 import { needStatuses, postCategories, postClaimStatuses, projectStatuses } from "../lists/tables.js";
+import {
+  admissionKinds,
+  admissionStatuses,
+  dutyLevels,
+  dutyListStatuses,
+  meetingKinds,
+  mobilityStatuses,
+  rectificationStatuses,
+  workerPosts,
+  workerTiers,
+} from "../governance/tables.js";
 import { memberReportStatuses, orgReportStatuses } from "../reports/tables.js";
 
 /**
@@ -251,6 +262,177 @@ export const eventCatalogue = {
       acknowledged: "The employer organisation acknowledged a service card (delivered in the community's tenant).",
     },
   ),
+  ...subjectEvents(
+    "duty_list",
+    "DutyList",
+    "dlist",
+    {
+      dutyListId: ref("dlist", "The duty list version (职责清单)."),
+      tenant: tenantCode.openapi({ description: "The list's tenant; 620900 for a city template." }),
+      level: z.enum(dutyLevels),
+      edition: z.number().int().openapi({ example: 2 }),
+      status: z.enum(dutyListStatuses),
+      templateId: ref("dlist", "The city template version it adopted.").nullable(),
+    },
+    {
+      created: "A new edition of a duty list was started as a draft (a city template, or a county's own list).",
+      published: "A duty list edition was published.",
+      superseded: "A published duty list was superseded by the next published edition.",
+    },
+  ),
+  ...subjectEvents(
+    "admission_request",
+    "AdmissionRequest",
+    "adm",
+    {
+      admissionRequestId: ref("adm", "The admission request (社区事务准入)."),
+      departmentId: z
+        .string()
+        .openapi({ description: "The requesting department's code.", example: "dept-civil-affairs" }),
+      kind: z.enum(admissionKinds),
+      streetId: ref("div", "The street (or town) that reviews first."),
+      communityIds: z.array(z.string()).openapi({ description: "The target communities." }),
+      status: z.enum(admissionStatuses),
+      route: z.enum(["listed", "reviewed"]),
+      dutyItemId: ref("ditem", "The duty list item it matched, for listed requests.").nullable(),
+      streetDeadline: z.string().nullable().openapi({ example: "2026-03-06" }),
+      countyDeadline: z.string().nullable().openapi({ example: "2026-03-20" }),
+    },
+    {
+      submitted: "A department asked to put work on communities; it awaits street review.",
+      admitted: "The request matched a listed duty and was approved at once.",
+      refused: "The request matched a returned or negative-list item and was refused at once.",
+      street_approved: "The street passed the request to the county.",
+      approved: "The county approved the request.",
+      rejected: "The street or the county rejected the request.",
+      returned: "The street or the county returned the request for changes.",
+      resubmitted: "The department resubmitted a returned request.",
+      activated: "Admitted work started.",
+      expired: "Admitted work ended with its period.",
+      withdrawn: "The department withdrew the request or the work.",
+    },
+  ),
+  ...subjectEvents(
+    "admission_refusal",
+    "AdmissionRefusal",
+    "refusal",
+    {
+      refusalId: ref("refusal", "The community's refusal record."),
+      communityId: ref("div", "The community that refused."),
+      kind: z.enum(admissionKinds),
+      requestedOn: z.string().openapi({ example: "2026-11-20" }),
+    },
+    { recorded: "A community recorded its refusal of unlisted, unadmitted work." },
+  ),
+  ...subjectEvents(
+    "mobility_record",
+    "MobilityRecord",
+    "mob",
+    {
+      mobilityRecordId: ref("mob", "The mobile member's record (流动党员). Whereabouts and contact are not sent."),
+      memberId: ref("mem", "The member."),
+      status: z.enum(mobilityStatuses),
+      receivingTenantId: tenantCode.nullable(),
+      receivingOrgId: ref("org", "The receiving party organisation.").nullable(),
+      nextCheckDue: z.string().openapi({ example: "2026-09-01" }),
+    },
+    {
+      created: "A member's outflow was recorded (in the home tenant).",
+      inflow: "A member of another tenant was recorded as received by one of this tenant's organisations.",
+      checked: "A regular check was recorded.",
+      check_overdue: "A regular check is past due (background job).",
+      lost_contact: "No recorded contact for the configured months: lost contact (失联).",
+      located: "A lost-contact member was reached again.",
+      returned: "The member came back.",
+      transferred: "The member's organisational relationship was transferred.",
+    },
+  ),
+  ...subjectEvents(
+    "checklist",
+    "Checklist",
+    "chkl",
+    {
+      checklistId: ref("chkl", "The checklist edition (支部标准化)."),
+      edition: z.number().int(),
+      status: z.enum(["active", "retired"]),
+    },
+    { created: "A checklist edition was loaded.", retired: "A checklist edition was retired." },
+  ),
+  ...subjectEvents(
+    "inspection",
+    "Inspection",
+    "insp",
+    {
+      inspectionId: ref("insp", "The inspection."),
+      orgId: ref("org", "The branch inspected."),
+      checklistId: ref("chkl", "The checklist edition."),
+      totalScore: z.number().int(),
+      maxScore: z.number().int(),
+      shortfalls: z.number().int(),
+    },
+    { recorded: "A branch was inspected; each shortfall became a rectification." },
+  ),
+  ...subjectEvents(
+    "rectification",
+    "Rectification",
+    "rect",
+    {
+      rectificationId: ref("rect", "The rectification (整改)."),
+      inspectionId: ref("insp", "The inspection it came from."),
+      orgId: ref("org", "The branch."),
+      status: z.enum(rectificationStatuses),
+      deadline: z.string().openapi({ example: "2026-07-15" }),
+    },
+    {
+      submitted: "The branch submitted its evidence.",
+      closed: "The inspecting level closed the rectification.",
+      reopened: "The inspecting level sent the rectification back.",
+    },
+  ),
+  ...subjectEvents(
+    "org_meeting",
+    "OrgMeeting",
+    "meet",
+    {
+      meetingId: ref("meet", "The meeting."),
+      orgId: ref("org", "The branch."),
+      kind: z.enum(meetingKinds),
+      heldOn: z.string().openapi({ example: "2026-11-05" }),
+      expected: z.number().int(),
+      present: z.number().int(),
+    },
+    { recorded: "A branch recorded an organisational life meeting and its attendance." },
+  ),
+  ...subjectEvents(
+    "community_worker",
+    "CommunityWorker",
+    "cw",
+    {
+      workerId: ref("cw", "The community worker (社区工作者). Names and personal data are not sent."),
+      communityId: ref("div", "The community."),
+      post: z.enum(workerPosts),
+      tier: z.enum(workerTiers),
+      grade: z.number().int().openapi({ example: 9 }),
+      status: z.enum(["active", "left"]),
+    },
+    {
+      appointed: "A community worker was appointed.",
+      updated: "A worker's post, education, qualification or status changed.",
+      grade_changed: "A worker's grade was advanced or corrected.",
+      assessed: "A worker's annual assessment was recorded (and applied to the grade).",
+    },
+  ),
+  "working_calendar.updated": {
+    summary: "The city loaded or replaced a year's working-day calendar.",
+    data: z
+      .object({
+        id: z.string().openapi({ description: "The year.", example: "2026" }),
+        year: z.number().int(),
+        version: z.number().int(),
+        days: z.number().int().openapi({ description: "Holidays and make-up working days listed." }),
+      })
+      .openapi("WorkingCalendarEventData"),
+  },
 } satisfies Record<string, EventSpec>;
 
 export type EventType = keyof typeof eventCatalogue;

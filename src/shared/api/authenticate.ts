@@ -126,7 +126,11 @@ async function principalOf(claims: TokenClaims, db: Db, directory: Directory): P
     scopes: granted,
     org,
     owner: isOwnerOnly(claims.roles)
-      ? { memberId: claims.member, unitOrgId: claims.roles.includes("unit_admin") ? claims.unit : undefined }
+      ? {
+          memberId: claims.member,
+          unitOrgId: claims.roles.includes("unit_admin") ? claims.unit : undefined,
+          departmentId: claims.roles.includes("department") ? claims.unit : undefined,
+        }
       : undefined,
     credential: "jwt",
     crossTenant,

@@ -19,6 +19,9 @@ export const ownAuthentication: Readonly<Record<string, string>> = {
   getSigningKeys: "The public half of the signing keys, which every verifier of our tokens needs.",
   issueAccessToken:
     "The OAuth token endpoint authenticates the API client itself (RFC 6749 client credentials) and answers RFC 6749 errors.",
+  listPublicDutyLists:
+    "Residents read which work a street or community does or must refuse: published duty lists carry no personal data.",
+  listPublicDutyItems: "The items of a published duty list, for residents, as above.",
 };
 
 /**

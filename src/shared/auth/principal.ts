@@ -10,6 +10,8 @@ export const roles = [
   "unit_admin",
   "member",
   "auditor",
+  /** A functional department (职能部门) asking to put work on communities; its `unit` claim names the department. */
+  "department",
 ] as const;
 export type Role = (typeof roles)[number];
 
@@ -45,6 +47,36 @@ export const scopes = [
   "feedback:acknowledge",
   "evaluations:read",
   "evaluations:write",
+  /** Write duty lists (职责清单): the city its templates, a county its own lists. */
+  "duties:write",
+  /** Read community affairs admission requests (社区事务准入) and refusals. */
+  "admission:read",
+  /** Ask to put work on communities (a functional department). */
+  "admission:submit",
+  /** First review of admission requests, by the street. */
+  "admission:street_review",
+  /** Final review of admission requests, by the county. */
+  "admission:county_review",
+  /** Record a community's refusal of unlisted, unadmitted work. */
+  "refusals:write",
+  /** Read mobile party members' records (流动党员): the home side's, or those received by the caller's organisation. */
+  "mobility:read",
+  /** Record a member's outflow, regular checks, return or transfer. */
+  "mobility:write",
+  /** Read branch standardisation (checklists, inspections, rectifications) and organisational life. */
+  "standards:read",
+  /** Load and retire standardisation checklists. */
+  "standards:manage",
+  /** Inspect branches against a checklist; close or reopen the rectifications of one's own inspections. */
+  "standards:inspect",
+  /** Submit rectification evidence, record organisational life meetings and attendance. */
+  "orglife:write",
+  /** Read community workers (社区工作者; personal data masked) and street bodies. */
+  "workers:read",
+  /** Appoint community workers, change their posts and grades, record annual assessments. */
+  "workers:write",
+  /** Set the tenant's 三岗十八级 grade scale; create and staff street bodies (四办三中心一执法队). */
+  "workers:configure",
   /** Register and revoke API clients and API keys for the tenant. */
   "access:manage",
   /** Subscribe the tenant's HTTPS endpoints to events, and read and replay their deliveries. */
@@ -65,6 +97,10 @@ const readEverything: Scope[] = [
   "ledger:read",
   "feedback:read",
   "evaluations:read",
+  "admission:read",
+  "mobility:read",
+  "standards:read",
+  "workers:read",
 ];
 
 /**
@@ -72,7 +108,7 @@ const readEverything: Scope[] = [
  * roles; where in the tenant a role may act (subtree, own unit, own record) is `reach`'s job.
  */
 export const roleScopes: Record<Role, readonly Scope[]> = {
-  city_admin: [...readEverything, "audit:read", "reference:write"],
+  city_admin: [...readEverything, "audit:read", "reference:write", "duties:write"],
   county_admin: [
     ...readEverything,
     "audit:read",
@@ -84,6 +120,13 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "lists:write",
     "resources:write",
     "evaluations:write",
+    "duties:write",
+    "admission:county_review",
+    "mobility:write",
+    "standards:manage",
+    "standards:inspect",
+    "workers:write",
+    "workers:configure",
     "access:manage",
     "webhooks:manage",
   ],
@@ -95,6 +138,9 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "reports:manage",
     "agreements:write",
     "lists:write",
+    "admission:street_review",
+    "standards:inspect",
+    "workers:write",
   ],
   community_admin: [
     ...readEverything,
@@ -113,6 +159,9 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "ledger:correct",
     "feedback:manage",
     "evaluations:write",
+    "refusals:write",
+    "mobility:write",
+    "orglife:write",
   ],
   unit_admin: [
     "tenants:read",
@@ -130,6 +179,10 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "feedback:read",
     "feedback:acknowledge",
     "evaluations:read",
+    "mobility:read",
+    "mobility:write",
+    "standards:read",
+    "orglife:write",
   ],
   member: [
     "tenants:read",
@@ -146,6 +199,7 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "evaluations:read",
   ],
   auditor: [...readEverything, "audit:read"],
+  department: ["tenants:read", "divisions:read", "lists:read", "admission:read", "admission:submit"],
 };
 
 /**
@@ -181,7 +235,7 @@ export interface Principal {
    * Set when the principal acts only for itself or its unit (a member, a unit admin, with no
    * administrative role): rows must belong to that member or that unit party organisation.
    */
-  readonly owner?: { readonly memberId?: string; readonly unitOrgId?: string };
+  readonly owner?: { readonly memberId?: string; readonly unitOrgId?: string; readonly departmentId?: string };
   readonly credential: CredentialKind;
   /** True for the city tenant: reads across all county-level tenants. */
   readonly crossTenant: boolean;

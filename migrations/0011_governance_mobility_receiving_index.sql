@@ -1,0 +1,1 @@
+CREATE INDEX `mobility_records_receiving_tenant_idx` ON `mobility_records` (`receiving_tenant_id`,`id`);

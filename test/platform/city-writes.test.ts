@@ -92,16 +92,23 @@ async function send(op: Operation, token: TokenOptions) {
   return ctx.app.request(concretePath(op.path), { method: op.method, headers, body });
 }
 
-/** Every row of every table, as one string: equal before and after means nothing was written. */
-async function snapshot(): Promise<string> {
+/** Every row of every table, by table. */
+async function rowsByTable(): Promise<Record<string, string>> {
   const tables = await ctx.db.all<{ name: string }>(
     sql`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name`,
   );
-  const parts: string[] = [];
+  const rows: Record<string, string> = {};
   for (const { name } of tables) {
-    parts.push(name, JSON.stringify(await ctx.db.all(sql.raw(`select * from "${name}" order by rowid`))));
+    rows[name] = JSON.stringify(await ctx.db.all(sql.raw(`select * from "${name}" order by rowid`)));
   }
-  return parts.join("\n");
+  return rows;
+}
+
+/** Every row of every table, as one string: equal before and after means nothing was written. */
+async function snapshot(): Promise<string> {
+  return Object.entries(await rowsByTable())
+    .flat()
+    .join("\n");
 }
 
 /** City tokens: every role alone and all of them together, with owner claims naming county records. */
@@ -174,6 +181,35 @@ describe("every write operation, by the city", () => {
   }, 120_000);
 });
 
+/** The city's duty-list writes land in its own tenant and find no county's list (404, nothing changed). */
+const cityAdmin: TokenOptions = { tenant: CITY, roles: ["city_admin"], sub: "city-duties" };
+const dutyItem = (number: number) => ({
+  area: "党的建设",
+  number,
+  name: `事项${number}`,
+  content: "内容",
+  legalBasis: "《中华人民共和国城市居民委员会组织法》",
+  kind: "statutory",
+  leadDepartment: "市民政局",
+});
+async function draftList(who: TokenOptions) {
+  const list = await ctx.call(who, "POST", "/v1/duty-lists", { level: "community", title: "社区职责事项清单" });
+  expect(list.status).toBe(201);
+  const item = await ctx.call(who, "POST", `/v1/duty-lists/${list.body.id}/items`, dutyItem(1));
+  expect(item.status).toBe(201);
+  return { list: list.body as { id: string; tenant: string }, item: item.body as { id: string } };
+}
+/** Runs `write` on the city's own draft (must succeed) and on a Yumen draft (must be a 404 that changes nothing). */
+async function cityWritesOwnOnly(write: (draft: Awaited<ReturnType<typeof draftList>>) => Promise<{ status: number }>) {
+  const own = await draftList(cityAdmin);
+  expect(own.list.tenant).toBe(CITY);
+  expect((await write(own)).status).toBeLessThan(300);
+  const county = await draftList({ tenant: COUNTY, roles: ["county_admin"] });
+  const before = await snapshot();
+  expect((await write(county)).status).toBe(404);
+  expect(await snapshot()).toEqual(before);
+}
+
 /** A test of its own for each designed city write; the sweep above skips exactly these. */
 const designedCityWriteTests: Record<string, () => Promise<void>> = {
   async updateFiveLink() {
@@ -196,6 +232,54 @@ const designedCityWriteTests: Record<string, () => Promise<void>> = {
       nameEn: "x",
     });
     expect(county.status).toBe(403);
+  },
+  async createDutyList() {
+    const { list } = await draftList(cityAdmin);
+    expect(list.tenant).toBe(CITY);
+  },
+  async updateDutyList() {
+    await cityWritesOwnOnly(async ({ list }) => {
+      const read = await ctx.call(cityAdmin, "GET", `/v1/duty-lists/${list.id}`);
+      return ctx.call(
+        cityAdmin,
+        "PATCH",
+        `/v1/duty-lists/${list.id}`,
+        { title: "新标题" },
+        { "if-match": read.headers.get("etag") ?? '"v1"' },
+      );
+    });
+  },
+  async publishDutyList() {
+    await cityWritesOwnOnly(({ list }) => ctx.call(cityAdmin, "POST", `/v1/duty-lists/${list.id}/publish`));
+  },
+  async createDutyItem() {
+    await cityWritesOwnOnly(({ list }) => ctx.call(cityAdmin, "POST", `/v1/duty-lists/${list.id}/items`, dutyItem(2)));
+  },
+  async updateDutyItem() {
+    await cityWritesOwnOnly(async ({ item }) => {
+      const path = `/v1/duty-items/${item.id}`;
+      const read = await ctx.call(cityAdmin, "GET", path);
+      return ctx.call(cityAdmin, "PATCH", path, { name: "改名" }, { "if-match": read.headers.get("etag") ?? '"v1"' });
+    });
+  },
+  async deleteDutyItem() {
+    await cityWritesOwnOnly(async ({ item }) => {
+      const path = `/v1/duty-items/${item.id}`;
+      const read = await ctx.call(cityAdmin, "GET", path);
+      return ctx.call(cityAdmin, "DELETE", path, undefined, { "if-match": read.headers.get("etag") ?? '"v1"' });
+    });
+  },
+  async putWorkingCalendar() {
+    const before = await rowsByTable();
+    const res = await ctx.call(cityAdmin, "PUT", "/v1/working-calendars/2035", {
+      source: "test",
+      days: [{ date: "2035-10-01", kind: "holiday", name: "国庆节" }],
+    });
+    expect(res.status).toBe(200);
+    // Only the calendar (city reference data) and the city's own trail and outbox change.
+    const after = await rowsByTable();
+    const changed = Object.keys(after).filter((t) => after[t] !== before[t]);
+    expect(changed.sort()).toEqual(["audit_events", "outbox_events", "working_calendars"]);
   },
 };
 

@@ -44,6 +44,20 @@ beforeAll(async () => {
   });
   expect(endpoint.status, JSON.stringify(endpoint.body)).toBe(201);
   records["/v1/webhook-endpoints/{id}"] = endpoint.body.id;
+  const dutyList = await ctx.call(county, "POST", "/v1/duty-lists", { level: "community", title: "社区职责事项清单" });
+  expect(dutyList.status, JSON.stringify(dutyList.body)).toBe(201);
+  records["/v1/duty-lists/{id}"] = dutyList.body.id;
+  const worker = await ctx.call(county, "POST", "/v1/community-workers", {
+    communityId: fukang.id,
+    name: "李娜",
+    idCard: "620902198805010024",
+    phone: "13812345678",
+    post: "deputy",
+    education: "bachelor",
+    serviceStartDate: "2018-07-01",
+  });
+  expect(worker.status, JSON.stringify(worker.body)).toBe(201);
+  records["/v1/community-workers/{id}"] = worker.body.id;
 
   principals = [
     ["the county", county],

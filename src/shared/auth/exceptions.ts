@@ -33,6 +33,13 @@ export const ownAuthentication: Readonly<Record<string, string>> = {
 export const designedCityWrites: Readonly<Record<string, string>> = {
   updateFiveLink:
     "The five links are reference data the city owns, the same for every tenant: no county record changes.",
+  createDutyList: "The city drafts duty-list templates as rows of its own tenant (620900); counties adopt them.",
+  updateDutyList: "Only a list of the caller's own tenant is found (findOwnDutyList): the city edits its templates.",
+  publishDutyList: "As above: the city publishes its own templates, never a county's list.",
+  createDutyItem: "Items go only into a draft list of the caller's own tenant: the city fills its templates.",
+  updateDutyItem: "As above, for an item of the city's own draft template.",
+  deleteDutyItem: "As above, for an item of the city's own draft template.",
+  putWorkingCalendar: "The working-day calendar is city-owned reference data (no tenant column); no county record changes.",
 };
 
 export function isDesignedCityWrite(operationId: string): boolean {

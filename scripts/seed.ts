@@ -4,7 +4,7 @@ import { parseConfig, piiKeyMaterial } from "../src/config.js";
 import { migrateDatabase, openDatabase } from "../src/node/database.js";
 import { ensureDevPiiKeys } from "../src/node/dev-key.js";
 import { createPiiVault } from "../src/shared/crypto/pii.js";
-import { seedScale } from "./seed/scale.js";
+import { seedScale } from "../src/node/seed-scale.js";
 
 const usage = `Usage: npm run seed -- [--scale 1] [--seed 813] [--database file:./data/scale-1.db] [--force]
 Fills a NEW database with Jiuquan at real size (scale 1: 3,904 party organisations, 83,670 members, …),

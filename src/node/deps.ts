@@ -1,5 +1,13 @@
 import type { AppDeps } from "../app.js";
-import { piiKeyMaterial, platformVerificationJwks, signingKeys, trustedIssuers, type Config } from "../config.js";
+import {
+  ConfigError,
+  piiKeyMaterial,
+  platformVerificationJwks,
+  runMode,
+  signingKeys,
+  trustedIssuers,
+  type Config,
+} from "../config.js";
 import { createPiiVault } from "../shared/crypto/pii.js";
 import { jsonLogger } from "../shared/log.js";
 import type { Db } from "../db/client.js";
@@ -10,6 +18,15 @@ import { MemoryRateLimiter } from "../shared/http/rate-limit.js";
 import { nodeClientIp } from "./client-ip.js";
 import { nodeDocsAssets } from "./docs-assets.js";
 import { ensureDevPiiKeys, type DevKey } from "./dev-key.js";
+
+/** Development PII keys beside the database; production never makes them up. */
+function developmentPiiKeys(config: Config) {
+  if (runMode(config) === "production")
+    throw new ConfigError(
+      "Invalid configuration:\n  HEXI_PII_KEYS, HEXI_PII_KEY_ID, HEXI_PII_HMAC_KEY: required in production",
+    );
+  return ensureDevPiiKeys(config.DATABASE_URL);
+}
 
 /** The Node runtime's dependencies: one embedded database client for the process, the system clock, in-process rate limits. */
 export async function nodeDeps(config: Config, db: Db, devKey: DevKey | undefined): Promise<AppDeps> {
@@ -23,7 +40,7 @@ export async function nodeDeps(config: Config, db: Db, devKey: DevKey | undefine
       clockToleranceSeconds: config.HEXI_CLOCK_TOLERANCE_SECONDS,
       maxLifetimeSeconds: config.HEXI_MAX_TOKEN_LIFETIME_SECONDS,
     }),
-    pii: await createPiiVault(piiKeyMaterial(config) ?? ensureDevPiiKeys(config.DATABASE_URL)),
+    pii: await createPiiVault(piiKeyMaterial(config) ?? developmentPiiKeys(config)),
     clock,
     docsAssets: nodeDocsAssets(),
     log: jsonLogger,

@@ -10,17 +10,18 @@ const orgPathLimit = 5_000;
  * they are cached in process for a short time. A tenant added as a row is accepted within a minute.
  */
 export class Directory {
-  private tenantCodes: { codes: Set<string>; loadedAt: number } | undefined;
+  private tenantCodes: { levels: Map<string, "city" | "county">; loadedAt: number } | undefined;
   private orgPaths = new Map<string, string | null>();
 
   constructor(private readonly nowMs: () => number) {}
 
-  async tenantExists(db: Db, code: string): Promise<boolean> {
+  /** A tenant's level (`city` reads across the county-level tenants), or undefined for an unknown tenant. */
+  async tenantLevel(db: Db, code: string): Promise<"city" | "county" | undefined> {
     const cached = this.tenantCodes;
-    if (cached && this.nowMs() - cached.loadedAt < tenantsTtlMs) return cached.codes.has(code);
-    const rows = await db.select({ code: tenants.code }).from(tenants);
-    this.tenantCodes = { codes: new Set(rows.map((r) => r.code)), loadedAt: this.nowMs() };
-    return this.tenantCodes.codes.has(code);
+    if (cached && this.nowMs() - cached.loadedAt < tenantsTtlMs) return cached.levels.get(code);
+    const rows = await db.select({ code: tenants.code, level: tenants.level }).from(tenants);
+    this.tenantCodes = { levels: new Map(rows.map((r) => [r.code, r.level])), loadedAt: this.nowMs() };
+    return this.tenantCodes.levels.get(code);
   }
 
   /** The materialised path of a division inside a tenant, or null when it is not there. */

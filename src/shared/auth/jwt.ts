@@ -10,6 +10,7 @@ import {
 import { z } from "zod";
 import { ApiError } from "../http/errors.js";
 import { roles } from "./principal.js";
+import { applyClaimMapping, type ClaimMapping } from "./claim-mapping.js";
 
 export const signingAlgorithms = ["ES256", "EdDSA"] as const;
 
@@ -21,8 +22,16 @@ export interface TrustedIssuer {
   jwks?: JSONWebKeySet;
   /** A tenant identity provider's published key set, fetched and cached by jose. */
   jwksUrl?: string;
-  /** An issuer bound to one tenant can never speak for another. Absent only for the platform's own issuer. */
+  /**
+   * An issuer bound to one tenant can never speak for another. Absent for the platform's own issuer,
+   * and for an identity provider whose claim mapping names the tenant (one provider for a whole city).
+   */
   tenant?: string;
+  /**
+   * How this issuer's tokens say tenant, roles and division when they do not carry Hexi's own
+   * `tenant`/`roles`/`org` claims (a government identity provider's): see ./claim-mapping.ts.
+   */
+  claims?: ClaimMapping;
 }
 
 const claimsSchema = z.object({
@@ -99,7 +108,12 @@ export function createTokenVerifier(
     } catch (err) {
       throw rejected(describeJoseError(err));
     }
-    const parsed = claimsSchema.safeParse(payload);
+    // A mapped issuer's token is read through its mapping; its own `scope` (OIDC scopes) and client_id mean nothing here.
+    const mapped = trusted.issuer.claims
+      ? applyClaimMapping(payload as Record<string, unknown>, trusted.issuer.claims, trusted.issuer.tenant)
+      : payload;
+    if (typeof mapped === "string") throw rejected(mapped);
+    const parsed = claimsSchema.safeParse(mapped);
     if (!parsed.success) throw rejected(`claim ${parsed.error.issues[0]?.path.join(".") || "?"} is missing or invalid`);
     if (parsed.data.exp - parsed.data.iat > maxLifetime) {
       throw rejected(`its lifetime (exp − iat) is longer than the ${maxLifetime} s allowed`);

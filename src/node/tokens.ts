@@ -65,6 +65,7 @@ export async function mintToken(config: Config, options: MintOptions, now: () =>
     throw new MintError(
       `--ttl may be at most ${config.HEXI_MAX_TOKEN_LIFETIME_SECONDS} s (HEXI_MAX_TOKEN_LIFETIME_SECONDS).`,
     );
+  const { key } = tokenSigningKey(config);
   const level = await tenantLevel(config, options.tenant);
   if (!level)
     throw new MintError(
@@ -75,7 +76,6 @@ export async function mintToken(config: Config, options: MintOptions, now: () =>
     throw new MintError(
       `Tenant ${options.tenant} does not accept the role(s) ${refused.join(", ")} (the API would refuse the token).`,
     );
-  const { key } = tokenSigningKey(config);
   const signer = await createTokenSigner([key], {
     issuer: config.HEXI_JWT_ISSUER,
     audience: config.HEXI_JWT_AUDIENCE,

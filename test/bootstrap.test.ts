@@ -3,7 +3,7 @@
  * across its counties like Jiuquan's does, with no code naming it; a second run changes nothing; a
  * second city in the same database is refused. And `GET /` says where the docs are.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +13,7 @@ import { divisions, tenants } from "../src/db/tables.js";
 import { migrateDatabase, openDatabase } from "../src/node/database.js";
 import { createTestContext, type TestContext } from "./helpers/app.js";
 import { signToken } from "./helpers/keys.js";
+import { repoRoot } from "./helpers/server-process.js";
 
 const zhangye = {
   tenants: [
@@ -73,6 +74,11 @@ describe("bootstrap", () => {
       updated: ["620722"],
       divisions: 1,
     });
+  });
+
+  it("takes the documented example file", () => {
+    const example = JSON.parse(readFileSync(join(repoRoot, "docs/tenants.example.json"), "utf8"));
+    expect(tenantsFileSchema.parse(example).map((t) => t.code)).toContain("620700");
   });
 
   it("refuses a second city in the same database, and files that are not one city", async () => {

@@ -3,7 +3,9 @@
  * Keycloak's: `realm_access.roles`, `resource_access.<client>.roles`, `groups`, user attributes) is read
  * through the claim mapping configured for its issuer in HEXI_TENANT_ISSUERS.
  */
+import { eq } from "drizzle-orm";
 import { SignJWT, type JWTPayload } from "jose";
+import { divisions } from "../../src/db/tables.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig, trustedIssuers } from "../../src/config.js";
 import { createTestContext, type TestContext } from "../helpers/app.js";
@@ -12,14 +14,17 @@ import { createSigningKey, testAudience, testIssuer, type SigningKey } from "../
 
 const countyIdp = "https://sso.suzhou.example.gov.cn/realms/suzhou";
 const cityIdp = "https://sso.jiuquan.example.gov.cn/realms/jiuquan";
+const dunhuangIdp = "https://idaas.dunhuang.example.gov.cn";
 
 let ctx: TestContext;
 let suzhouKey: SigningKey;
 let cityKey: SigningKey;
+let dunhuangKey: SigningKey;
 
 beforeAll(async () => {
   suzhouKey = await createSigningKey("suzhou-kc", "ES256");
   cityKey = await createSigningKey("jiuquan-kc", "ES256");
+  dunhuangKey = await createSigningKey("dunhuang-idaas", "EdDSA");
   // Built the way the server builds them: from the environment variable.
   const config = parseConfig({
     HEXI_JWT_ISSUER: testIssuer,
@@ -50,6 +55,13 @@ beforeAll(async () => {
           tenant: { claim: "groups", pattern: "^/hexi/(\\d{6})/" },
           roles: { claim: "groups", pattern: "^/hexi/\\d{6}/([a-z_]+)$" },
         },
+      },
+      {
+        // An IDaaS that knows people's communities by their statistical code, not by Hexi's ids.
+        tenant: "620982",
+        issuer: dunhuangIdp,
+        jwks: { keys: [dunhuangKey.publicJwk] },
+        claims: { roles: { claim: "roles", map: { 社区管理员: "community_admin" } }, orgCode: "dept_code" },
       },
     ]),
   });
@@ -147,6 +159,34 @@ describe("claim mapping per identity provider", () => {
     // The role table still holds: a county role in the city is refused.
     const wrong = await me(await keycloakToken(cityKey, cityIdp, { groups: ["/hexi/620900/county_admin"] }));
     expect(wrong.status).toBe(401);
+  });
+
+  it("finds the division by its administrative code", async () => {
+    const community = await divisionNamed(ctx, "620982", "东大街社区");
+    await ctx.db.update(divisions).set({ code: "620982001001" }).where(eq(divisions.id, community.id));
+    const token = async (dept: string) => {
+      const iat = Math.floor(ctx.clock.now().getTime() / 1000);
+      return new SignJWT({ roles: ["社区管理员"], dept_code: dept })
+        .setProtectedHeader({ alg: "EdDSA", kid: dunhuangKey.kid })
+        .setIssuer(dunhuangIdp)
+        .setAudience(testAudience)
+        .setSubject("zhao.min")
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + 300)
+        .sign(dunhuangKey.privateKey);
+    };
+    const found = await me(await token("620982001001"));
+    expect(found.status, JSON.stringify(found.body)).toBe(200);
+    expect(found.body).toMatchObject({ tenant: "620982", roles: ["community_admin"], org: community.id });
+    const unknown = await me(await token("620982009999"));
+    expect(unknown.status).toBe(401);
+    expect(unknown.body.detail).toMatch(/division code/);
+    // Hexi's own issuer cannot smuggle a division code in: only a mapping reads one.
+    const own = await me(
+      await ctx.token({ tenant: "620982", roles: ["county_admin"], extra: { org_code: "620982001001" } }),
+    );
+    expect(own.status).toBe(200);
+    expect(own.body.org).toBeNull();
   });
 
   it("is validated at start-up: a provider without a tenant must say where its tokens carry one", () => {

@@ -106,6 +106,14 @@ async function principalOf(claims: TokenClaims, db: Db, directory: Directory): P
     if (!path)
       throw new ApiError("unauthenticated", "The bearer token was rejected: its org is not a division of its tenant.");
     org = { id: claims.org, path };
+  } else if (claims.org_code) {
+    const division = await directory.divisionByCode(db, claims.tenant, claims.org_code);
+    if (!division)
+      throw new ApiError(
+        "unauthenticated",
+        "The bearer token was rejected: its division code is not a division of its tenant.",
+      );
+    org = division;
   }
   let granted = scopesForRoles(claims.roles);
   if (claims.scope !== undefined) {

@@ -16,7 +16,8 @@ import { roles, type Role } from "./principal.js";
  * named there becomes the Hexi role(s) it maps to and every other value is ignored; without `map`,
  * values that are Hexi role names are taken as they are. The tenant must come out as exactly one
  * six-digit code (or, absent from the mapping, it is the issuer's own tenant); `org`, `member` and
- * `unit` at most one value each (Hexi ids, e.g. a division id kept as a user attribute).
+ * `unit` at most one value each (Hexi ids, e.g. a division id kept as a user attribute); `orgCode`
+ * names the division by its administrative code instead (looked up in the tenant's divisions).
  */
 const claimPath = z
   .string()
@@ -46,6 +47,8 @@ export const claimMappingSchema = z.strictObject({
     })
     .optional(),
   org: claimSource.optional(),
+  /** The division by its administrative code (`divisions.code`, e.g. a 12-digit statistical code) rather than its Hexi id. */
+  orgCode: claimSource.optional(),
   member: claimSource.optional(),
   unit: claimSource.optional(),
 });
@@ -129,12 +132,19 @@ export function applyClaimMapping(
   } else {
     out.roles = payload.roles;
   }
-  for (const key of ["org", "member", "unit"] as const) {
+  for (const [key, claim] of [
+    ["org", "org"],
+    ["orgCode", "org_code"],
+    ["member", "member"],
+    ["unit", "unit"],
+  ] as const) {
     const source = mapping[key];
     if (!source) continue;
     const values = read(payload, source);
-    if (values.length > 1) return `its claims name more than one ${key}`;
-    if (values[0] !== undefined) out[key] = values[0];
+    if (values.length > 1) return `its claims name more than one ${key === "orgCode" ? "org" : key}`;
+    if (values[0] !== undefined) out[claim] = values[0];
   }
+  if (out.org !== undefined && out.org_code !== undefined)
+    return "its claims name the division twice (org and orgCode)";
   return out;
 }

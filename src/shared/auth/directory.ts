@@ -12,6 +12,7 @@ const orgPathLimit = 5_000;
 export class Directory {
   private tenantCodes: { levels: Map<string, "city" | "county">; loadedAt: number } | undefined;
   private orgPaths = new Map<string, string | null>();
+  private orgByCode = new Map<string, { id: string; path: string }>();
 
   constructor(private readonly nowMs: () => number) {}
 
@@ -22,6 +23,21 @@ export class Directory {
     const rows = await db.select({ code: tenants.code, level: tenants.level }).from(tenants);
     this.tenantCodes = { levels: new Map(rows.map((r) => [r.code, r.level])), loadedAt: this.nowMs() };
     return this.tenantCodes.levels.get(code);
+  }
+
+  /** A division of a tenant by its administrative code (`divisions.code`), or null. */
+  async divisionByCode(db: Db, tenant: string, code: string): Promise<{ id: string; path: string } | null> {
+    const key = `${tenant}:code:${code}`;
+    const cached = this.orgByCode.get(key);
+    if (cached) return cached;
+    const [row] = await db
+      .select({ id: divisions.id, path: divisions.path })
+      .from(divisions)
+      .where(and(eq(divisions.tenantId, tenant), eq(divisions.code, code)));
+    if (!row) return null;
+    if (this.orgByCode.size >= orgPathLimit) this.orgByCode.clear();
+    this.orgByCode.set(key, row);
+    return row;
   }
 
   /** The materialised path of a division inside a tenant, or null when it is not there. */

@@ -39,6 +39,8 @@ const claimsSchema = z.object({
   tenant: z.string().regex(/^\d{6}$/),
   roles: z.array(z.enum(roles)).min(1).max(roles.length),
   org: z.string().min(1).max(64).optional(),
+  /** The division by its administrative code: only from an identity provider's claim mapping (`orgCode`). */
+  org_code: z.string().min(1).max(32).optional(),
   /** The party member a `member` principal is. */
   member: z.string().min(1).max(64).optional(),
   /** The unit party organisation a `unit_admin` principal administers. */
@@ -123,6 +125,8 @@ export function createTokenVerifier(
     }
     // Only the platform issues tokens to Hexi's API clients; a tenant IdP's client_id means nothing here.
     if (trusted.issuer.tenant) delete parsed.data.client_id;
+    // A division code is read only through a mapping; a token carrying its own means nothing.
+    if (!trusted.issuer.claims) delete parsed.data.org_code;
     return parsed.data;
   }
 

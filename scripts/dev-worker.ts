@@ -13,6 +13,8 @@ import { dirname, join, resolve } from "node:path";
 import { parseConfig } from "../src/config.js";
 import { seedDemo } from "../src/db/seed/demo.js";
 import { migrateDatabase, openDatabase } from "../src/node/database.js";
+import { seedDemoRecords } from "../src/node/demo-records.js";
+import { createPiiVault } from "../src/shared/crypto/pii.js";
 import { devKeyPath, ensureDevKey, ensureDevPiiKeys } from "../src/node/dev-key.js";
 import { systemClock } from "../src/shared/clock.js";
 import { startLibsqlHttpServer } from "../test/libsql-http-server.js";
@@ -22,13 +24,14 @@ const file = resolve("data/worker-dev.db");
 // The issuer and audience `npm run token` signs with (src/config.ts defaults unless set in the environment).
 const config = parseConfig(process.env);
 
+const pii = ensureDevPiiKeys(`file:${file}`); // the same development PII keys `npm start` uses
 const { client, db } = openDatabase(`file:${file}`);
 await migrateDatabase(db);
 const { seeded } = await seedDemo(db);
+if (seeded) await seedDemoRecords(client, db, await createPiiVault(pii), systemClock.now());
 client.close();
 // The token script reads the key beside its own database (default ./data); this database lives there too.
 const key = await ensureDevKey(devKeyPath(`file:${file}`), systemClock);
-const pii = ensureDevPiiKeys(`file:${file}`); // the same development PII keys `npm start` uses
 
 const authToken = randomBytes(16).toString("hex"); // exercises DATABASE_AUTH_TOKEN like a Turso token would
 const hrana = await startLibsqlHttpServer({ file, authToken });

@@ -1,15 +1,18 @@
 import { existsSync, rmSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { parseConfig, piiKeyMaterial } from "../src/config.js";
+import { parseConfig, piiKeyMaterial, runMode } from "../src/config.js";
 import { migrateDatabase, openDatabase } from "../src/node/database.js";
 import { ensureDevPiiKeys } from "../src/node/dev-key.js";
+import { redactUrl } from "../src/node/tokens.js";
 import { createPiiVault } from "../src/shared/crypto/pii.js";
-import { seedScale } from "./seed/scale.js";
+import { seedScale } from "../src/node/seed-scale.js";
 
 const usage = `Usage: npm run seed -- [--scale 1] [--seed 813] [--database file:./data/scale-1.db] [--force]
 Fills a NEW database with Jiuquan at real size (scale 1: 3,904 party organisations, 83,670 members, …),
 deterministically from --seed. --scale N multiplies the records inside each community. Refuses to touch
-an existing database file unless --force (which deletes it first).`;
+an existing database file unless --force (which deletes it first). --database may also be a remote
+libSQL URL (libsql://, https://, http://; DATABASE_AUTH_TOKEN from the environment): it must hold no
+tenants yet (a remote database is never deleted). Demo data: development and benchmarks only.`;
 
 const { values } = parseArgs({
   options: {
@@ -31,19 +34,28 @@ if (!Number.isFinite(scale) || scale <= 0 || scale > 100)
 if (!Number.isInteger(seed)) fail("--seed must be a whole number.");
 
 const databaseUrl = values.database ?? `file:./data/scale-${scale}.db`;
-if (!databaseUrl.startsWith("file:"))
-  fail("--database must be a file: URL; seeding a remote database is not supported.");
-const file = databaseUrl.slice("file:".length);
-if (existsSync(file)) {
-  if (!values.force) fail(`${file} exists. Pass --force to replace it.`);
-  for (const suffix of ["", "-wal", "-shm"]) rmSync(file + suffix, { force: true });
+const remote = !databaseUrl.startsWith("file:");
+if (!remote) {
+  const file = databaseUrl.slice("file:".length);
+  if (existsSync(file)) {
+    if (!values.force) fail(`${file} exists. Pass --force to replace it.`);
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(file + suffix, { force: true });
+  }
 }
 
 const config = parseConfig({ ...process.env, DATABASE_URL: databaseUrl });
+if (runMode(config) === "production") fail("Demo data never goes into production (HEXI_ENV/NODE_ENV=production).");
 const vault = await createPiiVault(piiKeyMaterial(config) ?? ensureDevPiiKeys(databaseUrl));
 // A generated database: durability of each batch does not matter until the end, speed does.
-const { client, db } = openDatabase(databaseUrl, undefined, { synchronous: "off" });
+const { client, db } = openDatabase(databaseUrl, config.DATABASE_AUTH_TOKEN, { synchronous: "off" });
 await migrateDatabase(db);
+if (remote) {
+  const { rows } = await client.execute("select count(*) as n from tenants");
+  if (Number(rows[0]?.n) > 0) {
+    client.close();
+    fail(`${redactUrl(databaseUrl)} already has tenants: seed a new, empty database.`);
+  }
+}
 
 const started = performance.now();
 const interactive = process.stderr.isTTY;
@@ -69,11 +81,11 @@ const counts = await seedScale(client, vault, {
   },
 });
 const seconds = (performance.now() - started) / 1000;
-await client.executeMultiple("PRAGMA wal_checkpoint(TRUNCATE); ANALYZE;");
+await client.executeMultiple(remote ? "ANALYZE;" : "PRAGMA wal_checkpoint(TRUNCATE); ANALYZE;");
 client.close();
-console.log(`Seeded ${databaseUrl} at scale ${scale} (seed ${seed}) in ${seconds.toFixed(1)} s:`);
+console.log(`Seeded ${redactUrl(databaseUrl)} at scale ${scale} (seed ${seed}) in ${seconds.toFixed(1)} s:`);
 for (const [what, n] of Object.entries(counts)) console.log(`  ${what.padEnd(16)} ${n.toLocaleString("en")}`);
-console.log(`Serve it: DATABASE_URL=${databaseUrl} npm start`);
+console.log(`Serve it: DATABASE_URL=${redactUrl(databaseUrl)}${remote ? " DATABASE_AUTH_TOKEN=…" : ""} npm start`);
 
 function fail(message: string): never {
   console.error(`${message}\n\n${usage}`);

@@ -1,11 +1,13 @@
 import { parseArgs } from "node:util";
-import { parseConfig } from "../src/config.js";
+import { ConfigError, parseConfig } from "../src/config.js";
+import { consoleLink } from "../src/node/dev-key.js";
+import { MintError, mintToken } from "../src/node/tokens.js";
 import { systemClock } from "../src/shared/clock.js";
-import { consoleLink, devKeyPath, readDevKey, signDevToken } from "../src/node/dev-key.js";
-import { roles, rolesRefused, type Role } from "../src/shared/auth/principal.js";
 
-const usage = `Usage: npm run token -- --tenant 620902 --roles county_admin[,auditor] [--org div_…] [--member mem_…] [--unit org_…] [--ttl 3600, at most HEXI_MAX_TOKEN_LIFETIME_SECONDS] [--sub user-1] [--console]
-Prints a JWT signed by the local development key (created by \`npm start\`); with --console, a console sign-in link carrying it
+const usage = `Usage: npm run token -- --tenant 620902 --roles county_admin[,auditor] [--org div_…] [--member mem_…] [--unit org_…] [--ttl 3600, at most HEXI_MAX_TOKEN_LIFETIME_SECONDS] [--sub user-1] [--scope "a:read b:write"]
+Prints a JWT for the platform issuer (HEXI_JWT_ISSUER, HEXI_JWT_AUDIENCE), signed with the first key of
+HEXI_SIGNING_JWKS when it is set (production: the server's own keys), else with the development key
+\`npm start\` created beside DATABASE_URL. The tenant must exist in DATABASE_URL's database. With --console, a console sign-in link carrying it
 (http://HOST:PORT/console/#token=…, from HOST and PORT, or --base).`;
 
 const { values } = parseArgs({
@@ -24,43 +26,29 @@ const { values } = parseArgs({
   },
 });
 
-function fail(message: string): never {
-  console.error(`${message}\n\n${usage}`);
-  process.exit(2);
-}
-
 if (values.help) {
   console.log(usage);
   process.exit(0);
 }
-if (!values.tenant || !/^\d{6}$/.test(values.tenant)) fail("--tenant must be a six-digit tenant code.");
-const granted = (values.roles ?? "").split(",").filter(Boolean);
-if (granted.length === 0) fail("--roles is required.");
-const unknown = granted.filter((r) => !roles.includes(r as Role));
-if (unknown.length) fail(`Unknown role(s): ${unknown.join(", ")}. Roles: ${roles.join(", ")}.`);
-const refused = rolesRefused(values.tenant, granted as Role[]);
-if (refused.length)
-  fail(`Tenant ${values.tenant} does not accept the role(s) ${refused.join(", ")} (the API would refuse the token).`);
-const config = parseConfig(process.env);
-const ttl = Number(values.ttl);
-if (!Number.isInteger(ttl) || ttl <= 0) fail("--ttl must be a positive number of seconds.");
-// The API refuses tokens that live longer (HEXI_MAX_TOKEN_LIFETIME_SECONDS): do not mint one.
-if (ttl > config.HEXI_MAX_TOKEN_LIFETIME_SECONDS)
-  fail(`--ttl may be at most ${config.HEXI_MAX_TOKEN_LIFETIME_SECONDS} s (HEXI_MAX_TOKEN_LIFETIME_SECONDS).`);
-const key = readDevKey(devKeyPath(config.DATABASE_URL));
-const token = await signDevToken(
-  key,
-  { issuer: config.HEXI_JWT_ISSUER, audience: config.HEXI_JWT_AUDIENCE },
-  {
-    tenant: values.tenant,
-    roles: granted,
-    sub: values.sub!,
-    org: values.org,
-    member: values.member,
-    unit: values.unit,
-    scope: values.scope,
-  },
-  ttl,
-  systemClock,
-);
-console.log(values.console ? consoleLink(values.base ?? `http://${config.HOST}:${config.PORT}`, token) : token);
+try {
+  const config = parseConfig(process.env);
+  const token = await mintToken(
+    config,
+    {
+      tenant: values.tenant ?? "",
+      roles: (values.roles ?? "").split(",").filter(Boolean),
+      org: values.org,
+      member: values.member,
+      unit: values.unit,
+      scope: values.scope,
+      sub: values.sub!,
+      ttlSeconds: Number(values.ttl),
+    },
+    systemClock.now,
+  );
+  console.log(values.console ? consoleLink(values.base ?? `http://${config.HOST}:${config.PORT}`, token) : token);
+} catch (err) {
+  if (!(err instanceof MintError || err instanceof ConfigError)) throw err;
+  console.error(`${err.message}\n\n${usage}`);
+  process.exit(2);
+}

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { claimMappingSchema } from "./shared/auth/claim-mapping.js";
 import type { TrustedIssuer } from "./shared/auth/jwt.js";
 import { algorithmOf, publicJwksOf, type PrivateJwk } from "./shared/auth/signer.js";
 import type { PiiKeyMaterial } from "./shared/crypto/pii.js";
@@ -40,7 +41,11 @@ const endpointUrl = z.url().refine((u) => {
 
 const tenantIssuer = z
   .object({
-    tenant: z.string().regex(/^\d{6}$/),
+    /** The one tenant this issuer speaks for; may be left out only when `claims.tenant` reads it from the token. */
+    tenant: z
+      .string()
+      .regex(/^\d{6}$/)
+      .optional(),
     issuer: z.string().min(1),
     audience: z.string().min(1).optional(),
     jwksUrl: z.url({ protocol: /^https$/ }).optional(),
@@ -55,8 +60,11 @@ const tenantIssuer = z
         name: z.string().min(1).optional(),
       })
       .optional(),
+    /** Where its tokens carry tenant, roles and division (src/shared/auth/claim-mapping.ts). */
+    claims: claimMappingSchema.optional(),
   })
-  .refine((i) => i.jwksUrl || i.jwks, "needs jwksUrl or jwks");
+  .refine((i) => i.jwksUrl || i.jwks, "needs jwksUrl or jwks")
+  .refine((i) => i.tenant || i.claims?.tenant, "needs tenant, or claims.tenant naming the claim that carries it");
 
 /** The console's sign-in providers, as the console page announces them (no secrets: PKCE public clients). */
 export function consoleSignInProviders(config: Config) {
@@ -67,6 +75,13 @@ export function consoleSignInProviders(config: Config) {
 
 /** Every setting the app reads from its environment, with defaults, in one place. */
 const envSchema = z.object({
+  /**
+   * `production` refuses to start without real signing and PII keys, never creates development key
+   * files and never seeds demo data; `development` (the default) does all that for a zero-configuration
+   * start. Unset, NODE_ENV=production means production.
+   */
+  HEXI_ENV: z.enum(["development", "production"]).optional(),
+  NODE_ENV: z.string().optional(),
   DATABASE_URL: z.string().min(1).default("file:./data/hexi.db"),
   DATABASE_AUTH_TOKEN: z.string().min(1).optional(),
   HEXI_JWT_ISSUER: z.string().min(1).default("hexi-local"),
@@ -80,7 +95,11 @@ const envSchema = z.object({
    */
   HEXI_SIGNING_JWKS: jsonOf(privateJwkSet).optional(),
   /** Tenants that trust their own identity provider: [{ tenant, issuer, jwksUrl | jwks, audience? }]. */
-  HEXI_TENANT_ISSUERS: jsonOf(z.array(tenantIssuer)).default([]),
+  HEXI_TENANT_ISSUERS: jsonOf(
+    z
+      .array(tenantIssuer)
+      .refine((list) => new Set(list.map((i) => i.issuer)).size === list.length, "issuers must be distinct"),
+  ).default([]),
   /** PII encryption keys, {"<key id>": "<32 bytes base64url>"}; on Node they default to a development file beside the database. */
   HEXI_PII_KEYS: jsonOf(z.record(z.string().regex(/^[\w-]{1,32}$/), z.string().min(43))).optional(),
   /** The key id that seals new values; older ids keep opening what they sealed. */
@@ -133,6 +152,39 @@ const envSchema = z.object({
 
 export type Config = z.infer<typeof envSchema>;
 
+export type RunMode = "development" | "production";
+
+/** HEXI_ENV if set; otherwise production exactly when NODE_ENV=production. */
+export function runMode(config: Config): RunMode {
+  return config.HEXI_ENV ?? (config.NODE_ENV === "production" ? "production" : "development");
+}
+
+/**
+ * What production needs that development makes up: every missing or unsafe setting, one line each
+ * (empty when the configuration may run in production).
+ */
+export function productionProblems(config: Config): string[] {
+  const problems: string[] = [];
+  if (!config.HEXI_SIGNING_JWKS)
+    problems.push(
+      'HEXI_SIGNING_JWKS: missing. The platform\'s private signing keys, {"keys":[…]}: `npm run keys -- signing` prints one.',
+    );
+  const pii = [
+    ["HEXI_PII_KEYS", config.HEXI_PII_KEYS],
+    ["HEXI_PII_KEY_ID", config.HEXI_PII_KEY_ID],
+    ["HEXI_PII_HMAC_KEY", config.HEXI_PII_HMAC_KEY],
+  ] as const;
+  for (const [name, value] of pii) {
+    if (value === undefined)
+      problems.push(`${name}: missing. Personal-data keys: \`npm run keys -- pii\` prints all three.`);
+  }
+  if (config.HEXI_PII_KEYS && config.HEXI_PII_KEY_ID && !config.HEXI_PII_KEYS[config.HEXI_PII_KEY_ID])
+    problems.push(`HEXI_PII_KEY_ID: "${config.HEXI_PII_KEY_ID}" is not a key id of HEXI_PII_KEYS.`);
+  if (config.HEXI_WEBHOOK_ALLOW_LOOPBACK)
+    problems.push("HEXI_WEBHOOK_ALLOW_LOOPBACK: must not be true in production (development only).");
+  return problems;
+}
+
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
@@ -170,12 +222,17 @@ export function platformVerificationJwks(
 
 /** The issuers whose tokens are accepted: the platform's own, plus each tenant's own identity provider. */
 export function trustedIssuers(config: Config, platformJwks: { keys: Record<string, unknown>[] }): TrustedIssuer[] {
+  if (config.HEXI_TENANT_ISSUERS.some((t) => t.issuer === config.HEXI_JWT_ISSUER))
+    throw new ConfigError(
+      "Invalid configuration:\n  HEXI_TENANT_ISSUERS: an identity provider may not use the platform issuer HEXI_JWT_ISSUER",
+    );
   return [
     { issuer: config.HEXI_JWT_ISSUER, audience: config.HEXI_JWT_AUDIENCE, jwks: platformJwks as TrustedIssuer["jwks"] },
     ...config.HEXI_TENANT_ISSUERS.map((t) => ({
       issuer: t.issuer,
       audience: t.audience ?? config.HEXI_JWT_AUDIENCE,
-      tenant: t.tenant,
+      ...(t.tenant ? { tenant: t.tenant } : {}),
+      ...(t.claims ? { claims: t.claims } : {}),
       ...(t.jwks ? { jwks: t.jwks as TrustedIssuer["jwks"] } : { jwksUrl: t.jwksUrl! }),
     })),
   ];

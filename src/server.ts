@@ -1,27 +1,55 @@
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app.js";
-import { ConfigError, parseConfig } from "./config.js";
+import { sql } from "drizzle-orm";
+import { ConfigError, parseConfig, productionProblems, runMode } from "./config.js";
 import { seedDemo } from "./db/seed/demo.js";
+import { tenants } from "./db/tables.js";
+import { seedDemoRecords } from "./node/demo-records.js";
 import { migrateDatabase, openDatabase } from "./node/database.js";
 import { consoleLink, devKeyPath, ensureDevKey, signDevToken } from "./node/dev-key.js";
 import { createNodeServer } from "./node/http-server.js";
 import { nodeDeps } from "./node/deps.js";
+import { redactUrl } from "./node/tokens.js";
 import { runMaintenance } from "./maintenance.js";
 import { startBackgroundLoop } from "./node/loop.js";
 import { nodeDispatcher, startDispatchLoop } from "./node/webhooks.js";
 import { systemClock } from "./shared/clock.js";
 
-/** Self-hosted entry: embedded libSQL, migrations and the demo seed on start, then serve. */
+/**
+ * Self-hosted entry: migrations on start, then serve. Development (the default) makes up what it
+ * lacks: a development signing key and PII keys beside the database, and the demo (tenants, a small
+ * division tree and a few hundred records) on a fresh database. Production (HEXI_ENV=production, or
+ * NODE_ENV=production) refuses to start without real keys and seeds nothing: tenants come from
+ * `npm run bootstrap`.
+ */
 async function main() {
   const config = parseConfig(process.env);
+  const production = runMode(config) === "production";
+  if (production) {
+    const problems = productionProblems(config);
+    if (problems.length) {
+      throw new ConfigError(
+        `Refusing to start in production (HEXI_ENV=production${config.HEXI_ENV ? "" : " via NODE_ENV"}):\n${problems.map((p) => `  ${p}`).join("\n")}\nSee "Self-hosting" in README.md. For a local try-out, unset HEXI_ENV and NODE_ENV.`,
+      );
+    }
+  }
   const keyPath = devKeyPath(config.DATABASE_URL);
   // The development key signs (and verifies) unless HEXI_SIGNING_JWKS brings the platform's own keys.
-  const devKey = config.HEXI_SIGNING_JWKS ? undefined : await ensureDevKey(keyPath, systemClock);
+  const devKey = config.HEXI_SIGNING_JWKS || production ? undefined : await ensureDevKey(keyPath, systemClock);
   const { client, db } = openDatabase(config.DATABASE_URL, config.DATABASE_AUTH_TOKEN, {
     synchronous: config.HEXI_DB_SYNCHRONOUS,
   });
   await migrateDatabase(db);
-  const { seeded } = await seedDemo(db);
+  const runtime = await nodeDeps(config, db, devKey);
+  let note = "";
+  if (production) {
+    const [row] = await db.select({ n: sql<number>`count(*)` }).from(tenants);
+    if (!row?.n) note = ", no tenants yet: run `npm run bootstrap`";
+  } else if ((await seedDemo(db)).seeded) {
+    // A newcomer's first GET /v1/members shows something: a few hundred records in the demo tree.
+    const records = await seedDemoRecords(client, db, runtime.pii, runtime.clock.now());
+    note = `, demo data seeded (${records.members} members, ${records.memberReports} member reports)`;
+  }
   // Development only: webhook endpoints on loopback, for both endpoint validation and delivery.
   const webhookTargets = { allowLoopback: config.HEXI_WEBHOOK_ALLOW_LOOPBACK };
   if (webhookTargets.allowLoopback) {
@@ -29,7 +57,7 @@ async function main() {
       "WARNING: HEXI_WEBHOOK_ALLOW_LOOPBACK=true: webhook endpoints may target http(s)://localhost, 127.0.0.0/8 and [::1] on any port. Development only; never set it in production.",
     );
   }
-  const deps = { ...(await nodeDeps(config, db, devKey)), webhookTargets };
+  const deps = { ...runtime, webhookTargets };
   const app = createApp(deps);
   // Outbound webhooks: fan out the outbox and deliver what is due, every 2 s after the previous run.
   const webhooks = startDispatchLoop(
@@ -56,16 +84,23 @@ async function main() {
     const base = `http://${config.HOST}:${(server.address() as AddressInfo).port}`;
     console.log(
       [
-        `Hexi API listening on ${base}  (database ${config.DATABASE_URL}${seeded ? ", demo data seeded" : ""})`,
+        `Hexi API listening on ${base}  (${production ? "production" : "development"}, database ${redactUrl(config.DATABASE_URL)}${note})`,
         consoleToken
           ? `  Console (city): ${consoleLink(base, consoleToken)}`
           : `  Console:        ${base}/console/  (sign in with a token from your identity provider)`,
         `                  county admin: npm run -s token -- --tenant 620902 --roles county_admin --console`,
         `  API reference:  ${base}/docs`,
         `  OpenAPI 3.1:    ${base}/openapi.json`,
-        `  Get a token:    npm run token -- --tenant 620902 --roles county_admin`,
-        `                  npm run token -- --tenant 620900 --roles city_admin   (city-wide reads)`,
-        `  Try it:         curl -H "Authorization: Bearer $(npm run -s token -- --tenant 620902 --roles county_admin)" ${base}/v1/divisions`,
+        ...(production
+          ? [
+              `  Get a token:    npm run token -- --tenant <code> --roles county_admin   (signs with HEXI_SIGNING_JWKS)`,
+              `  People's roles: from your identity provider, HEXI_TENANT_ISSUERS with a claim mapping (README "Self-hosting")`,
+            ]
+          : [
+              `  Get a token:    npm run token -- --tenant 620902 --roles county_admin`,
+              `                  npm run token -- --tenant 620900 --roles city_admin   (city-wide reads)`,
+              `  Try it:         curl -H "Authorization: Bearer $(npm run -s token -- --tenant 620902 --roles county_admin)" ${base}/v1/members`,
+            ]),
       ].join("\n"),
     );
   });

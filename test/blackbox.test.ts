@@ -91,6 +91,17 @@ describe("the server process, over HTTP", () => {
     expect(data).toMatchObject({ status: "ok", database: "ok" });
   });
 
+  it("a newcomer's first start: GET / links the docs, GET /v1/members shows the demo members", async () => {
+    expect(server.output()).toMatch(/\(development, .*demo data seeded \(\d+ members/);
+    const root = await fetch(`${server.baseUrl}/`);
+    expect(root.status).toBe(200);
+    expect(await root.json()).toMatchObject({ links: { docs: "/docs", openapi: "/openapi.json" } });
+    const { data, error } = await clientFor(countyToken).GET("/v1/members", { params: { query: { limit: 5 } } });
+    expect(error).toBeUndefined();
+    expect(data!.data).toHaveLength(5);
+    expect(data!.data.every((m) => m.tenant === countyTenant && /\*/.test(m.idCard))).toBe(true);
+  });
+
   it("GET /v1/me names the token's tenant and roles", async () => {
     const { data, error } = await clientFor(countyToken).GET("/v1/me");
     expect(error).toBeUndefined();

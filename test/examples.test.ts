@@ -93,7 +93,7 @@ async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 15
 beforeAll(async () => {
   const [, started] = await Promise.all([
     generateClientTypes(),
-    startServer({ env: { HEXI_WEBHOOK_ALLOW_LOOPBACK: "true" } }),
+    startServer({ env: { HEXI_WEBHOOK_ALLOW_LOOPBACK: "true" }, demoRecords: false }),
   ]);
   server = started;
   county = await mintToken(server, { tenant, roles: ["county_admin"] });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
-import { idCardNumber, seedScale, scaleCounts, withCheckDigit } from "../scripts/seed/scale.js";
+import { idCardNumber, seedScale, scaleCounts, withCheckDigit } from "../src/node/seed-scale.js";
 import { migrateDatabase, openDatabase } from "../src/node/database.js";
 import { createPiiVault, generatePiiKeyMaterial } from "../src/shared/crypto/pii.js";
 

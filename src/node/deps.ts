@@ -1,8 +1,10 @@
 import type { AppDeps } from "../app.js";
 import {
+  ConfigError,
   consoleSignInProviders,
   piiKeyMaterial,
   platformVerificationJwks,
+  runMode,
   signingKeys,
   trustedIssuers,
   type Config,
@@ -18,6 +20,15 @@ import { nodeClientIp } from "./client-ip.js";
 import { nodeStaticAssets } from "./static-assets.js";
 import { ensureDevPiiKeys, type DevKey } from "./dev-key.js";
 
+/** Development PII keys beside the database; production never makes them up. */
+function developmentPiiKeys(config: Config) {
+  if (runMode(config) === "production")
+    throw new ConfigError(
+      "Invalid configuration:\n  HEXI_PII_KEYS, HEXI_PII_KEY_ID, HEXI_PII_HMAC_KEY: required in production",
+    );
+  return ensureDevPiiKeys(config.DATABASE_URL);
+}
+
 /** The Node runtime's dependencies: one embedded database client for the process, the system clock, in-process rate limits. */
 export async function nodeDeps(config: Config, db: Db, devKey: DevKey | undefined): Promise<AppDeps> {
   const signing = signingKeys(config) ?? (devKey ? [devKey.privateJwk as PrivateJwk] : undefined);
@@ -30,7 +41,7 @@ export async function nodeDeps(config: Config, db: Db, devKey: DevKey | undefine
       clockToleranceSeconds: config.HEXI_CLOCK_TOLERANCE_SECONDS,
       maxLifetimeSeconds: config.HEXI_MAX_TOKEN_LIFETIME_SECONDS,
     }),
-    pii: await createPiiVault(piiKeyMaterial(config) ?? ensureDevPiiKeys(config.DATABASE_URL)),
+    pii: await createPiiVault(piiKeyMaterial(config) ?? developmentPiiKeys(config)),
     clock,
     assets: nodeStaticAssets(),
     consoleSignIn: consoleSignInProviders(config),

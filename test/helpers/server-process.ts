@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { seedDemo } from "../../src/db/seed/demo.js";
+import { migrateDatabase, openDatabase } from "../../src/node/database.js";
 import type { Role } from "../../src/shared/auth/principal.js";
 
 /** The repository root: every child runs from here, like `npm start` does. */
@@ -25,6 +27,12 @@ export interface StartServerOptions {
   dataDir?: string;
   /** How long to wait for the "listening on" line. */
   timeoutMs?: number;
+  /**
+   * false: the database gets the demo tenants and division tree before the server starts, so the
+   * server (which fills only a fresh database) adds none of its demo records. For tests that count
+   * what they create themselves.
+   */
+  demoRecords?: boolean;
 }
 
 export interface ServerProcess {
@@ -47,6 +55,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
   mkdirSync(dataDir, { recursive: true });
   const databaseUrl = `file:${join(dataDir, "hexi.db")}`;
   const timeoutMs = options.timeoutMs ?? 30_000;
+  if (options.demoRecords === false) {
+    const { client, db } = openDatabase(databaseUrl);
+    await migrateDatabase(db);
+    await seedDemo(db);
+    client.close();
+  }
 
   const [command, args] = nodeWithTsx("src/server.ts");
   const child = spawn(command, args, {

@@ -43,10 +43,11 @@ export function divisionRows(
   tenant: string,
   county: { name: string; code: string },
   tree: DivisionSpec[],
-  seed: number,
+  /** A seed for the same ids on every run (demo, scale seed), or a random source (bootstrap). */
+  seed: number | ((bytes: Uint8Array) => Uint8Array),
   createdAt: Date,
 ): DivisionRow[] {
-  const random = seededRandom(seed);
+  const random = typeof seed === "number" ? seededRandom(seed) : seed;
   const rows: DivisionRow[] = [];
   let tick = createdAt.getTime();
   const visit = (spec: DivisionSpec, parent: DivisionRow | null) => {

@@ -16,7 +16,8 @@ type ConsoleFile = keyof typeof consoleFiles;
 
 /** A tenant identity provider the console may sign people in with (OIDC authorization code + PKCE, public client). */
 export interface ConsoleSignInProvider {
-  tenant: string;
+  /** Absent for one identity provider serving the whole city (its claim mapping names the tenant). */
+  tenant?: string;
   issuer: string;
   name: string;
   clientId: string;

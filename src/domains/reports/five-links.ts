@@ -1,7 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
-import { CITY_TENANT } from "../../db/reference.js";
 import type { AppEnv } from "../../shared/request/context.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
 import { ApiError, notFound, type FieldError } from "../../shared/http/errors.js";
@@ -166,7 +165,8 @@ export const fiveLinkRoutes = createRouter()
           action: "five_link.update",
           targetType: "five_link",
           targetId: row.code,
-          tenantId: CITY_TENANT,
+          // Only the city (reference:write) gets here: its own tenant's trail records the change.
+          tenantId: c.get("principal").tenant,
           changes: { fields: Object.keys(patch), ...patch },
         },
       });

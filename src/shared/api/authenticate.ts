@@ -5,15 +5,7 @@ import type { RateLimitSubject } from "../http/rate-limit.js";
 import type { Directory } from "../auth/directory.js";
 import type { Db } from "../../db/client.js";
 import type { TokenClaims, TokenVerifier } from "../auth/jwt.js";
-import {
-  CITY_TENANT,
-  cityRoles,
-  isOwnerOnly,
-  rolesRefused,
-  scopesForRoles,
-  type Principal,
-  type Scope,
-} from "../auth/principal.js";
+import { cityRoles, isOwnerOnly, rolesRefused, scopesForRoles, type Principal, type Scope } from "../auth/principal.js";
 
 const bearerPattern = /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i;
 
@@ -93,11 +85,13 @@ const principalCacheLimit = 10_000;
 
 /** Checks a verified token's claims against the directory and builds its principal. */
 async function principalOf(claims: TokenClaims, db: Db, directory: Directory): Promise<Principal> {
-  if (!(await directory.tenantExists(db, claims.tenant))) {
+  const level = await directory.tenantLevel(db, claims.tenant);
+  if (!level) {
     throw new ApiError("unauthenticated", "The bearer token was rejected: its tenant is unknown.");
   }
-  const crossTenant = claims.tenant === CITY_TENANT;
-  const refused = rolesRefused(claims.tenant, claims.roles);
+  // The city is the tenant at level `city` (a row, like every tenant): it reads across the others.
+  const crossTenant = level === "city";
+  const refused = rolesRefused(crossTenant, claims.roles);
   if (refused.length) {
     throw new ApiError(
       "unauthenticated",
@@ -112,6 +106,14 @@ async function principalOf(claims: TokenClaims, db: Db, directory: Directory): P
     if (!path)
       throw new ApiError("unauthenticated", "The bearer token was rejected: its org is not a division of its tenant.");
     org = { id: claims.org, path };
+  } else if (claims.org_code) {
+    const division = await directory.divisionByCode(db, claims.tenant, claims.org_code);
+    if (!division)
+      throw new ApiError(
+        "unauthenticated",
+        "The bearer token was rejected: its division code is not a division of its tenant.",
+      );
+    org = division;
   }
   let granted = scopesForRoles(claims.roles);
   if (claims.scope !== undefined) {

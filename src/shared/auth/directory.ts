@@ -10,17 +10,34 @@ const orgPathLimit = 5_000;
  * they are cached in process for a short time. A tenant added as a row is accepted within a minute.
  */
 export class Directory {
-  private tenantCodes: { codes: Set<string>; loadedAt: number } | undefined;
+  private tenantCodes: { levels: Map<string, "city" | "county">; loadedAt: number } | undefined;
   private orgPaths = new Map<string, string | null>();
+  private orgByCode = new Map<string, { id: string; path: string }>();
 
   constructor(private readonly nowMs: () => number) {}
 
-  async tenantExists(db: Db, code: string): Promise<boolean> {
+  /** A tenant's level (`city` reads across the county-level tenants), or undefined for an unknown tenant. */
+  async tenantLevel(db: Db, code: string): Promise<"city" | "county" | undefined> {
     const cached = this.tenantCodes;
-    if (cached && this.nowMs() - cached.loadedAt < tenantsTtlMs) return cached.codes.has(code);
-    const rows = await db.select({ code: tenants.code }).from(tenants);
-    this.tenantCodes = { codes: new Set(rows.map((r) => r.code)), loadedAt: this.nowMs() };
-    return this.tenantCodes.codes.has(code);
+    if (cached && this.nowMs() - cached.loadedAt < tenantsTtlMs) return cached.levels.get(code);
+    const rows = await db.select({ code: tenants.code, level: tenants.level }).from(tenants);
+    this.tenantCodes = { levels: new Map(rows.map((r) => [r.code, r.level])), loadedAt: this.nowMs() };
+    return this.tenantCodes.levels.get(code);
+  }
+
+  /** A division of a tenant by its administrative code (`divisions.code`), or null. */
+  async divisionByCode(db: Db, tenant: string, code: string): Promise<{ id: string; path: string } | null> {
+    const key = `${tenant}:code:${code}`;
+    const cached = this.orgByCode.get(key);
+    if (cached) return cached;
+    const [row] = await db
+      .select({ id: divisions.id, path: divisions.path })
+      .from(divisions)
+      .where(and(eq(divisions.tenantId, tenant), eq(divisions.code, code)));
+    if (!row) return null;
+    if (this.orgByCode.size >= orgPathLimit) this.orgByCode.clear();
+    this.orgByCode.set(key, row);
+    return row;
   }
 
   /** The materialised path of a division inside a tenant, or null when it is not there. */

@@ -39,7 +39,8 @@ export const designedCityWrites: Readonly<Record<string, string>> = {
   createDutyItem: "Items go only into a draft list of the caller's own tenant: the city fills its templates.",
   updateDutyItem: "As above, for an item of the city's own draft template.",
   deleteDutyItem: "As above, for an item of the city's own draft template.",
-  putWorkingCalendar: "The working-day calendar is city-owned reference data (no tenant column); no county record changes.",
+  putWorkingCalendar:
+    "The working-day calendar is city-owned reference data (no tenant column); no county record changes.",
 };
 
 export function isDesignedCityWrite(operationId: string): boolean {

@@ -10,6 +10,7 @@ import {
 import { z } from "zod";
 import { ApiError } from "../http/errors.js";
 import { roles } from "./principal.js";
+import { applyClaimMapping, type ClaimMapping } from "./claim-mapping.js";
 
 export const signingAlgorithms = ["ES256", "EdDSA"] as const;
 
@@ -21,8 +22,16 @@ export interface TrustedIssuer {
   jwks?: JSONWebKeySet;
   /** A tenant identity provider's published key set, fetched and cached by jose. */
   jwksUrl?: string;
-  /** An issuer bound to one tenant can never speak for another. Absent only for the platform's own issuer. */
+  /**
+   * An issuer bound to one tenant can never speak for another. Absent for the platform's own issuer,
+   * and for an identity provider whose claim mapping names the tenant (one provider for a whole city).
+   */
   tenant?: string;
+  /**
+   * How this issuer's tokens say tenant, roles and division when they do not carry Hexi's own
+   * `tenant`/`roles`/`org` claims (a government identity provider's): see ./claim-mapping.ts.
+   */
+  claims?: ClaimMapping;
 }
 
 const claimsSchema = z.object({
@@ -30,6 +39,8 @@ const claimsSchema = z.object({
   tenant: z.string().regex(/^\d{6}$/),
   roles: z.array(z.enum(roles)).min(1).max(roles.length),
   org: z.string().min(1).max(64).optional(),
+  /** The division by its administrative code: only from an identity provider's claim mapping (`orgCode`). */
+  org_code: z.string().min(1).max(32).optional(),
   /** The party member a `member` principal is. */
   member: z.string().min(1).max(64).optional(),
   /** The unit party organisation a `unit_admin` principal administers. */
@@ -99,7 +110,12 @@ export function createTokenVerifier(
     } catch (err) {
       throw rejected(describeJoseError(err));
     }
-    const parsed = claimsSchema.safeParse(payload);
+    // A mapped issuer's token is read through its mapping; its own `scope` (OIDC scopes) and client_id mean nothing here.
+    const mapped = trusted.issuer.claims
+      ? applyClaimMapping(payload as Record<string, unknown>, trusted.issuer.claims, trusted.issuer.tenant)
+      : payload;
+    if (typeof mapped === "string") throw rejected(mapped);
+    const parsed = claimsSchema.safeParse(mapped);
     if (!parsed.success) throw rejected(`claim ${parsed.error.issues[0]?.path.join(".") || "?"} is missing or invalid`);
     if (parsed.data.exp - parsed.data.iat > maxLifetime) {
       throw rejected(`its lifetime (exp − iat) is longer than the ${maxLifetime} s allowed`);
@@ -109,6 +125,8 @@ export function createTokenVerifier(
     }
     // Only the platform issues tokens to Hexi's API clients; a tenant IdP's client_id means nothing here.
     if (trusted.issuer.tenant) delete parsed.data.client_id;
+    // A division code is read only through a mapping; a token carrying its own means nothing.
+    if (!trusted.issuer.claims) delete parsed.data.org_code;
     return parsed.data;
   }
 

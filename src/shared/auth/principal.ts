@@ -203,7 +203,7 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
 };
 
 /**
- * The roles the city tenant (620900) accepts: the city organisation department administers the
+ * The roles the city tenant (the one tenant at level `city`, 620900 in Jiuquan) accepts: the city organisation department administers the
  * city-owned reference data and reads across the seven county-level tenants; its auditors read.
  * A city token with any other role is refused (401), and `city_admin` belongs to the city only.
  * Every other role works inside one county-level tenant.
@@ -211,11 +211,9 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
 export const cityRoles: readonly Role[] = ["city_admin", "auditor"];
 const cityOnlyRoles: readonly Role[] = ["city_admin"];
 
-/** The roles a tenant's principals may not hold: county roles in the city, city-only roles in a county. */
-export function rolesRefused(tenant: string, granted: readonly Role[]): Role[] {
-  return tenant === CITY_TENANT
-    ? granted.filter((r) => !cityRoles.includes(r))
-    : granted.filter((r) => cityOnlyRoles.includes(r));
+/** The roles a tenant's principals may not hold: county roles in the city (the tenant at level `city`), city-only roles in a county. */
+export function rolesRefused(cityTenant: boolean, granted: readonly Role[]): Role[] {
+  return cityTenant ? granted.filter((r) => !cityRoles.includes(r)) : granted.filter((r) => cityOnlyRoles.includes(r));
 }
 
 export type CredentialKind = "jwt" | "api_key";

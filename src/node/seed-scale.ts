@@ -1,16 +1,16 @@
 import type { Client, InValue } from "@libsql/client";
 import { getTableColumns, getTableName } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
-import { newId, seededRandom } from "../../src/db/ids.js";
-import { countyTenantCodes, jiuquanTenants } from "../../src/db/reference.js";
-import { divisionRows, type DivisionRow, type DivisionSpec } from "../../src/db/seed/demo.js";
-import { divisions, tenants } from "../../src/db/tables.js";
-import { activities, employerFeedback, ledgerEntries, participations } from "../../src/domains/activities/tables.js";
-import { needs, postClaims, servicePosts, postCategories } from "../../src/domains/lists/tables.js";
-import { members, partyOrgs, units } from "../../src/domains/organisations/tables.js";
-import { agreements, memberReports, orgReports } from "../../src/domains/reports/tables.js";
-import { maskIdCard, maskPhone, type PiiVault } from "../../src/shared/crypto/pii.js";
-import { seedGovernance } from "./governance.js";
+import { newId, seededRandom } from "../db/ids.js";
+import { countyTenantCodes, jiuquanTenants } from "../db/reference.js";
+import { divisionRows, type DivisionRow, type DivisionSpec } from "../db/seed/demo.js";
+import { divisions, tenants } from "../db/tables.js";
+import { activities, employerFeedback, ledgerEntries, participations } from "../domains/activities/tables.js";
+import { needs, postClaims, servicePosts, postCategories } from "../domains/lists/tables.js";
+import { members, partyOrgs, units } from "../domains/organisations/tables.js";
+import { agreements, memberReports, orgReports } from "../domains/reports/tables.js";
+import { maskIdCard, maskPhone, type PiiVault } from "../shared/crypto/pii.js";
+import { seedGovernance } from "./seed-governance.js";
 
 /**
  * Jiuquan at its real size (docs/domain.md#scale), deterministic for a given seed: 7 tenants, 7 streets,
@@ -124,7 +124,14 @@ export type SeedProgress = (stage: string, done: number, total: number) => void;
 export async function seedScale(
   client: Client,
   vault: PiiVault,
-  options: { scale: number; seed: number; progress: SeedProgress; now: Date },
+  options: {
+    scale: number;
+    seed: number;
+    progress: SeedProgress;
+    now: Date;
+    /** Fill this existing tree (tenants and divisions already in the database) instead of creating Jiuquan's real one. */
+    divisions?: DivisionRow[];
+  },
 ) {
   const { scale, progress } = options;
   const counts = scaleCounts(scale);
@@ -141,32 +148,36 @@ export async function seedScale(
   };
   const personName = () => pick([...surnames]) + pick([...givenChars]) + (chance(0.6) ? pick([...givenChars]) : "");
 
-  // 1. Tenants and the division tree.
-  const divisionInserts: DivisionRow[] = [];
-  let stemIndex = 0;
-  for (const [i, code] of countyTenantCodes.entries()) {
-    const tenant = jiuquanTenants.find((t) => t.code === code)!;
-    const { communities, parents } = layout[code]!;
-    const tree: DivisionSpec[] = parents.map((p) => ({ ...p, children: [] }));
-    for (let c = 0; c < communities; c++) {
-      const stem = communityStems[stemIndex++ % communityStems.length]!;
-      const name = `${stem}${stemIndex > communityStems.length ? "二" : ""}社区`;
-      tree[c % tree.length]!.children!.push({
-        name,
-        level: "community",
-        children: Array.from({ length: 4 }, (_, g) => ({ name: `${name}第${g + 1}网格`, level: "grid" as const })),
-      });
+  // 1. Tenants and the division tree: Jiuquan's real one, or the tree already in the database (the demo's).
+  const divisionInserts: DivisionRow[] = options.divisions ?? [];
+  if (!options.divisions) {
+    let stemIndex = 0;
+    for (const [i, code] of countyTenantCodes.entries()) {
+      const tenant = jiuquanTenants.find((t) => t.code === code)!;
+      const { communities, parents } = layout[code]!;
+      const tree: DivisionSpec[] = parents.map((p) => ({ ...p, children: [] }));
+      for (let c = 0; c < communities; c++) {
+        const stem = communityStems[stemIndex++ % communityStems.length]!;
+        const name = `${stem}${stemIndex > communityStems.length ? "二" : ""}社区`;
+        tree[c % tree.length]!.children!.push({
+          name,
+          level: "community",
+          children: Array.from({ length: 4 }, (_, g) => ({ name: `${name}第${g + 1}网格`, level: "grid" as const })),
+        });
+      }
+      divisionInserts.push(
+        ...divisionRows(code, { name: tenant.nameZh, code }, tree, options.seed + i, new Date(tick)),
+      );
     }
-    divisionInserts.push(...divisionRows(code, { name: tenant.nameZh, code }, tree, options.seed + i, new Date(tick)));
+    await insertChunked(
+      client,
+      tenants,
+      jiuquanTenants.map((t) => ({ ...t, createdAt: stamp() })),
+      progress,
+      "tenants",
+    );
+    await insertChunked(client, divisions, divisionInserts, progress, "divisions");
   }
-  await insertChunked(
-    client,
-    tenants,
-    jiuquanTenants.map((t) => ({ ...t, createdAt: stamp() })),
-    progress,
-    "tenants",
-  );
-  await insertChunked(client, divisions, divisionInserts, progress, "divisions");
   const communities = divisionInserts.filter((d) => d.level === "community");
   const gridsOf = new Map<string, DivisionRow[]>();
   for (const d of divisionInserts) if (d.level === "grid") append(gridsOf, d.parentId!, d);
@@ -309,7 +320,8 @@ export async function seedScale(
           ["overdue", 7],
           ["ended", 5],
         ] as const);
-        const grid = chance(0.7) ? pick(gridsOf.get(residence.id)!) : undefined;
+        const grids = gridsOf.get(residence.id);
+        const grid = grids && chance(0.7) ? pick(grids) : undefined;
         reportRows.push({
           id: nextId("mrep"),
           tenantId: p.tenant,
@@ -603,7 +615,7 @@ export async function seedScale(
   });
 
   return {
-    tenants: jiuquanTenants.length,
+    tenants: options.divisions ? 0 : jiuquanTenants.length,
     divisions: divisionInserts.length,
     communities: communities.length,
     partyOrgs: orgRows.length,

@@ -1,6 +1,6 @@
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
-import { CITY_TENANT, countyTenantCodes } from "../../src/db/reference.js";
-import type { DivisionRow } from "../../src/db/seed/demo.js";
+import { CITY_TENANT, countyTenantCodes } from "../db/reference.js";
+import type { DivisionRow } from "../db/seed/demo.js";
 import {
   admissionKinds,
   admissionRefusals,
@@ -21,11 +21,11 @@ import {
   workerGradeChanges,
   workerPosts,
   type DutyKind,
-} from "../../src/domains/governance/tables.js";
-import { addWorkingDays, calendarOf, officialCalendars } from "../../src/domains/governance/working-days.js";
-import type { members, partyOrgs } from "../../src/domains/organisations/tables.js";
-import { maskIdCard, maskPhone, type PiiVault } from "../../src/shared/crypto/pii.js";
-import { addMonths } from "../../src/shared/calendar.js";
+} from "../domains/governance/tables.js";
+import { addWorkingDays, calendarOf, officialCalendars } from "../domains/governance/working-days.js";
+import type { members, partyOrgs } from "../domains/organisations/tables.js";
+import { maskIdCard, maskPhone, type PiiVault } from "../shared/crypto/pii.js";
+import { addMonths } from "../shared/calendar.js";
 
 /**
  * 一核引领 records at Jiuquan's scale (volumes per scale 1; `times` scales what lives inside a

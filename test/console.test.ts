@@ -58,7 +58,9 @@ beforeAll(async () => {
   await new Promise<void>((ready) => receiver.listen(0, "127.0.0.1", ready));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hexi`;
   idp = await startOidcStub({ tenant: "620921", roles: ["county_admin"], sub: "zhang.san" });
+  // Figures are counted from what this test writes: no demo records.
   server = await startServer({
+    demoRecords: false,
     env: {
       HEXI_WEBHOOK_ALLOW_LOOPBACK: "true",
       HEXI_TENANT_ISSUERS: JSON.stringify([idp.tenantIssuer("金塔县统一身份认证")]),

@@ -1,6 +1,7 @@
 import type { Client, InStatement } from "@libsql/client";
 import { getTableName } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
+import { communityWorkers, mobilityRecords } from "../domains/governance/tables.js";
 import { members } from "../domains/organisations/tables.js";
 import { webhookEndpoints } from "../domains/webhooks/tables.js";
 import type { PiiVault } from "../shared/crypto/pii.js";
@@ -22,6 +23,14 @@ export const sealedColumns: SealedColumn[] = [
   { table: members, id: members.id, sealed: members.idCardCipher, hash: members.idCardHash },
   { table: members, id: members.id, sealed: members.phoneCipher, hash: members.phoneHash },
   { table: webhookEndpoints, id: webhookEndpoints.id, sealed: webhookEndpoints.secretSealed },
+  { table: mobilityRecords, id: mobilityRecords.id, sealed: mobilityRecords.contactCipher },
+  {
+    table: communityWorkers,
+    id: communityWorkers.id,
+    sealed: communityWorkers.idCardCipher,
+    hash: communityWorkers.idCardHash,
+  },
+  { table: communityWorkers, id: communityWorkers.id, sealed: communityWorkers.phoneCipher },
 ];
 
 const batchSize = 500;

@@ -17,7 +17,10 @@ const parse = (issuers: unknown[]) => parseConfig({ HEXI_TENANT_ISSUERS: JSON.st
 describe("console sign-in providers", () => {
   it("come from HEXI_TENANT_ISSUERS entries with a console object, named by their issuer unless named", () => {
     const { console: _none, ...plain } = entry("https://x.example");
-    const config = parse([entry("https://idp.suzhou.example"), { ...plain, tenant: "620921" }]);
+    const config = parse([
+      entry("https://idp.suzhou.example"),
+      { ...plain, tenant: "620921", issuer: "https://idp.jinta.example" },
+    ]);
     expect(consoleSignInProviders(config)).toEqual([
       {
         tenant: "620902",

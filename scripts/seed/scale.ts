@@ -548,6 +548,7 @@ export async function seedScale(
   // 7. Last quarter's feedback to employers, for every active report with an employer.
   const hoursByMember = new Map<string, { hours: number; points: number }>();
   for (const l of ledgerRows.filter((l) => l.quarter === "2026-Q3")) {
+    if (!l.memberId) continue;
     const sum = hoursByMember.get(l.memberId) ?? { hours: 0, points: 0 };
     sum.hours += l.hours;
     sum.points += l.points;

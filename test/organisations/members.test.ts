@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { and, count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, idempotencyKeys } from "../../src/db/tables.js";
-import { assertMayRevealPii, idCardChecksumValid } from "../../src/domains/organisations/members.js";
+import { assertMayRevealPii, idCardChecksumValid } from "../../src/domains/organisations/personal-data.js";
 import { members } from "../../src/domains/organisations/tables.js";
 import { scopesForRoles, type Principal } from "../../src/shared/auth/principal.js";
 import { ApiError } from "../../src/shared/http/errors.js";

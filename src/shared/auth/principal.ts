@@ -49,6 +49,12 @@ export const scopes = [
   "access:manage",
   /** Subscribe the tenant's HTTPS endpoints to events, and read and replay their deliveries. */
   "webhooks:manage",
+  /** Read volunteers, teams, sites and incidents with their progress (平急结合). */
+  "emergency:read",
+  /** Register volunteers, teams and sites, and manage team membership. */
+  "emergency:write",
+  /** Declare an incident and page its teams (一键响应), stand it down, close or cancel it. */
+  "incidents:declare",
 ] as const;
 export type Scope = (typeof scopes)[number];
 
@@ -65,6 +71,7 @@ const readEverything: Scope[] = [
   "ledger:read",
   "feedback:read",
   "evaluations:read",
+  "emergency:read",
 ];
 
 /**
@@ -86,6 +93,8 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "evaluations:write",
     "access:manage",
     "webhooks:manage",
+    "emergency:write",
+    "incidents:declare",
   ],
   street_admin: [
     ...readEverything,
@@ -95,6 +104,8 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "reports:manage",
     "agreements:write",
     "lists:write",
+    "emergency:write",
+    "incidents:declare",
   ],
   community_admin: [
     ...readEverything,
@@ -113,6 +124,8 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "ledger:correct",
     "feedback:manage",
     "evaluations:write",
+    "emergency:write",
+    "incidents:declare",
   ],
   unit_admin: [
     "tenants:read",
@@ -148,7 +161,8 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
   auditor: [...readEverything, "audit:read"],
 };
 
-export type CredentialKind = "jwt" | "api_key";
+/** `ack_link`: a volunteer answering a page through its single-purpose link (no account, no scopes). */
+export type CredentialKind = "jwt" | "api_key" | "ack_link";
 
 /**
  * Who is calling, as established by a verified credential. Handlers read it; nothing else

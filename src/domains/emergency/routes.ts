@@ -1,5 +1,6 @@
 import { createRouter } from "../../shared/http/openapi.js";
 import { answerRoutes } from "./answer.js";
+import { capRoutes } from "./cap.js";
 import { incidentRoutes } from "./incidents.js";
 import { progressRoutes } from "./progress.js";
 import { siteRoutes } from "./sites.js";
@@ -18,4 +19,5 @@ export const emergencyRoutes = createRouter()
   .route("/", siteRoutes)
   .route("/", incidentRoutes)
   .route("/", progressRoutes)
+  .route("/", capRoutes)
   .route("/", answerRoutes);

@@ -1,22 +1,42 @@
 import type { Db } from "./db/client.js";
+import { deliverQueued } from "./domains/emergency/delivery.js";
 import { markOverdueReports } from "./domains/reports/recheck.js";
 import { purgeExpiredIdempotencyKeys } from "./shared/http/idempotency.js";
+import type { PiiVault } from "./shared/crypto/pii.js";
 import type { Logger } from "./shared/log.js";
+import type { PagingSettings } from "./shared/messaging.js";
+
+/** What sending stranded emergency pages needs: the channel and the vault that opens phones for it. */
+export interface PagingDeps {
+  paging: PagingSettings;
+  pii: PiiVault;
+}
+
+/**
+ * Emergency pages still queued (the process stopped between an incident's commit and its deferred
+ * delivery, or a send failed for now) go out through the channel; a page marked sent is never resent.
+ */
+export async function deliverStrandedPages(db: Db, deps: PagingDeps, now: Date): Promise<number> {
+  const result = await deliverQueued(db, { channel: deps.paging.channel, pii: deps.pii, now: () => now }, undefined);
+  return result.sent;
+}
 
 /**
  * Housekeeping that no request triggers: member reports whose half-yearly recheck has lapsed
- * become overdue, and idempotency keys past their 24 hours are forgotten. The same function runs
+ * become overdue, idempotency keys past their 24 hours are forgotten, and stranded emergency pages are sent. The same function runs
  * from the Node background loop (`npm start`) and the Worker's Cron Trigger.
  */
 export async function runMaintenance(
   db: Db,
   now: Date,
   log: Logger,
-): Promise<{ overdue: number; idempotencyKeysPurged: number }> {
-  const result = { overdue: 0, idempotencyKeysPurged: 0 };
+  paging?: PagingDeps,
+): Promise<{ overdue: number; idempotencyKeysPurged: number; pagesSent: number }> {
+  const result = { overdue: 0, idempotencyKeysPurged: 0, pagesSent: 0 };
   try {
     result.overdue = await markOverdueReports(db, now);
     result.idempotencyKeysPurged = await purgeExpiredIdempotencyKeys(db, now);
+    if (paging) result.pagesSent = await deliverStrandedPages(db, paging, now);
   } catch (error) {
     log.error("maintenance failed", { error });
   }

@@ -34,8 +34,9 @@ async function main() {
     nodeDispatcher({ db, pii: deps.pii, clock: deps.clock, log: deps.log, targets: webhookTargets }),
     2000,
   );
-  // Housekeeping (overdue rechecks, expired idempotency keys), every 5 minutes.
-  const maintenance = startBackgroundLoop(() => runMaintenance(db, deps.clock.now(), deps.log), 5 * 60_000);
+  // Housekeeping (overdue rechecks, expired idempotency keys, stranded emergency pages), every 5 minutes.
+  const paging = { paging: deps.paging!, pii: deps.pii };
+  const maintenance = startBackgroundLoop(() => runMaintenance(db, deps.clock.now(), deps.log, paging), 5 * 60_000);
 
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     const base = `http://${config.HOST}:${info.port}`;

@@ -1,5 +1,12 @@
 import type { AppDeps } from "../app.js";
-import { piiKeyMaterial, platformVerificationJwks, signingKeys, trustedIssuers, type Config } from "../config.js";
+import {
+  pagingSettings,
+  piiKeyMaterial,
+  platformVerificationJwks,
+  signingKeys,
+  trustedIssuers,
+  type Config,
+} from "../config.js";
 import { createPiiVault } from "../shared/crypto/pii.js";
 import { jsonLogger } from "../shared/log.js";
 import type { Db } from "../db/client.js";
@@ -34,6 +41,7 @@ export async function nodeDeps(config: Config, db: Db, devKey: DevKey | undefine
     rateLimiter: new MemoryRateLimiter(),
     tenantRateLimitPerMinute: config.HEXI_TENANT_RATE_LIMIT_PER_MINUTE,
     clientIp: nodeClientIp(config.HEXI_TRUST_PROXY_HOPS),
+    paging: pagingSettings(config),
     defer: (work, c) => {
       work.catch((error) => jsonLogger.error("deferred work failed", { requestId: c.get("requestId"), error }));
     },

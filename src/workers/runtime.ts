@@ -11,13 +11,14 @@ import {
   parseConfig,
   piiKeyMaterial,
   platformVerificationJwks,
+  pagingSettings,
   signingKeys,
   trustedIssuers,
 } from "../config.js";
 import { createDb } from "../db/client.js";
 import type { DocsAssets } from "../domains/docs/routes.js";
 import { createDispatcher } from "../domains/webhooks/dispatcher.js";
-import { runMaintenance } from "../maintenance.js";
+import { deliverStrandedPages, runMaintenance } from "../maintenance.js";
 import { createTokenVerifier } from "../shared/auth/jwt.js";
 import { createTokenSigner } from "../shared/auth/signer.js";
 import { createPiiVault } from "../shared/crypto/pii.js";
@@ -93,6 +94,7 @@ async function workerDeps(env: Env): Promise<AppDeps> {
     tenantRateLimitPerMinute: config.HEXI_TENANT_RATE_LIMIT_PER_MINUTE,
     // Set by Cloudflare's edge for every request; a client cannot forge it.
     clientIp: (c) => c.req.header("cf-connecting-ip"),
+    paging: pagingSettings(config),
     defer: (work, c) =>
       c.executionCtx.waitUntil(
         work.catch((error) => jsonLogger.error("deferred work failed", { requestId: c.get("requestId"), error })),
@@ -175,6 +177,11 @@ export const handlers = {
       log: ready.log,
     });
     ctx.waitUntil(dispatcher.runOnce());
+    // Emergency pages left queued go out within the minute.
+    if (ready.paging)
+      ctx.waitUntil(
+        deliverStrandedPages(ready.database(), { paging: ready.paging, pii: ready.pii }, ready.clock.now()),
+      );
     // Housekeeping every tenth minute (the cron fires every minute for webhooks).
     if (new Date(controller.scheduledTime).getUTCMinutes() % 10 === 0)
       ctx.waitUntil(runMaintenance(ready.database(), ready.clock.now(), ready.log));

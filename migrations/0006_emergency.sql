@@ -99,11 +99,13 @@ CREATE TABLE `team_activations` (
 	`quorum` integer NOT NULL,
 	`deadline_at` text NOT NULL,
 	`roster_size` integer NOT NULL,
+	`escalation` text DEFAULT 'pending' NOT NULL,
 	`created_at` text NOT NULL
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `team_activations_tenant_incident_team_uq` ON `team_activations` (`tenant_id`,`incident_id`,`team_id`);--> statement-breakpoint
 CREATE INDEX `team_activations_tenant_incident_idx` ON `team_activations` (`tenant_id`,`incident_id`,`id`);--> statement-breakpoint
+CREATE INDEX `team_activations_due_idx` ON `team_activations` (`escalation`,`deadline_at`);--> statement-breakpoint
 CREATE TABLE `team_members` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,

@@ -1,5 +1,6 @@
 import type { Db } from "./db/client.js";
 import { deliverQueued } from "./domains/emergency/delivery.js";
+import { runEscalations } from "./domains/emergency/escalation.js";
 import { markOverdueReports } from "./domains/reports/recheck.js";
 import { purgeExpiredIdempotencyKeys } from "./shared/http/idempotency.js";
 import type { PiiVault } from "./shared/crypto/pii.js";
@@ -22,6 +23,16 @@ export async function deliverStrandedPages(db: Db, deps: PagingDeps, now: Date):
 }
 
 /**
+ * The emergency tick: due escalation timers are settled (teams below quorum at their deadline page
+ * the county's mobile teams), then queued pages go out. Node runs it every 30 s, the Worker cron
+ * every minute: within 60 s of a deadline.
+ */
+export async function runPagingTick(db: Db, deps: PagingDeps, now: Date) {
+  const escalations = await runEscalations(db, now, deps.paging.channel.name);
+  return { ...escalations, pagesSent: await deliverStrandedPages(db, deps, now) };
+}
+
+/**
  * Housekeeping that no request triggers: member reports whose half-yearly recheck has lapsed
  * become overdue, idempotency keys past their 24 hours are forgotten, and stranded emergency pages are sent. The same function runs
  * from the Node background loop (`npm start`) and the Worker's Cron Trigger.
@@ -36,7 +47,7 @@ export async function runMaintenance(
   try {
     result.overdue = await markOverdueReports(db, now);
     result.idempotencyKeysPurged = await purgeExpiredIdempotencyKeys(db, now);
-    if (paging) result.pagesSent = await deliverStrandedPages(db, paging, now);
+    if (paging) result.pagesSent = (await runPagingTick(db, paging, now)).pagesSent;
   } catch (error) {
     log.error("maintenance failed", { error });
   }

@@ -5,7 +5,7 @@ import { seedDemo } from "./db/seed/demo.js";
 import { migrateDatabase, openDatabase } from "./node/database.js";
 import { devKeyPath, ensureDevKey } from "./node/dev-key.js";
 import { nodeDeps } from "./node/deps.js";
-import { runMaintenance } from "./maintenance.js";
+import { runMaintenance, runPagingTick } from "./maintenance.js";
 import { startBackgroundLoop } from "./node/loop.js";
 import { nodeDispatcher, startDispatchLoop } from "./node/webhooks.js";
 
@@ -37,6 +37,11 @@ async function main() {
   // Housekeeping (overdue rechecks, expired idempotency keys, stranded emergency pages), every 5 minutes.
   const paging = { paging: deps.paging!, pii: deps.pii };
   const maintenance = startBackgroundLoop(() => runMaintenance(db, deps.clock.now(), deps.log, paging), 5 * 60_000);
+  // Emergency escalation timers and stranded pages, every 30 s (within 60 s of a deadline).
+  const pagingTick = startBackgroundLoop(
+    () => runPagingTick(db, paging, deps.clock.now()).catch((error) => deps.log.error("paging tick failed", { error })),
+    30_000,
+  );
 
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     const base = `http://${config.HOST}:${info.port}`;
@@ -54,7 +59,7 @@ async function main() {
 
   const shutdown = async () => {
     server.close();
-    await Promise.all([webhooks.stop(), maintenance.stop()]);
+    await Promise.all([webhooks.stop(), maintenance.stop(), pagingTick.stop()]);
     client.close();
     process.exit(0);
   };

@@ -18,7 +18,7 @@ import {
 import { createDb } from "../db/client.js";
 import type { DocsAssets } from "../domains/docs/routes.js";
 import { createDispatcher } from "../domains/webhooks/dispatcher.js";
-import { deliverStrandedPages, runMaintenance } from "../maintenance.js";
+import { runMaintenance, runPagingTick } from "../maintenance.js";
 import { createTokenVerifier } from "../shared/auth/jwt.js";
 import { createTokenSigner } from "../shared/auth/signer.js";
 import { createPiiVault } from "../shared/crypto/pii.js";
@@ -177,11 +177,9 @@ export const handlers = {
       log: ready.log,
     });
     ctx.waitUntil(dispatcher.runOnce());
-    // Emergency pages left queued go out within the minute.
+    // Emergency escalation timers and pages left queued: within the minute.
     if (ready.paging)
-      ctx.waitUntil(
-        deliverStrandedPages(ready.database(), { paging: ready.paging, pii: ready.pii }, ready.clock.now()),
-      );
+      ctx.waitUntil(runPagingTick(ready.database(), { paging: ready.paging, pii: ready.pii }, ready.clock.now()));
     // Housekeeping every tenth minute (the cron fires every minute for webhooks).
     if (new Date(controller.scheduledTime).getUTCMinutes() % 10 === 0)
       ctx.waitUntil(runMaintenance(ready.database(), ready.clock.now(), ready.log));

@@ -19,7 +19,7 @@ import { incidents, notifications, rosterEntries, teamActivations, teamMembers, 
  *    changes do not touch it);
  * 3. each rostered volunteer gets ONE notification (several teams page a volunteer once), with a
  *    fresh answer token and the message rendered around it, queued for the channel;
- * 4. an `incident.activated` outbox event carries the counts.
+ * 4. an `incident.activated` outbox event carries the counts (`incident.escalated` for an escalation).
  *
  * Every insert skips what exists (`on conflict do nothing`), so activating twice pages nobody twice.
  * The statements read the incident row itself, so they work in the batch that inserts it.
@@ -29,6 +29,8 @@ export function activationWrites(
   incident: { id: string; tenantId: string },
   at: { iso: string; ms: number },
   channel: string,
+  /** `area`: the one key; `county_reserve`: an escalation pages the county's own mobile teams. */
+  selection: "area" | "county_reserve" = "area",
 ): BatchItem<"sqlite">[] {
   const { id, tenantId } = incident;
   const area = sql`exists (
@@ -38,17 +40,21 @@ export function activationWrites(
   const mode = sql`(t.mode in ('emergency', 'mobile') or (i.include_normal_teams = 1 and t.mode = 'normal'))`;
   const skill = sql`(json_array_length(i.skills) = 0 or exists (
       select 1 from json_each(t.skills) ts join json_each(i.skills) s on s.value = ts.value))`;
+  const selected =
+    selection === "area"
+      ? sql`${mode} and ${skill} and ${area}`
+      : sql`t.mode = 'mobile' and t.division_level = 'county'`;
   const rosterSize = sql`(select count(*) from ${teamMembers} m
       join ${volunteers} v on v.tenant_id = m.tenant_id and v.id = m.volunteer_id and v.active = 1
       where m.tenant_id = t.tenant_id and m.team_id = t.id)`;
   return [
     db.run(sql`insert into ${teamActivations}
-        (id, tenant_id, incident_id, team_id, team_name, mode, division_path, quorum, deadline_at, roster_size, created_at)
+        (id, tenant_id, incident_id, team_id, team_name, mode, division_path, quorum, deadline_at, roster_size, escalation, created_at)
       select ${sqlNewId("tact", at.ms)}, t.tenant_id, i.id, t.id, t.name, t.mode, t.division_path, t.quorum,
         strftime('%Y-%m-%dT%H:%M:%fZ', ${at.iso}, '+' || t.response_deadline_minutes || ' minutes'),
-        ${rosterSize}, ${at.iso}
+        ${rosterSize}, ${selection === "area" ? "pending" : "reserve"}, ${at.iso}
       from ${incidents} i join ${teams} t on t.tenant_id = i.tenant_id
-      where i.tenant_id = ${tenantId} and i.id = ${id} and t.active = 1 and ${mode} and ${skill} and ${area}
+      where i.tenant_id = ${tenantId} and i.id = ${id} and t.active = 1 and ${selected}
       on conflict do nothing`),
     db.run(sql`insert into ${rosterEntries} (id, tenant_id, incident_id, team_activation_id, volunteer_id, role, created_at)
       select ${sqlNewId("ros", at.ms)}, ta.tenant_id, ta.incident_id, ta.id, m.volunteer_id, m.role, ${at.iso}
@@ -72,7 +78,7 @@ export function activationWrites(
       where true
       on conflict do nothing`),
     db.run(sql`insert into ${outboxEvents} (id, tenant_id, type, subject_type, subject_id, payload, created_at)
-      select ${newId("evt", at.ms)}, i.tenant_id, 'incident.activated', 'incident', i.id,
+      select ${newId("evt", at.ms)}, i.tenant_id, ${selection === "area" ? "incident.activated" : "incident.escalated"}, 'incident', i.id,
         json_object('incidentId', i.id, 'type', i.type, 'level', i.level,
           'drill', json(case when i.drill then 'true' else 'false' end), 'status', 'active',
           'teams', (select count(*) from ${teamActivations} where tenant_id = i.tenant_id and incident_id = i.id),

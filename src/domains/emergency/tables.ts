@@ -200,11 +200,20 @@ export const teamActivations = sqliteTable(
     quorum: integer("quorum").notNull(),
     deadlineAt: text("deadline_at").notNull(),
     rosterSize: integer("roster_size").notNull(),
+    /**
+     * The durable escalation timer: pending until the deadline, then `met` (quorum reached) or
+     * `escalated` (the county's mobile teams were paged). Escalations themselves are `reserve`.
+     */
+    escalation: text("escalation", { enum: ["pending", "met", "escalated", "reserve"] })
+      .notNull()
+      .default("pending"),
     createdAt: text("created_at").notNull(),
   },
   (t) => [
     uniqueIndex("team_activations_tenant_incident_team_uq").on(t.tenantId, t.incidentId, t.teamId),
     index("team_activations_tenant_incident_idx").on(t.tenantId, t.incidentId, t.id),
+    // The escalation sweep reads every tenant's due timers at once (like webhook deliveries due).
+    index("team_activations_due_idx").on(t.escalation, t.deadlineAt),
   ],
 );
 

@@ -327,6 +327,8 @@ export const eventCatalogue = {
     {
       declared: "An incident (or drill) was declared.",
       activated: "One key: the incident's teams were paged (counts in the event).",
+      escalated:
+        "A team was below its quorum at its deadline: the county's mobile teams were paged (for the street and county admins).",
       stood_down: "The incident is standing down (CAP Update, AllClear).",
       closed: "The incident was closed; volunteers' hours were posted to the ledger.",
       cancelled: "The incident was cancelled (declared in error: CAP Cancel).",

@@ -271,6 +271,29 @@ describe("stand-down, close report and hours", () => {
     expect((await w.ctx.call(w.street, "POST", `/v1/incidents/${drill.id}/close`, {})).status).toBe(409);
   });
 
+  it("exports the hours as CSV for the national volunteer system, only to a person with pii:read, audited", async () => {
+    expect((await w.ctx.as(w.street)(`/v1/incidents/${drill.id}/hours.csv`)).status).toBe(403);
+    const res = await w.ctx.as(w.county)(`/v1/incidents/${drill.id}/hours.csv`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/csv");
+    const lines = (await res.text())
+      .replace(/^\uFEFF/, "")
+      .trimEnd()
+      .split("\r\n");
+    expect(lines[0]).toBe(
+      "志愿者姓名,证件类型,证件号码,手机号码,服务开始时间,服务结束时间,服务时长（小时）,服务项目,服务地点,备注",
+    );
+    expect(lines).toHaveLength(3);
+    const v0 = lines.find((l) => l.startsWith(`${v[0]!.name},`))!;
+    expect(v0).toContain(",1.03,应急演练：富康社区暴雨内涝演练,富康社区党群服务中心,");
+    expect(v0).toMatch(/,139\d{8},2026-08-13 14:00,2026-08-13 15:02,/);
+    const trail = await w.ctx.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.targetId, drill.id), eq(auditEvents.action, "incident.hours_exported")));
+    expect(trail).toHaveLength(1);
+  });
+
   it("keeps a closed incident's token dead on a later incident that pages the same volunteer", async () => {
     const real = await w.ctx.call(
       w.county,

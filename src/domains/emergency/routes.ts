@@ -1,6 +1,7 @@
 import { createRouter } from "../../shared/http/openapi.js";
 import { answerRoutes } from "./answer.js";
 import { capRoutes } from "./cap.js";
+import { hoursExportRoutes } from "./hours-export.js";
 import { incidentRoutes } from "./incidents.js";
 import { progressRoutes } from "./progress.js";
 import { siteRoutes } from "./sites.js";
@@ -20,4 +21,5 @@ export const emergencyRoutes = createRouter()
   .route("/", incidentRoutes)
   .route("/", progressRoutes)
   .route("/", capRoutes)
+  .route("/", hoursExportRoutes)
   .route("/", answerRoutes);

@@ -1,5 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { and, eq, sql } from "drizzle-orm";
+import { streamSSE } from "hono/streaming";
+import type { Db } from "../../db/client.js";
 import { createRouter, protectedRoute } from "../../shared/http/openapi.js";
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { idSchema } from "../../shared/http/schemas.js";
@@ -113,6 +115,31 @@ const getProgress = protectedRoute({
   responses: { 200: { description: "The progress.", content: { "application/json": { schema: progressSchema } } } },
 });
 
+const streamProgress = protectedRoute({
+  method: "get",
+  path: "/v1/incidents/{id}/progress/stream",
+  operationId: "streamIncidentProgress",
+  tags: [tag],
+  summary: "The progress as Server-Sent Events, for a command-centre screen",
+  description:
+    "Authenticated like any call (read it with fetch streaming: a browser's EventSource cannot send Authorization). An `event: progress` (the same body as `GET …/progress`, first 100 teams) whenever the counts change, its `id` naming the state; `Last-Event-ID` resumes without repeating it. The server polls every 2 s, sends a heartbeat comment every 15 s, and ends the stream after 10 minutes: reconnect with `Last-Event-ID`.",
+  scope: "emergency:read",
+  errors: [404],
+  request: { params: z.object({ id: incidentId }) },
+  responses: {
+    200: {
+      description: "The event stream.",
+      content: {
+        "text/event-stream": {
+          schema: z
+            .string()
+            .openapi({ example: 'event: progress\nid: p12d12f0a7u2c5\ndata: {"overall":{…},"data":[…]}\n\n' }),
+        },
+      },
+    },
+  },
+});
+
 const tally = {
   paged: sql<number>`count(n.id)`,
   delivered: sql<number>`coalesce(sum(n.status = 'delivered'), 0)`,
@@ -154,46 +181,82 @@ export const progressRoutes = createRouter()
   })
   .openapi(getProgress, async (c) => {
     const incident = await findIncident(c, c.req.valid("param").id);
-    const q = c.req.valid("query");
-    const keys = keyset(teamActivations.id, q);
+    return c.json(await readProgress(c.get("db"), incident, c.req.valid("query")), 200);
+  })
+  .openapi(streamProgress, async (c) => {
+    const incident = await findIncident(c, c.req.valid("param").id);
     const db = c.get("db");
-    const [overall] = await db.all<Record<keyof typeof tally, number>>(sql`select ${tallySql}
-      from ${notifications} n where n.tenant_id = ${incident.tenantId} and n.incident_id = ${incident.id}`);
-    const after =
-      keys.afterKey === undefined
-        ? sql`1`
-        : q.order === "newest"
-          ? sql`ta.id < ${keys.afterKey}`
-          : sql`ta.id > ${keys.afterKey}`;
-    const teams = await db.all<
-      {
-        id: string;
-        teamId: string;
-        name: string;
-        mode: (typeof teamModes)[number];
-        quorum: number;
-        deadlineAt: string;
-      } & Record<keyof typeof tally, number>
-    >(sql`select ta.id as id, ta.team_id as teamId, ta.team_name as name,
-        ta.mode as mode, ta.quorum as quorum, ta.deadline_at as deadlineAt, ${tallySql}
-      from ${teamActivations} ta
-      left join ${rosterEntries} r on r.tenant_id = ta.tenant_id and r.team_activation_id = ta.id
-      left join ${notifications} n on n.tenant_id = r.tenant_id and n.incident_id = r.incident_id and n.volunteer_id = r.volunteer_id
-      where ta.tenant_id = ${incident.tenantId} and ta.incident_id = ${incident.id} and ${after}
-      group by ta.id order by ta.id ${sql.raw(q.order === "newest" ? "desc" : "asc")} limit ${keys.limit}`);
-    const page = keys.of(teams);
-    return c.json(
-      {
-        overall: numbers(overall ?? { ...Object.fromEntries(Object.keys(tally).map((k) => [k, 0])) }) as Record<
-          keyof typeof tally,
-          number
-        >,
-        data: page.data.map(({ id: _id, ...t }) => {
-          const counts = numbers(t);
-          return { ...counts, quorumMet: counts.available >= t.quorum };
-        }),
-        nextCursor: page.nextCursor,
-      },
-      200,
-    );
+    const resumeFrom = c.req.header("last-event-id");
+    return streamSSE(c, async (stream) => {
+      let last = resumeFrom;
+      let sinceHeartbeat = 0;
+      for (let polls = 0; polls * streamTiming.pollMs < streamTiming.maxMs && !stream.aborted; polls++) {
+        const progress = await readProgress(db, incident, { limit: 100, order: "oldest" });
+        const id = stateId(progress.overall);
+        if (id !== last) {
+          await stream.writeSSE({ event: "progress", id, data: JSON.stringify(progress) });
+          last = id;
+          sinceHeartbeat = 0;
+        } else {
+          sinceHeartbeat += streamTiming.pollMs;
+          if (sinceHeartbeat >= streamTiming.heartbeatMs) {
+            await stream.write(": heartbeat\n\n");
+            sinceHeartbeat = 0;
+          }
+        }
+        await stream.sleep(streamTiming.pollMs);
+      }
+    }) as never;
   });
+
+/** The stream polls the database; a heartbeat keeps proxies from closing it; it ends after 10 minutes (Workers' limits). */
+export const streamTiming = { pollMs: 2_000, heartbeatMs: 15_000, maxMs: 10 * 60_000 };
+
+/** An event id that names the state: a client resuming with `Last-Event-ID` gets nothing until it changes. */
+const stateId = (o: Record<string, number>) =>
+  `p${o.paged}d${o.delivered}f${o.failed}a${o.available}u${o.unavailable}c${o.checkedIn}`;
+
+/** Overall counts (each volunteer once) and a page of teams with theirs. */
+export async function readProgress(
+  db: Db,
+  incident: { id: string; tenantId: string },
+  q: { limit: number; cursor?: string; order?: "oldest" | "newest" },
+) {
+  const keys = keyset(teamActivations.id, q);
+  const [overall] = await db.all<Record<keyof typeof tally, number>>(sql`select ${tallySql}
+    from ${notifications} n where n.tenant_id = ${incident.tenantId} and n.incident_id = ${incident.id}`);
+  const after =
+    keys.afterKey === undefined
+      ? sql`1`
+      : q.order === "newest"
+        ? sql`ta.id < ${keys.afterKey}`
+        : sql`ta.id > ${keys.afterKey}`;
+  const teams = await db.all<
+    {
+      id: string;
+      teamId: string;
+      name: string;
+      mode: (typeof teamModes)[number];
+      quorum: number;
+      deadlineAt: string;
+    } & Record<keyof typeof tally, number>
+  >(sql`select ta.id as id, ta.team_id as teamId, ta.team_name as name,
+      ta.mode as mode, ta.quorum as quorum, ta.deadline_at as deadlineAt, ${tallySql}
+    from ${teamActivations} ta
+    left join ${rosterEntries} r on r.tenant_id = ta.tenant_id and r.team_activation_id = ta.id
+    left join ${notifications} n on n.tenant_id = r.tenant_id and n.incident_id = r.incident_id and n.volunteer_id = r.volunteer_id
+    where ta.tenant_id = ${incident.tenantId} and ta.incident_id = ${incident.id} and ${after}
+    group by ta.id order by ta.id ${sql.raw(q.order === "newest" ? "desc" : "asc")} limit ${keys.limit}`);
+  const page = keys.of(teams);
+  return {
+    overall: numbers(overall ?? Object.fromEntries(Object.keys(tally).map((k) => [k, 0]))) as Record<
+      keyof typeof tally,
+      number
+    >,
+    data: page.data.map(({ id: _id, ...t }) => {
+      const counts = numbers(t);
+      return { ...counts, quorumMet: counts.available >= t.quorum };
+    }),
+    nextCursor: page.nextCursor,
+  };
+}

@@ -105,6 +105,11 @@ const envSchema = z.object({
     .regex(/^[a-z0-9.-]{3,40}$/, "a host name such as a.example.cn")
     .default("a.hexi.dev"),
   HEXI_SMS_SIGNATURE: z.string().min(2).max(12).default("酒泉志愿服务"),
+  /**
+   * PIPL: days after which an inactive volunteer's personal data (name, phone, ID card) is anonymised,
+   * and after which a closed incident's check-in locations are erased (hours stay in the ledger).
+   */
+  HEXI_VOLUNTEER_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(730),
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   HOST: z.string().min(1).default("127.0.0.1"),
 });

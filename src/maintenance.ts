@@ -1,6 +1,7 @@
 import type { Db } from "./db/client.js";
 import { deliverQueued } from "./domains/emergency/delivery.js";
 import { runEscalations } from "./domains/emergency/escalation.js";
+import { applyRetention } from "./domains/emergency/retention.js";
 import { markOverdueReports } from "./domains/reports/recheck.js";
 import { purgeExpiredIdempotencyKeys } from "./shared/http/idempotency.js";
 import type { PiiVault } from "./shared/crypto/pii.js";
@@ -34,7 +35,8 @@ export async function runPagingTick(db: Db, deps: PagingDeps, now: Date) {
 
 /**
  * Housekeeping that no request triggers: member reports whose half-yearly recheck has lapsed
- * become overdue, idempotency keys past their 24 hours are forgotten, and stranded emergency pages are sent. The same function runs
+ * become overdue, idempotency keys past their 24 hours are forgotten, stranded emergency pages are sent,
+ * and volunteers' personal data past its retention period is anonymised (PIPL). The same function runs
  * from the Node background loop (`npm start`) and the Worker's Cron Trigger.
  */
 export async function runMaintenance(
@@ -47,7 +49,10 @@ export async function runMaintenance(
   try {
     result.overdue = await markOverdueReports(db, now);
     result.idempotencyKeysPurged = await purgeExpiredIdempotencyKeys(db, now);
-    if (paging) result.pagesSent = (await runPagingTick(db, paging, now)).pagesSent;
+    if (paging) {
+      result.pagesSent = (await runPagingTick(db, paging, now)).pagesSent;
+      await applyRetention(db, now, paging.paging.retentionDays ?? 730);
+    }
   } catch (error) {
     log.error("maintenance failed", { error });
   }

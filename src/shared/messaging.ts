@@ -37,6 +37,8 @@ export interface PagingSettings {
   /** The provider signature, without brackets: rendered as 【…】 at the start of every message. */
   smsSignature: string;
   channel: MessageChannel;
+  /** PIPL retention of volunteers' personal data and check-in locations, in days (default 730). */
+  retentionDays?: number;
 }
 
 /**

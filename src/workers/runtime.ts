@@ -43,6 +43,9 @@ export interface Env {
   HEXI_PII_HMAC_KEY?: string;
   HEXI_CLOCK_TOLERANCE_SECONDS?: string;
   HEXI_MAX_BODY_BYTES?: string;
+  HEXI_ANSWER_HOST?: string;
+  HEXI_SMS_SIGNATURE?: string;
+  HEXI_VOLUNTEER_RETENTION_DAYS?: string;
   /** Workers static assets: the swagger-ui-dist package (wrangler.toml `[assets]`). */
   ASSETS: { fetch(request: Request): Promise<Response> };
   /** Rate-limit buckets: one Durable Object each (wrangler.toml `[[durable_objects.bindings]]`). */

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, outboxEvents } from "../../src/db/tables.js";
+import { runMaintenance } from "../../src/maintenance.js";
 import { volunteers } from "../../src/domains/emergency/tables.js";
 import { createWorld, newTeam, newVolunteer, type World } from "./setup.js";
 
@@ -70,6 +71,41 @@ describe("volunteers", () => {
     const next = await w.ctx.call(w.street, "GET", `/v1/volunteer-skills?limit=5&cursor=${res.body.nextCursor}`);
     expect(next.body.data.map((s: { code: string }) => s.code)).toContain("kazakh_interpreting");
     expect(next.body.nextCursor).toBeNull();
+  });
+});
+
+describe("retention (PIPL)", () => {
+  it("anonymises an inactive volunteer's personal data after the retention period, audited without names", async () => {
+    const kept = await newVolunteer(w, w.fukang, { name: "留存者" });
+    const gone = await newVolunteer(w, w.fukang, {
+      name: "离队者",
+      idCard: "620902198805010024".replace("0024", "0040"),
+    });
+    const off = await w.ctx.call(
+      w.county,
+      "PATCH",
+      `/v1/volunteers/${gone.id}`,
+      { active: false },
+      { "if-match": '"v1"' },
+    );
+    expect(off.status, JSON.stringify(off.body)).toBe(200);
+    const deps = { paging: { ...w.ctx.deps.paging!, retentionDays: 30 }, pii: w.ctx.pii };
+    w.clock.advanceMinutes(29 * 24 * 60);
+    await runMaintenance(w.ctx.db, w.clock.now(), { error: () => {} }, deps);
+    expect((await w.ctx.call(w.county, "GET", `/v1/volunteers/${gone.id}`)).body.name).toBe("离队者");
+    w.clock.advanceMinutes(2 * 24 * 60);
+    await runMaintenance(w.ctx.db, w.clock.now(), { error: () => {} }, deps);
+    const after = await w.ctx.call(w.county, "GET", `/v1/volunteers/${gone.id}?reveal=pii`);
+    expect(after.status).toBe(200);
+    expect(after.body).toMatchObject({ name: "已匿名", idCard: null, active: false });
+    expect(after.body.phone).not.toMatch(/\d/);
+    expect((await w.ctx.call(w.county, "GET", `/v1/volunteers/${kept.id}`)).body.name).toBe("留存者");
+    const [audit] = await w.ctx.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, "volunteer.retention_anonymised"));
+    expect(audit?.changes).toMatchObject({ volunteers: 1 });
+    expect(JSON.stringify(audit)).not.toContain("离队者");
   });
 });
 

@@ -59,7 +59,7 @@ export async function deliverQueued(
     const messages: OutgoingMessage[] = await Promise.all(
       batch.map(async (n) => ({
         id: n.id,
-        to: deps.channel.needsPhone ? await deps.pii.open(n.phoneCipher) : n.phoneMasked,
+        to: deps.channel.needsPhone && n.phoneCipher ? await deps.pii.open(n.phoneCipher) : n.phoneMasked,
         text: n.message,
         templateCode: pageTemplateCode,
         params: { token: n.token },

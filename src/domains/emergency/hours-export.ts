@@ -98,7 +98,7 @@ export const hoursExportRoutes = createRouter().openapi(exportHours, async (c) =
         r.name,
         r.idCardCipher ? "居民身份证" : "",
         r.idCardCipher ? await pii.open(r.idCardCipher) : "",
-        await pii.open(r.phoneCipher),
+        r.phoneCipher ? await pii.open(r.phoneCipher) : "",
         local(r.checkedInAt),
         local(end),
         r.hours,

@@ -289,7 +289,8 @@ export const volunteerRoutes = createRouter()
     if (!reveal)
       return c.json(present(row, undefined, c.get("principal").crossTenant), 200, { etag: etagOf(row.version) });
     const clear = {
-      phone: await c.get("pii").open(row.phoneCipher),
+      // An anonymised volunteer (retention) has nothing left to open.
+      phone: row.phoneCipher ? await c.get("pii").open(row.phoneCipher) : row.phoneMasked,
       idCard: row.idCardCipher === null ? null : await c.get("pii").open(row.idCardCipher),
     };
     await commit(c, {

@@ -35,7 +35,8 @@ describe("escalation timers", () => {
       volunteerId: string;
       message: string;
     }[];
-    // The full team's only member and one of the short team's two answer available.
+    // Two minutes later, the full team's only member and one of the short team's two answer available.
+    w.clock.advanceMinutes(2);
     const answering = new Set([b[0]!.id, a[0]!.id]);
     for (const p of pages.filter((x) => answering.has(x.volunteerId)))
       await w.ctx.app.request(`/a/${tokenOf(p.message)}`, {
@@ -45,7 +46,20 @@ describe("escalation timers", () => {
       });
 
     expect(await tick()).toMatchObject({ met: 0, escalated: 0 }); // nothing due yet
-    w.clock.advanceMinutes(31);
+    const timing = (await w.ctx.call(w.street, "GET", `/v1/incidents/${id}/progress`)).body.data as {
+      teamId: string;
+    }[];
+    expect(timing.find((t) => t.teamId === full.id)).toMatchObject({
+      firstAnswerSeconds: 120,
+      quorum50Seconds: 120,
+      quorum90Seconds: 120,
+    });
+    expect(timing.find((t) => t.teamId === short.id)).toMatchObject({
+      firstAnswerSeconds: 120,
+      quorum50Seconds: 120, // 1 of a quorum of 2
+      quorum90Seconds: null,
+    });
+    w.clock.advanceMinutes(29);
     const settled = await tick();
     const states = await w.ctx.db
       .select({ teamId: teamActivations.teamId, escalation: teamActivations.escalation })

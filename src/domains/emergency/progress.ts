@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
 import { streamSSE } from "hono/streaming";
 import type { Db } from "../../db/client.js";
 import { createRouter, protectedRoute } from "../../shared/http/openapi.js";
@@ -65,6 +65,21 @@ const teamProgressSchema = z
     quorum: z.number().int(),
     deadlineAt: z.string(),
     quorumMet: z.boolean().openapi({ description: "available ≥ quorum." }),
+    firstAnswerSeconds: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "Seconds from the team's activation to its first answer.", example: 95 }),
+    quorum50Seconds: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "Seconds until available answers reached 50 % of the quorum.", example: 240 }),
+    quorum90Seconds: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "Seconds until available answers reached 90 % of the quorum.", example: 610 }),
     ...countsShape,
   })
   .openapi("TeamProgress");
@@ -216,6 +231,19 @@ export const streamTiming = { pollMs: 2_000, heartbeatMs: 15_000, maxMs: 10 * 60
 const stateId = (o: Record<string, number>) =>
   `p${o.paged}d${o.delivered}f${o.failed}a${o.available}u${o.unavailable}c${o.checkedIn}`;
 
+/**
+ * When the `nth` answer of the team's roster meeting `which` came (answers in time order): the first
+ * answer, and the available answers reaching 50 % and 90 % of the quorum (rounded up).
+ */
+const answeredAt = (which: SQL, nth: SQL) => sql`(select at from (
+    select n2.answered_at as at, row_number() over (order by n2.answered_at) as k
+    from ${rosterEntries} r2 join ${notifications} n2
+      on n2.tenant_id = r2.tenant_id and n2.incident_id = r2.incident_id and n2.volunteer_id = r2.volunteer_id
+    where r2.tenant_id = ta.tenant_id and r2.team_activation_id = ta.id and ${which})
+  where k = ${nth})`;
+const secondsAfter = (from: SQL, to: SQL) =>
+  sql`cast(round((julianday(${to}) - julianday(${from})) * 86400) as integer)`;
+
 /** Overall counts (each volunteer once) and a page of teams with theirs. */
 export async function readProgress(
   db: Db,
@@ -239,9 +267,15 @@ export async function readProgress(
       mode: (typeof teamModes)[number];
       quorum: number;
       deadlineAt: string;
+      firstAnswerSeconds: number | null;
+      quorum50Seconds: number | null;
+      quorum90Seconds: number | null;
     } & Record<keyof typeof tally, number>
   >(sql`select ta.id as id, ta.team_id as teamId, ta.team_name as name,
-      ta.mode as mode, ta.quorum as quorum, ta.deadline_at as deadlineAt, ${tallySql}
+      ta.mode as mode, ta.quorum as quorum, ta.deadline_at as deadlineAt, ${tallySql},
+      ${secondsAfter(sql`ta.created_at`, answeredAt(sql`n2.answered_at is not null`, sql`1`))} as firstAnswerSeconds,
+      ${secondsAfter(sql`ta.created_at`, answeredAt(sql`n2.answer = 'available'`, sql`(ta.quorum + 1) / 2`))} as quorum50Seconds,
+      ${secondsAfter(sql`ta.created_at`, answeredAt(sql`n2.answer = 'available'`, sql`(ta.quorum * 9 + 9) / 10`))} as quorum90Seconds
     from ${teamActivations} ta
     left join ${rosterEntries} r on r.tenant_id = ta.tenant_id and r.team_activation_id = ta.id
     left join ${notifications} n on n.tenant_id = r.tenant_id and n.incident_id = r.incident_id and n.volunteer_id = r.volunteer_id

@@ -31,6 +31,7 @@ const domains = [
   "lists",
   "activities",
   "governance",
+  "emergency",
   "stats",
   "audit",
   "access",

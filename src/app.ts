@@ -17,6 +17,7 @@ import { requireJsonBodies } from "./shared/http/content-type.js";
 import { rateLimitMachines, type RateLimiter } from "./shared/http/rate-limit.js";
 import type { StaticAssets } from "./shared/http/static-assets.js";
 import type { PiiVault } from "./shared/crypto/pii.js";
+import { developmentChannel, type PagingSettings } from "./shared/messaging.js";
 import type { Logger } from "./shared/log.js";
 import type { AppEnv, Clock } from "./shared/request/context.js";
 import { ApiError, clientClosedRequest, problemResponse, toApiError } from "./shared/http/errors.js";
@@ -49,12 +50,21 @@ export interface AppDeps {
   consoleSignIn?: readonly ConsoleSignInProvider[];
   /** Webhook targets accepted beyond public https ones. Default: none; the Node server may allow loopback in development. */
   webhookTargets?: TargetPolicy;
+  /** Emergency pages. Default: the development channel (records, sends nothing) with placeholder host and signature. */
+  paging?: PagingSettings;
 }
+
+export const defaultPaging = (): PagingSettings => ({
+  answerHost: "a.hexi.dev",
+  smsSignature: "酒泉志愿服务",
+  channel: developmentChannel(),
+});
 
 export function createApp(deps: AppDeps) {
   const directory = new Directory(() => deps.clock.now().getTime());
   const machines = createMachineCredentials(() => deps.clock.now().getTime());
   const recent = new RecentResults();
+  const paging = deps.paging ?? defaultPaging();
   const app = new OpenAPIHono<AppEnv>();
 
   app.use(requestId({ headerName: "X-Request-Id", generator: () => newId("req", deps.clock.now().getTime()) }));
@@ -69,6 +79,7 @@ export function createApp(deps: AppDeps) {
     c.set("clientIp", () => deps.clientIp(c));
     c.set("defer", (work) => deps.defer(work, c));
     c.set("webhookTargets", deps.webhookTargets ?? publicTargetsOnly);
+    c.set("paging", paging);
     await next();
   });
   app.use(

@@ -3,6 +3,7 @@ import { claimMappingSchema } from "./shared/auth/claim-mapping.js";
 import type { TrustedIssuer } from "./shared/auth/jwt.js";
 import { algorithmOf, publicJwksOf, type PrivateJwk } from "./shared/auth/signer.js";
 import type { PiiKeyMaterial } from "./shared/crypto/pii.js";
+import { developmentChannel, type PagingSettings } from "./shared/messaging.js";
 
 const jsonOf = <T extends z.ZodType>(schema: T) =>
   z.string().transform((text, ctx) => {
@@ -146,6 +147,21 @@ const envSchema = z.object({
     .enum(["true", "false"], { error: 'must be "true" or "false"' })
     .default("false")
     .transform((v) => v === "true"),
+  /**
+   * Emergency pages: the sender's registered (ICP-filed) host written into the approved SMS template —
+   * answer links are `https://<host>/a/<token>` — and the provider signature (without 【】). Keep both
+   * short: the whole page must fit one 70-character segment.
+   */
+  HEXI_ANSWER_HOST: z
+    .string()
+    .regex(/^[a-z0-9.-]{3,40}$/, "a host name such as a.example.cn")
+    .default("a.hexi.dev"),
+  HEXI_SMS_SIGNATURE: z.string().min(2).max(12).default("酒泉志愿服务"),
+  /**
+   * PIPL: days after which an inactive volunteer's personal data (name, phone, ID card) is anonymised,
+   * and after which a closed incident's check-in locations are erased (hours stay in the ledger).
+   */
+  HEXI_VOLUNTEER_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(730),
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   HOST: z.string().min(1).default("127.0.0.1"),
 });
@@ -236,6 +252,15 @@ export function trustedIssuers(config: Config, platformJwks: { keys: Record<stri
       ...(t.jwks ? { jwks: t.jwks as TrustedIssuer["jwks"] } : { jwksUrl: t.jwksUrl! }),
     })),
   ];
+}
+
+/** The paging settings with the development channel (a gateway channel would be chosen here). */
+export function pagingSettings(config: Config): PagingSettings {
+  return {
+    answerHost: config.HEXI_ANSWER_HOST,
+    smsSignature: config.HEXI_SMS_SIGNATURE,
+    channel: developmentChannel(),
+  };
 }
 
 /** PII key material from the environment, or undefined when none is configured. */

@@ -3,6 +3,7 @@ import { accessRoutes } from "./domains/access/routes.js";
 import { activityRoutes } from "./domains/activities/routes.js";
 import { auditRoutes } from "./domains/audit/routes.js";
 import { divisionRoutes } from "./domains/divisions/routes.js";
+import { emergencyRoutes } from "./domains/emergency/routes.js";
 import { listRoutes } from "./domains/lists/routes.js";
 import { organisationRoutes } from "./domains/organisations/routes.js";
 import { reportRoutes } from "./domains/reports/routes.js";
@@ -25,6 +26,7 @@ export const apiRoutes = new OpenAPIHono<AppEnv>()
   .route("/", statsRoutes)
   .route("/", listRoutes)
   .route("/", activityRoutes)
+  .route("/", emergencyRoutes)
   .route("/", auditRoutes)
   .route("/", accessRoutes)
   .route("/", webhookRoutes)
@@ -72,6 +74,11 @@ export function openApiDocument() {
       },
       { name: "lists", description: "三张清单 (needs, resources, projects) and service posts with claims." },
       { name: "activities", description: "Activities, participation, the hours and points ledger." },
+      {
+        name: "emergency",
+        description:
+          "平急结合·应急支援: volunteers, teams (normal, emergency, mobile), sites, and incidents with one-key activation, answer links, progress, close reports and CAP 1.2 export.",
+      },
       { name: "stats", description: "Counts per tenant and community." },
       {
         name: "governance",

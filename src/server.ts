@@ -10,7 +10,7 @@ import { consoleLink, devKeyPath, ensureDevKey, signDevToken } from "./node/dev-
 import { createNodeServer } from "./node/http-server.js";
 import { nodeDeps } from "./node/deps.js";
 import { redactUrl } from "./node/tokens.js";
-import { runMaintenance } from "./maintenance.js";
+import { runMaintenance, runPagingTick } from "./maintenance.js";
 import { startBackgroundLoop } from "./node/loop.js";
 import { nodeDispatcher, startDispatchLoop } from "./node/webhooks.js";
 import { systemClock } from "./shared/clock.js";
@@ -64,8 +64,14 @@ async function main() {
     nodeDispatcher({ db, pii: deps.pii, clock: deps.clock, log: deps.log, targets: webhookTargets }),
     2000,
   );
-  // Housekeeping (overdue rechecks, expired idempotency keys), every 5 minutes.
-  const maintenance = startBackgroundLoop(() => runMaintenance(db, deps.clock.now(), deps.log), 5 * 60_000);
+  // Housekeeping (overdue rechecks, expired idempotency keys, stranded emergency pages), every 5 minutes.
+  const paging = { paging: deps.paging!, pii: deps.pii };
+  const maintenance = startBackgroundLoop(() => runMaintenance(db, deps.clock.now(), deps.log, paging), 5 * 60_000);
+  // Emergency escalation timers and stranded pages, every 30 s (within 60 s of a deadline).
+  const pagingTick = startBackgroundLoop(
+    () => runPagingTick(db, paging, deps.clock.now()).catch((error) => deps.log.error("paging tick failed", { error })),
+    30_000,
+  );
 
   // Development only (the dev key signs): a city-wide sign-in link for the console, valid 8 hours.
   const consoleToken = devKey
@@ -107,7 +113,7 @@ async function main() {
 
   const shutdown = async () => {
     server.close();
-    await Promise.all([webhooks.stop(), maintenance.stop()]);
+    await Promise.all([webhooks.stop(), maintenance.stop(), pagingTick.stop()]);
     client.close();
     process.exit(0);
   };

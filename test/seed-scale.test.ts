@@ -51,6 +51,17 @@ describe("scale seed", () => {
     expect(counts.communityWorkers).toBe(85);
     expect(counts.inspections).toBe(counts.partyOrgs);
     expect(counts.mobilityRecords).toBeGreaterThan(0);
+    // 平急结合: volunteers and couriers, teams of all three modes, each volunteer in one to three teams.
+    const scaled = scaleCounts(0.01);
+    expect(counts.volunteers).toBe(scaled.volunteers + scaled.newEmploymentVolunteers);
+    expect(counts.teams).toBe(
+      scaled.normalTeams + scaled.emergencyTeams + scaled.mobileTeams + scaled.newEmploymentTeams,
+    );
+    const perVolunteer = await client.execute(
+      "select min(n) as lo, max(n) as hi from (select count(*) as n from team_members group by volunteer_id)",
+    );
+    expect(perVolunteer.rows[0]).toMatchObject({ lo: 1, hi: expect.any(Number) });
+    expect(Number(perVolunteer.rows[0]!.hi)).toBeLessThanOrEqual(3);
     // Every member row's personal data is sealed, fingerprinted and masked; no clear number is stored.
     const sample = await client.execute("select id_card_cipher, id_card_masked, phone_masked from members limit 5");
     for (const row of sample.rows) {

@@ -1,6 +1,7 @@
 import type { Client, InStatement } from "@libsql/client";
 import { getTableName } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
+import { volunteers } from "../domains/emergency/tables.js";
 import { communityWorkers, mobilityRecords } from "../domains/governance/tables.js";
 import { members } from "../domains/organisations/tables.js";
 import { webhookEndpoints } from "../domains/webhooks/tables.js";
@@ -31,6 +32,8 @@ export const sealedColumns: SealedColumn[] = [
     hash: communityWorkers.idCardHash,
   },
   { table: communityWorkers, id: communityWorkers.id, sealed: communityWorkers.phoneCipher },
+  { table: volunteers, id: volunteers.id, sealed: volunteers.phoneCipher, hash: volunteers.phoneHash },
+  { table: volunteers, id: volunteers.id, sealed: volunteers.idCardCipher, hash: volunteers.idCardHash },
 ];
 
 const batchSize = 500;

@@ -11,6 +11,8 @@ import { members, partyOrgs, units } from "../domains/organisations/tables.js";
 import { agreements, memberReports, orgReports } from "../domains/reports/tables.js";
 import { maskIdCard, maskPhone, type PiiVault } from "../shared/crypto/pii.js";
 import { seedGovernance } from "./seed-governance.js";
+import { sites, teamMembers, teams, volunteers, volunteerSources } from "../domains/emergency/tables.js";
+import { skillCodes } from "../domains/emergency/common.js";
 
 /**
  * Jiuquan at its real size (docs/domain.md#scale), deterministic for a given seed: 7 tenants, 7 streets,
@@ -116,6 +118,12 @@ export const scaleCounts = (scale: number) => {
     postsPerCommunity: times(8),
     activitiesPerCommunity: times(40),
     participantsPerActivity: 10,
+    volunteers: times(16_800),
+    normalTeams: times(2_110),
+    emergencyTeams: times(2_713),
+    mobileTeams: times(82),
+    newEmploymentTeams: times(26),
+    newEmploymentVolunteers: times(1_800),
   };
 };
 
@@ -563,6 +571,7 @@ export async function seedScale(
   // 7. Last quarter's feedback to employers, for every active report with an employer.
   const hoursByMember = new Map<string, { hours: number; points: number }>();
   for (const l of ledgerRows.filter((l) => l.quarter === "2026-Q3")) {
+    if (!l.memberId) continue;
     const sum = hoursByMember.get(l.memberId) ?? { hours: 0, points: 0 };
     sum.hours += l.hours;
     sum.points += l.points;
@@ -613,6 +622,14 @@ export async function seedScale(
     weighted: (choices) => pickWeighted(rand, choices),
     insert: (table, rows, stage) => insertChunked(client, table, rows, progress, stage),
   });
+  // 9. 平急结合: volunteers (phones sealed like members'), normal, emergency and mobile teams, each
+  // volunteer in one to three teams of their tenant (their own community's first), 26 new-employment
+  // teams of couriers, riders and drivers, and a service centre and a muster point per community.
+  const emergency = await seedEmergency();
+  await insertChunked(client, volunteers, emergency.volunteerRows, progress, "volunteers");
+  await insertChunked(client, teams, emergency.teamRows, progress, "teams");
+  await insertChunked(client, teamMembers, emergency.membershipRows, progress, "team members");
+  await insertChunked(client, sites, emergency.siteRows, progress, "sites");
 
   return {
     tenants: options.divisions ? 0 : jiuquanTenants.length,
@@ -632,7 +649,138 @@ export async function seedScale(
     ledgerEntries: ledgerRows.length,
     employerFeedback: feedbackRows.length,
     ...governance,
+    volunteers: emergency.volunteerRows.length,
+    teams: emergency.teamRows.length,
+    teamMembers: emergency.membershipRows.length,
+    sites: emergency.siteRows.length,
   };
+
+  async function seedEmergency() {
+    const teamRows: (typeof teams.$inferInsert)[] = [];
+    const teamsOfCommunity = new Map<string, (typeof teams.$inferInsert)[]>();
+    const teamsOfTenant = new Map<string, (typeof teams.$inferInsert)[]>();
+    const countyOf = new Map(divisionInserts.filter((d) => d.level === "county").map((d) => [d.tenantId, d]));
+    const upper = divisionInserts.filter((d) => d.level === "street" || d.level === "town");
+    const team = (owner: DivisionRow, mode: "normal" | "emergency" | "mobile", name: string) => {
+      const row = {
+        id: nextId("team"),
+        tenantId: owner.tenantId,
+        name,
+        mode,
+        divisionId: owner.id,
+        divisionPath: owner.path,
+        divisionLevel: owner.level,
+        orgId: null,
+        skills: skillCodes.filter(() => chance(0.15)),
+        quorum: 2,
+        responseDeadlineMinutes: pick([15, 30, 30, 60]),
+        active: true,
+        version: 1,
+        createdAt: stamp(),
+        updatedAt: stamp(),
+      };
+      teamRows.push(row);
+      return row;
+    };
+    const communityOf = () => pick(communitiesOf.get(pickTenant())!);
+    for (let i = 0; i < counts.normalTeams + counts.emergencyTeams; i++) {
+      const owner = communityOf();
+      const mode = i < counts.normalTeams ? "normal" : "emergency";
+      const row = team(owner, mode, `${owner.name}${mode === "normal" ? "平时" : "急时"}小分队${i + 1}`);
+      append(teamsOfCommunity, owner.id, row);
+      append(teamsOfTenant, owner.tenantId, row);
+    }
+    for (let i = 0; i < counts.mobileTeams; i++) {
+      // Most mobile teams belong to a street or town; some are the county's own reserve.
+      const owner = chance(0.3) ? countyOf.get(pickTenant())! : pick(upper);
+      append(teamsOfTenant, owner.tenantId, team(owner, "mobile", `${owner.name}应急志愿服务机动队${i + 1}`));
+    }
+    const newEmployment = Array.from({ length: counts.newEmploymentTeams }, (_, i) => {
+      const owner = pick(upper);
+      return team(owner, "emergency", `${owner.name}新就业群体志愿服务队${i + 1}`);
+    });
+
+    const volunteerRows: (typeof volunteers.$inferInsert)[] = [];
+    const membershipRows: (typeof teamMembers.$inferInsert)[] = [];
+    const join = (t: typeof teams.$inferInsert, volunteerId: string) =>
+      membershipRows.push({
+        id: nextId("tmem"),
+        tenantId: t.tenantId,
+        teamId: t.id,
+        volunteerId,
+        role: "member",
+        divisionPath: t.divisionPath,
+        createdAt: stamp(),
+      });
+    const total = counts.volunteers + counts.newEmploymentVolunteers;
+    for (let n = 0; n < total; n++) {
+      const courier = n >= counts.volunteers;
+      const courierTeam = courier ? pick(newEmployment) : undefined;
+      const home = courierTeam ? pick(communitiesOf.get(courierTeam.tenantId)!) : communityOf();
+      const phone = `1${pick(["33", "53", "73", "80", "81", "99"])}${String(n).padStart(8, "0")}`;
+      const id = nextId("vol");
+      volunteerRows.push({
+        id,
+        tenantId: home.tenantId,
+        name: personName(),
+        phoneCipher: await vault.seal(phone),
+        phoneHash: await vault.fingerprint(phone),
+        phoneMasked: maskPhone(phone),
+        idCardCipher: null,
+        idCardHash: null,
+        idCardMasked: null,
+        memberId: null,
+        source: courier ? "new_employment" : pick(volunteerSources.filter((s) => s !== "new_employment")),
+        skills: courier ? ["driving"] : skillCodes.filter(() => chance(0.12)),
+        certificates: [],
+        homeDivisionId: home.id,
+        divisionPath: home.path,
+        active: !chance(0.03),
+        version: 1,
+        createdAt: stamp(),
+        updatedAt: stamp(),
+      });
+      if (courierTeam) {
+        join(courierTeam, id);
+        continue;
+      }
+      const near = teamsOfCommunity.get(home.id) ?? [];
+      const pool = near.length ? near : (teamsOfTenant.get(home.tenantId) ?? []);
+      const chosen = new Set<typeof teams.$inferInsert>();
+      const wanted = 1 + Math.floor(rand() * 3);
+      for (let k = 0; k < wanted * 2 && chosen.size < wanted && pool.length; k++)
+        chosen.add(chance(0.15) ? pick(teamsOfTenant.get(home.tenantId)!) : pick(pool));
+      for (const t of chosen) join(t, id);
+    }
+    // Every team with members gets a leader: its first member.
+    const led = new Set<string>();
+    for (const m of membershipRows)
+      if (!led.has(m.teamId)) {
+        led.add(m.teamId);
+        m.role = "leader";
+      }
+
+    const siteRows = communities.flatMap((c) =>
+      (["service_centre", "muster_point"] as const).map((kind) => ({
+        id: nextId("site"),
+        tenantId: c.tenantId,
+        name: `${c.name}${kind === "service_centre" ? "党群服务中心" : "应急集结点"}`,
+        kind,
+        divisionId: c.id,
+        divisionPath: c.path,
+        address: `${c.name}${kind === "service_centre" ? "服务中心" : "广场"}`,
+        latitude: null,
+        longitude: null,
+        capacity: kind === "service_centre" ? 300 : 1_000,
+        occupancy: 0,
+        status: "open" as const,
+        version: 1,
+        createdAt: stamp(),
+        updatedAt: stamp(),
+      })),
+    );
+    return { volunteerRows, teamRows, membershipRows, siteRows };
+  }
 
   function orgRow(
     d: DivisionRow,

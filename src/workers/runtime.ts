@@ -12,13 +12,14 @@ import {
   parseConfig,
   piiKeyMaterial,
   platformVerificationJwks,
+  pagingSettings,
   signingKeys,
   trustedIssuers,
 } from "../config.js";
 import { createDb } from "../db/client.js";
 import type { StaticAssets } from "../shared/http/static-assets.js";
 import { createDispatcher } from "../domains/webhooks/dispatcher.js";
-import { runMaintenance } from "../maintenance.js";
+import { runMaintenance, runPagingTick } from "../maintenance.js";
 import { createTokenVerifier } from "../shared/auth/jwt.js";
 import { createTokenSigner } from "../shared/auth/signer.js";
 import { systemClock } from "../shared/clock.js";
@@ -44,6 +45,9 @@ export interface Env {
   HEXI_PII_HMAC_KEY?: string;
   HEXI_CLOCK_TOLERANCE_SECONDS?: string;
   HEXI_MAX_BODY_BYTES?: string;
+  HEXI_ANSWER_HOST?: string;
+  HEXI_SMS_SIGNATURE?: string;
+  HEXI_VOLUNTEER_RETENTION_DAYS?: string;
   /** Workers static assets: the built `public/` directory, docs UI and console (wrangler.toml `[assets]`). */
   ASSETS: { fetch(request: Request): Promise<Response> };
   /** Rate-limit buckets: one Durable Object each (wrangler.toml `[[durable_objects.bindings]]`). */
@@ -97,6 +101,7 @@ async function workerDeps(env: Env): Promise<AppDeps> {
     tenantRateLimitPerMinute: config.HEXI_TENANT_RATE_LIMIT_PER_MINUTE,
     // Set by Cloudflare's edge for every request; a client cannot forge it.
     clientIp: (c) => c.req.header("cf-connecting-ip"),
+    paging: pagingSettings(config),
     defer: (work, c) =>
       c.executionCtx.waitUntil(
         work.catch((error) => jsonLogger.error("deferred work failed", { requestId: c.get("requestId"), error })),
@@ -179,6 +184,9 @@ export const handlers = {
       log: ready.log,
     });
     ctx.waitUntil(dispatcher.runOnce());
+    // Emergency escalation timers and pages left queued: within the minute.
+    if (ready.paging)
+      ctx.waitUntil(runPagingTick(ready.database(), { paging: ready.paging, pii: ready.pii }, ready.clock.now()));
     // Housekeeping every tenth minute (the cron fires every minute for webhooks).
     if (new Date(controller.scheduledTime).getUTCMinutes() % 10 === 0)
       ctx.waitUntil(runMaintenance(ready.database(), ready.clock.now(), ready.log));

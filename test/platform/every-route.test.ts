@@ -161,6 +161,20 @@ const ownAuthenticationTests: Record<string, () => Promise<void>> = {
     for (const list of data) expect(list.status).toBe("published");
     expect((await ctx.app.request("/v1/public/duty-lists?tenant=62090")).status).toBe(400);
   },
+  async showAnswerPage() {
+    // A forged token is the same 404 as an expired one, and says nothing.
+    const res = await ctx.app.request("/a/AAAAAAAAAAAA");
+    expect(res.status).toBe(404);
+    expect(await res.text()).not.toMatch(/mem_|vol_|1[3-9]\d{9}/);
+  },
+  async answerPage() {
+    const res = await ctx.app.request("/a/AAAAAAAAAAAA", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ action: "answer", answer: "available", etaMinutes: 20 }),
+    });
+    expect(res.status).toBe(404);
+  },
   async listPublicDutyItems() {
     const res = await ctx.app.request("/v1/public/duty-lists/dlist_01KDVDNA011AKWK3RC504FTYF8/items");
     expect(res.status).toBe(404);

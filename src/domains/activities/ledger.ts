@@ -17,6 +17,7 @@ import { ledgerEntries } from "./tables.js";
 
 const ledgerEntryId = idSchema("led");
 const memberId = idSchema("mem");
+const volunteerId = idSchema("vol");
 
 /** `2026-Q3`. */
 export const quarterSchema = z
@@ -42,8 +43,11 @@ export const ledgerConflicts = {
 /** A new ledger entry, credited to the principal that caused it. */
 export function ledgerEntry(
   c: Context<AppEnv>,
-  fields: Omit<LedgerEntryRow, "id" | "createdBy" | "createdAt" | "reversesId" | "reason" | "tenantId"> &
-    Partial<Pick<LedgerEntryRow, "reversesId" | "reason" | "tenantId">>,
+  fields: Omit<
+    LedgerEntryRow,
+    "id" | "createdBy" | "createdAt" | "reversesId" | "reason" | "tenantId" | "volunteerId"
+  > &
+    Partial<Pick<LedgerEntryRow, "reversesId" | "reason" | "tenantId" | "volunteerId">>,
 ): LedgerEntryRow {
   const now = c.get("clock").now();
   return {
@@ -51,6 +55,7 @@ export function ledgerEntry(
     tenantId: c.get("principal").tenant,
     reversesId: null,
     reason: null,
+    volunteerId: null,
     createdBy: actorOf(c.get("principal")),
     createdAt: now.toISOString(),
     ...fields,
@@ -89,7 +94,12 @@ const ledgerEntrySchema = z
   .object({
     id: ledgerEntryId,
     tenant: z.string(),
-    memberId,
+    memberId: memberId
+      .nullable()
+      .openapi({ description: "The party member credited; null for a volunteer who is not a party member." }),
+    volunteerId: volunteerId
+      .nullable()
+      .openapi({ description: "The volunteer credited (emergency hours); null for a member's service hours." }),
     year: z.number().int().openapi({ example: 2026 }),
     quarter: z.string().openapi({ example: "2026-Q3" }),
     hours: z.number().openapi({ description: "Negative on a reversing entry.", example: 2.5 }),
@@ -110,6 +120,7 @@ const present = (row: LedgerEntryRow) => ({
   id: row.id,
   tenant: row.tenantId,
   memberId: row.memberId,
+  volunteerId: row.volunteerId,
   year: row.year,
   quarter: row.quarter,
   hours: row.hours,
@@ -150,6 +161,7 @@ const listLedgerEntries = protectedRoute({
   request: {
     query: pageQuerySchema.extend({
       memberId: memberId.optional(),
+      volunteerId: volunteerId.optional(),
       year: yearSchema.optional(),
       quarter: quarterSchema.optional(),
     }),
@@ -226,6 +238,7 @@ export const ledgerRoutes = createRouter()
         and(
           ledgerReach(c),
           q.memberId ? eq(ledgerEntries.memberId, q.memberId) : undefined,
+          q.volunteerId ? eq(ledgerEntries.volunteerId, q.volunteerId) : undefined,
           q.year ? eq(ledgerEntries.year, q.year) : undefined,
           q.quarter ? eq(ledgerEntries.quarter, q.quarter) : undefined,
           keys.after,
@@ -248,6 +261,7 @@ export const ledgerRoutes = createRouter()
     const row = ledgerEntry(c, {
       tenantId: original.tenantId,
       memberId: original.memberId,
+      volunteerId: original.volunteerId,
       divisionPath: original.divisionPath,
       year: original.year,
       quarter: original.quarter,
@@ -279,6 +293,7 @@ export const ledgerRoutes = createRouter()
             payload: {
               reversalId: row.id,
               memberId: row.memberId,
+              volunteerId: row.volunteerId,
               quarter: row.quarter,
               hours: row.hours,
               points: row.points,

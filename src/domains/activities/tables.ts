@@ -73,7 +73,10 @@ export const ledgerEntries = sqliteTable(
   {
     id: text("id").primaryKey(),
     tenantId: text("tenant_id").notNull(),
-    memberId: text("member_id").notNull(),
+    /** The party member credited; null for a volunteer who is not a party member. */
+    memberId: text("member_id"),
+    /** The volunteer credited (emergency hours), with the member too when the volunteer is one. */
+    volunteerId: text("volunteer_id"),
     divisionPath: text("division_path").notNull(),
     year: integer("year").notNull(),
     /** e.g. 2026-Q3, for quarterly feedback. */
@@ -91,6 +94,7 @@ export const ledgerEntries = sqliteTable(
     index("ledger_tenant_id_idx").on(t.tenantId, t.id),
     index("ledger_tenant_member_year_idx").on(t.tenantId, t.memberId, t.year),
     index("ledger_tenant_quarter_idx").on(t.tenantId, t.quarter, t.memberId),
+    index("ledger_tenant_volunteer_idx").on(t.tenantId, t.volunteerId, t.year),
     // A source posts once; a reversal reverses once.
     uniqueIndex("ledger_source_uq").on(t.tenantId, t.sourceType, t.sourceId),
     uniqueIndex("ledger_reverses_uq").on(t.reversesId),

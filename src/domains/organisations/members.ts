@@ -6,7 +6,7 @@ import type { Context } from "hono";
 import { divisions, tenants } from "../../db/tables.js";
 import { newId } from "../../db/ids.js";
 import { withinReach } from "../../shared/auth/reach.js";
-import { maskIdCard, maskName, maskPhone } from "../../shared/crypto/pii.js";
+import { maskIdCard, maskName } from "../../shared/crypto/pii.js";
 import type { AppEnv } from "../../shared/request/context.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
@@ -17,28 +17,11 @@ import { commit, commitCreated } from "../../shared/store/commit.js";
 import { findWithinReach, updateVersioned } from "../../shared/store/records.js";
 import { requireDivisionForWrite, unknownReference } from "../../shared/store/references.js";
 import { partyOrgId, requirePartyOrg } from "./party-orgs.js";
+import { idCardSchema, phoneSchema, sealedPhone } from "../../shared/api/personal-data.js";
 import { memberClassifications, memberReach, members, partyOrgs, units } from "./tables.js";
 
 const memberId = idSchema("mem");
 const unitId = idSchema("unit");
-
-// ---------------------------------------------------------------------------------------------
-// Personal data: validation and the reveal rule
-
-const idCardSchema = z
-  .string()
-  .trim()
-  .toUpperCase()
-  .regex(/^\d{17}[\dX]$/, "Not a resident ID card number (17 digits and a digit or X).")
-  .refine(idCardChecksumValid, "The ID card number's check character is wrong (GB 11643).")
-  .refine((v) => idCardBirthDate(v) !== null, "The ID card number does not carry a valid birth date.")
-  .openapi({ description: "18-character PRC resident ID card number (GB 11643).", example: "620902198805010024" });
-
-const phoneSchema = z
-  .string()
-  .trim()
-  .regex(/^1[3-9]\d{9}$/, "Not a mainland mobile number (11 digits starting 13–19).")
-  .openapi({ example: "13812345678" });
 
 // ---------------------------------------------------------------------------------------------
 // Schemas
@@ -190,15 +173,6 @@ const memberResponse = (description: string) => versionedResponse(memberSchema, 
 
 // ---------------------------------------------------------------------------------------------
 // References
-
-async function sealedPhone(c: Context<AppEnv>, phone: string | null) {
-  if (phone === null) return { phoneCipher: null, phoneHash: null, phoneMasked: null };
-  return {
-    phoneCipher: await c.get("pii").seal(phone),
-    phoneHash: await c.get("pii").fingerprint(phone),
-    phoneMasked: maskPhone(phone),
-  };
-}
 
 async function residence(c: Context<AppEnv>, divisionId: string) {
   const division = await requireDivisionForWrite(c, divisionId, {

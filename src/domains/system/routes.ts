@@ -73,7 +73,8 @@ export const meRoutes = createRouter().openapi(meRoute, (c) => {
       roles: [...p.roles],
       scopes: [...p.scopes],
       org: p.org?.id ?? null,
-      credential: p.credential,
+      // The authentication middleware makes only these two; answer links never reach /v1.
+      credential: p.credential as "jwt" | "api_key",
       crossTenant: p.crossTenant,
     },
     200,

@@ -12,6 +12,14 @@ import {
   workerTiers,
 } from "../governance/tables.js";
 import { memberReportStatuses, orgReportStatuses } from "../reports/tables.js";
+import {
+  incidentLevels,
+  incidentStatuses,
+  incidentTypes,
+  teamModes,
+  teamRoles,
+  volunteerSources,
+} from "../emergency/tables.js";
 
 /**
  * The catalogue of outbox events that leave the system: webhook subscribers choose from these
@@ -237,7 +245,8 @@ export const eventCatalogue = {
     "led",
     {
       reversalId: ref("led", "The new entry that reverses this one."),
-      memberId: ref("mem", "The member."),
+      memberId: ref("mem", "The member; null for a volunteer who is not a party member.").nullable(),
+      volunteerId: ref("vol", "The volunteer, for emergency hours.").nullable().optional(),
       quarter,
       hours: z.number().openapi({ example: -2.5 }),
       points: z.number().int().openapi({ example: -25 }),
@@ -433,6 +442,79 @@ export const eventCatalogue = {
       })
       .openapi("WorkingCalendarEventData"),
   },
+  ...subjectEvents(
+    "volunteer",
+    "Volunteer",
+    "vol",
+    {
+      volunteerId: ref("vol", "The volunteer."),
+      source: z.enum(volunteerSources),
+      homeDivisionId: ref("div", "The volunteer's home division."),
+    },
+    { registered: "A volunteer was registered (no personal data in the event)." },
+  ),
+  ...subjectEvents(
+    "team",
+    "Team",
+    "team",
+    {
+      teamId: ref("team", "The team."),
+      mode: z.enum(teamModes).optional(),
+      divisionId: ref("div", "The owning division.").optional(),
+      volunteerId: ref("vol", "The volunteer added or removed.").optional(),
+      role: z.enum(teamRoles).optional(),
+    },
+    {
+      formed: "A volunteer team was formed.",
+      member_added: "A volunteer joined a team.",
+      member_removed: "A volunteer left a team.",
+    },
+  ),
+  ...subjectEvents(
+    "site",
+    "Site",
+    "site",
+    {
+      siteId: ref("site", "The site."),
+      kind: z.string().openapi({ example: "resettlement" }),
+      capacity: z.number().int().openapi({ example: 300 }),
+      occupancy: z.number().int().openapi({ example: 120 }),
+      status: z.enum(["open", "closed"]),
+    },
+    { opened: "A muster point or resettlement site opened.", closed: "A site closed." },
+  ),
+  ...subjectEvents(
+    "incident",
+    "Incident",
+    "inc",
+    {
+      incidentId: ref("inc", "The incident."),
+      type: z.enum(incidentTypes),
+      level: z.enum(incidentLevels),
+      drill: z.boolean().openapi({ description: "A drill (CAP status Exercise), never a real incident." }),
+      status: z.enum(incidentStatuses),
+      teams: z.number().int().optional().openapi({ description: "With `activated`: teams paged.", example: 4 }),
+      volunteers: z
+        .number()
+        .int()
+        .optional()
+        .openapi({ description: "With `activated`: volunteers paged (each once).", example: 37 }),
+      volunteersWithHours: z
+        .number()
+        .int()
+        .optional()
+        .openapi({ description: "With `closed`: volunteers whose hours were posted to the ledger.", example: 12 }),
+    },
+    {
+      declared: "An incident (or drill) was declared.",
+      activated: "One key: the incident's teams were paged (counts in the event).",
+      escalated:
+        "A team was below its quorum at its deadline: the county's mobile teams were paged (for the street and county admins).",
+      stood_down: "The incident is standing down (CAP Update, AllClear).",
+      closed: "The incident was closed; volunteers' hours were posted to the ledger.",
+      cancelled: "The incident was cancelled (declared in error: CAP Cancel).",
+    },
+  ),
 } satisfies Record<string, EventSpec>;
 
 export type EventType = keyof typeof eventCatalogue;

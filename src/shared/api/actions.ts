@@ -50,6 +50,8 @@ export interface ActionSpec<R, B = any> {
   authorize?: (c: Context<AppEnv>, row: R) => void | Promise<void>;
   /** Runs only for a legal move, so an illegal one is the machine's 409 before related records are read. */
   effects?: (c: Context<AppEnv>, row: R, body: B) => ActionEffects<R> | Promise<ActionEffects<R>>;
+  /** Runs after the commit (e.g. hands queued work to a deferred sender). */
+  after?: (c: Context<AppEnv>, updated: R) => void;
   /** Emits `<targetType>.<event>` with the config's `eventPayload`. */
   event?: string;
   /** The tenant whose outbox carries `event`; the record's own by default. */
@@ -159,6 +161,7 @@ export function actionRoutes<S extends string, A extends string, R extends Versi
           ...(effects.events ?? []),
         ],
       });
+      spec.after?.(c, updated);
       return c.json(await config.present(updated, c), 200, { etag: etagOf(updated.version) });
     });
   }

@@ -22,6 +22,9 @@ export const ownAuthentication: Readonly<Record<string, string>> = {
   listPublicDutyLists:
     "Residents read which work a street or community does or must refuse: published duty lists carry no personal data.",
   listPublicDutyItems: "The items of a published duty list, for residents, as above.",
+  showAnswerPage:
+    "A paged volunteer has no account: the single-purpose token in the SMS link is the credential (bound to one volunteer and incident, expiring with it).",
+  answerPage: "As above: the volunteer answers, checks in or out with the page's token.",
 };
 
 /**

@@ -81,6 +81,12 @@ export const scopes = [
   "access:manage",
   /** Subscribe the tenant's HTTPS endpoints to events, and read and replay their deliveries. */
   "webhooks:manage",
+  /** Read volunteers, teams, sites and incidents with their progress (平急结合). */
+  "emergency:read",
+  /** Register volunteers, teams and sites, and manage team membership. */
+  "emergency:write",
+  /** Declare an incident and page its teams (一键响应), stand it down, close or cancel it. */
+  "incidents:declare",
 ] as const;
 export type Scope = (typeof scopes)[number];
 
@@ -101,6 +107,7 @@ const readEverything: Scope[] = [
   "mobility:read",
   "standards:read",
   "workers:read",
+  "emergency:read",
 ];
 
 /**
@@ -129,6 +136,8 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "workers:configure",
     "access:manage",
     "webhooks:manage",
+    "emergency:write",
+    "incidents:declare",
   ],
   street_admin: [
     ...readEverything,
@@ -141,6 +150,8 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "admission:street_review",
     "standards:inspect",
     "workers:write",
+    "emergency:write",
+    "incidents:declare",
   ],
   community_admin: [
     ...readEverything,
@@ -162,6 +173,8 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "refusals:write",
     "mobility:write",
     "orglife:write",
+    "emergency:write",
+    "incidents:declare",
   ],
   unit_admin: [
     "tenants:read",
@@ -216,7 +229,8 @@ export function rolesRefused(cityTenant: boolean, granted: readonly Role[]): Rol
   return cityTenant ? granted.filter((r) => !cityRoles.includes(r)) : granted.filter((r) => cityOnlyRoles.includes(r));
 }
 
-export type CredentialKind = "jwt" | "api_key";
+/** `ack_link`: a volunteer answering a page through its single-purpose link (no account, no scopes). */
+export type CredentialKind = "jwt" | "api_key" | "ack_link";
 
 /**
  * Who is calling, as established by a verified credential. Handlers read it; nothing else

@@ -3,6 +3,7 @@ import type { Principal } from "../auth/principal.js";
 import type { TokenSigner } from "../auth/signer.js";
 import type { Clock } from "../clock.js";
 import type { PiiVault } from "../crypto/pii.js";
+import type { PagingSettings } from "../messaging.js";
 import type { RecentResults } from "../recent.js";
 import type { RateLimiter } from "../http/rate-limit.js";
 
@@ -23,6 +24,8 @@ export interface AppVariables {
   defer: (work: Promise<unknown>) => void;
   /** Which webhook targets beyond public https ones are accepted: loopback only in development (HEXI_WEBHOOK_ALLOW_LOOPBACK). */
   webhookTargets: { allowLoopback: boolean };
+  /** Emergency pages: the answer-link host, the SMS signature and the delivery channel (set by the app from its deps). */
+  paging: PagingSettings;
   /** Results that may lag a few seconds (stats), shared by this app's requests. */
   recent: RecentResults;
 }

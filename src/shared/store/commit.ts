@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { and, eq, lte, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import type { Db } from "../../db/client.js";
 import { auditEvents, idempotencyKeys, outboxEvents } from "../../db/tables.js";
 import { newId } from "../../db/ids.js";
 import { actorOf } from "../auth/principal.js";
@@ -56,7 +57,12 @@ export class GuardFailed extends Error {
  * Workers as on Node.
  */
 export function guardChanged(c: Context<AppEnv>) {
-  return c.get("db").run(sql`select case when changes() = 0 then json('hexi-guard') end`);
+  return changedGuard(c.get("db"));
+}
+
+/** `guardChanged` for work outside a request (background jobs). */
+export function changedGuard(db: Db) {
+  return db.run(sql`select case when changes() = 0 then json('hexi-guard') end`);
 }
 
 /**

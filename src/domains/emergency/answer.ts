@@ -1,0 +1,260 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { Context } from "hono";
+import type { Principal } from "../../shared/auth/principal.js";
+import type { AppEnv } from "../../shared/request/context.js";
+import { ApiError } from "../../shared/http/errors.js";
+import { createRouter, errorResponses } from "../../shared/api/openapi.js";
+import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js";
+import { siteId, tag, tokenPattern } from "./common.js";
+import { liveStatuses } from "./incident-model.js";
+import { incidents, notifications, sites } from "./tables.js";
+import { renderAnswerPage, renderGonePage } from "./answer-page.js";
+
+/**
+ * The answer link `https://<answer host>/a/<token>`: volunteers answer a page without an account.
+ * The token is the whole credential and does one thing: it reads the incident's public text and
+ * writes this one volunteer's answer, ETA, check-in and check-out for this one incident. It expires
+ * when the incident is closed or cancelled, reveals no personal data (not even the volunteer's
+ * name), and is rate-limited per token (per address only loosely: carrier NAT puts many phones
+ * behind one address). An unknown, malformed or expired token gets the same 404.
+ *
+ * These two operations are PUBLIC (`security: []` in the OpenAPI document): the security sweeps
+ * must treat them as declared exceptions.
+ */
+export const answerPathPrefix = "/a/";
+
+const tokenParam = z.object({
+  token: z
+    .string()
+    .openapi({ param: { name: "token", in: "path" }, description: "12 base62 characters.", example: "Xq3LmN8pR2tZ" }),
+});
+
+const answerBodySchema = z
+  .discriminatedUnion("action", [
+    z
+      .object({
+        action: z.literal("answer"),
+        answer: z.enum(["available", "unavailable"]),
+        etaMinutes: z
+          .number()
+          .int()
+          .min(0)
+          .max(24 * 60)
+          .optional(),
+      })
+      .strict(),
+    z.object({ action: z.literal("check_in"), siteId }).strict(),
+    z.object({ action: z.literal("check_out") }).strict(),
+  ])
+  .openapi("AnswerPage", {
+    description: "能到 / 不能到 with an ETA, then check-in at a site, then check-out.",
+    example: { action: "answer", answer: "available", etaMinutes: 20 },
+  });
+
+const answerStateSchema = z
+  .object({
+    answer: z.enum(["available", "unavailable"]).nullable(),
+    etaMinutes: z.number().int().nullable(),
+    siteId: siteId.nullable(),
+    checkedInAt: z.string().nullable(),
+    checkedOutAt: z.string().nullable(),
+  })
+  .openapi("AnswerState", { description: "This page's answer; nothing about the volunteer." });
+
+const answerPageRoute = createRoute({
+  method: "get",
+  path: "/a/{token}",
+  operationId: "showAnswerPage",
+  tags: [tag],
+  summary: "The answer page of one page (public: the token is the credential)",
+  description:
+    "A small mobile page in Chinese: the incident's headline and instruction, 能到 / 不能到 with an ETA, check-in at an open site of the affected area, check-out. No personal data. Unknown or expired tokens: 404.",
+  security: [],
+  request: { params: tokenParam },
+  responses: {
+    200: { description: "The page.", content: { "text/html": { schema: z.string() } } },
+    404: { description: "No live page has this token.", content: { "text/html": { schema: z.string() } } },
+    ...errorResponses([429, 500]),
+  },
+});
+
+const answerRoute = createRoute({
+  method: "post",
+  path: "/a/{token}",
+  operationId: "answerPage",
+  tags: [tag],
+  summary: "Answer a page, check in or out (public: the token is the credential)",
+  description:
+    "Only while the incident is active (check-out also while standing down). Check-in needs an open site in the incident's affected area; it counts as available.",
+  security: [],
+  request: {
+    params: tokenParam,
+    body: { required: true, content: { "application/json": { schema: answerBodySchema } } },
+  },
+  responses: {
+    200: { description: "The answer as recorded.", content: { "application/json": { schema: answerStateSchema } } },
+    ...errorResponses([400, 404, 409, 415, 429, 500]),
+  },
+});
+
+/** Per token: enough for a person tapping, far too few to matter for guessing (which the 71 bits forbid anyway). */
+const perToken = { limit: 20, windowSeconds: 60 };
+/** Per address: loose, since carrier NAT puts many phones behind one address. */
+const perAddress = { limit: 3_000, windowSeconds: 60 };
+
+async function rateLimit(c: Context<AppEnv>, token: string) {
+  const limiter = c.get("rateLimiter");
+  const ip = c.get("clientIp")() ?? "unknown";
+  for (const [bucket, rule] of [
+    [`answer-ip:${ip}`, perAddress],
+    [`answer:${token}`, perToken],
+  ] as const) {
+    const decision = await limiter.consume(bucket, rule);
+    if (!decision.allowed)
+      throw new ApiError("rate_limited", "Too many answers; wait a moment.", {
+        headers: { "retry-after": String(decision.retryAfterSeconds) },
+      });
+  }
+}
+
+const notFoundPage = (c: Context<AppEnv>) =>
+  c.html(renderGonePage(), 404, { "cache-control": "no-store", "referrer-policy": "no-referrer" });
+
+/** The live page (and its incident) this token opens, or nothing. */
+async function pageOf(c: Context<AppEnv>, token: string) {
+  if (!tokenPattern.test(token)) return undefined;
+  const [row] = await c
+    .get("db")
+    .select({ notification: notifications, incident: incidents })
+    .from(notifications)
+    .innerJoin(
+      incidents,
+      and(eq(incidents.tenantId, notifications.tenantId), eq(incidents.id, notifications.incidentId)),
+    )
+    .where(and(eq(notifications.token, token), inArray(incidents.status, liveStatuses)));
+  return row;
+}
+
+type Page = NonNullable<Awaited<ReturnType<typeof pageOf>>>;
+
+/** Open sites inside the incident's affected area, for check-in. */
+function openSitesFor(c: Context<AppEnv>, incident: Page["incident"]) {
+  return c
+    .get("db")
+    .select({
+      id: sites.id,
+      name: sites.name,
+      address: sites.address,
+      capacity: sites.capacity,
+      occupancy: sites.occupancy,
+    })
+    .from(sites)
+    .where(
+      and(
+        eq(sites.tenantId, incident.tenantId),
+        eq(sites.status, "open"),
+        sql`exists (select 1 from json_each(${JSON.stringify(incident.affectedPaths)}) a
+          where ${sites.divisionPath} >= a.value and ${sites.divisionPath} < substr(a.value, 1, length(a.value) - 1) || '0')`,
+      ),
+    )
+    .limit(50);
+}
+
+const stateOf = (n: Page["notification"]) => ({
+  answer: n.answer,
+  etaMinutes: n.etaMinutes,
+  siteId: n.siteId,
+  checkedInAt: n.checkedInAt,
+  checkedOutAt: n.checkedOutAt,
+});
+
+/** The volunteer acting through the link, as the audit trail names them: no account, no scopes. */
+function linkPrincipal(n: Page["notification"]): Principal {
+  return {
+    tenant: n.tenantId,
+    subject: `volunteer:${n.volunteerId}`,
+    roles: [],
+    scopes: new Set(),
+    credential: "ack_link",
+    crossTenant: false,
+  };
+}
+
+type AnswerBody = z.infer<typeof answerBodySchema>;
+
+/** What the action changes, or the 409 of an action the incident's state or the page's state forbids. */
+async function changeFor(c: Context<AppEnv>, page: Page, body: AnswerBody, at: string) {
+  const { notification: n, incident } = page;
+  const refuse = (detail: string) => new ApiError("conflict", detail);
+  if (body.action === "check_out") {
+    if (!n.checkedInAt) throw refuse("Check in first.");
+    if (n.checkedOutAt) throw refuse("Already checked out.");
+    return { checkedOutAt: at };
+  }
+  if (incident.status !== "active") throw refuse(`The incident is ${incident.status}; answers are closed.`);
+  if (body.action === "answer") {
+    if (n.checkedInAt && body.answer === "unavailable") throw refuse("Already checked in.");
+    return { answer: body.answer, etaMinutes: body.etaMinutes ?? null, answeredAt: at };
+  }
+  if (n.checkedInAt) throw refuse("Already checked in.");
+  const open = await openSitesFor(c, incident);
+  if (!open.some((s) => s.id === body.siteId))
+    throw new ApiError("validation_failed", "No open site of this incident has that id.", {
+      errors: [{ in: "body", pointer: "/siteId", detail: "Choose an open site of the affected area." }],
+    });
+  return { siteId: body.siteId, checkedInAt: at, answer: "available" as const, answeredAt: n.answeredAt ?? at };
+}
+
+export const answerRoutes = createRouter()
+  .openapi(answerPageRoute, async (c) => {
+    const { token } = c.req.valid("param");
+    await rateLimit(c, token);
+    const page = await pageOf(c, token);
+    if (!page) return notFoundPage(c);
+    const { html, csp } = renderAnswerPage({
+      incident: page.incident,
+      state: stateOf(page.notification),
+      sites: page.incident.status === "active" ? await openSitesFor(c, page.incident) : [],
+    });
+    return c.html(html, 200, {
+      "cache-control": "no-store",
+      "referrer-policy": "no-referrer",
+      "x-robots-tag": "noindex",
+      "content-security-policy": csp,
+    }) as never;
+  })
+  .openapi(answerRoute, async (c) => {
+    const { token } = c.req.valid("param");
+    await rateLimit(c, token);
+    const page = await pageOf(c, token);
+    if (!page) throw new ApiError("not_found", "This link is unknown or has expired.");
+    const body = c.req.valid("json");
+    const n = page.notification;
+    const at = c.get("clock").now().toISOString();
+    const set = await changeFor(c, page, body, at);
+    c.set("principal", linkPrincipal(n));
+    try {
+      await commit(c, {
+        writes: [
+          c
+            .get("db")
+            .update(notifications)
+            .set({ ...set, version: n.version + 1, updatedAt: at })
+            .where(and(eq(notifications.id, n.id), eq(notifications.version, n.version))),
+          guardChanged(c),
+        ],
+        audit: {
+          action: `incident.volunteer_${body.action}`,
+          targetType: "incident",
+          targetId: n.incidentId,
+          divisionPath: page.incident.divisionPath,
+          changes: { notificationId: n.id, ...set },
+        },
+      });
+    } catch (err) {
+      if (err instanceof GuardFailed) throw new ApiError("conflict", "Answered twice at once; reload the page.");
+      throw err;
+    }
+    return c.json(stateOf({ ...n, ...set }), 200, { "cache-control": "no-store" });
+  });

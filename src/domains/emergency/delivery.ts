@@ -1,0 +1,111 @@
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Db } from "../../db/client.js";
+import type { PiiVault } from "../../shared/crypto/pii.js";
+import type { DeliveryReceipt, MessageChannel, OutgoingMessage } from "../../shared/messaging.js";
+import { incidents, notifications, volunteers } from "./tables.js";
+
+/** A failed page is retried this many times in all before it stays `failed` (visible per volunteer). */
+export const maxAttempts = 3;
+
+/** The template the SMS provider approved: code plus parameters (the rendered text is what the development channel shows). */
+export const pageTemplateCode = "HEXI_PAGE_V1";
+
+/**
+ * Sends queued pages through the channel in batches of its size, until none is left (or `maxBatches`):
+ * each batch's receipts are written in one database batch. Only pages of incidents still live are
+ * sent. A crash between the declaration's commit and this loses nothing: the pages stay queued and
+ * the next run (the maintenance job) sends them; a page already marked sent is never sent again.
+ */
+export async function deliverQueued(
+  db: Db,
+  deps: { channel: MessageChannel; pii: PiiVault; now: () => Date },
+  scope: { tenantId: string; incidentId: string } | undefined,
+  maxBatches = 1_000,
+): Promise<{ sent: number; failed: number }> {
+  const totals = { sent: 0, failed: 0 };
+  for (let i = 0; i < maxBatches; i++) {
+    const batch = await db
+      .select({
+        id: notifications.id,
+        message: notifications.message,
+        token: notifications.token,
+        attempts: notifications.attempts,
+        phoneMasked: volunteers.phoneMasked,
+        phoneCipher: volunteers.phoneCipher,
+      })
+      .from(notifications)
+      .innerJoin(
+        incidents,
+        and(eq(incidents.tenantId, notifications.tenantId), eq(incidents.id, notifications.incidentId)),
+      )
+      .innerJoin(
+        volunteers,
+        and(eq(volunteers.tenantId, notifications.tenantId), eq(volunteers.id, notifications.volunteerId)),
+      )
+      .where(
+        and(
+          scope ? eq(notifications.tenantId, scope.tenantId) : undefined,
+          scope ? eq(notifications.incidentId, scope.incidentId) : undefined,
+          eq(notifications.status, "queued"),
+          inArray(incidents.status, ["declared", "active"]),
+          // Pages that failed in this run wait for the next one.
+          sql`${notifications.attempts} < ${maxAttempts}`,
+        ),
+      )
+      .orderBy(asc(notifications.id))
+      .limit(deps.channel.batchSize);
+    if (batch.length === 0) break;
+    const messages: OutgoingMessage[] = await Promise.all(
+      batch.map(async (n) => ({
+        id: n.id,
+        to: deps.channel.needsPhone && n.phoneCipher ? await deps.pii.open(n.phoneCipher) : n.phoneMasked,
+        text: n.message,
+        templateCode: pageTemplateCode,
+        params: { token: n.token },
+      })),
+    );
+    let receipts: DeliveryReceipt[];
+    try {
+      receipts = await deps.channel.send(messages);
+    } catch (error) {
+      receipts = messages.map((m) => ({ id: m.id, status: "failed", error: String(error).slice(0, 200) }));
+    }
+    await db.batch(receiptWrites(db, batch, receipts, deps.now().toISOString()) as [BatchItem<"sqlite">]);
+    for (const r of receipts) r.status === "failed" ? totals.failed++ : totals.sent++;
+    if (receipts.every((r) => r.status === "failed")) break;
+  }
+  return totals;
+}
+
+/** One UPDATE per outcome: sent, delivered, failed-for-now (back to the queue) and failed for good. */
+function receiptWrites(
+  db: Db,
+  batch: { id: string; attempts: number }[],
+  receipts: DeliveryReceipt[],
+  at: string,
+): BatchItem<"sqlite">[] {
+  const attempts = new Map(batch.map((n) => [n.id, n.attempts]));
+  const groups = new Map<string, { ids: string[]; error: string | null }>();
+  for (const r of receipts) {
+    if (!attempts.has(r.id)) continue;
+    const finalFailure = r.status === "failed" && (attempts.get(r.id) ?? 0) + 1 >= maxAttempts;
+    const status = r.status === "failed" ? (finalFailure ? "failed" : "queued") : r.status;
+    const key = `${status}|${r.error ?? ""}`;
+    const group = groups.get(key) ?? { ids: [], error: r.error ?? null };
+    group.ids.push(r.id);
+    groups.set(key, group);
+  }
+  return [...groups.entries()].map(([key, group]) =>
+    db
+      .update(notifications)
+      .set({
+        status: key.split("|")[0] as "queued" | "sent" | "delivered" | "failed",
+        attempts: sql`${notifications.attempts} + 1`,
+        lastError: group.error,
+        version: sql`${notifications.version} + 1`,
+        updatedAt: at,
+      })
+      .where(and(inArray(notifications.id, group.ids), eq(notifications.status, "queued"))),
+  );
+}

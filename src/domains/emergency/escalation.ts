@@ -1,0 +1,92 @@
+import { and, asc, eq, lte, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Db } from "../../db/client.js";
+import { newId } from "../../db/ids.js";
+import { auditEvents } from "../../db/tables.js";
+import { changedGuard, classifyWriteError, GuardFailed } from "../../shared/store/commit.js";
+import { activationWrites } from "./activation.js";
+import { incidents, notifications, rosterEntries, teamActivations } from "./tables.js";
+
+/** Answers `available` among a team activation's roster. */
+const availableIn = sql`(select count(*) from ${rosterEntries} r
+    join ${notifications} n on n.tenant_id = r.tenant_id and n.incident_id = r.incident_id and n.volunteer_id = r.volunteer_id
+    where r.tenant_id = ${teamActivations.tenantId} and r.team_activation_id = ${teamActivations.id} and n.answer = 'available')`;
+
+/**
+ * The escalation timers: every team activation is a durable row with its deadline. At each tick
+ * (the Node loop every 30 s, the Worker cron every minute — so within 60 s of a deadline) the due
+ * ones of live incidents are settled: quorum reached → `met`; below quorum → `escalated`, and the
+ * county's own mobile teams are paged for that incident (the same set-based activation), with an
+ * `incident.escalated` event for the street and county admins' subscriptions. Each row moves out of
+ * `pending` by a conditional update inside the same batch as its pages, so a tick that runs twice,
+ * or two ticks at once, escalate once. Timers survive restarts: they are rows.
+ */
+export async function runEscalations(
+  db: Db,
+  now: Date,
+  channel: string,
+  limit = 100,
+): Promise<{ met: number; escalated: number }> {
+  const at = now.toISOString();
+  const live = sql`exists (select 1 from ${incidents} i where i.tenant_id = ${teamActivations.tenantId}
+    and i.id = ${teamActivations.incidentId} and i.status = 'active')`;
+  const due = and(eq(teamActivations.escalation, "pending"), lte(teamActivations.deadlineAt, at), live);
+  const met = await db
+    .update(teamActivations)
+    .set({ escalation: "met" })
+    .where(and(due, sql`${availableIn} >= ${teamActivations.quorum}`))
+    .returning({ id: teamActivations.id });
+  const short = await db
+    .select({
+      id: teamActivations.id,
+      tenantId: teamActivations.tenantId,
+      incidentId: teamActivations.incidentId,
+      teamId: teamActivations.teamId,
+      quorum: teamActivations.quorum,
+      divisionPath: teamActivations.divisionPath,
+    })
+    .from(teamActivations)
+    .where(due)
+    .orderBy(asc(teamActivations.deadlineAt))
+    .limit(limit);
+  let escalated = 0;
+  for (const ta of short) {
+    const claim = db
+      .update(teamActivations)
+      .set({ escalation: "escalated" })
+      .where(and(eq(teamActivations.id, ta.id), eq(teamActivations.escalation, "pending")));
+    const batch: BatchItem<"sqlite">[] = [
+      claim,
+      // Nothing else in the batch happens unless this tick claimed the row.
+      changedGuard(db),
+      ...activationWrites(
+        db,
+        { id: ta.incidentId, tenantId: ta.tenantId },
+        { iso: at, ms: now.getTime() },
+        channel,
+        "county_reserve",
+      ),
+      db.insert(auditEvents).values({
+        id: newId("aud", now.getTime()),
+        tenantId: ta.tenantId,
+        actor: "system:escalation",
+        actorKind: "system",
+        action: "incident.escalate",
+        targetType: "incident",
+        targetId: ta.incidentId,
+        divisionPath: ta.divisionPath,
+        requestId: newId("req", now.getTime()),
+        changes: { teamActivationId: ta.id, teamId: ta.teamId, quorum: ta.quorum, to: "county_mobile_teams" },
+        at,
+      }),
+    ];
+    try {
+      await db.batch(batch as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+      escalated++;
+    } catch (error) {
+      // A GuardFailed: another tick claimed it first.
+      if (!(classifyWriteError(error) instanceof GuardFailed)) throw error;
+    }
+  }
+  return { met: met.length, escalated };
+}

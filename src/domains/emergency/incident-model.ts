@@ -1,0 +1,145 @@
+import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../../shared/request/context.js";
+import { ApiError } from "../../shared/http/errors.js";
+import { divisionIdSchema, timestampsSchema } from "../../shared/http/schemas.js";
+import type { PagingSettings } from "../../shared/messaging.js";
+import { defineMachine } from "../../shared/store/state-machine.js";
+import { findWithinReach } from "../../shared/store/records.js";
+import { incidentId, siteId, skillListSchema, tokenLength } from "./common.js";
+import { incidentLevels, incidents, incidentStatuses, incidentTypes, teamModes } from "./tables.js";
+
+export type IncidentRow = typeof incidents.$inferSelect;
+
+/**
+ * declared → active (one key pages the teams) → standing_down → closed; cancelled while declared or
+ * active (declared in error). Declaring with `activate: true` (the default) lands in active at once.
+ */
+export const incidentMachine = defineMachine("incident", incidentStatuses, {
+  activate: { from: ["declared"], to: "active" },
+  stand_down: { from: ["active"], to: "standing_down" },
+  close: { from: ["active", "standing_down"], to: "closed" },
+  cancel: { from: ["declared", "active"], to: "cancelled" },
+});
+
+/** While an incident is in these states its answer links work; closing or cancelling it expires them. */
+export const liveStatuses = ["declared", "active", "standing_down"] as const;
+
+export const incidentSchema = z
+  .object({
+    id: incidentId,
+    tenant: z.string().openapi({ example: "620902" }),
+    type: z.enum(incidentTypes),
+    level: z.enum(incidentLevels).openapi({ description: "I (特别重大) … IV (一般)." }),
+    headline: z.string().openapi({ example: "东北街暴雨内涝，急时小分队集结" }),
+    instruction: z.string().openapi({ example: "请携带雨具到富康社区党群服务中心集结。" }),
+    drill: z.boolean().openapi({ description: "A drill (CAP status Exercise): never counted with real incidents." }),
+    dedupKey: z.string().openapi({ example: "sz-rainstorm-2026-08-13" }),
+    affectedDivisionIds: z.array(divisionIdSchema),
+    includeNormalTeams: z.boolean(),
+    skills: skillListSchema,
+    status: z.enum(incidentStatuses),
+    message: z.string().openapi({
+      description: "The page as sent, with `<token>` where each volunteer's own 12-character token goes.",
+      example: "【酒泉志愿服务】东北街暴雨内涝，能否到岗请点 https://a.hexi.dev/a/<token>",
+    }),
+    activatedAt: z.string().nullable(),
+    stoodDownAt: z.string().nullable(),
+    closedAt: z.string().nullable(),
+    cancelledAt: z.string().nullable(),
+    servedBySite: z
+      .array(z.object({ siteId, people: z.number().int() }))
+      .nullable()
+      .openapi({ description: "The close report: people served per site." }),
+    ...timestampsSchema,
+  })
+  .openapi("Incident");
+
+export const presentIncident = (row: IncidentRow) => ({
+  id: row.id,
+  tenant: row.tenantId,
+  type: row.type,
+  level: row.level,
+  headline: row.headline,
+  instruction: row.instruction,
+  drill: row.drill,
+  dedupKey: row.dedupKey,
+  affectedDivisionIds: row.affectedDivisionIds,
+  includeNormalTeams: row.includeNormalTeams,
+  skills: row.skills as z.infer<typeof skillListSchema>,
+  status: row.status,
+  message: `${row.messagePrefix}<token>${row.messageSuffix}`,
+  activatedAt: row.activatedAt,
+  stoodDownAt: row.stoodDownAt,
+  closedAt: row.closedAt,
+  cancelledAt: row.cancelledAt,
+  servedBySite: row.servedBySite,
+  version: row.version,
+  createdAt: row.createdAt,
+  updatedAt: row.updatedAt,
+});
+
+export const incidentEventPayload = (row: IncidentRow) => ({
+  incidentId: row.id,
+  type: row.type,
+  level: row.level,
+  drill: row.drill,
+  status: row.status,
+});
+
+export const incidentReach = { divisionPath: incidents.divisionPath };
+export const findIncident = (c: Context<AppEnv>, id: string) =>
+  findWithinReach(c, incidents, incidentReach, id, "incident");
+
+export const activationSummarySchema = z
+  .object({
+    teams: z.number().int().openapi({ example: 3 }),
+    volunteers: z.number().int().openapi({ description: "Volunteers paged, each once.", example: 21 }),
+    byMode: z.array(
+      z.object({
+        mode: z.enum(teamModes),
+        teams: z.number().int(),
+        rostered: z.number().int().openapi({ description: "Roster places (a volunteer in two teams counts twice)." }),
+      }),
+    ),
+    byTeam: z.array(
+      z.object({ teamId: z.string(), name: z.string(), mode: z.enum(teamModes), rostered: z.number().int() }),
+    ),
+    byTeamTruncated: z.boolean(),
+  })
+  .openapi("ActivationSummary");
+
+/** One SMS segment of Chinese text (UCS-2), signature included. */
+export const smsSegmentLength = 70;
+
+/**
+ * The page as the approved template renders it: the provider signature 【…】, a drill marker, the
+ * headline and the fixed link `https://<answer host>/a/<token>`. Checked against one segment at
+ * declaration (a 400 naming the headline when it overflows).
+ */
+export function pageMessage(paging: PagingSettings, incident: { headline: string; drill: boolean }) {
+  const prefix = `【${paging.smsSignature}】${incident.drill ? "演练：" : ""}${incident.headline}，能否到岗请点 https://${paging.answerHost}/a/`;
+  const suffix = "";
+  const length = [...prefix].length + tokenLength + [...suffix].length;
+  if (length > smsSegmentLength) {
+    throw new ApiError("validation_failed", `The page would be ${length} characters; one SMS segment holds 70.`, {
+      errors: [
+        {
+          in: "body",
+          pointer: "/headline",
+          detail: `Shorten the headline by ${length - smsSegmentLength} characters (the signature and the link take ${length - [...incident.headline].length}).`,
+        },
+      ],
+    });
+  }
+  return { prefix, suffix };
+}
+
+/** The deepest path containing every given path ("/a/b/c/" and "/a/b/d/" → "/a/b/"). */
+export function commonAncestor(paths: readonly string[]): string {
+  const split = paths.map((p) => p.split("/").filter(Boolean));
+  const first = split[0] ?? [];
+  let depth = 0;
+  while (depth < first.length && split.every((s) => s[depth] === first[depth])) depth++;
+  return `/${first.slice(0, depth).join("/")}/`;
+}

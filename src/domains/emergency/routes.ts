@@ -1,0 +1,25 @@
+import { createRouter } from "../../shared/api/openapi.js";
+import { answerRoutes } from "./answer.js";
+import { capRoutes } from "./cap.js";
+import { hoursExportRoutes } from "./hours-export.js";
+import { incidentRoutes } from "./incidents.js";
+import { progressRoutes } from "./progress.js";
+import { siteRoutes } from "./sites.js";
+import { teamMemberRoutes } from "./team-members.js";
+import { teamRoutes } from "./teams.js";
+import { volunteerRoutes } from "./volunteers.js";
+
+/**
+ * 平急结合·应急支援: volunteers, teams, sites, incidents with one-key activation, progress, and the
+ * answer links. `answerRoutes` (`/a/{token}`) are the PUBLIC operations (`security: []`).
+ */
+export const emergencyRoutes = createRouter()
+  .route("/", volunteerRoutes)
+  .route("/", teamRoutes)
+  .route("/", teamMemberRoutes)
+  .route("/", siteRoutes)
+  .route("/", incidentRoutes)
+  .route("/", progressRoutes)
+  .route("/", capRoutes)
+  .route("/", hoursExportRoutes)
+  .route("/", answerRoutes);

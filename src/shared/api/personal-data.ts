@@ -1,0 +1,35 @@
+import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { maskPhone } from "../crypto/pii.js";
+import { idCardBirthDate, idCardChecksumValid } from "../id-card.js";
+import type { AppEnv } from "../request/context.js";
+
+/**
+ * Personal data of people on record (party members, volunteers, community workers): how ID cards and
+ * phones are validated and how a phone is sealed. The reveal rule is `shared/auth/pii-reveal.ts`.
+ */
+
+export const idCardSchema = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^\d{17}[\dX]$/, "Not a resident ID card number (17 digits and a digit or X).")
+  .refine(idCardChecksumValid, "The ID card number's check character is wrong (GB 11643).")
+  .refine((v) => idCardBirthDate(v) !== null, "The ID card number does not carry a valid birth date.")
+  .openapi({ description: "18-character PRC resident ID card number (GB 11643).", example: "620902198805010024" });
+
+export const phoneSchema = z
+  .string()
+  .trim()
+  .regex(/^1[3-9]\d{9}$/, "Not a mainland mobile number (11 digits starting 13–19).")
+  .openapi({ example: "13812345678" });
+
+/** A phone sealed (AES-GCM), fingerprinted (HMAC, for exact lookups) and masked for display. */
+export async function sealedPhone(c: Context<AppEnv>, phone: string | null) {
+  if (phone === null) return { phoneCipher: null, phoneHash: null, phoneMasked: null };
+  return {
+    phoneCipher: await c.get("pii").seal(phone),
+    phoneHash: await c.get("pii").fingerprint(phone),
+    phoneMasked: maskPhone(phone),
+  };
+}

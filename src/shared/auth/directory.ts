@@ -11,7 +11,7 @@ const orgPathLimit = 5_000;
  */
 export class Directory {
   private tenantCodes: { codes: Set<string>; loadedAt: number } | undefined;
-  private orgPaths = new Map<string, string | null>();
+  private orgPaths = new Map<string, { path: string; loadedAt: number }>();
 
   constructor(private readonly nowMs: () => number) {}
 
@@ -26,14 +26,16 @@ export class Directory {
   /** The materialised path of a division inside a tenant, or null when it is not there. */
   async divisionPath(db: Db, tenant: string, divisionId: string): Promise<string | null> {
     const key = `${tenant}:${divisionId}`;
-    if (this.orgPaths.has(key)) return this.orgPaths.get(key)!;
+    const cached = this.orgPaths.get(key);
+    // Divisions move (PATCH parentId): a cached path is trusted for a minute, like the tenant list.
+    if (cached && this.nowMs() - cached.loadedAt < tenantsTtlMs) return cached.path;
     const [row] = await db
       .select({ path: divisions.path })
       .from(divisions)
       .where(and(eq(divisions.tenantId, tenant), eq(divisions.id, divisionId)));
     const path = row?.path ?? null;
     if (this.orgPaths.size >= orgPathLimit) this.orgPaths.clear();
-    if (path) this.orgPaths.set(key, path);
+    if (path) this.orgPaths.set(key, { path, loadedAt: this.nowMs() });
     return path;
   }
 }

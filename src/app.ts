@@ -1,5 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import type { Db } from "./db/client.js";
@@ -43,6 +43,8 @@ export interface AppDeps {
   defer: (work: Promise<unknown>, c: Context) => void;
   /** Webhook targets accepted beyond public https ones. Default: none; the Node server may allow loopback in development. */
   webhookTargets?: TargetPolicy;
+  /** The runtime's own middleware, run first on every request (Node: Prometheus request metrics, src/node/metrics.ts). */
+  middleware?: MiddlewareHandler[];
 }
 
 export function createApp(deps: AppDeps) {
@@ -51,6 +53,7 @@ export function createApp(deps: AppDeps) {
   const recent = new RecentResults();
   const app = new OpenAPIHono<AppEnv>();
 
+  for (const middleware of deps.middleware ?? []) app.use(middleware);
   app.use(requestId({ headerName: "X-Request-Id", generator: () => newId("req", deps.clock.now().getTime()) }));
   app.use(async (c, next) => {
     c.set("db", deps.database());

@@ -9,7 +9,9 @@ import { nodeDeps } from "./node/deps.js";
 import { runMaintenance } from "./maintenance.js";
 import { startBackgroundLoop } from "./node/loop.js";
 import { nodeDispatcher, startDispatchLoop } from "./node/webhooks.js";
-import { systemClock } from "./shared/clock.js";
+import { systemClock, systemTimer } from "./shared/clock.js";
+import { createNodeMetrics } from "./node/metrics.js";
+import { serveMetrics, withMetrics } from "./node/metrics-server.js";
 
 /** Self-hosted entry: embedded libSQL, migrations and the demo seed on start, then serve. */
 async function main() {
@@ -17,8 +19,16 @@ async function main() {
   const keyPath = devKeyPath(config.DATABASE_URL);
   // The development key signs (and verifies) unless HEXI_SIGNING_JWKS brings the platform's own keys.
   const devKey = config.HEXI_SIGNING_JWKS ? undefined : await ensureDevKey(keyPath, systemClock);
+  // Prometheus metrics (Node only): request counts and latency by route, database time, outbox and webhook figures.
+  const metrics = createNodeMetrics({
+    database: () => db,
+    clock: systemClock,
+    seconds: systemTimer,
+    processMetrics: true,
+  });
   const { client, db } = openDatabase(config.DATABASE_URL, config.DATABASE_AUTH_TOKEN, {
     synchronous: config.HEXI_DB_SYNCHRONOUS,
+    observe: metrics.timeDatabase,
   });
   await migrateDatabase(db);
   const { seeded } = await seedDemo(db);
@@ -29,7 +39,7 @@ async function main() {
       "WARNING: HEXI_WEBHOOK_ALLOW_LOOPBACK=true: webhook endpoints may target http(s)://localhost, 127.0.0.0/8 and [::1] on any port. Development only; never set it in production.",
     );
   }
-  const deps = { ...(await nodeDeps(config, db, devKey)), webhookTargets };
+  const deps = { ...(await nodeDeps(config, db, devKey)), webhookTargets, middleware: [metrics.middleware] };
   const app = createApp(deps);
   // Outbound webhooks: fan out the outbox and deliver what is due, every 2 s after the previous run.
   const webhooks = startDispatchLoop(
@@ -40,7 +50,8 @@ async function main() {
   const maintenance = startBackgroundLoop(() => runMaintenance(db, deps.clock.now(), deps.log), 5 * 60_000);
 
   // Every error answer is a problem document, even those written before the app runs (see http-server.ts).
-  const server = createNodeServer(app.fetch, deps);
+  const server = createNodeServer(withMetrics(app.fetch, metrics, config), deps);
+  const metricsServer = config.HEXI_METRICS_PORT ? serveMetrics(metrics, config) : undefined;
   server.listen(config.PORT, config.HOST, () => {
     const base = `http://${config.HOST}:${(server.address() as AddressInfo).port}`;
     console.log(
@@ -57,6 +68,7 @@ async function main() {
 
   const shutdown = async () => {
     server.close();
+    metricsServer?.close();
     await Promise.all([webhooks.stop(), maintenance.stop()]);
     client.close();
     process.exit(0);

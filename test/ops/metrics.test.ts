@@ -1,3 +1,5 @@
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import type { Client } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.js";
@@ -83,8 +85,12 @@ describe("GET /metrics", () => {
 
 describe("the Node server", () => {
   let server: ServerProcess;
+  let metricsPort: number;
   beforeAll(async () => {
-    server = await startServer({ env: { HEXI_METRICS_TOKEN: "metrics-token-0123456789" } });
+    metricsPort = await freePort();
+    server = await startServer({
+      env: { HEXI_METRICS_TOKEN: "metrics-token-0123456789", HEXI_METRICS_PORT: String(metricsPort) },
+    });
   }, 60_000);
   afterAll(() => server?.stop());
 
@@ -100,4 +106,22 @@ describe("the Node server", () => {
     expect(body).toContain("hexi_process_resident_memory_bytes");
     expect(body).toContain("hexi_outbox_backlog");
   });
+
+  it("serves /metrics on HEXI_METRICS_PORT too, and nothing else there", async () => {
+    const auth = { authorization: "Bearer metrics-token-0123456789" };
+    const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { headers: auth });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("hexi_http_requests_total");
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status).toBe(401);
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/v1/tenants`, { headers: auth })).status).toBe(404);
+  });
 });
+
+/** A port nothing listens on right now (the kernel's pick, released at once). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((done) => server.close(done));
+  return port;
+}

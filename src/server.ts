@@ -62,6 +62,11 @@ async function main() {
         `  Get a token:    npm run token -- --tenant 620902 --roles county_admin`,
         `                  npm run token -- --tenant 620900 --roles city_admin   (city-wide reads)`,
         `  Try it:         curl -H "Authorization: Bearer $(npm run -s token -- --tenant 620902 --roles county_admin)" ${base}/v1/divisions`,
+        ...(config.HEXI_METRICS_PORT
+          ? [`  Metrics:        http://${config.HEXI_METRICS_HOST}:${config.HEXI_METRICS_PORT}/metrics`]
+          : config.HEXI_METRICS_TOKEN
+            ? [`  Metrics:        ${base}/metrics (Authorization: Bearer $HEXI_METRICS_TOKEN)`]
+            : []),
       ].join("\n"),
     );
   });

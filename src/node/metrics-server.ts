@@ -27,8 +27,6 @@ export function serveMetrics(metrics: NodeMetrics, config: Config): Server {
         : new Response("Only /metrics here.\n", { status: 404 }),
     ),
   );
-  server.listen(config.HEXI_METRICS_PORT, config.HEXI_METRICS_HOST, () => {
-    console.log(`  Metrics:        http://${config.HEXI_METRICS_HOST}:${config.HEXI_METRICS_PORT}/metrics`);
-  });
+  server.listen(config.HEXI_METRICS_PORT, config.HEXI_METRICS_HOST);
   return server;
 }

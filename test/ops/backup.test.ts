@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { newId } from "../../src/db/ids.js";
 import { seedDemo } from "../../src/db/seed/demo.js";
 import { auditEvents, divisions, tenants } from "../../src/db/tables.js";
-import { integrityCheck, restoreDatabase } from "../../src/node/backup.js";
+import { integrityCheck } from "../../src/node/backup.js";
 import { migrateDatabase, openDatabase } from "../../src/node/database.js";
 
 const dir = mkdtempSync(join(tmpdir(), "hexi-backup-"));
@@ -90,8 +90,11 @@ describe("npm run backup and restore", () => {
     other.client.close();
     writeFileSync(`${target}-wal`, "stale");
     writeFileSync(`${target}-shm`, "stale");
-    const restored = restoreDatabase(dest, target);
-    expect(restored.previous).toBe(`${target}.pre-restore`);
+    const restored = await promisify(execFile)("npx", ["tsx", "scripts/backup.ts", "--restore", dest], {
+      env: { ...process.env, DATABASE_URL: `file:${target}` },
+    });
+    expect(restored.stdout).toContain(`kept as ${target}.pre-restore`);
+    expect(existsSync(`${target}.pre-restore`)).toBe(true);
     expect(existsSync(`${target}-wal`)).toBe(false);
     expect(existsSync(`${target}-shm`)).toBe(false);
     expect(integrityCheck(target)).toEqual(["ok"]);

@@ -1,7 +1,6 @@
 import type { Context } from "hono";
 import { and, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { newId } from "../../db/ids.js";
 import { divisions } from "../../db/tables.js";
 import { canActInDivision } from "../../shared/auth/reach.js";
 import type { AppEnv } from "../../shared/request/context.js";
@@ -17,7 +16,7 @@ import {
 import { importLimit, type ImportRow, type LineError } from "./import-file.js";
 import { codeConflicts, parentUnchanged } from "./rules.js";
 import { eventPayload } from "./schemas.js";
-import { namePaths, parentLevels, type DivisionRow } from "./tree.js";
+import { namePaths, newDivision, parentLevels, type DivisionRow } from "./tree.js";
 
 export type ImportAction = "create" | "rename" | "set_code" | "unchanged";
 
@@ -65,7 +64,6 @@ async function plan(c: Context<AppEnv>, rows: ImportRow[]): Promise<{ planned: P
   const seenPaths = new Map<string, number>();
   const seenCodes = new Map<string, number>();
   const now = c.get("clock").now();
-  const at = now.toISOString();
   const editable = (d: DivisionRow) => canActInDivision(principal, d) && d.path !== principal.org?.path;
 
   const ordered = [...rows].sort((a, b) => a.path.length - b.path.length || a.line - b.line);
@@ -136,21 +134,7 @@ async function plan(c: Context<AppEnv>, rows: ImportRow[]): Promise<{ planned: P
       fail(`${parentPath || "The county"} is outside the divisions you may change.`);
       continue;
     }
-    const id = newId("div", now.getTime());
-    const row: DivisionRow = {
-      id,
-      tenantId: principal.tenant,
-      parentId: parent.id,
-      level: r.level,
-      name,
-      code: r.code,
-      path: `${parent.path}${id}/`,
-      status: "active",
-      retiredAt: null,
-      version: 1,
-      createdAt: at,
-      updatedAt: at,
-    };
+    const row = newDivision(parent, { level: r.level, name, code: r.code }, now);
     byPath.set(path, row);
     change("create", row);
   }

@@ -1,5 +1,6 @@
 import { and, eq, gte, lt, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
+import { newId } from "../../db/ids.js";
 import { divisions, type DivisionLevel } from "../../db/tables.js";
 
 export type DivisionRow = typeof divisions.$inferSelect;
@@ -89,4 +90,26 @@ export function namePaths(rows: readonly Pick<DivisionRow, "id" | "parentId" | "
   };
   for (const row of rows) of(row.id);
   return paths;
+}
+
+/** A new active division under `parent`: its id, and its path as the parent's plus its own id. */
+export function newDivision(
+  parent: Pick<DivisionRow, "id" | "tenantId" | "path">,
+  fields: { level: EditableLevel; name: string; code: string | null },
+  now: Date,
+): DivisionRow {
+  const id = newId("div", now.getTime());
+  const at = now.toISOString();
+  return {
+    id,
+    tenantId: parent.tenantId,
+    parentId: parent.id,
+    ...fields,
+    path: `${parent.path}${id}/`,
+    status: "active",
+    retiredAt: null,
+    version: 1,
+    createdAt: at,
+    updatedAt: at,
+  };
 }

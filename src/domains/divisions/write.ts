@@ -1,6 +1,5 @@
 import { z } from "@hono/zod-openapi";
 import { and, count, eq, sql } from "drizzle-orm";
-import { newId } from "../../db/ids.js";
 import { divisions } from "../../db/tables.js";
 import { actionRoutes } from "../../shared/api/actions.js";
 import { ApiError } from "../../shared/http/errors.js";
@@ -20,7 +19,14 @@ import {
   requireUniqueName,
 } from "./rules.js";
 import { codeSchema, divisionSchema, editableLevelSchema, eventPayload, nameSchema, present, tag } from "./schemas.js";
-import { holdsNoRecords, recordTables, subtreeEndOf, tablesWithRecords, type DivisionRow } from "./tree.js";
+import {
+  holdsNoRecords,
+  newDivision,
+  recordTables,
+  subtreeEndOf,
+  tablesWithRecords,
+  type DivisionRow,
+} from "./tree.js";
 
 const createDivisionSchema = z
   .object({ parentId: divisionIdSchema, level: editableLevelSchema, name: nameSchema, code: codeSchema.optional() })
@@ -90,22 +96,11 @@ export const divisionWriteRoutes = createRouter()
     const body = c.req.valid("json");
     const parent = await requireParent(c, body.parentId, body.level, "/parentId");
     await requireUniqueName(c, parent.tenantId, parent.id, body.name);
-    const now = c.get("clock").now();
-    const id = newId("div", now.getTime());
-    const row: DivisionRow = {
-      id,
-      tenantId: parent.tenantId,
-      parentId: parent.id,
-      level: body.level,
-      name: body.name,
-      code: body.code ?? null,
-      path: `${parent.path}${id}/`,
-      status: "active",
-      retiredAt: null,
-      version: 1,
-      createdAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-    };
+    const row = newDivision(
+      parent,
+      { level: body.level, name: body.name, code: body.code ?? null },
+      c.get("clock").now(),
+    );
     const response = present(row);
     const headers = await commitCreated(c, `/v1/divisions/${row.id}`, row.version, response, {
       writes: [c.get("db").insert(divisions).values(row), guardHolds(c, parentUnchanged(parent))],

@@ -17,7 +17,12 @@ export function unknownReference(pointer: string, what: string): ApiError {
 export async function requireDivisionForWrite(
   c: Context<AppEnv>,
   divisionId: string,
-  options: { pointer: string; levels?: readonly DivisionLevel[] },
+  options: {
+    pointer: string;
+    levels?: readonly DivisionLevel[];
+    /** For work on records already placed there (a quarter's feedback), not new records: a retired division will do. */
+    allowRetired?: boolean;
+  },
 ) {
   const [division] = await c
     .get("db")
@@ -31,7 +36,7 @@ export async function requireDivisionForWrite(
     .from(divisions)
     .where(and(eq(divisions.id, divisionId), eq(divisions.tenantId, c.get("principal").tenant)));
   if (!division || !canActInDivision(c.get("principal"), division)) throw unknownReference(options.pointer, "division");
-  if (division.status === "retired") {
+  if (division.status === "retired" && !options.allowRetired) {
     // Retired divisions keep their records but take no new ones.
     throw new ApiError("validation_failed", "The division is retired.", {
       errors: [{ in: "body", pointer: options.pointer, detail: "The division is retired: it takes no new records." }],

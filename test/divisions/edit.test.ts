@@ -2,6 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, divisions, outboxEvents } from "../../src/db/tables.js";
 import { createTestContext, type TestContext } from "../helpers/app.js";
+import type { TestClock } from "../helpers/clock.js";
 import { divisionNamed, insertUnit, type DivisionRef } from "../helpers/fixtures.js";
 import type { TokenOptions } from "../helpers/keys.js";
 
@@ -154,6 +155,20 @@ describe("renaming and moving", () => {
     expect(await pathOf(c.id)).toBe(`${street.path}${c.id}/`);
     // Renaming it is fine.
     expect((await patch(countyAdmin, c.id, { name: `${c.name}乙` })).status).toBe(200);
+  });
+});
+
+describe("the reach of a moved division's administrators", () => {
+  it("follows the move within a minute (the directory caches a division's path that long)", async () => {
+    const c = await newCommunity();
+    const grid = (await create(countyAdmin, { parentId: c.id, level: "grid", name: "随迁网格" })).body;
+    const admin: TokenOptions = { tenant: "620902", roles: ["community_admin"], org: c.id };
+    expect((await ctx.call(admin, "GET", `/v1/divisions/${grid.id}`)).status).toBe(200);
+    expect((await patch(countyAdmin, c.id, { parentId: otherStreet.id })).status).toBe(200);
+    (ctx.clock as TestClock).advance(61_000);
+    expect((await ctx.call(admin, "GET", `/v1/divisions/${grid.id}`)).status).toBe(200);
+    const seen = await ctx.call(admin, "GET", `/v1/divisions?parentId=${c.id}`);
+    expect(seen.body.data.map((d: { id: string }) => d.id)).toEqual([grid.id]);
   });
 });
 

@@ -1,13 +1,11 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { and, eq } from "drizzle-orm";
 import { divisionLevels, divisionStatuses, divisions } from "../../db/tables.js";
-import { withinReach } from "../../shared/auth/reach.js";
 import type { AppEnv } from "../../shared/request/context.js";
 import { etagOf } from "../../shared/http/etag.js";
-import { notFound } from "../../shared/http/errors.js";
 import { createRouter, protectedRoute, versionedResponse } from "../../shared/api/openapi.js";
-import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
+import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
+import { findWithinReach, listWithinReach } from "../../shared/store/records.js";
 import { divisionIdSchema } from "../../shared/http/schemas.js";
 import { divisionSchema, present, tag } from "./schemas.js";
 import type { DivisionRow } from "./tree.js";
@@ -16,17 +14,8 @@ import type { DivisionRow } from "./tree.js";
 export const divisionReach = { divisionPath: divisions.path };
 
 /** One division within the caller's reach, or the 404 of a missing one. */
-export async function findDivision(c: Context<AppEnv>, id: string): Promise<DivisionRow> {
-  const [row] = await c
-    .get("db")
-    .select()
-    .from(divisions)
-    .where(
-      and(eq(divisions.id, id), withinReach(c.get("principal"), { tenantId: divisions.tenantId, ...divisionReach })),
-    );
-  if (!row) throw notFound("division");
-  return row;
-}
+export const findDivision = (c: Context<AppEnv>, id: string): Promise<DivisionRow> =>
+  findWithinReach(c, divisions, divisionReach, id, "division");
 
 const listDivisions = protectedRoute({
   method: "get",
@@ -72,24 +61,12 @@ const getDivision = protectedRoute({
 export const divisionReadRoutes = createRouter()
   .openapi(listDivisions, async (c) => {
     const q = c.req.valid("query");
-    const keys = keyset(divisions.id, q);
-    const rows = await c
-      .get("db")
-      .select()
-      .from(divisions)
-      .where(
-        and(
-          withinReach(c.get("principal"), { tenantId: divisions.tenantId, ...divisionReach }),
-          q.tenant ? eq(divisions.tenantId, q.tenant) : undefined,
-          q.parentId ? eq(divisions.parentId, q.parentId) : undefined,
-          q.level ? eq(divisions.level, q.level) : undefined,
-          q.status ? eq(divisions.status, q.status) : undefined,
-          keys.after,
-        ),
-      )
-      .orderBy(keys.orderBy)
-      .limit(keys.limit);
-    const page = keys.of(rows);
+    const page = await listWithinReach(c, divisions, divisionReach, q, {
+      tenant: [divisions.tenantId, q.tenant],
+      parentId: [divisions.parentId, q.parentId],
+      level: [divisions.level, q.level],
+      status: [divisions.status, q.status],
+    });
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getDivision, async (c) => {

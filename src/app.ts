@@ -1,5 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import type { Db } from "./db/client.js";
@@ -52,6 +52,8 @@ export interface AppDeps {
   webhookTargets?: TargetPolicy;
   /** Emergency pages. Default: the development channel (records, sends nothing) with placeholder host and signature. */
   paging?: PagingSettings;
+  /** The runtime's own middleware, run first on every request (Node: Prometheus request metrics, src/node/metrics.ts). */
+  middleware?: MiddlewareHandler[];
 }
 
 export const defaultPaging = (): PagingSettings => ({
@@ -67,6 +69,7 @@ export function createApp(deps: AppDeps) {
   const paging = deps.paging ?? defaultPaging();
   const app = new OpenAPIHono<AppEnv>();
 
+  for (const middleware of deps.middleware ?? []) app.use(middleware);
   app.use(requestId({ headerName: "X-Request-Id", generator: () => newId("req", deps.clock.now().getTime()) }));
   app.use(async (c, next) => {
     c.set("db", deps.database());

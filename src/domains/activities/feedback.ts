@@ -262,7 +262,12 @@ const crudRoutes = createRouter()
       });
     }
     const community = body.communityId
-      ? await requireDivisionForWrite(c, body.communityId, { pointer: "/communityId", levels: ["community"] })
+      ? await requireDivisionForWrite(c, body.communityId, {
+          pointer: "/communityId",
+          levels: ["community"],
+          // A community retired mid-quarter still owes its members' service cards.
+          allowRetired: true,
+        })
       : undefined;
 
     const scope = { tenantId: principal.tenant, quarter: body.quarter };

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { divisionLevels, divisionStatuses } from "../../db/tables.js";
 import { needStatuses, postCategories, postClaimStatuses, projectStatuses } from "../lists/tables.js";
 import {
   admissionKinds,
@@ -60,6 +61,28 @@ function subjectEvents<S extends string, E extends string>(
 }
 
 export const eventCatalogue = {
+  ...subjectEvents(
+    "division",
+    "Division",
+    "div",
+    {
+      divisionId: ref("div", "The division (street, town, community or grid)."),
+      parentId: ref("div", "Its parent division.").nullable(),
+      level: z.enum(divisionLevels),
+      code: z.string().nullable().openapi({ example: "620902001001" }),
+      status: z.enum(divisionStatuses),
+      fields: z
+        .array(z.string())
+        .optional()
+        .openapi({ description: "With `division.updated`: the fields that changed.", example: ["name"] }),
+    },
+    {
+      created: "A county or street administrator created a division.",
+      updated: "A division was renamed, given a code, or moved (with `parentId` among `fields`).",
+      retired: "A division was retired: it keeps its records and takes no new ones.",
+      reinstated: "A retired division was made active again.",
+    },
+  ),
   ...subjectEvents(
     "org_report",
     "OrgReport",

@@ -18,6 +18,8 @@ export type Role = (typeof roles)[number];
 export const scopes = [
   "tenants:read",
   "divisions:read",
+  /** Create, rename, move and retire divisions below the county (county admins; street admins below their street). */
+  "divisions:write",
   "audit:read",
   "stats:read",
   "reference:write",
@@ -120,6 +122,7 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     ...readEverything,
     "audit:read",
     "pii:read",
+    "divisions:write",
     "orgs:write",
     "members:write",
     "reports:manage",
@@ -142,6 +145,7 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
   street_admin: [
     ...readEverything,
     "audit:read",
+    "divisions:write",
     "orgs:write",
     "reports:submit",
     "reports:manage",

@@ -231,7 +231,8 @@ export async function updateVersioned<R extends VersionedRow>(
       ],
       // The record's own tenant keeps its trail, also when the writer is of another (an employer acknowledging feedback).
       audit: {
-        divisionPath: (row as { divisionPath?: string }).divisionPath,
+        // A record's division path; a division's own path (divisions are rows of the tree itself).
+        divisionPath: (row as { divisionPath?: string }).divisionPath ?? (row as { path?: string }).path,
         tenantId: row.tenantId,
         ...options.audit,
         targetId: row.id,

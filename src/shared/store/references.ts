@@ -13,18 +13,35 @@ export function unknownReference(pointer: string, what: string): ApiError {
   });
 }
 
-/** The division a write targets: in the caller's tenant and subtree, and of an allowed level. */
+/** The division a write targets: in the caller's tenant and subtree, active, and of an allowed level. */
 export async function requireDivisionForWrite(
   c: Context<AppEnv>,
   divisionId: string,
-  options: { pointer: string; levels?: readonly DivisionLevel[] },
+  options: {
+    pointer: string;
+    levels?: readonly DivisionLevel[];
+    /** For work on records already placed there (a quarter's feedback), not new records: a retired division will do. */
+    allowRetired?: boolean;
+  },
 ) {
   const [division] = await c
     .get("db")
-    .select({ id: divisions.id, tenantId: divisions.tenantId, path: divisions.path, level: divisions.level })
+    .select({
+      id: divisions.id,
+      tenantId: divisions.tenantId,
+      path: divisions.path,
+      level: divisions.level,
+      status: divisions.status,
+    })
     .from(divisions)
     .where(and(eq(divisions.id, divisionId), eq(divisions.tenantId, c.get("principal").tenant)));
   if (!division || !canActInDivision(c.get("principal"), division)) throw unknownReference(options.pointer, "division");
+  if (division.status === "retired" && !options.allowRetired) {
+    // Retired divisions keep their records but take no new ones.
+    throw new ApiError("validation_failed", "The division is retired.", {
+      errors: [{ in: "body", pointer: options.pointer, detail: "The division is retired: it takes no new records." }],
+    });
+  }
   if (options.levels && !options.levels.includes(division.level)) {
     throw new ApiError("validation_failed", `The division must be a ${options.levels.join(" or ")}.`, {
       errors: [

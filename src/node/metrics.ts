@@ -128,8 +128,13 @@ export function createNodeMetrics(options: {
       const execute = timed("execute", client.execute.bind(client));
       const batch = timed("batch", client.batch.bind(client));
       return new Proxy(client, {
-        get: (target, property, receiver) =>
-          property === "execute" ? execute : property === "batch" ? batch : Reflect.get(target, property, receiver),
+        get: (target, property) => {
+          if (property === "execute") return execute;
+          if (property === "batch") return batch;
+          // The HTTP client's methods use private fields: call them on the client itself, not the proxy.
+          const value = Reflect.get(target, property, target);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
       });
     },
     scrape: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),

@@ -6,6 +6,7 @@ import type { Db } from "./db/client.js";
 import { createMachineCredentials } from "./domains/access/credentials.js";
 import { unauthenticatedPaths } from "./domains/access/routes.js";
 import { docsRoutes, type DocsAssets } from "./domains/docs/routes.js";
+import { publicPathPrefix } from "./domains/property/public.js";
 import { apiRoutes, openApiDocument } from "./routes.js";
 import { Directory } from "./shared/auth/directory.js";
 import type { TokenVerifier } from "./shared/auth/jwt.js";
@@ -76,7 +77,10 @@ export function createApp(deps: AppDeps) {
   // The OAuth token endpoint takes form bodies and authenticates clients itself (RFC 6749).
   app.use(requireJsonBodies(unauthenticatedPaths));
   const authenticated = authenticate(deps.verifier, directory, machines);
-  app.use("/v1/*", (c, next) => (unauthenticatedPaths.has(c.req.path) ? next() : authenticated(c, next)));
+  // Public routes (a complaint's follow-up link) carry no credential; they set a link principal themselves.
+  app.use("/v1/*", (c, next) =>
+    unauthenticatedPaths.has(c.req.path) || c.req.path.startsWith(publicPathPrefix) ? next() : authenticated(c, next),
+  );
   app.use("/v1/*", rateLimitMachines(deps.rateLimiter, deps.tenantRateLimitPerMinute));
 
   app.route("/", apiRoutes);

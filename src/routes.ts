@@ -5,6 +5,7 @@ import { auditRoutes } from "./domains/audit/routes.js";
 import { divisionRoutes } from "./domains/divisions/routes.js";
 import { listRoutes } from "./domains/lists/routes.js";
 import { organisationRoutes } from "./domains/organisations/routes.js";
+import { propertyRoutes } from "./domains/property/routes.js";
 import { reportRoutes } from "./domains/reports/routes.js";
 import { healthRoutes, meRoutes } from "./domains/system/routes.js";
 import { tenantRoutes } from "./domains/tenants/routes.js";
@@ -22,6 +23,7 @@ export const apiRoutes = new OpenAPIHono<AppEnv>()
   .route("/", reportRoutes)
   .route("/", listRoutes)
   .route("/", activityRoutes)
+  .route("/", propertyRoutes)
   .route("/", auditRoutes)
   .route("/", accessRoutes)
   .route("/", webhookRoutes);
@@ -68,6 +70,11 @@ export function openApiDocument() {
       },
       { name: "lists", description: "三张清单 (needs, resources, projects) and service posts with claims." },
       { name: "activities", description: "Activities, participation, the hours and points ledger." },
+      {
+        name: "property",
+        description:
+          "红色物业: compounds (小区), owners' committees, property companies (units of kind property_company) and residents' complaints, with the reporter's follow-up link (public routes under /v1/public/).",
+      },
       { name: "stats", description: "Counts per tenant and community." },
       { name: "audit", description: "The audit trail of every write." },
       {

@@ -73,7 +73,8 @@ export const meRoutes = createRouter().openapi(meRoute, (c) => {
       roles: [...p.roles],
       scopes: [...p.scopes],
       org: p.org?.id ?? null,
-      credential: p.credential,
+      // Link principals (a complaint's follow-up token) exist only on public routes, never here.
+      credential: p.credential === "link" ? "jwt" : p.credential,
       crossTenant: p.crossTenant,
     },
     200,

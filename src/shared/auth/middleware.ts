@@ -112,7 +112,13 @@ async function principalOf(claims: TokenClaims, db: Db, directory: Directory): P
     scopes: granted,
     org,
     owner: isOwnerOnly(claims.roles)
-      ? { memberId: claims.member, unitOrgId: claims.roles.includes("unit_admin") ? claims.unit : undefined }
+      ? {
+          memberId: claims.member,
+          // `unit` names a unit party organisation (org_…) for a unit admin, a unit (unit_…) for a property company.
+          unitOrgId: claims.roles.includes("unit_admin") ? claims.unit : undefined,
+          companyUnitId:
+            claims.roles.includes("property_company") && claims.unit?.startsWith("unit_") ? claims.unit : undefined,
+        }
       : undefined,
     credential: "jwt",
     crossTenant,

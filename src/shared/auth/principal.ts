@@ -10,6 +10,8 @@ export const roles = [
   "unit_admin",
   "member",
   "auditor",
+  /** A property company's staff (红色物业): its compounds and the complaints assigned to it; the token's `unit` is the company's unit id. */
+  "property_company",
 ] as const;
 export type Role = (typeof roles)[number];
 
@@ -49,6 +51,14 @@ export const scopes = [
   "access:manage",
   /** Subscribe the tenant's HTTPS endpoints to events, and read and replay their deliveries. */
   "webhooks:manage",
+  /** Compounds (小区), owners' committees and their links to property companies and party organisations. */
+  "property:read",
+  "property:write",
+  /** Property complaints (红色物业): read, file on a resident's behalf, run the lifecycle, handle as the assignee. */
+  "complaints:read",
+  "complaints:file",
+  "complaints:manage",
+  "complaints:handle",
 ] as const;
 export type Scope = (typeof scopes)[number];
 
@@ -65,6 +75,8 @@ const readEverything: Scope[] = [
   "ledger:read",
   "feedback:read",
   "evaluations:read",
+  "property:read",
+  "complaints:read",
 ];
 
 /**
@@ -86,6 +98,10 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "evaluations:write",
     "access:manage",
     "webhooks:manage",
+    "property:write",
+    "complaints:file",
+    "complaints:manage",
+    "complaints:handle",
   ],
   street_admin: [
     ...readEverything,
@@ -95,6 +111,10 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "reports:manage",
     "agreements:write",
     "lists:write",
+    "property:write",
+    "complaints:file",
+    "complaints:manage",
+    "complaints:handle",
   ],
   community_admin: [
     ...readEverything,
@@ -113,6 +133,10 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "ledger:correct",
     "feedback:manage",
     "evaluations:write",
+    "property:write",
+    "complaints:file",
+    "complaints:manage",
+    "complaints:handle",
   ],
   unit_admin: [
     "tenants:read",
@@ -146,9 +170,16 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "evaluations:read",
   ],
   auditor: [...readEverything, "audit:read"],
+  /**
+   * [D] A property company sees the compounds it manages and the complaints filed about them, and
+   * moves complaints assigned to it (start, resolve); accepting, assigning, verifying and closing stay
+   * with the community, street or county.
+   */
+  property_company: ["tenants:read", "divisions:read", "property:read", "complaints:read", "complaints:handle"],
 };
 
-export type CredentialKind = "jwt" | "api_key";
+/** `link`: a resident holding a complaint's follow-up link (no account; public routes only). */
+export type CredentialKind = "jwt" | "api_key" | "link";
 
 /**
  * Who is calling, as established by a verified credential. Handlers read it; nothing else
@@ -165,7 +196,7 @@ export interface Principal {
    * Set when the principal acts only for itself or its unit (a member, a unit admin, with no
    * administrative role): rows must belong to that member or that unit party organisation.
    */
-  readonly owner?: { readonly memberId?: string; readonly unitOrgId?: string };
+  readonly owner?: { readonly memberId?: string; readonly unitOrgId?: string; readonly companyUnitId?: string };
   readonly credential: CredentialKind;
   /** True for the city tenant: reads across all county-level tenants. */
   readonly crossTenant: boolean;

@@ -6,6 +6,7 @@ import type { Db } from "./db/client.js";
 import { createMachineCredentials } from "./domains/access/credentials.js";
 import { unauthenticatedPaths } from "./domains/access/routes.js";
 import { docsRoutes, type DocsAssets } from "./domains/docs/routes.js";
+import { open311Base } from "./domains/open311/routes.js";
 import { publicPathPrefix } from "./domains/property/public.js";
 import { apiRoutes, openApiDocument } from "./routes.js";
 import { Directory } from "./shared/auth/directory.js";
@@ -74,8 +75,8 @@ export function createApp(deps: AppDeps) {
       },
     }),
   );
-  // The OAuth token endpoint takes form bodies and authenticates clients itself (RFC 6749).
-  app.use(requireJsonBodies(unauthenticatedPaths));
+  // The OAuth token endpoint takes form bodies and authenticates clients itself (RFC 6749); so does Open311 (GeoReport v2).
+  app.use(requireJsonBodies(unauthenticatedPaths, [`${open311Base}/`]));
   const authenticated = authenticate(deps.verifier, directory, machines);
   // Public routes (a complaint's follow-up link) carry no credential; they set a link principal themselves.
   app.use("/v1/*", (c, next) =>

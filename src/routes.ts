@@ -9,6 +9,8 @@ import { propertyRoutes } from "./domains/property/routes.js";
 import { reportRoutes } from "./domains/reports/routes.js";
 import { healthRoutes, meRoutes } from "./domains/system/routes.js";
 import { tenantRoutes } from "./domains/tenants/routes.js";
+import { registerOpen311Docs } from "./domains/open311/docs.js";
+import { open311Routes } from "./domains/open311/routes.js";
 import { registerWebhookDocs } from "./domains/webhooks/openapi.js";
 import { webhookRoutes } from "./domains/webhooks/routes.js";
 import type { AppEnv } from "./shared/http/context.js";
@@ -43,6 +45,9 @@ apiRoutes.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     "An API key (`hx_live_…`) from `POST /v1/api-keys`; it may also be sent as `Authorization: Bearer hx_live_…`.",
 });
 registerWebhookDocs(apiRoutes);
+// Open311 GeoReport v2: plain routes (`.xml`/`.json` suffixes), documented separately.
+apiRoutes.route("/", open311Routes);
+registerOpen311Docs(apiRoutes);
 
 let document: ReturnType<typeof apiRoutes.getOpenAPI31Document> | undefined;
 
@@ -74,6 +79,11 @@ export function openApiDocument() {
         name: "property",
         description:
           "红色物业: compounds (小区), owners' committees, property companies (units of kind property_company) and residents' complaints, with the reporter's follow-up link (public routes under /v1/public/).",
+      },
+      {
+        name: "open311",
+        description:
+          "Open311 GeoReport v2 over the property complaints: `jurisdiction_id` is the tenant code, `api_key` a Hexi API key; XML or JSON by suffix; errors in GeoReport's own format.",
       },
       { name: "stats", description: "Counts per tenant and community." },
       { name: "audit", description: "The audit trail of every write." },

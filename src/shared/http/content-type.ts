@@ -4,10 +4,21 @@ import { ApiError } from "./errors.js";
 const methodsWithBody = new Set(["POST", "PUT", "PATCH"]);
 const jsonType = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
-/** Bodies are JSON unless a route says otherwise; anything else is a 415 before any handler runs. */
-export function requireJsonBodies(exceptPaths: ReadonlySet<string> = new Set()): MiddlewareHandler {
+/**
+ * Bodies are JSON unless a route says otherwise; anything else is a 415 before any handler runs.
+ * Exceptions: the exact `exceptPaths` (the OAuth token endpoint) and paths under `exceptPrefixes`
+ * (Open311's form-encoded `POST requests.{format}`, whose errors are its own).
+ */
+export function requireJsonBodies(
+  exceptPaths: ReadonlySet<string> = new Set(),
+  exceptPrefixes: readonly string[] = [],
+): MiddlewareHandler {
   return async (c, next) => {
-    if (methodsWithBody.has(c.req.method) && !exceptPaths.has(c.req.path)) {
+    if (
+      methodsWithBody.has(c.req.method) &&
+      !exceptPaths.has(c.req.path) &&
+      !exceptPrefixes.some((prefix) => c.req.path.startsWith(prefix))
+    ) {
       const hasBody = c.req.raw.body !== null && c.req.header("content-length") !== "0";
       const type = c.req.header("content-type");
       if (hasBody && (!type || !jsonType.test(type))) {

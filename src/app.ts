@@ -61,6 +61,7 @@ export function createApp(deps: AppDeps) {
     c.set("pii", deps.pii);
     c.set("signer", deps.signer);
     c.set("rateLimiter", deps.rateLimiter);
+    c.set("tenantRateLimitPerMinute", deps.tenantRateLimitPerMinute);
     c.set("accessCache", machines);
     c.set("clientIp", () => deps.clientIp(c));
     c.set("defer", (work) => deps.defer(work, c));

@@ -216,6 +216,23 @@ describe("POST a service request", () => {
   });
 });
 
+describe("quotas", () => {
+  it("counts api_key calls against the key's per-minute quota: 429 with Retry-After, as a GeoReport error", async () => {
+    const res = await w.ctx.call(w.county, "POST", "/v1/api-keys", {
+      name: "slow",
+      scopes: ["complaints:read"],
+      rateLimitPerMinute: 2,
+    });
+    const url = `/open311/v2/requests.json?jurisdiction_id=620902&api_key=${res.body.key}`;
+    expect((await get(url)).status).toBe(200);
+    expect((await get(url)).status).toBe(200);
+    const limited = await get(url);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(jsonKeys(await limited.text())).toEqual(jsonKeys(fixture("error.json")));
+  });
+});
+
 describe("GET requests, a request and a token", () => {
   it("searches with the specification's arguments, in its shape", async () => {
     const { id } = await fileOne({ service_code: "pets" });

@@ -79,6 +79,7 @@ export class Open311Error extends Error {
     readonly status: 400 | 403 | 404 | 429 | 500,
     description: string,
     readonly code: number | string = status,
+    readonly headers: Record<string, string> = {},
   ) {
     super(description);
   }

@@ -4,6 +4,8 @@ import { newId } from "../../db/ids.js";
 import { tenants } from "../../db/tables.js";
 import type { Principal, Scope } from "../../shared/auth/principal.js";
 import type { AppEnv } from "../../shared/http/context.js";
+import type { AccessCache } from "../access/credentials.js";
+import { rateLimitMachines } from "../../shared/http/rate-limit.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { categoryNames, fileComplaint, tokenHashOf, type ComplaintRow } from "../property/common.js";
 import { deadlineHours } from "../property/machines.js";
@@ -44,6 +46,7 @@ const open311 =
     } catch (err) {
       const e = asOpen311Error(err);
       if (e.status === 500) throw err; // the app's error handler logs it
+      for (const [name, value] of Object.entries(e.headers)) c.header(name, value);
       return respond(c, format, errorDoc([{ code: e.code, description: e.message }]), e.status);
     }
   };
@@ -61,7 +64,7 @@ function asOpen311Error(err: unknown): Open311Error {
             : err.status >= 500
               ? 500
               : 400;
-    return new Open311Error(status, err.message, err.code);
+    return new Open311Error(status, err.message, err.code, err.extensions.headers);
   }
   return new Open311Error(500, "Internal error.");
 }
@@ -104,15 +107,19 @@ async function apiKeyPrincipal(
 ): Promise<Principal> {
   const key = params.get("api_key");
   if (!key) throw new Open311Error(403, "api_key was not provided.");
-  let principal: Principal;
+  let credential: Awaited<ReturnType<AccessCache["apiKey"]>>;
   try {
-    principal = (await c.get("accessCache").apiKey(c, key)).principal;
+    credential = await c.get("accessCache").apiKey(c, key);
   } catch (err) {
     if (err instanceof ApiError && err.status < 500) throw new Open311Error(403, "Invalid api_key received.");
     throw err;
   }
+  const { principal } = credential;
   if (principal.tenant !== tenant) throw new Open311Error(403, "Invalid api_key received for this jurisdiction_id.");
   if (!principal.scopes.has(scope)) throw new Open311Error(403, `The api_key lacks the scope ${scope}.`);
+  // The key's and its tenant's per-minute quotas, as on /v1 (a 429 becomes a GeoReport error).
+  c.set("rateLimit", credential.rateLimit);
+  await rateLimitMachines(c.get("rateLimiter"), c.get("tenantRateLimitPerMinute"))(c, async () => {});
   c.set("principal", principal);
   return principal;
 }

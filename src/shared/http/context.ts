@@ -18,6 +18,8 @@ export interface AppVariables {
   /** Signs the platform's own access tokens (the OAuth token endpoint). */
   signer: TokenSigner;
   rateLimiter: RateLimiter;
+  /** Requests per minute shared by a tenant's machine credentials (set by the app; read by routes that authenticate keys themselves, e.g. Open311). */
+  tenantRateLimitPerMinute: number;
   /** The caller's IP address as the runtime sees it (undefined when unknown). */
   clientIp: () => string | undefined;
   /** Runs work after the response without delaying it (waitUntil on Workers); failures are logged. */

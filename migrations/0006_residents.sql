@@ -8,6 +8,19 @@ CREATE TABLE `complaint_notes` (
 );
 --> statement-breakpoint
 CREATE INDEX `complaint_notes_tenant_complaint_idx` ON `complaint_notes` (`tenant_id`,`complaint_id`,`id`);--> statement-breakpoint
+CREATE TABLE `complaint_photos` (
+	`id` text PRIMARY KEY NOT NULL,
+	`tenant_id` text NOT NULL,
+	`complaint_id` text NOT NULL,
+	`storage_key` text NOT NULL,
+	`content_type` text NOT NULL,
+	`bytes` integer NOT NULL,
+	`sha256` text NOT NULL,
+	`author` text NOT NULL,
+	`created_at` text NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `complaint_photos_tenant_complaint_idx` ON `complaint_photos` (`tenant_id`,`complaint_id`,`id`);--> statement-breakpoint
 CREATE TABLE `complaints` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,

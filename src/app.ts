@@ -7,6 +7,7 @@ import { createMachineCredentials } from "./domains/access/credentials.js";
 import { unauthenticatedPaths } from "./domains/access/routes.js";
 import { docsRoutes, type DocsAssets } from "./domains/docs/routes.js";
 import { open311Base } from "./domains/open311/routes.js";
+import { photoUploadPath } from "./domains/property/photos.js";
 import { publicPathPrefix } from "./domains/property/public.js";
 import { apiRoutes, openApiDocument } from "./routes.js";
 import { Directory } from "./shared/auth/directory.js";
@@ -16,6 +17,7 @@ import { authenticate } from "./shared/auth/middleware.js";
 import { requireJsonBodies } from "./shared/http/content-type.js";
 import { rateLimitMachines, type RateLimiter } from "./shared/http/rate-limit.js";
 import type { PiiVault } from "./shared/crypto/pii.js";
+import type { BlobStore } from "./shared/blobs.js";
 import type { Logger } from "./shared/log.js";
 import type { AppEnv, Clock } from "./shared/http/context.js";
 import { ApiError, problemResponse, toApiError } from "./shared/http/errors.js";
@@ -43,6 +45,8 @@ export interface AppDeps {
   clientIp: (c: Context) => string | undefined;
   /** Runs work after the response (waitUntil on Workers, a logged fire-and-forget promise on Node). */
   defer: (work: Promise<unknown>, c: Context) => void;
+  /** Where uploaded photos go: a directory on Node, an R2 bucket on Workers; without it, uploads answer 503. */
+  blobs?: BlobStore;
   /** Webhook targets accepted beyond public https ones. Default: none; the Node server may allow loopback in development. */
   webhookTargets?: TargetPolicy;
 }
@@ -62,22 +66,24 @@ export function createApp(deps: AppDeps) {
     c.set("signer", deps.signer);
     c.set("rateLimiter", deps.rateLimiter);
     c.set("tenantRateLimitPerMinute", deps.tenantRateLimitPerMinute);
+    c.set("blobs", deps.blobs);
     c.set("accessCache", machines);
     c.set("clientIp", () => deps.clientIp(c));
     c.set("defer", (work) => deps.defer(work, c));
     c.set("webhookTargets", deps.webhookTargets ?? publicTargetsOnly);
     await next();
   });
-  app.use(
-    bodyLimit({
-      maxSize: deps.maxBodyBytes,
-      onError: () => {
-        throw new ApiError("payload_too_large", `Request bodies are limited to ${deps.maxBodyBytes} bytes.`);
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: deps.maxBodyBytes,
+    onError: () => {
+      throw new ApiError("payload_too_large", `Request bodies are limited to ${deps.maxBodyBytes} bytes.`);
+    },
+  });
+  // Photo uploads have their own, larger limit (src/domains/property/photos.ts).
+  app.use((c, next) => (photoUploadPath.test(c.req.path) ? next() : limitBody(c, next)));
   // The OAuth token endpoint takes form bodies and authenticates clients itself (RFC 6749); so does Open311 (GeoReport v2).
-  app.use(requireJsonBodies(unauthenticatedPaths, [`${open311Base}/`]));
+  // Photo uploads are the image itself.
+  app.use(requireJsonBodies(unauthenticatedPaths, [new RegExp(`^${open311Base}/`), photoUploadPath]));
   const authenticated = authenticate(deps.verifier, directory, machines);
   // Public routes (a complaint's follow-up link) carry no credential; they set a link principal themselves.
   app.use("/v1/*", (c, next) =>

@@ -94,6 +94,11 @@ const envSchema = z.object({
     .enum(["true", "false"], { error: 'must be "true" or "false"' })
     .default("false")
     .transform((v) => v === "true"),
+  /**
+   * Node only: the directory complaint photos are stored in. Default: `photos/` beside a `file:`
+   * database; none (uploads answer 503) for a remote database. Workers use the `PHOTOS` R2 binding.
+   */
+  HEXI_PHOTOS_DIR: z.string().min(1).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   HOST: z.string().min(1).default("127.0.0.1"),
 });

@@ -117,6 +117,16 @@ describe("a resident's complaint through the follow-up link", () => {
     expect(staff.body.notes).toHaveLength(1);
   });
 
+  it("answers 503 to a photo when the server has no photo storage", async () => {
+    const { token } = await fileAsResident();
+    const res = await w.ctx.app.request(`/v1/public/complaints/${token}/photos`, {
+      method: "POST",
+      headers: { "content-type": "image/png" },
+      body: new Uint8Array([0x89, 0x50, 0x4e, 0x47]),
+    });
+    expect(res.status).toBe(503);
+  });
+
   it("refuses a compound that does not exist", async () => {
     const res = await anonymous(
       w.ctx,

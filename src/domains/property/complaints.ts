@@ -29,6 +29,7 @@ import { compoundReach } from "./compounds.js";
 import { committeeReach } from "./committees.js";
 import { complaintMachine, dueAfter, nextLevel } from "./machines.js";
 import { addNote } from "./notes.js";
+import { photosOf, staffPhotoRoutes } from "./photos.js";
 import {
   assigneeTypes,
   complaintLevels,
@@ -280,14 +281,17 @@ export const complaintRoutes = createRouter()
   })
   .openapi(getComplaint, async (c) => {
     const row = await findComplaint(c, c.req.valid("param").id);
-    return c.json({ ...presentComplaint(row), notes: await notesOf(c, row) }, 200, { etag: etagOf(row.version) });
+    return c.json({ ...presentComplaint(row), notes: await notesOf(c, row), photos: await photosOf(c, row) }, 200, {
+      etag: etagOf(row.version),
+    });
   })
   .openapi(addStaffNote, async (c) => {
     const row = await findComplaint(c, c.req.valid("param").id);
     const { text } = c.req.valid("json");
     await commitNote(c, row, "staff", text);
-    return c.json({ ...presentComplaint(row), notes: await notesOf(c, row) }, 200);
+    return c.json({ ...presentComplaint(row), notes: await notesOf(c, row), photos: await photosOf(c, row) }, 200);
   })
+  .route("/", staffPhotoRoutes(findComplaint))
   .route(
     "/",
     actionRoutes({

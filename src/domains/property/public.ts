@@ -19,6 +19,7 @@ import {
 import { commitNote, fileComplaintSchema, followUpOf, followUpSchema } from "./complaints.js";
 import { complaintMachine, dueAfter } from "./machines.js";
 import { addNote } from "./notes.js";
+import { photosOf, publicPhotoRoutes } from "./photos.js";
 import { complaints, compounds } from "./tables.js";
 import { notesOf, presentPublic, publicComplaintSchema, reopenableUntil } from "./views.js";
 
@@ -26,7 +27,7 @@ import { notesOf, presentPublic, publicComplaintSchema, reopenableUntil } from "
  * The reporter's side: no account, no credential but the follow-up token. These are the only
  * `security: []` routes of the area (listed in the README's "Red property and Open311"):
  *   POST /v1/public/complaints, GET /v1/public/complaints/{token},
- *   POST /v1/public/complaints/{token}/information, …/reopen, …/rating.
+ *   POST /v1/public/complaints/{token}/information, …/reopen, …/rating, …/photos, GET …/photos/{photoId}.
  * Writes are audited as `link:<tenant>:complaint:<id>`.
  */
 export const publicPathPrefix = "/v1/public/";
@@ -196,10 +197,11 @@ async function view(c: Context<AppEnv>, row: ComplaintRow) {
     .select({ name: compounds.name })
     .from(compounds)
     .where(and(eq(compounds.tenantId, row.tenantId), eq(compounds.id, row.compoundId)));
-  return presentPublic(row, compound?.name ?? "", await notesOf(c, row));
+  return presentPublic(row, compound?.name ?? "", await notesOf(c, row), await photosOf(c, row));
 }
 
 export const publicComplaintRoutes = createRouter()
+  .route("/", publicPhotoRoutes(byToken))
   .openapi(fileRoute, async (c) => {
     const body = c.req.valid("json");
     const decision = await c
@@ -215,7 +217,7 @@ export const publicComplaintRoutes = createRouter()
     if (!compound) throw unknownReference("/compoundId", "compound");
     c.set("principal", reporterPrincipal(compound.tenantId, "new"));
     const { row, token } = await fileComplaint(c, { ...body, compound, channel: "link" });
-    return c.json({ complaint: presentPublic(row, compound.name, []), followUp: followUpOf(token) }, 201, {
+    return c.json({ complaint: presentPublic(row, compound.name, [], []), followUp: followUpOf(token) }, 201, {
       location: followUpOf(token).path,
     });
   })

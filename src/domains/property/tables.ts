@@ -160,3 +160,23 @@ export const complaintNotes = sqliteTable(
   },
   (t) => [index("complaint_notes_tenant_complaint_idx").on(t.tenantId, t.complaintId, t.id)],
 );
+
+/**
+ * Photos of a complaint, by its reporter (through the link) or by staff (e.g. of the resolution). The
+ * bytes are in the blob store under `storage_key`, metadata stripped; the row says what they are.
+ */
+export const complaintPhotos = sqliteTable(
+  "complaint_photos",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    complaintId: text("complaint_id").notNull(),
+    storageKey: text("storage_key").notNull(),
+    contentType: text("content_type", { enum: ["image/jpeg", "image/png", "image/webp"] }).notNull(),
+    bytes: integer("bytes").notNull(),
+    sha256: text("sha256").notNull(),
+    author: text("author", { enum: ["reporter", "staff"] }).notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("complaint_photos_tenant_complaint_idx").on(t.tenantId, t.complaintId, t.id)],
+);

@@ -5,6 +5,7 @@ import type { AppEnv } from "../../shared/http/context.js";
 import { divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { categorySchema, committeeId, complaintId, compoundId, type ComplaintRow } from "./common.js";
 import { reopenWindowHours } from "./machines.js";
+import { photoSchema } from "./photos.js";
 import {
   assigneeTypes,
   complaintChannels,
@@ -94,6 +95,7 @@ export const publicComplaintSchema = z
     description: z.string(),
     ...lifecycleFields,
     notes: z.array(noteSchema),
+    photos: z.array(photoSchema),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -158,7 +160,12 @@ export async function notesOf(c: Context<AppEnv>, row: ComplaintRow) {
 /** [D] At most this many notes per complaint (reporter and staff together): the link is unauthenticated. */
 export const maxNotes = 50;
 
-export function presentPublic(row: ComplaintRow, compoundName: string, notes: Awaited<ReturnType<typeof notesOf>>) {
+export function presentPublic(
+  row: ComplaintRow,
+  compoundName: string,
+  notes: Awaited<ReturnType<typeof notesOf>>,
+  photos: z.infer<typeof photoSchema>[],
+) {
   return {
     id: row.id,
     category: row.category,
@@ -173,6 +180,7 @@ export function presentPublic(row: ComplaintRow, compoundName: string, notes: Aw
     rating: row.rating,
     reopenableUntil: reopenableUntil(row),
     notes,
+    photos,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

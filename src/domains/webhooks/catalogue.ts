@@ -274,10 +274,9 @@ export const eventCatalogue = {
       assigneeType: z.enum(assigneeTypes).nullable(),
       closure: z.enum(complaintClosures).nullable(),
       dueAt: z.string().openapi({ example: "2026-12-05T09:00:00.000Z" }),
-      author: z
-        .enum(["reporter", "staff"])
-        .optional()
-        .openapi({ description: "Who added the information (`complaint.information_added`)." }),
+      author: z.enum(["reporter", "staff"]).optional().openapi({
+        description: "Who added the note or photo (`complaint.information_added`, `complaint.photo_added`).",
+      }),
       rating: z.number().int().optional().openapi({ description: "The rating (`complaint.rated`).", example: 5 }),
     },
     {
@@ -293,6 +292,7 @@ export const eventCatalogue = {
       reopened: "The reporter reopened a resolved complaint.",
       rated: "The reporter rated the handling.",
       information_added: "The reporter or staff added a note.",
+      photo_added: "The reporter or staff added a photo.",
     },
   ),
 } satisfies Record<string, EventSpec>;

@@ -6,18 +6,18 @@ const jsonType = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 /**
  * Bodies are JSON unless a route says otherwise; anything else is a 415 before any handler runs.
- * Exceptions: the exact `exceptPaths` (the OAuth token endpoint) and paths under `exceptPrefixes`
- * (Open311's form-encoded `POST requests.{format}`, whose errors are its own).
+ * Exceptions: the exact `exceptPaths` (the OAuth token endpoint) and paths matching `exceptPatterns`
+ * (Open311's form-encoded `POST requests.{format}`, whose errors are its own; photo uploads).
  */
 export function requireJsonBodies(
   exceptPaths: ReadonlySet<string> = new Set(),
-  exceptPrefixes: readonly string[] = [],
+  exceptPatterns: readonly RegExp[] = [],
 ): MiddlewareHandler {
   return async (c, next) => {
     if (
       methodsWithBody.has(c.req.method) &&
       !exceptPaths.has(c.req.path) &&
-      !exceptPrefixes.some((prefix) => c.req.path.startsWith(prefix))
+      !exceptPatterns.some((pattern) => pattern.test(c.req.path))
     ) {
       const hasBody = c.req.raw.body !== null && c.req.header("content-length") !== "0";
       const type = c.req.header("content-type");

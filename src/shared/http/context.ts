@@ -2,6 +2,7 @@ import type { Db } from "../../db/client.js";
 import type { Principal } from "../auth/principal.js";
 import type { TokenSigner } from "../auth/signer.js";
 import type { PiiVault } from "../crypto/pii.js";
+import type { BlobStore } from "../blobs.js";
 import type { RecentResults } from "../recent.js";
 import type { RateLimiter } from "./rate-limit.js";
 
@@ -26,6 +27,8 @@ export interface AppVariables {
   defer: (work: Promise<unknown>) => void;
   /** Which webhook targets beyond public https ones are accepted: loopback only in development (HEXI_WEBHOOK_ALLOW_LOOPBACK). */
   webhookTargets: { allowLoopback: boolean };
+  /** Uploaded files (complaint photos), set by the app from its deps; undefined when the runtime configured none (uploads answer 503). */
+  blobs: BlobStore | undefined;
   /** Results that may lag a few seconds (stats), shared by this app's requests. */
   recent: RecentResults;
 }

@@ -4,6 +4,7 @@ import { auditEvents, outboxEvents } from "../../src/db/tables.js";
 import { escalateOverdueComplaints, eraseExpiredReporters } from "../../src/domains/property/escalation.js";
 import { complaints } from "../../src/domains/property/tables.js";
 import { isCatalogued } from "../../src/domains/webhooks/catalogue.js";
+import { distanceMetres, wgs84ToGcj02 } from "../../src/shared/geo.js";
 import { anonymous, propertyWorld, type PropertyWorld } from "./setup.js";
 
 let w: PropertyWorld;
@@ -106,6 +107,14 @@ describe("a resident's complaint through the follow-up link", () => {
     expect(JSON.stringify(view.body)).not.toContain("138");
     expect((await anonymous(w.ctx, "GET", "/v1/public/complaints/AAAAAAAAAAAA")).status).toBe(404);
     expect((await anonymous(w.ctx, "GET", "/v1/public/complaints/short")).status).toBe(400);
+  });
+
+  it("stores a place given in GCJ-02 (a Chinese map SDK's) as WGS-84", async () => {
+    const wgs = { lat: 39.7326, long: 98.4943 };
+    const gcj = wgs84ToGcj02(wgs);
+    const { id } = await fileAsResident({ location: { ...gcj, datum: "gcj02" } });
+    const staff = await w.ctx.call(w.fukangAdmin, "GET", `/v1/complaints/${id}`);
+    expect(distanceMetres(wgs, { lat: staff.body.lat, long: staff.body.long })).toBeLessThan(0.01);
   });
 
   it("adds information the staff see", async () => {

@@ -67,6 +67,19 @@ export const reporterSchema = z
   });
 export type Reporter = z.infer<typeof reporterSchema>;
 
+/** Where the problem is, in the datum the client's map gave (Chinese map SDKs give GCJ-02); stored as WGS-84. */
+export const locationSchema = z
+  .object({
+    lat: z.number().min(-90).max(90).openapi({ example: 39.7461 }),
+    long: z.number().min(-180).max(180).openapi({ example: 98.5153 }),
+    datum: z.enum(["wgs84", "gcj02"]).openapi({
+      description: "wgs84 (GPS, Open311) or gcj02 (AMap/高德, Tencent, WeChat `wx.getLocation`): converted to WGS-84.",
+      example: "gcj02",
+    }),
+  })
+  .strict()
+  .openapi("ComplaintLocation");
+
 export function maskEmail(email: string): string {
   const [local = "", domain = ""] = email.split("@");
   return `${local.slice(0, 1)}***@${domain}`;

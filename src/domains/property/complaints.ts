@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { and, eq } from "drizzle-orm";
 import { units } from "../organisations/tables.js";
+import { toWgs84 } from "../../shared/geo.js";
 import { actionRoutes } from "../../shared/http/actions.js";
 import type { AppEnv } from "../../shared/http/context.js";
 import { etagOf } from "../../shared/http/etag.js";
@@ -21,6 +22,7 @@ import {
   descriptionSchema,
   fileComplaint,
   followUpTokenSchema,
+  locationSchema,
   reporterSchema,
   tag,
   type ComplaintRow,
@@ -46,7 +48,13 @@ const findComplaint = (c: Context<AppEnv>, id: string) =>
   findWithinReach(c, complaints, complaintReach, id, "complaint");
 
 export const fileComplaintSchema = z
-  .object({ compoundId, category: categorySchema, description: descriptionSchema, reporter: reporterSchema.optional() })
+  .object({
+    compoundId,
+    category: categorySchema,
+    description: descriptionSchema,
+    reporter: reporterSchema.optional(),
+    location: locationSchema.optional(),
+  })
   .strict()
   .openapi("FileComplaint", {
     example: {
@@ -54,8 +62,15 @@ export const fileComplaintSchema = z
       category: "flying_wire_charging",
       description: "3号楼楼道有人从窗户拉电线给电动车充电，存在火灾隐患。",
       reporter: { name: "王女士", phone: "13812345678" },
+      location: { lat: 39.7461, long: 98.5153, datum: "gcj02" },
     },
   });
+
+/** A filing body as the filing function takes it: the place converted to WGS-84. */
+export function filingOf(body: z.infer<typeof fileComplaintSchema>) {
+  const { location, ...rest } = body;
+  return { ...rest, ...(location ? toWgs84(location, location.datum) : {}) };
+}
 
 export const followUpSchema = z
   .object({
@@ -261,7 +276,7 @@ export const complaintRoutes = createRouter()
     });
     let response: unknown;
     let headers: Record<string, string> = {};
-    await fileComplaint(c, { ...body, compound, channel: "staff" }, (row, token) => {
+    await fileComplaint(c, { ...filingOf(body), compound, channel: "staff" }, (row, token) => {
       response = { complaint: presentComplaint(row), followUp: followUpOf(token) };
       headers = { etag: etagOf(row.version), location: `/v1/complaints/${row.id}` };
       return { status: 201, body: response, headers };

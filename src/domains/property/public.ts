@@ -16,7 +16,7 @@ import {
   tokenHashOf,
   type ComplaintRow,
 } from "./common.js";
-import { commitNote, fileComplaintSchema, followUpOf, followUpSchema } from "./complaints.js";
+import { commitNote, fileComplaintSchema, filingOf, followUpOf, followUpSchema } from "./complaints.js";
 import { complaintMachine, dueAfter } from "./machines.js";
 import { addNote } from "./notes.js";
 import { photosOf, publicPhotoRoutes } from "./photos.js";
@@ -216,7 +216,7 @@ export const publicComplaintRoutes = createRouter()
     const [compound] = await c.get("db").select().from(compounds).where(eq(compounds.id, body.compoundId));
     if (!compound) throw unknownReference("/compoundId", "compound");
     c.set("principal", reporterPrincipal(compound.tenantId, "new"));
-    const { row, token } = await fileComplaint(c, { ...body, compound, channel: "link" });
+    const { row, token } = await fileComplaint(c, { ...filingOf(body), compound, channel: "link" });
     return c.json({ complaint: presentPublic(row, compound.name, [], []), followUp: followUpOf(token) }, 201, {
       location: followUpOf(token).path,
     });

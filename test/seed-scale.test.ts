@@ -44,6 +44,10 @@ describe("scale seed", () => {
     );
     expect(perTenant.rows.length).toBe(7);
     expect(stages).toContain("members");
+    expect(counts.compounds).toBe(85); // at least one compound per community at any scale
+    expect(counts.complaints).toBe(85);
+    const companies = await client.execute("select count(*) as n from units where kind = 'property_company'");
+    expect(Number(companies.rows[0]!.n)).toBe(counts.propertyCompanies);
     // Every member row's personal data is sealed, fingerprinted and masked; no clear number is stored.
     const sample = await client.execute("select id_card_cipher, id_card_masked, phone_masked from members limit 5");
     for (const row of sample.rows) {

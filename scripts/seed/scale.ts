@@ -9,6 +9,8 @@ import { activities, ledgerEntries, participations } from "../../src/domains/act
 import { needs, postClaims, servicePosts, postCategories } from "../../src/domains/lists/tables.js";
 import { members, partyOrgs, units } from "../../src/domains/organisations/tables.js";
 import { agreements, employerFeedback, memberReports, orgReports } from "../../src/domains/reports/tables.js";
+import { complaints, compounds } from "../../src/domains/property/tables.js";
+import { propertySeed } from "./property.js";
 import { maskIdCard, maskPhone, type PiiVault } from "../../src/shared/crypto/pii.js";
 
 /**
@@ -581,6 +583,12 @@ export async function seedScale(
     }));
   await insertChunked(client, employerFeedback, feedbackRows, progress, "employer feedback");
 
+  // 8. 红色物业: property companies, compounds and their complaints.
+  const property = await propertySeed({ rand, pick, chance, nextId, stamp, personName }, vault, communities, scale);
+  await insertChunked(client, units, property.companyRows, progress, "property companies");
+  await insertChunked(client, compounds, property.compoundRows, progress, "compounds");
+  await insertChunked(client, complaints, property.complaintRows, progress, "complaints");
+
   return {
     tenants: jiuquanTenants.length,
     divisions: divisionInserts.length,
@@ -598,6 +606,9 @@ export async function seedScale(
     participations: participationRows.length,
     ledgerEntries: ledgerRows.length,
     employerFeedback: feedbackRows.length,
+    propertyCompanies: property.companyRows.length,
+    compounds: property.compoundRows.length,
+    complaints: property.complaintRows.length,
   };
 
   function orgRow(

@@ -15,6 +15,7 @@ export interface SeedTools {
   nextId: (prefix: string) => string;
   stamp: () => string;
   personName: () => string;
+  pickWeighted: <T extends string>(rand: () => number, options: readonly (readonly [T, number])[]) => T;
 }
 
 const compoundStems = ["富康", "阳光", "锦绣", "金泉", "祁连", "丝路", "春华", "嘉园", "和平", "泉湖", "明珠", "绿洲"];
@@ -83,7 +84,7 @@ export async function propertySeed(tools: SeedTools, vault: PiiVault, communitie
   for (const compound of compoundRows) {
     for (let i = 0; i < times(6); i++) {
       const category = pick(complaintCategories);
-      const status = weighted(rand, lifecycle);
+      const status = tools.pickWeighted(rand, lifecycle);
       // Ids are time-ordered (Open311 searches by them): a complaint's time is its id's.
       const created = Date.parse(stamp());
       const due = created + deadlineHours[category] * 3_600_000;
@@ -137,14 +138,4 @@ export async function propertySeed(tools: SeedTools, vault: PiiVault, communitie
     }
   }
   return { companyRows, compoundRows, complaintRows };
-}
-
-function weighted<T extends string>(rand: () => number, options: readonly (readonly [T, number])[]): T {
-  const total = options.reduce((s, [, w]) => s + w, 0);
-  let r = rand() * total;
-  for (const [value, weight] of options) {
-    r -= weight;
-    if (r < 0) return value;
-  }
-  return options[options.length - 1]![0];
 }

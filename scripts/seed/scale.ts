@@ -584,7 +584,12 @@ export async function seedScale(
   await insertChunked(client, employerFeedback, feedbackRows, progress, "employer feedback");
 
   // 8. 红色物业: property companies, compounds and their complaints.
-  const property = await propertySeed({ rand, pick, chance, nextId, stamp, personName }, vault, communities, scale);
+  const property = await propertySeed(
+    { rand, pick, chance, nextId, stamp, personName, pickWeighted },
+    vault,
+    communities,
+    scale,
+  );
   await insertChunked(client, units, property.companyRows, progress, "property companies");
   await insertChunked(client, compounds, property.compoundRows, progress, "compounds");
   await insertChunked(client, complaints, property.complaintRows, progress, "complaints");

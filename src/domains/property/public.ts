@@ -85,6 +85,19 @@ const getRoute = publicRoute(
   [400, 404],
 );
 
+/** A JSON body of one required text field, 1–1000 characters. */
+const textBody = <F extends string>(field: F, name: string, example: string) => ({
+  required: true,
+  content: {
+    "application/json": {
+      schema: z
+        .object({ [field]: z.string().trim().min(1).max(1000).openapi({ example }) } as Record<F, z.ZodString>)
+        .strict()
+        .openapi(name),
+    },
+  },
+});
+
 const informationRoute = publicRoute(
   {
     method: "post",
@@ -94,24 +107,7 @@ const informationRoute = publicRoute(
     description: "Not once it is closed (409). At most 50 notes per complaint.",
     request: {
       params: tokenParams,
-      body: {
-        required: true,
-        content: {
-          "application/json": {
-            schema: z
-              .object({
-                text: z
-                  .string()
-                  .trim()
-                  .min(1)
-                  .max(1000)
-                  .openapi({ example: "充电线今天又拉出来了，在 3 号楼 2 单元。" }),
-              })
-              .strict()
-              .openapi("PublicComplaintInformation"),
-          },
-        },
-      },
+      body: textBody("text", "PublicComplaintInformation", "充电线今天又拉出来了，在 3 号楼 2 单元。"),
     },
     responses: { 200: { description: "The complaint with the note.", content: publicView } },
   },
@@ -126,20 +122,7 @@ const reopenRoute = publicRoute(
     summary: "The reporter reopens a resolved complaint within the window",
     description:
       "From resolved, verified or closed (not one closed as duplicate or not responsible), until `reopenableUntil` (7 days after the resolution); a new deadline starts.",
-    request: {
-      params: tokenParams,
-      body: {
-        required: true,
-        content: {
-          "application/json": {
-            schema: z
-              .object({ reason: z.string().trim().min(1).max(1000).openapi({ example: "飞线又出现了。" }) })
-              .strict()
-              .openapi("ReopenComplaint"),
-          },
-        },
-      },
-    },
+    request: { params: tokenParams, body: textBody("reason", "ReopenComplaint", "飞线又出现了。") },
     responses: { 200: { description: "Reopened.", content: publicView } },
   },
   [400, 404, 409],

@@ -108,6 +108,20 @@ export function reopenableUntil(row: ComplaintRow): string | null {
   return new Date(Date.parse(row.resolvedAt) + reopenWindowHours * 3_600_000).toISOString();
 }
 
+/** The lifecycle fields both views show (`lifecycleFields`). */
+function lifecycleOf(row: ComplaintRow) {
+  return {
+    status: row.status,
+    dueAt: row.dueAt,
+    resolution: row.resolution,
+    closure: row.closure,
+    duplicateOfId: row.duplicateOfId,
+    referredTo: row.referredTo,
+    rating: row.rating,
+    reopenableUntil: reopenableUntil(row),
+  };
+}
+
 export function presentComplaint(row: ComplaintRow) {
   return {
     id: row.id,
@@ -126,14 +140,7 @@ export function presentComplaint(row: ComplaintRow) {
     assigneeType: row.assigneeType,
     assigneeId: row.assigneeId,
     assigneeName: row.assigneeName,
-    status: row.status,
-    dueAt: row.dueAt,
-    resolution: row.resolution,
-    closure: row.closure,
-    duplicateOfId: row.duplicateOfId,
-    referredTo: row.referredTo,
-    rating: row.rating,
-    reopenableUntil: reopenableUntil(row),
+    ...lifecycleOf(row),
     onTime: row.onTime,
     resolvedAt: row.resolvedAt,
     closedAt: row.closedAt,
@@ -171,14 +178,7 @@ export function presentPublic(
     category: row.category,
     compoundName,
     description: row.description,
-    status: row.status,
-    dueAt: row.dueAt,
-    resolution: row.resolution,
-    closure: row.closure,
-    duplicateOfId: row.duplicateOfId,
-    referredTo: row.referredTo,
-    rating: row.rating,
-    reopenableUntil: reopenableUntil(row),
+    ...lifecycleOf(row),
     notes,
     photos,
     createdAt: row.createdAt,

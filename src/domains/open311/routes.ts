@@ -9,7 +9,13 @@ import { rateLimitMachines } from "../../shared/http/rate-limit.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { categoryNames, fileComplaint, tokenHashOf, type ComplaintRow } from "../property/common.js";
 import { deadlineHours } from "../property/machines.js";
-import { complaintCategories, complaints, compounds, type ComplaintCategory } from "../property/tables.js";
+import {
+  complaintCategories,
+  complaints,
+  complaintStatuses,
+  compounds,
+  type ComplaintCategory,
+} from "../property/tables.js";
 import { errorDoc, Open311Error, respond, type Doc, type Format, type Item } from "./format.js";
 
 /**
@@ -364,16 +370,8 @@ const searchRequests = open311("file", async (c, format) => {
   return respond(c, format, await requestsDoc(c, rows));
 });
 
-const openStatuses = [
-  "reported",
-  "accepted",
-  "assigned",
-  "processing",
-  "resolved",
-  "verified",
-  "escalated",
-  "reopened",
-] as const;
+/** Open in GeoReport's sense: every state but closed. */
+const openStatuses = complaintStatuses.filter((status) => status !== "closed");
 
 const getRequest = open311("file", async (c, format, file) => {
   const params = await paramsOf(c);

@@ -60,7 +60,7 @@ const request = {
 };
 
 /** Documents the GeoReport v2 facade (served by plain routes in routes.ts) in the OpenAPI document. */
-export function registerOpen311Docs(app: OpenAPIHono<any>) {
+export function registerOpen311Docs(app: Pick<OpenAPIHono, "openAPIRegistry">) {
   const tags = ["open311"];
   app.openAPIRegistry.registerPath({
     method: "get",

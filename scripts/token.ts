@@ -4,7 +4,7 @@ import { parseConfig } from "../src/config.js";
 import { devKeyPath, importPrivateKey, readDevKey } from "../src/node/dev-key.js";
 import { roles, type Role } from "../src/shared/auth/principal.js";
 
-const usage = `Usage: npm run token -- --tenant 620902 --roles county_admin[,auditor] [--org div_…] [--member mem_…] [--unit org_…] [--ttl 3600] [--sub user-1]
+const usage = `Usage: npm run token -- --tenant 620902 --roles county_admin[,auditor] [--org div_…] [--member mem_…] [--unit org_…|unit_…] [--ttl 3600] [--sub user-1]
 Prints a JWT signed by the local development key (created by \`npm start\`).`;
 
 const { values } = parseArgs({

@@ -94,6 +94,34 @@ async function fileOne(over: Record<string, string> = {}) {
   return { id: field("service_request_id")!, token: field("token")!, doc };
 }
 
+describe("Service Discovery", () => {
+  it("names the GeoReport v2 endpoint and its formats, in XML and JSON", async () => {
+    const res = await get("/open311/discovery.xml");
+    expect(res.status).toBe(200);
+    const doc = parseXml(await res.text());
+    expect(paths(doc)).toEqual(
+      [
+        "discovery",
+        "discovery/changeset",
+        "discovery/contact",
+        "discovery/key_service",
+        "discovery/endpoints",
+        "discovery/endpoints/endpoint",
+        ...["specification", "url", "changeset", "type", "formats", "formats/format"].map(
+          (p) => `discovery/endpoints/endpoint/${p}`,
+        ),
+      ].sort(),
+    );
+    const json = (await (await get("/open311/discovery.json")).json()) as {
+      endpoints: { url: string; formats: string[] }[];
+    };
+    expect(json.endpoints[0]).toMatchObject({
+      url: "http://localhost/open311/v2",
+      formats: ["text/xml", "application/json"],
+    });
+  });
+});
+
 describe("GET services", () => {
   it("has the shape of the specification's service list, in XML and JSON", async () => {
     const res = await get("/open311/v2/services.xml?jurisdiction_id=620902");

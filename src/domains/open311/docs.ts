@@ -64,6 +64,36 @@ export function registerOpen311Docs(app: Pick<OpenAPIHono, "openAPIRegistry">) {
   const tags = ["open311"];
   app.openAPIRegistry.registerPath({
     method: "get",
+    path: "/open311/discovery.{format}",
+    operationId: "open311Discovery",
+    tags,
+    summary: "Open311 Service Discovery: the GeoReport v2 endpoint and its formats",
+    security: [],
+    request: { params: z.object({ format }) },
+    responses: {
+      200: {
+        description: "The discovery document.",
+        content: jsonContent({
+          changeset: "2026-12-04T00:00:00Z",
+          contact:
+            "The county organisation department of the jurisdiction (jurisdiction_id = its six-digit tenant code).",
+          key_service:
+            "API keys are issued by a county administrator: POST /v1/api-keys (scopes complaints:file, complaints:read).",
+          endpoints: [
+            {
+              specification: "http://wiki.open311.org/GeoReport_v2",
+              url: "https://api.hexi.example/open311/v2",
+              changeset: "2026-12-04T00:00:00Z",
+              type: "production",
+              formats: ["text/xml", "application/json"],
+            },
+          ],
+        }),
+      },
+    },
+  });
+  app.openAPIRegistry.registerPath({
+    method: "get",
     path: `${open311Base}/services.{format}`,
     operationId: "open311ListServices",
     tags,

@@ -7,7 +7,7 @@ import type { Context } from "hono";
  * its items with fields in the specification's order, and written either way.
  */
 export type Format = "xml" | "json";
-export type Value = string | number | boolean | null | undefined | Item[] | Item;
+export type Value = string | number | boolean | null | undefined | Item[] | Item | string[];
 export interface Item {
   [field: string]: Value;
 }
@@ -21,7 +21,13 @@ export interface Doc {
 }
 
 /** Open311 lists nest as `<attributes><attribute>…`: a field whose value is an array names its items by this map. */
-const listItems: Record<string, string> = { attributes: "attribute", values: "value", errors: "error" };
+const listItems: Record<string, string> = {
+  attributes: "attribute",
+  values: "value",
+  errors: "error",
+  endpoints: "endpoint",
+  formats: "format",
+};
 
 const escapeXml = (text: string) =>
   text.replace(/[<>&"']/g, (ch) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[ch]!);
@@ -33,7 +39,10 @@ function xmlField(name: string, value: Value, indent: string): string {
   if (value === null || value === undefined || value === "") return `${indent}<${name}></${name}>`;
   if (Array.isArray(value)) {
     const child = listItems[name] ?? "item";
-    return `${indent}<${name}>\n${value.map((v) => xmlItem(child, v, `${indent}  `)).join("\n")}\n${indent}</${name}>`;
+    const items = value.map((v: Item | string) =>
+      typeof v === "string" ? xmlField(child, v, `${indent}  `) : xmlItem(child, v, `${indent}  `),
+    );
+    return `${indent}<${name}>\n${items.join("\n")}\n${indent}</${name}>`;
   }
   if (typeof value === "object") return xmlItem(name, value, indent);
   return `${indent}<${name}>${escapeXml(String(value).replace(invalidXmlChars, ""))}</${name}>`;

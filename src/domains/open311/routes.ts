@@ -408,8 +408,35 @@ const getToken = open311("file", async (c, format, file) => {
   });
 });
 
+/** [D] When this endpoint's behaviour last changed (Service Discovery's `changeset`). */
+const changeset = "2026-12-04T00:00:00Z";
+
+/** Open311 Service Discovery: where the GeoReport v2 endpoint is and which formats it speaks. */
+const discovery = open311("file", async (c, format) => {
+  const url = `${new URL(c.req.url).origin}${open311Base}`;
+  return respond(c, format, {
+    root: "discovery",
+    items: {
+      changeset,
+      contact: "The county organisation department of the jurisdiction (jurisdiction_id = its six-digit tenant code).",
+      key_service:
+        "API keys are issued by a county administrator: POST /v1/api-keys (scopes complaints:file, complaints:read).",
+      endpoints: [
+        {
+          specification: "http://wiki.open311.org/GeoReport_v2",
+          url,
+          changeset,
+          type: "production",
+          formats: ["text/xml", "application/json"],
+        },
+      ],
+    },
+  });
+});
+
 /** The GeoReport v2 resources. Plain Hono routes (a `.xml`/`.json` suffix is not an OpenAPI path parameter); documented in docs.ts. */
 export const open311Routes = new Hono<AppEnv>()
+  .get(`/open311/:file{discovery${ext}}`, discovery)
   .get(`${open311Base}/:file{services${ext}}`, listServices)
   .get(`${open311Base}/services/:file{[a-z_]{1,40}${ext}}`, getDefinition)
   .post(`${open311Base}/:file{requests${ext}}`, createRequest)

@@ -112,7 +112,11 @@ export async function commit(c: Context<AppEnv>, change: Change, created?: Creat
   const idempotency = c.get("idempotency");
   if (idempotency && created) {
     const caller = actorOf(principal);
-    statements.push(
+    // First in the batch: a key that already holds a response fails here, before any domain write or
+    // guard, and the middleware replays that response (this is also how a create that reads nothing
+    // first checks its key in the same round trip as its write).
+    idempotency.pending = false;
+    statements.unshift(
       // A key past its 24 hours that the purge has not removed yet is forgotten here, in the same
       // batch: the unique index ignores expiry, and after it the same key starts a new request.
       db
@@ -157,8 +161,15 @@ export function classifyWriteError(err: unknown, conflicts: Record<string, strin
   return err;
 }
 
-/** A concurrent request with the same idempotency key committed first. */
-export class IdempotencyRace extends Error {}
+/**
+ * The create's idempotency key already holds a response (a concurrent twin committed first, or a
+ * retry of a create that reads nothing first): the idempotency middleware answers with it.
+ */
+export class IdempotencyRace extends ApiError {
+  constructor() {
+    super("conflict", "A request with the same Idempotency-Key was committed first.");
+  }
+}
 
 function errorText(err: unknown): string {
   const parts: string[] = [];

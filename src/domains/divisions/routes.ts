@@ -6,6 +6,7 @@ import { notFound } from "../../shared/http/errors.js";
 import { createRouter, protectedRoute } from "../../shared/api/openapi.js";
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { divisionIdSchema } from "../../shared/http/schemas.js";
+import { readRows } from "../../shared/store/records.js";
 
 const divisionSchema = z
   .object({
@@ -71,21 +72,24 @@ export const divisionRoutes = createRouter()
   .openapi(listDivisions, async (c) => {
     const q = c.req.valid("query");
     const keys = keyset(divisions.id, q);
-    const rows = await c
-      .get("db")
-      .select(columns)
-      .from(divisions)
-      .where(
-        and(
-          withinReach(c.get("principal"), { tenantId: divisions.tenantId, divisionPath: divisions.path }),
-          q.tenant ? eq(divisions.tenantId, q.tenant) : undefined,
-          q.parentId ? eq(divisions.parentId, q.parentId) : undefined,
-          q.level ? eq(divisions.level, q.level) : undefined,
-          keys.after,
-        ),
-      )
-      .orderBy(keys.orderBy)
-      .limit(keys.limit);
+    const rows = await readRows(
+      c,
+      c
+        .get("db")
+        .select(columns)
+        .from(divisions)
+        .where(
+          and(
+            withinReach(c.get("principal"), { tenantId: divisions.tenantId, divisionPath: divisions.path }),
+            q.tenant ? eq(divisions.tenantId, q.tenant) : undefined,
+            q.parentId ? eq(divisions.parentId, q.parentId) : undefined,
+            q.level ? eq(divisions.level, q.level) : undefined,
+            keys.after,
+          ),
+        )
+        .orderBy(keys.orderBy)
+        .limit(keys.limit),
+    );
     return c.json(keys.of(rows), 200);
   })
   .openapi(getDivision, async (c) => {

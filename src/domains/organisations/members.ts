@@ -13,7 +13,7 @@ import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit, commitCreated } from "../../shared/store/commit.js";
-import { findWithinReach, updateVersioned } from "../../shared/store/records.js";
+import { findWithinReach, updateVersioned, readRows } from "../../shared/store/records.js";
 import { requireDivisionForWrite, unknownReference } from "../../shared/store/references.js";
 import { partyOrgId, requirePartyOrg } from "./party-orgs.js";
 import { memberClassifications, memberReach, members, partyOrgs, units } from "./tables.js";
@@ -442,24 +442,27 @@ export const memberRoutes = createRouter()
       if (!division) return c.json({ data: [], nextCursor: null }, 200);
       residencePath = division.path;
     }
-    const rows = await db
-      .select()
-      .from(members)
-      .where(
-        and(
-          withinReach(principal, { tenantId: members.tenantId, ...memberReach }),
-          q.idCard ? eq(members.idCardHash, await pii.fingerprint(q.idCard)) : undefined,
-          q.phone ? eq(members.phoneHash, await pii.fingerprint(q.phone)) : undefined,
-          q.orgId ? eq(members.orgId, q.orgId) : undefined,
-          q.employerOrgId ? eq(members.employerOrgId, q.employerOrgId) : undefined,
-          residencePath ? eq(members.divisionPath, residencePath) : undefined,
-          q.classification ? eq(members.classification, q.classification) : undefined,
-          q.status ? eq(members.status, q.status) : undefined,
-          keys.after,
-        ),
-      )
-      .orderBy(keys.orderBy)
-      .limit(keys.limit);
+    const rows = await readRows(
+      c,
+      db
+        .select()
+        .from(members)
+        .where(
+          and(
+            withinReach(principal, { tenantId: members.tenantId, ...memberReach }),
+            q.idCard ? eq(members.idCardHash, await pii.fingerprint(q.idCard)) : undefined,
+            q.phone ? eq(members.phoneHash, await pii.fingerprint(q.phone)) : undefined,
+            q.orgId ? eq(members.orgId, q.orgId) : undefined,
+            q.employerOrgId ? eq(members.employerOrgId, q.employerOrgId) : undefined,
+            residencePath ? eq(members.divisionPath, residencePath) : undefined,
+            q.classification ? eq(members.classification, q.classification) : undefined,
+            q.status ? eq(members.status, q.status) : undefined,
+            keys.after,
+          ),
+        )
+        .orderBy(keys.orderBy)
+        .limit(keys.limit),
+    );
     const page = keys.of(rows);
     return c.json(
       {

@@ -13,7 +13,7 @@ import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit, commitCreated } from "../../shared/store/commit.js";
-import { findWithinReach, updateVersioned, readRows } from "../../shared/store/records.js";
+import { findWithinReach, patchWithinReach, readRows } from "../../shared/store/records.js";
 import { requireDivisionForWrite, unknownReference } from "../../shared/store/references.js";
 import { partyOrgId, requirePartyOrg } from "./party-orgs.js";
 import { memberClassifications, memberReach, members, partyOrgs, units } from "./tables.js";
@@ -499,7 +499,6 @@ export const memberRoutes = createRouter()
   .openapi(updateMember, async (c) => {
     const expectedVersion = requireIfMatch(c);
     const patch = c.req.valid("json");
-    const row = await findWithinReach(c, members, memberReach, c.req.valid("param").id, "member");
     const { phone, residenceDivisionId, orgId, employerOrgId, employerUnitId, employerTenantId, ...plain } = patch;
     const set: Partial<MemberRow> = { ...plain };
     if (phone !== undefined) Object.assign(set, await sealedPhone(c, phone));
@@ -510,9 +509,12 @@ export const memberRoutes = createRouter()
         set,
         await resolveEmployer(c, { orgId: employerOrgId, unitId: employerUnitId, tenantId: employerTenantId }),
       );
-    const updated = await updateVersioned(c, {
+    // Nothing here depends on the row as stored: one round trip checks reach and version and writes.
+    const updated = await patchWithinReach(c, {
       table: members,
-      row,
+      reach: memberReach,
+      id: c.req.valid("param").id,
+      what: "member",
       expectedVersion,
       set,
       // Field names only: the new phone number never enters the trail.

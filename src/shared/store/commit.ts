@@ -12,11 +12,12 @@ export interface AuditEntry {
   action: string;
   targetType: string;
   targetId: string;
-  divisionPath?: string;
+  /** The target's path; an SQL expression when only the batch knows it (a subselect of the row it updates). */
+  divisionPath?: string | SQL;
   /** Names of changed fields, and values only where they are not personal data. */
   changes?: Record<string, unknown>;
   /** The tenant whose trail records this; defaults to the principal's. */
-  tenantId?: string;
+  tenantId?: string | SQL;
 }
 
 export interface DomainEvent {
@@ -75,7 +76,7 @@ export const idempotencyTtlMs = 24 * 60 * 60 * 1000;
  * idempotent create) the stored response, all in one batch. No change without its audit and
  * events; no events without their change.
  */
-export async function commit(c: Context<AppEnv>, change: Change, created?: CreatedResponse): Promise<void> {
+export async function commit(c: Context<AppEnv>, change: Change, created?: CreatedResponse): Promise<unknown[]> {
   const { db, principal, clock } = c.var;
   const now = clock.now();
   const at = now.toISOString();
@@ -142,8 +143,11 @@ export async function commit(c: Context<AppEnv>, change: Change, created?: Creat
       }),
     );
   }
+  const first = idempotency && created ? 2 : 0; // the key's statements come before the writes
   try {
-    await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+    const results = await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+    // The results of `change.writes` (e.g. an UPDATE … RETURNING), in their order.
+    return results.slice(first, first + change.writes.length);
   } catch (err) {
     throw classifyWriteError(err, change.conflicts);
   }

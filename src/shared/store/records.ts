@@ -312,6 +312,60 @@ export async function updateVersioned<R extends VersionedRow>(
   return updated;
 }
 
+/**
+ * A PATCH whose new values do not depend on the row as stored, in one round trip: the update is
+ * conditional on the id, the caller's reach and the If-Match version, returns the row it wrote,
+ * and carries its guard and audit event (path and tenant read from the row inside the batch).
+ * Only when nothing was written does a second read tell a 404 from a 412 or a 409.
+ */
+export async function patchWithinReach<T extends VersionedTable>(
+  c: Context<AppEnv>,
+  options: {
+    table: T;
+    reach: Omit<ReachColumns, "tenantId">;
+    id: string;
+    /** For the 404: "No such <what>." */
+    what: string;
+    expectedVersion: number;
+    set: Partial<T["$inferSelect"]>;
+    audit: Omit<AuditEntry, "targetId" | "divisionPath" | "tenantId">;
+  },
+): Promise<T["$inferSelect"]> {
+  const { table, reach, id, what, expectedVersion } = options;
+  const db = c.get("db");
+  const now = c.get("clock").now().toISOString();
+  const of = (column: SQLiteColumn) => sql`(select ${column} from ${table} where ${table.id} = ${id})`;
+  const path = (table as { divisionPath?: SQLiteColumn }).divisionPath;
+  const update = db
+    .update(table)
+    .set({ ...options.set, version: sql`${table.version} + 1`, updatedAt: now } as never)
+    .where(
+      and(
+        eq(table.id, id),
+        eq(table.version, expectedVersion),
+        withinReach(c.get("principal"), { tenantId: table.tenantId, ...reach }),
+      ),
+    )
+    .returning();
+  try {
+    const [rows] = await commit(c, {
+      writes: [update, guardChanged(c)],
+      // The record's own tenant keeps its trail, as in `updateVersioned`.
+      audit: { ...options.audit, targetId: id, tenantId: of(table.tenantId), divisionPath: path && of(path) },
+    });
+    return (rows as T["$inferSelect"][])[0]!;
+  } catch (err) {
+    if (!(err instanceof GuardFailed)) throw err;
+    const row = await findWithinReach(c, table, reach, id, what);
+    throw row.version !== expectedVersion
+      ? new ApiError(
+          "precondition_failed",
+          `The ${options.audit.targetType} is at version ${row.version}, not ${expectedVersion}. Re-read it and retry.`,
+        )
+      : new ApiError("conflict", `The ${options.audit.targetType} changed concurrently. Re-read it and retry.`);
+  }
+}
+
 /** Moves a record through its state machine with the same optimistic write as `updateVersioned`. */
 export async function transition<S extends string, A extends string, R extends VersionedRow & { status: S }>(
   c: Context<AppEnv>,

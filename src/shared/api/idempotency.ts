@@ -24,9 +24,10 @@ interface IdempotencyState {
 }
 
 /** Thrown by the first read of a create whose key already holds a response: the handler stops, the response is replayed. */
-class StoredResponse extends Error {
+class StoredResponse extends ApiError {
+  // An ApiError, so that on its way through the app's error handler it is not logged as unexpected.
   constructor(readonly stored: Stored) {
-    super("This Idempotency-Key already holds a response.");
+    super("conflict", "This Idempotency-Key already holds a response.");
   }
 }
 

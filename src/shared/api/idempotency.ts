@@ -158,10 +158,22 @@ function checkingFirst(db: Db, state: IdempotencyState, lookup: { sql: string; a
     check(await client.execute(lookup));
     return client.batch(statements, mode);
   };
+  // Anything else (an interactive transaction, a script) is preceded by the lookup alone.
+  const lookupFirst =
+    (run: (...args: never[]) => Promise<unknown>) =>
+    async (...args: never[]) => {
+      if (state.pending) {
+        state.pending = false;
+        check(await client.execute(lookup));
+      }
+      return run(...args);
+    };
   const checked = new Proxy(client, {
     get(target, property, receiver) {
       if (property === "execute") return execute;
       if (property === "batch") return batch;
+      if (property === "transaction" || property === "executeMultiple" || property === "migrate")
+        return lookupFirst((target[property] as (...args: never[]) => Promise<unknown>).bind(target));
       const value = Reflect.get(target, property, receiver);
       return typeof value === "function" ? value.bind(target) : value;
     },

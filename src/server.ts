@@ -1,3 +1,5 @@
+// First: re-executes with a bounded heap unless the user chose one (see heap.ts).
+import "./node/heap.js";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app.js";
 import { sql } from "drizzle-orm";

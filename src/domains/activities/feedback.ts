@@ -20,6 +20,7 @@ import { memberReports } from "../reports/tables.js";
 import { quarterSchema } from "./ledger.js";
 import { feedbackMachine } from "./machines.js";
 import { employerFeedback, feedbackStatuses, ledgerEntries, participations } from "./tables.js";
+import { readRows } from "../../shared/store/records.js";
 
 const feedbackId = idSchema("fb");
 
@@ -369,22 +370,25 @@ const crudRoutes = createRouter()
   .openapi(listEmployerFeedback, async (c) => {
     const q = c.req.valid("query");
     const keys = keyset(employerFeedback.id, q);
-    const rows = await c
-      .get("db")
-      .select({ ...getTableColumns(employerFeedback), memberName: members.name })
-      .from(employerFeedback)
-      .leftJoin(members, eq(members.id, employerFeedback.memberId))
-      .where(
-        and(
-          feedbackReach(c.get("principal")),
-          q.quarter ? eq(employerFeedback.quarter, q.quarter) : undefined,
-          q.status ? eq(employerFeedback.status, q.status) : undefined,
-          q.memberId ? eq(employerFeedback.memberId, q.memberId) : undefined,
-          keys.after,
-        ),
-      )
-      .orderBy(keys.orderBy)
-      .limit(keys.limit);
+    const rows = await readRows(
+      c,
+      c
+        .get("db")
+        .select({ ...getTableColumns(employerFeedback), memberName: members.name })
+        .from(employerFeedback)
+        .leftJoin(members, eq(members.id, employerFeedback.memberId))
+        .where(
+          and(
+            feedbackReach(c.get("principal")),
+            q.quarter ? eq(employerFeedback.quarter, q.quarter) : undefined,
+            q.status ? eq(employerFeedback.status, q.status) : undefined,
+            q.memberId ? eq(employerFeedback.memberId, q.memberId) : undefined,
+            keys.after,
+          ),
+        )
+        .orderBy(keys.orderBy)
+        .limit(keys.limit),
+    );
     const page = keys.of(rows);
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })

@@ -17,6 +17,8 @@ import { findWithinReach, updateVersioned } from "../../shared/store/records.js"
 import { requireDivisionForWrite, unknownReference } from "../../shared/store/references.js";
 import { partyOrgId, requirePartyOrg } from "./party-orgs.js";
 import { memberClassifications, memberReach, members, partyOrgs, units } from "./tables.js";
+import { msg, zodMessage } from "../../shared/http/messages.js";
+import { missingScope } from "../../shared/api/authenticate.js";
 
 const memberId = idSchema("mem");
 const unitId = idSchema("unit");
@@ -51,8 +53,8 @@ const idCardSchema = z
   .trim()
   .toUpperCase()
   .regex(/^\d{17}[\dX]$/, "Not a resident ID card number (17 digits and a digit or X).")
-  .refine(idCardChecksumValid, "The ID card number's check character is wrong (GB 11643).")
-  .refine((v) => idCardBirthDate(v) !== null, "The ID card number does not carry a valid birth date.")
+  .refine(idCardChecksumValid, zodMessage("members.id_card_checksum"))
+  .refine((v) => idCardBirthDate(v) !== null, zodMessage("members.id_card_birth_date"))
   .openapi({ description: "18-character PRC resident ID card number (GB 11643).", example: "620902198805010024" });
 
 const phoneSchema = z
@@ -66,9 +68,8 @@ const phoneSchema = z
  * apps) never get it, whatever their scopes (docs/domain.md#personal-data).
  */
 export function assertMayRevealPii(principal: Principal): void {
-  if (!principal.scopes.has("pii:read"))
-    throw new ApiError("forbidden", "Revealing personal data needs the scope pii:read.");
-  if (principal.credential !== "jwt") throw new ApiError("forbidden", "Personal data is never revealed to API keys.");
+  if (!principal.scopes.has("pii:read")) throw missingScope(["pii:read"]);
+  if (principal.credential !== "jwt") throw new ApiError("forbidden", msg("auth.pii_not_for_keys"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -152,11 +153,11 @@ const createMemberSchema = z
       ctx.addIssue({
         code: "custom",
         path: ["birthDate"],
-        message: "The birth date does not match the ID card number.",
+        message: zodMessage("members.birth_date_mismatch"),
       });
     }
     if (m.joinDate < m.birthDate)
-      ctx.addIssue({ code: "custom", path: ["joinDate"], message: "The join date is before the birth date." });
+      ctx.addIssue({ code: "custom", path: ["joinDate"], message: zodMessage("members.join_before_birth") });
   })
   .openapi("CreateMember", {
     example: {
@@ -179,7 +180,7 @@ const patchMemberSchema = z
   .object({ ...memberFields, phone: phoneSchema.nullable(), ...employerFields })
   .partial()
   .strict()
-  .refine((p) => Object.keys(p).length > 0, "Send at least one field.")
+  .refine((p) => Object.keys(p).length > 0, zodMessage("field.at_least_one"))
   .openapi("PatchMember", {
     description:
       "The ID card number cannot be changed. The employer (employerOrgId, employerUnitId, employerTenantId) is replaced as a whole: send any of them and the ones left out become null (the unit is filled from the organisation).",
@@ -215,7 +216,7 @@ const present = (row: MemberRow, clear?: { idCard: string; phone: string | null 
 });
 
 const conflicts = {
-  "members.id_card_hash": "A party member with this ID card number is already registered in the city.",
+  "members.id_card_hash": msg("unique.member_id_card"),
 };
 const memberResponse = (description: string) => versionedResponse(memberSchema, description);
 
@@ -252,8 +253,8 @@ async function resolveEmployer(
   const none = { employerOrgId: null, employerUnitId: null, employerTenantId: null };
   if (!input.orgId && !input.unitId) {
     if (input.tenantId) {
-      throw new ApiError("validation_failed", "An employer tenant needs an employer organisation or unit.", {
-        errors: [{ in: "body", pointer: "/employerTenantId", detail: "Send employerOrgId or employerUnitId with it." }],
+      throw new ApiError("validation_failed", msg("members.employer_needs_org"), {
+        errors: [{ in: "body", pointer: "/employerTenantId", detail: msg("members.employer_needs_org_field") }],
       });
     }
     return none;
@@ -286,10 +287,8 @@ async function resolveEmployer(
       .where(and(eq(units.id, input.unitId), eq(units.tenantId, tenantId), sameCity));
     if (!unit) throw unknownReference("/employerUnitId", "unit in the employer's tenant");
     if (orgUnitId && orgUnitId !== input.unitId) {
-      throw new ApiError("validation_failed", "The employer organisation belongs to another unit.", {
-        errors: [
-          { in: "body", pointer: "/employerUnitId", detail: "Does not match the employer organisation's unit." },
-        ],
+      throw new ApiError("validation_failed", msg("members.employer_unit_mismatch"), {
+        errors: [{ in: "body", pointer: "/employerUnitId", detail: msg("members.employer_unit_mismatch_field") }],
       });
     }
   }

@@ -34,7 +34,7 @@ apiRoutes.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   scheme: "bearer",
   bearerFormat: "JWT",
   description:
-    "A JWT from a trusted issuer (ES256 or EdDSA) carrying `tenant`, `roles` and optionally `org` — including the access tokens `POST /v1/oauth/token` issues to API clients — or an API key (`Bearer hx_live_…`). The city tenant (620900) takes only the roles `city_admin` and `auditor`; `city_admin` belongs to the city only. The city reads across the county-level tenants and changes their records through no operation (403). Each operation lists the scopes it takes in `x-hexi-scopes` (any one suffices).",
+    "A JWT from a trusted issuer (ES256 or EdDSA) carrying `tenant`, `roles` and optionally `org` — including the access tokens `POST /v1/oauth/token` issues to API clients — or an API key (`Bearer hx_live_…`). The city tenant (620900) takes only the roles `city_admin` and `auditor`; `city_admin` belongs to the city only. The city reads across the county-level tenants and changes their records through no operation (403). Each operation lists the scopes it takes in its security requirements, its description and `x-hexi-scopes` (any one suffices); the role → scope table is in the API description.",
 });
 apiRoutes.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
   type: "apiKey",

@@ -4,6 +4,8 @@
  * every text; validation says "required"; unknown query parameters are refused; a 403 names the
  * scope and the roles that hold it; a body-less POST to an action is not a 415.
  */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorCatalogue } from "../../src/shared/http/errors.js";
 import {
@@ -64,6 +66,29 @@ describe("the message catalogue", () => {
       if (identifiersOnly.has(name) || !/[a-z]{3}/.test(text.en.replace(/\{\w+\}/g, ""))) continue;
       expect(text.zh, name).toMatch(han);
     }
+  });
+});
+
+describe("no client-facing text outside the catalogue", () => {
+  const sources = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
+    );
+
+  it("has no zod refinement or issue with a literal message in src/ (they name a key with zodMessage)", () => {
+    const literal = [
+      /\.(?:refine|regex)\([^;]*?,\s*["'`]/, // .refine(check, "text") / .regex(re, "text")
+      /\bmessage:\s*["'`]/, // { message: "text" }
+    ];
+    // src/config.ts validates the operator's environment at start-up: its messages go to the log, not to clients.
+    const offenders = sources("src")
+      .filter((file) => file !== join("src", "config.ts"))
+      .flatMap((file) =>
+        readFileSync(file, "utf8")
+          .split("\n")
+          .flatMap((line, i) => (literal.some((re) => re.test(line)) ? [`${file}:${i + 1}: ${line.trim()}`] : [])),
+      );
+    expect(offenders).toEqual([]);
   });
 });
 

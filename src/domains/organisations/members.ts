@@ -52,7 +52,7 @@ const idCardSchema = z
   .string()
   .trim()
   .toUpperCase()
-  .regex(/^\d{17}[\dX]$/, "Not a resident ID card number (17 digits and a digit or X).")
+  .regex(/^\d{17}[\dX]$/, zodMessage("field.id_card_format"))
   .refine(idCardChecksumValid, zodMessage("members.id_card_checksum"))
   .refine((v) => idCardBirthDate(v) !== null, zodMessage("members.id_card_birth_date"))
   .openapi({ description: "18-character PRC resident ID card number (GB 11643).", example: "620902198805010024" });
@@ -60,7 +60,7 @@ const idCardSchema = z
 const phoneSchema = z
   .string()
   .trim()
-  .regex(/^1[3-9]\d{9}$/, "Not a mainland mobile number (11 digits starting 13–19).")
+  .regex(/^1[3-9]\d{9}$/, zodMessage("field.mobile_format"))
   .openapi({ example: "13812345678" });
 
 /**
@@ -99,7 +99,7 @@ const employerFields = {
     .openapi({ description: "The employer unit; filled from the employer organisation when omitted." }),
   employerTenantId: z
     .string()
-    .regex(/^\d{6}$/, "Not a tenant code.")
+    .regex(/^\d{6}$/, zodMessage("field.tenant_code_format"))
     .nullable()
     .openapi({
       description: "The tenant of the employer, when it is another county of the city; defaults to the caller's.",

@@ -16,7 +16,7 @@ const unitFields = {
   name: z.string().trim().min(1).max(200).openapi({ example: "酒泉市自然资源局" }),
   creditCode: z
     .string()
-    .regex(/^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/, "Not a unified social credit code (18 characters).")
+    .regex(/^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/, zodMessage("field.credit_code_format"))
     .nullable()
     .openapi({ description: "统一社会信用代码, unique within the tenant.", example: "11620900013921234X" }),
   kind: z.enum(unitKinds),

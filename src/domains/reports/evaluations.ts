@@ -19,7 +19,7 @@ const subjectKinds = ["unit_org", "member"] as const;
 const subjectPrefix = { unit_org: "org", member: "mem" } as const;
 const subjectIdSchema = z
   .string()
-  .regex(/^(org|mem)_[0-9A-Z]{26}$/, "Not a party organisation or member id.")
+  .regex(/^(org|mem)_[0-9A-Z]{26}$/, zodMessage("field.subject_id_format"))
   .openapi({
     description: "A unit party organisation (`org_…`) or a member (`mem_…`), as `subjectKind` says.",
     example: "org_01KDVDNA011AKWK3RC504FTYF8",

@@ -12,7 +12,7 @@ import { msg, thing, zodMessage } from "../../shared/http/messages.js";
 
 export const linkCodeSchema = z
   .string()
-  .regex(/^[a-z][a-z0-9_]{0,31}$/, "Not a five-link code.")
+  .regex(/^[a-z][a-z0-9_]{0,31}$/, zodMessage("field.five_link_code_format"))
   .openapi({ description: "A five-link code (see GET /v1/five-links).", example: "venue" });
 
 const fiveLinkFields = {

@@ -5,8 +5,8 @@ import { idempotencyKeys } from "../../db/tables.js";
 import { actorOf } from "../auth/principal.js";
 import { IdempotencyRace } from "../store/commit.js";
 import type { AppEnv } from "../request/context.js";
-import { ApiError } from "../http/errors.js";
-import { msg } from "../http/messages.js";
+import { ApiError, languageHeaders } from "../http/errors.js";
+import { msg, negotiateLanguage } from "../http/messages.js";
 
 const keyPattern = /^[\x21-\x7e]{8,255}$/;
 
@@ -74,6 +74,8 @@ function replay(c: Context<AppEnv>, stored: typeof idempotencyKeys.$inferSelect,
     status: stored.status,
     headers: {
       ...stored.headers,
+      // A raw Response does not get the headers set on the context before the handler.
+      ...languageHeaders(negotiateLanguage(c.req.header("accept-language"))),
       "content-type": "application/json",
       "idempotent-replayed": "true",
       "x-request-id": c.get("requestId"),

@@ -162,6 +162,22 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return value;
 }
 
+/** The messages of a lower and an upper bound, by what is bounded. */
+const boundMessages = {
+  too_small: {
+    length: "field.too_short",
+    items: "field.too_few",
+    inclusive: "field.too_small",
+    exclusive: "field.too_small_exclusive",
+  },
+  too_big: {
+    length: "field.too_long",
+    items: "field.too_many",
+    inclusive: "field.too_big",
+    exclusive: "field.too_big_exclusive",
+  },
+} as const;
+
 /** What one zod issue says, as a catalogue message (never zod's English text). */
 function issueMessage(issue: core.$ZodIssue, input: unknown, part: FieldError["in"]): Message {
   const field = String(issue.path.at(-1) ?? part);
@@ -170,21 +186,13 @@ function issueMessage(issue: core.$ZodIssue, input: unknown, part: FieldError["i
       // A missing field is "required", not "expected string, received undefined".
       if (valueAt(input, issue.path) === undefined) return msg("field.required", { field });
       return msg("field.expected_type", { expected: typeNames[issue.expected] ?? issue.expected });
-    case "too_small": {
-      const minimum = String(issue.minimum);
-      if (issue.origin === "string") return msg("field.too_short", { minimum });
-      if (issue.origin === "array" || issue.origin === "set") return msg("field.too_few", { minimum });
-      return issue.inclusive === false
-        ? msg("field.too_small_exclusive", { minimum })
-        : msg("field.too_small", { minimum });
-    }
+    case "too_small":
     case "too_big": {
-      const maximum = String(issue.maximum);
-      if (issue.origin === "string") return msg("field.too_long", { maximum });
-      if (issue.origin === "array" || issue.origin === "set") return msg("field.too_many", { maximum });
-      return issue.inclusive === false
-        ? msg("field.too_big_exclusive", { maximum })
-        : msg("field.too_big", { maximum });
+      const keys = boundMessages[issue.code];
+      const limit = String(issue.code === "too_small" ? issue.minimum : issue.maximum);
+      if (issue.origin === "string") return msg(keys.length, { limit });
+      if (issue.origin === "array" || issue.origin === "set") return msg(keys.items, { limit });
+      return msg(issue.inclusive === false ? keys.exclusive : keys.inclusive, { limit });
     }
     case "invalid_format": {
       const own = messageOfZodText(issue.message);
@@ -198,7 +206,12 @@ function issueMessage(issue: core.$ZodIssue, input: unknown, part: FieldError["i
     case "not_multiple_of":
       return msg("field.multiple_of", { divisor: String(issue.divisor) });
     default:
-      return messageOfZodText(issue.message) ?? msg("field.invalid");
+      return (
+        messageOfZodText(issue.message) ??
+        (issue.code === "custom" && issue.message
+          ? msg("field.untranslated", { text: issue.message })
+          : msg("field.invalid"))
+      );
   }
 }
 

@@ -90,6 +90,14 @@ describe("no client-facing text outside the catalogue", () => {
       );
     expect(offenders).toEqual([]);
   });
+
+  it("keeps no detail nobody raises", () => {
+    const code = sources("src")
+      .filter((file) => !file.endsWith("messages.ts"))
+      .map((file) => readFileSync(file, "utf8"))
+      .join("\n");
+    expect(Object.keys(details).filter((key) => !code.includes(`"${key}"`))).toEqual([]);
+  });
 });
 
 describe("Accept-Language", () => {

@@ -39,6 +39,7 @@ import {
   sites,
   volunteers,
 } from "./tables.js";
+import { msg } from "../../shared/http/messages.js";
 
 const declareIncidentSchema = z
   .object({
@@ -252,7 +253,7 @@ export const incidentRoutes = createRouter()
         events: [
           { type: "incident.declared", subjectType: "incident", subjectId: row.id, payload: incidentEventPayload(row) },
         ],
-        conflicts: { "incidents.dedup_key": "dedup" },
+        conflicts: { "incidents.dedup_key": msg("emergency.dedup_key") },
       });
     } catch (err) {
       // A concurrent declaration with the same key won: answer it, page nobody.

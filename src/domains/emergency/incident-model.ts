@@ -69,7 +69,7 @@ export const presentIncident = (row: IncidentRow) => ({
   includeNormalTeams: row.includeNormalTeams,
   skills: row.skills as z.infer<typeof skillListSchema>,
   status: row.status,
-  message: `${row.messagePrefix}<token>${row.messageSuffix}`,
+  message: [row.messagePrefix, "<token>", row.messageSuffix].join(""),
   activatedAt: row.activatedAt,
   stoodDownAt: row.stoodDownAt,
   closedAt: row.closedAt,

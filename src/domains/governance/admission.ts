@@ -31,7 +31,7 @@ import {
   type DutyKind,
 } from "./tables.js";
 import { addWorkingDays } from "./working-days.js";
-import { msg } from "../../shared/http/messages.js";
+import { msg, zodMessage } from "../../shared/http/messages.js";
 
 /** [D] Review deadlines in working days: the street within 5, the county within 10 after the street's approval. */
 export const streetReviewDays = 5;
@@ -106,7 +106,7 @@ const createAdmissionSchema = z
     }),
   })
   .strict()
-  .refine((b) => b.periodEnd >= b.periodStart, { path: ["periodEnd"], message: "Ends before it starts." })
+  .refine((b) => b.periodEnd >= b.periodStart, { path: ["periodEnd"], message: zodMessage("field.ends_before_starts") })
   .openapi("CreateAdmissionRequest", {
     example: {
       departmentName: "区民政局",

@@ -11,7 +11,7 @@ import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js"
 import { tag } from "./common.js";
 import { workingCalendars } from "./tables.js";
 import { calendarOf, yearsFrom, type WorkingCalendar } from "./working-days.js";
-import { msg } from "../../shared/http/messages.js";
+import { msg, zodMessage } from "../../shared/http/messages.js";
 
 const yearSchema = z.coerce
   .number()
@@ -51,11 +51,15 @@ const putCalendarSchema = z
         const seen = new Set<string>();
         days.forEach((d, i) => {
           if (seen.has(d.date))
-            ctx.addIssue({ code: "custom", path: [i, "date"], message: `${d.date} is listed twice.` });
+            ctx.addIssue({
+              code: "custom",
+              path: [i, "date"],
+              message: zodMessage("field.value_listed_twice", { value: d.date }),
+            });
           seen.add(d.date);
           const weekday = new Date(`${d.date}T00:00:00Z`).getUTCDay();
           if (d.kind === "workday" && weekday !== 0 && weekday !== 6)
-            ctx.addIssue({ code: "custom", path: [i, "kind"], message: "A make-up working day falls on a weekend." });
+            ctx.addIssue({ code: "custom", path: [i, "kind"], message: zodMessage("governance.makeup_day_weekend") });
         });
       }),
   })

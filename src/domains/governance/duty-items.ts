@@ -22,7 +22,7 @@ import {
   type DutyListRow,
 } from "./duty-lists.js";
 import { dutyItems, dutyKinds, dutyLists, kindsByLevel, type DutyKind } from "./tables.js";
-import { msg, thing } from "../../shared/http/messages.js";
+import { msg, thing, zodMessage } from "../../shared/http/messages.js";
 
 export const dutyItemId = idSchema("ditem");
 
@@ -77,7 +77,7 @@ const patchItemSchema = z
   .object(itemFields)
   .partial()
   .strict()
-  .refine((p) => Object.keys(p).length > 0, "Send at least one field.")
+  .refine((p) => Object.keys(p).length > 0, zodMessage("field.at_least_one"))
   .openapi("PatchDutyItem", { example: { leadDepartment: "肃州区公安分局" } });
 
 export const presentDutyItem = (row: DutyItemRow) => ({

@@ -18,7 +18,7 @@ import { unknownReference } from "../../shared/store/references.js";
 import { chunks, keysetPage, tag, tenantCodeSchema } from "./common.js";
 import { dutyListMachine } from "./machines.js";
 import { dutyItems, dutyLevels, dutyListStatuses, dutyLists } from "./tables.js";
-import { msg } from "../../shared/http/messages.js";
+import { msg, zodMessage } from "../../shared/http/messages.js";
 
 export const dutyListId = idSchema("dlist");
 export type DutyListRow = typeof dutyLists.$inferSelect;
@@ -68,7 +68,7 @@ const patchDutyListSchema = z
   .object({ title: z.string().trim().min(1).max(200), effectiveDate: dateSchema.nullable() })
   .partial()
   .strict()
-  .refine((p) => Object.keys(p).length > 0, "Send at least one field.")
+  .refine((p) => Object.keys(p).length > 0, zodMessage("field.at_least_one"))
   .openapi("PatchDutyList", { example: { effectiveDate: "2026-03-01" } });
 
 export const presentDutyList = (row: DutyListRow) => ({

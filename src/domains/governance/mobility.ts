@@ -19,7 +19,7 @@ import { members, partyOrgs } from "../organisations/tables.js";
 import { tag, tenantCodeSchema } from "./common.js";
 import { mobilityMachine } from "./machines.js";
 import { awayStatuses, mobilityChecks, mobilityRecords, mobilityStatuses } from "./tables.js";
-import { msg } from "../../shared/http/messages.js";
+import { msg, zodMessage } from "../../shared/http/messages.js";
 
 const mobilityId = idSchema("mob");
 type MobilityRow = typeof mobilityRecords.$inferSelect;
@@ -72,7 +72,7 @@ const createSchema = z
     certificateNumber: z.string().trim().min(1).max(50),
     contact: z
       .string()
-      .regex(/^1\d{10}$/, "A mainland mobile number.")
+      .regex(/^1\d{10}$/, zodMessage("field.mobile_loose"))
       .openapi({ example: "13812345678" }),
     receivingTenantId: tenantCodeSchema.optional(),
     receivingOrgId: idSchema("org").optional(),
@@ -83,7 +83,7 @@ const createSchema = z
   .strict()
   .refine((b) => !b.receivingOrgId || b.receivingTenantId, {
     path: ["receivingTenantId"],
-    message: "Name the receiving organisation's tenant.",
+    message: zodMessage("governance.receiving_tenant_required"),
   })
   .openapi("CreateMobilityRecord", {
     example: {

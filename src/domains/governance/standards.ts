@@ -18,7 +18,7 @@ import { partyOrgs } from "../organisations/tables.js";
 import { chunks, keysetPage, tag } from "./common.js";
 import { checklistMachine, rectificationMachine } from "./machines.js";
 import { checklists, inspections, rectifications, rectificationStatuses } from "./tables.js";
-import { msg } from "../../shared/http/messages.js";
+import { msg, zodMessage } from "../../shared/http/messages.js";
 
 const checklistId = idSchema("chkl");
 const inspectionId = idSchema("insp");
@@ -66,7 +66,11 @@ const createChecklistSchema = z
       .superRefine((items, ctx) => {
         items.forEach((item, i) => {
           if (items.findIndex((o) => o.code === item.code) !== i)
-            ctx.addIssue({ code: "custom", path: [i, "code"], message: `${item.code} is listed twice.` });
+            ctx.addIssue({
+              code: "custom",
+              path: [i, "code"],
+              message: zodMessage("field.value_listed_twice", { value: item.code }),
+            });
         });
       }),
   })

@@ -12,7 +12,7 @@ import { findWithinReach, listWithinReach, updateVersioned } from "../../shared/
 import { requireDivisionForWrite } from "../../shared/store/references.js";
 import { tag } from "./common.js";
 import { streetBodies, streetBodyKinds } from "./tables.js";
-import { msg, thing } from "../../shared/http/messages.js";
+import { msg, thing, zodMessage } from "../../shared/http/messages.js";
 
 const bodyId = idSchema("sbody");
 type BodyRow = typeof streetBodies.$inferSelect;
@@ -53,7 +53,7 @@ const patchSchema = z
   .object({ name: z.string().trim().min(1).max(100), ...staffing })
   .partial()
   .strict()
-  .refine((p) => Object.keys(p).length > 0, "Send at least one field.")
+  .refine((p) => Object.keys(p).length > 0, zodMessage("field.at_least_one"))
   .openapi("PatchStreetBody", { example: { filled: 7 } });
 
 const present = (row: BodyRow) => ({

@@ -29,7 +29,7 @@ import {
   type GradeScale,
   type WorkerTier,
 } from "./tables.js";
-import { msg, thing } from "../../shared/http/messages.js";
+import { msg, thing, zodMessage } from "../../shared/http/messages.js";
 
 const workerId = idSchema("cw");
 type WorkerRow = typeof communityWorkers.$inferSelect;
@@ -70,8 +70,8 @@ const idCardSchema = z
   .string()
   .trim()
   .toUpperCase()
-  .regex(/^\d{17}[\dX]$/, "Not a resident ID card number.")
-  .refine(idCardChecksumValid, "The ID card number's check character is wrong (GB 11643).");
+  .regex(/^\d{17}[\dX]$/, zodMessage("field.id_card_format"))
+  .refine(idCardChecksumValid, zodMessage("members.id_card_checksum"));
 
 const createWorkerSchema = z
   .object({
@@ -112,7 +112,7 @@ const patchWorkerSchema = z
   })
   .partial()
   .strict()
-  .refine((p) => Object.keys(p).length > 0, "Send at least one field.")
+  .refine((p) => Object.keys(p).length > 0, zodMessage("field.at_least_one"))
   .openapi("PatchCommunityWorker", { example: { post: "director" } });
 
 const gradeChangeSchema = z
@@ -171,7 +171,7 @@ const scaleSchema = z
     }),
   })
   .strict()
-  .refine((s) => Object.values(s.bands).every(([lo, hi]) => lo <= hi), "A band's lowest grade is above its highest.")
+  .refine((s) => Object.values(s.bands).every(([lo, hi]) => lo <= hi), zodMessage("governance.band_inverted"))
   .openapi("GradeScale", { example: defaultGradeScale });
 
 async function scaleOf(c: Context<AppEnv>, tenant: string): Promise<GradeScale & { version: number }> {

@@ -792,6 +792,18 @@ export const details = {
     zh: "本租户已有身份证号码相同的社区工作者。",
   },
   "governance.worker_left": { en: "The worker has left.", zh: "该社区工作者已离职。" },
+  "emergency.skill_once": { en: "Each skill at most once.", zh: "每项技能最多列出一次。" },
+  "emergency.division_once": { en: "Each division at most once.", zh: "每个区划最多列出一次。" },
+  "governance.makeup_day_weekend": { en: "A make-up working day falls on a weekend.", zh: "调休上班日应在周末。" },
+  "field.mobile_loose": { en: "A mainland mobile number.", zh: "应为中国大陆手机号码。" },
+  "governance.receiving_tenant_required": {
+    en: "Name the receiving organisation's tenant.",
+    zh: "请指定接收组织所在的租户。",
+  },
+  "governance.band_inverted": {
+    en: "A band's lowest grade is above its highest.",
+    zh: "某一等级区间的最低等级高于最高等级。",
+  },
 } as const satisfies Record<string, Text>;
 
 export type MessageKey = keyof typeof details;

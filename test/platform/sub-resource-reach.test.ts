@@ -58,6 +58,26 @@ beforeAll(async () => {
   });
   expect(worker.status, JSON.stringify(worker.body)).toBe(201);
   records["/v1/community-workers/{id}"] = worker.body.id;
+  const team = await ctx.call(county, "POST", "/v1/teams", {
+    name: "富康社区急时小分队",
+    mode: "emergency",
+    divisionId: fukang.id,
+    quorum: 1,
+    responseDeadlineMinutes: 30,
+  });
+  expect(team.status, JSON.stringify(team.body)).toBe(201);
+  records["/v1/teams/{id}"] = team.body.id;
+  const incident = await ctx.call(county, "POST", "/v1/incidents", {
+    type: "rainstorm_flood",
+    level: "III",
+    affectedDivisionIds: [fukang.id],
+    headline: "富康社区暴雨内涝演练",
+    instruction: "请到富康社区党群服务中心集结。",
+    drill: true,
+    dedupKey: "sub-resource-reach",
+  });
+  expect(incident.status, JSON.stringify(incident.body)).toBe(201);
+  records["/v1/incidents/{id}"] = incident.body.incident.id;
 
   principals = [
     ["the county", county],

@@ -107,7 +107,9 @@ export function applyClaimMapping(
     const tenants = read(payload, mapping.tenant);
     if (tenants.length !== 1) {
       return {
-        refused: tenants.length ? msg("token.mapped_tenants", { claim: "tenant" }) : msg("token.mapped_tenant_missing"),
+        refused: tenants.length
+          ? msg("token.mapped_claim_repeated", { claim: "tenant" })
+          : msg("token.mapped_tenant_missing"),
       };
     }
     out.tenant = tenants[0];
@@ -144,7 +146,8 @@ export function applyClaimMapping(
     const source = mapping[key];
     if (!source) continue;
     const values = read(payload, source);
-    if (values.length > 1) return { refused: msg("token.mapped_tenants", { claim: key === "orgCode" ? "org" : key }) };
+    if (values.length > 1)
+      return { refused: msg("token.mapped_claim_repeated", { claim: key === "orgCode" ? "org" : key }) };
     if (values[0] !== undefined) out[claim] = values[0];
   }
   if (out.org !== undefined && out.org_code !== undefined) return { refused: msg("token.mapped_division_twice") };

@@ -385,7 +385,7 @@ export const details = {
     en: "the mapped subject claim is missing or ambiguous",
     zh: "映射的主体（subject）声明缺失或不唯一",
   },
-  "token.mapped_tenants": { en: "its claims name more than one {claim}", zh: "其声明中指定了多个 {claim}" },
+  "token.mapped_claim_repeated": { en: "its claims name more than one {claim}", zh: "其声明中指定了多个 {claim}" },
   "token.mapped_tenant_missing": { en: "the mapped tenant claim is missing", zh: "映射的租户声明缺失" },
   "token.mapped_no_role": {
     en: "none of its roles or groups maps to a Hexi role",

@@ -7,7 +7,7 @@
 /** Top to bottom. Each entry is a layer: a name and the paths in it. */
 const layers = [
   { name: "entries", path: "^(src/(server|worker)\\.ts|src/(node|workers)/|scripts/|bench/)" },
-  { name: "app", path: "^src/(app|routes|maintenance|config)\\.ts$" },
+  { name: "app", path: "^src/((app|routes|maintenance|config)\\.ts$|open311/)" },
   { name: "domains", path: "^src/domains/" },
   { name: "shared/api", path: "^src/shared/api/" },
   { name: "shared/store", path: "^src/shared/store/" },
@@ -32,6 +32,7 @@ const domains = [
   "activities",
   "governance",
   "emergency",
+  "property",
   "stats",
   "audit",
   "access",

@@ -4,7 +4,7 @@ import { consoleLink } from "../src/node/dev-key.js";
 import { MintError, mintToken } from "../src/node/tokens.js";
 import { systemClock } from "../src/shared/clock.js";
 
-const usage = `Usage: npm run token -- --tenant 620902 --roles county_admin[,auditor] [--org div_…] [--member mem_…] [--unit org_…] [--ttl 3600, at most HEXI_MAX_TOKEN_LIFETIME_SECONDS] [--sub user-1] [--scope "a:read b:write"]
+const usage = `Usage: npm run token -- --tenant 620902 --roles county_admin[,auditor] [--org div_…] [--member mem_…] [--unit org_…|unit_…] [--ttl 3600, at most HEXI_MAX_TOKEN_LIFETIME_SECONDS] [--sub user-1] [--scope "a:read b:write"]
 Prints a JWT for the platform issuer (HEXI_JWT_ISSUER, HEXI_JWT_AUDIENCE), signed with the first key of
 HEXI_SIGNING_JWKS when it is set (production: the server's own keys), else with the development key
 \`npm start\` created beside DATABASE_URL. The tenant must exist in DATABASE_URL's database. With --console, a console sign-in link carrying it

@@ -1,13 +1,15 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import type { Db } from "./db/client.js";
 import { createMachineCredentials } from "./domains/access/credentials.js";
 import { unauthenticatedPaths } from "./domains/access/routes.js";
 import { consoleRoutes, type ConsoleSignInProvider } from "./domains/console/routes.js";
-import { publicPathPrefix } from "./domains/governance/public.js";
 import { docsRoutes } from "./domains/docs/routes.js";
+import { open311Base } from "./open311/routes.js";
+import { photoUploadPath } from "./domains/property/photos.js";
+import { publicPathPrefix } from "./shared/api/public.js";
 import { apiRoutes, openApiDocument } from "./routes.js";
 import { Directory } from "./shared/auth/directory.js";
 import type { TokenVerifier } from "./shared/auth/jwt.js";
@@ -18,6 +20,7 @@ import { rateLimitMachines, type RateLimiter } from "./shared/http/rate-limit.js
 import type { StaticAssets } from "./shared/http/static-assets.js";
 import type { PiiVault } from "./shared/crypto/pii.js";
 import { developmentChannel, type PagingSettings } from "./shared/messaging.js";
+import type { BlobStore } from "./shared/blobs.js";
 import type { Logger } from "./shared/log.js";
 import type { AppEnv, Clock } from "./shared/request/context.js";
 import { ApiError, clientClosedRequest, problemResponse, toApiError } from "./shared/http/errors.js";
@@ -49,10 +52,14 @@ export interface AppDeps {
   defer: (work: Promise<unknown>, c: Context) => void;
   /** Identity providers the console offers for sign-in (HEXI_TENANT_ISSUERS entries with `console`). Default: none. */
   consoleSignIn?: readonly ConsoleSignInProvider[];
+  /** Where uploaded photos go: a directory on Node, an R2 bucket on Workers; without it, uploads answer 503. */
+  blobs?: BlobStore;
   /** Webhook targets accepted beyond public https ones. Default: none; the Node server may allow loopback in development. */
   webhookTargets?: TargetPolicy;
   /** Emergency pages. Default: the development channel (records, sends nothing) with placeholder host and signature. */
   paging?: PagingSettings;
+  /** The runtime's own middleware, run first on every request (Node: Prometheus request metrics, src/node/metrics.ts). */
+  middleware?: MiddlewareHandler[];
 }
 
 export const defaultPaging = (): PagingSettings => ({
@@ -68,6 +75,7 @@ export function createApp(deps: AppDeps) {
   const paging = deps.paging ?? defaultPaging();
   const app = new OpenAPIHono<AppEnv>();
 
+  for (const middleware of deps.middleware ?? []) app.use(middleware);
   app.use(requestId({ headerName: "X-Request-Id", generator: () => newId("req", deps.clock.now().getTime()) }));
   app.use(async (c, next) => {
     c.set("db", deps.database());
@@ -76,6 +84,8 @@ export function createApp(deps: AppDeps) {
     c.set("pii", deps.pii);
     c.set("signer", deps.signer);
     c.set("rateLimiter", deps.rateLimiter);
+    c.set("tenantRateLimitPerMinute", deps.tenantRateLimitPerMinute);
+    c.set("blobs", deps.blobs);
     c.set("accessCache", machines);
     c.set("clientIp", () => deps.clientIp(c));
     c.set("defer", (work) => deps.defer(work, c));
@@ -85,17 +95,19 @@ export function createApp(deps: AppDeps) {
   });
   // Problems are rendered in the language the request asks for (zh-CN unless it asks for en); every response says which.
   app.use(contentLanguage());
-  app.use(
-    bodyLimit({
-      maxSize: deps.maxBodyBytes,
-      onError: () => {
-        throw new ApiError("payload_too_large", msg("http.body_too_large", { bytes: deps.maxBodyBytes }));
-      },
-    }),
-  );
-  // The OAuth token endpoint takes form bodies and authenticates clients itself (RFC 6749).
-  app.use(requireJsonBodies(unauthenticatedPaths));
+  const limitBody = bodyLimit({
+    maxSize: deps.maxBodyBytes,
+    onError: () => {
+      throw new ApiError("payload_too_large", msg("http.body_too_large", { bytes: deps.maxBodyBytes }));
+    },
+  });
+  // Photo uploads have their own, larger limit (src/domains/property/photos.ts).
+  app.use((c, next) => (photoUploadPath.test(c.req.path) ? next() : limitBody(c, next)));
+  // The OAuth token endpoint takes form bodies and authenticates clients itself (RFC 6749); so does Open311 (GeoReport v2).
+  // Photo uploads are the image itself.
+  app.use(requireJsonBodies(unauthenticatedPaths, [new RegExp(`^${open311Base}/`), photoUploadPath]));
   const authenticated = authenticate(deps.verifier, directory, machines);
+  // Public routes (a complaint's follow-up link) carry no credential; they set a link principal themselves.
   app.use("/v1/*", (c, next) =>
     unauthenticatedPaths.has(c.req.path) || c.req.path.startsWith(publicPathPrefix) ? next() : authenticated(c, next),
   );

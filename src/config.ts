@@ -162,8 +162,21 @@ const envSchema = z.object({
    * and after which a closed incident's check-in locations are erased (hours stay in the ledger).
    */
   HEXI_VOLUNTEER_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(730),
+  /**
+   * Node only: the directory complaint photos are stored in. Default: `photos/` beside a `file:`
+   * database; none (uploads answer 503) for a remote database. Workers use the `PHOTOS` R2 binding.
+   */
+  HEXI_PHOTOS_DIR: z.string().min(1).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   HOST: z.string().min(1).default("127.0.0.1"),
+  /**
+   * Node only: `GET /metrics` (Prometheus) answers on the main listener only when this is set, and
+   * only with `Authorization: Bearer <token>`; on HEXI_METRICS_PORT it is required too when set.
+   */
+  HEXI_METRICS_TOKEN: z.string().min(16).optional(),
+  /** Node only: a listener of its own for `GET /metrics`, on HEXI_METRICS_HOST (loopback by default). */
+  HEXI_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  HEXI_METRICS_HOST: z.string().min(1).default("127.0.0.1"),
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -3,6 +3,7 @@ import { deliverQueued } from "./domains/emergency/delivery.js";
 import { runEscalations } from "./domains/emergency/escalation.js";
 import { applyRetention } from "./domains/emergency/retention.js";
 import { markMobilityDue } from "./domains/governance/mobility-job.js";
+import { escalateOverdueComplaints, eraseExpiredReporters } from "./domains/property/escalation.js";
 import { markOverdueReports } from "./domains/reports/recheck.js";
 import { purgeExpiredIdempotencyKeys } from "./shared/api/idempotency.js";
 import type { PiiVault } from "./shared/crypto/pii.js";
@@ -37,7 +38,8 @@ export async function runPagingTick(db: Db, deps: PagingDeps, now: Date) {
 /**
  * Housekeeping that no request triggers: member reports whose half-yearly recheck has lapsed
  * become overdue, idempotency keys past their 24 hours are forgotten, stranded emergency pages are sent,
- * and volunteers' personal data past its retention period is anonymised (PIPL). The same function runs
+ * volunteers' personal data past its retention period is anonymised (PIPL), overdue property complaints
+ * are escalated a level and reporters' contacts are erased past their retention. The same function runs
  * from the Node background loop (`npm start`) and the Worker's Cron Trigger.
  */
 export async function runMaintenance(
@@ -51,6 +53,8 @@ export async function runMaintenance(
   mobilityLostContact: number;
   mobilityCheckOverdue: number;
   pagesSent: number;
+  complaintsEscalated: number;
+  reportersErased: number;
 }> {
   const result = {
     overdue: 0,
@@ -58,9 +62,13 @@ export async function runMaintenance(
     mobilityLostContact: 0,
     mobilityCheckOverdue: 0,
     pagesSent: 0,
+    complaintsEscalated: 0,
+    reportersErased: 0,
   };
   try {
     result.overdue = await markOverdueReports(db, now);
+    result.complaintsEscalated = await escalateOverdueComplaints(db, now);
+    result.reportersErased = await eraseExpiredReporters(db, now);
     result.idempotencyKeysPurged = await purgeExpiredIdempotencyKeys(db, now);
     const mobility = await markMobilityDue(db, now);
     result.mobilityLostContact = mobility.lostContact;

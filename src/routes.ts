@@ -6,11 +6,14 @@ import { divisionRoutes } from "./domains/divisions/routes.js";
 import { emergencyRoutes } from "./domains/emergency/routes.js";
 import { listRoutes } from "./domains/lists/routes.js";
 import { organisationRoutes } from "./domains/organisations/routes.js";
+import { propertyRoutes } from "./domains/property/routes.js";
 import { reportRoutes } from "./domains/reports/routes.js";
 import { statsRoutes } from "./domains/stats/stats.js";
 import { governanceRoutes } from "./domains/governance/routes.js";
 import { healthRoutes, meRoutes } from "./domains/system/routes.js";
 import { tenantRoutes } from "./domains/tenants/routes.js";
+import { registerOpen311Docs } from "./open311/docs.js";
+import { open311Routes } from "./open311/routes.js";
 import { registerWebhookDocs } from "./domains/webhooks/openapi.js";
 import { webhookRoutes } from "./domains/webhooks/routes.js";
 import type { AppEnv } from "./shared/request/context.js";
@@ -28,6 +31,7 @@ export const apiRoutes = new OpenAPIHono<AppEnv>()
   .route("/", listRoutes)
   .route("/", activityRoutes)
   .route("/", emergencyRoutes)
+  .route("/", propertyRoutes)
   .route("/", auditRoutes)
   .route("/", accessRoutes)
   .route("/", webhookRoutes)
@@ -51,6 +55,9 @@ for (const [name, example] of Object.entries(problemExampleComponents())) {
   apiRoutes.openAPIRegistry.registerComponent("examples", name, example);
 }
 registerWebhookDocs(apiRoutes);
+// Open311 GeoReport v2: plain routes (`.xml`/`.json` suffixes), documented separately.
+apiRoutes.route("/", open311Routes);
+registerOpen311Docs(apiRoutes);
 
 let document: ReturnType<typeof apiRoutes.getOpenAPI31Document> | undefined;
 
@@ -82,6 +89,16 @@ export function openApiDocument() {
           name: "emergency",
           description:
             "平急结合·应急支援: volunteers, teams (normal, emergency, mobile), sites, and incidents with one-key activation, answer links, progress, close reports and CAP 1.2 export.",
+        },
+        {
+          name: "property",
+          description:
+            "红色物业: compounds (小区), owners' committees, property companies (units of kind property_company) and residents' complaints, with the reporter's follow-up link (public routes under /v1/public/).",
+        },
+        {
+          name: "open311",
+          description:
+            "Open311 GeoReport v2 over the property complaints: `jurisdiction_id` is the tenant code, `api_key` a Hexi API key; XML or JSON by suffix; errors in GeoReport's own format.",
         },
         { name: "stats", description: "Counts per tenant and community." },
         {

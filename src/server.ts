@@ -1,3 +1,5 @@
+// First: re-executes with a bounded heap unless the user chose one (see heap.ts).
+import "./node/heap.js";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app.js";
 import { sql } from "drizzle-orm";
@@ -13,7 +15,9 @@ import { redactUrl } from "./node/tokens.js";
 import { runMaintenance, runPagingTick } from "./maintenance.js";
 import { startBackgroundLoop } from "./node/loop.js";
 import { nodeDispatcher, startDispatchLoop } from "./node/webhooks.js";
-import { systemClock } from "./shared/clock.js";
+import { systemClock, systemTimer } from "./shared/clock.js";
+import { createNodeMetrics } from "./node/metrics.js";
+import { serveMetrics, withMetrics } from "./node/metrics-server.js";
 
 /**
  * Self-hosted entry: migrations on start, then serve. Development (the default) makes up what it
@@ -36,8 +40,16 @@ async function main() {
   const keyPath = devKeyPath(config.DATABASE_URL);
   // The development key signs (and verifies) unless HEXI_SIGNING_JWKS brings the platform's own keys.
   const devKey = config.HEXI_SIGNING_JWKS || production ? undefined : await ensureDevKey(keyPath, systemClock);
+  // Prometheus metrics (Node only): request counts and latency by route, database time, outbox and webhook figures.
+  const metrics = createNodeMetrics({
+    database: () => db,
+    clock: systemClock,
+    seconds: systemTimer,
+    processMetrics: true,
+  });
   const { client, db } = openDatabase(config.DATABASE_URL, config.DATABASE_AUTH_TOKEN, {
     synchronous: config.HEXI_DB_SYNCHRONOUS,
+    observe: metrics.timeDatabase,
   });
   await migrateDatabase(db);
   const runtime = await nodeDeps(config, db, devKey);
@@ -57,7 +69,7 @@ async function main() {
       "WARNING: HEXI_WEBHOOK_ALLOW_LOOPBACK=true: webhook endpoints may target http(s)://localhost, 127.0.0.0/8 and [::1] on any port. Development only; never set it in production.",
     );
   }
-  const deps = { ...runtime, webhookTargets };
+  const deps = { ...runtime, webhookTargets, middleware: [metrics.middleware] };
   const app = createApp(deps);
   // Outbound webhooks: fan out the outbox and deliver what is due, every 2 s after the previous run.
   const webhooks = startDispatchLoop(
@@ -85,7 +97,8 @@ async function main() {
     : undefined;
 
   // Every error answer is a problem document, even those written before the app runs (see http-server.ts).
-  const server = createNodeServer(app.fetch, deps);
+  const server = createNodeServer(withMetrics(app.fetch, metrics, config), deps);
+  const metricsServer = config.HEXI_METRICS_PORT ? serveMetrics(metrics, config) : undefined;
   server.listen(config.PORT, config.HOST, () => {
     const base = `http://${config.HOST}:${(server.address() as AddressInfo).port}`;
     console.log(
@@ -107,12 +120,18 @@ async function main() {
               `                  npm run token -- --tenant 620900 --roles city_admin   (city-wide reads)`,
               `  Try it:         curl -H "Authorization: Bearer $(npm run -s token -- --tenant 620902 --roles county_admin)" ${base}/v1/members`,
             ]),
+        ...(config.HEXI_METRICS_PORT
+          ? [`  Metrics:        http://${config.HEXI_METRICS_HOST}:${config.HEXI_METRICS_PORT}/metrics`]
+          : config.HEXI_METRICS_TOKEN
+            ? [`  Metrics:        ${base}/metrics (Authorization: Bearer $HEXI_METRICS_TOKEN)`]
+            : []),
       ].join("\n"),
     );
   });
 
   const shutdown = async () => {
     server.close();
+    metricsServer?.close();
     await Promise.all([webhooks.stop(), maintenance.stop(), pagingTick.stop()]);
     client.close();
     process.exit(0);

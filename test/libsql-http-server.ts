@@ -169,8 +169,10 @@ export async function startLibsqlHttpServer(options: {
   file: string;
   authToken?: string;
   streamIdleMs?: number;
-}): Promise<{ url: string; close(): Promise<void> }> {
+}): Promise<{ url: string; readonly pipelines: number; close(): Promise<void> }> {
   const { file, authToken, streamIdleMs = 10_000 } = options;
+  /** `POST /v2/pipeline` requests served: each is one network round trip from the edge to Turso. */
+  let pipelines = 0;
   const streams = new Map<string, Stream>(); // by current baton
   const idle: Database.Database[] = [];
   const open = (): Database.Database => {
@@ -242,6 +244,7 @@ export async function startLibsqlHttpServer(options: {
         return send(404, { message: `No route ${req.method} ${path}` });
       if (authToken && req.headers.authorization !== `Bearer ${authToken}`)
         return send(401, { message: "Unauthorized: wrong or missing bearer token", code: "UNAUTHORIZED" });
+      pipelines++;
       send(200, pipeline(await readJson(req)));
     } catch (err) {
       send(err instanceof ProtocolError ? err.status : 500, toError(err));
@@ -251,6 +254,9 @@ export async function startLibsqlHttpServer(options: {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    get pipelines() {
+      return pipelines;
+    },
     close: async () => {
       clearInterval(sweep);
       server.closeAllConnections();

@@ -3,6 +3,7 @@
  * the adapter cannot turn into a Request (Host, request target), unsupported expectations, and a
  * client hanging up mid-body. Raw sockets against the real server process (`src/server.ts`).
  */
+import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintToken, startServer, type ServerProcess } from "./helpers/server-process.js";
@@ -190,3 +191,23 @@ async function logLinesAfter(offset: number, matches: (line: string) => boolean)
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+describe("memory", () => {
+  it("bounds the V8 heap by default, in the same process (no flags from the user)", async () => {
+    // /proc/<pid>/cmdline: the server re-executed itself in place with the limit (src/node/heap.ts).
+    const argv = readFileSync(`/proc/${server.pid}/cmdline`, "utf8").split("\0");
+    expect(argv).toContain("--max-old-space-size=160");
+    expect((await fetch(`${server.baseUrl}/healthz`)).status).toBe(200);
+  });
+
+  it("keeps a limit the user chose", async () => {
+    const chosen = await startServer({ env: { NODE_OPTIONS: "--max-old-space-size=300" } });
+    try {
+      const argv = readFileSync(`/proc/${chosen.pid}/cmdline`, "utf8").split("\0");
+      expect(argv.some((a) => a.startsWith("--max-old-space-size"))).toBe(false);
+      expect((await fetch(`${chosen.baseUrl}/healthz`)).status).toBe(200);
+    } finally {
+      await chosen.stop();
+    }
+  });
+});

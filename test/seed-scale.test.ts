@@ -62,6 +62,10 @@ describe("scale seed", () => {
     );
     expect(perVolunteer.rows[0]).toMatchObject({ lo: 1, hi: expect.any(Number) });
     expect(Number(perVolunteer.rows[0]!.hi)).toBeLessThanOrEqual(3);
+    expect(counts.compounds).toBe(85); // at least one compound per community at any scale
+    expect(counts.complaints).toBe(85);
+    const companies = await client.execute("select count(*) as n from units where kind = 'property_company'");
+    expect(Number(companies.rows[0]!.n)).toBe(counts.propertyCompanies);
     // Every member row's personal data is sealed, fingerprinted and masked; no clear number is stored.
     const sample = await client.execute("select id_card_cipher, id_card_masked, phone_masked from members limit 5");
     for (const row of sample.rows) {

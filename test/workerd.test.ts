@@ -39,7 +39,7 @@ let hrana: Awaited<ReturnType<typeof startLibsqlHttpServer>>;
 let key: SigningKey;
 /** The platform's own signing key (HEXI_SIGNING_JWKS): signs the OAuth token endpoint's tokens. */
 let platformKey: SigningKey;
-let seeded: { id: string; tenantId: string }[];
+let seeded: { id: string; tenantId: string; level: string }[];
 const stderr: string[] = [];
 
 async function get(path: string, token?: TokenOptions, worker?: string): Promise<Response> {
@@ -59,7 +59,7 @@ beforeAll(async () => {
 
   // Bundle as wrangler does, then migrate and seed from Node through the embedded engine and serve the same file over Hrana.
   const { scriptPath, file, client, db } = await bundleWorkerWithDatabase(root, dir);
-  seeded = await db.select({ id: divisions.id, tenantId: divisions.tenantId }).from(divisions);
+  seeded = await db.select({ id: divisions.id, tenantId: divisions.tenantId, level: divisions.level }).from(divisions);
   client.close();
   hrana = await startLibsqlHttpServer({ file, authToken: dbToken });
 
@@ -371,6 +371,132 @@ describe("third-party access in workerd", () => {
     const jwks = (await (await send("GET", "/.well-known/jwks.json")).json()) as { keys: Record<string, unknown>[] };
     expect(jwks.keys.map((k) => k.kid)).toEqual(["platform-2026-11"]);
     expect(jwks.keys[0]).not.toHaveProperty("d");
+  });
+});
+
+/**
+ * Every `POST /v2/pipeline` is a network round trip from the edge to Turso (~30 ms away): a read
+ * costs one, a create two (its reads and the idempotency lookup in one batch, then the write batch),
+ * an update or an action one. These counts only grow by accident, so they are held here.
+ */
+const roundTripBudgets = {
+  "create member": 2,
+  "create member report": 2,
+  "replay a create": 1,
+  "read by id": 1,
+  "list page": 1,
+  "PATCH with If-Match": 1,
+  "stale PATCH": 2,
+  action: 2,
+  "create API key": 1,
+  "API key, first use": 3,
+  "API key, next use": 1,
+};
+
+describe("round trips to the database per operation", () => {
+  const county: TokenOptions = { tenant: "620902", roles: ["county_admin"], sub: "county-trips" };
+  const counted: Record<string, number> = {};
+  /** The requests the operation made, including work deferred past its response (`waitUntil`). */
+  async function trips(name: string, operation: () => Promise<Response>, expectedStatus: number) {
+    const before = hrana.pipelines;
+    const res = await operation();
+    expect(res.status, `${name}: ${stderr.join("")}`).toBe(expectedStatus);
+    const body = await res.json();
+    counted[name] = hrana.pipelines - before;
+    return { res, body: body as Record<string, unknown> & { id: string; version: number } };
+  }
+  afterAll(() => console.info(`Hrana round trips per operation: ${JSON.stringify(counted)}`));
+
+  it("reads by id and list pages take one, creates two, updates and actions one", async () => {
+    await get("/v1/divisions?limit=1", county); // the isolate's directory and keys are loaded once
+    const community = seeded.find((d) => d.tenantId === "620902" && d.level === "community")!.id;
+    const admin: TokenOptions = { tenant: "620902", roles: ["community_admin"], org: community, sub: "trips" };
+    // One token for every call, as a client holds one: a new token's principal is resolved once (its org's path).
+    const bearer = { authorization: `Bearer ${await signToken(key, admin, new Date())}` };
+    expect((await send("GET", "/v1/me", { headers: bearer })).status).toBe(200);
+    const idCard = "620902198805010024";
+    const member = await trips(
+      "create member",
+      () =>
+        send("POST", "/v1/members", {
+          headers: { ...bearer, "idempotency-key": "trips-member-1" },
+          json: {
+            name: "张丽",
+            status: "full",
+            classification: "in_service",
+            residenceDivisionId: community,
+            gender: "female",
+            birthDate: "1988-05-01",
+            idCard,
+            joinDate: "2010-07-01",
+          },
+        }),
+      201,
+    );
+    const report = { memberId: member.body.id, communityId: community, channel: "online", skills: ["法律咨询"] };
+    const create = () =>
+      send("POST", "/v1/member-reports", {
+        headers: { ...bearer, "idempotency-key": "trips-report-1" },
+        json: report,
+      });
+    const created = await trips("create member report", create, 201);
+    const replayed = await trips("replay a create", create, 201);
+    expect(replayed.res.headers.get("idempotent-replayed")).toBe("true");
+    expect(replayed.body).toEqual(created.body);
+
+    await trips("read by id", () => send("GET", `/v1/member-reports/${created.body.id}`, { headers: bearer }), 200);
+    const list = await trips(
+      "list page",
+      () =>
+        send("GET", `/v1/member-reports?communityId=${community}&status=submitted&order=newest&limit=20`, {
+          headers: bearer,
+        }),
+      200,
+    );
+    expect((list.body.data as { id: string }[]).map((r) => r.id)).toEqual([created.body.id]);
+    const patched = await trips(
+      "PATCH with If-Match",
+      () =>
+        send("PATCH", `/v1/members/${member.body.id}`, {
+          headers: { ...bearer, "if-match": `"v${member.body.version}"` },
+          json: { skills: ["急救"] },
+        }),
+      200,
+    );
+    expect(patched.body).toMatchObject({ skills: ["急救"], version: member.body.version + 1 });
+    const stale = await trips(
+      "stale PATCH",
+      () =>
+        send("PATCH", `/v1/members/${member.body.id}`, {
+          headers: { ...bearer, "if-match": `"v${member.body.version}"` },
+          json: { skills: ["维修"] },
+        }),
+      412,
+    );
+    expect(stale.body).toMatchObject({ code: "precondition_failed" });
+    const confirmed = await trips(
+      "action",
+      () => send("POST", `/v1/member-reports/${created.body.id}/confirm`, { headers: bearer }),
+      200,
+    );
+    expect(confirmed.body).toMatchObject({ status: "confirmed", version: 2 });
+
+    const apiKey = await trips(
+      "create API key",
+      () => send("POST", "/v1/api-keys", { token: county, json: { name: "trips", scopes: ["reports:read"] } }),
+      201,
+    );
+    const before = hrana.pipelines;
+    const useKey = () =>
+      send("GET", `/v1/member-reports/${created.body.id}`, { headers: { "x-api-key": apiKey.body.key as string } });
+    expect((await useKey()).status).toBe(200);
+    // The key's lookup, the read itself, and `last_used_at` written after the response (waitUntil).
+    await expect.poll(() => hrana.pipelines - before).toBe(roundTripBudgets["API key, first use"]);
+    counted["API key, first use"] = hrana.pipelines - before;
+    await trips("API key, next use", useKey, 200);
+
+    // Held at what they are: an operation that takes one more round trip fails here.
+    expect(counted).toEqual(roundTripBudgets);
   });
 });
 

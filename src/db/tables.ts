@@ -20,6 +20,8 @@ export const tenants = sqliteTable(
 
 export const divisionLevels = ["county", "street", "town", "community", "grid"] as const;
 export type DivisionLevel = (typeof divisionLevels)[number];
+/** A retired division keeps its id, path and records; nothing new is placed in it. */
+export const divisionStatuses = ["active", "retired"] as const;
 
 export const divisions = sqliteTable(
   "divisions",
@@ -35,7 +37,11 @@ export const divisions = sqliteTable(
     code: text("code"),
     /** Materialised ancestry, "/<id>/<id>/…/<own id>/": a subtree is a prefix match. */
     path: text("path").notNull(),
+    status: text("status", { enum: divisionStatuses }).notNull().default("active"),
+    retiredAt: text("retired_at"),
+    version: integer("version").notNull().default(1),
     createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull().default(""),
   },
   (t) => [
     index("divisions_tenant_parent_idx").on(t.tenantId, t.parentId, t.id),

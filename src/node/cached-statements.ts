@@ -75,8 +75,9 @@ function normalise(statement: InStatement | string, args?: InValue[]): { sql: st
 function connection(file: string, readonly: boolean) {
   const db = new Database(file, { readonly });
   db.pragma("busy_timeout = 5000");
-  // The indexes a write touches stay in memory (the default cache is 2 MiB).
-  db.pragma("cache_size = -65536");
+  // The indexes a write touches stay in memory (the default cache is 2 MiB); the reader's pages are
+  // also in the OS page cache, so it needs less. Together at most 48 MiB of the process's memory.
+  db.pragma(`cache_size = ${readonly ? -16384 : -32768}`);
   const statements = new Map<string, Prepared>();
   return {
     db,
@@ -195,22 +196,32 @@ function emptyResult(rowsAffected: number, lastInsertRowid: bigint | undefined):
   };
 }
 
+/** The rows as plain arrays, for readers that map columns themselves (`preparedRead` in src/shared/store/records.ts). */
+const rawRows = Symbol.for("hexi.rawRows");
+
 function resultSet(prepared: Prepared, raw: unknown[][]): ResultSet {
   const { columns, columnTypes, rowPrototype } = prepared;
-  const rows = raw.map((values) => {
-    const row = Object.create(rowPrototype) as Record<string | symbol, unknown>;
-    Object.defineProperty(row, valuesKey, { value: values }); // not enumerable: spreads and Object.keys see column names only
-    for (let i = columns.length - 1; i >= 0; i--) row[columns[i]!] = values[i]; // the first of duplicate names wins
-    return row as unknown as Row;
-  });
+  let rows: Row[] | undefined;
+  // Row objects are built only when asked for: a reader of `rawRows` never pays for them.
+  const buildRows = () =>
+    raw.map((values) => {
+      const row = Object.create(rowPrototype) as Record<string | symbol, unknown>;
+      Object.defineProperty(row, valuesKey, { value: values }); // not enumerable: spreads and Object.keys see column names only
+      for (let i = columns.length - 1; i >= 0; i--) row[columns[i]!] = values[i]; // the first of duplicate names wins
+      return row as unknown as Row;
+    });
   return {
     columns,
     columnTypes,
-    rows,
+    get rows() {
+      rows ??= buildRows();
+      return rows;
+    },
+    [rawRows]: raw,
     rowsAffected: raw.length,
     lastInsertRowid: undefined,
     toJSON: () => ({ columns, columnTypes, rows: raw, rowsAffected: raw.length, lastInsertRowid: null }),
-  };
+  } as ResultSet;
 }
 
 /** The same conversions @libsql/client applies to arguments. */

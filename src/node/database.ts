@@ -16,19 +16,20 @@ export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)),
 export function openDatabase(
   url: string,
   authToken?: string,
-  options: { synchronous?: "off" | "normal" | "full" } = {},
+  options: { synchronous?: "off" | "normal" | "full"; observe?: (client: Client) => Client } = {},
 ): { client: Client; db: Db } {
   const file = url.startsWith("file:") && !url.includes("?") ? url.slice("file:".length) : undefined;
+  const observe = options.observe ?? ((client: Client) => client);
   if (!file || file === ":memory:") {
     const client = createClient({ url, authToken });
-    return { client, db: createDb(client) };
+    return { client, db: createDb(observe(client)) };
   }
   mkdirSync(dirname(resolve(file)), { recursive: true });
   const setup = new Database(file);
   setup.pragma("journal_mode = WAL");
   setup.close();
   const client = withCachedStatements(createClient({ url, authToken }), file, options.synchronous ?? "full");
-  return { client, db: createDb(client) };
+  return { client, db: createDb(observe(client)) };
 }
 
 export async function migrateDatabase(db: Db): Promise<void> {

@@ -17,6 +17,7 @@ import { createTokenVerifier } from "../shared/auth/jwt.js";
 import { createTokenSigner, type PrivateJwk } from "../shared/auth/signer.js";
 import { systemClock } from "../shared/clock.js";
 import { MemoryRateLimiter } from "../shared/http/rate-limit.js";
+import { directoryBlobStore } from "./blob-dir.js";
 import { nodeClientIp } from "./client-ip.js";
 import { nodeStaticAssets } from "./static-assets.js";
 import { ensureDevPiiKeys, type DevKey } from "./dev-key.js";
@@ -57,8 +58,17 @@ export async function nodeDeps(config: Config, db: Db, devKey: DevKey | undefine
     tenantRateLimitPerMinute: config.HEXI_TENANT_RATE_LIMIT_PER_MINUTE,
     clientIp: nodeClientIp(config.HEXI_TRUST_PROXY_HOPS),
     paging: pagingSettings(config),
+    blobs: photosDir(config) ? directoryBlobStore(photosDir(config)!) : undefined,
     defer: (work, c) => {
       work.catch((error) => jsonLogger.error("deferred work failed", { requestId: c.get("requestId"), error }));
     },
   };
+}
+
+/** `HEXI_PHOTOS_DIR`, or `photos/` beside an embedded (`file:`) database. */
+function photosDir(config: Config): string | undefined {
+  if (config.HEXI_PHOTOS_DIR) return config.HEXI_PHOTOS_DIR;
+  if (!config.DATABASE_URL.startsWith("file:")) return undefined;
+  const path = config.DATABASE_URL.slice("file:".length);
+  return `${path.slice(0, path.lastIndexOf("/") + 1) || "./"}photos`;
 }

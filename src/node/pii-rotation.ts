@@ -4,6 +4,7 @@ import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { volunteers } from "../domains/emergency/tables.js";
 import { communityWorkers, mobilityRecords } from "../domains/governance/tables.js";
 import { members } from "../domains/organisations/tables.js";
+import { complaints } from "../domains/property/tables.js";
 import { webhookEndpoints } from "../domains/webhooks/tables.js";
 import type { PiiVault } from "../shared/crypto/pii.js";
 
@@ -34,6 +35,8 @@ export const sealedColumns: SealedColumn[] = [
   { table: communityWorkers, id: communityWorkers.id, sealed: communityWorkers.phoneCipher },
   { table: volunteers, id: volunteers.id, sealed: volunteers.phoneCipher, hash: volunteers.phoneHash },
   { table: volunteers, id: volunteers.id, sealed: volunteers.idCardCipher, hash: volunteers.idCardHash },
+  // The follow-up token's hash is SHA-256 of a random token, not an HMAC of personal data: no rehash.
+  { table: complaints, id: complaints.id, sealed: complaints.reporterCipher },
 ];
 
 const batchSize = 500;

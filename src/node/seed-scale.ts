@@ -13,6 +13,8 @@ import { maskIdCard, maskPhone, type PiiVault } from "../shared/crypto/pii.js";
 import { seedGovernance } from "./seed-governance.js";
 import { sites, teamMembers, teams, volunteers, volunteerSources } from "../domains/emergency/tables.js";
 import { skillCodes } from "../domains/emergency/common.js";
+import { complaints, compounds } from "../domains/property/tables.js";
+import { propertySeed } from "./seed-property.js";
 
 /**
  * Jiuquan at its real size (docs/domain.md#scale), deterministic for a given seed: 7 tenants, 7 streets,
@@ -630,6 +632,16 @@ export async function seedScale(
   await insertChunked(client, teams, emergency.teamRows, progress, "teams");
   await insertChunked(client, teamMembers, emergency.membershipRows, progress, "team members");
   await insertChunked(client, sites, emergency.siteRows, progress, "sites");
+  // 10. 红色物业: property companies, compounds and their complaints.
+  const property = await propertySeed(
+    { rand, pick, chance, nextId, stamp, personName, pickWeighted },
+    vault,
+    communities,
+    scale,
+  );
+  await insertChunked(client, units, property.companyRows, progress, "property companies");
+  await insertChunked(client, compounds, property.compoundRows, progress, "compounds");
+  await insertChunked(client, complaints, property.complaintRows, progress, "complaints");
 
   return {
     tenants: options.divisions ? 0 : jiuquanTenants.length,
@@ -653,6 +665,9 @@ export async function seedScale(
     teams: emergency.teamRows.length,
     teamMembers: emergency.membershipRows.length,
     sites: emergency.siteRows.length,
+    propertyCompanies: property.companyRows.length,
+    compounds: property.compoundRows.length,
+    complaints: property.complaintRows.length,
   };
 
   async function seedEmergency() {

@@ -12,3 +12,9 @@ export interface Clock {
 
 /** The system's clock: for entry files only. */
 export const systemClock: Clock = { now: () => new Date() };
+
+/**
+ * Monotonic seconds with sub-millisecond resolution, for measuring (Prometheus latency and
+ * database-time histograms), never for deciding: entry files only, like `systemClock`.
+ */
+export const systemTimer = (): number => performance.now() / 1000;

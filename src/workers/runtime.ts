@@ -28,6 +28,7 @@ import { describeError, jsonLogger } from "../shared/log.js";
 import { durableObjectRateLimiter, type DurableObjectNamespaceLike } from "./rate-limiter.js";
 import { msg, negotiateLanguage } from "../shared/http/messages.js";
 import { ApiError, problemDocument } from "../shared/http/errors.js";
+import { r2BlobStore, type R2BucketLike } from "./r2-blobs.js";
 
 /**
  * The bindings this Worker reads (see wrangler.toml). Declared here rather than pulling in
@@ -54,6 +55,8 @@ export interface Env {
   ASSETS: { fetch(request: Request): Promise<Response> };
   /** Rate-limit buckets: one Durable Object each (wrangler.toml `[[durable_objects.bindings]]`). */
   RATE_LIMITER?: DurableObjectNamespaceLike;
+  /** Complaint photos (wrangler.toml `[[r2_buckets]]`); optional: without it, photo uploads answer 503. */
+  PHOTOS?: R2BucketLike;
 }
 
 const required = (name: string, what: string) =>
@@ -101,6 +104,7 @@ async function workerDeps(env: Env): Promise<AppDeps> {
     }),
     rateLimiter: durableObjectRateLimiter(env.RATE_LIMITER),
     tenantRateLimitPerMinute: config.HEXI_TENANT_RATE_LIMIT_PER_MINUTE,
+    blobs: env.PHOTOS ? r2BlobStore(env.PHOTOS) : undefined,
     // Set by Cloudflare's edge for every request; a client cannot forge it.
     clientIp: (c) => c.req.header("cf-connecting-ip"),
     paging: pagingSettings(config),

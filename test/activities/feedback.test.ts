@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newId } from "../../src/db/ids.js";
-import { auditEvents, outboxEvents } from "../../src/db/tables.js";
+import { auditEvents, divisions, outboxEvents } from "../../src/db/tables.js";
 import { employerFeedback } from "../../src/domains/activities/tables.js";
 import { memberReports } from "../../src/domains/reports/tables.js";
 import { divisionNamed, insertMember, insertPartyOrg, type DivisionRef } from "../helpers/fixtures.js";
@@ -99,7 +99,12 @@ describe("generating employer feedback", () => {
 
   it("creates one card per active report with an employer, from the ledger, once", async () => {
     w.clock.set("2026-10-08T02:00:00.000Z");
+    // A community retired mid-quarter still owes its members' cards.
+    const retire = (status: "active" | "retired") =>
+      w.ctx.db.update(divisions).set({ status }).where(eq(divisions.id, w.fukang.id));
+    await retire("retired");
     const first = await generate({ quarter: "2026-Q3", communityId: w.fukang.id });
+    await retire("active");
     expect(first.status).toBe(200);
     expect(first.body).toEqual({ generated: 2, existing: 0 });
     expect(await cardOf(commuter.id)).toMatchObject({

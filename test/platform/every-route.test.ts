@@ -153,6 +153,15 @@ describe("every operation", () => {
   }, 60_000);
 });
 
+/** A well-formed follow-up token that names nothing. */
+const forgedToken = "AAAAAAAAAAAA";
+const postJson = (path: string, body: unknown) =>
+  ctx.app.request(path, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+
 /** A test of its own for each operation that does not take the platform's credentials; the sweeps skip exactly these. */
 const ownAuthenticationTests: Record<string, () => Promise<void>> = {
   async getHealth() {
@@ -199,6 +208,77 @@ const ownAuthenticationTests: Record<string, () => Promise<void>> = {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ action: "answer", answer: "available", etaMinutes: 20 }),
     });
+    expect(res.status).toBe(404);
+  },
+  async filePublicComplaint() {
+    // Without a credential, a body that files nothing is a 400 problem that names the fields.
+    const res = await ctx.app.request("/v1/public/complaints", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+  },
+  async followPublicComplaint() {
+    expect((await ctx.app.request(`/v1/public/complaints/${forgedToken}`)).status).toBe(404);
+  },
+  async addPublicComplaintInformation() {
+    expect((await postJson(`/v1/public/complaints/${forgedToken}/information`, { text: "补充" })).status).toBe(404);
+  },
+  async reopenPublicComplaint() {
+    expect((await postJson(`/v1/public/complaints/${forgedToken}/reopen`, { reason: "没修好" })).status).toBe(404);
+  },
+  async ratePublicComplaint() {
+    expect((await postJson(`/v1/public/complaints/${forgedToken}/rating`, { rating: 5 })).status).toBe(404);
+  },
+  async addPublicComplaintPhoto() {
+    const res = await ctx.app.request(`/v1/public/complaints/${forgedToken}/photos`, {
+      method: "POST",
+      headers: { "content-type": "image/png" },
+      body: new Uint8Array([0x89, 0x50, 0x4e, 0x47]),
+    });
+    expect([404, 415, 503]).toContain(res.status);
+  },
+  async getPublicComplaintPhoto() {
+    const res = await ctx.app.request(`/v1/public/complaints/${forgedToken}/photos/cph_01KDVDNA011AKWK3RC504FTYF8`);
+    expect(res.status).toBe(404);
+  },
+  async open311Discovery() {
+    const res = await ctx.app.request("/open311/discovery.json");
+    expect(res.status).toBe(200);
+  },
+  async open311ListServices() {
+    const res = await ctx.app.request("/open311/v2/services.json?jurisdiction_id=620902");
+    expect(res.status).toBe(200);
+    expect(Array.isArray(await res.json())).toBe(true);
+  },
+  async open311GetServiceDefinition() {
+    const res = await ctx.app.request("/open311/v2/services/nonexistent.json?jurisdiction_id=620902");
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+  },
+  async open311CreateRequest() {
+    // Without an api_key nothing is filed.
+    const res = await ctx.app.request("/open311/v2/requests.json", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "jurisdiction_id=620902&service_code=parking&description=x",
+    });
+    expect([400, 401, 403]).toContain(res.status);
+  },
+  async open311SearchRequests() {
+    const res = await ctx.app.request("/open311/v2/requests.json?jurisdiction_id=620902");
+    expect([400, 401, 403]).toContain(res.status);
+  },
+  async open311GetRequest() {
+    const res = await ctx.app.request(
+      "/open311/v2/requests/cmp_01KDVDNA011AKWK3RC504FTYF8.json?jurisdiction_id=620902",
+    );
+    expect([400, 401, 403, 404]).toContain(res.status);
+  },
+  async open311GetRequestIdFromToken() {
+    const res = await ctx.app.request(`/open311/v2/tokens/${forgedToken}.json?jurisdiction_id=620902`);
     expect(res.status).toBe(404);
   },
   async listPublicDutyItems() {

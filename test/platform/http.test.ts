@@ -170,11 +170,14 @@ describe("OpenAPI document", () => {
   it("declares the bearer scheme and typed errors on every protected operation", () => {
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
     expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: "apiKey", in: "header", name: "X-API-Key" });
-    // The OAuth token endpoint authenticates clients itself (and is tested in test/access/oauth.test.ts);
-    // /v1/public/ paths are residents' reads without a credential (test/governance/duty-lists.test.ts).
-    for (const { path, op } of operations.filter(
-      (o) => o.path.startsWith("/v1/") && o.path !== "/v1/oauth/token" && !o.path.startsWith("/v1/public/"),
-    )) {
+    // The OAuth token endpoint authenticates clients itself (and is tested in test/access/oauth.test.ts).
+    // Public by design (security: []): the OAuth token endpoint, and the red-property reporter's follow-up
+    // link under /v1/public/ (test/property/complaints.test.ts), whose token is the credential.
+    const isPublic = (path: string) => path === "/v1/oauth/token" || path.startsWith("/v1/public/");
+    for (const { path, op } of operations.filter((o) => o.path.startsWith("/v1/") && isPublic(o.path))) {
+      if (path !== "/v1/oauth/token") expect(op.security, path).toEqual([]);
+    }
+    for (const { path, op } of operations.filter((o) => o.path.startsWith("/v1/") && !isPublic(o.path))) {
       // Each scope is an alternative requirement for each scheme: any one scope suffices.
       const scopes: string[] = op["x-hexi-scopes"];
       expect(scopes.length, path).toBeGreaterThan(0);

@@ -62,3 +62,23 @@ describe("an Idempotency-Key after its 24 hours", () => {
     expect(retry.body).toEqual(first.body);
   });
 });
+
+describe("an Idempotency-Key used by concurrent twins", () => {
+  it("writes once and answers both with the same 201, the second replayed", async () => {
+    const key = "concurrent-key-0001";
+    const [a, b] = await Promise.all([create("并发单位", key), create("并发单位", key)]);
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect(a.body).toEqual(b.body);
+    expect([a, b].filter((r) => r.headers.get("idempotent-replayed") === "true")).toHaveLength(1);
+    expect(await storedKeys(key)).toHaveLength(1);
+  });
+
+  it("answers 409 idempotency_key_reused when the twin's body differs, without writing it", async () => {
+    const key = "concurrent-key-0002";
+    const [a, b] = await Promise.all([create("并发单位甲", key), create("并发单位乙", key)]);
+    const statuses = [a.status, b.status].sort();
+    expect(statuses).toEqual([201, 409]);
+    const loser = a.status === 409 ? a : b;
+    expect(loser.body).toMatchObject({ code: "idempotency_key_reused" });
+  });
+});

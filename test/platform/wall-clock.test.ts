@@ -54,7 +54,8 @@ describe("the wall clock", () => {
       .filter((file) => file !== clockModule)
       .flatMap((file) => wallClockReads(readFileSync(join(root, file), "utf8")).map((hit) => `${file}:${hit}`));
     expect(offenders).toEqual([]);
-    expect(wallClockReads(readFileSync(join(root, clockModule), "utf8"))).toHaveLength(1);
+    // `systemClock` (new Date()) and `systemTimer` (performance.now(), for metrics durations only).
+    expect(wallClockReads(readFileSync(join(root, clockModule), "utf8"))).toHaveLength(2);
   });
 
   it("is recognised in every form the scan forbids, and arguments to Date are not mistaken for it", () => {

@@ -61,6 +61,7 @@ export function divisionRows(
       code: spec.code ?? null,
       path: `${parent?.path ?? "/"}${id}/`,
       createdAt: new Date(tick).toISOString(),
+      updatedAt: new Date(tick).toISOString(),
     };
     rows.push(row);
     for (const child of spec.children ?? []) visit(child, row);

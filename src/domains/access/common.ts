@@ -9,6 +9,7 @@ import { ApiError } from "../../shared/http/errors.js";
 import { keyset, type pageQuerySchema } from "../../shared/http/pagination.js";
 import { commit, type Change } from "../../shared/store/commit.js";
 import { msg } from "../../shared/http/messages.js";
+import { readRows } from "../../shared/store/records.js";
 
 /**
  * Machine credentials act for the whole tenant (API keys) or a division of it (API clients), so only
@@ -70,12 +71,15 @@ export async function listCredentials<T extends SQLiteTable & { id: SQLiteColumn
   query: z.infer<typeof pageQuerySchema>,
 ): Promise<{ data: T["$inferSelect"][]; nextCursor: string | null }> {
   const page = keyset(table.id, query);
-  const rows = (await c
-    .get("db")
-    .select()
-    .from(table as SQLiteTable)
-    .where(and(withinReach(c.get("principal"), { tenantId: table.tenantId }), page.after))
-    .orderBy(page.orderBy)
-    .limit(page.limit)) as T["$inferSelect"][];
+  const rows = (await readRows(
+    c,
+    c
+      .get("db")
+      .select()
+      .from(table as SQLiteTable)
+      .where(and(withinReach(c.get("principal"), { tenantId: table.tenantId }), page.after))
+      .orderBy(page.orderBy)
+      .limit(page.limit),
+  )) as T["$inferSelect"][];
   return page.of(rows);
 }

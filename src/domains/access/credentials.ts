@@ -66,6 +66,8 @@ class TtlCache<V> {
 }
 
 export interface AccessCache {
+  /** An API key presented outside the Authorization/X-API-Key headers (Open311's `api_key` parameter), checked the same way. */
+  apiKey: MachineCredentials["apiKey"];
   /** Forget a key (by its hash) or a client (by client_id) at once, after revoking or rotating it. */
   forgetKey(keyHash: string): void;
   forgetClient(clientId: string): void;

@@ -21,6 +21,7 @@ import { quarterSchema } from "./ledger.js";
 import { feedbackMachine } from "./machines.js";
 import { employerFeedback, feedbackStatuses, ledgerEntries, participations } from "./tables.js";
 import { msg } from "../../shared/http/messages.js";
+import { readRows } from "../../shared/store/records.js";
 
 const feedbackId = idSchema("fb");
 
@@ -263,7 +264,12 @@ const crudRoutes = createRouter()
       });
     }
     const community = body.communityId
-      ? await requireDivisionForWrite(c, body.communityId, { pointer: "/communityId", levels: ["community"] })
+      ? await requireDivisionForWrite(c, body.communityId, {
+          pointer: "/communityId",
+          levels: ["community"],
+          // A community retired mid-quarter still owes its members' service cards.
+          allowRetired: true,
+        })
       : undefined;
 
     const scope = { tenantId: principal.tenant, quarter: body.quarter };
@@ -365,22 +371,25 @@ const crudRoutes = createRouter()
   .openapi(listEmployerFeedback, async (c) => {
     const q = c.req.valid("query");
     const keys = keyset(employerFeedback.id, q);
-    const rows = await c
-      .get("db")
-      .select({ ...getTableColumns(employerFeedback), memberName: members.name })
-      .from(employerFeedback)
-      .leftJoin(members, eq(members.id, employerFeedback.memberId))
-      .where(
-        and(
-          feedbackReach(c.get("principal")),
-          q.quarter ? eq(employerFeedback.quarter, q.quarter) : undefined,
-          q.status ? eq(employerFeedback.status, q.status) : undefined,
-          q.memberId ? eq(employerFeedback.memberId, q.memberId) : undefined,
-          keys.after,
-        ),
-      )
-      .orderBy(keys.orderBy)
-      .limit(keys.limit);
+    const rows = await readRows(
+      c,
+      c
+        .get("db")
+        .select({ ...getTableColumns(employerFeedback), memberName: members.name })
+        .from(employerFeedback)
+        .leftJoin(members, eq(members.id, employerFeedback.memberId))
+        .where(
+          and(
+            feedbackReach(c.get("principal")),
+            q.quarter ? eq(employerFeedback.quarter, q.quarter) : undefined,
+            q.status ? eq(employerFeedback.status, q.status) : undefined,
+            q.memberId ? eq(employerFeedback.memberId, q.memberId) : undefined,
+            keys.after,
+          ),
+        )
+        .orderBy(keys.orderBy)
+        .limit(keys.limit),
+    );
     const page = keys.of(rows);
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })

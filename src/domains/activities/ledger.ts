@@ -11,7 +11,7 @@ import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js
 import { idSchema } from "../../shared/http/schemas.js";
 import { localQuarter } from "../../shared/calendar.js";
 import { commit } from "../../shared/store/commit.js";
-import { findVisible, findWithinReach } from "../../shared/store/records.js";
+import { findVisible, findWithinReach, readRows } from "../../shared/store/records.js";
 import { memberReach, members } from "../organisations/tables.js";
 import { ledgerEntries } from "./tables.js";
 import { msg, zodMessage } from "../../shared/http/messages.js";
@@ -231,22 +231,25 @@ export const ledgerRoutes = createRouter()
   .openapi(listLedgerEntries, async (c) => {
     const q = c.req.valid("query");
     const keys = keyset(ledgerEntries.id, q);
-    const rows = await c
-      .get("db")
-      .select()
-      .from(ledgerEntries)
-      .where(
-        and(
-          ledgerReach(c),
-          q.memberId ? eq(ledgerEntries.memberId, q.memberId) : undefined,
-          q.volunteerId ? eq(ledgerEntries.volunteerId, q.volunteerId) : undefined,
-          q.year ? eq(ledgerEntries.year, q.year) : undefined,
-          q.quarter ? eq(ledgerEntries.quarter, q.quarter) : undefined,
-          keys.after,
-        ),
-      )
-      .orderBy(keys.orderBy)
-      .limit(keys.limit);
+    const rows = await readRows(
+      c,
+      c
+        .get("db")
+        .select()
+        .from(ledgerEntries)
+        .where(
+          and(
+            ledgerReach(c),
+            q.memberId ? eq(ledgerEntries.memberId, q.memberId) : undefined,
+            q.volunteerId ? eq(ledgerEntries.volunteerId, q.volunteerId) : undefined,
+            q.year ? eq(ledgerEntries.year, q.year) : undefined,
+            q.quarter ? eq(ledgerEntries.quarter, q.quarter) : undefined,
+            keys.after,
+          ),
+        )
+        .orderBy(keys.orderBy)
+        .limit(keys.limit),
+    );
     const page = keys.of(rows);
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })

@@ -12,7 +12,7 @@ import { createRouter, protectedRoute, versionedResponse } from "../../shared/ap
 import { keyset, pageOf, pageQuerySchema, type PageQuery } from "../../shared/http/pagination.js";
 import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js";
-import { findWithinReach } from "../../shared/store/records.js";
+import { findWithinReach, readRows } from "../../shared/store/records.js";
 import { unknownReference } from "../../shared/store/references.js";
 import { members } from "../organisations/tables.js";
 import { activityId, findActivity, type ActivityRow } from "./activities.js";
@@ -185,20 +185,23 @@ async function readParticipations(
   ...filters: (SQL | undefined)[]
 ) {
   const keys = keyset(participations.id, q);
-  const rows = await c
-    .get("db")
-    .select()
-    .from(participations)
-    .where(
-      and(
-        withinReach(c.get("principal"), { tenantId: participations.tenantId, ...reach }),
-        q.status ? eq(participations.status, q.status) : undefined,
-        ...filters,
-        keys.after,
-      ),
-    )
-    .orderBy(keys.orderBy)
-    .limit(keys.limit);
+  const rows = await readRows(
+    c,
+    c
+      .get("db")
+      .select()
+      .from(participations)
+      .where(
+        and(
+          withinReach(c.get("principal"), { tenantId: participations.tenantId, ...reach }),
+          q.status ? eq(participations.status, q.status) : undefined,
+          ...filters,
+          keys.after,
+        ),
+      )
+      .orderBy(keys.orderBy)
+      .limit(keys.limit),
+  );
   const page = keys.of(rows);
   return { data: page.data.map(present), nextCursor: page.nextCursor };
 }

@@ -4,6 +4,7 @@ import { auditEvents } from "../../db/tables.js";
 import { withinReach } from "../../shared/auth/reach.js";
 import { createRouter, protectedRoute } from "../../shared/api/openapi.js";
 import { keyset, orderSchema, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
+import { readRows } from "../../shared/store/records.js";
 
 const auditEventSchema = z
   .object({
@@ -52,33 +53,36 @@ const listAuditEvents = protectedRoute({
 export const auditRoutes = createRouter().openapi(listAuditEvents, async (c) => {
   const q = c.req.valid("query");
   const keys = keyset(auditEvents.id, q);
-  const rows = await c
-    .get("db")
-    .select({
-      id: auditEvents.id,
-      tenant: auditEvents.tenantId,
-      actor: auditEvents.actor,
-      action: auditEvents.action,
-      targetType: auditEvents.targetType,
-      targetId: auditEvents.targetId,
-      requestId: auditEvents.requestId,
-      changes: auditEvents.changes,
-      at: auditEvents.at,
-    })
-    .from(auditEvents)
-    .where(
-      and(
-        withinReach(c.get("principal"), { tenantId: auditEvents.tenantId, divisionPath: auditEvents.divisionPath }),
-        q.targetType ? eq(auditEvents.targetType, q.targetType) : undefined,
-        q.targetId ? eq(auditEvents.targetId, q.targetId) : undefined,
-        q.actor ? eq(auditEvents.actor, q.actor) : undefined,
-        q.action ? eq(auditEvents.action, q.action) : undefined,
-        q.from ? gte(auditEvents.at, new Date(q.from).toISOString()) : undefined,
-        q.to ? lte(auditEvents.at, new Date(q.to).toISOString()) : undefined,
-        keys.after,
-      ),
-    )
-    .orderBy(keys.orderBy)
-    .limit(keys.limit);
+  const rows = await readRows(
+    c,
+    c
+      .get("db")
+      .select({
+        id: auditEvents.id,
+        tenant: auditEvents.tenantId,
+        actor: auditEvents.actor,
+        action: auditEvents.action,
+        targetType: auditEvents.targetType,
+        targetId: auditEvents.targetId,
+        requestId: auditEvents.requestId,
+        changes: auditEvents.changes,
+        at: auditEvents.at,
+      })
+      .from(auditEvents)
+      .where(
+        and(
+          withinReach(c.get("principal"), { tenantId: auditEvents.tenantId, divisionPath: auditEvents.divisionPath }),
+          q.targetType ? eq(auditEvents.targetType, q.targetType) : undefined,
+          q.targetId ? eq(auditEvents.targetId, q.targetId) : undefined,
+          q.actor ? eq(auditEvents.actor, q.actor) : undefined,
+          q.action ? eq(auditEvents.action, q.action) : undefined,
+          q.from ? gte(auditEvents.at, new Date(q.from).toISOString()) : undefined,
+          q.to ? lte(auditEvents.at, new Date(q.to).toISOString()) : undefined,
+          keys.after,
+        ),
+      )
+      .orderBy(keys.orderBy)
+      .limit(keys.limit),
+  );
   return c.json(keys.of(rows), 200);
 });

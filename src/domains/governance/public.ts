@@ -13,7 +13,6 @@ import { dutyLevels, dutyLists } from "./tables.js";
  * does, assists with, or must refuse. Lists carry no personal data. Paths under `/v1/public/` are
  * the only ones the app serves without authentication.
  */
-export const publicPathPrefix = "/v1/public/";
 
 const publicStatuses = ["published", "superseded"] as const;
 

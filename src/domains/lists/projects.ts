@@ -12,7 +12,7 @@ import { createRouter, etagHeader, protectedRoute } from "../../shared/api/opena
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit, GuardFailed } from "../../shared/store/commit.js";
-import { findVisible } from "../../shared/store/records.js";
+import { findVisible, readRows } from "../../shared/store/records.js";
 import { requireReference, unknownReference } from "../../shared/store/references.js";
 import { partyOrgs } from "../organisations/tables.js";
 import { moveGuarded, tag, titleSchema } from "./common.js";
@@ -364,21 +364,24 @@ export const projectRoutes = createRouter()
   .openapi(listProjects, async (c) => {
     const q = c.req.valid("query");
     const keys = keyset(projects.id, q);
-    const rows = await c
-      .get("db")
-      .select()
-      .from(projects)
-      .where(
-        and(
-          projectReach(c, c.get("principal")),
-          q.status ? eq(projects.status, q.status) : undefined,
-          q.needId ? eq(projects.needId, q.needId) : undefined,
-          q.ownerOrgId ? eq(projects.ownerOrgId, q.ownerOrgId) : undefined,
-          keys.after,
-        ),
-      )
-      .orderBy(keys.orderBy)
-      .limit(keys.limit);
+    const rows = await readRows(
+      c,
+      c
+        .get("db")
+        .select()
+        .from(projects)
+        .where(
+          and(
+            projectReach(c, c.get("principal")),
+            q.status ? eq(projects.status, q.status) : undefined,
+            q.needId ? eq(projects.needId, q.needId) : undefined,
+            q.ownerOrgId ? eq(projects.ownerOrgId, q.ownerOrgId) : undefined,
+            keys.after,
+          ),
+        )
+        .orderBy(keys.orderBy)
+        .limit(keys.limit),
+    );
     const page = keys.of(rows);
     const links = await resourceIdsOf(c, page.data);
     return c.json({ data: page.data.map((r) => present(r, links.get(r.id) ?? [])), nextCursor: page.nextCursor }, 200);

@@ -14,7 +14,7 @@ import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit, commitCreated } from "../../shared/store/commit.js";
-import { findWithinReach, updateVersioned } from "../../shared/store/records.js";
+import { findWithinReach, patchWithinReach, readRows } from "../../shared/store/records.js";
 import { requireDivisionForWrite, unknownReference } from "../../shared/store/references.js";
 import { partyOrgId, requirePartyOrg } from "./party-orgs.js";
 import { idCardSchema, phoneSchema, sealedPhone } from "../../shared/api/personal-data.js";
@@ -384,24 +384,27 @@ export const memberRoutes = createRouter()
       if (!division) return c.json({ data: [], nextCursor: null }, 200);
       residencePath = division.path;
     }
-    const rows = await db
-      .select()
-      .from(members)
-      .where(
-        and(
-          withinReach(principal, { tenantId: members.tenantId, ...memberReach }),
-          q.idCard ? eq(members.idCardHash, await pii.fingerprint(q.idCard)) : undefined,
-          q.phone ? eq(members.phoneHash, await pii.fingerprint(q.phone)) : undefined,
-          q.orgId ? eq(members.orgId, q.orgId) : undefined,
-          q.employerOrgId ? eq(members.employerOrgId, q.employerOrgId) : undefined,
-          residencePath ? eq(members.divisionPath, residencePath) : undefined,
-          q.classification ? eq(members.classification, q.classification) : undefined,
-          q.status ? eq(members.status, q.status) : undefined,
-          keys.after,
-        ),
-      )
-      .orderBy(keys.orderBy)
-      .limit(keys.limit);
+    const rows = await readRows(
+      c,
+      db
+        .select()
+        .from(members)
+        .where(
+          and(
+            withinReach(principal, { tenantId: members.tenantId, ...memberReach }),
+            q.idCard ? eq(members.idCardHash, await pii.fingerprint(q.idCard)) : undefined,
+            q.phone ? eq(members.phoneHash, await pii.fingerprint(q.phone)) : undefined,
+            q.orgId ? eq(members.orgId, q.orgId) : undefined,
+            q.employerOrgId ? eq(members.employerOrgId, q.employerOrgId) : undefined,
+            residencePath ? eq(members.divisionPath, residencePath) : undefined,
+            q.classification ? eq(members.classification, q.classification) : undefined,
+            q.status ? eq(members.status, q.status) : undefined,
+            keys.after,
+          ),
+        )
+        .orderBy(keys.orderBy)
+        .limit(keys.limit),
+    );
     const page = keys.of(rows);
     return c.json(
       {
@@ -438,7 +441,6 @@ export const memberRoutes = createRouter()
   .openapi(updateMember, async (c) => {
     const expectedVersion = requireIfMatch(c);
     const patch = c.req.valid("json");
-    const row = await findWithinReach(c, members, memberReach, c.req.valid("param").id, "member");
     const { phone, residenceDivisionId, orgId, employerOrgId, employerUnitId, employerTenantId, ...plain } = patch;
     const set: Partial<MemberRow> = { ...plain };
     if (phone !== undefined) Object.assign(set, await sealedPhone(c, phone));
@@ -449,9 +451,12 @@ export const memberRoutes = createRouter()
         set,
         await resolveEmployer(c, { orgId: employerOrgId, unitId: employerUnitId, tenantId: employerTenantId }),
       );
-    const updated = await updateVersioned(c, {
+    // Nothing here depends on the row as stored: one round trip checks reach and version and writes.
+    const updated = await patchWithinReach(c, {
       table: members,
-      row,
+      reach: memberReach,
+      id: c.req.valid("param").id,
+      what: "member",
       expectedVersion,
       set,
       // Field names only: the new phone number never enters the trail.

@@ -10,7 +10,7 @@ import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commitCreated, guardHolds } from "../../shared/store/commit.js";
-import { findWithinReach, updateVersioned } from "../../shared/store/records.js";
+import { findWithinReach, updateVersioned, readRows } from "../../shared/store/records.js";
 import { requireDivisionForWrite, requireReference } from "../../shared/store/references.js";
 import { orgCategories, orgTypes, partyOrgs, units } from "./tables.js";
 import { msg, zodMessage } from "../../shared/http/messages.js";
@@ -238,24 +238,27 @@ export const partyOrgRoutes = createRouter()
   .openapi(listPartyOrgs, async (c) => {
     const q = c.req.valid("query");
     const keys = keyset(partyOrgs.id, q);
-    const rows = await c
-      .get("db")
-      .select()
-      .from(partyOrgs)
-      .where(
-        and(
-          withinReach(c.get("principal"), { tenantId: partyOrgs.tenantId, ...partyOrgReach }),
-          q.parentId ? eq(partyOrgs.parentId, q.parentId) : undefined,
-          q.root ? (q.root === "true" ? isNull(partyOrgs.parentId) : isNotNull(partyOrgs.parentId)) : undefined,
-          q.category ? eq(partyOrgs.category, q.category) : undefined,
-          q.type ? eq(partyOrgs.type, q.type) : undefined,
-          q.unitId ? eq(partyOrgs.unitId, q.unitId) : undefined,
-          q.divisionId ? eq(partyOrgs.divisionId, q.divisionId) : undefined,
-          keys.after,
-        ),
-      )
-      .orderBy(keys.orderBy)
-      .limit(keys.limit);
+    const rows = await readRows(
+      c,
+      c
+        .get("db")
+        .select()
+        .from(partyOrgs)
+        .where(
+          and(
+            withinReach(c.get("principal"), { tenantId: partyOrgs.tenantId, ...partyOrgReach }),
+            q.parentId ? eq(partyOrgs.parentId, q.parentId) : undefined,
+            q.root ? (q.root === "true" ? isNull(partyOrgs.parentId) : isNotNull(partyOrgs.parentId)) : undefined,
+            q.category ? eq(partyOrgs.category, q.category) : undefined,
+            q.type ? eq(partyOrgs.type, q.type) : undefined,
+            q.unitId ? eq(partyOrgs.unitId, q.unitId) : undefined,
+            q.divisionId ? eq(partyOrgs.divisionId, q.divisionId) : undefined,
+            keys.after,
+          ),
+        )
+        .orderBy(keys.orderBy)
+        .limit(keys.limit),
+    );
     const page = keys.of(rows);
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })

@@ -1,7 +1,16 @@
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
-export const unitKinds = ["organ", "enterprise", "institution", "two_new_economic", "two_new_social", "other"] as const;
+/** `property_company`: a property management company (物业服务企业), linked to the compounds it manages (红色物业). */
+export const unitKinds = [
+  "organ",
+  "enterprise",
+  "institution",
+  "two_new_economic",
+  "two_new_social",
+  "property_company",
+  "other",
+] as const;
 
 /** 机关企事业单位 and "two new" organisations stationed in a tenant. */
 export const units = sqliteTable(

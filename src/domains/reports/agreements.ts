@@ -8,7 +8,7 @@ import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { dateSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit, guardChanged, GuardFailed, type AuditEntry, type DomainEvent } from "../../shared/store/commit.js";
-import { findWithinReach, updateVersioned } from "../../shared/store/records.js";
+import { findWithinReach, updateVersioned, readRows } from "../../shared/store/records.js";
 import { linkCodeSchema, linkListSchema, requireActiveLinks } from "./five-links.js";
 import { orgReportMachine } from "./machines.js";
 import { partyOrgIdSchema, requirePartyOrg, unitOrgCategories } from "./references.js";
@@ -247,21 +247,24 @@ export const agreementRoutes = createRouter()
   .openapi(listAgreements, async (c) => {
     const q = c.req.valid("query");
     const keys = keyset(agreements.id, q);
-    const rows = await c
-      .get("db")
-      .select()
-      .from(agreements)
-      .where(
-        and(
-          withinReach(c.get("principal"), { tenantId: agreements.tenantId, ...reach }),
-          q.unitOrgId ? eq(agreements.unitOrgId, q.unitOrgId) : undefined,
-          q.communityOrgId ? eq(agreements.communityOrgId, q.communityOrgId) : undefined,
-          q.link ? sql`exists (select 1 from json_each(${agreements.links}) where value = ${q.link})` : undefined,
-          keys.after,
-        ),
-      )
-      .orderBy(keys.orderBy)
-      .limit(keys.limit);
+    const rows = await readRows(
+      c,
+      c
+        .get("db")
+        .select()
+        .from(agreements)
+        .where(
+          and(
+            withinReach(c.get("principal"), { tenantId: agreements.tenantId, ...reach }),
+            q.unitOrgId ? eq(agreements.unitOrgId, q.unitOrgId) : undefined,
+            q.communityOrgId ? eq(agreements.communityOrgId, q.communityOrgId) : undefined,
+            q.link ? sql`exists (select 1 from json_each(${agreements.links}) where value = ${q.link})` : undefined,
+            keys.after,
+          ),
+        )
+        .orderBy(keys.orderBy)
+        .limit(keys.limit),
+    );
     const page = keys.of(rows);
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })

@@ -8,7 +8,7 @@ import { createRouter, protectedRoute, versionedResponse } from "../../shared/ap
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commitCreated } from "../../shared/store/commit.js";
-import { findWithinReach } from "../../shared/store/records.js";
+import { findWithinReach, readRows } from "../../shared/store/records.js";
 import { localDate } from "../../shared/calendar.js";
 import { partyOrgIdSchema, requireMember, requirePartyOrg, unitOrgCategories } from "./references.js";
 import { evaluationGrades, evaluations } from "./tables.js";
@@ -204,21 +204,24 @@ export const evaluationRoutes = createRouter()
     const keys = keyset(evaluations.id, q);
     // The id's prefix names its kind: filtering on both lets the (tenant, kind, subject) index serve a subject-only query.
     const kind = q.subjectKind ?? (q.subjectId?.startsWith("org_") ? "unit_org" : q.subjectId ? "member" : undefined);
-    const rows = await c
-      .get("db")
-      .select()
-      .from(evaluations)
-      .where(
-        and(
-          withinReach(c.get("principal"), { tenantId: evaluations.tenantId, ...reach }),
-          kind ? eq(evaluations.subjectKind, kind) : undefined,
-          q.subjectId ? eq(evaluations.subjectId, q.subjectId) : undefined,
-          q.year ? eq(evaluations.year, q.year) : undefined,
-          keys.after,
-        ),
-      )
-      .orderBy(keys.orderBy)
-      .limit(keys.limit);
+    const rows = await readRows(
+      c,
+      c
+        .get("db")
+        .select()
+        .from(evaluations)
+        .where(
+          and(
+            withinReach(c.get("principal"), { tenantId: evaluations.tenantId, ...reach }),
+            kind ? eq(evaluations.subjectKind, kind) : undefined,
+            q.subjectId ? eq(evaluations.subjectId, q.subjectId) : undefined,
+            q.year ? eq(evaluations.year, q.year) : undefined,
+            keys.after,
+          ),
+        )
+        .orderBy(keys.orderBy)
+        .limit(keys.limit),
+    );
     const page = keys.of(rows);
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })

@@ -1,8 +1,10 @@
 import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { and, eq } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
 import { divisions } from "../../db/tables.js";
 import { actionRoutes } from "../../shared/api/actions.js";
+import type { AppEnv } from "../../shared/request/context.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { createRouter, protectedRoute, versionedResponse } from "../../shared/api/openapi.js";
@@ -10,10 +12,10 @@ import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commitCreated } from "../../shared/store/commit.js";
 import { findWithinReach, listWithinReach } from "../../shared/store/records.js";
-import { requireDivisionForWrite, unknownReference } from "../../shared/store/references.js";
+import { divisionForWrite, readTogether, unknownReference, type Lookup } from "../../shared/store/references.js";
 import { addMonths, localDate } from "../../shared/calendar.js";
 import { memberReportMachine } from "./machines.js";
-import { idRangeOf, requireMember } from "./references.js";
+import { idRangeOf, memberLookup } from "./references.js";
 import { memberReportChannels, memberReports, memberReportStatuses } from "./tables.js";
 import { msg } from "../../shared/http/messages.js";
 
@@ -121,6 +123,31 @@ export const eventPayload = (row: MemberReportRow) => ({
   employerOrgId: row.employerOrgId,
   employerTenantId: row.employerTenantId,
 });
+/** The grid a report names, if any: a grid of the named community in the caller's tenant; answers its path. */
+function gridLookup(c: Context<AppEnv>, gridId: string | undefined, communityId: string) {
+  const query = c
+    .get("db")
+    .select({ path: divisions.path })
+    .from(divisions)
+    .where(
+      and(
+        eq(divisions.id, gridId ?? ""),
+        eq(divisions.tenantId, c.get("principal").tenant),
+        eq(divisions.parentId, communityId),
+        eq(divisions.level, "grid"),
+      ),
+    );
+  return {
+    query,
+    accept(rows: unknown[]) {
+      if (gridId === undefined) return undefined;
+      const [grid] = rows as Awaited<typeof query>;
+      if (!grid) throw unknownReference("/gridId", "grid in this community");
+      return grid.path;
+    },
+  } satisfies Lookup<unknown>;
+}
+
 const memberReportResponse = (description: string) => versionedResponse(memberReportSchema, description);
 
 const createMemberReport = protectedRoute({
@@ -188,7 +215,14 @@ const crudRoutes = createRouter()
       if (!principal.owner.memberId) throw new ApiError("forbidden", msg("reports.member_only_self"));
       if (body.memberId !== principal.owner.memberId) throw unknownReference("/memberId", "party member");
     }
-    const member = await requireMember(c, body.memberId, { pointer: "/memberId", inSubtree: false });
+    // The member, the community and the grid in one round trip (with the Idempotency-Key's check).
+    const [memberOf, communityOf, gridOf] = await readTogether(
+      c,
+      memberLookup(c, body.memberId, { pointer: "/memberId", inSubtree: false }),
+      divisionForWrite(c, body.communityId, { pointer: "/communityId", levels: ["community"] }),
+      gridLookup(c, body.gridId, body.communityId),
+    );
+    const member = memberOf();
     if (member.classification !== "in_service") {
       throw new ApiError("validation_failed", msg("reports.in_service_only"), {
         errors: [
@@ -200,26 +234,8 @@ const crudRoutes = createRouter()
         ],
       });
     }
-    const community = await requireDivisionForWrite(c, body.communityId, {
-      pointer: "/communityId",
-      levels: ["community"],
-    });
-    let divisionPath = community.path;
-    if (body.gridId) {
-      const [grid] = await db
-        .select({ path: divisions.path })
-        .from(divisions)
-        .where(
-          and(
-            eq(divisions.id, body.gridId),
-            eq(divisions.tenantId, principal.tenant),
-            eq(divisions.parentId, community.id),
-            eq(divisions.level, "grid"),
-          ),
-        );
-      if (!grid) throw unknownReference("/gridId", "grid in this community");
-      divisionPath = grid.path;
-    }
+    const community = communityOf();
+    const divisionPath = gridOf() ?? community.path;
     const now = c.get("clock").now();
     const row: MemberReportRow = {
       id: newId("mrep", now.getTime()),

@@ -6,7 +6,7 @@ import { canActInDivision } from "../../shared/auth/reach.js";
 import type { AppEnv } from "../../shared/request/context.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { idSchema } from "../../shared/http/schemas.js";
-import { unknownReference } from "../../shared/store/references.js";
+import { readTogether, unknownReference, type Lookup } from "../../shared/store/references.js";
 import { msg } from "../../shared/http/messages.js";
 
 export const partyOrgIdSchema = idSchema("org");
@@ -54,7 +54,13 @@ export async function requirePartyOrg(
 
 /** A member a body names, in the caller's tenant; `inSubtree` also requires the member to live in the caller's subtree. */
 export async function requireMember(c: Context<AppEnv>, id: string, options: { pointer: string; inSubtree: boolean }) {
-  const [member] = await c
+  const [member] = await readTogether(c, memberLookup(c, id, options));
+  return member();
+}
+
+/** `requireMember` as a lookup, to read with others. */
+export function memberLookup(c: Context<AppEnv>, id: string, options: { pointer: string; inSubtree: boolean }) {
+  const query = c
     .get("db")
     .select({
       id: members.id,
@@ -66,14 +72,20 @@ export async function requireMember(c: Context<AppEnv>, id: string, options: { p
     })
     .from(members)
     .where(and(eq(members.id, id), eq(members.tenantId, c.get("principal").tenant)));
-  if (
-    !member ||
-    (options.inSubtree &&
-      !canActInDivision(c.get("principal"), { tenantId: member.tenantId, path: member.divisionPath }))
-  ) {
-    throw unknownReference(options.pointer, "party member");
-  }
-  return member;
+  return {
+    query,
+    accept(rows: unknown[]) {
+      const [member] = rows as Awaited<typeof query>;
+      if (
+        !member ||
+        (options.inSubtree &&
+          !canActInDivision(c.get("principal"), { tenantId: member.tenantId, path: member.divisionPath }))
+      ) {
+        throw unknownReference(options.pointer, "party member");
+      }
+      return member;
+    },
+  } satisfies Lookup<unknown>;
 }
 
 /**

@@ -74,7 +74,7 @@ export const meRoutes = createRouter().openapi(meRoute, (c) => {
       roles: [...p.roles],
       scopes: [...p.scopes],
       org: p.org?.id ?? null,
-      // The authentication middleware makes only these two; answer links never reach /v1.
+      // The authentication middleware makes only JWT and API-key principals; answer and follow-up links never reach /v1.
       credential: p.credential as "jwt" | "api_key",
       crossTenant: p.crossTenant,
     },

@@ -5,6 +5,7 @@ import { canReachTenant } from "../../shared/auth/reach.js";
 import { notFound } from "../../shared/http/errors.js";
 import { createRouter, protectedRoute } from "../../shared/api/openapi.js";
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
+import { readRows } from "../../shared/store/records.js";
 
 const tenantSchema = z
   .object({
@@ -67,13 +68,16 @@ export const tenantRoutes = createRouter()
   .openapi(listTenants, async (c) => {
     const keys = keyset(tenants.code, c.req.valid("query"));
     const principal = c.get("principal");
-    const rows = await c
-      .get("db")
-      .select(columns)
-      .from(tenants)
-      .where(and(principal.crossTenant ? undefined : eq(tenants.code, principal.tenant), keys.after))
-      .orderBy(keys.orderBy)
-      .limit(keys.limit);
+    const rows = await readRows(
+      c,
+      c
+        .get("db")
+        .select(columns)
+        .from(tenants)
+        .where(and(principal.crossTenant ? undefined : eq(tenants.code, principal.tenant), keys.after))
+        .orderBy(keys.orderBy)
+        .limit(keys.limit),
+    );
     return c.json(
       keys.of(rows, (t) => t.code),
       200,

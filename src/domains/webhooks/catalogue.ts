@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { divisionLevels, divisionStatuses } from "../../db/tables.js";
 import { needStatuses, postCategories, postClaimStatuses, projectStatuses } from "../lists/tables.js";
 import {
   admissionKinds,
@@ -11,6 +12,13 @@ import {
   workerPosts,
   workerTiers,
 } from "../governance/tables.js";
+import {
+  assigneeTypes,
+  complaintCategories,
+  complaintClosures,
+  complaintLevels,
+  complaintStatuses,
+} from "../property/tables.js";
 import { memberReportStatuses, orgReportStatuses } from "../reports/tables.js";
 import {
   incidentLevels,
@@ -60,6 +68,28 @@ function subjectEvents<S extends string, E extends string>(
 }
 
 export const eventCatalogue = {
+  ...subjectEvents(
+    "division",
+    "Division",
+    "div",
+    {
+      divisionId: ref("div", "The division (street, town, community or grid)."),
+      parentId: ref("div", "Its parent division.").nullable(),
+      level: z.enum(divisionLevels),
+      code: z.string().nullable().openapi({ example: "620902001001" }),
+      status: z.enum(divisionStatuses),
+      fields: z
+        .array(z.string())
+        .optional()
+        .openapi({ description: "With `division.updated`: the fields that changed.", example: ["name"] }),
+    },
+    {
+      created: "A county or street administrator created a division.",
+      updated: "A division was renamed, given a code, or moved (with `parentId` among `fields`).",
+      retired: "A division was retired: it keeps its records and takes no new ones.",
+      reinstated: "A retired division was made active again.",
+    },
+  ),
   ...subjectEvents(
     "org_report",
     "OrgReport",
@@ -513,6 +543,42 @@ export const eventCatalogue = {
       stood_down: "The incident is standing down (CAP Update, AllClear).",
       closed: "The incident was closed; volunteers' hours were posted to the ledger.",
       cancelled: "The incident was cancelled (declared in error: CAP Cancel).",
+    },
+  ),
+  ...subjectEvents(
+    "complaint",
+    "Complaint",
+    "cmp",
+    {
+      complaintId: ref("cmp", "The property complaint (红色物业)."),
+      compoundId: ref("cpd", "The compound (小区) it is about."),
+      communityId: ref("div", "The community the compound lies in."),
+      companyUnitId: ref("unit", "The property company that sees it, if any.").nullable(),
+      category: z.enum(complaintCategories),
+      status: z.enum(complaintStatuses),
+      level: z.enum(complaintLevels),
+      assigneeType: z.enum(assigneeTypes).nullable(),
+      closure: z.enum(complaintClosures).nullable(),
+      dueAt: z.string().openapi({ example: "2026-12-05T09:00:00.000Z" }),
+      author: z.enum(["reporter", "staff"]).optional().openapi({
+        description: "Who added the note or photo (`complaint.information_added`, `complaint.photo_added`).",
+      }),
+      rating: z.number().int().optional().openapi({ description: "The rating (`complaint.rated`).", example: 5 }),
+    },
+    {
+      reported: "A resident filed a complaint (link, staff on their behalf, or Open311).",
+      accepted: "The community accepted the complaint.",
+      assigned: "The complaint was assigned to the property company, the owners' committee or a department.",
+      started: "The assignee started work on it.",
+      resolved: "The assignee reported it resolved.",
+      sent_back: "The community sent a resolution back for more work.",
+      verified: "The community verified the resolution.",
+      closed: "The complaint was closed (resolved, duplicate or not responsible: see `closure`).",
+      escalated: "The complaint went up a level (by hand or when its deadline passed).",
+      reopened: "The reporter reopened a resolved complaint.",
+      rated: "The reporter rated the handling.",
+      information_added: "The reporter or staff added a note.",
+      photo_added: "The reporter or staff added a photo.",
     },
   ),
 } satisfies Record<string, EventSpec>;

@@ -12,6 +12,7 @@ import { endpointId, findEndpoint } from "./endpoints.js";
 import { deliveryMachine } from "./machines.js";
 import { deliveryStatuses, webhookDeliveries, webhookEndpoints } from "./tables.js";
 import { msg } from "../../shared/http/messages.js";
+import { readRows } from "../../shared/store/records.js";
 
 export const deliveryId = idSchema("whmsg");
 
@@ -124,20 +125,23 @@ export const deliveryRoutes = createRouter()
     const endpoint = await findEndpoint(c, c.req.valid("param").id);
     const q = c.req.valid("query");
     const page = keyset(webhookDeliveries.id, q);
-    const rows = await c
-      .get("db")
-      .select()
-      .from(webhookDeliveries)
-      .where(
-        and(
-          eq(webhookDeliveries.tenantId, endpoint.tenantId),
-          eq(webhookDeliveries.endpointId, endpoint.id),
-          q.status ? eq(webhookDeliveries.status, q.status) : undefined,
-          page.after,
-        ),
-      )
-      .orderBy(page.orderBy)
-      .limit(page.limit);
+    const rows = await readRows(
+      c,
+      c
+        .get("db")
+        .select()
+        .from(webhookDeliveries)
+        .where(
+          and(
+            eq(webhookDeliveries.tenantId, endpoint.tenantId),
+            eq(webhookDeliveries.endpointId, endpoint.id),
+            q.status ? eq(webhookDeliveries.status, q.status) : undefined,
+            page.after,
+          ),
+        )
+        .orderBy(page.orderBy)
+        .limit(page.limit),
+    );
     const { data, nextCursor } = page.of(rows);
     return c.json({ data: data.map(present), nextCursor }, 200);
   })

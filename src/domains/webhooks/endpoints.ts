@@ -18,7 +18,7 @@ import {
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js";
-import { findWithinReach, transition, updateVersioned } from "../../shared/store/records.js";
+import { findWithinReach, transition, updateVersioned, readRows } from "../../shared/store/records.js";
 import { endpointMachine } from "./machines.js";
 import { generateSecret } from "./signing.js";
 import { webhookDeliveries, webhookEndpoints } from "./tables.js";
@@ -323,19 +323,22 @@ export const endpointRoutes = createRouter()
   .openapi(listEndpoints, async (c) => {
     const q = c.req.valid("query");
     const page = keyset(webhookEndpoints.id, q);
-    const rows = await c
-      .get("db")
-      .select()
-      .from(webhookEndpoints)
-      .where(
-        and(
-          withinReach(c.get("principal"), { tenantId: webhookEndpoints.tenantId, ...reach }),
-          q.status ? eq(webhookEndpoints.status, q.status) : undefined,
-          page.after,
-        ),
-      )
-      .orderBy(page.orderBy)
-      .limit(page.limit);
+    const rows = await readRows(
+      c,
+      c
+        .get("db")
+        .select()
+        .from(webhookEndpoints)
+        .where(
+          and(
+            withinReach(c.get("principal"), { tenantId: webhookEndpoints.tenantId, ...reach }),
+            q.status ? eq(webhookEndpoints.status, q.status) : undefined,
+            page.after,
+          ),
+        )
+        .orderBy(page.orderBy)
+        .limit(page.limit),
+    );
     const { data, nextCursor } = page.of(rows);
     return c.json({ data: data.map(present), nextCursor }, 200);
   })

@@ -130,8 +130,12 @@ async function principalOf(claims: TokenClaims, db: Db, directory: Directory): P
     owner: isOwnerOnly(claims.roles)
       ? {
           memberId: claims.member,
+          // `unit` names a unit party organisation (org_…) for a unit admin, a unit (unit_…) for a property company,
+          // a department code for a functional department.
           unitOrgId: claims.roles.includes("unit_admin") ? claims.unit : undefined,
           departmentId: claims.roles.includes("department") ? claims.unit : undefined,
+          companyUnitId:
+            claims.roles.includes("property_company") && claims.unit?.startsWith("unit_") ? claims.unit : undefined,
         }
       : undefined,
     credential: "jwt",

@@ -1,6 +1,7 @@
+import type { Client, InStatement, InValue, ResultSet } from "@libsql/client";
 import type { Context, MiddlewareHandler } from "hono";
 import { and, eq, gt, sql } from "drizzle-orm";
-import type { Db } from "../../db/client.js";
+import { createDb, type Db } from "../../db/client.js";
 import { idempotencyKeys } from "../../db/tables.js";
 import { actorOf } from "../auth/principal.js";
 import { IdempotencyRace } from "../store/commit.js";
@@ -12,8 +13,30 @@ const keyPattern = /^[\x21-\x7e]{8,255}$/;
 
 declare module "hono" {
   interface ContextVariableMap {
-    idempotency?: { key: string; requestHash: string };
+    idempotency?: IdempotencyState;
   }
+}
+
+interface IdempotencyState {
+  key: string;
+  requestHash: string;
+  /** Whether no statement has checked the key yet: the next one to the database carries the check. */
+  pending: boolean;
+}
+
+/** Thrown by the first read of a create whose key already holds a response: the handler stops, the response is replayed. */
+class StoredResponse extends ApiError {
+  // An ApiError, so that on its way through the app's error handler it is not logged as unexpected.
+  constructor(readonly stored: Stored) {
+    super("conflict", msg("http.idempotency_key_holds_response"));
+  }
+}
+
+interface Stored {
+  requestHash: string;
+  status: number;
+  body: string;
+  headers: Record<string, string>;
 }
 
 /**
@@ -35,25 +58,39 @@ export function idempotentCreate(): MiddlewareHandler<AppEnv> {
     const requestHash = await c
       .get("pii")
       .fingerprint(await sha256Hex(`${c.req.method} ${c.req.path}\n${await c.req.text()}`));
-    const stored = await findStored(c, key);
-    if (stored) return replay(c, stored, requestHash);
-    c.set("idempotency", { key, requestHash });
-    try {
-      await next();
-    } catch (err) {
-      if (!(err instanceof IdempotencyRace)) throw err;
-      // A concurrent twin committed first: answer with what it stored.
-      const winner = await findStored(c, key);
-      if (!winner) throw err;
-      return replay(c, winner, requestHash);
-    }
+    const state: IdempotencyState = { key, requestHash, pending: true };
+    c.set("idempotency", state);
+    const db = c.get("db");
+    // The key is checked by the create's first statement, in the same round trip (see `checkingFirst`).
+    c.set("db", checkingFirst(db, state, lookup(c, key)));
+    await next();
+    const error = c.error;
+    let stored = causeOf(error, StoredResponse)?.stored;
+    // A concurrent twin (or, for a create that reads nothing first, the first request) committed the key: answer with what it stored.
+    if (!stored && causeOf(error, IdempotencyRace)) stored = await findStored(db, c, key);
+    if (!stored) return;
+    c.error = undefined;
+    c.res = undefined;
+    c.res = replay(c, stored, requestHash);
   };
 }
 
-async function findStored(c: Context<AppEnv>, key: string) {
+function causeOf<E>(err: unknown, type: abstract new (...args: never[]) => E): E | undefined {
+  for (let e = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof type) return e;
+  }
+  return undefined;
+}
+
+function lookup(c: Context<AppEnv>, key: string) {
   const { db, principal, clock } = c.var;
-  const [row] = await db
-    .select()
+  const query = db
+    .select({
+      requestHash: idempotencyKeys.requestHash,
+      status: idempotencyKeys.status,
+      body: idempotencyKeys.body,
+      headers: idempotencyKeys.headers,
+    })
     .from(idempotencyKeys)
     .where(
       and(
@@ -62,11 +99,95 @@ async function findStored(c: Context<AppEnv>, key: string) {
         eq(idempotencyKeys.key, key),
         gt(idempotencyKeys.expiresAt, clock.now().toISOString()),
       ),
-    );
-  return row;
+    )
+    .toSQL();
+  return { sql: query.sql, args: query.params as InValue[] };
 }
 
-function replay(c: Context<AppEnv>, stored: typeof idempotencyKeys.$inferSelect, requestHash: string): Response {
+const storedOf = (rows: ResultSet["rows"]): Stored | undefined => {
+  const row = rows[0];
+  if (!row) return undefined;
+  const headers = row[3];
+  return {
+    requestHash: String(row[0]),
+    status: Number(row[1]),
+    body: String(row[2]),
+    headers: typeof headers === "string" ? JSON.parse(headers) : {},
+  };
+};
+
+const selectStatement = /^\s*select\s/i;
+const isRead = (statement: InStatement | string) => {
+  const text = typeof statement === "string" ? statement : statement.sql;
+  return selectStatement.test(text) && !text.includes("hexi-guard"); // a guard belongs to its write batch
+};
+
+/**
+ * The request's database, on which the first statement also checks the idempotency key: a read
+ * (or a batch of reads: a create's references) goes in one batch with the key's lookup, so a
+ * create costs its reads' round trip and its write's, not one more for the key. A write batch
+ * from `commit` checks the key itself: the key's insert comes first and fails on a stored key.
+ * Any other first write is preceded by the lookup alone, as before.
+ */
+function checkingFirst(db: Db, state: IdempotencyState, lookup: { sql: string; args: InValue[] }): Db {
+  const client = db.$client as Client;
+  const check = (result: ResultSet) => {
+    const stored = storedOf(result.rows);
+    if (stored) throw new StoredResponse(stored);
+  };
+  const execute = async (statement: InStatement | string, args?: InValue[]): Promise<ResultSet> => {
+    if (!state.pending)
+      return args === undefined ? client.execute(statement as InStatement) : client.execute(statement as string, args);
+    state.pending = false;
+    if (isRead(statement)) {
+      const read = typeof statement === "string" ? { sql: statement, args: args ?? [] } : statement;
+      const [found, result] = await client.batch([lookup, read], "deferred");
+      check(found!);
+      return result!;
+    }
+    check(await client.execute(lookup));
+    return args === undefined ? client.execute(statement as InStatement) : client.execute(statement as string, args);
+  };
+  const batch = async (statements: InStatement[], mode?: "write" | "read" | "deferred"): Promise<ResultSet[]> => {
+    if (!state.pending) return client.batch(statements, mode);
+    state.pending = false;
+    if (statements.every(isRead)) {
+      const [found, ...results] = await client.batch([lookup, ...statements], mode ?? "deferred");
+      check(found!);
+      return results;
+    }
+    check(await client.execute(lookup));
+    return client.batch(statements, mode);
+  };
+  // Anything else (an interactive transaction, a script) is preceded by the lookup alone.
+  const lookupFirst =
+    (run: (...args: never[]) => Promise<unknown>) =>
+    async (...args: never[]) => {
+      if (state.pending) {
+        state.pending = false;
+        check(await client.execute(lookup));
+      }
+      return run(...args);
+    };
+  const checked = new Proxy(client, {
+    get(target, property, receiver) {
+      if (property === "execute") return execute;
+      if (property === "batch") return batch;
+      if (property === "transaction" || property === "executeMultiple" || property === "migrate")
+        return lookupFirst((target[property] as (...args: never[]) => Promise<unknown>).bind(target));
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return createDb(checked);
+}
+
+async function findStored(db: Db, c: Context<AppEnv>, key: string): Promise<Stored | undefined> {
+  const { sql: text, args } = lookup(c, key);
+  return storedOf((await db.$client.execute({ sql: text, args })).rows);
+}
+
+function replay(c: Context<AppEnv>, stored: Stored, requestHash: string): Response {
   if (stored.requestHash !== requestHash) {
     throw new ApiError("idempotency_key_reused", msg("http.idempotency_key_reused"));
   }

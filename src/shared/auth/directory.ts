@@ -11,8 +11,8 @@ const orgPathLimit = 5_000;
  */
 export class Directory {
   private tenantCodes: { levels: Map<string, "city" | "county">; loadedAt: number } | undefined;
-  private orgPaths = new Map<string, string | null>();
-  private orgByCode = new Map<string, { id: string; path: string }>();
+  private orgPaths = new Map<string, { path: string; loadedAt: number }>();
+  private orgByCode = new Map<string, { id: string; path: string; loadedAt: number }>();
 
   constructor(private readonly nowMs: () => number) {}
 
@@ -29,28 +29,31 @@ export class Directory {
   async divisionByCode(db: Db, tenant: string, code: string): Promise<{ id: string; path: string } | null> {
     const key = `${tenant}:code:${code}`;
     const cached = this.orgByCode.get(key);
-    if (cached) return cached;
+    // Divisions move and get new codes: like paths, a cached entry is trusted for a minute.
+    if (cached && this.nowMs() - cached.loadedAt < tenantsTtlMs) return { id: cached.id, path: cached.path };
     const [row] = await db
       .select({ id: divisions.id, path: divisions.path })
       .from(divisions)
       .where(and(eq(divisions.tenantId, tenant), eq(divisions.code, code)));
     if (!row) return null;
     if (this.orgByCode.size >= orgPathLimit) this.orgByCode.clear();
-    this.orgByCode.set(key, row);
+    this.orgByCode.set(key, { ...row, loadedAt: this.nowMs() });
     return row;
   }
 
   /** The materialised path of a division inside a tenant, or null when it is not there. */
   async divisionPath(db: Db, tenant: string, divisionId: string): Promise<string | null> {
     const key = `${tenant}:${divisionId}`;
-    if (this.orgPaths.has(key)) return this.orgPaths.get(key)!;
+    const cached = this.orgPaths.get(key);
+    // Divisions move (PATCH parentId): a cached path is trusted for a minute, like the tenant list.
+    if (cached && this.nowMs() - cached.loadedAt < tenantsTtlMs) return cached.path;
     const [row] = await db
       .select({ path: divisions.path })
       .from(divisions)
       .where(and(eq(divisions.tenantId, tenant), eq(divisions.id, divisionId)));
     const path = row?.path ?? null;
     if (this.orgPaths.size >= orgPathLimit) this.orgPaths.clear();
-    if (path) this.orgPaths.set(key, path);
+    if (path) this.orgPaths.set(key, { path, loadedAt: this.nowMs() });
     return path;
   }
 }

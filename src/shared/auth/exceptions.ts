@@ -25,6 +25,21 @@ export const ownAuthentication: Readonly<Record<string, string>> = {
   showAnswerPage:
     "A paged volunteer has no account: the single-purpose token in the SMS link is the credential (bound to one volunteer and incident, expiring with it).",
   answerPage: "As above: the volunteer answers, checks in or out with the page's token.",
+  filePublicComplaint:
+    "Residents have no accounts: anyone may file a property complaint (rate-limited per address); the answer carries its follow-up link.",
+  followPublicComplaint: "The complaint's follow-up token (only its hash is stored) is the reporter's credential.",
+  addPublicComplaintInformation: "As above: the reporter adds information with the follow-up token.",
+  reopenPublicComplaint: "As above: the reporter reopens within the window with the follow-up token.",
+  ratePublicComplaint: "As above: the reporter rates the handling with the follow-up token.",
+  addPublicComplaintPhoto: "As above: the reporter adds a photo with the follow-up token.",
+  getPublicComplaintPhoto: "As above: the reporter sees the complaint's photos with the follow-up token.",
+  open311Discovery: "Open311 Service Discovery is public by the GeoReport v2 specification.",
+  open311ListServices: "GeoReport v2: the service list is public; `jurisdiction_id` is the tenant code.",
+  open311GetServiceDefinition: "GeoReport v2: service definitions are public.",
+  open311CreateRequest: "GeoReport v2 authenticates with its own `api_key` field, mapped onto a Hexi API key.",
+  open311SearchRequests: "As above: searching requests needs the `api_key` of a Hexi API key.",
+  open311GetRequest: "As above: a request by id needs the `api_key` (or the reporter's token).",
+  open311GetRequestIdFromToken: "GeoReport v2: the token the reporter was given is the credential.",
 };
 
 /**

@@ -12,12 +12,16 @@ export const roles = [
   "auditor",
   /** A functional department (职能部门) asking to put work on communities; its `unit` claim names the department. */
   "department",
+  /** A property company's staff (红色物业): its compounds and the complaints assigned to it; the token's `unit` is the company's unit id. */
+  "property_company",
 ] as const;
 export type Role = (typeof roles)[number];
 
 export const scopes = [
   "tenants:read",
   "divisions:read",
+  /** Create, rename, move and retire divisions below the county (county admins; street admins below their street). */
+  "divisions:write",
   "audit:read",
   "stats:read",
   "reference:write",
@@ -87,6 +91,14 @@ export const scopes = [
   "emergency:write",
   /** Declare an incident and page its teams (一键响应), stand it down, close or cancel it. */
   "incidents:declare",
+  /** Compounds (小区), owners' committees and their links to property companies and party organisations. */
+  "property:read",
+  "property:write",
+  /** Property complaints (红色物业): read, file on a resident's behalf, run the lifecycle, handle as the assignee. */
+  "complaints:read",
+  "complaints:file",
+  "complaints:manage",
+  "complaints:handle",
 ] as const;
 export type Scope = (typeof scopes)[number];
 
@@ -108,6 +120,8 @@ const readEverything: Scope[] = [
   "standards:read",
   "workers:read",
   "emergency:read",
+  "property:read",
+  "complaints:read",
 ];
 
 /**
@@ -120,6 +134,7 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     ...readEverything,
     "audit:read",
     "pii:read",
+    "divisions:write",
     "orgs:write",
     "members:write",
     "reports:manage",
@@ -138,10 +153,15 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "webhooks:manage",
     "emergency:write",
     "incidents:declare",
+    "property:write",
+    "complaints:file",
+    "complaints:manage",
+    "complaints:handle",
   ],
   street_admin: [
     ...readEverything,
     "audit:read",
+    "divisions:write",
     "orgs:write",
     "reports:submit",
     "reports:manage",
@@ -152,6 +172,10 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "workers:write",
     "emergency:write",
     "incidents:declare",
+    "property:write",
+    "complaints:file",
+    "complaints:manage",
+    "complaints:handle",
   ],
   community_admin: [
     ...readEverything,
@@ -175,6 +199,10 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "orglife:write",
     "emergency:write",
     "incidents:declare",
+    "property:write",
+    "complaints:file",
+    "complaints:manage",
+    "complaints:handle",
   ],
   unit_admin: [
     "tenants:read",
@@ -213,6 +241,12 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
   ],
   auditor: [...readEverything, "audit:read"],
   department: ["tenants:read", "divisions:read", "lists:read", "admission:read", "admission:submit"],
+  /**
+   * [D] A property company sees the compounds it manages and the complaints filed about them, and
+   * moves complaints assigned to it (start, resolve); accepting, assigning, verifying and closing stay
+   * with the community, street or county.
+   */
+  property_company: ["tenants:read", "divisions:read", "property:read", "complaints:read", "complaints:handle"],
 };
 
 /**
@@ -230,7 +264,8 @@ export function rolesRefused(cityTenant: boolean, granted: readonly Role[]): Rol
 }
 
 /** `ack_link`: a volunteer answering a page through its single-purpose link (no account, no scopes). */
-export type CredentialKind = "jwt" | "api_key" | "ack_link";
+/** `link`: a resident holding a complaint's follow-up link (no account; public routes only). */
+export type CredentialKind = "jwt" | "api_key" | "ack_link" | "link";
 
 /**
  * Who is calling, as established by a verified credential. Handlers read it; nothing else
@@ -247,7 +282,12 @@ export interface Principal {
    * Set when the principal acts only for itself or its unit (a member, a unit admin, with no
    * administrative role): rows must belong to that member or that unit party organisation.
    */
-  readonly owner?: { readonly memberId?: string; readonly unitOrgId?: string; readonly departmentId?: string };
+  readonly owner?: {
+    readonly memberId?: string;
+    readonly unitOrgId?: string;
+    readonly departmentId?: string;
+    readonly companyUnitId?: string;
+  };
   readonly credential: CredentialKind;
   /** True for the city tenant: reads across all county-level tenants. */
   readonly crossTenant: boolean;

@@ -10,6 +10,8 @@ export interface ReachColumns {
   memberId?: SQLiteColumn;
   /** The unit party organisation a row belongs to (a unit admin sees only its unit's rows). */
   unitOrgId?: SQLiteColumn;
+  /** The property company (a unit) a row belongs to (a property company sees only its own rows). */
+  companyUnitId?: SQLiteColumn;
 }
 
 const nothing = sql`0`;
@@ -40,7 +42,7 @@ export function preparedReach(principal: Principal, columns: ReachColumns): SQL 
 
 /** What distinguishes one reach condition's SQL from another's: which rules apply, not their values. */
 export function reachShape(principal: Principal): string {
-  return `${principal.crossTenant ? "city" : "tenant"}|${principal.org ? "org" : ""}|${principal.owner?.memberId ? "member" : ""}|${principal.owner?.unitOrgId ? "unit" : ""}|${principal.owner ? "owner" : ""}`;
+  return `${principal.crossTenant ? "city" : "tenant"}|${principal.org ? "org" : ""}|${principal.owner?.memberId ? "member" : ""}|${principal.owner?.unitOrgId ? "unit" : ""}|${principal.owner?.companyUnitId ? "company" : ""}|${principal.owner ? "owner" : ""}`;
 }
 
 /** The values a reach condition compares with, named as `preparedReach`'s placeholders. */
@@ -51,6 +53,7 @@ export function reachValues(principal: Principal) {
     reachPathTo?: string;
     reachMember?: string;
     reachUnit?: string;
+    reachCompany?: string;
   } = { reachTenant: principal.tenant };
   if (principal.org) {
     values.reachPathFrom = principal.org.path;
@@ -58,6 +61,7 @@ export function reachValues(principal: Principal) {
   }
   if (principal.owner?.memberId) values.reachMember = principal.owner.memberId;
   if (principal.owner?.unitOrgId) values.reachUnit = principal.owner.unitOrgId;
+  if (principal.owner?.companyUnitId) values.reachCompany = principal.owner.companyUnitId;
   return values;
 }
 
@@ -75,6 +79,9 @@ function reachCondition(principal: Principal, columns: ReachColumns, values: Ret
     const owned = [
       values.reachMember !== undefined && columns.memberId ? eq(columns.memberId, values.reachMember) : undefined,
       values.reachUnit !== undefined && columns.unitOrgId ? eq(columns.unitOrgId, values.reachUnit) : undefined,
+      values.reachCompany !== undefined && columns.companyUnitId
+        ? eq(columns.companyUnitId, values.reachCompany)
+        : undefined,
     ].filter(Boolean) as SQL[];
     conditions.push(owned.length ? or(...owned) : nothing);
   }

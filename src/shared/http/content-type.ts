@@ -37,10 +37,19 @@ export function contentLanguage(): MiddlewareHandler {
 /**
  * Bodies are JSON unless a route says otherwise; anything else is a 415 before any handler runs.
  * A request with no body at all (an action that takes none) needs no Content-Type.
+ * Exceptions: the exact `exceptPaths` (the OAuth token endpoint) and paths matching `exceptPatterns`
+ * (Open311's form-encoded `POST requests.{format}`, whose errors are its own; photo uploads).
  */
-export function requireJsonBodies(exceptPaths: ReadonlySet<string> = new Set()): MiddlewareHandler {
+export function requireJsonBodies(
+  exceptPaths: ReadonlySet<string> = new Set(),
+  exceptPatterns: readonly RegExp[] = [],
+): MiddlewareHandler {
   return async (c, next) => {
-    if (methodsWithBody.has(c.req.method) && !exceptPaths.has(c.req.path)) {
+    if (
+      methodsWithBody.has(c.req.method) &&
+      !exceptPaths.has(c.req.path) &&
+      !exceptPatterns.some((pattern) => pattern.test(c.req.path))
+    ) {
       const type = c.req.header("content-type");
       if (!(type && jsonType.test(type)) && (await hasBody(c))) {
         throw new ApiError(

@@ -240,6 +240,14 @@ export function validationError(error: ZodError, target: keyof typeof requestTar
 /** Maps anything thrown to a problem; unknown errors become a 500 that leaks nothing. */
 export function toApiError(err: unknown, log: (message: string, error: unknown) => void): ApiError {
   if (err instanceof ApiError) return err;
+  // An ApiError thrown from inside a query (the database layer wraps what it catches) is still the client's answer.
+  for (
+    let e = (err as { cause?: unknown })?.cause, depth = 0;
+    e && depth < 4;
+    e = (e as { cause?: unknown }).cause, depth++
+  ) {
+    if (e instanceof ApiError) return e;
+  }
   if (err instanceof HTTPException) {
     if (err.status === 413) return new ApiError("payload_too_large");
     if (err.status === 400 && /JSON/i.test(err.message))

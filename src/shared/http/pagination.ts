@@ -58,8 +58,15 @@ export function pageOf<T extends z.ZodType>(item: T, name: string) {
  * Lists use keyset pagination on time-ordered ids, so a page costs one index range scan and never a COUNT.
  */
 export function encodeCursor(lastKey: string, order: PageOrder = "oldest"): string {
-  return encodeBase64Url(new TextEncoder().encode(JSON.stringify({ k: lastKey, o: order })).buffer);
+  const json = JSON.stringify({ k: lastKey, o: order });
+  // Keys are ASCII (ids, codes): btoa takes the string as it is; anything else goes through UTF-8 bytes.
+  const base64 = asciiOnly.test(json) ? btoa(json) : undefined;
+  return base64 === undefined
+    ? encodeBase64Url(new TextEncoder().encode(json).buffer)
+    : base64.replace(/[/+]/g, (m) => (m === "/" ? "_" : "-"));
 }
+
+const asciiOnly = /^[\x20-\x7e]*$/;
 
 const invalidCursor = (detail: Message) =>
   new ApiError("invalid_cursor", msg("http.cursor_invalid"), {

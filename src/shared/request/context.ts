@@ -4,6 +4,7 @@ import type { TokenSigner } from "../auth/signer.js";
 import type { Clock } from "../clock.js";
 import type { PiiVault } from "../crypto/pii.js";
 import type { PagingSettings } from "../messaging.js";
+import type { BlobStore } from "../blobs.js";
 import type { RecentResults } from "../recent.js";
 import type { RateLimiter } from "../http/rate-limit.js";
 
@@ -18,6 +19,8 @@ export interface AppVariables {
   /** Signs the platform's own access tokens (the OAuth token endpoint). */
   signer: TokenSigner;
   rateLimiter: RateLimiter;
+  /** Requests per minute shared by a tenant's machine credentials (set by the app; read by routes that authenticate keys themselves, e.g. Open311). */
+  tenantRateLimitPerMinute: number;
   /** The caller's IP address as the runtime sees it (undefined when unknown). */
   clientIp: () => string | undefined;
   /** Runs work after the response without delaying it (waitUntil on Workers); failures are logged. */
@@ -26,6 +29,8 @@ export interface AppVariables {
   webhookTargets: { allowLoopback: boolean };
   /** Emergency pages: the answer-link host, the SMS signature and the delivery channel (set by the app from its deps). */
   paging: PagingSettings;
+  /** Uploaded files (complaint photos), set by the app from its deps; undefined when the runtime configured none (uploads answer 503). */
+  blobs: BlobStore | undefined;
   /** Results that may lag a few seconds (stats), shared by this app's requests. */
   recent: RecentResults;
 }

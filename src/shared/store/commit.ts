@@ -14,11 +14,12 @@ export interface AuditEntry {
   action: string;
   targetType: string;
   targetId: string;
-  divisionPath?: string;
+  /** The target's path; an SQL expression when only the batch knows it (a subselect of the row it updates). */
+  divisionPath?: string | SQL;
   /** Names of changed fields, and values only where they are not personal data. */
   changes?: Record<string, unknown>;
   /** The tenant whose trail records this; defaults to the principal's. */
-  tenantId?: string;
+  tenantId?: string | SQL;
 }
 
 export interface DomainEvent {
@@ -82,7 +83,7 @@ export const idempotencyTtlMs = 24 * 60 * 60 * 1000;
  * idempotent create) the stored response, all in one batch. No change without its audit and
  * events; no events without their change.
  */
-export async function commit(c: Context<AppEnv>, change: Change, created?: CreatedResponse): Promise<void> {
+export async function commit(c: Context<AppEnv>, change: Change, created?: CreatedResponse): Promise<unknown[]> {
   const { db, principal, clock } = c.var;
   const now = clock.now();
   const at = now.toISOString();
@@ -119,7 +120,11 @@ export async function commit(c: Context<AppEnv>, change: Change, created?: Creat
   const idempotency = c.get("idempotency");
   if (idempotency && created) {
     const caller = actorOf(principal);
-    statements.push(
+    // First in the batch: a key that already holds a response fails here, before any domain write or
+    // guard, and the middleware replays that response (this is also how a create that reads nothing
+    // first checks its key in the same round trip as its write).
+    idempotency.pending = false;
+    statements.unshift(
       // A key past its 24 hours that the purge has not removed yet is forgotten here, in the same
       // batch: the unique index ignores expiry, and after it the same key starts a new request.
       db
@@ -145,8 +150,11 @@ export async function commit(c: Context<AppEnv>, change: Change, created?: Creat
       }),
     );
   }
+  const first = idempotency && created ? 2 : 0; // the key's statements come before the writes
   try {
-    await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+    const results = await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+    // The results of `change.writes` (e.g. an UPDATE … RETURNING), in their order.
+    return results.slice(first, first + change.writes.length);
   } catch (err) {
     throw classifyWriteError(err, change.conflicts);
   }
@@ -164,8 +172,15 @@ export function classifyWriteError(err: unknown, conflicts: Record<string, Messa
   return err;
 }
 
-/** A concurrent request with the same idempotency key committed first. */
-export class IdempotencyRace extends Error {}
+/**
+ * The create's idempotency key already holds a response (a concurrent twin committed first, or a
+ * retry of a create that reads nothing first): the idempotency middleware answers with it.
+ */
+export class IdempotencyRace extends ApiError {
+  constructor() {
+    super("conflict", msg("http.idempotency_key_committed_first"));
+  }
+}
 
 function errorText(err: unknown): string {
   const parts: string[] = [];

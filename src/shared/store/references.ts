@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { and, eq } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { divisions, type DivisionLevel } from "../../db/tables.js";
 import { canActInDivision, withinReach, type ReachColumns } from "../auth/reach.js";
@@ -13,30 +14,96 @@ export function unknownReference(pointer: string, what: Thing): ApiError {
   return new ApiError("validation_failed", detail, { errors: [{ in: "body", pointer, detail }] });
 }
 
-/** The division a write targets: in the caller's tenant and subtree, and of an allowed level. */
+/**
+ * A read a write depends on (a reference a body names), and how its rows are accepted: `accept`
+ * throws the field's 400 when the reference is not usable. Lookups run together in one round trip
+ * (`readTogether`), which on Workers is a network trip to the database each.
+ */
+export interface Lookup<T> {
+  query: BatchItem<"sqlite">;
+  accept(rows: unknown[]): T;
+}
+
+type Accepted<L extends readonly Lookup<unknown>[]> = { [K in keyof L]: () => ReturnType<L[K]["accept"]> };
+
+/**
+ * Runs lookups in one batch (one round trip; with an idempotent create's key check, see
+ * `idempotentCreate`) and answers one accessor per lookup: call them in the order the checks
+ * should fail in, so a request with several bad fields gets the same error as when they were read
+ * one by one.
+ */
+export async function readTogether<const L extends readonly Lookup<unknown>[]>(
+  c: Context<AppEnv>,
+  ...lookups: L
+): Promise<Accepted<L>> {
+  const queries = lookups.map((lookup) => lookup.query);
+  const results: unknown[] =
+    queries.length === 1
+      ? [await (queries[0] as unknown as Promise<unknown[]>)]
+      : await c.get("db").batch(queries as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  return lookups.map((lookup, i) => () => lookup.accept(results[i] as unknown[])) as unknown as Accepted<L>;
+}
+
+/** The division a write targets: in the caller's tenant and subtree, active, and of an allowed level. */
 export async function requireDivisionForWrite(
   c: Context<AppEnv>,
   divisionId: string,
-  options: { pointer: string; levels?: readonly DivisionLevel[] },
+  options: {
+    pointer: string;
+    levels?: readonly DivisionLevel[];
+    /** For work on records already placed there (a quarter's feedback), not new records: a retired division will do. */
+    allowRetired?: boolean;
+  },
 ) {
-  const [division] = await c
+  const [division] = await readTogether(c, divisionForWrite(c, divisionId, options));
+  return division();
+}
+
+/** `requireDivisionForWrite` as a lookup, to read with others. */
+export function divisionForWrite(
+  c: Context<AppEnv>,
+  divisionId: string,
+  options: { pointer: string; levels?: readonly DivisionLevel[]; allowRetired?: boolean },
+) {
+  const query = c
     .get("db")
-    .select({ id: divisions.id, tenantId: divisions.tenantId, path: divisions.path, level: divisions.level })
+    .select({
+      id: divisions.id,
+      tenantId: divisions.tenantId,
+      path: divisions.path,
+      level: divisions.level,
+      status: divisions.status,
+    })
     .from(divisions)
     .where(and(eq(divisions.id, divisionId), eq(divisions.tenantId, c.get("principal").tenant)));
-  if (!division || !canActInDivision(c.get("principal"), division)) throw unknownReference(options.pointer, "division");
-  if (options.levels && !options.levels.includes(division.level)) {
-    throw new ApiError("validation_failed", msg("reference.wrong_level", { levels: options.levels }), {
-      errors: [
-        {
-          in: "body",
-          pointer: options.pointer,
-          detail: msg("field.wrong_level", { expected: options.levels, actual: division.level }),
-        },
-      ],
-    });
-  }
-  return division;
+  return {
+    query,
+    accept(rows: unknown[]) {
+      const [division] = rows as Awaited<typeof query>;
+      if (!division || !canActInDivision(c.get("principal"), division))
+        throw unknownReference(options.pointer, "division");
+      if (division.status === "retired" && !options.allowRetired) {
+        // Retired divisions keep their records but take no new ones.
+        throw new ApiError("validation_failed", msg("reference.division_retired"), {
+          errors: [
+            { in: "body", pointer: options.pointer, detail: msg("field.division_retired") },
+          ],
+        });
+      }
+      if (options.levels && !options.levels.includes(division.level)) {
+        throw new ApiError("validation_failed", msg("reference.wrong_level", { levels: options.levels }), {
+          errors: [
+            {
+              in: "body",
+              pointer: options.pointer,
+              detail: msg("field.wrong_level", { expected: options.levels, actual: division.level }),
+            },
+          ],
+        });
+      }
+      return division;
+    },
+  } satisfies Lookup<unknown>;
 }
 
 /**

@@ -1,0 +1,107 @@
+import { and, asc, eq, inArray, isNotNull, lt, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Db } from "../../db/client.js";
+import { newId } from "../../db/ids.js";
+import { auditEvents, outboxEvents, tenants } from "../../db/tables.js";
+import { complaintEventPayload } from "./common.js";
+import { dueAfter, nextLevel, reporterRetentionDays, runningStatuses } from "./machines.js";
+import { complaints } from "./tables.js";
+
+const schedulerActor = "system:scheduler";
+const allTenants = (db: Db) => db.select({ code: tenants.code }).from(tenants);
+
+/**
+ * Overdue complaints go up a level (community → street → county) with a new deadline, as
+ * `complaint.escalate` by `system:scheduler` with a `complaint.escalated` event. Each complaint is
+ * its own guarded step (the audit and outbox rows only if its update changed the row), so one
+ * handled meanwhile is left alone and a second run writes nothing twice. At most `limit` per run.
+ * County-level complaints stay escalated where they are: there is no level above.
+ */
+export async function escalateOverdueComplaints(db: Db, now: Date, limit = 200): Promise<number> {
+  const at = now.toISOString();
+  const due = await db
+    .select()
+    .from(complaints)
+    .where(
+      and(
+        inArray(complaints.tenantId, allTenants(db)),
+        inArray(complaints.status, [...runningStatuses]),
+        lt(complaints.dueAt, at),
+        sql`${complaints.level} <> 'county'`,
+      ),
+    )
+    .orderBy(asc(complaints.dueAt))
+    .limit(limit);
+  if (due.length === 0) return 0;
+  const statements: BatchItem<"sqlite">[] = due.flatMap((row) => {
+    const level = nextLevel[row.level];
+    const updated = {
+      ...row,
+      status: "escalated" as const,
+      level,
+      dueAt: dueAfter(now, row.category),
+      escalationCount: row.escalationCount + 1,
+      version: row.version + 1,
+      updatedAt: at,
+    };
+    const changes = JSON.stringify({ status: [row.status, "escalated"], level: [row.level, level], dueAt: row.dueAt });
+    return [
+      db
+        .update(complaints)
+        .set({
+          status: "escalated",
+          level,
+          dueAt: updated.dueAt,
+          escalationCount: sql`${complaints.escalationCount} + 1`,
+          version: sql`${complaints.version} + 1`,
+          updatedAt: at,
+        })
+        .where(and(eq(complaints.id, row.id), eq(complaints.version, row.version))),
+      db.run(sql`insert into ${auditEvents} (id, tenant_id, actor, actor_kind, action, target_type, target_id, division_path, request_id, changes, at)
+        select ${newId("aud", now.getTime())}, ${row.tenantId}, ${schedulerActor}, 'system', 'complaint.escalate', 'complaint', ${row.id}, ${row.divisionPath}, ${"job:escalation"}, ${changes}, ${at}
+        where changes() > 0`),
+      db.run(sql`insert into ${outboxEvents} (id, tenant_id, type, subject_type, subject_id, payload, created_at)
+        select ${newId("evt", now.getTime())}, ${row.tenantId}, 'complaint.escalated', 'complaint', ${row.id}, ${JSON.stringify(complaintEventPayload(updated))}, ${at}
+        where changes() > 0`),
+    ];
+  });
+  const results = await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  return results
+    .filter((_, i) => i % 3 === 0)
+    .reduce((n, r) => n + Number((r as { rowsAffected?: number }).rowsAffected ?? 0), 0);
+}
+
+/**
+ * PIPL retention: a reporter's sealed contact and its masked form are erased `reporterRetentionDays`
+ * after the complaint closed (a reopened complaint is not closed, so it keeps them). The complaint
+ * and its counts stay for the scorecards. Each erasure is audited as `complaint.erase_reporter`.
+ */
+export async function eraseExpiredReporters(db: Db, now: Date, limit = 500): Promise<number> {
+  const at = now.toISOString();
+  const before = new Date(now.getTime() - reporterRetentionDays * 86_400_000).toISOString();
+  const expired = and(
+    isNotNull(complaints.reporterCipher),
+    eq(complaints.status, "closed"),
+    lt(complaints.closedAt, before),
+  );
+  const candidates = await db
+    .select({ id: complaints.id, tenantId: complaints.tenantId, divisionPath: complaints.divisionPath })
+    .from(complaints)
+    .where(and(inArray(complaints.tenantId, allTenants(db)), expired))
+    .limit(limit);
+  if (candidates.length === 0) return 0;
+  const changes = JSON.stringify({ fields: ["reporter"], retentionDays: reporterRetentionDays });
+  const statements: BatchItem<"sqlite">[] = candidates.flatMap((row) => [
+    db
+      .update(complaints)
+      .set({ reporterCipher: null, reporterMasked: null })
+      .where(and(eq(complaints.id, row.id), expired)),
+    db.run(sql`insert into ${auditEvents} (id, tenant_id, actor, actor_kind, action, target_type, target_id, division_path, request_id, changes, at)
+      select ${newId("aud", now.getTime())}, ${row.tenantId}, ${schedulerActor}, 'system', 'complaint.erase_reporter', 'complaint', ${row.id}, ${row.divisionPath}, ${"job:retention"}, ${changes}, ${at}
+      where changes() > 0`),
+  ]);
+  const results = await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  return results
+    .filter((_, i) => i % 2 === 0)
+    .reduce((n, r) => n + Number((r as { rowsAffected?: number }).rowsAffected ?? 0), 0);
+}

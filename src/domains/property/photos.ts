@@ -1,0 +1,285 @@
+import { msg } from "../../shared/http/messages.js";
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { and, asc, eq, sql } from "drizzle-orm";
+import { newId } from "../../db/ids.js";
+import type { AppEnv } from "../../shared/request/context.js";
+import { ApiError, notFound } from "../../shared/http/errors.js";
+import { createRouter, errorResponses, protectedRoute } from "../../shared/api/openapi.js";
+import { idSchema } from "../../shared/http/schemas.js";
+import { ImageRejected, sniffImage, stripMetadata } from "../../shared/images.js";
+import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js";
+import { complaintEventPayload, complaintId, followUpTokenSchema, tag, type ComplaintRow } from "./common.js";
+import { complaintPhotos } from "./tables.js";
+
+/**
+ * Photos of a complaint: uploaded as the image itself (`Content-Type: image/jpeg|png|webp`), at most
+ * `maxPhotoBytes`, checked by content (HEIC refused), stored with EXIF/XMP/text metadata stripped
+ * (locations and device details never leave the upload), and served only to whoever may read the
+ * complaint (staff within reach, or its reporter through the link).
+ */
+export const maxPhotoBytes = 8 * 1024 * 1024;
+/** [D] Photos per complaint, reporter and staff together. */
+export const maxPhotos = 9;
+/** Upload paths: exempt from the JSON-only rule and the general body limit (app.ts), limited here instead. */
+export const photoUploadPath = /^\/v1\/(?:public\/)?complaints\/[^/]+\/photos$/;
+
+export const photoId = idSchema("cph");
+export const photoSchema = z
+  .object({
+    id: photoId,
+    contentType: z.enum(["image/jpeg", "image/png", "image/webp"]),
+    bytes: z.number().int().openapi({ example: 482113 }),
+    author: z.enum(["reporter", "staff"]),
+    createdAt: z.string().openapi({ example: "2026-12-01T02:05:00.000Z" }),
+  })
+  .openapi("ComplaintPhoto");
+
+export type PhotoRow = typeof complaintPhotos.$inferSelect;
+const presentPhoto = (row: PhotoRow) => ({
+  id: row.id,
+  contentType: row.contentType,
+  bytes: row.bytes,
+  author: row.author,
+  createdAt: row.createdAt,
+});
+
+export async function photosOf(c: Context<AppEnv>, row: ComplaintRow) {
+  const rows = await c
+    .get("db")
+    .select()
+    .from(complaintPhotos)
+    .where(and(eq(complaintPhotos.tenantId, row.tenantId), eq(complaintPhotos.complaintId, row.id)))
+    .orderBy(asc(complaintPhotos.id))
+    .limit(maxPhotos);
+  return rows.map(presentPhoto);
+}
+
+const imageBody = {
+  required: true,
+  description: `The image itself: JPEG, PNG or WebP, at most ${maxPhotoBytes} bytes. EXIF (location), XMP, IPTC and text metadata are removed before it is stored.`,
+  content: Object.fromEntries(
+    ["image/jpeg", "image/png", "image/webp"].map((type) => [type, { schema: { type: "string", format: "binary" } }]),
+  ),
+} as const;
+const binary = { schema: { type: "string" as const, format: "binary" } };
+const imageResponse = {
+  description: "The photo (metadata already stripped).",
+  content: { "image/jpeg": binary, "image/png": binary, "image/webp": binary },
+};
+
+/** The body, read up to the limit: a 413 as soon as it is known to be larger. */
+async function readImage(c: Context<AppEnv>): Promise<Uint8Array> {
+  const type = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
+  if (!type || !["image/jpeg", "image/png", "image/webp"].includes(type))
+    throw new ApiError("unsupported_media_type", msg("property.photo_type"), {
+      headers: { "accept-post": "image/jpeg, image/png, image/webp" },
+    });
+  const declared = Number(c.req.header("content-length") ?? "0");
+  const tooLarge = () => new ApiError("payload_too_large", msg("property.photo_too_large", { bytes: maxPhotoBytes }));
+  if (declared > maxPhotoBytes) throw tooLarge();
+  const reader = c.req.raw.body?.getReader();
+  if (!reader) throw new ApiError("validation_failed", msg("property.photo_no_body"));
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > maxPhotoBytes) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return bytes;
+}
+
+/** Stores the photo, then its row, audit and event in one batch (refused beyond `maxPhotos`); the blob goes if the batch fails. */
+export async function addPhoto(c: Context<AppEnv>, complaint: ComplaintRow, author: "reporter" | "staff") {
+  const blobs = c.get("blobs");
+  if (!blobs) throw new ApiError("unavailable", msg("property.photo_storage_missing"));
+  const raw = await readImage(c);
+  let type: ReturnType<typeof sniffImage>;
+  let clean: Uint8Array;
+  try {
+    type = sniffImage(raw);
+    clean = stripMetadata(raw, type);
+  } catch (err) {
+    if (err instanceof ImageRejected)
+      throw new ApiError("unsupported_media_type", imageRejection(err.message), {
+        headers: { "accept-post": "image/jpeg, image/png, image/webp" },
+      });
+    throw err;
+  }
+  if (type !== c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase())
+    throw new ApiError("unsupported_media_type", msg("property.photo_type_mismatch", { type }));
+  const now = c.get("clock").now();
+  const id = newId("cph", now.getTime());
+  const row: PhotoRow = {
+    id,
+    tenantId: complaint.tenantId,
+    complaintId: complaint.id,
+    storageKey: `complaints/${complaint.tenantId}/${complaint.id}/${id}`,
+    contentType: type,
+    bytes: clean.length,
+    sha256: await digest(clean),
+    author,
+    createdAt: now.toISOString(),
+  };
+  await blobs.put(row.storageKey, clean, type);
+  const db = c.get("db");
+  try {
+    await commit(c, {
+      writes: [
+        db.run(sql`insert into ${complaintPhotos} (id, tenant_id, complaint_id, storage_key, content_type, bytes, sha256, author, created_at)
+          select ${row.id}, ${row.tenantId}, ${row.complaintId}, ${row.storageKey}, ${row.contentType}, ${row.bytes}, ${row.sha256}, ${row.author}, ${row.createdAt}
+          where (select count(*) from ${complaintPhotos} where tenant_id = ${row.tenantId} and complaint_id = ${row.complaintId}) < ${maxPhotos}`),
+        guardChanged(c),
+      ],
+      audit: {
+        action: "complaint.add_photo",
+        targetType: "complaint",
+        targetId: complaint.id,
+        divisionPath: complaint.divisionPath,
+        tenantId: complaint.tenantId,
+        changes: {
+          photoId: row.id,
+          author,
+          bytes: row.bytes,
+          contentType: type,
+          strippedBytes: raw.length - clean.length,
+        },
+      },
+      events: [
+        {
+          type: "complaint.photo_added",
+          subjectType: "complaint",
+          subjectId: complaint.id,
+          payload: { ...complaintEventPayload(complaint), author },
+          tenantId: complaint.tenantId,
+        },
+      ],
+    });
+  } catch (err) {
+    await blobs.delete(row.storageKey).catch(() => {});
+    if (err instanceof GuardFailed) throw new ApiError("conflict", msg("property.photos_full", { limit: maxPhotos }));
+    throw err;
+  }
+  return presentPhoto(row);
+}
+
+async function digest(bytes: Uint8Array): Promise<string> {
+  const hash = await crypto.subtle.digest("SHA-256", bytes);
+  return [...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The photo's bytes, if it belongs to the complaint (which the caller has already been allowed to read). */
+export async function servePhoto(c: Context<AppEnv>, complaint: ComplaintRow, id: string) {
+  const [row] = await c
+    .get("db")
+    .select()
+    .from(complaintPhotos)
+    .where(
+      and(
+        eq(complaintPhotos.tenantId, complaint.tenantId),
+        eq(complaintPhotos.complaintId, complaint.id),
+        eq(complaintPhotos.id, id),
+      ),
+    );
+  if (!row) throw notFound("photo");
+  const blobs = c.get("blobs");
+  if (!blobs) throw new ApiError("unavailable", msg("property.photo_storage_missing"));
+  const bytes = await blobs.get(row.storageKey);
+  if (!bytes) throw notFound("photo");
+  return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
+    "content-type": row.contentType,
+    "cache-control": "private, no-store",
+    "x-content-type-options": "nosniff",
+    "content-security-policy": "default-src 'none'",
+  });
+}
+
+/** Staff routes: upload (complaints:manage or complaints:handle) and read (complaints:read). */
+export function staffPhotoRoutes(find: (c: Context<AppEnv>, id: string) => Promise<ComplaintRow>) {
+  const upload = protectedRoute({
+    method: "post",
+    path: "/v1/complaints/{id}/photos",
+    operationId: "addComplaintPhoto",
+    tags: [tag],
+    summary: "Add a photo (e.g. of the resolution)",
+    scope: ["complaints:manage", "complaints:handle"],
+    errors: [404, 409, 413, 415, 503],
+    request: { params: z.object({ id: complaintId }), body: imageBody as never },
+    responses: { 201: { description: "Stored.", content: { "application/json": { schema: photoSchema } } } },
+  });
+  const read = protectedRoute({
+    method: "get",
+    path: "/v1/complaints/{id}/photos/{photoId}",
+    operationId: "getComplaintPhoto",
+    tags: [tag],
+    summary: "One photo of a complaint within reach",
+    scope: "complaints:read",
+    errors: [404, 503],
+    request: { params: z.object({ id: complaintId, photoId }) },
+    responses: { 200: imageResponse },
+  });
+  return createRouter()
+    .openapi(upload, async (c) => c.json(await addPhoto(c, await find(c, c.req.valid("param").id), "staff"), 201))
+    .openapi(read, async (c) => {
+      const { id, photoId: photo } = c.req.valid("param");
+      return servePhoto(c, await find(c, id), photo) as never;
+    });
+}
+
+/** The reporter's routes (public: the token is the credential). */
+export function publicPhotoRoutes(byToken: (c: Context<AppEnv>, token: string) => Promise<ComplaintRow>) {
+  const tokenParams = z.object({ token: followUpTokenSchema });
+  const upload = createRoute({
+    method: "post",
+    path: "/v1/public/complaints/{token}/photos",
+    operationId: "addPublicComplaintPhoto",
+    tags: [tag],
+    summary: "The reporter adds a photo",
+    description: "Public: the token is the credential. Not once the complaint is closed (409).",
+    security: [],
+    request: { params: tokenParams, body: imageBody as never },
+    responses: {
+      201: { description: "Stored.", content: { "application/json": { schema: photoSchema } } },
+      ...errorResponses([400, 404, 409, 413, 415, 503]),
+    },
+  });
+  const read = createRoute({
+    method: "get",
+    path: "/v1/public/complaints/{token}/photos/{photoId}",
+    operationId: "getPublicComplaintPhoto",
+    tags: [tag],
+    summary: "The reporter sees a photo of their complaint",
+    security: [],
+    request: { params: tokenParams.extend({ photoId }) },
+    responses: { 200: imageResponse, ...errorResponses([400, 404, 503]) },
+  });
+  return createRouter()
+    .openapi(upload, async (c) => {
+      const complaint = await byToken(c, c.req.valid("param").token);
+      if (complaint.status === "closed") throw new ApiError("conflict", msg("complaint.closed"));
+      return c.json(await addPhoto(c, complaint, "reporter"), 201);
+    })
+    .openapi(read, async (c) => {
+      const { token, photoId: photo } = c.req.valid("param");
+      return servePhoto(c, await byToken(c, token), photo) as never;
+    });
+}
+
+/** The image reader's refusals (src/shared/images.ts, a leaf without the catalogue), in the catalogue's words. */
+function imageRejection(reason: string) {
+  if (reason.startsWith("HEIC/HEIF")) return msg("property.photo_heic");
+  if (reason.startsWith("Not a JPEG")) return msg("property.photo_not_image");
+  return msg("property.photo_malformed", { reason });
+}

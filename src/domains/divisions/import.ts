@@ -211,10 +211,7 @@ export async function importDivisions(
   options: { dryRun: boolean; pointer: (line: number) => string },
 ): Promise<ImportResult> {
   if (input.rows.length + input.errors.length > importLimit) {
-    throw new ApiError(
-      "validation_failed",
-      msg("divisions.import_too_large", { limit: importLimit }),
-    );
+    throw new ApiError("validation_failed", msg("divisions.import_too_large", { limit: importLimit }));
   }
   const { planned, errors } = await plan(c, input.rows);
   const all = [...input.errors, ...errors].sort((a, b) => a.line - b.line);
@@ -240,10 +237,7 @@ export async function importDivisions(
     await commit(c, { writes, audit, events, conflicts: codeConflicts });
   } catch (err) {
     if (err instanceof GuardFailed) {
-      throw new ApiError(
-        "conflict",
-        msg("divisions.import_tree_changed"),
-      );
+      throw new ApiError("conflict", msg("divisions.import_tree_changed"));
     }
     throw err;
   }

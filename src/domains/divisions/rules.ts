@@ -18,10 +18,7 @@ export function requireEditable(
   row: DivisionRow,
 ): asserts row is DivisionRow & { level: EditableLevel } {
   if (row.level === "county") {
-    throw new ApiError(
-      "conflict",
-      msg("divisions.county_root"),
-    );
+    throw new ApiError("conflict", msg("divisions.county_root"));
   }
   const org = c.get("principal").org;
   if (org && org.path === row.path) {
@@ -66,8 +63,7 @@ export async function requireUniqueName(
         except ? ne(divisions.id, except) : undefined,
       ),
     );
-  if (twin)
-    throw new ApiError("conflict", msg("divisions.name_taken", { name, id: twin.id }));
+  if (twin) throw new ApiError("conflict", msg("divisions.name_taken", { name, id: twin.id }));
 }
 
 /** Still true inside the write batch: the parent is active where we saw it (so the new path is right and no cycle closed). */

@@ -130,10 +130,7 @@ export const divisionWriteRoutes = createRouter()
     if (parent) {
       const holding = await tablesWithRecords(db, row.tenantId, row.path);
       if (holding.length) {
-        throw new ApiError(
-          "conflict",
-          msg("divisions.subtree_holds_records", { records: holding.join(", ") }),
-        );
+        throw new ApiError("conflict", msg("divisions.subtree_holds_records", { records: holding.join(", ") }));
       }
     }
     if (patch.name !== undefined || moves) {
@@ -202,8 +199,7 @@ export const divisionWriteRoutes = createRouter()
           authorize: async (c, row) => {
             requireEditable(c, row);
             const [active] = await c.get("db").select({ n: count() }).from(divisions).where(activeChildren(row));
-            if (active?.n)
-              throw new ApiError("conflict", msg("divisions.active_children", { count: active.n }));
+            if (active?.n) throw new ApiError("conflict", msg("divisions.active_children", { count: active.n }));
           },
           effects: (c, row) => ({
             set: { retiredAt: c.get("clock").now().toISOString() },
@@ -218,8 +214,7 @@ export const divisionWriteRoutes = createRouter()
           authorize: async (c, row) => {
             requireEditable(c, row);
             const [parent] = await c.get("db").select().from(divisions).where(eq(divisions.id, row.parentId!));
-            if (parent?.status !== "active")
-              throw new ApiError("conflict", msg("divisions.parent_retired_reinstate"));
+            if (parent?.status !== "active") throw new ApiError("conflict", msg("divisions.parent_retired_reinstate"));
             await requireUniqueName(c, row.tenantId, row.parentId!, row.name, row.id);
           },
           effects: (c, row) => ({

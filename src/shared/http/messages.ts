@@ -809,59 +809,152 @@ export const details = {
     zh: "某一等级区间的最低等级高于最高等级。",
   },
   // --- divisions, red property ----------------------------------------------------------------
-  "divisions.no_county": { en: "The tenant has no county division yet: bootstrap it first.", zh: "该租户尚无县级区划，请先完成初始化。" },
-  "divisions.import_too_large": { en: "An import takes at most {limit} divisions; split the file by street or town.", zh: "一次导入最多 {limit} 个区划，请按街道或乡镇拆分文件。" },
-  "divisions.import_errors": { en: "{count} line(s) of the import have errors; nothing was written.", zh: "导入内容中有 {count} 行存在错误，未写入任何内容。" },
+  "divisions.no_county": {
+    en: "The tenant has no county division yet: bootstrap it first.",
+    zh: "该租户尚无县级区划，请先完成初始化。",
+  },
+  "divisions.import_too_large": {
+    en: "An import takes at most {limit} divisions; split the file by street or town.",
+    zh: "一次导入最多 {limit} 个区划，请按街道或乡镇拆分文件。",
+  },
+  "divisions.import_errors": {
+    en: "{count} line(s) of the import have errors; nothing was written.",
+    zh: "导入内容中有 {count} 行存在错误，未写入任何内容。",
+  },
   "divisions.code_taken": { en: "Another division of the tenant has this code.", zh: "本租户已有其他区划使用此代码。" },
-  "divisions.import_tree_changed": { en: "The division tree changed while the import was written; nothing was written. Run it again.", zh: "写入导入内容期间区划树已被修改，未写入任何内容，请重新导入。" },
-  "divisions.county_root": { en: "The county division is the tenant's root: it is created at bootstrap and never edited here.", zh: "县级区划是租户的根节点：在初始化时创建，不能在此编辑。" },
-  "divisions.own_division": { en: "You administer this division: only the divisions below it are yours to change.", zh: "您是此区划的管理员：只能修改其下级区划。" },
-  "divisions.name_taken": { en: "An active division named {name} already exists under this parent ({id}).", zh: "此上级区划下已有名为 {name} 的有效区划（{id}）。" },
+  "divisions.import_tree_changed": {
+    en: "The division tree changed while the import was written; nothing was written. Run it again.",
+    zh: "写入导入内容期间区划树已被修改，未写入任何内容，请重新导入。",
+  },
+  "divisions.county_root": {
+    en: "The county division is the tenant's root: it is created at bootstrap and never edited here.",
+    zh: "县级区划是租户的根节点：在初始化时创建，不能在此编辑。",
+  },
+  "divisions.own_division": {
+    en: "You administer this division: only the divisions below it are yours to change.",
+    zh: "您是此区划的管理员：只能修改其下级区划。",
+  },
+  "divisions.name_taken": {
+    en: "An active division named {name} already exists under this parent ({id}).",
+    zh: "此上级区划下已有名为 {name} 的有效区划（{id}）。",
+  },
   "divisions.retired_reinstate": { en: "The division is retired: reinstate it first.", zh: "该区划已撤销，请先恢复。" },
-  "divisions.subtree_holds_records": { en: "The division's subtree holds records ({records}): records carry their division path, so it cannot move. Create a new division and retire this one instead.", zh: "该区划及其下级区划中存有记录（{records}）：记录带有区划路径，因此不能移动。请新建区划并撤销此区划。" },
-  "divisions.active_children": { en: "The division has {count} active sub-divisions: retire them first.", zh: "该区划有 {count} 个有效下级区划，请先撤销它们。" },
-  "divisions.parent_retired_reinstate": { en: "Its parent division is retired: reinstate that first.", zh: "其上级区划已撤销，请先恢复上级区划。" },
-  "divisions.move_under_itself": { en: "A division cannot be moved under itself or one of its own sub-divisions.", zh: "区划不能移动到自身或其下级区划之下。" },
-  "divisions.wrong_parent_level": { en: "A {level} belongs under a {allowed}, not under a {actual}.", zh: "{level} 应隶属于 {allowed}，而不是 {actual}。" },
+  "divisions.subtree_holds_records": {
+    en: "The division's subtree holds records ({records}): records carry their division path, so it cannot move. Create a new division and retire this one instead.",
+    zh: "该区划及其下级区划中存有记录（{records}）：记录带有区划路径，因此不能移动。请新建区划并撤销此区划。",
+  },
+  "divisions.active_children": {
+    en: "The division has {count} active sub-divisions: retire them first.",
+    zh: "该区划有 {count} 个有效下级区划，请先撤销它们。",
+  },
+  "divisions.parent_retired_reinstate": {
+    en: "Its parent division is retired: reinstate that first.",
+    zh: "其上级区划已撤销，请先恢复上级区划。",
+  },
+  "divisions.move_under_itself": {
+    en: "A division cannot be moved under itself or one of its own sub-divisions.",
+    zh: "区划不能移动到自身或其下级区划之下。",
+  },
+  "divisions.wrong_parent_level": {
+    en: "A {level} belongs under a {allowed}, not under a {actual}.",
+    zh: "{level} 应隶属于 {allowed}，而不是 {actual}。",
+  },
   "divisions.import_line": { en: "line {line}: {detail}", zh: "第 {line} 行：{detail}" },
   "divisions.parent_retired": { en: "The parent division is retired.", zh: "上级区划已撤销。" },
   "reference.division_retired": { en: "The division is retired.", zh: "该区划已撤销。" },
-  "field.division_retired": { en: "The division is retired: it takes no new records.", zh: "该区划已撤销，不再接收新记录。" },
+  "field.division_retired": {
+    en: "The division is retired: it takes no new records.",
+    zh: "该区划已撤销，不再接收新记录。",
+  },
   "complaint.department_required": { en: "Name the department.", zh: "请填写部门名称。" },
   "complaint.department_required_field": { en: "Required for a department.", zh: "指派给部门时必填。" },
   "complaint.committee_required": { en: "Name the owners' committee.", zh: "请指定业主委员会。" },
-  "complaint.committee_id_required": { en: "An owners' committee id (ocm_…) is required.", zh: "需要业主委员会 ID（ocm_…）。" },
-  "complaint.committee_other_compound": { en: "The committee is not the complaint's compound's.", zh: "该业主委员会不属于投诉所在的小区。" },
-  "complaint.committee_other_compound_field": { en: "Another compound's owners' committee.", zh: "这是其他小区的业主委员会。" },
-  "complaint.no_property_company": { en: "The compound has no property company: name one.", zh: "该小区没有物业公司，请指定一个。" },
-  "complaint.company_id_required": { en: "A property company's unit id (unit_…) is required.", zh: "需要物业公司的单位 ID（unit_…）。" },
+  "complaint.committee_id_required": {
+    en: "An owners' committee id (ocm_…) is required.",
+    zh: "需要业主委员会 ID（ocm_…）。",
+  },
+  "complaint.committee_other_compound": {
+    en: "The committee is not the complaint's compound's.",
+    zh: "该业主委员会不属于投诉所在的小区。",
+  },
+  "complaint.committee_other_compound_field": {
+    en: "Another compound's owners' committee.",
+    zh: "这是其他小区的业主委员会。",
+  },
+  "complaint.no_property_company": {
+    en: "The compound has no property company: name one.",
+    zh: "该小区没有物业公司，请指定一个。",
+  },
+  "complaint.company_id_required": {
+    en: "A property company's unit id (unit_…) is required.",
+    zh: "需要物业公司的单位 ID（unit_…）。",
+  },
   "complaint.no_such_company": { en: "No such property company in the tenant.", zh: "本租户中没有这个物业公司。" },
-  "complaint.not_property_company_field": { en: "Not a unit of kind property_company in this tenant.", zh: "不是本租户中类型为 property_company 的单位。" },
-  "complaint.not_your_company": { en: "The complaint is not assigned to your company.", zh: "该投诉未指派给您的公司。" },
+  "complaint.not_property_company_field": {
+    en: "Not a unit of kind property_company in this tenant.",
+    zh: "不是本租户中类型为 property_company 的单位。",
+  },
+  "complaint.not_your_company": {
+    en: "The complaint is not assigned to your company.",
+    zh: "该投诉未指派给您的公司。",
+  },
   "complaint.already_county": { en: "The complaint is already at the county level.", zh: "该投诉已在县级处理。" },
   "complaint.duplicate_itself": { en: "A complaint cannot duplicate itself.", zh: "投诉不能与自身重复。" },
   "complaint.duplicate_other": { en: "Another complaint's id.", zh: "应为另一条投诉的 ID。" },
   "complaint.notes_full": { en: "The complaint has as many notes as it may have.", zh: "该投诉的备注数量已达上限。" },
   "complaint.closed": { en: "The complaint is closed.", zh: "该投诉已关闭。" },
-  "complaint.closed_reopen_first": { en: "The complaint is closed; reopen it first if you can.", zh: "该投诉已关闭；如可以，请先重新打开。" },
-  "complaint.reopen_window_ended": { en: "The window to reopen ended at {until}.", zh: "重新打开的期限已于 {until} 结束。" },
+  "complaint.closed_reopen_first": {
+    en: "The complaint is closed; reopen it first if you can.",
+    zh: "该投诉已关闭；如可以，请先重新打开。",
+  },
+  "complaint.reopen_window_ended": {
+    en: "The window to reopen ended at {until}.",
+    zh: "重新打开的期限已于 {until} 结束。",
+  },
   "complaint.cannot_reopen": { en: "This complaint cannot be reopened.", zh: "此投诉不能重新打开。" },
-  "complaint.not_rateable": { en: "A {status} complaint cannot be rated yet.", zh: "处于 {status} 状态的投诉暂不能评价。" },
+  "complaint.not_rateable": {
+    en: "A {status} complaint cannot be rated yet.",
+    zh: "处于 {status} 状态的投诉暂不能评价。",
+  },
   "complaint.rated_already": { en: "The complaint has been rated already.", zh: "该投诉已评价过。" },
-  "complaint.too_many_from_address": { en: "Too many complaints from this address; try again later.", zh: "来自此地址的投诉过多，请稍后再试。" },
-  "property.photo_type": { en: "Send the photo as image/jpeg, image/png or image/webp.", zh: "请以 image/jpeg、image/png 或 image/webp 格式发送照片。" },
+  "complaint.too_many_from_address": {
+    en: "Too many complaints from this address; try again later.",
+    zh: "来自此地址的投诉过多，请稍后再试。",
+  },
+  "property.photo_type": {
+    en: "Send the photo as image/jpeg, image/png or image/webp.",
+    zh: "请以 image/jpeg、image/png 或 image/webp 格式发送照片。",
+  },
   "property.photo_too_large": { en: "Photos are limited to {bytes} bytes.", zh: "照片不得超过 {bytes} 字节。" },
   "property.photo_no_body": { en: "The request has no body.", zh: "请求没有请求体。" },
-  "property.photo_storage_missing": { en: "Photo storage is not configured on this server.", zh: "此服务器未配置照片存储。" },
-  "property.photo_heic": { en: "HEIC/HEIF and AVIF photos are not accepted: send JPEG, PNG or WebP (most phones can share as JPEG).", zh: "不接受 HEIC/HEIF 和 AVIF 格式的照片：请发送 JPEG、PNG 或 WebP（大多数手机可以 JPEG 格式分享）。" },
+  "property.photo_storage_missing": {
+    en: "Photo storage is not configured on this server.",
+    zh: "此服务器未配置照片存储。",
+  },
+  "property.photo_heic": {
+    en: "HEIC/HEIF and AVIF photos are not accepted: send JPEG, PNG or WebP (most phones can share as JPEG).",
+    zh: "不接受 HEIC/HEIF 和 AVIF 格式的照片：请发送 JPEG、PNG 或 WebP（大多数手机可以 JPEG 格式分享）。",
+  },
   "property.photo_not_image": { en: "Not a JPEG, PNG or WebP image.", zh: "不是 JPEG、PNG 或 WebP 图片。" },
   "property.photo_malformed": { en: "{reason}", zh: "图片文件已损坏：{reason}" },
-  "property.photo_type_mismatch": { en: "The bytes are {type}, not what Content-Type says.", zh: "文件内容为 {type}，与 Content-Type 声明的不符。" },
+  "property.photo_type_mismatch": {
+    en: "The bytes are {type}, not what Content-Type says.",
+    zh: "文件内容为 {type}，与 Content-Type 声明的不符。",
+  },
   "property.photos_full": { en: "A complaint has at most {limit} photos.", zh: "每条投诉最多 {limit} 张照片。" },
   "property.not_property_company": { en: "The unit is not a property company.", zh: "该单位不是物业公司。" },
-  "property.unit_kind_field": { en: "Expected a unit of kind property_company, got {kind}.", zh: "应为类型为 property_company 的单位，实际为 {kind}。" },
-  "http.idempotency_key_holds_response": { en: "This Idempotency-Key already holds a response.", zh: "此 Idempotency-Key 已对应一个响应。" },
-  "http.idempotency_key_committed_first": { en: "A request with the same Idempotency-Key was committed first.", zh: "使用相同 Idempotency-Key 的请求已先行提交。" },
+  "property.unit_kind_field": {
+    en: "Expected a unit of kind property_company, got {kind}.",
+    zh: "应为类型为 property_company 的单位，实际为 {kind}。",
+  },
+  "http.idempotency_key_holds_response": {
+    en: "This Idempotency-Key already holds a response.",
+    zh: "此 Idempotency-Key 已对应一个响应。",
+  },
+  "http.idempotency_key_committed_first": {
+    en: "A request with the same Idempotency-Key was committed first.",
+    zh: "使用相同 Idempotency-Key 的请求已先行提交。",
+  },
 } as const satisfies Record<string, Text>;
 
 export type MessageKey = keyof typeof details;

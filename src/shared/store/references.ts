@@ -85,9 +85,7 @@ export function divisionForWrite(
       if (division.status === "retired" && !options.allowRetired) {
         // Retired divisions keep their records but take no new ones.
         throw new ApiError("validation_failed", msg("reference.division_retired"), {
-          errors: [
-            { in: "body", pointer: options.pointer, detail: msg("field.division_retired") },
-          ],
+          errors: [{ in: "body", pointer: options.pointer, detail: msg("field.division_retired") }],
         });
       }
       if (options.levels && !options.levels.includes(division.level)) {

@@ -1,4 +1,4 @@
-import { msg } from "../../shared/http/messages.js";
+import { msg, zodMessage } from "../../shared/http/messages.js";
 import { z } from "@hono/zod-openapi";
 import { and, count, eq, sql } from "drizzle-orm";
 import { divisions } from "../../db/tables.js";
@@ -47,7 +47,7 @@ const patchDivisionSchema = z
   })
   .partial()
   .strict()
-  .refine((p) => Object.keys(p).length > 0, "Send at least one field.")
+  .refine((p) => Object.keys(p).length > 0, zodMessage("field.at_least_one"))
   .openapi("PatchDivision", { example: { name: "富康社区" } });
 
 const divisionResponse = (description: string) => versionedResponse(divisionSchema, description);

@@ -860,6 +860,12 @@ export const details = {
     zh: "{level} 应隶属于 {allowed}，而不是 {actual}。",
   },
   "divisions.import_line": { en: "line {line}: {detail}", zh: "第 {line} 行：{detail}" },
+  "divisions.csv_or_divisions": { en: "Send either `csv` or `divisions`.", zh: "请发送 `csv` 或 `divisions` 之一。" },
+  "divisions.code_format": {
+    en: "6–15 digits (GB/T 2260 or a statistical division code).",
+    zh: "应为 6–15 位数字（GB/T 2260 或统计用区划代码）。",
+  },
+  "complaint.token_format": { en: "Not a follow-up token.", zh: "不是有效的投诉跟进令牌。" },
   "divisions.parent_retired": { en: "The parent division is retired.", zh: "上级区划已撤销。" },
   "reference.division_retired": { en: "The division is retired.", zh: "该区划已撤销。" },
   "field.division_retired": {

@@ -1,4 +1,4 @@
-import { msg } from "../../shared/http/messages.js";
+import { type Message, msg, textOf } from "../../shared/http/messages.js";
 import type { Context } from "hono";
 import { and, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
@@ -69,17 +69,17 @@ async function plan(c: Context<AppEnv>, rows: ImportRow[]): Promise<{ planned: P
 
   const ordered = [...rows].sort((a, b) => a.path.length - b.path.length || a.line - b.line);
   for (const r of ordered) {
-    const fail = (detail: string) => errors.push({ line: r.line, detail });
+    const fail = (detail: Message) => errors.push({ line: r.line, detail });
     const path = r.path.join("/");
     const parentPath = r.path.slice(0, -1).join("/");
     const name = r.path.at(-1)!;
     if (seenPaths.has(path)) {
-      fail(`${path} is already on line ${seenPaths.get(path)}.`);
+      fail(msg("divisions.import_path_twice", { path, line: seenPaths.get(path)! }));
       continue;
     }
     seenPaths.set(path, r.line);
     if (r.code && seenCodes.has(r.code)) {
-      fail(`Code ${r.code} is already on line ${seenCodes.get(r.code)}.`);
+      fail(msg("divisions.import_code_twice", { code: r.code, line: seenCodes.get(r.code)! }));
       continue;
     }
     if (r.code) seenCodes.set(r.code, r.line);
@@ -90,17 +90,23 @@ async function plan(c: Context<AppEnv>, rows: ImportRow[]): Promise<{ planned: P
     const existing = byItsCode ?? byPath.get(path);
     if (existing) {
       if (existing.status !== "active") {
-        fail(`The division with code ${r.code} (${names.get(existing.id)}) is retired: reinstate it first.`);
+        fail(msg("divisions.import_retired", { code: r.code ?? "", path: names.get(existing.id)! }));
       } else if (existing.level !== r.level) {
-        fail(`${names.get(existing.id)} is a ${existing.level}, not a ${r.level}.`);
+        fail(
+          msg("divisions.import_other_level", {
+            path: names.get(existing.id)!,
+            level: existing.level,
+            expected: r.level,
+          }),
+        );
       } else if (!editable(existing) && (existing.name !== name || (r.code && existing.code !== r.code))) {
-        fail(`${names.get(existing.id)} is outside the divisions you may change.`);
+        fail(msg("divisions.import_outside", { path: names.get(existing.id)! }));
       } else if (names.get(existing.id) === path) {
         if (r.code && existing.code !== r.code) change("set_code", { ...existing, code: r.code }, existing);
         else change("unchanged", existing);
       } else if (names.get(existing.id)?.split("/").slice(0, -1).join("/") === parentPath) {
         const twin = byPath.get(path);
-        if (twin && twin.id !== existing.id) fail(`${path} already exists (${twin.id}) with another code.`);
+        if (twin && twin.id !== existing.id) fail(msg("divisions.import_other_code", { path, id: twin.id }));
         else {
           // Later (deeper) rows name its descendants by the new name.
           const oldPath = names.get(existing.id)!;
@@ -115,24 +121,37 @@ async function plan(c: Context<AppEnv>, rows: ImportRow[]): Promise<{ planned: P
         }
       } else {
         fail(
-          `${r.code ? `Code ${r.code} belongs to` : "This is"} ${names.get(existing.id)}: an import renames but never moves divisions (PATCH /v1/divisions/{id} with parentId does).`,
+          r.code
+            ? msg("divisions.import_code_moves", { code: r.code, path: names.get(existing.id)! })
+            : msg("divisions.import_moves", { path: names.get(existing.id)! }),
         );
       }
       continue;
     }
     const parent = byPath.get(parentPath);
     if (!parent) {
-      fail(`Its parent ${parentPath} is neither an active division of the tenant nor on an earlier line.`);
+      fail(msg("divisions.import_no_parent", { parent: parentPath }));
       continue;
     }
     if (!parentLevels[r.level].includes(parent.level)) {
       fail(
-        `A ${r.level} belongs under a ${parentLevels[r.level].join(" or ")}; ${parentPath || "the county"} is a ${parent.level}.`,
+        parentPath
+          ? msg("divisions.import_parent_level", {
+              level: r.level,
+              allowed: parentLevels[r.level],
+              parent: parentPath,
+              actual: parent.level,
+            })
+          : msg("divisions.import_county_level", {
+              level: r.level,
+              allowed: parentLevels[r.level],
+              actual: parent.level,
+            }),
       );
       continue;
     }
     if (!canActInDivision(principal, parent)) {
-      fail(`${parentPath || "The county"} is outside the divisions you may change.`);
+      fail(parentPath ? msg("divisions.import_outside", { path: parentPath }) : msg("divisions.import_county_outside"));
       continue;
     }
     const row = newDivision(parent, { level: r.level, name, code: r.code }, now);
@@ -220,7 +239,7 @@ export async function importDivisions(
       errors: all.map((e) => ({
         in: "body" as const,
         pointer: options.pointer(e.line),
-        detail: msg("divisions.import_line", { line: e.line, detail: e.detail }),
+        detail: msg("divisions.import_line", { line: e.line, detail: textOf(e.detail) }),
       })),
     });
   }

@@ -866,6 +866,78 @@ export const details = {
     zh: "应为 6–15 位数字（GB/T 2260 或统计用区划代码）。",
   },
   "complaint.token_format": { en: "Not a follow-up token.", zh: "不是有效的投诉跟进令牌。" },
+  "divisions.import_path_required": {
+    en: "`path` is required: names from below the county, joined by /.",
+    zh: "`path` 为必填项：县级以下各级名称，以 / 连接。",
+  },
+  "divisions.import_path_names": {
+    en: "`path` has an empty or over-long (100+) name.",
+    zh: "`path` 中有空名称或过长（100 个字符以上）的名称。",
+  },
+  "divisions.import_county": {
+    en: "The county is the tenant's root and is not imported: start paths below it.",
+    zh: "县级区划是租户的根节点，不参与导入：路径应从其下级开始。",
+  },
+  "divisions.import_level": { en: "`level` must be one of {levels}.", zh: "`level` 须为以下值之一：{levels}。" },
+  "divisions.import_code_string": { en: "`code` must be a string of digits.", zh: "`code` 须为数字组成的字符串。" },
+  "divisions.import_code_digits": { en: "`code` must be 6–15 digits.", zh: "`code` 须为 6–15 位数字。" },
+  "divisions.import_header": {
+    en: "The header must name the columns `path` and `level` (and optionally `code`).",
+    zh: "表头须包含 `path` 和 `level` 列（`code` 列可选）。",
+  },
+  "divisions.import_list": {
+    en: "Expected a list of objects with path, level and (optionally) code.",
+    zh: "应为包含 path、level（及可选 code）的对象列表。",
+  },
+  "divisions.import_object": {
+    en: "Expected an object with path, level and (optionally) code.",
+    zh: "应为包含 path、level（及可选 code）的对象。",
+  },
+  "divisions.import_path_twice": { en: "{path} is already on line {line}.", zh: "{path} 已在第 {line} 行出现。" },
+  "divisions.import_code_twice": {
+    en: "Code {code} is already on line {line}.",
+    zh: "代码 {code} 已在第 {line} 行出现。",
+  },
+  "divisions.import_retired": {
+    en: "The division with code {code} ({path}) is retired: reinstate it first.",
+    zh: "代码为 {code} 的区划（{path}）已撤销，请先恢复。",
+  },
+  "divisions.import_other_level": {
+    en: "{path} is a {level}, not a {expected}.",
+    zh: "{path} 的层级是 {level}，而不是 {expected}。",
+  },
+  "divisions.import_outside": {
+    en: "{path} is outside the divisions you may change.",
+    zh: "{path} 不在您可修改的区划范围内。",
+  },
+  "divisions.import_county_outside": {
+    en: "The county is outside the divisions you may change.",
+    zh: "县级区划不在您可修改的区划范围内。",
+  },
+  "divisions.import_other_code": {
+    en: "{path} already exists ({id}) with another code.",
+    zh: "{path} 已存在（{id}），但代码不同。",
+  },
+  "divisions.import_code_moves": {
+    en: "Code {code} belongs to {path}: an import renames but never moves divisions (a PATCH of the division with parentId does).",
+    zh: "代码 {code} 属于 {path}：导入只会重命名区划，不会移动区划（移动请对该区划发送带 parentId 的 PATCH 请求）。",
+  },
+  "divisions.import_moves": {
+    en: "This is {path}: an import renames but never moves divisions (a PATCH of the division with parentId does).",
+    zh: "这是 {path}：导入只会重命名区划，不会移动区划（移动请对该区划发送带 parentId 的 PATCH 请求）。",
+  },
+  "divisions.import_no_parent": {
+    en: "Its parent {parent} is neither an active division of the tenant nor on an earlier line.",
+    zh: "其上级 {parent} 既不是本租户的有效区划，也未在前面的行中出现。",
+  },
+  "divisions.import_parent_level": {
+    en: "A {level} belongs under a {allowed}; {parent} is a {actual}.",
+    zh: "{level} 应隶属于 {allowed}；{parent} 的层级是 {actual}。",
+  },
+  "divisions.import_county_level": {
+    en: "A {level} belongs under a {allowed}; the county is a {actual}.",
+    zh: "{level} 应隶属于 {allowed}；县级区划的层级是 {actual}。",
+  },
   "divisions.parent_retired": { en: "The parent division is retired.", zh: "上级区划已撤销。" },
   "reference.division_retired": { en: "The division is retired.", zh: "该区划已撤销。" },
   "field.division_retired": {

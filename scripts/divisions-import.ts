@@ -11,6 +11,7 @@ import { openDatabase } from "../src/node/database.js";
 import { scopesForRoles, type Principal } from "../src/shared/auth/principal.js";
 import { systemClock } from "../src/shared/clock.js";
 import { ApiError } from "../src/shared/http/errors.js";
+import { renderMessage } from "../src/shared/http/messages.js";
 import type { AppEnv } from "../src/shared/request/context.js";
 
 const usage = `Usage: npm run divisions:import -- --tenant 620902 <file.csv|file.json> [--dry-run]
@@ -82,7 +83,7 @@ try {
 } catch (err) {
   if (err instanceof ApiError) {
     console.error(err.message);
-    for (const e of err.extensions.errors ?? []) console.error(`  ${e.detail}`);
+    for (const e of err.extensions.errors ?? []) console.error(`  ${renderMessage(e.detail, "en")}`);
     process.exitCode = 1;
   } else throw err;
 } finally {

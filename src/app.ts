@@ -15,7 +15,7 @@ import { Directory } from "./shared/auth/directory.js";
 import type { TokenVerifier } from "./shared/auth/jwt.js";
 import type { TokenSigner } from "./shared/auth/signer.js";
 import { authenticate } from "./shared/api/authenticate.js";
-import { requireJsonBodies } from "./shared/http/content-type.js";
+import { requireJsonBodies, contentLanguage } from "./shared/http/content-type.js";
 import { rateLimitMachines, type RateLimiter } from "./shared/http/rate-limit.js";
 import type { StaticAssets } from "./shared/http/static-assets.js";
 import type { PiiVault } from "./shared/crypto/pii.js";
@@ -27,6 +27,7 @@ import { ApiError, clientClosedRequest, problemResponse, toApiError } from "./sh
 import { newId } from "./db/ids.js";
 import { RecentResults } from "./shared/recent.js";
 import { publicTargetsOnly, type TargetPolicy } from "./domains/webhooks/targets.js";
+import { msg } from "./shared/http/messages.js";
 
 /** Everything the app needs from its runtime. Entry files build these; tests build their own. */
 export interface AppDeps {
@@ -92,10 +93,12 @@ export function createApp(deps: AppDeps) {
     c.set("paging", paging);
     await next();
   });
+  // Problems are rendered in the language the request asks for (zh-CN unless it asks for en); every response says which.
+  app.use(contentLanguage());
   const limitBody = bodyLimit({
     maxSize: deps.maxBodyBytes,
     onError: () => {
-      throw new ApiError("payload_too_large", `Request bodies are limited to ${deps.maxBodyBytes} bytes.`);
+      throw new ApiError("payload_too_large", msg("http.body_too_large", { bytes: deps.maxBodyBytes }));
     },
   });
   // Photo uploads have their own, larger limit (src/domains/property/photos.ts).
@@ -114,13 +117,13 @@ export function createApp(deps: AppDeps) {
   app.route("/", docsRoutes(openApiDocument(), deps.assets));
   app.route("/", consoleRoutes(deps.assets, deps.consoleSignIn));
 
-  app.notFound((c) => problemResponse(c, new ApiError("not_found", "No such route.")));
+  app.notFound((c) => problemResponse(c, new ApiError("not_found", msg("http.no_route"))));
   app.onError((err, c) => {
     const where = { requestId: c.get("requestId"), method: c.req.method, path: c.req.path };
     // A client hanging up mid-body is worth a line, not an error: the server did nothing wrong.
     if (clientClosedRequest(err, c.req.raw)) {
       deps.log.info?.("client closed the connection before its request was read", where);
-      return problemResponse(c, new ApiError("malformed_request", "The connection closed before the request arrived."));
+      return problemResponse(c, new ApiError("malformed_request", msg("http.connection_closed")));
     }
     return problemResponse(
       c,

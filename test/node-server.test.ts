@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServer, type ServerProcess } from "./helpers/server-process.js";
+import { mintToken, startServer, type ServerProcess } from "./helpers/server-process.js";
 
 let server: ServerProcess;
 let port: number;
@@ -129,6 +129,28 @@ describe("errors the app never sees are problem documents", () => {
   it("an expectation other than 100-continue: 417", async () => {
     const res = await raw("GET /healthz HTTP/1.1\r\nHost: localhost\r\nExpect: teapot\r\nConnection: close\r\n\r\n");
     expectProblem(res, 417, "expectation_failed");
+  });
+});
+
+describe("what a client pastes from the README", () => {
+  it("a POST with no body at all (no Content-Length, no Content-Type) to an action is not a 415", async () => {
+    const token = await mintToken(server, { tenant: "620902", roles: ["community_admin"] });
+    // As `curl -X POST …/confirm` sends it: no framing headers, so no body.
+    const res = await raw(
+      `POST /v1/member-reports/mrep_01KDVDNA011AKWK3RC504FTYF8/confirm HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${token}\r\nAccept-Language: en\r\nConnection: close\r\n\r\n`,
+    );
+    // Past the content-type check to the record lookup: an id nobody has is a 404.
+    const problem = expectProblem(res, 404, "not_found");
+    expect(problem.detail).toBe("No such member report.");
+    expect(res.headers.get("content-language")).toBe("en");
+  });
+
+  it("a body without a JSON content type is still a 415", async () => {
+    const token = await mintToken(server, { tenant: "620902", roles: ["community_admin"] });
+    const res = await raw(
+      `POST /v1/member-reports/mrep_01KDVDNA011AKWK3RC504FTYF8/confirm HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${token}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi`,
+    );
+    expectProblem(res, 415, "unsupported_media_type");
   });
 });
 

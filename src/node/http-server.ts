@@ -1,31 +1,39 @@
-import { createServer, maxHeaderSize, type Server, type ServerResponse, STATUS_CODES } from "node:http";
+import {
+  createServer,
+  type IncomingMessage,
+  maxHeaderSize,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from "node:http";
 import type { Duplex } from "node:stream";
 import { getRequestListener, RequestError } from "@hono/node-server";
 import { newId } from "../db/ids.js";
 import type { Clock } from "../shared/request/context.js";
 import { ApiError, problemDocument } from "../shared/http/errors.js";
 import type { Logger } from "../shared/log.js";
+import { msg, type Message, type Language, negotiateLanguage } from "../shared/http/messages.js";
 
 type Fetch = Parameters<typeof getRequestListener>[0];
 
 /** Why the adapter could not turn Node's request into a `Request` (its RequestError messages). */
-const unreadableRequest: Record<string, string> = {
-  "Missing host header": "The Host header is required.",
-  "Invalid host header": "The Host header is not a valid host[:port].",
-  "Backslash in request path": "The request path contains a backslash.",
+const unreadableRequest: Record<string, Message> = {
+  "Missing host header": msg("http.host_required"),
+  "Invalid host header": msg("http.host_invalid"),
+  "Backslash in request path": msg("http.backslash_in_path"),
 };
 
 /** What Node's parser refused, before any request existed (the codes Node's own default answers by). */
 function parserRefusal(code: string | undefined): ApiError {
   switch (code) {
     case "HPE_HEADER_OVERFLOW":
-      return new ApiError("headers_too_large", `The request line and header fields exceed ${maxHeaderSize} bytes.`);
+      return new ApiError("headers_too_large", msg("http.headers_too_large", { bytes: maxHeaderSize }));
     case "HPE_CHUNK_EXTENSIONS_OVERFLOW":
-      return new ApiError("payload_too_large", "The chunk extensions are too large.");
+      return new ApiError("payload_too_large", msg("http.chunk_extensions_too_large"));
     case "ERR_HTTP_REQUEST_TIMEOUT":
-      return new ApiError("request_timeout", "The request did not arrive in time.");
+      return new ApiError("request_timeout", msg("http.request_timeout"));
     default:
-      return new ApiError("malformed_request", "The request is not valid HTTP/1.1.");
+      return new ApiError("malformed_request", msg("http.not_http11"));
   }
 }
 
@@ -40,7 +48,8 @@ function parserRefusal(code: string | undefined): ApiError {
  * - an `Expect` other than 100-continue gets its 417 from the `checkExpectation` listener.
  */
 export function createNodeServer(fetch: Fetch, deps: { clock: Clock; log: Logger }): Server {
-  const document = (error: ApiError) => problemDocument(error, newId("req", deps.clock.now().getTime()));
+  const document = (error: ApiError, language?: Language) =>
+    problemDocument(error, newId("req", deps.clock.now().getTime()), language);
   const response = (error: ApiError) => {
     const { status, headers, body } = document(error);
     return new Response(body, { status, headers });
@@ -49,12 +58,12 @@ export function createNodeServer(fetch: Fetch, deps: { clock: Clock; log: Logger
   const listener = getRequestListener(fetch, {
     errorHandler: (err) => {
       if (err instanceof RequestError) {
-        const detail = unreadableRequest[err.message] ?? "The request target or the Host header is not valid.";
+        const detail = unreadableRequest[err.message] ?? msg("http.target_invalid");
         return response(new ApiError("malformed_request", detail));
       }
       // The app answers its own errors; this is the adapter failing around it.
       deps.log.error("unhandled error in the Node adapter", { error: err });
-      return response(new ApiError("internal", "An unexpected error occurred."));
+      return response(new ApiError("internal", msg("generic.internal_adapter")));
     },
   });
   const server = createServer({ requireHostHeader: false }, listener);
@@ -78,9 +87,10 @@ export function createNodeServer(fetch: Fetch, deps: { clock: Clock; log: Logger
     );
   });
 
-  server.on("checkExpectation", (_req, res: ServerResponse) => {
+  server.on("checkExpectation", (req: IncomingMessage, res: ServerResponse) => {
     const { status, headers, body } = document(
-      new ApiError("expectation_failed", "Only `Expect: 100-continue` is supported."),
+      new ApiError("expectation_failed", msg("http.expect_unsupported")),
+      negotiateLanguage(req.headers["accept-language"]),
     );
     res.writeHead(status, headers).end(body);
   });

@@ -7,6 +7,7 @@ import {
   type RateLimiter,
   type RateRule,
 } from "../shared/http/rate-limit.js";
+import { msg } from "../shared/http/messages.js";
 
 /**
  * Rate limits on Workers: one Durable Object per bucket (an API key, an API client, a tenant, a
@@ -100,9 +101,10 @@ export function durableObjectRateLimiter(namespace: DurableObjectNamespaceLike):
           body: JSON.stringify({ rule, cost }),
         });
       } catch {
-        throw new ApiError("unavailable", "The rate limiter does not answer.");
+        throw new ApiError("unavailable", msg("generic.unavailable_rate_limiter"));
       }
-      if (!response.ok) throw new ApiError("unavailable", `The rate limiter answered ${response.status}.`);
+      if (!response.ok)
+        throw new ApiError("unavailable", msg("generic.rate_limiter_status", { status: response.status }));
       return (await response.json()) as RateDecision;
     },
   };

@@ -26,6 +26,8 @@ import { systemClock } from "../shared/clock.js";
 import { createPiiVault } from "../shared/crypto/pii.js";
 import { describeError, jsonLogger } from "../shared/log.js";
 import { durableObjectRateLimiter, type DurableObjectNamespaceLike } from "./rate-limiter.js";
+import { msg, negotiateLanguage } from "../shared/http/messages.js";
+import { ApiError, problemDocument } from "../shared/http/errors.js";
 import { r2BlobStore, type R2BucketLike } from "./r2-blobs.js";
 
 /**
@@ -124,7 +126,7 @@ function assetsBinding(env: Env): StaticAssets {
   };
 }
 
-function misconfigured(error: unknown): Response {
+function misconfigured(error: unknown, request?: Request): Response {
   console.error(
     JSON.stringify({
       level: "error",
@@ -132,18 +134,12 @@ function misconfigured(error: unknown): Response {
       error: describeError(error),
     }),
   );
-  const body = {
-    type: "https://hexi.dev/problems/unavailable",
-    title: "Service unavailable",
-    status: 503,
-    detail: "The service is misconfigured.",
-    code: "unavailable",
-    requestId: "",
-  };
-  return new Response(JSON.stringify(body), {
-    status: 503,
-    headers: { "content-type": "application/problem+json; charset=utf-8" },
-  });
+  const { status, headers, body } = problemDocument(
+    new ApiError("unavailable", msg("generic.misconfigured")),
+    "",
+    negotiateLanguage(request?.headers.get("accept-language")),
+  );
+  return new Response(body, { status, headers });
 }
 
 /** Built on the first request of an isolate. Bindings do not change within one, so a failure is kept and reported on every request. */
@@ -162,7 +158,7 @@ export const handlers = {
     try {
       ready = await app;
     } catch (error) {
-      return misconfigured(error);
+      return misconfigured(error, request);
     }
     return ready.fetch(request, env, ctx);
   },

@@ -78,7 +78,7 @@ async function token(call: TokenCall) {
 const bearer =
   (accessToken: string, app = ctx.app) =>
   (path: string) =>
-    app.request(path, { headers: { authorization: `Bearer ${accessToken}` } });
+    app.request(path, { headers: { authorization: `Bearer ${accessToken}`, "accept-language": "en" } });
 
 describe("managing API clients", () => {
   it("registers a client whose secret is shown once and stored as SHA-256", async () => {

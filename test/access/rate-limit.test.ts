@@ -73,7 +73,8 @@ describe("rate limits over HTTP", () => {
     expect(res.status).toBe(201);
     return res.body.key as string;
   };
-  const get = (key: string, app = ctx.app) => app.request("/v1/divisions?limit=1", { headers: { "x-api-key": key } });
+  const get = (key: string, app = ctx.app) =>
+    app.request("/v1/divisions?limit=1", { headers: { "x-api-key": key, "accept-language": "en" } });
 
   it("holds an API key to its quota with RateLimit headers, then 429 with Retry-After", async () => {
     const key = await newKey(3);

@@ -26,7 +26,10 @@ export interface TestContext {
   /** Waits for work the app deferred past its responses (e.g. API key last-used writes). */
   settle(): Promise<void>;
   token(options?: TokenOptions): Promise<string>;
-  /** A JSON request as the given principal; answers status, parsed body and headers. */
+  /**
+   * A JSON request as the given principal; answers status, parsed body and headers. It asks for
+   * English problems (`Accept-Language: en`) unless the headers ask otherwise; the app's default is zh-CN.
+   */
   call<T = any>(
     who: TokenOptions,
     method: string,
@@ -34,7 +37,7 @@ export interface TestContext {
     body?: unknown,
     headers?: Record<string, string>,
   ): Promise<{ status: number; body: T; headers: Headers }>;
-  /** `app.request` with a bearer token for the given claims. */
+  /** `app.request` with a bearer token for the given claims, asking for English problems unless told otherwise. */
   as(options: TokenOptions): (path: string, init?: RequestInit) => Promise<Response>;
   close(): void;
 }
@@ -91,6 +94,7 @@ export async function createTestContext(
         method,
         headers: {
           authorization: `Bearer ${await token(who)}`,
+          "accept-language": "en",
           ...(body === undefined ? {} : { "content-type": "application/json" }),
           ...headers,
         },
@@ -104,6 +108,7 @@ export async function createTestContext(
       async (path, init = {}) => {
         const headers = new Headers(init.headers);
         headers.set("authorization", `Bearer ${await token(options)}`);
+        if (!headers.has("accept-language")) headers.set("accept-language", "en");
         return app.request(path, { ...init, headers });
       },
     close: () => {

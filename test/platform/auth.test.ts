@@ -21,7 +21,10 @@ beforeAll(async () => {
 afterAll(() => ctx.close());
 
 async function me(authorization?: string) {
-  const res = await ctx.app.request("/v1/me", authorization ? { headers: { authorization } } : {});
+  // English problems: the details asserted below are the English ones (the default is zh-CN).
+  const res = await ctx.app.request("/v1/me", {
+    headers: { "accept-language": "en", ...(authorization ? { authorization } : {}) },
+  });
   return { res, body: (await res.json()) as Record<string, unknown> };
 }
 
@@ -160,7 +163,8 @@ describe("a principal remembered for its token", () => {
     });
     try {
       const token = await signToken(key, { expiresIn: 30 }, clock.now());
-      const me = () => timed.app.request("/v1/me", { headers: { authorization: `Bearer ${token}` } });
+      const me = () =>
+        timed.app.request("/v1/me", { headers: { authorization: `Bearer ${token}`, "accept-language": "en" } });
       expect((await me()).status).toBe(200);
       expect((await me()).status).toBe(200);
       clock.advance(45_000); // past the expiry (and its 5 s tolerance), within the cache's minute

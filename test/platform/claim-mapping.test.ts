@@ -96,7 +96,10 @@ async function keycloakToken(key: SigningKey, issuer: string, claims: JWTPayload
 }
 
 async function me(token: string) {
-  const res = await ctx.app.request("/v1/me", { headers: { authorization: `Bearer ${token}` } });
+  // English problems, as ctx.call asks for them (the default is zh-CN).
+  const res = await ctx.app.request("/v1/me", {
+    headers: { authorization: `Bearer ${token}`, "accept-language": "en" },
+  });
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openApiDocument } from "../../src/routes.js";
 import { ownAuthentication } from "../../src/shared/auth/exceptions.js";
 import { createTestContext, type TestContext } from "../helpers/app.js";
+import { rolesHolding, type Scope } from "../../src/shared/auth/principal.js";
 
 /**
  * The same security and robustness sweep over every operation in the OpenAPI document, so a new
@@ -93,7 +94,32 @@ describe("every operation", () => {
         token: tokens[scope],
         body: op.requestBody ? "{}" : undefined,
       });
-      if (res.status !== 403) failures.push(`${op.method} ${op.path} → ${res.status}`);
+      if (res.status !== 403) {
+        failures.push(`${op.method} ${op.path} → ${res.status}`);
+        continue;
+      }
+      // The 403 names the scopes the route takes (as documented) and the roles that hold them.
+      const problem = (await res.json()) as { code: string; requiredScopes?: string[]; rolesWithScope?: string[] };
+      if (problem.code !== "forbidden" || JSON.stringify(problem.requiredScopes) !== JSON.stringify(op.scopes))
+        failures.push(`${op.method} ${op.path} → ${JSON.stringify(problem.requiredScopes)}, not ${op.scopes}`);
+      else if (!problem.rolesWithScope?.length) failures.push(`${op.method} ${op.path} names no role`);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it("refuses an unknown query parameter with a 400 naming it, before anything else about the request", async () => {
+    // A token of a role that holds the route's scope (the city's own for city-only scopes), so the request gets past the guards.
+    const tokenFor = (op: Operation) => {
+      const role = rolesHolding(op.scopes as Scope[]).find((r) => r !== "city_admin") ?? "city_admin";
+      return ctx.token({ tenant: role === "city_admin" ? "620900" : "620902", roles: [role] });
+    };
+    const failures: string[] = [];
+    for (const op of protectedOperations) {
+      const res = await send(op, `${concrete(op.path, wellFormed)}?zzUnknown=1`, { token: await tokenFor(op) });
+      const problem = (await res.json()) as { code?: string; errors?: { in: string; pointer: string }[] };
+      const named = problem.errors?.some((e) => e.in === "query" && e.pointer === "/zzUnknown");
+      if (res.status !== 400 || problem.code !== "validation_failed" || !named)
+        failures.push(`${op.method} ${op.path} → ${res.status} ${problem.code}`);
     }
     expect(failures).toEqual([]);
   });

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openApiDocument } from "../../src/routes.js";
 import { createTestContext, type TestContext } from "../helpers/app.js";
+import { type Role, roleScopes, roles, scopes } from "../../src/shared/auth/principal.js";
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -120,17 +121,40 @@ describe("health", () => {
 });
 
 describe("OpenAPI document", () => {
+  interface Example {
+    $ref?: string;
+    value?: Record<string, unknown>;
+  }
+  interface Parameter {
+    name: string;
+    in: string;
+    required?: boolean;
+    example?: unknown;
+    examples?: unknown;
+    schema?: { example?: unknown; examples?: unknown };
+  }
   const doc = openApiDocument() as unknown as {
     openapi: string;
+    info: { description: string };
     paths: Record<
       string,
       Record<
         string,
-        { operationId?: string; tags?: string[]; responses: Record<string, unknown>; security?: unknown[] }
+        {
+          operationId?: string;
+          tags?: string[];
+          description?: string;
+          "x-hexi-scopes": string[];
+          parameters?: Parameter[];
+          responses: Record<string, { content?: Record<string, { examples: Record<string, Example> }> }>;
+          security?: unknown[];
+        }
       >
     >;
-    components: { securitySchemes: Record<string, unknown> };
+    components: { securitySchemes: Record<string, unknown>; examples: Record<string, Example> };
   };
+  const exampleValue = (example: Example) =>
+    example.$ref ? doc.components.examples[example.$ref.split("/").pop()!]!.value : example.value;
   const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
     Object.entries(item).map(([method, op]) => ({ path, method, op })),
   );
@@ -154,11 +178,61 @@ describe("OpenAPI document", () => {
       if (path !== "/v1/oauth/token") expect(op.security, path).toEqual([]);
     }
     for (const { path, op } of operations.filter((o) => o.path.startsWith("/v1/") && !isPublic(o.path))) {
-      expect(op.security, path).toEqual([{ bearerAuth: [] }, { apiKey: [] }]);
+      // Each scope is an alternative requirement for each scheme: any one scope suffices.
+      const scopes: string[] = op["x-hexi-scopes"];
+      expect(scopes.length, path).toBeGreaterThan(0);
+      expect(op.security, path).toEqual([
+        ...scopes.map((s) => ({ bearerAuth: [s] })),
+        ...scopes.map((s) => ({ apiKey: [s] })),
+      ]);
+      expect(op.description, path).toContain(`\`${scopes[0]}\``);
+      expect(op.description, path).toMatch(/roles that hold it/);
       for (const status of ["400", "401", "403", "500"]) {
-        expect(op.responses[status], `${path} ${status}`).toMatchObject({
-          content: { "application/problem+json": {} },
-        });
+        const content = op.responses[status]?.content?.["application/problem+json"];
+        expect(content, `${path} ${status}`).toBeDefined();
+        // Every error status shows an example of that status, in both languages.
+        for (const language of ["zh-CN", "en"]) {
+          expect(exampleValue(content!.examples[language]!), `${path} ${status} ${language}`).toMatchObject({
+            status: Number(status),
+          });
+        }
+      }
+      // The 403 example names the operation's own scope and the roles that hold it.
+      const forbidden = op.responses["403"]!.content!["application/problem+json"]!.examples;
+      expect(exampleValue(forbidden.en!)).toMatchObject({ code: "forbidden", requiredScopes: scopes });
+      expect(exampleValue(forbidden["zh-CN"]!)?.detail).toMatch(/此操作需要.*角色/);
+    }
+  });
+
+  it("pre-fills no optional parameter in Try it out: examples only on required ones", () => {
+    let optional = 0;
+    for (const { path, op } of operations) {
+      for (const p of op.parameters ?? []) {
+        if (p.required) continue;
+        optional++;
+        const where = `${path} ${p.in} ${p.name}`;
+        expect(p.example, where).toBeUndefined();
+        expect(p.examples, where).toBeUndefined();
+        expect(p.schema?.example, where).toBeUndefined();
+        expect(p.schema?.examples, where).toBeUndefined();
+      }
+    }
+    expect(optional).toBeGreaterThan(50);
+    // In particular, actions carry no stale If-Match example.
+    const confirm = operations.find((o) => o.op.operationId === "confirmMemberReport")!;
+    expect(confirm.op.parameters?.find((p) => p.name === "if-match")).not.toHaveProperty("example");
+  });
+
+  it("carries the role → scope matrix generated from the role table", () => {
+    const description: string = doc.info.description;
+    expect(description).toContain("| Scope / 权限范围 | `city_admin` | `county_admin`");
+    for (const [role, granted] of Object.entries(roleScopes)) {
+      const column = roles.indexOf(role as Role) + 1;
+      for (const scope of scopes) {
+        const row = description.split("\n").find((l) => l.startsWith(`| \`${scope}\` |`))!;
+        expect(row.split("|").slice(1, -1)[column]!.trim(), `${role} ${scope}`).toBe(
+          granted.includes(scope) ? "✓" : "",
+        );
       }
     }
   });

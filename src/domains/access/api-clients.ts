@@ -23,6 +23,7 @@ import { credentialCacheTtlMs } from "./credentials.js";
 import { accessTokenTtlSeconds } from "./oauth.js";
 import { hashSecret, newClientId, newClientSecret } from "./secrets.js";
 import { apiClients } from "./tables.js";
+import { msg } from "../../shared/http/messages.js";
 
 export const defaultClientRatePerMinute = 600;
 
@@ -168,10 +169,10 @@ function checkGrantableRoles(c: Context<AppEnv>, requested: readonly Role[]): Ro
   const errors: FieldError[] = requested.flatMap((role, i) =>
     mayGrant.has(role)
       ? []
-      : [{ in: "body" as const, pointer: `/roles/${i}`, detail: `You cannot grant ${role} to an API client.` }],
+      : [{ in: "body" as const, pointer: `/roles/${i}`, detail: msg("access.role_not_grantable", { role }) }],
   );
   if (errors.length)
-    throw new ApiError("validation_failed", `${errors.length} role(s) cannot be granted to an API client.`, { errors });
+    throw new ApiError("validation_failed", msg("access.roles_not_grantable", { count: errors.length }), { errors });
   return [...new Set(requested)];
 }
 

@@ -22,6 +22,7 @@ import {
 import { credentialCacheTtlMs, scopesNeverForKeys } from "./credentials.js";
 import { displayedKeyLength, hashSecret, newApiKey } from "./secrets.js";
 import { apiKeys } from "./tables.js";
+import { msg, zodMessage } from "../../shared/http/messages.js";
 
 /** After a rotation the old key keeps working this long, so deployments can switch without downtime. */
 export const rotationGraceMs = 24 * 60 * 60 * 1000;
@@ -50,10 +51,7 @@ const ipEntrySchema = z
   .string()
   .trim()
   .max(64)
-  .refine(
-    (v) => parseCidr(v) !== undefined,
-    "Not an IPv4/IPv6 address or a CIDR with zero host bits (e.g. 203.0.113.0/24, 2001:db8::/32).",
-  );
+  .refine((v) => parseCidr(v) !== undefined, zodMessage("field.ip_or_cidr"));
 
 const apiKeySchema = z
   .object({
@@ -219,14 +217,12 @@ function checkGrantableScopes(c: Context<AppEnv>, requested: readonly Scope[]): 
   requested.forEach((scope, i) => {
     const pointer = `/scopes/${i}`;
     if (scopesNeverForKeys.includes(scope))
-      errors.push({ in: "body", pointer, detail: `${scope} is never granted to API keys.` });
+      errors.push({ in: "body", pointer, detail: msg("access.scope_never_for_keys", { scope }) });
     else if (!c.get("principal").scopes.has(scope))
-      errors.push({ in: "body", pointer, detail: `You do not hold ${scope}; a key gets a subset of your scopes.` });
+      errors.push({ in: "body", pointer, detail: msg("access.scope_not_held", { scope }) });
   });
   if (errors.length)
-    throw new ApiError("validation_failed", `${errors.length} requested scope(s) cannot be granted to an API key.`, {
-      errors,
-    });
+    throw new ApiError("validation_failed", msg("access.scopes_not_grantable", { count: errors.length }), { errors });
   return [...new Set(requested)];
 }
 
@@ -269,8 +265,8 @@ export const apiKeyRoutes = createRouter()
     const grantedScopes = checkGrantableScopes(c, body.scopes);
     const now = c.get("clock").now();
     if (body.expiresAt && Date.parse(body.expiresAt) <= now.getTime()) {
-      throw new ApiError("validation_failed", "expiresAt must be in the future.", {
-        errors: [{ in: "body", pointer: "/expiresAt", detail: "Must be in the future." }],
+      throw new ApiError("validation_failed", msg("access.expires_in_future"), {
+        errors: [{ in: "body", pointer: "/expiresAt", detail: msg("field.must_be_future") }],
       });
     }
     const { key, row } = await newKeyRow(c, now, {

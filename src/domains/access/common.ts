@@ -8,6 +8,7 @@ import type { AppEnv } from "../../shared/request/context.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { keyset, type pageQuerySchema } from "../../shared/http/pagination.js";
 import { commit, type Change } from "../../shared/store/commit.js";
+import { msg } from "../../shared/http/messages.js";
 import { readRows } from "../../shared/store/records.js";
 
 /**
@@ -18,10 +19,7 @@ import { readRows } from "../../shared/store/records.js";
 export function requireTenantWideManager(c: Context<AppEnv>): void {
   const p = c.get("principal");
   if (p.credential !== "jwt" || p.org || p.owner || p.crossTenant) {
-    throw new ApiError(
-      "forbidden",
-      "Managing API credentials needs a tenant-wide administrator's token, not an API key or a principal narrowed to a division.",
-    );
+    throw new ApiError("forbidden", msg("auth.credentials_admin_only"));
   }
 }
 

@@ -8,6 +8,7 @@ import { ApiError } from "../../shared/http/errors.js";
 import { inRange, parseCidr, parseIp, type IpRange } from "../../shared/net/ip.js";
 import { hashSecret, isWellFormedApiKey } from "./secrets.js";
 import { apiClients, apiKeys } from "./tables.js";
+import { msg, textOf } from "../../shared/http/messages.js";
 
 /**
  * How long a looked-up API key or API client is trusted without asking the database again. A
@@ -79,7 +80,7 @@ declare module "hono" {
 }
 
 /** Wrong, unknown, revoked and expired keys all get this one answer: nothing says whether a key existed. */
-const rejectedKey = () => new ApiError("unauthenticated", "The API key was rejected.");
+const rejectedKey = () => new ApiError("unauthenticated", msg("auth.api_key_rejected"));
 
 /**
  * API keys and API clients as credentials. Unknown keys are cached too (as "no such key"): a key's
@@ -155,9 +156,13 @@ export function createMachineCredentials(nowMs: () => number): MachineCredential
       const now = c.get("clock").now();
       if (!key || key.revokedAt || (key.expiresAt && Date.parse(key.expiresAt) <= now.getTime())) throw rejectedKey();
       if (key.ranges) {
-        const ip = parseIp(c.get("clientIp")() ?? "");
+        const address = c.get("clientIp")();
+        const ip = parseIp(address ?? "");
         if (!ip || !key.ranges.some((range) => inRange(ip, range))) {
-          throw new ApiError("forbidden", "This API key may not be used from your network address.");
+          // Naming the address the server saw tells a caller behind a proxy or NAT what to allow.
+          throw new ApiError("forbidden", msg("auth.api_key_address", { address: address ?? "unknown" }), {
+            clientAddress: address ?? null,
+          });
         }
       }
       recordUse(c, key, now);
@@ -194,7 +199,10 @@ export function createMachineCredentials(nowMs: () => number): MachineCredential
         clients.set(clientId, client);
       }
       if (!client || client.revokedAt || client.tenantId !== tenant) {
-        throw new ApiError("unauthenticated", "The bearer token was rejected: its API client is revoked or unknown.");
+        throw new ApiError(
+          "unauthenticated",
+          msg("auth.token_rejected", { reason: textOf(msg("token.client_revoked")) }),
+        );
       }
       return { policy: "client", id: clientId, tenant, limitPerMinute: client.rateLimitPerMinute };
     },

@@ -13,6 +13,7 @@ import { findPublished, listWithinReach, updateVersioned } from "../../shared/st
 import { requireDivisionForWrite, unknownReference } from "../../shared/store/references.js";
 import { partyOrgs } from "../organisations/tables.js";
 import { activities, activityKinds, lectureTalks } from "./tables.js";
+import { msg, zodMessage } from "../../shared/http/messages.js";
 
 export const activityId = idSchema("act");
 const partyOrgId = idSchema("org");
@@ -87,7 +88,7 @@ const patchActivitySchema = z
   .object(activityFields)
   .partial()
   .strict()
-  .refine((p) => Object.keys(p).length > 0, "Send at least one field.")
+  .refine((p) => Object.keys(p).length > 0, zodMessage("field.at_least_one"))
   .openapi("PatchActivity", {
     description:
       "Changing kind away from lecture needs lectureTalk: null. Lowering capacity below the sign-ups so far keeps them, and refuses new ones.",
@@ -121,12 +122,13 @@ export const findActivity = (c: Context<AppEnv>, id: string): Promise<ActivityRo
 function checkActivity(a: Pick<ActivityRow, "kind" | "lectureTalk" | "startsAt" | "endsAt">) {
   const errors: FieldError[] = [];
   if (a.kind === "lecture" && !a.lectureTalk)
-    errors.push({ in: "body", pointer: "/lectureTalk", detail: "A lecture names its talk (五讲)." });
+    errors.push({ in: "body", pointer: "/lectureTalk", detail: msg("activities.lecture_needs_talk") });
   if (a.kind !== "lecture" && a.lectureTalk)
-    errors.push({ in: "body", pointer: "/lectureTalk", detail: "Only a lecture has a talk; send null." });
-  if (a.startsAt >= a.endsAt) errors.push({ in: "body", pointer: "/endsAt", detail: "endsAt must be after startsAt." });
+    errors.push({ in: "body", pointer: "/lectureTalk", detail: msg("activities.only_lecture_talk") });
+  if (a.startsAt >= a.endsAt)
+    errors.push({ in: "body", pointer: "/endsAt", detail: msg("field.ends_at_after_starts_at") });
   if (errors.length)
-    throw new ApiError("validation_failed", `The activity has ${errors.length} invalid field(s).`, { errors });
+    throw new ApiError("validation_failed", msg("activities.invalid_fields", { count: errors.length }), { errors });
 }
 
 async function requireOrganiser(c: Context<AppEnv>, id: string) {

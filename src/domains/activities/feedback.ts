@@ -20,6 +20,7 @@ import { memberReports } from "../reports/tables.js";
 import { quarterSchema } from "./ledger.js";
 import { feedbackMachine } from "./machines.js";
 import { employerFeedback, feedbackStatuses, ledgerEntries, participations } from "./tables.js";
+import { msg } from "../../shared/http/messages.js";
 import { readRows } from "../../shared/store/records.js";
 
 const feedbackId = idSchema("fb");
@@ -258,8 +259,8 @@ const crudRoutes = createRouter()
     const { db, principal, clock } = c.var;
     const now = clock.now();
     if (quarterEnd(body.quarter) > now) {
-      throw new ApiError("validation_failed", "The quarter has not ended yet.", {
-        errors: [{ in: "body", pointer: "/quarter", detail: "Feedback is generated once the quarter has ended." }],
+      throw new ApiError("validation_failed", msg("feedback.quarter_not_ended"), {
+        errors: [{ in: "body", pointer: "/quarter", detail: msg("feedback.quarter_not_ended_field") }],
       });
     }
     const community = body.communityId

@@ -14,6 +14,7 @@ import { commit } from "../../shared/store/commit.js";
 import { findVisible, findWithinReach, readRows } from "../../shared/store/records.js";
 import { memberReach, members } from "../organisations/tables.js";
 import { ledgerEntries } from "./tables.js";
+import { msg, zodMessage } from "../../shared/http/messages.js";
 
 const ledgerEntryId = idSchema("led");
 const memberId = idSchema("mem");
@@ -22,7 +23,7 @@ const volunteerId = idSchema("vol");
 /** `2026-Q3`. */
 export const quarterSchema = z
   .string()
-  .regex(/^\d{4}-Q[1-4]$/, "A quarter like 2026-Q3.")
+  .regex(/^\d{4}-Q[1-4]$/, zodMessage("field.quarter_format"))
   .openapi({ example: "2026-Q3" });
 const yearSchema = z.coerce.number().int().min(2000).max(2100).openapi({ example: 2026 });
 
@@ -36,8 +37,8 @@ export type LedgerEntryRow = typeof ledgerEntries.$inferSelect;
 
 /** Unique constraints a ledger insert may hit: a source posts once, an entry is reversed once. */
 export const ledgerConflicts = {
-  "ledger_entries.reverses_id": "This entry has already been reversed.",
-  "ledger_entries.source_id": "This source has already been posted to the ledger.",
+  "ledger_entries.reverses_id": msg("ledger.already_reversed"),
+  "ledger_entries.source_id": msg("ledger.already_posted"),
 };
 
 /** A new ledger entry, credited to the principal that caused it. */
@@ -255,11 +256,7 @@ export const ledgerRoutes = createRouter()
   .openapi(getLedgerEntry, async (c) => c.json(present(await findEntry(c, c.req.valid("param").id)), 200))
   .openapi(reverseLedgerEntry, async (c) => {
     const original = await findEntry(c, c.req.valid("param").id);
-    if (original.reversesId)
-      throw new ApiError(
-        "conflict",
-        "This entry is itself a reversal; it cannot be reversed. Post a new entry instead.",
-      );
+    if (original.reversesId) throw new ApiError("conflict", msg("ledger.reversal_of_reversal"));
     const { reason } = c.req.valid("json");
     const row = ledgerEntry(c, {
       tenantId: original.tenantId,

@@ -19,6 +19,8 @@ import { activityId, findActivity, type ActivityRow } from "./activities.js";
 import { ledgerConflicts, ledgerEntry, quarterOf } from "./ledger.js";
 import { participationMachine, type ParticipationAction } from "./machines.js";
 import { activities, ledgerEntries, participations, participationStatuses } from "./tables.js";
+import { msg } from "../../shared/http/messages.js";
+import { missingScope } from "../../shared/api/authenticate.js";
 
 const participationId = idSchema("part");
 const memberId = idSchema("mem");
@@ -211,15 +213,14 @@ async function signUpMember(c: Context<AppEnv>, activity: ActivityRow, named: st
   if (principal.owner) {
     const own = principal.owner.memberId;
     if (!own || !principal.scopes.has("participation:self"))
-      throw new ApiError("forbidden", "Only a member signs themself up.");
-    if (named && named !== own) throw new ApiError("forbidden", "A member signs up only themself.");
+      throw new ApiError("forbidden", msg("activities.self_only"));
+    if (named && named !== own) throw new ApiError("forbidden", msg("activities.self_only_named"));
     id = own;
   } else {
-    if (!principal.scopes.has("activities:write"))
-      throw new ApiError("forbidden", "Signing up someone else needs the scope activities:write.");
+    if (!principal.scopes.has("activities:write")) throw missingScope(["activities:write"]);
     if (!named) {
-      throw new ApiError("validation_failed", "Name the member to sign up.", {
-        errors: [{ in: "body", pointer: "/memberId", detail: "Required when signing up someone else." }],
+      throw new ApiError("validation_failed", msg("activities.name_member"), {
+        errors: [{ in: "body", pointer: "/memberId", detail: msg("activities.name_member_field") }],
       });
     }
     id = named;
@@ -230,7 +231,7 @@ async function signUpMember(c: Context<AppEnv>, activity: ActivityRow, named: st
     .from(members)
     .where(and(eq(members.id, id), eq(members.tenantId, activity.tenantId)));
   if (!member) {
-    if (principal.owner) throw new ApiError("forbidden", "Your member record is not registered in this tenant.");
+    if (principal.owner) throw new ApiError("forbidden", msg("activities.member_not_registered"));
     throw unknownReference("/memberId", "member");
   }
   return id;
@@ -273,12 +274,12 @@ const crudRoutes = createRouter()
             divisionPath: row.divisionPath,
             changes: { activityId: activity.id, memberId: row.memberId },
           },
-          conflicts: { "participations.activity_id": "The member is already signed up for this activity." },
+          conflicts: { "participations.activity_id": msg("activities.already_signed_up") },
         },
         { status: 201, body: response, headers },
       );
     } catch (err) {
-      if (err instanceof GuardFailed) throw new ApiError("conflict", "The activity is full.");
+      if (err instanceof GuardFailed) throw new ApiError("conflict", msg("activities.full"));
       throw err;
     }
     return c.json(response, 201, headers);

@@ -1,3 +1,4 @@
+import { type Message, msg } from "../../shared/http/messages.js";
 import { divisionLevels } from "../../db/tables.js";
 import { editableLevels, type EditableLevel } from "./tree.js";
 
@@ -12,7 +13,7 @@ export interface ImportRow {
 
 export interface LineError {
   line: number;
-  detail: string;
+  detail: Message;
 }
 
 export const importLimit = 5000;
@@ -20,26 +21,25 @@ const codePattern = /^\d{6,15}$/;
 
 /** Checks one row's fields; the tree (parents, matches) is checked by the plan. */
 function row(line: number, fields: { path?: unknown; level?: unknown; code?: unknown }, errors: LineError[]) {
-  const fail = (detail: string) => {
+  const fail = (detail: Message) => {
     errors.push({ line, detail });
     return undefined;
   };
-  if (typeof fields.path !== "string" || !fields.path.trim())
-    return fail("`path` is required: names from below the county, joined by /.");
+  if (typeof fields.path !== "string" || !fields.path.trim()) return fail(msg("divisions.import_path_required"));
   const path = fields.path.split("/").map((s) => s.trim());
-  if (path.some((s) => !s || s.length > 100)) return fail("`path` has an empty or over-long (100+) name.");
+  if (path.some((s) => !s || s.length > 100)) return fail(msg("divisions.import_path_names"));
   const level = typeof fields.level === "string" ? fields.level.trim() : fields.level;
   if (!editableLevels.includes(level as EditableLevel)) {
     return fail(
       level === "county" || divisionLevels.includes(level as never)
-        ? "The county is the tenant's root and is not imported: start paths below it."
-        : `\`level\` must be one of ${editableLevels.join(", ")}.`,
+        ? msg("divisions.import_county")
+        : msg("divisions.import_level", { levels: editableLevels.join(", ") }),
     );
   }
   const code = typeof fields.code === "string" && fields.code.trim() ? fields.code.trim() : null;
   if (fields.code !== undefined && fields.code !== null && typeof fields.code !== "string")
-    return fail("`code` must be a string of digits.");
-  if (code && !codePattern.test(code)) return fail("`code` must be 6–15 digits.");
+    return fail(msg("divisions.import_code_string"));
+  if (code && !codePattern.test(code)) return fail(msg("divisions.import_code_digits"));
   return { line, path, level: level as EditableLevel, code };
 }
 
@@ -89,7 +89,7 @@ export function parseCsv(text: string): { rows: ImportRow[]; errors: LineError[]
   if (at.path < 0 || at.level < 0) {
     return {
       rows: [],
-      errors: [{ line: 1, detail: "The header must name the columns `path` and `level` (and optionally `code`)." }],
+      errors: [{ line: 1, detail: msg("divisions.import_header") }],
     };
   }
   const rows: ImportRow[] = [];
@@ -108,13 +108,12 @@ export function parseCsv(text: string): { rows: ImportRow[]; errors: LineError[]
 /** A JSON list of `{ path, level, code? }` (or `{ divisions: [...] }`); a row's line is its 1-based position. */
 export function parseJsonRows(value: unknown): { rows: ImportRow[]; errors: LineError[] } {
   const list = Array.isArray(value) ? value : (value as { divisions?: unknown } | null)?.divisions;
-  if (!Array.isArray(list))
-    return { rows: [], errors: [{ line: 1, detail: "Expected a list of { path, level, code }." }] };
+  if (!Array.isArray(list)) return { rows: [], errors: [{ line: 1, detail: msg("divisions.import_list") }] };
   const errors: LineError[] = [];
   const rows: ImportRow[] = [];
   list.forEach((item, i) => {
     if (typeof item !== "object" || item === null) {
-      errors.push({ line: i + 1, detail: "Expected an object { path, level, code }." });
+      errors.push({ line: i + 1, detail: msg("divisions.import_object") });
       return;
     }
     const parsed = row(i + 1, item as Record<string, unknown>, errors);

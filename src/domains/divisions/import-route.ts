@@ -1,3 +1,4 @@
+import { zodMessage } from "../../shared/http/messages.js";
 import { z } from "@hono/zod-openapi";
 import { createRouter, protectedRoute } from "../../shared/api/openapi.js";
 import { importLimit, parseCsv, parseJsonRows } from "./import-file.js";
@@ -22,7 +23,7 @@ const importBodySchema = z
     dryRun: z.boolean().default(false).openapi({ description: "List the changes without writing them." }),
   })
   .strict()
-  .refine((b) => (b.csv === undefined) !== (b.divisions === undefined), "Send either `csv` or `divisions`.")
+  .refine((b) => (b.csv === undefined) !== (b.divisions === undefined), zodMessage("divisions.csv_or_divisions"))
   .openapi("DivisionImport", {
     example: {
       divisions: [

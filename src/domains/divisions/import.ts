@@ -1,3 +1,4 @@
+import { type Message, msg, textOf } from "../../shared/http/messages.js";
 import type { Context } from "hono";
 import { and, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
@@ -52,7 +53,7 @@ async function plan(c: Context<AppEnv>, rows: ImportRow[]): Promise<{ planned: P
   const principal = c.get("principal");
   const tree = await c.get("db").select().from(divisions).where(eq(divisions.tenantId, principal.tenant));
   const county = tree.find((d) => d.level === "county" && !d.parentId);
-  if (!county) throw new ApiError("conflict", "The tenant has no county division yet: bootstrap it first.");
+  if (!county) throw new ApiError("conflict", msg("divisions.no_county"));
   const names = namePaths(tree);
   const byCode = new Map(tree.filter((d) => d.code).map((d) => [d.code!, d]));
   const byPath = new Map<string, DivisionRow>(
@@ -68,17 +69,17 @@ async function plan(c: Context<AppEnv>, rows: ImportRow[]): Promise<{ planned: P
 
   const ordered = [...rows].sort((a, b) => a.path.length - b.path.length || a.line - b.line);
   for (const r of ordered) {
-    const fail = (detail: string) => errors.push({ line: r.line, detail });
+    const fail = (detail: Message) => errors.push({ line: r.line, detail });
     const path = r.path.join("/");
     const parentPath = r.path.slice(0, -1).join("/");
     const name = r.path.at(-1)!;
     if (seenPaths.has(path)) {
-      fail(`${path} is already on line ${seenPaths.get(path)}.`);
+      fail(msg("divisions.import_path_twice", { path, line: seenPaths.get(path)! }));
       continue;
     }
     seenPaths.set(path, r.line);
     if (r.code && seenCodes.has(r.code)) {
-      fail(`Code ${r.code} is already on line ${seenCodes.get(r.code)}.`);
+      fail(msg("divisions.import_code_twice", { code: r.code, line: seenCodes.get(r.code)! }));
       continue;
     }
     if (r.code) seenCodes.set(r.code, r.line);
@@ -89,17 +90,23 @@ async function plan(c: Context<AppEnv>, rows: ImportRow[]): Promise<{ planned: P
     const existing = byItsCode ?? byPath.get(path);
     if (existing) {
       if (existing.status !== "active") {
-        fail(`The division with code ${r.code} (${names.get(existing.id)}) is retired: reinstate it first.`);
+        fail(msg("divisions.import_retired", { code: r.code ?? "", path: names.get(existing.id)! }));
       } else if (existing.level !== r.level) {
-        fail(`${names.get(existing.id)} is a ${existing.level}, not a ${r.level}.`);
+        fail(
+          msg("divisions.import_other_level", {
+            path: names.get(existing.id)!,
+            level: existing.level,
+            expected: r.level,
+          }),
+        );
       } else if (!editable(existing) && (existing.name !== name || (r.code && existing.code !== r.code))) {
-        fail(`${names.get(existing.id)} is outside the divisions you may change.`);
+        fail(msg("divisions.import_outside", { path: names.get(existing.id)! }));
       } else if (names.get(existing.id) === path) {
         if (r.code && existing.code !== r.code) change("set_code", { ...existing, code: r.code }, existing);
         else change("unchanged", existing);
       } else if (names.get(existing.id)?.split("/").slice(0, -1).join("/") === parentPath) {
         const twin = byPath.get(path);
-        if (twin && twin.id !== existing.id) fail(`${path} already exists (${twin.id}) with another code.`);
+        if (twin && twin.id !== existing.id) fail(msg("divisions.import_other_code", { path, id: twin.id }));
         else {
           // Later (deeper) rows name its descendants by the new name.
           const oldPath = names.get(existing.id)!;
@@ -114,24 +121,37 @@ async function plan(c: Context<AppEnv>, rows: ImportRow[]): Promise<{ planned: P
         }
       } else {
         fail(
-          `${r.code ? `Code ${r.code} belongs to` : "This is"} ${names.get(existing.id)}: an import renames but never moves divisions (PATCH /v1/divisions/{id} with parentId does).`,
+          r.code
+            ? msg("divisions.import_code_moves", { code: r.code, path: names.get(existing.id)! })
+            : msg("divisions.import_moves", { path: names.get(existing.id)! }),
         );
       }
       continue;
     }
     const parent = byPath.get(parentPath);
     if (!parent) {
-      fail(`Its parent ${parentPath} is neither an active division of the tenant nor on an earlier line.`);
+      fail(msg("divisions.import_no_parent", { parent: parentPath }));
       continue;
     }
     if (!parentLevels[r.level].includes(parent.level)) {
       fail(
-        `A ${r.level} belongs under a ${parentLevels[r.level].join(" or ")}; ${parentPath || "the county"} is a ${parent.level}.`,
+        parentPath
+          ? msg("divisions.import_parent_level", {
+              level: r.level,
+              allowed: parentLevels[r.level],
+              parent: parentPath,
+              actual: parent.level,
+            })
+          : msg("divisions.import_county_level", {
+              level: r.level,
+              allowed: parentLevels[r.level],
+              actual: parent.level,
+            }),
       );
       continue;
     }
     if (!canActInDivision(principal, parent)) {
-      fail(`${parentPath || "The county"} is outside the divisions you may change.`);
+      fail(parentPath ? msg("divisions.import_outside", { path: parentPath }) : msg("divisions.import_county_outside"));
       continue;
     }
     const row = newDivision(parent, { level: r.level, name, code: r.code }, now);
@@ -210,19 +230,16 @@ export async function importDivisions(
   options: { dryRun: boolean; pointer: (line: number) => string },
 ): Promise<ImportResult> {
   if (input.rows.length + input.errors.length > importLimit) {
-    throw new ApiError(
-      "validation_failed",
-      `An import takes at most ${importLimit} divisions; split the file by street or town.`,
-    );
+    throw new ApiError("validation_failed", msg("divisions.import_too_large", { limit: importLimit }));
   }
   const { planned, errors } = await plan(c, input.rows);
   const all = [...input.errors, ...errors].sort((a, b) => a.line - b.line);
   if (all.length) {
-    throw new ApiError("validation_failed", `${all.length} line(s) of the import have errors; nothing was written.`, {
+    throw new ApiError("validation_failed", msg("divisions.import_errors", { count: all.length }), {
       errors: all.map((e) => ({
         in: "body" as const,
         pointer: options.pointer(e.line),
-        detail: `line ${e.line}: ${e.detail}`,
+        detail: msg("divisions.import_line", { line: e.line, detail: textOf(e.detail) }),
       })),
     });
   }
@@ -239,10 +256,7 @@ export async function importDivisions(
     await commit(c, { writes, audit, events, conflicts: codeConflicts });
   } catch (err) {
     if (err instanceof GuardFailed) {
-      throw new ApiError(
-        "conflict",
-        "The division tree changed while the import was written; nothing was written. Run it again.",
-      );
+      throw new ApiError("conflict", msg("divisions.import_tree_changed"));
     }
     throw err;
   }

@@ -1,3 +1,4 @@
+import { type Message, msg } from "../../shared/http/messages.js";
 import type { Context } from "hono";
 import { and, eq, ne, sql } from "drizzle-orm";
 import { divisions } from "../../db/tables.js";
@@ -17,14 +18,11 @@ export function requireEditable(
   row: DivisionRow,
 ): asserts row is DivisionRow & { level: EditableLevel } {
   if (row.level === "county") {
-    throw new ApiError(
-      "conflict",
-      "The county division is the tenant's root: it is created at bootstrap and never edited here.",
-    );
+    throw new ApiError("conflict", msg("divisions.county_root"));
   }
   const org = c.get("principal").org;
   if (org && org.path === row.path) {
-    throw new ApiError("forbidden", "You administer this division: only the divisions below it are yours to change.");
+    throw new ApiError("forbidden", msg("divisions.own_division"));
   }
 }
 
@@ -38,9 +36,9 @@ export async function requireParent(c: Context<AppEnv>, parentId: string, level:
   if (!parent || !canActInDivision(c.get("principal"), parent)) throw unknownReference(pointer, "division");
   const allowed = parentLevels[level];
   if (!allowed.includes(parent.level)) {
-    throw fieldError(pointer, `A ${level} belongs under a ${allowed.join(" or ")}, not under a ${parent.level}.`);
+    throw fieldError(pointer, msg("divisions.wrong_parent_level", { level, allowed, actual: parent.level }));
   }
-  if (parent.status !== "active") throw fieldError(pointer, "The parent division is retired.");
+  if (parent.status !== "active") throw fieldError(pointer, msg("divisions.parent_retired"));
   return parent;
 }
 
@@ -65,16 +63,15 @@ export async function requireUniqueName(
         except ? ne(divisions.id, except) : undefined,
       ),
     );
-  if (twin)
-    throw new ApiError("conflict", `An active division named ${name} already exists under this parent (${twin.id}).`);
+  if (twin) throw new ApiError("conflict", msg("divisions.name_taken", { name, id: twin.id }));
 }
 
 /** Still true inside the write batch: the parent is active where we saw it (so the new path is right and no cycle closed). */
 export const parentUnchanged = (parent: DivisionRow) =>
   sql`exists (select 1 from ${divisions} where ${divisions.id} = ${parent.id} and ${divisions.path} = ${parent.path} and ${divisions.status} = 'active')`;
 
-export function fieldError(pointer: string, detail: string): ApiError {
+export function fieldError(pointer: string, detail: Message): ApiError {
   return new ApiError("validation_failed", detail, { errors: [{ in: "body", pointer, detail }] });
 }
 
-export const codeConflicts = { "divisions.code": "Another division of the tenant has this code." };
+export const codeConflicts = { "divisions.code": msg("divisions.code_taken") };

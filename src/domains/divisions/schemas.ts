@@ -1,3 +1,4 @@
+import { zodMessage } from "../../shared/http/messages.js";
 import { z } from "@hono/zod-openapi";
 import { divisionLevels, divisionStatuses } from "../../db/tables.js";
 import { divisionIdSchema, timestampsSchema } from "../../shared/http/schemas.js";
@@ -26,7 +27,7 @@ export const nameSchema = z.string().trim().min(1).max(100).openapi({ example: "
 export const codeSchema = z
   .string()
   .trim()
-  .regex(/^\d{6,15}$/, "6–15 digits (GB/T 2260 or a statistical division code).")
+  .regex(/^\d{6,15}$/, zodMessage("divisions.code_format"))
   .openapi({ description: "Administrative code, unique in the tenant.", example: "620902001001" });
 export const editableLevelSchema = z.enum(editableLevels).openapi({
   description: "street or town (under the county), community (under a street or town), grid (under a community).",

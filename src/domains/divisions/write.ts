@@ -1,3 +1,4 @@
+import { msg, zodMessage } from "../../shared/http/messages.js";
 import { z } from "@hono/zod-openapi";
 import { and, count, eq, sql } from "drizzle-orm";
 import { divisions } from "../../db/tables.js";
@@ -46,7 +47,7 @@ const patchDivisionSchema = z
   })
   .partial()
   .strict()
-  .refine((p) => Object.keys(p).length > 0, "Send at least one field.")
+  .refine((p) => Object.keys(p).length > 0, zodMessage("field.at_least_one"))
   .openapi("PatchDivision", { example: { name: "富康社区" } });
 
 const divisionResponse = (description: string) => versionedResponse(divisionSchema, description);
@@ -86,7 +87,7 @@ const updateDivision = protectedRoute({
 /** Where a moved division goes: its parent's path and its own id; no cycle (the parent is not in its subtree). */
 function movedPath(row: DivisionRow, parent: DivisionRow): string {
   if (parent.path.startsWith(row.path)) {
-    throw fieldError("/parentId", "A division cannot be moved under itself or one of its own sub-divisions.");
+    throw fieldError("/parentId", msg("divisions.move_under_itself"));
   }
   return `${parent.path}${row.id}/`;
 }
@@ -121,7 +122,7 @@ export const divisionWriteRoutes = createRouter()
     const patch = c.req.valid("json");
     const row = await findDivision(c, c.req.valid("param").id);
     requireEditable(c, row);
-    if (row.status !== "active") throw new ApiError("conflict", "The division is retired: reinstate it first.");
+    if (row.status !== "active") throw new ApiError("conflict", msg("divisions.retired_reinstate"));
     const db = c.get("db");
     const moves = patch.parentId !== undefined && patch.parentId !== row.parentId;
     const parent = moves ? await requireParent(c, patch.parentId!, row.level, "/parentId") : undefined;
@@ -129,10 +130,7 @@ export const divisionWriteRoutes = createRouter()
     if (parent) {
       const holding = await tablesWithRecords(db, row.tenantId, row.path);
       if (holding.length) {
-        throw new ApiError(
-          "conflict",
-          `The division's subtree holds records (${holding.join(", ")}): records carry their division path, so it cannot move. Create a new division and retire this one instead.`,
-        );
+        throw new ApiError("conflict", msg("divisions.subtree_holds_records", { records: holding.join(", ") }));
       }
     }
     if (patch.name !== undefined || moves) {
@@ -201,8 +199,7 @@ export const divisionWriteRoutes = createRouter()
           authorize: async (c, row) => {
             requireEditable(c, row);
             const [active] = await c.get("db").select({ n: count() }).from(divisions).where(activeChildren(row));
-            if (active?.n)
-              throw new ApiError("conflict", `The division has ${active.n} active sub-divisions: retire them first.`);
+            if (active?.n) throw new ApiError("conflict", msg("divisions.active_children", { count: active.n }));
           },
           effects: (c, row) => ({
             set: { retiredAt: c.get("clock").now().toISOString() },
@@ -217,8 +214,7 @@ export const divisionWriteRoutes = createRouter()
           authorize: async (c, row) => {
             requireEditable(c, row);
             const [parent] = await c.get("db").select().from(divisions).where(eq(divisions.id, row.parentId!));
-            if (parent?.status !== "active")
-              throw new ApiError("conflict", "Its parent division is retired: reinstate that first.");
+            if (parent?.status !== "active") throw new ApiError("conflict", msg("divisions.parent_retired_reinstate"));
             await requireUniqueName(c, row.tenantId, row.parentId!, row.name, row.id);
           },
           effects: (c, row) => ({

@@ -10,6 +10,7 @@ import { siteId, tag, tokenPattern } from "./common.js";
 import { liveStatuses } from "./incident-model.js";
 import { incidents, notifications, sites } from "./tables.js";
 import { renderAnswerPage, renderGonePage } from "./answer-page.js";
+import { msg, type Message } from "../../shared/http/messages.js";
 
 /**
  * The answer link `https://<answer host>/a/<token>`: volunteers answer a page without an account.
@@ -112,7 +113,7 @@ async function rateLimit(c: Context<AppEnv>, token: string) {
   ] as const) {
     const decision = await limiter.consume(bucket, rule);
     if (!decision.allowed)
-      throw new ApiError("rate_limited", "Too many answers; wait a moment.", {
+      throw new ApiError("rate_limited", msg("emergency.answer_rate_limited"), {
         headers: { "retry-after": String(decision.retryAfterSeconds) },
       });
   }
@@ -186,22 +187,22 @@ type AnswerBody = z.infer<typeof answerBodySchema>;
 /** What the action changes, or the 409 of an action the incident's state or the page's state forbids. */
 async function changeFor(c: Context<AppEnv>, page: Page, body: AnswerBody, at: string) {
   const { notification: n, incident } = page;
-  const refuse = (detail: string) => new ApiError("conflict", detail);
+  const refuse = (detail: Message) => new ApiError("conflict", detail);
   if (body.action === "check_out") {
-    if (!n.checkedInAt) throw refuse("Check in first.");
-    if (n.checkedOutAt) throw refuse("Already checked out.");
+    if (!n.checkedInAt) throw refuse(msg("emergency.check_in_first"));
+    if (n.checkedOutAt) throw refuse(msg("emergency.already_checked_out"));
     return { checkedOutAt: at };
   }
-  if (incident.status !== "active") throw refuse(`The incident is ${incident.status}; answers are closed.`);
+  if (incident.status !== "active") throw refuse(msg("emergency.answers_closed", { status: incident.status }));
   if (body.action === "answer") {
-    if (n.checkedInAt && body.answer === "unavailable") throw refuse("Already checked in.");
+    if (n.checkedInAt && body.answer === "unavailable") throw refuse(msg("emergency.already_checked_in"));
     return { answer: body.answer, etaMinutes: body.etaMinutes ?? null, answeredAt: at };
   }
-  if (n.checkedInAt) throw refuse("Already checked in.");
+  if (n.checkedInAt) throw refuse(msg("emergency.already_checked_in"));
   const open = await openSitesFor(c, incident);
   if (!open.some((s) => s.id === body.siteId))
-    throw new ApiError("validation_failed", "No open site of this incident has that id.", {
-      errors: [{ in: "body", pointer: "/siteId", detail: "Choose an open site of the affected area." }],
+    throw new ApiError("validation_failed", msg("emergency.no_open_site"), {
+      errors: [{ in: "body", pointer: "/siteId", detail: msg("emergency.choose_open_site_field") }],
     });
   return { siteId: body.siteId, checkedInAt: at, answer: "available" as const, answeredAt: n.answeredAt ?? at };
 }
@@ -228,7 +229,7 @@ export const answerRoutes = createRouter()
     const { token } = c.req.valid("param");
     await rateLimit(c, token);
     const page = await pageOf(c, token);
-    if (!page) throw new ApiError("not_found", "This link is unknown or has expired.");
+    if (!page) throw new ApiError("not_found", msg("emergency.link_unknown"));
     const body = c.req.valid("json");
     const n = page.notification;
     const at = c.get("clock").now().toISOString();
@@ -253,7 +254,7 @@ export const answerRoutes = createRouter()
         },
       });
     } catch (err) {
-      if (err instanceof GuardFailed) throw new ApiError("conflict", "Answered twice at once; reload the page.");
+      if (err instanceof GuardFailed) throw new ApiError("conflict", msg("emergency.answered_twice"));
       throw err;
     }
     return c.json(stateOf({ ...n, ...set }), 200, { "cache-control": "no-store" });

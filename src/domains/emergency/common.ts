@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { sql, type SQL } from "drizzle-orm";
 import { idSchema } from "../../shared/http/schemas.js";
+import { zodMessage } from "../../shared/http/messages.js";
 
 export const tag = "emergency";
 
@@ -27,7 +28,7 @@ export const skillCodes = skills.map((s) => s.code) as [string, ...string[]];
 export const skillListSchema = z
   .array(z.enum(skillCodes as [(typeof skills)[number]["code"], ...(typeof skills)[number]["code"][]]))
   .max(skills.length)
-  .refine((list) => new Set(list).size === list.length, "Each skill at most once.")
+  .refine((list) => new Set(list).size === list.length, zodMessage("emergency.skill_once"))
   .openapi({ description: "Codes from `GET /v1/volunteer-skills`.", example: ["medical_aid", "driving"] });
 
 const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";

@@ -8,6 +8,7 @@ import { defineMachine } from "../../shared/store/state-machine.js";
 import { findWithinReach } from "../../shared/store/records.js";
 import { incidentId, siteId, skillListSchema, tokenLength } from "./common.js";
 import { incidentLevels, incidents, incidentStatuses, incidentTypes, teamModes } from "./tables.js";
+import { msg } from "../../shared/http/messages.js";
 
 export type IncidentRow = typeof incidents.$inferSelect;
 
@@ -68,7 +69,7 @@ export const presentIncident = (row: IncidentRow) => ({
   includeNormalTeams: row.includeNormalTeams,
   skills: row.skills as z.infer<typeof skillListSchema>,
   status: row.status,
-  message: `${row.messagePrefix}<token>${row.messageSuffix}`,
+  message: [row.messagePrefix, "<token>", row.messageSuffix].join(""),
   activatedAt: row.activatedAt,
   stoodDownAt: row.stoodDownAt,
   closedAt: row.closedAt,
@@ -122,12 +123,15 @@ export function pageMessage(paging: PagingSettings, incident: { headline: string
   const suffix = "";
   const length = [...prefix].length + tokenLength + [...suffix].length;
   if (length > smsSegmentLength) {
-    throw new ApiError("validation_failed", `The page would be ${length} characters; one SMS segment holds 70.`, {
+    throw new ApiError("validation_failed", msg("emergency.page_too_long", { length }), {
       errors: [
         {
           in: "body",
           pointer: "/headline",
-          detail: `Shorten the headline by ${length - smsSegmentLength} characters (the signature and the link take ${length - [...incident.headline].length}).`,
+          detail: msg("emergency.shorten_headline_field", {
+            excess: length - smsSegmentLength,
+            fixed: length - [...incident.headline].length,
+          }),
         },
       ],
     });

@@ -39,6 +39,7 @@ import {
   sites,
   volunteers,
 } from "./tables.js";
+import { msg, zodMessage } from "../../shared/http/messages.js";
 
 const declareIncidentSchema = z
   .object({
@@ -48,7 +49,7 @@ const declareIncidentSchema = z
       .array(divisionIdSchema)
       .min(1)
       .max(200)
-      .refine((ids) => new Set(ids).size === ids.length, "Each division at most once."),
+      .refine((ids) => new Set(ids).size === ids.length, zodMessage("emergency.division_once")),
     headline: z.string().trim().min(1).max(60).openapi({ example: "东北街暴雨内涝，急时小分队集结" }),
     instruction: z.string().trim().min(1).max(1000).openapi({ example: "请携带雨具到富康社区党群服务中心集结。" }),
     drill: z.boolean().openapi({ description: "true: a drill (CAP Exercise); false: a real incident (CAP Actual)." }),
@@ -252,7 +253,7 @@ export const incidentRoutes = createRouter()
         events: [
           { type: "incident.declared", subjectType: "incident", subjectId: row.id, payload: incidentEventPayload(row) },
         ],
-        conflicts: { "incidents.dedup_key": "dedup" },
+        conflicts: { "incidents.dedup_key": msg("emergency.dedup_key") },
       });
     } catch (err) {
       // A concurrent declaration with the same key won: answer it, page nobody.

@@ -14,6 +14,7 @@ import { findWithinReach, listWithinReach, updateVersioned } from "../../shared/
 import { requireDivisionForWrite } from "../../shared/store/references.js";
 import { siteId, tag } from "./common.js";
 import { siteKinds, sites } from "./tables.js";
+import { msg, zodMessage } from "../../shared/http/messages.js";
 
 const siteFields = {
   name: z.string().trim().min(1).max(100).openapi({ example: "富康社区党群服务中心" }),
@@ -67,7 +68,7 @@ const patchSiteSchema = z
   })
   .partial()
   .strict()
-  .refine((p) => Object.keys(p).length > 0, "Send at least one field.")
+  .refine((p) => Object.keys(p).length > 0, zodMessage("field.at_least_one"))
   .openapi("PatchSite", { example: { occupancy: 120 } });
 
 type SiteRow = typeof sites.$inferSelect;
@@ -100,8 +101,8 @@ const siteMachine = defineMachine("site", ["open", "closed"] as const, {
 
 function requireFits(capacity: number, occupancy: number) {
   if (occupancy > capacity)
-    throw new ApiError("validation_failed", "Occupancy exceeds capacity.", {
-      errors: [{ in: "body", pointer: "/occupancy", detail: `At most the capacity, ${capacity}.` }],
+    throw new ApiError("validation_failed", msg("emergency.occupancy_exceeds"), {
+      errors: [{ in: "body", pointer: "/occupancy", detail: msg("field.too_big", { limit: capacity }) }],
     });
 }
 

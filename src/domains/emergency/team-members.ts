@@ -9,6 +9,7 @@ import { requireReference } from "../../shared/store/references.js";
 import { tag, teamId, teamMemberId, volunteerId } from "./common.js";
 import { teamMembers, teamRoles, volunteers } from "./tables.js";
 import { findTeam } from "./teams.js";
+import { msg } from "../../shared/http/messages.js";
 
 const teamMemberSchema = z
   .object({
@@ -133,7 +134,7 @@ export const teamMemberRoutes = createRouter()
             payload: { teamId: team.id, volunteerId: volunteer.id, role: row.role },
           },
         ],
-        conflicts: { "team_members.volunteer_id": "The volunteer is already a member of this team." },
+        conflicts: { "team_members.volunteer_id": msg("unique.team_member") },
       },
       { status: 201, body: response, headers: { location } },
     );
@@ -189,7 +190,7 @@ export const teamMemberRoutes = createRouter()
         ],
       });
     } catch (err) {
-      if (err instanceof GuardFailed) throw new ApiError("conflict", "The membership was removed concurrently.");
+      if (err instanceof GuardFailed) throw new ApiError("conflict", msg("emergency.membership_removed"));
       throw err;
     }
     return c.body(null, 204);

@@ -12,6 +12,7 @@ import { requireDivisionForWrite, requireReference } from "../../shared/store/re
 import { partyOrgs } from "../organisations/tables.js";
 import { skillListSchema, tag, teamId } from "./common.js";
 import { teamModes, teams } from "./tables.js";
+import { zodMessage } from "../../shared/http/messages.js";
 
 const orgId = idSchema("org");
 
@@ -75,7 +76,7 @@ const patchTeamSchema = z
   })
   .partial()
   .strict()
-  .refine((p) => Object.keys(p).length > 0, "Send at least one field.")
+  .refine((p) => Object.keys(p).length > 0, zodMessage("field.at_least_one"))
   .openapi("PatchTeam", { example: { quorum: 4 } });
 
 export type TeamRow = typeof teams.$inferSelect;

@@ -16,6 +16,7 @@ import { assertMayRevealPii } from "../../shared/auth/pii-reveal.js";
 import { idCardSchema, phoneSchema, sealedPhone } from "../../shared/api/personal-data.js";
 import { skillListSchema, skills, tag, volunteerId } from "./common.js";
 import { volunteerSources, volunteers } from "./tables.js";
+import { zodMessage } from "../../shared/http/messages.js";
 
 const memberId = idSchema("mem");
 
@@ -77,7 +78,7 @@ const patchVolunteerSchema = z
   .object({ ...volunteerFields, phone: phoneSchema })
   .partial()
   .strict()
-  .refine((p) => Object.keys(p).length > 0, "Send at least one field.")
+  .refine((p) => Object.keys(p).length > 0, zodMessage("field.at_least_one"))
   .openapi("PatchVolunteer", {
     description: "The ID card number cannot be changed. `active: false` keeps the volunteer out of future activations.",
     example: { skills: ["water_rescue", "driving", "medical_aid"], active: false },

@@ -31,6 +31,7 @@ import {
   type DutyKind,
 } from "./tables.js";
 import { addWorkingDays } from "./working-days.js";
+import { msg, zodMessage } from "../../shared/http/messages.js";
 
 /** [D] Review deadlines in working days: the street within 5, the county within 10 after the street's approval. */
 export const streetReviewDays = 5;
@@ -105,7 +106,7 @@ const createAdmissionSchema = z
     }),
   })
   .strict()
-  .refine((b) => b.periodEnd >= b.periodStart, { path: ["periodEnd"], message: "Ends before it starts." })
+  .refine((b) => b.periodEnd >= b.periodStart, { path: ["periodEnd"], message: zodMessage("field.ends_before_starts") })
   .openapi("CreateAdmissionRequest", {
     example: {
       departmentName: "区民政局",
@@ -270,10 +271,9 @@ async function requireTargets(c: Context<AppEnv>, street: { path: string }, ids:
   const errors: FieldError[] = ids.flatMap((id, i) =>
     byId.has(id) && ids.indexOf(id) === i
       ? []
-      : [{ in: "body" as const, pointer: `/communityIds/${i}`, detail: "Not a distinct community of the street." }],
+      : [{ in: "body" as const, pointer: `/communityIds/${i}`, detail: msg("governance.not_street_community_field") }],
   );
-  if (errors.length)
-    throw new ApiError("validation_failed", "Some targets are not communities of the street.", { errors });
+  if (errors.length) throw new ApiError("validation_failed", msg("governance.not_street_communities"), { errors });
   return ids.map((id) => byId.get(id)!);
 }
 
@@ -305,8 +305,7 @@ export const admissionRoutes = createRouter()
     const body = c.req.valid("json");
     const principal = c.get("principal");
     const departmentId = principal.owner?.departmentId;
-    if (!departmentId)
-      throw new ApiError("forbidden", "Only a department (a `department` token with its `unit` claim) may ask.");
+    if (!departmentId) throw new ApiError("forbidden", msg("governance.department_only"));
     const street = await requireDivisionForWrite(c, body.streetId, {
       pointer: "/streetId",
       levels: ["street", "town"],
@@ -514,8 +513,8 @@ function admissionActions() {
           const start = body?.periodStart ?? row.periodStart;
           const end = body?.periodEnd ?? row.periodEnd;
           if (end < start)
-            throw new ApiError("validation_failed", "The period ends before it starts.", {
-              errors: [{ in: "body", pointer: "/periodEnd", detail: "Ends before it starts." }],
+            throw new ApiError("validation_failed", msg("governance.period_ends_before_start"), {
+              errors: [{ in: "body", pointer: "/periodEnd", detail: msg("field.ends_before_starts") }],
             });
           return {
             set: {

@@ -11,6 +11,7 @@ import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js"
 import { tag } from "./common.js";
 import { workingCalendars } from "./tables.js";
 import { calendarOf, yearsFrom, type WorkingCalendar } from "./working-days.js";
+import { msg, zodMessage } from "../../shared/http/messages.js";
 
 const yearSchema = z.coerce
   .number()
@@ -50,11 +51,15 @@ const putCalendarSchema = z
         const seen = new Set<string>();
         days.forEach((d, i) => {
           if (seen.has(d.date))
-            ctx.addIssue({ code: "custom", path: [i, "date"], message: `${d.date} is listed twice.` });
+            ctx.addIssue({
+              code: "custom",
+              path: [i, "date"],
+              message: zodMessage("field.value_listed_twice", { value: d.date }),
+            });
           seen.add(d.date);
           const weekday = new Date(`${d.date}T00:00:00Z`).getUTCDay();
           if (d.kind === "workday" && weekday !== 0 && weekday !== 6)
-            ctx.addIssue({ code: "custom", path: [i, "kind"], message: "A make-up working day falls on a weekend." });
+            ctx.addIssue({ code: "custom", path: [i, "kind"], message: zodMessage("governance.makeup_day_weekend") });
         });
       }),
   })
@@ -146,16 +151,21 @@ export const calendarRoutes = createRouter()
     const body = c.req.valid("json");
     const outside = body.days.findIndex((d) => !d.date.startsWith(`${year}-`));
     if (outside >= 0) {
-      throw new ApiError("validation_failed", `Every day must fall in ${year}.`, {
-        errors: [{ in: "body", pointer: `/days/${outside}/date`, detail: `Not in ${year}.` }],
+      throw new ApiError("validation_failed", msg("governance.calendar_year", { year }), {
+        errors: [
+          { in: "body", pointer: `/days/${outside}/date`, detail: msg("governance.calendar_year_field", { year }) },
+        ],
       });
     }
     const db = c.get("db");
     const [existing] = await db.select().from(workingCalendars).where(eq(workingCalendars.year, year));
     const ifMatch = c.req.header("if-match");
-    if (existing && !ifMatch) throw new ApiError("precondition_required", "Send If-Match with the ETag you last read.");
+    if (existing && !ifMatch) throw new ApiError("precondition_required", msg("http.if_match_required"));
     if (existing && ifMatch !== etagOf(existing.version))
-      throw new ApiError("precondition_failed", `The calendar for ${year} is at ${etagOf(existing.version)}.`);
+      throw new ApiError(
+        "precondition_failed",
+        msg("governance.calendar_etag", { year, etag: etagOf(existing.version) }),
+      );
     const days = [...body.days].sort((a, b) => a.date.localeCompare(b.date));
     const updatedAt = c.get("clock").now().toISOString();
     const row = { year, source: body.source, days, version: (existing?.version ?? 0) + 1, updatedAt };
@@ -185,10 +195,10 @@ export const calendarRoutes = createRouter()
             payload: { year, version: row.version, days: days.length },
           },
         ],
-        conflicts: { "working_calendars.year": `The calendar for ${year} was loaded concurrently; re-read it.` },
+        conflicts: { "working_calendars.year": msg("governance.calendar_race", { year }) },
       });
     } catch (err) {
-      if (err instanceof GuardFailed) throw new ApiError("precondition_failed", "The calendar changed meanwhile.");
+      if (err instanceof GuardFailed) throw new ApiError("precondition_failed", msg("governance.calendar_changed"));
       throw err;
     }
     return c.json(row, 200, { etag: etagOf(row.version) });

@@ -4,17 +4,18 @@ import { and, type SQL } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { AppEnv } from "../../shared/request/context.js";
 import { keyset, type PageOrder } from "../../shared/http/pagination.js";
+import { zodMessage } from "../../shared/http/messages.js";
 
 export const tag = "governance";
 
 export const tenantCodeSchema = z
   .string()
-  .regex(/^\d{6}$/, "Not a tenant code.")
+  .regex(/^\d{6}$/, zodMessage("field.tenant_code_format"))
   .openapi({ description: "A six-digit tenant code (GB/T 2260).", example: "620902" });
 
 export const quarterSchema = z
   .string()
-  .regex(/^\d{4}-Q[1-4]$/, "A quarter like 2026-Q3.")
+  .regex(/^\d{4}-Q[1-4]$/, zodMessage("field.quarter_format"))
   .openapi({ description: "A quarter, China time.", example: "2026-Q1" });
 
 /** Rows per multi-row INSERT: well inside SQLite's bound-parameter limit. */

@@ -22,6 +22,7 @@ import {
   type DutyListRow,
 } from "./duty-lists.js";
 import { dutyItems, dutyKinds, dutyLists, kindsByLevel, type DutyKind } from "./tables.js";
+import { msg, thing, zodMessage } from "../../shared/http/messages.js";
 
 export const dutyItemId = idSchema("ditem");
 
@@ -76,7 +77,7 @@ const patchItemSchema = z
   .object(itemFields)
   .partial()
   .strict()
-  .refine((p) => Object.keys(p).length > 0, "Send at least one field.")
+  .refine((p) => Object.keys(p).length > 0, zodMessage("field.at_least_one"))
   .openapi("PatchDutyItem", { example: { leadDepartment: "肃州区公安分局" } });
 
 export const presentDutyItem = (row: DutyItemRow) => ({
@@ -100,12 +101,12 @@ export const presentDutyItem = (row: DutyItemRow) => ({
 /** An item's kind must be one of its list level's kinds. */
 function requireKind(list: DutyListRow, kind: DutyKind | undefined) {
   if (kind === undefined || kindsByLevel[list.level].includes(kind)) return;
-  throw new ApiError("validation_failed", `A ${list.level} list has no ${kind} items.`, {
-    errors: [{ in: "body", pointer: "/kind", detail: `One of ${kindsByLevel[list.level].join(", ")}.` }],
+  throw new ApiError("validation_failed", msg("governance.duty_kind", { level: list.level, kind: String(kind) }), {
+    errors: [{ in: "body", pointer: "/kind", detail: msg("field.one_of", { values: kindsByLevel[list.level] }) }],
   });
 }
 
-const conflicts = { "duty_items.number": "Another item of the list has this number." };
+const conflicts = { "duty_items.number": msg("unique.duty_item_number") };
 const itemResponse = (description: string) => versionedResponse(dutyItemSchema, description);
 const itemParam = z.object({ id: dutyItemId });
 
@@ -283,7 +284,10 @@ export const dutyItemRoutes = createRouter()
     const expectedVersion = requireIfMatch(c);
     const { item, list } = await findOwnItem(c, c.req.valid("param").id);
     if (expectedVersion !== item.version) {
-      throw new ApiError("precondition_failed", `The duty item is at version ${item.version}, not ${expectedVersion}.`);
+      throw new ApiError(
+        "precondition_failed",
+        msg("generic.version_mismatch", { what: thing("duty item"), version: item.version, expected: expectedVersion }),
+      );
     }
     await commit(c, {
       writes: [
@@ -306,7 +310,6 @@ export const dutyItemRoutes = createRouter()
 
 /** The list stopped being a draft (or the item changed) while the write was under way. */
 function draftChanged(err: unknown): never {
-  if (err instanceof GuardFailed)
-    throw new ApiError("conflict", "The duty list or item changed concurrently (published?). Re-read it and retry.");
+  if (err instanceof GuardFailed) throw new ApiError("conflict", msg("governance.duty_changed"));
   throw err;
 }

@@ -18,6 +18,7 @@ import { unknownReference } from "../../shared/store/references.js";
 import { chunks, keysetPage, tag, tenantCodeSchema } from "./common.js";
 import { dutyListMachine } from "./machines.js";
 import { dutyItems, dutyLevels, dutyListStatuses, dutyLists } from "./tables.js";
+import { msg, zodMessage } from "../../shared/http/messages.js";
 
 export const dutyListId = idSchema("dlist");
 export type DutyListRow = typeof dutyLists.$inferSelect;
@@ -67,7 +68,7 @@ const patchDutyListSchema = z
   .object({ title: z.string().trim().min(1).max(200), effectiveDate: dateSchema.nullable() })
   .partial()
   .strict()
-  .refine((p) => Object.keys(p).length > 0, "Send at least one field.")
+  .refine((p) => Object.keys(p).length > 0, zodMessage("field.at_least_one"))
   .openapi("PatchDutyList", { example: { effectiveDate: "2026-03-01" } });
 
 export const presentDutyList = (row: DutyListRow) => ({
@@ -124,7 +125,7 @@ export const findOwnDutyList = (c: Context<AppEnv>, id: string) =>
 /** The list must still be a draft for its items or fields to change; otherwise a 409 naming its state. */
 export function requireDraft(list: DutyListRow) {
   if (list.status !== "draft") {
-    throw new ApiError("invalid_transition", `Only a draft duty list can be changed; this one is ${list.status}.`, {
+    throw new ApiError("invalid_transition", msg("governance.duty_list_not_draft", { status: list.status }), {
       currentState: list.status,
       allowedActions: dutyListMachine.allowedFrom(list.status),
     });
@@ -375,15 +376,15 @@ async function nextEdition(c: Context<AppEnv>, tenant: string, level: DutyListRo
   return (row?.last ?? 0) + 1;
 }
 
-const conflicts = { "duty_lists.edition": "Another edition of this list was started at the same time; retry." };
+const conflicts = { "duty_lists.edition": msg("unique.duty_list_edition") };
 
 export const dutyListRoutes = createRouter()
   .openapi(createDutyList, async (c) => {
     const body = c.req.valid("json");
     const principal = c.get("principal");
     if (body.templateId && principal.tenant === CITY_TENANT) {
-      throw new ApiError("validation_failed", "The city's lists are the templates; they adopt none.", {
-        errors: [{ in: "body", pointer: "/templateId", detail: "Not allowed for the city's own lists." }],
+      throw new ApiError("validation_failed", msg("governance.city_adopts_none"), {
+        errors: [{ in: "body", pointer: "/templateId", detail: msg("governance.city_adopts_none_field") }],
       });
     }
     const template = body.templateId ? await requireTemplate(c, body.templateId, body.level) : undefined;
@@ -505,7 +506,7 @@ async function publishEffects(c: Context<AppEnv>, row: DutyListRow) {
     .select({ items: sql<number>`count(*)` })
     .from(dutyItems)
     .where(and(eq(dutyItems.tenantId, row.tenantId), eq(dutyItems.listId, row.id)));
-  if (items === 0) throw new ApiError("conflict", "A duty list without items cannot be published.");
+  if (items === 0) throw new ApiError("conflict", msg("governance.duty_list_empty"));
   const [current] = await db
     .select()
     .from(dutyLists)

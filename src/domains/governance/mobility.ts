@@ -19,6 +19,7 @@ import { members, partyOrgs } from "../organisations/tables.js";
 import { tag, tenantCodeSchema } from "./common.js";
 import { mobilityMachine } from "./machines.js";
 import { awayStatuses, mobilityChecks, mobilityRecords, mobilityStatuses } from "./tables.js";
+import { msg, zodMessage } from "../../shared/http/messages.js";
 
 const mobilityId = idSchema("mob");
 type MobilityRow = typeof mobilityRecords.$inferSelect;
@@ -71,7 +72,7 @@ const createSchema = z
     certificateNumber: z.string().trim().min(1).max(50),
     contact: z
       .string()
-      .regex(/^1\d{10}$/, "A mainland mobile number.")
+      .regex(/^1\d{10}$/, zodMessage("field.mobile_loose"))
       .openapi({ example: "13812345678" }),
     receivingTenantId: tenantCodeSchema.optional(),
     receivingOrgId: idSchema("org").optional(),
@@ -82,7 +83,7 @@ const createSchema = z
   .strict()
   .refine((b) => !b.receivingOrgId || b.receivingTenantId, {
     path: ["receivingTenantId"],
-    message: "Name the receiving organisation's tenant.",
+    message: zodMessage("governance.receiving_tenant_required"),
   })
   .openapi("CreateMobilityRecord", {
     example: {
@@ -322,8 +323,8 @@ export const mobilityRoutes = createRouter()
         : undefined;
     const now = c.get("clock").now();
     if (body.leftOn > localDate(now)) {
-      throw new ApiError("validation_failed", "The member cannot have left in the future.", {
-        errors: [{ in: "body", pointer: "/leftOn", detail: "Not after today (China time)." }],
+      throw new ApiError("validation_failed", msg("governance.left_in_future"), {
+        errors: [{ in: "body", pointer: "/leftOn", detail: msg("field.not_after_today") }],
       });
     }
     const pii = c.get("pii");
@@ -389,7 +390,7 @@ export const mobilityRoutes = createRouter()
             ]
           : []),
       ],
-      conflicts: { "mobility_records.member_id": "The member already has an open mobility record." },
+      conflicts: { "mobility_records.member_id": msg("unique.mobility_open") },
     });
     return c.json(view, 201, headers);
   })
@@ -429,7 +430,7 @@ export const mobilityRoutes = createRouter()
     const body = c.req.valid("json");
     const row = await findWritable(c, c.req.valid("param").id);
     if (!(awayStatuses as readonly string[]).includes(row.status)) {
-      throw new ApiError("invalid_transition", `A ${row.status} member is no longer checked on.`, {
+      throw new ApiError("invalid_transition", msg("governance.mobility_not_away", { status: row.status }), {
         currentState: row.status,
         allowedActions: [],
       });
@@ -528,8 +529,8 @@ export const mobilityRoutes = createRouter()
           event: "returned",
           effects: (_c, _row, body) => {
             if (body?.certificateInspected !== true) {
-              throw new ApiError("validation_failed", "A return needs the activity certificate inspected.", {
-                errors: [{ in: "body", pointer: "/certificateInspected", detail: "Must be true." }],
+              throw new ApiError("validation_failed", msg("governance.return_needs_certificate"), {
+                errors: [{ in: "body", pointer: "/certificateInspected", detail: msg("field.must_be_true") }],
               });
             }
             return { set: { endNote: body.note ?? null } };

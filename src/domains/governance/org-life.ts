@@ -14,6 +14,7 @@ import { requireReference } from "../../shared/store/references.js";
 import { members, partyOrgs } from "../organisations/tables.js";
 import { chunks, tag } from "./common.js";
 import { meetingAttendance, meetingKinds, orgMeetings } from "./tables.js";
+import { msg, thing } from "../../shared/http/messages.js";
 
 const meetingId = idSchema("meet");
 const orgIdSchema = idSchema("org");
@@ -172,8 +173,8 @@ export const orgLifeRoutes = createRouter()
     );
     const now = c.get("clock").now();
     if (body.heldOn > localDate(now)) {
-      throw new ApiError("validation_failed", "A meeting is recorded once held.", {
-        errors: [{ in: "body", pointer: "/heldOn", detail: "Not after today (China time)." }],
+      throw new ApiError("validation_failed", msg("governance.meeting_future"), {
+        errors: [{ in: "body", pointer: "/heldOn", detail: msg("field.not_after_today") }],
       });
     }
     const ids = body.attendance.map((a) => a.memberId);
@@ -193,12 +194,11 @@ export const orgLifeRoutes = createRouter()
             {
               in: "body" as const,
               pointer: `/attendance/${i}/memberId`,
-              detail: "Not a distinct member of the branch.",
+              detail: msg("governance.not_branch_member_field"),
             },
           ],
     );
-    if (errors.length)
-      throw new ApiError("validation_failed", "Some attendees are not members of the branch.", { errors });
+    if (errors.length) throw new ApiError("validation_failed", msg("governance.not_branch_members"), { errors });
     const at = now.toISOString();
     const row: MeetingRow = {
       id: newId("meet", now.getTime()),
@@ -286,7 +286,7 @@ export const orgLifeRoutes = createRouter()
           }),
         ),
       );
-    if (!org) throw new ApiError("not_found", "No such party organisation.");
+    if (!org) throw new ApiError("not_found", msg("generic.no_such", { what: thing("party organisation") }));
     const rows = await c
       .get("db")
       .select({

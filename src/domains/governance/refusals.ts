@@ -14,6 +14,7 @@ import { requireDivisionForWrite } from "../../shared/store/references.js";
 import { admissionId, admissionReach, quarterBounds } from "./admission.js";
 import { quarterSchema, tag } from "./common.js";
 import { admissionKinds, admissionRefusals, admissionRequests, admissionTargets } from "./tables.js";
+import { msg } from "../../shared/http/messages.js";
 
 const refusalId = idSchema("refusal");
 type RefusalRow = typeof admissionRefusals.$inferSelect;
@@ -171,8 +172,8 @@ export const refusalRoutes = createRouter()
     });
     const now = c.get("clock").now();
     if (body.requestedOn > localDate(now)) {
-      throw new ApiError("validation_failed", "The work cannot have been asked for in the future.", {
-        errors: [{ in: "body", pointer: "/requestedOn", detail: "Not after today (China time)." }],
+      throw new ApiError("validation_failed", msg("governance.requested_in_future"), {
+        errors: [{ in: "body", pointer: "/requestedOn", detail: msg("field.not_after_today") }],
       });
     }
     const row: RefusalRow = {

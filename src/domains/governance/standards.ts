@@ -18,6 +18,7 @@ import { partyOrgs } from "../organisations/tables.js";
 import { chunks, keysetPage, tag } from "./common.js";
 import { checklistMachine, rectificationMachine } from "./machines.js";
 import { checklists, inspections, rectifications, rectificationStatuses } from "./tables.js";
+import { msg, zodMessage } from "../../shared/http/messages.js";
 
 const checklistId = idSchema("chkl");
 const inspectionId = idSchema("insp");
@@ -65,7 +66,11 @@ const createChecklistSchema = z
       .superRefine((items, ctx) => {
         items.forEach((item, i) => {
           if (items.findIndex((o) => o.code === item.code) !== i)
-            ctx.addIssue({ code: "custom", path: [i, "code"], message: `${item.code} is listed twice.` });
+            ctx.addIssue({
+              code: "custom",
+              path: [i, "code"],
+              message: zodMessage("field.value_listed_twice", { value: item.code }),
+            });
         });
       }),
   })
@@ -371,20 +376,29 @@ function requireScores(checklist: ChecklistRow, scores: { code: string; score: n
   const errors: FieldError[] = [];
   scores.forEach((s, i) => {
     const item = byCode.get(s.code);
-    if (!item) errors.push({ in: "body", pointer: `/scores/${i}/code`, detail: `No item ${s.code} in the checklist.` });
+    if (!item)
+      errors.push({
+        in: "body",
+        pointer: `/scores/${i}/code`,
+        detail: msg("governance.no_checklist_item_field", { code: s.code }),
+      });
     else if (s.score > item.points)
-      errors.push({ in: "body", pointer: `/scores/${i}/score`, detail: `At most ${item.points}.` });
+      errors.push({ in: "body", pointer: `/scores/${i}/score`, detail: msg("field.too_big", { limit: item.points }) });
     if (scores.findIndex((o) => o.code === s.code) !== i)
-      errors.push({ in: "body", pointer: `/scores/${i}/code`, detail: `${s.code} is scored twice.` });
+      errors.push({
+        in: "body",
+        pointer: `/scores/${i}/code`,
+        detail: msg("governance.scored_twice_field", { code: s.code }),
+      });
   });
   const missing = checklist.items.filter((item) => !scores.some((s) => s.code === item.code));
   if (missing.length)
     errors.push({
       in: "body",
       pointer: "/scores",
-      detail: `Unscored items: ${missing.map((m) => m.code).join(", ")}.`,
+      detail: msg("governance.unscored_field", { codes: missing.map((m) => m.code) }),
     });
-  if (errors.length) throw new ApiError("validation_failed", "The scores do not match the checklist.", { errors });
+  if (errors.length) throw new ApiError("validation_failed", msg("governance.scores_mismatch"), { errors });
   return byCode;
 }
 
@@ -427,7 +441,7 @@ export const standardsRoutes = createRouter()
           payload: { checklistId: row.id, edition: row.edition, status: row.status },
         },
       ],
-      conflicts: { "checklists.edition": "Another edition was loaded at the same time; retry." },
+      conflicts: { "checklists.edition": msg("unique.checklist_edition") },
     });
     return c.json(response, 201, headers);
   })
@@ -468,17 +482,17 @@ export const standardsRoutes = createRouter()
         ),
       );
     if (!checklist)
-      throw new ApiError("validation_failed", "No such active checklist within your reach.", {
-        errors: [{ in: "body", pointer: "/checklistId", detail: "No such active checklist within your reach." }],
+      throw new ApiError("validation_failed", msg("governance.no_active_checklist"), {
+        errors: [{ in: "body", pointer: "/checklistId", detail: msg("governance.no_active_checklist") }],
       });
     const items = requireScores(checklist, body.scores);
     const today = localDate(c.get("clock").now());
     if (body.inspectedOn > today || body.rectification.deadline < body.inspectedOn) {
-      throw new ApiError("validation_failed", "Dates out of order.", {
+      throw new ApiError("validation_failed", msg("governance.dates_out_of_order"), {
         errors: [
           body.inspectedOn > today
-            ? { in: "body", pointer: "/inspectedOn", detail: "Not after today (China time)." }
-            : { in: "body", pointer: "/rectification/deadline", detail: "Not before the inspection." },
+            ? { in: "body", pointer: "/inspectedOn", detail: msg("field.not_after_today") }
+            : { in: "body", pointer: "/rectification/deadline", detail: msg("governance.not_before_inspection_field") },
         ],
       });
     }
@@ -664,8 +678,7 @@ export const standardsRoutes = createRouter()
 
 /** Only the level that inspected closes or reopens a rectification (a 403 for anyone else who sees it). */
 function inspectingLevelOnly(c: Context<AppEnv>, row: RectificationRow) {
-  if (levelOf(c) !== row.inspectorPath)
-    throw new ApiError("forbidden", "Only the inspecting level closes or reopens a rectification.");
+  if (levelOf(c) !== row.inspectorPath) throw new ApiError("forbidden", msg("governance.inspecting_level_only"));
 }
 
 function rectificationActions() {

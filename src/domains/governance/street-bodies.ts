@@ -12,6 +12,7 @@ import { findWithinReach, listWithinReach, updateVersioned } from "../../shared/
 import { requireDivisionForWrite } from "../../shared/store/references.js";
 import { tag } from "./common.js";
 import { streetBodies, streetBodyKinds } from "./tables.js";
+import { msg, thing, zodMessage } from "../../shared/http/messages.js";
 
 const bodyId = idSchema("sbody");
 type BodyRow = typeof streetBodies.$inferSelect;
@@ -52,7 +53,7 @@ const patchSchema = z
   .object({ name: z.string().trim().min(1).max(100), ...staffing })
   .partial()
   .strict()
-  .refine((p) => Object.keys(p).length > 0, "Send at least one field.")
+  .refine((p) => Object.keys(p).length > 0, zodMessage("field.at_least_one"))
   .openapi("PatchStreetBody", { example: { filled: 7 } });
 
 const present = (row: BodyRow) => ({
@@ -190,7 +191,7 @@ export const streetBodyRoutes = createRouter()
         divisionPath: row.divisionPath,
         changes: body,
       },
-      conflicts: { "street_bodies.name": "The street already has a body of that name." },
+      conflicts: { "street_bodies.name": msg("unique.street_body_name") },
     });
     return c.json(response, 201, headers);
   })
@@ -210,14 +211,15 @@ export const streetBodyRoutes = createRouter()
     const expectedVersion = requireIfMatch(c);
     const patch = c.req.valid("json");
     const row = await findWithinReach(c, streetBodies, reach, c.req.valid("param").id, "street body");
-    if (row.tenantId !== c.get("principal").tenant) throw new ApiError("not_found", "No such street body.");
+    if (row.tenantId !== c.get("principal").tenant)
+      throw new ApiError("not_found", msg("generic.no_such", { what: thing("street body") }));
     const updated = await updateVersioned(c, {
       table: streetBodies,
       row,
       expectedVersion,
       set: patch,
       audit: { action: "street_body.update", targetType: "street_body", changes: patch },
-      conflicts: { "street_bodies.name": "The street already has a body of that name." },
+      conflicts: { "street_bodies.name": msg("unique.street_body_name") },
     });
     return c.json(present(updated), 200, { etag: etagOf(updated.version) });
   })

@@ -29,6 +29,7 @@ import {
   type GradeScale,
   type WorkerTier,
 } from "./tables.js";
+import { msg, thing, zodMessage } from "../../shared/http/messages.js";
 
 const workerId = idSchema("cw");
 type WorkerRow = typeof communityWorkers.$inferSelect;
@@ -69,8 +70,8 @@ const idCardSchema = z
   .string()
   .trim()
   .toUpperCase()
-  .regex(/^\d{17}[\dX]$/, "Not a resident ID card number.")
-  .refine(idCardChecksumValid, "The ID card number's check character is wrong (GB 11643).");
+  .regex(/^\d{17}[\dX]$/, zodMessage("field.id_card_format"))
+  .refine(idCardChecksumValid, zodMessage("members.id_card_checksum"));
 
 const createWorkerSchema = z
   .object({
@@ -111,7 +112,7 @@ const patchWorkerSchema = z
   })
   .partial()
   .strict()
-  .refine((p) => Object.keys(p).length > 0, "Send at least one field.")
+  .refine((p) => Object.keys(p).length > 0, zodMessage("field.at_least_one"))
   .openapi("PatchCommunityWorker", { example: { post: "director" } });
 
 const gradeChangeSchema = z
@@ -170,7 +171,7 @@ const scaleSchema = z
     }),
   })
   .strict()
-  .refine((s) => Object.values(s.bands).every(([lo, hi]) => lo <= hi), "A band's lowest grade is above its highest.")
+  .refine((s) => Object.values(s.bands).every(([lo, hi]) => lo <= hi), zodMessage("governance.band_inverted"))
   .openapi("GradeScale", { example: defaultGradeScale });
 
 async function scaleOf(c: Context<AppEnv>, tenant: string): Promise<GradeScale & { version: number }> {
@@ -183,8 +184,8 @@ const clamp = (grade: number, [lo, hi]: [number, number]) => Math.min(hi, Math.m
 function requireInBand(scale: GradeScale, tier: WorkerTier, grade: number, pointer: string) {
   const [lo, hi] = scale.bands[tier];
   if (grade < lo || grade > hi)
-    throw new ApiError("validation_failed", `A ${tier} post's grade is ${lo}–${hi} in this tenant.`, {
-      errors: [{ in: "body", pointer, detail: `Between ${lo} and ${hi}.` }],
+    throw new ApiError("validation_failed", msg("governance.grade_band", { tier, low: lo, high: hi }), {
+      errors: [{ in: "body", pointer, detail: msg("governance.grade_band_field", { low: lo, high: hi }) }],
     });
 }
 
@@ -265,7 +266,11 @@ async function writeWorker(
   if (expectedVersion !== undefined && expectedVersion !== row.version)
     throw new ApiError(
       "precondition_failed",
-      `The community worker is at version ${row.version}, not ${expectedVersion}.`,
+      msg("generic.version_mismatch", {
+        what: thing("community worker"),
+        version: row.version,
+        expected: expectedVersion,
+      }),
     );
   const at = c.get("clock").now().toISOString();
   const updated = { ...row, ...set, version: row.version + 1, updatedAt: at };
@@ -282,11 +287,11 @@ async function writeWorker(
       ],
       audit: { ...audit, targetType: "community_worker", targetId: row.id, divisionPath: row.divisionPath },
       events: [workerEvent(updated, event)],
-      conflicts: { "worker_assessments.year": "The worker already has an assessment for that year." },
+      conflicts: { "worker_assessments.year": msg("unique.worker_assessment") },
     });
   } catch (err) {
     if (err instanceof GuardFailed)
-      throw new ApiError("conflict", "The community worker changed concurrently. Re-read it and retry.");
+      throw new ApiError("conflict", msg("generic.changed_concurrently", { what: thing("community worker") }));
     throw err;
   }
   return updated;
@@ -453,7 +458,7 @@ export const workerRoutes = createRouter()
     const tenant = c.get("principal").tenant;
     const current = await scaleOf(c, tenant);
     if (expected !== current.version)
-      throw new ApiError("precondition_failed", `The grade scale is at ${etagOf(current.version)}.`);
+      throw new ApiError("precondition_failed", msg("governance.grade_scale_etag", { etag: etagOf(current.version) }));
     const scale = c.req.valid("json") as GradeScale;
     const at = c.get("clock").now().toISOString();
     const db = c.get("db");
@@ -469,10 +474,10 @@ export const workerRoutes = createRouter()
           guardChanged(c),
         ],
         audit: { action: "grade_scale.put", targetType: "grade_scale", targetId: tenant, changes: { ...scale } },
-        conflicts: { "grade_scales.tenant_id": "The scale was set concurrently; re-read it." },
+        conflicts: { "grade_scales.tenant_id": msg("governance.grade_scale_race") },
       });
     } catch (err) {
-      if (err instanceof GuardFailed) throw new ApiError("precondition_failed", "The grade scale changed meanwhile.");
+      if (err instanceof GuardFailed) throw new ApiError("precondition_failed", msg("governance.grade_scale_changed"));
       throw err;
     }
     return c.json(scale, 200, { etag: etagOf(current.version + 1) });
@@ -527,7 +532,7 @@ export const workerRoutes = createRouter()
       },
       events: [workerEvent(row, "appointed")],
       conflicts: {
-        "community_workers.id_card_hash": "A community worker with this ID card number already exists in the tenant.",
+        "community_workers.id_card_hash": msg("unique.worker_id_card"),
       },
     });
     return c.json(response, 201, headers);
@@ -589,7 +594,7 @@ export const workerRoutes = createRouter()
   .openapi(routes.changeGrade, async (c) => {
     const body = c.req.valid("json");
     const row = await findWorker(c, c.req.valid("param").id);
-    if (row.status !== "active") throw new ApiError("conflict", "The worker has left.");
+    if (row.status !== "active") throw new ApiError("conflict", msg("governance.worker_left"));
     requireInBand(await scaleOf(c, row.tenantId), row.tier, body.toGrade, "/toGrade");
     const updated = await writeWorker(
       c,
@@ -615,7 +620,7 @@ export const workerRoutes = createRouter()
   .openapi(routes.assess, async (c) => {
     const body = c.req.valid("json");
     const row = await findWorker(c, c.req.valid("param").id);
-    if (row.status !== "active") throw new ApiError("conflict", "The worker has left.");
+    if (row.status !== "active") throw new ApiError("conflict", msg("governance.worker_left"));
     const scale = await scaleOf(c, row.tenantId);
     const gradeAfter = clamp(row.grade + scale.assessmentEffects[body.result], scale.bands[row.tier]);
     const now = c.get("clock").now();

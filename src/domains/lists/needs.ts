@@ -16,6 +16,7 @@ import { requireDivisionForWrite } from "../../shared/store/references.js";
 import { categorySchema, descriptionSchema, moveGuarded, tag, titleSchema } from "./common.js";
 import { needMachine } from "./machines.js";
 import { needStatuses, needs, projects } from "./tables.js";
+import { msg, zodMessage } from "../../shared/http/messages.js";
 
 export const needId = idSchema("need");
 
@@ -71,7 +72,7 @@ const patchNeedSchema = z
   })
   .partial()
   .strict()
-  .refine((p) => Object.keys(p).length > 0, "Send at least one field.")
+  .refine((p) => Object.keys(p).length > 0, zodMessage("field.at_least_one"))
   .openapi("PatchNeed", { example: { quantity: 6 } });
 
 export type NeedRow = typeof needs.$inferSelect;
@@ -100,8 +101,8 @@ export const needEventPayload = (row: NeedRow) => ({
 function requireFutureDeadline(c: Context<AppEnv>, deadline: string | null | undefined) {
   const today = localDate(c.get("clock").now());
   if (deadline && deadline < today) {
-    throw new ApiError("validation_failed", "The deadline is in the past.", {
-      errors: [{ in: "body", pointer: "/deadline", detail: `Must be ${today} or later.` }],
+    throw new ApiError("validation_failed", msg("lists.deadline_past"), {
+      errors: [{ in: "body", pointer: "/deadline", detail: msg("field.date_or_later", { date: today }) }],
     });
   }
 }
@@ -247,7 +248,7 @@ export const needRoutes = createRouter()
     const patch = c.req.valid("json");
     const row = await findPublished(c, needs, c.req.valid("param").id, "need");
     if (row.status !== "open") {
-      throw new ApiError("invalid_transition", `Only an open need can be changed; this one is ${row.status}.`, {
+      throw new ApiError("invalid_transition", msg("lists.need_not_open", { status: row.status }), {
         currentState: row.status,
         allowedActions: needMachine.allowedFrom(row.status),
       });
@@ -289,10 +290,7 @@ export const needRoutes = createRouter()
             const project = await liveProjectOf(c, row);
             if (!project) return {};
             if (project.status === "done") {
-              throw new ApiError(
-                "conflict",
-                "The need's project is done; close the project instead of cancelling the need.",
-              );
+              throw new ApiError("conflict", msg("lists.need_project_done"));
             }
             return {
               writes: moveGuarded(

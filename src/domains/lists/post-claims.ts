@@ -18,6 +18,7 @@ import { tag } from "./common.js";
 import { claimMachine, liveClaimStatuses } from "./machines.js";
 import { postId } from "./posts.js";
 import { postClaims, postClaimStatuses, servicePosts } from "./tables.js";
+import { msg } from "../../shared/http/messages.js";
 
 const claimId = idSchema("claim");
 const memberId = idSchema("mem");
@@ -67,7 +68,7 @@ const eventPayload = (row: ClaimRow) => ({
 
 /** Members see their own claims; administrators the claims on posts of their subtree. */
 const reach = { divisionPath: postClaims.divisionPath, memberId: postClaims.memberId };
-const conflicts = { "post_claims.post_id": "The member already holds a live claim on this post." };
+const conflicts = { "post_claims.post_id": msg("unique.claim_live") };
 const claimResponse = (description: string) => versionedResponse(claimSchema, description);
 
 const createClaim = protectedRoute({
@@ -139,8 +140,8 @@ async function requirePost(c: Context<AppEnv>, id: string) {
 async function requireClaimant(c: Context<AppEnv>, bodyMemberId: string | undefined) {
   const id = bodyMemberId ?? c.get("principal").owner?.memberId;
   if (!id) {
-    throw new ApiError("validation_failed", "memberId is required.", {
-      errors: [{ in: "body", pointer: "/memberId", detail: "Required when claiming on a member's behalf." }],
+    throw new ApiError("validation_failed", msg("field.required", { field: "memberId" }), {
+      errors: [{ in: "body", pointer: "/memberId", detail: msg("lists.claim_member_required_field") }],
     });
   }
   return requireReference(c, members, { divisionPath: members.divisionPath, memberId: members.id }, id, {
@@ -149,7 +150,7 @@ async function requireClaimant(c: Context<AppEnv>, bodyMemberId: string | undefi
   });
 }
 
-const closedPost = () => new ApiError("conflict", "The service post is closed.");
+const closedPost = () => new ApiError("conflict", msg("lists.post_closed"));
 
 export const postClaimRoutes = createRouter()
   .openapi(createClaim, async (c) => {
@@ -211,7 +212,7 @@ export const postClaimRoutes = createRouter()
         .from(servicePosts)
         .where(eq(servicePosts.id, post.id));
       throw now?.status === "open"
-        ? new ApiError("conflict", `The post is full: all ${post.headcount} seats are taken.`)
+        ? new ApiError("conflict", msg("lists.post_full", { headcount: post.headcount }))
         : closedPost();
     }
     return c.json(response, 201, headers);

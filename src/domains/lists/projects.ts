@@ -20,6 +20,7 @@ import { needMachine, projectMachine } from "./machines.js";
 import { needEventPayload, needId } from "./needs.js";
 import { resourceId, resourceReach } from "./resources.js";
 import { needs, projectResources, projects, projectStatuses, resources } from "./tables.js";
+import { msg, thing } from "../../shared/http/messages.js";
 
 const projectId = idSchema("proj");
 const orgId = idSchema("org");
@@ -225,11 +226,16 @@ async function requireResources(c: Context<AppEnv>, ids: string[]) {
   const errors: FieldError[] = [];
   ids.forEach((id, i) => {
     if (!known.has(id))
-      errors.push({ in: "body", pointer: `/resourceIds/${i}`, detail: "No such resource within your reach." });
-    else if (ids.indexOf(id) !== i) errors.push({ in: "body", pointer: `/resourceIds/${i}`, detail: "Listed twice." });
+      errors.push({
+        in: "body",
+        pointer: `/resourceIds/${i}`,
+        detail: msg("generic.no_such_within_reach", { what: thing("resource") }),
+      });
+    else if (ids.indexOf(id) !== i)
+      errors.push({ in: "body", pointer: `/resourceIds/${i}`, detail: msg("field.listed_twice") });
   });
   if (errors.length)
-    throw new ApiError("validation_failed", `${errors.length} of the resources cannot be used.`, { errors });
+    throw new ApiError("validation_failed", msg("lists.resources_unusable", { count: errors.length }), { errors });
 }
 
 async function requireOwnerOrg(c: Context<AppEnv>, id: string) {
@@ -350,8 +356,7 @@ export const projectRoutes = createRouter()
         { status: 201, body: response, headers },
       );
     } catch (err) {
-      if (err instanceof GuardFailed)
-        throw new ApiError("conflict", "The need is no longer open: another project took it on meanwhile.");
+      if (err instanceof GuardFailed) throw new ApiError("conflict", msg("lists.need_taken"));
       throw err;
     }
     return c.json(response, 201, headers);
@@ -414,10 +419,7 @@ export const projectRoutes = createRouter()
               (row.ownerOrgId === owner.unitOrgId || (await offeredByUnit(c, row, owner.unitOrgId)))
             )
               return;
-            throw new ApiError(
-              "forbidden",
-              "Only the owner organisation or a unit whose organisation offered one of the project's resources may claim it.",
-            );
+            throw new ApiError("forbidden", msg("lists.project_claim_who"));
           },
         },
         start: {

@@ -13,6 +13,7 @@ import { requireReference } from "../../shared/store/references.js";
 import { members, partyOrgs } from "../organisations/tables.js";
 import { categorySchema, descriptionSchema, tag, titleSchema } from "./common.js";
 import { resources } from "./tables.js";
+import { msg, zodMessage } from "../../shared/http/messages.js";
 
 export const resourceId = idSchema("res");
 const orgId = idSchema("org");
@@ -59,9 +60,9 @@ const createResourceSchema = z
   .strict()
   .superRefine((body, ctx) => {
     if (body.offeredBy === "member" && body.unitOrgId !== undefined)
-      ctx.addIssue({ code: "custom", path: ["unitOrgId"], message: "Only with offeredBy unit_org." });
+      ctx.addIssue({ code: "custom", path: ["unitOrgId"], message: zodMessage("lists.offered_by_unit_only") });
     if (body.offeredBy === "unit_org" && body.memberId !== undefined)
-      ctx.addIssue({ code: "custom", path: ["memberId"], message: "Only with offeredBy member." });
+      ctx.addIssue({ code: "custom", path: ["memberId"], message: zodMessage("lists.offered_by_member_only") });
   })
   .openapi("CreateResource", {
     example: {
@@ -78,7 +79,7 @@ const patchResourceSchema = z
   .object(resourceFields)
   .partial()
   .strict()
-  .refine((p) => Object.keys(p).length > 0, "Send at least one field.")
+  .refine((p) => Object.keys(p).length > 0, zodMessage("field.at_least_one"))
   .openapi("PatchResource", { example: { quantity: 2 } });
 
 export type ResourceRow = typeof resources.$inferSelect;
@@ -173,8 +174,8 @@ const patchResource = protectedRoute({
 });
 
 function required(pointer: string): ApiError {
-  return new ApiError("validation_failed", `${pointer.slice(1)} is required.`, {
-    errors: [{ in: "body", pointer, detail: "Required for an administrator recording on someone's behalf." }],
+  return new ApiError("validation_failed", msg("field.required", { field: pointer.slice(1) }), {
+    errors: [{ in: "body", pointer, detail: msg("lists.required_on_behalf_field") }],
   });
 }
 

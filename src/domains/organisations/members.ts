@@ -19,6 +19,7 @@ import { requireDivisionForWrite, unknownReference } from "../../shared/store/re
 import { partyOrgId, requirePartyOrg } from "./party-orgs.js";
 import { idCardSchema, phoneSchema, sealedPhone } from "../../shared/api/personal-data.js";
 import { memberClassifications, memberReach, members, partyOrgs, units } from "./tables.js";
+import { msg, zodMessage } from "../../shared/http/messages.js";
 
 const memberId = idSchema("mem");
 const unitId = idSchema("unit");
@@ -50,7 +51,7 @@ const employerFields = {
     .openapi({ description: "The employer unit; filled from the employer organisation when omitted." }),
   employerTenantId: z
     .string()
-    .regex(/^\d{6}$/, "Not a tenant code.")
+    .regex(/^\d{6}$/, zodMessage("field.tenant_code_format"))
     .nullable()
     .openapi({
       description: "The tenant of the employer, when it is another county of the city; defaults to the caller's.",
@@ -104,11 +105,11 @@ const createMemberSchema = z
       ctx.addIssue({
         code: "custom",
         path: ["birthDate"],
-        message: "The birth date does not match the ID card number.",
+        message: zodMessage("members.birth_date_mismatch"),
       });
     }
     if (m.joinDate < m.birthDate)
-      ctx.addIssue({ code: "custom", path: ["joinDate"], message: "The join date is before the birth date." });
+      ctx.addIssue({ code: "custom", path: ["joinDate"], message: zodMessage("members.join_before_birth") });
   })
   .openapi("CreateMember", {
     example: {
@@ -131,7 +132,7 @@ const patchMemberSchema = z
   .object({ ...memberFields, phone: phoneSchema.nullable(), ...employerFields })
   .partial()
   .strict()
-  .refine((p) => Object.keys(p).length > 0, "Send at least one field.")
+  .refine((p) => Object.keys(p).length > 0, zodMessage("field.at_least_one"))
   .openapi("PatchMember", {
     description:
       "The ID card number cannot be changed. The employer (employerOrgId, employerUnitId, employerTenantId) is replaced as a whole: send any of them and the ones left out become null (the unit is filled from the organisation).",
@@ -167,7 +168,7 @@ const present = (row: MemberRow, clear?: { idCard: string; phone: string | null 
 });
 
 const conflicts = {
-  "members.id_card_hash": "A party member with this ID card number is already registered in the city.",
+  "members.id_card_hash": msg("unique.member_id_card"),
 };
 const memberResponse = (description: string) => versionedResponse(memberSchema, description);
 
@@ -195,8 +196,8 @@ async function resolveEmployer(
   const none = { employerOrgId: null, employerUnitId: null, employerTenantId: null };
   if (!input.orgId && !input.unitId) {
     if (input.tenantId) {
-      throw new ApiError("validation_failed", "An employer tenant needs an employer organisation or unit.", {
-        errors: [{ in: "body", pointer: "/employerTenantId", detail: "Send employerOrgId or employerUnitId with it." }],
+      throw new ApiError("validation_failed", msg("members.employer_needs_org"), {
+        errors: [{ in: "body", pointer: "/employerTenantId", detail: msg("members.employer_needs_org_field") }],
       });
     }
     return none;
@@ -229,10 +230,8 @@ async function resolveEmployer(
       .where(and(eq(units.id, input.unitId), eq(units.tenantId, tenantId), sameCity));
     if (!unit) throw unknownReference("/employerUnitId", "unit in the employer's tenant");
     if (orgUnitId && orgUnitId !== input.unitId) {
-      throw new ApiError("validation_failed", "The employer organisation belongs to another unit.", {
-        errors: [
-          { in: "body", pointer: "/employerUnitId", detail: "Does not match the employer organisation's unit." },
-        ],
+      throw new ApiError("validation_failed", msg("members.employer_unit_mismatch"), {
+        errors: [{ in: "body", pointer: "/employerUnitId", detail: msg("members.employer_unit_mismatch_field") }],
       });
     }
   }

@@ -13,6 +13,7 @@ import { commitCreated, guardHolds } from "../../shared/store/commit.js";
 import { findWithinReach, updateVersioned, readRows } from "../../shared/store/records.js";
 import { requireDivisionForWrite, requireReference } from "../../shared/store/references.js";
 import { orgCategories, orgTypes, partyOrgs, units } from "./tables.js";
+import { msg, zodMessage } from "../../shared/http/messages.js";
 
 export const partyOrgId = idSchema("org");
 const unitId = idSchema("unit");
@@ -72,7 +73,7 @@ const patchPartyOrgSchema = z
   .object(partyOrgFields)
   .partial()
   .strict()
-  .refine((p) => Object.keys(p).length > 0, "Send at least one field.")
+  .refine((p) => Object.keys(p).length > 0, zodMessage("field.at_least_one"))
   .openapi("PatchPartyOrg", {
     description: "Moving an organisation (parentId) under itself or under one of its own descendants is refused.",
     example: { secretaryName: "李明" },
@@ -118,15 +119,9 @@ async function requireParentFor(c: Context<AppEnv>, row: PartyOrgRow, parentId: 
     .get("db")
     .all<{ cycle: number }>(sql`select ${chainContains(row.tenantId, parent.id, row.id)} as cycle`);
   if (cycle?.cycle) {
-    throw new ApiError(
-      "validation_failed",
-      "A party organisation cannot be placed under itself or one of its own sub-organisations.",
-      {
-        errors: [
-          { in: "body", pointer: "/parentId", detail: "This organisation is an ancestor of the proposed parent." },
-        ],
-      },
-    );
+    throw new ApiError("validation_failed", msg("orgs.cycle"), {
+      errors: [{ in: "body", pointer: "/parentId", detail: msg("orgs.cycle_field") }],
+    });
   }
   return parent;
 }

@@ -8,6 +8,7 @@ import { findWithinReach, listWithinReach, updateVersioned } from "../../shared/
 import { requireDivisionForWrite } from "../../shared/store/references.js";
 import { divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { unitKinds, units } from "./tables.js";
+import { msg, zodMessage } from "../../shared/http/messages.js";
 
 const unitId = idSchema("unit");
 
@@ -15,7 +16,7 @@ const unitFields = {
   name: z.string().trim().min(1).max(200).openapi({ example: "酒泉市自然资源局" }),
   creditCode: z
     .string()
-    .regex(/^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/, "Not a unified social credit code (18 characters).")
+    .regex(/^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/, zodMessage("field.credit_code_format"))
     .nullable()
     .openapi({ description: "统一社会信用代码, unique within the tenant.", example: "11620900013921234X" }),
   kind: z.enum(unitKinds),
@@ -41,7 +42,7 @@ const patchUnitSchema = z
   .object(unitFields)
   .partial()
   .strict()
-  .refine((p) => Object.keys(p).length > 0, "Send at least one field.")
+  .refine((p) => Object.keys(p).length > 0, zodMessage("field.at_least_one"))
   .openapi("PatchUnit", { example: { name: "酒泉市自然资源局（新）" } });
 
 type UnitRow = typeof units.$inferSelect;
@@ -58,7 +59,7 @@ const present = (row: UnitRow) => ({
 });
 const reach = { divisionPath: units.divisionPath };
 const conflicts = {
-  "units.credit_code": "A unit with this unified social credit code is already registered in this tenant.",
+  "units.credit_code": msg("unique.unit_credit_code"),
 };
 const unitResponse = (description: string) => versionedResponse(unitSchema, description);
 

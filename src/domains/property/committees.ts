@@ -144,6 +144,12 @@ export const committeeRoutes = createRouter()
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getCommittee, async (c) => {
-    const row = await findWithinReach(c, ownersCommittees, committeeReach, c.req.valid("param").id, "owners committee");
+    const row = await findWithinReach(
+      c,
+      ownersCommittees,
+      committeeReach,
+      c.req.valid("param").id,
+      "owners' committee",
+    );
     return c.json(present(row), 200, { etag: etagOf(row.version) });
   });

@@ -1,3 +1,4 @@
+import { zodMessage } from "../../shared/http/messages.js";
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { encodeBase64Url } from "hono/utils/encode";
@@ -55,7 +56,7 @@ export const reporterSchema = z
     phone: z
       .string()
       .trim()
-      .regex(/^1[3-9]\d{9}$/, "Not a mainland mobile number (11 digits starting 13–19).")
+      .regex(/^1[3-9]\d{9}$/, zodMessage("field.mobile_format"))
       .optional()
       .openapi({ example: "13812345678" }),
     email: z.email().max(200).optional().openapi({ example: "resident@example.cn" }),
@@ -91,7 +92,7 @@ export function newFollowUpToken(): string {
 }
 export const followUpTokenSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{12}$/, "Not a follow-up token.")
+  .regex(/^[A-Za-z0-9_-]{12}$/, zodMessage("complaint.token_format"))
   .openapi({ description: "The follow-up token filing returned.", example: "Qm8xZ2V0c1hq" });
 
 export const tokenHashOf = (token: string) => sha256Hex(`complaint-link:${token}`);

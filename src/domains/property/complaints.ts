@@ -1,3 +1,4 @@
+import { msg } from "../../shared/http/messages.js";
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { and, eq } from "drizzle-orm";
@@ -215,30 +216,30 @@ const notResponsibleSchema = z
 async function assigneeOf(c: Context<AppEnv>, row: ComplaintRow, body: z.infer<typeof assignSchema>) {
   if (body.assigneeType === "department") {
     if (!body.departmentName)
-      throw new ApiError("validation_failed", "Name the department.", {
-        errors: [{ in: "body", pointer: "/departmentName", detail: "Required for a department." }],
+      throw new ApiError("validation_failed", msg("complaint.department_required"), {
+        errors: [{ in: "body", pointer: "/departmentName", detail: msg("complaint.department_required_field") }],
       });
     return { assigneeType: "department" as const, assigneeId: null, assigneeName: body.departmentName };
   }
   if (body.assigneeType === "owners_committee") {
     if (!body.assigneeId?.startsWith("ocm_"))
-      throw new ApiError("validation_failed", "Name the owners' committee.", {
-        errors: [{ in: "body", pointer: "/assigneeId", detail: "An owners' committee id (ocm_…) is required." }],
+      throw new ApiError("validation_failed", msg("complaint.committee_required"), {
+        errors: [{ in: "body", pointer: "/assigneeId", detail: msg("complaint.committee_id_required") }],
       });
     const committee = await requireReference(c, ownersCommittees, committeeReach, body.assigneeId, {
       pointer: "/assigneeId",
       what: "owners' committee",
     });
     if (committee.compoundId !== row.compoundId)
-      throw new ApiError("validation_failed", "The committee is not the complaint's compound's.", {
-        errors: [{ in: "body", pointer: "/assigneeId", detail: "Another compound's owners' committee." }],
+      throw new ApiError("validation_failed", msg("complaint.committee_other_compound"), {
+        errors: [{ in: "body", pointer: "/assigneeId", detail: msg("complaint.committee_other_compound_field") }],
       });
     return { assigneeType: "owners_committee" as const, assigneeId: committee.id, assigneeName: committee.name };
   }
   const companyId = body.assigneeId ?? row.companyUnitId;
   if (!companyId?.startsWith("unit_"))
-    throw new ApiError("validation_failed", "The compound has no property company: name one.", {
-      errors: [{ in: "body", pointer: "/assigneeId", detail: "A property company's unit id (unit_…) is required." }],
+    throw new ApiError("validation_failed", msg("complaint.no_property_company"), {
+      errors: [{ in: "body", pointer: "/assigneeId", detail: msg("complaint.company_id_required") }],
     });
   const [company] = await c
     .get("db")
@@ -246,8 +247,8 @@ async function assigneeOf(c: Context<AppEnv>, row: ComplaintRow, body: z.infer<t
     .from(units)
     .where(and(eq(units.id, companyId), eq(units.tenantId, row.tenantId)));
   if (company?.kind !== "property_company")
-    throw new ApiError("validation_failed", "No such property company in the tenant.", {
-      errors: [{ in: "body", pointer: "/assigneeId", detail: "Not a unit of kind property_company in this tenant." }],
+    throw new ApiError("validation_failed", msg("complaint.no_such_company"), {
+      errors: [{ in: "body", pointer: "/assigneeId", detail: msg("complaint.not_property_company_field") }],
     });
   // The company assigned is the company that sees it.
   return {
@@ -262,7 +263,7 @@ async function assigneeOf(c: Context<AppEnv>, row: ComplaintRow, body: z.infer<t
 function assignedToCaller(c: Context<AppEnv>, row: ComplaintRow) {
   const company = c.get("principal").owner?.companyUnitId;
   if (company && (row.assigneeType !== "property_company" || row.assigneeId !== company))
-    throw new ApiError("forbidden", "The complaint is not assigned to your company.");
+    throw new ApiError("forbidden", msg("complaint.not_your_company"));
 }
 
 const closableBy = (closure: "resolved" | "duplicate" | "not_responsible", at: string) => ({ closure, closedAt: at });
@@ -384,7 +385,7 @@ export const complaintRoutes = createRouter()
           body: reasonSchema,
           event: "escalated",
           effects: (c, row, body: z.infer<typeof reasonSchema>) => {
-            if (row.level === "county") throw new ApiError("conflict", "The complaint is already at the county level.");
+            if (row.level === "county") throw new ApiError("conflict", msg("complaint.already_county"));
             const now = c.get("clock").now();
             return {
               set: {
@@ -409,8 +410,8 @@ export const complaintRoutes = createRouter()
           event: "closed",
           effects: async (c, row, body: z.infer<typeof duplicateSchema>) => {
             if (body.duplicateOfId === row.id)
-              throw new ApiError("validation_failed", "A complaint cannot duplicate itself.", {
-                errors: [{ in: "body", pointer: "/duplicateOfId", detail: "Another complaint's id." }],
+              throw new ApiError("validation_failed", msg("complaint.duplicate_itself"), {
+                errors: [{ in: "body", pointer: "/duplicateOfId", detail: msg("complaint.duplicate_other") }],
               });
             await requireReference(c, complaints, complaintReach, body.duplicateOfId, {
               pointer: "/duplicateOfId",
@@ -463,7 +464,7 @@ export async function commitNote(c: Context<AppEnv>, row: ComplaintRow, author: 
       ],
     });
   } catch (err) {
-    if (err instanceof GuardFailed) throw new ApiError("conflict", "The complaint has as many notes as it may have.");
+    if (err instanceof GuardFailed) throw new ApiError("conflict", msg("complaint.notes_full"));
     throw err;
   }
 }

@@ -1,3 +1,4 @@
+import { zodMessage } from "../../shared/http/messages.js";
 import { z } from "@hono/zod-openapi";
 import { newId } from "../../db/ids.js";
 import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
@@ -59,7 +60,7 @@ const patchCompoundSchema = z
   .object(compoundFields)
   .partial()
   .strict()
-  .refine((p) => Object.keys(p).length > 0, "Send at least one field.")
+  .refine((p) => Object.keys(p).length > 0, zodMessage("field.at_least_one"))
   .openapi("PatchCompound", { example: { households: 880 } });
 
 export const presentCompound = (row: CompoundRow) => ({

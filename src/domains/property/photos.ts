@@ -1,3 +1,4 @@
+import { msg } from "../../shared/http/messages.js";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { and, asc, eq, sql } from "drizzle-orm";
@@ -71,14 +72,14 @@ const imageResponse = {
 async function readImage(c: Context<AppEnv>): Promise<Uint8Array> {
   const type = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
   if (!type || !["image/jpeg", "image/png", "image/webp"].includes(type))
-    throw new ApiError("unsupported_media_type", "Send the photo as image/jpeg, image/png or image/webp.", {
+    throw new ApiError("unsupported_media_type", msg("property.photo_type"), {
       headers: { "accept-post": "image/jpeg, image/png, image/webp" },
     });
   const declared = Number(c.req.header("content-length") ?? "0");
-  const tooLarge = () => new ApiError("payload_too_large", `Photos are limited to ${maxPhotoBytes} bytes.`);
+  const tooLarge = () => new ApiError("payload_too_large", msg("property.photo_too_large", { bytes: maxPhotoBytes }));
   if (declared > maxPhotoBytes) throw tooLarge();
   const reader = c.req.raw.body?.getReader();
-  if (!reader) throw new ApiError("validation_failed", "The request has no body.");
+  if (!reader) throw new ApiError("validation_failed", msg("property.photo_no_body"));
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
@@ -103,7 +104,7 @@ async function readImage(c: Context<AppEnv>): Promise<Uint8Array> {
 /** Stores the photo, then its row, audit and event in one batch (refused beyond `maxPhotos`); the blob goes if the batch fails. */
 export async function addPhoto(c: Context<AppEnv>, complaint: ComplaintRow, author: "reporter" | "staff") {
   const blobs = c.get("blobs");
-  if (!blobs) throw new ApiError("unavailable", "Photo storage is not configured on this server.");
+  if (!blobs) throw new ApiError("unavailable", msg("property.photo_storage_missing"));
   const raw = await readImage(c);
   let type: ReturnType<typeof sniffImage>;
   let clean: Uint8Array;
@@ -112,13 +113,13 @@ export async function addPhoto(c: Context<AppEnv>, complaint: ComplaintRow, auth
     clean = stripMetadata(raw, type);
   } catch (err) {
     if (err instanceof ImageRejected)
-      throw new ApiError("unsupported_media_type", err.message, {
+      throw new ApiError("unsupported_media_type", imageRejection(err.message), {
         headers: { "accept-post": "image/jpeg, image/png, image/webp" },
       });
     throw err;
   }
   if (type !== c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase())
-    throw new ApiError("unsupported_media_type", `The bytes are ${type}, not what Content-Type says.`);
+    throw new ApiError("unsupported_media_type", msg("property.photo_type_mismatch", { type }));
   const now = c.get("clock").now();
   const id = newId("cph", now.getTime());
   const row: PhotoRow = {
@@ -168,7 +169,7 @@ export async function addPhoto(c: Context<AppEnv>, complaint: ComplaintRow, auth
     });
   } catch (err) {
     await blobs.delete(row.storageKey).catch(() => {});
-    if (err instanceof GuardFailed) throw new ApiError("conflict", `A complaint has at most ${maxPhotos} photos.`);
+    if (err instanceof GuardFailed) throw new ApiError("conflict", msg("property.photos_full", { limit: maxPhotos }));
     throw err;
   }
   return presentPhoto(row);
@@ -194,7 +195,7 @@ export async function servePhoto(c: Context<AppEnv>, complaint: ComplaintRow, id
     );
   if (!row) throw notFound("photo");
   const blobs = c.get("blobs");
-  if (!blobs) throw new ApiError("unavailable", "Photo storage is not configured on this server.");
+  if (!blobs) throw new ApiError("unavailable", msg("property.photo_storage_missing"));
   const bytes = await blobs.get(row.storageKey);
   if (!bytes) throw notFound("photo");
   return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
@@ -267,11 +268,18 @@ export function publicPhotoRoutes(byToken: (c: Context<AppEnv>, token: string) =
   return createRouter()
     .openapi(upload, async (c) => {
       const complaint = await byToken(c, c.req.valid("param").token);
-      if (complaint.status === "closed") throw new ApiError("conflict", "The complaint is closed.");
+      if (complaint.status === "closed") throw new ApiError("conflict", msg("complaint.closed"));
       return c.json(await addPhoto(c, complaint, "reporter"), 201);
     })
     .openapi(read, async (c) => {
       const { token, photoId: photo } = c.req.valid("param");
       return servePhoto(c, await byToken(c, token), photo) as never;
     });
+}
+
+/** The image reader's refusals (src/shared/images.ts, a leaf without the catalogue), in the catalogue's words. */
+function imageRejection(reason: string) {
+  if (reason.startsWith("HEIC/HEIF")) return msg("property.photo_heic");
+  if (reason.startsWith("Not a JPEG")) return msg("property.photo_not_image");
+  return msg("property.photo_malformed", { reason });
 }

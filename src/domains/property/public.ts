@@ -1,3 +1,4 @@
+import { msg } from "../../shared/http/messages.js";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { and, eq } from "drizzle-orm";
@@ -191,7 +192,7 @@ export const publicComplaintRoutes = createRouter()
       .consume(`public-complaints:${c.get("clientIp")() ?? "unknown"}`, publicFilingRule);
     if (!decision.allowed) {
       const retryAfter = String(Math.max(1, decision.retryAfterSeconds));
-      throw new ApiError("rate_limited", "Too many complaints from this address; try again later.", {
+      throw new ApiError("rate_limited", msg("complaint.too_many_from_address"), {
         headers: { "retry-after": retryAfter },
       });
     }
@@ -206,7 +207,7 @@ export const publicComplaintRoutes = createRouter()
   .openapi(getRoute, async (c) => c.json(await view(c, await byToken(c, c.req.valid("param").token)), 200))
   .openapi(informationRoute, async (c) => {
     const row = await byToken(c, c.req.valid("param").token);
-    if (row.status === "closed") throw new ApiError("conflict", "The complaint is closed; reopen it first if you can.");
+    if (row.status === "closed") throw new ApiError("conflict", msg("complaint.closed_reopen_first"));
     await commitNote(c, row, "reporter", c.req.valid("json").text);
     return c.json(await view(c, row), 200);
   })
@@ -218,7 +219,7 @@ export const publicComplaintRoutes = createRouter()
     if (!until || now.toISOString() > until)
       throw new ApiError(
         "conflict",
-        until ? `The window to reopen ended at ${until}.` : "This complaint cannot be reopened.",
+        until ? msg("complaint.reopen_window_ended", { until }) : msg("complaint.cannot_reopen"),
       );
     const updated = await transition(c, {
       table: complaints,
@@ -251,8 +252,8 @@ export const publicComplaintRoutes = createRouter()
     const row = await byToken(c, c.req.valid("param").token);
     const body = c.req.valid("json");
     const rateable = row.status === "verified" || (row.status === "closed" && row.closure === "resolved");
-    if (!rateable) throw new ApiError("conflict", `A ${row.status} complaint cannot be rated yet.`);
-    if (row.rating !== null) throw new ApiError("conflict", "The complaint has been rated already.");
+    if (!rateable) throw new ApiError("conflict", msg("complaint.not_rateable", { status: row.status }));
+    if (row.rating !== null) throw new ApiError("conflict", msg("complaint.rated_already"));
     const updated = await updateVersioned(c, {
       table: complaints,
       row,

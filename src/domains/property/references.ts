@@ -1,3 +1,4 @@
+import { msg } from "../../shared/http/messages.js";
 import type { Context } from "hono";
 import { and, eq } from "drizzle-orm";
 import { partyOrgs, units } from "../organisations/tables.js";
@@ -18,8 +19,8 @@ export async function requirePropertyCompany(c: Context<AppEnv>, id: string, poi
     .where(and(eq(units.id, id), eq(units.tenantId, c.get("principal").tenant)));
   if (!unit) throw unknownReference(pointer, "unit");
   if (unit.kind !== "property_company") {
-    throw new ApiError("validation_failed", "The unit is not a property company.", {
-      errors: [{ in: "body", pointer, detail: `Expected a unit of kind property_company, got ${unit.kind}.` }],
+    throw new ApiError("validation_failed", msg("property.not_property_company"), {
+      errors: [{ in: "body", pointer, detail: msg("property.unit_kind_field", { kind: unit.kind }) }],
     });
   }
   return unit;

@@ -13,6 +13,7 @@ import { linkCodeSchema, linkListSchema, requireActiveLinks } from "./five-links
 import { orgReportMachine } from "./machines.js";
 import { partyOrgIdSchema, requirePartyOrg, unitOrgCategories } from "./references.js";
 import { agreements, orgReports } from "./tables.js";
+import { msg, zodMessage } from "../../shared/http/messages.js";
 
 const agreementId = idSchema("agr");
 
@@ -30,7 +31,7 @@ const agreementSchema = z
   })
   .openapi("Agreement");
 
-const endsAfterStart = { message: "endsOn must be after startsOn.", path: ["endsOn"] };
+const endsAfterStart = { message: zodMessage("field.ends_after_starts"), path: ["endsOn"] };
 
 const createAgreementSchema = z
   .object({
@@ -58,7 +59,7 @@ const patchAgreementSchema = z
   .object({ endsOn: dateSchema, liaisonName: createAgreementSchema.shape.liaisonName, links: linkListSchema })
   .partial()
   .strict()
-  .refine((p) => Object.keys(p).length > 0, "Send at least one field.")
+  .refine((p) => Object.keys(p).length > 0, zodMessage("field.at_least_one"))
   .openapi("PatchAgreement", { example: { endsOn: "2029-11-30", links: ["organisation", "venue", "activity"] } });
 
 type AgreementRow = typeof agreements.$inferSelect;
@@ -238,11 +239,7 @@ export const agreementRoutes = createRouter()
         { status: 201, body: response, headers },
       );
     } catch (err) {
-      if (err instanceof GuardFailed)
-        throw new ApiError(
-          "conflict",
-          "A report between these organisations changed while the agreement was being signed. Retry.",
-        );
+      if (err instanceof GuardFailed) throw new ApiError("conflict", msg("reports.agreement_race"));
       throw err;
     }
     return c.json(response, 201, headers);
@@ -280,8 +277,8 @@ export const agreementRoutes = createRouter()
     const patch = c.req.valid("json");
     const row = await findWithinReach(c, agreements, reach, c.req.valid("param").id, "agreement");
     if (patch.endsOn !== undefined && !(patch.endsOn > row.startsOn)) {
-      throw new ApiError("validation_failed", "endsOn must be after startsOn.", {
-        errors: [{ in: "body", pointer: "/endsOn", detail: `Must be after ${row.startsOn}.` }],
+      throw new ApiError("validation_failed", msg("field.ends_after_starts"), {
+        errors: [{ in: "body", pointer: "/endsOn", detail: msg("field.after_date", { date: row.startsOn }) }],
       });
     }
     if (patch.links) await requireActiveLinks(c, patch.links, row.links);

@@ -12,13 +12,14 @@ import { findWithinReach, readRows } from "../../shared/store/records.js";
 import { localDate } from "../../shared/calendar.js";
 import { partyOrgIdSchema, requireMember, requirePartyOrg, unitOrgCategories } from "./references.js";
 import { evaluationGrades, evaluations } from "./tables.js";
+import { msg, zodMessage } from "../../shared/http/messages.js";
 
 const evaluationId = idSchema("eval");
 const subjectKinds = ["unit_org", "member"] as const;
 const subjectPrefix = { unit_org: "org", member: "mem" } as const;
 const subjectIdSchema = z
   .string()
-  .regex(/^(org|mem)_[0-9A-Z]{26}$/, "Not a party organisation or member id.")
+  .regex(/^(org|mem)_[0-9A-Z]{26}$/, zodMessage("field.subject_id_format"))
   .openapi({
     description: "A unit party organisation (`org_…`) or a member (`mem_…`), as `subjectKind` says.",
     example: "org_01KDVDNA011AKWK3RC504FTYF8",
@@ -53,7 +54,7 @@ const createEvaluationSchema = z
   })
   .strict()
   .refine((e) => e.subjectId.startsWith(`${subjectPrefix[e.subjectKind]}_`), {
-    message: "The id does not match subjectKind.",
+    message: zodMessage("reports.subject_kind_mismatch"),
     path: ["subjectId"],
   })
   .openapi("CreateEvaluation", {
@@ -87,7 +88,7 @@ const reach = {
   memberId: evaluations.subjectId,
   unitOrgId: evaluations.subjectId,
 };
-const conflicts = { "evaluations.subject_id": "This community has already evaluated this subject for that year." };
+const conflicts = { "evaluations.subject_id": msg("unique.evaluation") };
 const evaluationResponse = (description: string) => versionedResponse(evaluationSchema, description);
 
 const createEvaluation = protectedRoute({
@@ -143,8 +144,8 @@ export const evaluationRoutes = createRouter()
     const body = c.req.valid("json");
     const now = c.get("clock").now();
     if (body.year > Number(localDate(now).slice(0, 4))) {
-      throw new ApiError("validation_failed", "A year can be evaluated only once it has begun.", {
-        errors: [{ in: "body", pointer: "/year", detail: "Must not be a future year." }],
+      throw new ApiError("validation_failed", msg("reports.year_not_begun"), {
+        errors: [{ in: "body", pointer: "/year", detail: msg("field.not_future_year") }],
       });
     }
     const communityOrg = await requirePartyOrg(c, body.communityOrgId, {

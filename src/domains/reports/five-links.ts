@@ -7,10 +7,11 @@ import { ApiError, notFound, type FieldError } from "../../shared/http/errors.js
 import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "../../shared/api/openapi.js";
 import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js";
 import { fiveLinks } from "./tables.js";
+import { msg, thing, zodMessage } from "../../shared/http/messages.js";
 
 export const linkCodeSchema = z
   .string()
-  .regex(/^[a-z][a-z0-9_]{0,31}$/, "Not a five-link code.")
+  .regex(/^[a-z][a-z0-9_]{0,31}$/, zodMessage("field.five_link_code_format"))
   .openapi({ description: "A five-link code (see GET /v1/five-links).", example: "venue" });
 
 const fiveLinkFields = {
@@ -35,7 +36,7 @@ const patchFiveLinkSchema = z
   .object(fiveLinkFields)
   .partial()
   .strict()
-  .refine((p) => Object.keys(p).length > 0, "Send at least one field.")
+  .refine((p) => Object.keys(p).length > 0, zodMessage("field.at_least_one"))
   .openapi("PatchFiveLink", { example: { nameZh: "治理联抓", nameEn: "Governance co-managed" } });
 
 type FiveLinkRow = typeof fiveLinks.$inferSelect;
@@ -112,9 +113,9 @@ export async function requireActiveLinks(
   const errors: FieldError[] = codes.flatMap((code, i) =>
     active.has(code)
       ? []
-      : [{ in: "body" as const, pointer: `${pointer}/${i}`, detail: `No active five link ${code}.` }],
+      : [{ in: "body" as const, pointer: `${pointer}/${i}`, detail: msg("reports.link_inactive", { code }) }],
   );
-  if (errors.length) throw new ApiError("validation_failed", "Some links are not active five links.", { errors });
+  if (errors.length) throw new ApiError("validation_failed", msg("reports.links_inactive"), { errors });
 }
 
 /** A non-empty list of distinct link codes; a duplicate is a 400 at its index. */
@@ -124,7 +125,8 @@ export const linkListSchema = z
   .max(10)
   .superRefine((links, ctx) => {
     links.forEach((link, i) => {
-      if (links.indexOf(link) !== i) ctx.addIssue({ code: "custom", path: [i], message: `${link} is listed twice.` });
+      if (links.indexOf(link) !== i)
+        ctx.addIssue({ code: "custom", path: [i], message: zodMessage("field.value_listed_twice", { value: link }) });
     });
   })
   .openapi({ example: ["organisation", "venue", "service"] });
@@ -145,7 +147,7 @@ export const fiveLinkRoutes = createRouter()
     if (expectedVersion !== row.version) {
       throw new ApiError(
         "precondition_failed",
-        `The five link is at version ${row.version}, not ${expectedVersion}. Re-read it and retry.`,
+        msg("generic.version_mismatch", { what: thing("five link"), version: row.version, expected: expectedVersion }),
       );
     }
     const updatedAt = c.get("clock").now().toISOString();
@@ -172,10 +174,7 @@ export const fiveLinkRoutes = createRouter()
       });
     } catch (err) {
       if (err instanceof GuardFailed)
-        throw new ApiError(
-          "precondition_failed",
-          "The five link changed while you were writing. Re-read it and retry.",
-        );
+        throw new ApiError("precondition_failed", msg("generic.changed_while_writing", { what: thing("five link") }));
       throw err;
     }
     return c.json(updated, 200, { etag: etagOf(updated.version) });

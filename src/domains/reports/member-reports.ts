@@ -17,6 +17,7 @@ import { addMonths, localDate } from "../../shared/calendar.js";
 import { memberReportMachine } from "./machines.js";
 import { idRangeOf, memberLookup } from "./references.js";
 import { memberReportChannels, memberReports, memberReportStatuses } from "./tables.js";
+import { msg } from "../../shared/http/messages.js";
 
 const memberReportId = idSchema("mrep");
 const memberIdSchema = idSchema("mem");
@@ -111,7 +112,7 @@ const reach = {
   unitOrgId: memberReports.employerOrgId,
 };
 const conflicts = {
-  "member_reports.member_id": "This member already has a live report; end it before filing a new one.",
+  "member_reports.member_id": msg("unique.member_report_live"),
 };
 export const eventPayload = (row: MemberReportRow) => ({
   memberReportId: row.id,
@@ -211,11 +212,7 @@ const crudRoutes = createRouter()
     const { principal, db } = c.var;
     if (principal.owner) {
       // A member files only their own report; a unit admin does not file members' reports.
-      if (!principal.owner.memberId)
-        throw new ApiError(
-          "forbidden",
-          "Only the member, or a community admin on their behalf, files a member report.",
-        );
+      if (!principal.owner.memberId) throw new ApiError("forbidden", msg("reports.member_only_self"));
       if (body.memberId !== principal.owner.memberId) throw unknownReference("/memberId", "party member");
     }
     // The member, the community and the grid in one round trip (with the Idempotency-Key's check).
@@ -227,12 +224,12 @@ const crudRoutes = createRouter()
     );
     const member = memberOf();
     if (member.classification !== "in_service") {
-      throw new ApiError("validation_failed", "Only in-service members report to the community they live in.", {
+      throw new ApiError("validation_failed", msg("reports.in_service_only"), {
         errors: [
           {
             in: "body",
             pointer: "/memberId",
-            detail: `The member is classified ${member.classification}, not in_service.`,
+            detail: msg("reports.in_service_only_field", { classification: member.classification }),
           },
         ],
       });

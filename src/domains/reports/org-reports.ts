@@ -12,6 +12,7 @@ import { unknownReference } from "../../shared/store/references.js";
 import { orgReportMachine } from "./machines.js";
 import { partyOrgIdSchema, requirePartyOrg, unitOrgCategories } from "./references.js";
 import { orgReports, orgReportStatuses } from "./tables.js";
+import { msg } from "../../shared/http/messages.js";
 
 const orgReportId = idSchema("orep");
 
@@ -66,7 +67,7 @@ const present = (row: OrgReportRow) => ({
 });
 /** Community and street admins reach a report through the community's path, a unit admin through its unit org. */
 const reach = { divisionPath: orgReports.divisionPath, unitOrgId: orgReports.unitOrgId };
-const conflicts = { "org_reports.slip_number": "A report slip with this number is already registered in this tenant." };
+const conflicts = { "org_reports.slip_number": msg("unique.slip_number") };
 const eventPayload = (row: OrgReportRow) => ({
   orgReportId: row.id,
   unitOrgId: row.unitOrgId,
@@ -129,8 +130,7 @@ const crudRoutes = createRouter()
     const { principal } = c.var;
     if (principal.owner) {
       // Owner-only principals: a unit admin for its own unit organisation; a member has no unit to report.
-      if (!principal.owner.unitOrgId)
-        throw new ApiError("forbidden", "Only a unit's admin or a street or community admin submits a unit report.");
+      if (!principal.owner.unitOrgId) throw new ApiError("forbidden", msg("reports.unit_report_who"));
       if (body.unitOrgId !== principal.owner.unitOrgId) throw unknownReference("/unitOrgId", "party organisation");
     }
     const unitOrg = await requirePartyOrg(c, body.unitOrgId, { pointer: "/unitOrgId", categories: unitOrgCategories });

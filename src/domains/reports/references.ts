@@ -7,6 +7,7 @@ import type { AppEnv } from "../../shared/request/context.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { idSchema } from "../../shared/http/schemas.js";
 import { readTogether, unknownReference, type Lookup } from "../../shared/store/references.js";
+import { msg } from "../../shared/http/messages.js";
 
 export const partyOrgIdSchema = idSchema("org");
 
@@ -38,19 +39,15 @@ export async function requirePartyOrg(
     throw unknownReference(options.pointer, "party organisation");
   }
   if (!options.categories.includes(org.category)) {
-    throw new ApiError(
-      "validation_failed",
-      `The party organisation must be of category ${options.categories.join(" or ")}.`,
-      {
-        errors: [
-          {
-            in: "body",
-            pointer: options.pointer,
-            detail: `Expected category ${options.categories.join(" or ")}, got ${org.category}.`,
-          },
-        ],
-      },
-    );
+    throw new ApiError("validation_failed", msg("reference.wrong_category", { categories: options.categories }), {
+      errors: [
+        {
+          in: "body",
+          pointer: options.pointer,
+          detail: msg("field.wrong_category", { expected: options.categories, actual: org.category }),
+        },
+      ],
+    });
   }
   return org;
 }

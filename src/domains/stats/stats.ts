@@ -21,6 +21,7 @@ import {
   orgReports,
   orgReportStatuses,
 } from "../reports/tables.js";
+import { msg, thing } from "../../shared/http/messages.js";
 
 const countsOf = <const S extends readonly string[]>(statuses: S, name: string) =>
   z
@@ -98,8 +99,9 @@ async function statsScope(c: Context<AppEnv>, communityId: string | undefined): 
     .from(divisions)
     .where(and(eq(divisions.id, communityId), own.tenant ? eq(divisions.tenantId, own.tenant) : undefined));
   if (community?.level !== "community" || (own.path && !isInSubtree(community.path, own.path))) {
-    throw new ApiError("validation_failed", "No such community within your reach.", {
-      errors: [{ in: "query", pointer: "/communityId", detail: "No such community within your reach." }],
+    const detail = msg("generic.no_such_within_reach", { what: thing("community") });
+    throw new ApiError("validation_failed", detail, {
+      errors: [{ in: "query", pointer: "/communityId", detail }],
     });
   }
   return { tenant: community.tenantId, path: community.path };

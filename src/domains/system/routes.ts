@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { createRouter, errorResponses, protectedRoute } from "../../shared/api/openapi.js";
 import { roles, scopes } from "../../shared/auth/principal.js";
 import { ApiError } from "../../shared/http/errors.js";
+import { msg } from "../../shared/http/messages.js";
 
 const healthSchema = z
   .object({ status: z.enum(["ok"]), database: z.enum(["ok"]), time: z.string() })
@@ -59,7 +60,7 @@ export const healthRoutes = createRouter().openapi(healthRoute, async (c) => {
   try {
     await c.get("db").run(sql`select 1`);
   } catch {
-    throw new ApiError("unavailable", "The database does not answer.");
+    throw new ApiError("unavailable", msg("generic.unavailable_database"));
   }
   return c.json({ status: "ok" as const, database: "ok" as const, time: c.get("clock").now().toISOString() }, 200);
 });

@@ -11,6 +11,7 @@ import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js"
 import { endpointId, findEndpoint } from "./endpoints.js";
 import { deliveryMachine } from "./machines.js";
 import { deliveryStatuses, webhookDeliveries, webhookEndpoints } from "./tables.js";
+import { msg } from "../../shared/http/messages.js";
 import { readRows } from "../../shared/store/records.js";
 
 export const deliveryId = idSchema("whmsg");
@@ -151,8 +152,7 @@ export const deliveryRoutes = createRouter()
   .openapi(replayDelivery, async (c) => {
     const { row, endpointStatus } = await findDelivery(c, c.req.valid("param").id);
     const to = deliveryMachine.next(row.status, "replay");
-    if (endpointStatus !== "active")
-      throw new ApiError("conflict", "The endpoint is disabled: enable it before replaying its deliveries.");
+    if (endpointStatus !== "active") throw new ApiError("conflict", msg("webhooks.endpoint_disabled"));
     const now = c.get("clock").now().toISOString();
     const replayed: DeliveryRow = {
       ...row,
@@ -186,8 +186,7 @@ export const deliveryRoutes = createRouter()
         },
       });
     } catch (err) {
-      if (err instanceof GuardFailed)
-        throw new ApiError("conflict", "The delivery changed while you were replaying it. Re-read it and retry.");
+      if (err instanceof GuardFailed) throw new ApiError("conflict", msg("webhooks.delivery_changed"));
       throw err;
     }
     return c.json(present(replayed), 202);

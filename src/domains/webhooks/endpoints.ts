@@ -22,7 +22,8 @@ import { findWithinReach, transition, updateVersioned, readRows } from "../../sh
 import { endpointMachine } from "./machines.js";
 import { generateSecret } from "./signing.js";
 import { webhookDeliveries, webhookEndpoints } from "./tables.js";
-import { webhookUrlProblem } from "./targets.js";
+import { webhookUrlMessage } from "./targets.js";
+import { msg, requestParts, thing, zodMessage, zodMessageOf } from "../../shared/http/messages.js";
 
 export const endpointId = idSchema("whep");
 
@@ -45,8 +46,8 @@ export const optionalIfMatchHeader = z.object({
 const urlSchema = z
   .string()
   .superRefine((url, ctx) => {
-    const problem = webhookUrlProblem(url, { allowLoopback: true });
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
+    const problem = webhookUrlMessage(url, { allowLoopback: true });
+    if (problem) ctx.addIssue({ code: "custom", message: zodMessageOf(problem) });
   })
   .openapi({
     description:
@@ -120,7 +121,7 @@ const patchEndpointSchema = z
   .object(endpointFields)
   .partial()
   .strict()
-  .refine((p) => Object.keys(p).length > 0, "Send at least one field.")
+  .refine((p) => Object.keys(p).length > 0, zodMessage("field.at_least_one"))
   .openapi("PatchWebhookEndpoint", { example: { eventTypes: ["member_report.confirmed", "member_report.ended"] } });
 
 export type EndpointRow = typeof webhookEndpoints.$inferSelect;
@@ -266,20 +267,16 @@ const actionSummaries = {
 
 /** A 400 pointing at /url unless the deployment accepts the URL as a target (public https; loopback too in development). */
 function requireTargetUrl(c: Context<AppEnv>, url: string) {
-  const problem = webhookUrlProblem(url, c.get("webhookTargets"));
+  const problem = webhookUrlMessage(url, c.get("webhookTargets"));
   if (problem)
-    throw new ApiError("validation_failed", "The request has 1 invalid field(s) at body /url.", {
+    throw new ApiError("validation_failed", msg("validation.one", { in: requestParts.body, pointer: "/url" }), {
       errors: [{ in: "body", pointer: "/url", detail: problem }],
     });
 }
 
 /** A principal narrowed to a division must not subscribe to the whole tenant's events. */
 function requireTenantWide(c: Context<AppEnv>) {
-  if (c.get("principal").org)
-    throw new ApiError(
-      "forbidden",
-      "Webhook endpoints receive the whole tenant's events: only a tenant-wide admin may manage them.",
-    );
+  if (c.get("principal").org) throw new ApiError("forbidden", msg("auth.webhooks_tenant_wide"));
 }
 
 export const endpointRoutes = createRouter()
@@ -377,7 +374,11 @@ export const endpointRoutes = createRouter()
     if (expectedVersion !== undefined && expectedVersion !== row.version) {
       throw new ApiError(
         "precondition_failed",
-        `The webhook endpoint is at version ${row.version}, not ${expectedVersion}. Re-read it and retry.`,
+        msg("generic.version_mismatch", {
+          what: thing("webhook endpoint"),
+          version: row.version,
+          expected: expectedVersion,
+        }),
       );
     }
     const { db } = c.var;
@@ -407,7 +408,7 @@ export const endpointRoutes = createRouter()
       });
     } catch (err) {
       if (err instanceof GuardFailed)
-        throw new ApiError("conflict", "The webhook endpoint changed concurrently. Re-read it and retry.");
+        throw new ApiError("conflict", msg("generic.changed_concurrently", { what: thing("webhook endpoint") }));
       throw err;
     }
     return c.body(null, 204);

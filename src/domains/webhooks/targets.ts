@@ -1,3 +1,4 @@
+import { type Message, msg, renderMessage } from "../../shared/http/messages.js";
 /**
  * Where a webhook may be sent (SSRF). A tenant admin chooses the URL, so it must never make the
  * server talk to itself, its cloud metadata service or the private network it sits in.
@@ -61,35 +62,47 @@ const privateSuffixes = [
   "example",
 ];
 
-/** Why the URL may not be a webhook target, or null when it may. */
-export function webhookUrlProblem(raw: string, policy: TargetPolicy = publicTargetsOnly): string | null {
-  if (raw.length > 2048) return "The URL is longer than 2048 characters.";
+/** Why the URL may not be a webhook target (for a client, in both languages), or null when it may. */
+export function webhookUrlMessage(raw: string, policy: TargetPolicy = publicTargetsOnly): Message | null {
+  if (raw.length > 2048) return msg("webhooks.url_too_long");
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    return "Not an absolute URL.";
+    return msg("webhooks.url_not_absolute");
   }
   const loopback = policy.allowLoopback && isLoopbackHost(url.hostname);
-  if (url.protocol !== "https:" && !(loopback && url.protocol === "http:")) return "Webhook URLs must use https.";
-  if (url.username || url.password) return "Webhook URLs must not carry credentials.";
+  if (url.protocol !== "https:" && !(loopback && url.protocol === "http:")) return msg("webhooks.url_https");
+  if (url.username || url.password) return msg("webhooks.url_credentials");
   if (loopback) return null;
-  if (!(allowedPorts as readonly string[]).includes(url.port)) return "Webhook URLs may only use port 443 or 8443.";
-  return hostProblem(url.hostname);
+  if (!(allowedPorts as readonly string[]).includes(url.port)) return msg("webhooks.url_port");
+  return hostMessage(url.hostname);
+}
+
+/** Why the URL may not be a webhook target, in English (for delivery records and logs), or null when it may. */
+export function webhookUrlProblem(raw: string, policy: TargetPolicy = publicTargetsOnly): string | null {
+  const problem = webhookUrlMessage(raw, policy);
+  return problem && renderMessage(problem, "en");
 }
 
 /** Why the host (a URL's `hostname`, as the URL parser normalised it) may not be a target. */
-export function hostProblem(hostname: string): string | null {
+function hostMessage(hostname: string): Message | null {
   const host = hostname.toLowerCase().replace(/\.$/, "");
-  if (!host) return "The URL has no host.";
+  if (!host) return msg("webhooks.url_no_host");
   if (host.startsWith("[")) {
-    return isForbiddenAddress(host.slice(1, -1)) ? `The address ${host} is not public.` : null;
+    return isForbiddenAddress(host.slice(1, -1)) ? msg("webhooks.address_not_public", { host }) : null;
   }
-  if (parseIPv4(host)) return isForbiddenAddress(host) ? `The address ${host} is not public.` : null;
-  if (!host.includes(".")) return `The host ${host} is not a public domain name.`;
+  if (parseIPv4(host)) return isForbiddenAddress(host) ? msg("webhooks.address_not_public", { host }) : null;
+  if (!host.includes(".")) return msg("webhooks.host_not_public", { host });
   const suffix = privateSuffixes.find((s) => host === s || host.endsWith(`.${s}`));
-  if (suffix) return `Hosts under .${suffix} are not public.`;
+  if (suffix) return msg("webhooks.suffix_not_public", { suffix });
   return null;
+}
+
+/** `hostMessage` in English. */
+export function hostProblem(hostname: string): string | null {
+  const problem = hostMessage(hostname);
+  return problem && renderMessage(problem, "en");
 }
 
 /**

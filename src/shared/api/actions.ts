@@ -8,6 +8,7 @@ import { transition, type VersionedRow, type VersionedTable } from "../store/rec
 import type { AppEnv } from "../request/context.js";
 import { etagOf, optionalIfMatch } from "../http/etag.js";
 import { createRouter, etagHeader, protectedRoute } from "./openapi.js";
+import type { Message } from "../http/messages.js";
 
 export const optionalIfMatchHeader = z.object({
   "if-match": z
@@ -33,7 +34,7 @@ export interface ActionEffects<R> {
   /** Audit details besides the status change (ids and states; field names only for personal data). */
   changes?: Record<string, unknown>;
   /** Client-facing details for unique constraints these writes may hit. */
-  conflicts?: Record<string, string>;
+  conflicts?: Record<string, Message>;
 }
 
 export interface ActionSpec<R, B = any> {

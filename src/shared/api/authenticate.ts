@@ -5,7 +5,16 @@ import type { RateLimitSubject } from "../http/rate-limit.js";
 import type { Directory } from "../auth/directory.js";
 import type { Db } from "../../db/client.js";
 import type { TokenClaims, TokenVerifier } from "../auth/jwt.js";
-import { cityRoles, isOwnerOnly, rolesRefused, scopesForRoles, type Principal, type Scope } from "../auth/principal.js";
+import {
+  cityRoles,
+  isOwnerOnly,
+  rolesHolding,
+  rolesRefused,
+  scopesForRoles,
+  type Principal,
+  type Scope,
+} from "../auth/principal.js";
+import { msg, textOf, type Message } from "../http/messages.js";
 
 const bearerPattern = /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i;
 
@@ -39,13 +48,10 @@ export function authenticate(
     const header = c.req.header("authorization");
     const apiKeyHeader = c.req.header("x-api-key");
     if (header !== undefined && apiKeyHeader !== undefined) {
-      throw new ApiError("unauthenticated", "Send one credential: the Authorization header or X-API-Key, not both.");
+      throw new ApiError("unauthenticated", msg("auth.one_credential"));
     }
     if (header === undefined && apiKeyHeader === undefined) {
-      throw new ApiError(
-        "unauthenticated",
-        "Send a bearer token in the Authorization header, or an API key in X-API-Key.",
-      );
+      throw new ApiError("unauthenticated", msg("auth.no_credential"));
     }
     const useApiKey = async (key: string) => {
       const { principal, rateLimit } = await machines.apiKey(c, key);
@@ -55,7 +61,7 @@ export function authenticate(
     };
     if (apiKeyHeader !== undefined) return useApiKey(apiKeyHeader.trim());
     const token = bearerPattern.exec(header!)?.[1];
-    if (!token) throw new ApiError("unauthenticated", "The Authorization header must be `Bearer <token>`.");
+    if (!token) throw new ApiError("unauthenticated", msg("auth.bearer_format"));
     if (token.startsWith(apiKeyPrefix)) return useApiKey(token);
 
     const known = principals.get(token);
@@ -87,32 +93,26 @@ const principalCacheLimit = 10_000;
 async function principalOf(claims: TokenClaims, db: Db, directory: Directory): Promise<Principal> {
   const level = await directory.tenantLevel(db, claims.tenant);
   if (!level) {
-    throw new ApiError("unauthenticated", "The bearer token was rejected: its tenant is unknown.");
+    throw tokenRejected(msg("token.unknown_tenant"));
   }
   // The city is the tenant at level `city` (a row, like every tenant): it reads across the others.
   const crossTenant = level === "city";
   const refused = rolesRefused(crossTenant, claims.roles);
   if (refused.length) {
-    throw new ApiError(
-      "unauthenticated",
+    throw tokenRejected(
       crossTenant
-        ? `The bearer token was rejected: the city tenant holds only the roles ${cityRoles.join(", ")}, not ${refused.join(", ")}.`
-        : `The bearer token was rejected: city roles (${refused.join(", ")}) belong to the city tenant.`,
+        ? msg("token.city_roles_only", { allowed: cityRoles, refused })
+        : msg("token.city_roles_elsewhere", { refused }),
     );
   }
   let org: Principal["org"];
   if (claims.org) {
     const path = await directory.divisionPath(db, claims.tenant, claims.org);
-    if (!path)
-      throw new ApiError("unauthenticated", "The bearer token was rejected: its org is not a division of its tenant.");
+    if (!path) throw tokenRejected(msg("token.unknown_org"));
     org = { id: claims.org, path };
   } else if (claims.org_code) {
     const division = await directory.divisionByCode(db, claims.tenant, claims.org_code);
-    if (!division)
-      throw new ApiError(
-        "unauthenticated",
-        "The bearer token was rejected: its division code is not a division of its tenant.",
-      );
+    if (!division) throw tokenRejected(msg("token.unknown_org_code"));
     org = division;
   }
   let granted = scopesForRoles(claims.roles);
@@ -143,13 +143,30 @@ async function principalOf(claims: TokenClaims, db: Db, directory: Directory): P
   };
 }
 
+const tokenRejected = (reason: Message) =>
+  new ApiError("unauthenticated", msg("auth.token_rejected", { reason: textOf(reason) }));
+
+/** The 403 of a missing scope: which scope, and which roles hold it (so the caller knows whom to ask). */
+export function missingScope(anyOf: readonly Scope[]): ApiError {
+  const roles = rolesHolding(anyOf);
+  return new ApiError(
+    "forbidden",
+    !roles.length
+      ? msg("auth.scope_missing_no_role", { scopes: anyOf })
+      : anyOf.length === 1
+        ? msg("auth.scope_missing", { scopes: anyOf, roles })
+        : msg("auth.scope_missing_any", { scopes: anyOf, roles }),
+    { requiredScopes: anyOf, rolesWithScope: roles },
+  );
+}
+
 /** Route guard: the principal must hold the scope (or, given several, any one of them). Declared on every protected route. */
 export function requireScope(scope: Scope | readonly Scope[]): MiddlewareHandler<AppEnv> {
   const anyOf: readonly Scope[] = typeof scope === "string" ? [scope] : scope;
   return async (c, next) => {
     const principal = c.get("principal");
     if (!principal || !anyOf.some((s) => principal.scopes.has(s))) {
-      throw new ApiError("forbidden", `This operation needs the scope ${anyOf.join(" or ")}.`);
+      throw missingScope(anyOf);
     }
     await next();
   };
@@ -164,10 +181,7 @@ export function requireScope(scope: Scope | readonly Scope[]): MiddlewareHandler
 export function refuseCrossTenantWrites(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (c.get("principal")?.crossTenant) {
-      throw new ApiError(
-        "forbidden",
-        "The city reads across the county-level tenants; it changes their records only through operations designed for it.",
-      );
+      throw new ApiError("forbidden", msg("auth.city_writes"));
     }
     await next();
   };

@@ -6,7 +6,8 @@ import { idempotencyKeys } from "../../db/tables.js";
 import { actorOf } from "../auth/principal.js";
 import { IdempotencyRace } from "../store/commit.js";
 import type { AppEnv } from "../request/context.js";
-import { ApiError } from "../http/errors.js";
+import { ApiError, languageHeaders } from "../http/errors.js";
+import { msg, negotiateLanguage } from "../http/messages.js";
 
 const keyPattern = /^[\x21-\x7e]{8,255}$/;
 
@@ -27,7 +28,7 @@ interface IdempotencyState {
 class StoredResponse extends ApiError {
   // An ApiError, so that on its way through the app's error handler it is not logged as unexpected.
   constructor(readonly stored: Stored) {
-    super("conflict", "This Idempotency-Key already holds a response.");
+    super("conflict", msg("http.idempotency_key_holds_response"));
   }
 }
 
@@ -49,8 +50,8 @@ export function idempotentCreate(): MiddlewareHandler<AppEnv> {
     const key = c.req.header("idempotency-key");
     if (key === undefined) return next();
     if (!keyPattern.test(key)) {
-      throw new ApiError("validation_failed", "Idempotency-Key must be 8–255 visible ASCII characters.", {
-        errors: [{ in: "header", pointer: "/Idempotency-Key", detail: "8–255 visible ASCII characters." }],
+      throw new ApiError("validation_failed", msg("http.idempotency_key_format"), {
+        errors: [{ in: "header", pointer: "/Idempotency-Key", detail: msg("http.idempotency_key_chars") }],
       });
     }
     // Keyed: bodies carry personal data of low entropy (ID card, phone), so a plain digest at rest could be brute-forced.
@@ -188,12 +189,14 @@ async function findStored(db: Db, c: Context<AppEnv>, key: string): Promise<Stor
 
 function replay(c: Context<AppEnv>, stored: Stored, requestHash: string): Response {
   if (stored.requestHash !== requestHash) {
-    throw new ApiError("idempotency_key_reused", "This Idempotency-Key was already used with a different request.");
+    throw new ApiError("idempotency_key_reused", msg("http.idempotency_key_reused"));
   }
   return new Response(stored.body, {
     status: stored.status,
     headers: {
       ...stored.headers,
+      // A raw Response does not get the headers set on the context before the handler.
+      ...languageHeaders(negotiateLanguage(c.req.header("accept-language"))),
       "content-type": "application/json",
       "idempotent-replayed": "true",
       "x-request-id": c.get("requestId"),

@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { maskPhone } from "../crypto/pii.js";
 import { idCardBirthDate, idCardChecksumValid } from "../id-card.js";
 import type { AppEnv } from "../request/context.js";
+import { zodMessage } from "../http/messages.js";
 
 /**
  * Personal data of people on record (party members, volunteers, community workers): how ID cards and
@@ -13,15 +14,15 @@ export const idCardSchema = z
   .string()
   .trim()
   .toUpperCase()
-  .regex(/^\d{17}[\dX]$/, "Not a resident ID card number (17 digits and a digit or X).")
-  .refine(idCardChecksumValid, "The ID card number's check character is wrong (GB 11643).")
-  .refine((v) => idCardBirthDate(v) !== null, "The ID card number does not carry a valid birth date.")
+  .regex(/^\d{17}[\dX]$/, zodMessage("field.id_card_format"))
+  .refine(idCardChecksumValid, zodMessage("members.id_card_checksum"))
+  .refine((v) => idCardBirthDate(v) !== null, zodMessage("members.id_card_birth_date"))
   .openapi({ description: "18-character PRC resident ID card number (GB 11643).", example: "620902198805010024" });
 
 export const phoneSchema = z
   .string()
   .trim()
-  .regex(/^1[3-9]\d{9}$/, "Not a mainland mobile number (11 digits starting 13–19).")
+  .regex(/^1[3-9]\d{9}$/, zodMessage("field.mobile_format"))
   .openapi({ example: "13812345678" });
 
 /** A phone sealed (AES-GCM), fingerprinted (HMAC, for exact lookups) and masked for display. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type Message, msg } from "../http/messages.js";
 import { roles, type Role } from "./principal.js";
 
 /**
@@ -88,24 +89,28 @@ function read(payload: Record<string, unknown>, source: ClaimSource): string[] {
 
 /**
  * Rewrites a verified token's payload into Hexi's claims through the issuer's mapping; answers a
- * reason (a string) when the token does not say what the mapping needs. `exp`, `iat` and `sub`
+ * reason (`refused`) when the token does not say what the mapping needs. `exp`, `iat` and `sub`
  * stay as the provider issued them (unless `subject` says where the subject is).
  */
 export function applyClaimMapping(
   payload: Record<string, unknown>,
   mapping: ClaimMapping,
   issuerTenant: string | undefined,
-): Record<string, unknown> | string {
+): { readonly claims: Record<string, unknown> } | { readonly refused: Message } {
   const out: Record<string, unknown> = { exp: payload.exp, iat: payload.iat, sub: payload.sub };
   if (mapping.subject) {
     const [subject, ...more] = read(payload, mapping.subject);
-    if (!subject || more.length) return "the mapped subject claim is missing or ambiguous";
+    if (!subject || more.length) return { refused: msg("token.mapped_subject") };
     out.sub = subject;
   }
   if (mapping.tenant) {
     const tenants = read(payload, mapping.tenant);
     if (tenants.length !== 1) {
-      return tenants.length ? "its claims name more than one tenant" : "the mapped tenant claim is missing";
+      return {
+        refused: tenants.length
+          ? msg("token.mapped_claim_repeated", { claim: "tenant" })
+          : msg("token.mapped_tenant_missing"),
+      };
     }
     out.tenant = tenants[0];
   } else {
@@ -127,7 +132,7 @@ export function applyClaimMapping(
         granted.add(value as Role);
       }
     }
-    if (granted.size === 0) return "none of its roles or groups maps to a Hexi role";
+    if (granted.size === 0) return { refused: msg("token.mapped_no_role") };
     out.roles = [...granted];
   } else {
     out.roles = payload.roles;
@@ -141,10 +146,10 @@ export function applyClaimMapping(
     const source = mapping[key];
     if (!source) continue;
     const values = read(payload, source);
-    if (values.length > 1) return `its claims name more than one ${key === "orgCode" ? "org" : key}`;
+    if (values.length > 1)
+      return { refused: msg("token.mapped_claim_repeated", { claim: key === "orgCode" ? "org" : key }) };
     if (values[0] !== undefined) out[claim] = values[0];
   }
-  if (out.org !== undefined && out.org_code !== undefined)
-    return "its claims name the division twice (org and orgCode)";
-  return out;
+  if (out.org !== undefined && out.org_code !== undefined) return { refused: msg("token.mapped_division_twice") };
+  return { claims: out };
 }

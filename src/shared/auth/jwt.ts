@@ -11,6 +11,7 @@ import { z } from "zod";
 import { ApiError } from "../http/errors.js";
 import { roles } from "./principal.js";
 import { applyClaimMapping, type ClaimMapping } from "./claim-mapping.js";
+import { type Message, msg, textOf } from "../http/messages.js";
 
 export const signingAlgorithms = ["ES256", "EdDSA"] as const;
 
@@ -57,7 +58,8 @@ export interface TokenVerifier {
   verify(token: string): Promise<TokenClaims>;
 }
 
-const rejected = (why: string) => new ApiError("unauthenticated", `The bearer token was rejected: ${why}.`);
+const rejected = (reason: Message) =>
+  new ApiError("unauthenticated", msg("auth.token_rejected", { reason: textOf(reason) }));
 
 const cacheLimit = 10_000;
 
@@ -92,10 +94,10 @@ export function createTokenVerifier(
     try {
       unverifiedIssuer = decodeJwt(token).iss;
     } catch {
-      throw rejected("it is not a well-formed JWT");
+      throw rejected(msg("token.malformed"));
     }
     const trusted = unverifiedIssuer ? keySets.get(unverifiedIssuer) : undefined;
-    if (!trusted) throw rejected("the issuer is not trusted");
+    if (!trusted) throw rejected(msg("token.untrusted_issuer"));
     let payload: unknown;
     try {
       ({ payload } = await jwtVerify(token, trusted.keys, {
@@ -111,17 +113,20 @@ export function createTokenVerifier(
       throw rejected(describeJoseError(err));
     }
     // A mapped issuer's token is read through its mapping; its own `scope` (OIDC scopes) and client_id mean nothing here.
-    const mapped = trusted.issuer.claims
-      ? applyClaimMapping(payload as Record<string, unknown>, trusted.issuer.claims, trusted.issuer.tenant)
-      : payload;
-    if (typeof mapped === "string") throw rejected(mapped);
+    let mapped: Record<string, unknown> = payload as Record<string, unknown>;
+    if (trusted.issuer.claims) {
+      const result = applyClaimMapping(mapped, trusted.issuer.claims, trusted.issuer.tenant);
+      if ("refused" in result) throw rejected(result.refused);
+      mapped = result.claims;
+    }
     const parsed = claimsSchema.safeParse(mapped);
-    if (!parsed.success) throw rejected(`claim ${parsed.error.issues[0]?.path.join(".") || "?"} is missing or invalid`);
+    if (!parsed.success)
+      throw rejected(msg("token.claim_invalid", { claim: parsed.error.issues[0]?.path.join(".") || "?" }));
     if (parsed.data.exp - parsed.data.iat > maxLifetime) {
-      throw rejected(`its lifetime (exp − iat) is longer than the ${maxLifetime} s allowed`);
+      throw rejected(msg("token.lifetime", { seconds: maxLifetime }));
     }
     if (trusted.issuer.tenant && parsed.data.tenant !== trusted.issuer.tenant) {
-      throw rejected("the issuer may not speak for that tenant");
+      throw rejected(msg("token.tenant_not_allowed"));
     }
     // Only the platform issues tokens to Hexi's API clients; a tenant IdP's client_id means nothing here.
     if (trusted.issuer.tenant) delete parsed.data.client_id;
@@ -136,7 +141,7 @@ export function createTokenVerifier(
       if (cached) {
         if (cached.exp + options.clockToleranceSeconds > options.now().getTime() / 1000) return cached;
         verified.delete(token);
-        throw rejected("it has expired");
+        throw rejected(msg("token.expired"));
       }
       const claims = await verifyUncached(token);
       if (verified.size >= cacheLimit) verified.delete(verified.keys().next().value!);
@@ -146,11 +151,12 @@ export function createTokenVerifier(
   };
 }
 
-function describeJoseError(err: unknown): string {
-  if (err instanceof joseErrors.JWTExpired) return "it has expired";
-  if (err instanceof joseErrors.JWTClaimValidationFailed) return `claim ${err.claim} failed validation (${err.reason})`;
-  if (err instanceof joseErrors.JOSEAlgNotAllowed) return "its algorithm is not allowed";
-  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return "the signature does not verify";
-  if (err instanceof joseErrors.JWKSNoMatchingKey) return "no trusted key matches it";
-  return "it could not be verified";
+function describeJoseError(err: unknown): Message {
+  if (err instanceof joseErrors.JWTExpired) return msg("token.expired");
+  if (err instanceof joseErrors.JWTClaimValidationFailed)
+    return msg("token.claim_failed", { claim: err.claim, reason: err.reason });
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return msg("token.algorithm");
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return msg("token.signature");
+  if (err instanceof joseErrors.JWKSNoMatchingKey) return msg("token.no_key");
+  return msg("token.unverifiable");
 }

@@ -305,6 +305,11 @@ export function isOwnerOnly(granted: readonly Role[]): boolean {
   return !granted.some((r) => administrativeRoles.has(r));
 }
 
+/** The roles whose table row holds any of the scopes, in the table's order. */
+export function rolesHolding(anyOf: readonly Scope[]): Role[] {
+  return roles.filter((role) => anyOf.some((scope) => roleScopes[role].includes(scope)));
+}
+
 export function scopesForRoles(granted: readonly Role[]): Set<Scope> {
   return new Set(granted.flatMap((role) => roleScopes[role]));
 }

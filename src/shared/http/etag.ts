@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { ApiError } from "./errors.js";
+import { msg } from "./messages.js";
 
 /** Strong entity tag from a row version: `"v3"`. */
 export function etagOf(version: number): string {
@@ -9,9 +10,9 @@ export function etagOf(version: number): string {
 /** PATCH needs `If-Match` with the version the client last saw: 428 without it, 412 when stale (checked by the write). */
 export function requireIfMatch(c: Context): number {
   const header = c.req.header("if-match");
-  if (!header) throw new ApiError("precondition_required", "Send If-Match with the ETag you last read.");
+  if (!header) throw new ApiError("precondition_required", msg("http.if_match_required"));
   const match = /^(?:W\/)?"v(\d{1,12})"$/.exec(header.trim());
-  if (!match) throw new ApiError("precondition_failed", "If-Match does not match the current ETag.");
+  if (!match) throw new ApiError("precondition_failed", msg("http.if_match_stale"));
   return Number(match[1]);
 }
 

@@ -3,6 +3,7 @@ import { asc, desc, gt, lt, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { decodeBase64Url, encodeBase64Url } from "hono/utils/encode";
 import { ApiError } from "./errors.js";
+import { type Message, msg } from "./messages.js";
 
 export const maxPageSize = 100;
 
@@ -67,8 +68,8 @@ export function encodeCursor(lastKey: string, order: PageOrder = "oldest"): stri
 
 const asciiOnly = /^[\x20-\x7e]*$/;
 
-const invalidCursor = (detail: string) =>
-  new ApiError("invalid_cursor", "The cursor is not one this API issued for this order; start again without it.", {
+const invalidCursor = (detail: Message) =>
+  new ApiError("invalid_cursor", msg("http.cursor_invalid"), {
     errors: [{ in: "query", pointer: "/cursor", detail }],
   });
 
@@ -87,8 +88,8 @@ export function decodeCursor(cursor: string | undefined, order: PageOrder = "old
     // the same error as a structurally wrong cursor
   }
   if (!decoded || typeof decoded.k !== "string" || !pageOrders.includes(decoded.o as PageOrder))
-    throw invalidCursor("Not a valid cursor.");
-  if (decoded.o !== order) throw invalidCursor(`This cursor continues a list read with order=${String(decoded.o)}.`);
+    throw invalidCursor(msg("http.cursor_malformed"));
+  if (decoded.o !== order) throw invalidCursor(msg("http.cursor_other_order", { order: String(decoded.o) }));
   return decoded.k;
 }
 

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { ApiError } from "./errors.js";
+import { msg } from "./messages.js";
 
 /** A quota: `limit` units per `windowSeconds`, refilled continuously (token bucket). */
 export interface RateRule {
@@ -145,9 +146,14 @@ export function rateLimitMachines(limiter: RateLimiter, tenantLimitPerMinute: nu
       const retryAfter = Math.max(1, denied.decision.retryAfterSeconds);
       throw new ApiError(
         "rate_limited",
-        denied.name === "tenant"
-          ? `Your tenant's machine credentials together exceeded ${denied.decision.limit} requests per minute. Retry after ${retryAfter} s.`
-          : `This ${subject.policy === "key" ? "API key" : "API client"} exceeded ${denied.decision.limit} requests per minute. Retry after ${retryAfter} s.`,
+        msg(
+          denied.name === "tenant"
+            ? "http.rate_limited_tenant"
+            : subject.policy === "key"
+              ? "http.rate_limited_key"
+              : "http.rate_limited_client",
+          { limit: denied.decision.limit, seconds: retryAfter },
+        ),
         { headers: { ...headers, "retry-after": String(retryAfter) } },
       );
     }

@@ -1,10 +1,11 @@
 import { z } from "@hono/zod-openapi";
+import { zodMessage } from "./messages.js";
 
 /** `<prefix>_<ULID>` ids, validated by shape so a malformed id is a 400, not a lookup. */
 export function idSchema(prefix: string) {
   return z
     .string()
-    .regex(new RegExp(`^${prefix}_[0-9A-Z]{26}$`), `Not a ${prefix} id.`)
+    .regex(new RegExp(`^${prefix}_[0-9A-Z]{26}$`), zodMessage("field.id_format", { prefix }))
     .openapi({ example: `${prefix}_01KDVDNA011AKWK3RC504FTYF8` });
 }
 

@@ -8,6 +8,7 @@ import { actorOf } from "../auth/principal.js";
 import type { AppEnv } from "../request/context.js";
 import { etagOf } from "../http/etag.js";
 import { ApiError } from "../http/errors.js";
+import { msg, type Message } from "../http/messages.js";
 
 export interface AuditEntry {
   action: string;
@@ -41,7 +42,7 @@ export interface Change {
   audit: AuditEntry | AuditEntry[];
   events?: DomainEvent[];
   /** Client-facing details for unique constraints this change may hit, keyed by "table.column". */
-  conflicts?: Record<string, string>;
+  conflicts?: Record<string, Message>;
 }
 
 /** Thrown when a guarded write found its precondition no longer true: nothing was written. */
@@ -160,13 +161,13 @@ export async function commit(c: Context<AppEnv>, change: Change, created?: Creat
 }
 
 /** Constraint failures are the client's conflict, not a 500. */
-export function classifyWriteError(err: unknown, conflicts: Record<string, string> = {}): unknown {
+export function classifyWriteError(err: unknown, conflicts: Record<string, Message> = {}): unknown {
   const message = errorText(err);
   if (message.includes("malformed JSON")) return new GuardFailed();
   if (message.includes("idempotency_keys")) return new IdempotencyRace();
   if (/UNIQUE constraint failed/i.test(message)) {
     const known = Object.entries(conflicts).find(([column]) => message.includes(column));
-    return new ApiError("conflict", known?.[1] ?? "A record with the same unique fields already exists.");
+    return new ApiError("conflict", known?.[1] ?? msg("generic.unique_conflict"));
   }
   return err;
 }
@@ -177,7 +178,7 @@ export function classifyWriteError(err: unknown, conflicts: Record<string, strin
  */
 export class IdempotencyRace extends ApiError {
   constructor() {
-    super("conflict", "A request with the same Idempotency-Key was committed first.");
+    super("conflict", msg("http.idempotency_key_committed_first"));
   }
 }
 

@@ -17,6 +17,7 @@ import { keyset, type PageOrder } from "../http/pagination.js";
 import { ApiError, notFound } from "../http/errors.js";
 import type { Machine } from "./state-machine.js";
 import { commit, guardChanged, GuardFailed, type AuditEntry, type DomainEvent } from "./commit.js";
+import { msg, type Message, type Thing } from "../http/messages.js";
 
 /** What every versioned, tenant-owned table has. */
 export type VersionedTable = SQLiteTable & {
@@ -39,7 +40,7 @@ export async function findWithinReach<T extends VersionedTable>(
   table: T,
   reach: Omit<ReachColumns, "tenantId">,
   id: string,
-  what: string,
+  what: Thing,
   extra?: SQL,
 ): Promise<T["$inferSelect"]> {
   if (extra)
@@ -215,7 +216,7 @@ export async function findPublished<T extends VersionedTable & { divisionPath: S
   c: Context<AppEnv>,
   table: T,
   id: string,
-  what: string,
+  what: Thing,
 ): Promise<T["$inferSelect"]> {
   return findVisible(c, table, id, what, publishedReach(c.get("principal"), table));
 }
@@ -225,7 +226,7 @@ export async function findVisible<T extends SQLiteTable & { id: SQLiteColumn }>(
   c: Context<AppEnv>,
   table: T,
   id: string,
-  what: string,
+  what: Thing,
   visible: SQL,
 ): Promise<T["$inferSelect"]> {
   const [row] = await c
@@ -261,7 +262,7 @@ export interface UpdateOptions<R extends VersionedRow> {
   events?: (updated: R) => DomainEvent[];
   /** More writes in the same batch, after the guarded update. */
   alsoWrite?: (updated: R) => BatchItem<"sqlite">[];
-  conflicts?: Record<string, string>;
+  conflicts?: Record<string, Message>;
 }
 
 /**
@@ -276,7 +277,7 @@ export async function updateVersioned<R extends VersionedRow>(
   if (expectedVersion !== undefined && expectedVersion !== row.version) {
     throw new ApiError(
       "precondition_failed",
-      `The ${options.audit.targetType} is at version ${row.version}, not ${expectedVersion}. Re-read it and retry.`,
+      msg("generic.record_version_mismatch", { version: row.version, expected: expectedVersion }),
     );
   }
   const now = c.get("clock").now().toISOString();
@@ -302,11 +303,8 @@ export async function updateVersioned<R extends VersionedRow>(
   } catch (err) {
     if (err instanceof GuardFailed) {
       throw expectedVersion !== undefined
-        ? new ApiError(
-            "precondition_failed",
-            `The ${options.audit.targetType} changed while you were writing. Re-read it and retry.`,
-          )
-        : new ApiError("conflict", `The ${options.audit.targetType} changed concurrently. Re-read it and retry.`);
+        ? new ApiError("precondition_failed", msg("generic.record_changed_while_writing"))
+        : new ApiError("conflict", msg("generic.record_changed_concurrently"));
     }
     throw err;
   }
@@ -326,7 +324,7 @@ export async function patchWithinReach<T extends VersionedTable>(
     reach: Omit<ReachColumns, "tenantId">;
     id: string;
     /** For the 404: "No such <what>." */
-    what: string;
+    what: Thing;
     expectedVersion: number;
     set: Partial<T["$inferSelect"]>;
     audit: Omit<AuditEntry, "targetId" | "divisionPath" | "tenantId">;
@@ -361,9 +359,9 @@ export async function patchWithinReach<T extends VersionedTable>(
     throw row.version !== expectedVersion
       ? new ApiError(
           "precondition_failed",
-          `The ${options.audit.targetType} is at version ${row.version}, not ${expectedVersion}. Re-read it and retry.`,
+          msg("generic.record_version_mismatch", { version: row.version, expected: expectedVersion }),
         )
-      : new ApiError("conflict", `The ${options.audit.targetType} changed concurrently. Re-read it and retry.`);
+      : new ApiError("conflict", msg("generic.record_changed_concurrently"));
   }
 }
 

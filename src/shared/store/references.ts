@@ -6,12 +6,12 @@ import { divisions, type DivisionLevel } from "../../db/tables.js";
 import { canActInDivision, withinReach, type ReachColumns } from "../auth/reach.js";
 import type { AppEnv } from "../request/context.js";
 import { ApiError } from "../http/errors.js";
+import { msg, thing, type Thing } from "../http/messages.js";
 
 /** A body field that names a record the caller cannot use: a 400 pointing at the field, never a leak of whether it exists elsewhere. */
-export function unknownReference(pointer: string, what: string): ApiError {
-  return new ApiError("validation_failed", `No such ${what} within your reach.`, {
-    errors: [{ in: "body", pointer, detail: `No such ${what} within your reach.` }],
-  });
+export function unknownReference(pointer: string, what: Thing): ApiError {
+  const detail = msg("generic.no_such_within_reach", { what: thing(what) });
+  return new ApiError("validation_failed", detail, { errors: [{ in: "body", pointer, detail }] });
 }
 
 /**
@@ -84,19 +84,17 @@ export function divisionForWrite(
         throw unknownReference(options.pointer, "division");
       if (division.status === "retired" && !options.allowRetired) {
         // Retired divisions keep their records but take no new ones.
-        throw new ApiError("validation_failed", "The division is retired.", {
-          errors: [
-            { in: "body", pointer: options.pointer, detail: "The division is retired: it takes no new records." },
-          ],
+        throw new ApiError("validation_failed", msg("reference.division_retired"), {
+          errors: [{ in: "body", pointer: options.pointer, detail: msg("field.division_retired") }],
         });
       }
       if (options.levels && !options.levels.includes(division.level)) {
-        throw new ApiError("validation_failed", `The division must be a ${options.levels.join(" or ")}.`, {
+        throw new ApiError("validation_failed", msg("reference.wrong_level", { levels: options.levels }), {
           errors: [
             {
               in: "body",
               pointer: options.pointer,
-              detail: `Expected a ${options.levels.join(" or ")}, got a ${division.level}.`,
+              detail: msg("field.wrong_level", { expected: options.levels, actual: division.level }),
             },
           ],
         });
@@ -115,7 +113,7 @@ export async function requireReference<T extends SQLiteTable & { id: SQLiteColum
   table: T,
   reach: Omit<ReachColumns, "tenantId">,
   id: string,
-  options: { pointer: string; what: string },
+  options: { pointer: string; what: Thing },
 ): Promise<T["$inferSelect"]> {
   const [row] = await c
     .get("db")

@@ -1,4 +1,5 @@
 import { ApiError } from "../http/errors.js";
+import { msg, thing, type Thing } from "../http/messages.js";
 
 export interface Transition<S extends string> {
   from: readonly S[];
@@ -10,7 +11,7 @@ export interface Transition<S extends string> {
  * leads to. Illegal actions are a 409 that names the current state and what is allowed from it.
  */
 export function defineMachine<S extends string, A extends string>(
-  subject: string,
+  subject: Thing,
   states: readonly S[],
   transitions: Record<A, Transition<S>>,
 ) {
@@ -28,8 +29,9 @@ export function defineMachine<S extends string, A extends string>(
         const allowed = allowedFrom(current);
         throw new ApiError(
           "invalid_transition",
-          `Cannot ${action.replaceAll("_", " ")} a ${subject} that is ${current}.` +
-            (allowed.length ? ` Allowed now: ${allowed.join(", ")}.` : ` It is final.`),
+          allowed.length
+            ? msg("state.cannot", { action, subject: thing(subject), current, allowed })
+            : msg("state.cannot_final", { action, subject: thing(subject), current }),
           { currentState: current, allowedActions: allowed },
         );
       }

@@ -1,4 +1,3 @@
-import { idSchema } from "../../shared/http/schemas.js";
 import { z } from "@hono/zod-openapi";
 import { newId } from "../../db/ids.js";
 import { etagOf } from "../../shared/http/etag.js";
@@ -8,13 +7,10 @@ import { dateSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commitCreated } from "../../shared/store/commit.js";
 import { findWithinReach, listWithinReach } from "../../shared/store/records.js";
 import { requireReference } from "../../shared/store/references.js";
-import { committeeId, compoundId, tag } from "./common.js";
+import { committeeId, compoundId, tag, partyOrgId } from "./common.js";
 import { compoundReach } from "./compounds.js";
 import { requireTenantPartyOrg } from "./references.js";
 import { compounds, ownersCommittees } from "./tables.js";
-
-/** A party organisation id (`org_…`), the same shape organisations/ gives it. */
-const partyOrgId = idSchema("org");
 
 const committeeFields = {
   name: z.string().trim().min(1).max(200).openapi({ example: "富康家园第二届业主委员会" }),

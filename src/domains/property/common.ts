@@ -21,6 +21,8 @@ import {
 export const tag = "property";
 export const compoundId = idSchema("cpd");
 export const committeeId = idSchema("ocm");
+/** A party organisation id (`org_…`), the shape organisations/ gives it (a domain reads another only through its tables). */
+export const partyOrgId = idSchema("org");
 export const complaintId = idSchema("cmp");
 
 export type CompoundRow = typeof compounds.$inferSelect;

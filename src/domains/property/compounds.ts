@@ -8,12 +8,9 @@ import { divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/
 import { commitCreated } from "../../shared/store/commit.js";
 import { findWithinReach, listWithinReach, updateVersioned } from "../../shared/store/records.js";
 import { requireDivisionForWrite } from "../../shared/store/references.js";
-import { compoundId, tag, type CompoundRow } from "./common.js";
+import { compoundId, tag, type CompoundRow, partyOrgId } from "./common.js";
 import { requirePropertyCompany, requireTenantPartyOrg } from "./references.js";
 import { compounds } from "./tables.js";
-
-/** A party organisation id (`org_…`), the same shape organisations/ gives it. */
-const partyOrgId = idSchema("org");
 
 const unitId = idSchema("unit");
 

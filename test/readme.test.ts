@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot, type ServerProcess, startServer } from "./helpers/server-process.js";
 
-export interface ShellBlock {
+interface ShellBlock {
   /** The heading the block sits under. */
   heading: string;
   /** 1-based line of the opening fence. */
@@ -29,7 +29,7 @@ export interface ShellBlock {
 const notRunMarker = /^<!--\s*not run by test\/readme\.test\.ts:\s*(.+?)\s*-->$/;
 
 /** Every sh/bash/shell fenced block of a Markdown text, with its heading and not-run marker. */
-export function shellBlocks(markdown: string): ShellBlock[] {
+function shellBlocks(markdown: string): ShellBlock[] {
   const lines = markdown.split("\n");
   const blocks: ShellBlock[] = [];
   let heading = "";
@@ -55,7 +55,7 @@ export function shellBlocks(markdown: string): ShellBlock[] {
 }
 
 /** The HTTP statuses a block announces as `→ 403` (or `→ 201 {…}`). */
-export function announcedStatuses(code: string): Set<number> {
+function announcedStatuses(code: string): Set<number> {
   return new Set([...code.matchAll(/→\s*(\d{3})\b/g)].map((m) => Number(m[1])));
 }
 

@@ -1,0 +1,173 @@
+/**
+ * The README's shell blocks, pasted as written: every ```sh block runs in bash against the real
+ * server (`src/server.ts` on a fresh database with the demo data, as `npm start` serves it), in
+ * README order, from a directory that looks like a fresh checkout. A block that cannot run here
+ * (a cloud account, root, a second long-running server) says why in a comment right above it:
+ * `<!-- not run by test/readme.test.ts: … -->`, and the reason must name what covers it instead.
+ *
+ * A block passes when bash exits 0 under `set -eo pipefail` and no HTTP answer is an error the
+ * block does not announce: each curl call's status is recorded, and a status of 400 or more must
+ * appear in the block as `→ <status>` (the README's way of showing an answer).
+ */
+import { spawn } from "node:child_process";
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { repoRoot, type ServerProcess, startServer } from "./helpers/server-process.js";
+
+interface ShellBlock {
+  /** The heading the block sits under. */
+  heading: string;
+  /** 1-based line of the opening fence. */
+  line: number;
+  code: string;
+  /** Why it is not run, from the marker comment above it; undefined when it runs. */
+  notRun?: string;
+}
+
+const notRunMarker = /^<!--\s*not run by test\/readme\.test\.ts:\s*(.+?)\s*-->$/;
+
+/** Every sh/bash/shell fenced block of a Markdown text, with its heading and not-run marker. */
+function shellBlocks(markdown: string): ShellBlock[] {
+  const lines = markdown.split("\n");
+  const blocks: ShellBlock[] = [];
+  let heading = "";
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const fence = /^```(\w*)\s*$/.exec(line);
+    if (!fence) {
+      if (/^#{1,6} /.test(line)) heading = line.replace(/^#+ /, "");
+      continue;
+    }
+    const start = i;
+    let end = i + 1;
+    while (end < lines.length && !/^```\s*$/.test(lines[end]!)) end++;
+    if (["sh", "bash", "shell"].includes(fence[1]!)) {
+      let above = start - 1;
+      while (above >= 0 && lines[above]!.trim() === "") above--;
+      const marker = above >= 0 ? notRunMarker.exec(lines[above]!.trim()) : null;
+      blocks.push({ heading, line: start + 1, code: lines.slice(start + 1, end).join("\n"), notRun: marker?.[1] });
+    }
+    i = end;
+  }
+  return blocks;
+}
+
+/** The HTTP statuses a block announces as `→ 403` (or `→ 201 {…}`). */
+function announcedStatuses(code: string): Set<number> {
+  return new Set([...code.matchAll(/→\s*(\d{3})\b/g)].map((m) => Number(m[1])));
+}
+
+const checkoutChanging = /\bnpm (ci|install|i|uninstall)\b|\brm -r|\bgit (pull|checkout|reset)\b/;
+
+const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+const blocks = shellBlocks(readme);
+
+describe("the README's shell blocks are found and accounted for", () => {
+  it("parses fences, headings and markers (checked on a sample)", () => {
+    const sample = [
+      "# A",
+      "```sh",
+      "echo one",
+      "```",
+      "## B",
+      "<!-- not run by test/readme.test.ts: needs a cloud account; nothing covers it -->",
+      "",
+      "```bash",
+      "wrangler deploy",
+      "```",
+      "```yaml",
+      "a: 1",
+      "```",
+      "```sh",
+      "curl x   # → 403 {…}",
+      "```",
+    ].join("\n");
+    expect(shellBlocks(sample)).toEqual([
+      { heading: "A", line: 2, code: "echo one", notRun: undefined },
+      { heading: "B", line: 8, code: "wrangler deploy", notRun: "needs a cloud account; nothing covers it" },
+      { heading: "B", line: 14, code: "curl x   # → 403 {…}", notRun: undefined },
+    ]);
+    expect([...announcedStatuses("a → 201 {…}\nb → 403\nc →{json}")]).toEqual([201, 403]);
+  });
+
+  it("runs the walk-throughs, and every block it skips says why", () => {
+    const skipped = blocks.filter((b) => b.notRun !== undefined);
+    // The walk-throughs (tokens, divisions, third-party access, webhooks, emergency, languages) run.
+    expect(blocks.length - skipped.length).toBeGreaterThanOrEqual(8);
+    for (const block of skipped) expect(block.notRun!.length, `README line ${block.line}`).toBeGreaterThan(20);
+  });
+
+  it("runs no block that would reinstall or delete the checkout it runs from", () => {
+    // The blocks run from links to this checkout: `npm ci` there would empty its node_modules.
+    const touching = blocks.filter((b) => b.notRun === undefined && checkoutChanging.test(b.code));
+    expect(touching.map((b) => b.line)).toEqual([]);
+  });
+});
+
+let server: ServerProcess;
+let workspace: string;
+let statusLog: string;
+
+/** A directory that looks like a fresh checkout: every top-level entry linked, but no data/. */
+function checkoutLookalike(): string {
+  const dir = mkdtempSync(join(tmpdir(), "hexi-readme-"));
+  const leaveOut = new Set(["data", ".git", "test-results", "bench"]);
+  for (const entry of readdirSync(repoRoot)) {
+    if (!leaveOut.has(entry)) symlinkSync(join(repoRoot, entry), join(dir, entry));
+  }
+  return dir;
+}
+
+/** Records each curl call's HTTP status (and curl's own complaints) in the log; stdout stays as the README wrote it. */
+const prelude = (log: string) => `set -eo pipefail
+curl() { command curl --write-out '%{stderr}hexi-readme-status %{http_code}\\n' "$@" 2>>${JSON.stringify(log)}; }
+`;
+
+function runBlock(code: string): Promise<{ status: number | null; output: string }> {
+  return new Promise((done) => {
+    const child = spawn("bash", ["-c", prelude(statusLog) + code.replaceAll("http://127.0.0.1:8787", server.baseUrl)], {
+      cwd: workspace,
+      env: { ...process.env, DATABASE_URL: server.databaseUrl, HEXI_ENV: undefined, NODE_ENV: undefined },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.stderr.on("data", (chunk) => (output += chunk));
+    child.on("close", (status) => done({ status, output }));
+  });
+}
+
+describe("the README's shell blocks, pasted as written", () => {
+  beforeAll(async () => {
+    server = await startServer({ timeoutMs: 120_000 });
+    workspace = checkoutLookalike();
+    statusLog = join(workspace, "statuses.log");
+  }, 180_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    if (workspace) rmSync(workspace, { recursive: true, force: true });
+  });
+
+  for (const block of blocks.filter((b) => b.notRun === undefined && !checkoutChanging.test(b.code))) {
+    it(`README line ${block.line} (${block.heading})`, { timeout: 180_000 }, async () => {
+      appendFileSync(statusLog, "");
+      const before = readFileSync(statusLog, "utf8").length;
+      const { status, output } = await runBlock(block.code);
+      const curlLog = readFileSync(statusLog, "utf8").slice(before);
+      const statuses = curlLog
+        .split("\n")
+        .flatMap((line) => /^hexi-readme-status (\d{3})$/.exec(line)?.[1] ?? [])
+        .map(Number);
+      expect(
+        status,
+        `exit status of the block at README line ${block.line}; its output:\n${output}\ncurl:\n${curlLog}`,
+      ).toBe(0);
+      const announced = announcedStatuses(block.code);
+      const unannounced = statuses.filter((s) => (s >= 400 || s === 0) && !announced.has(s));
+      expect(unannounced, `HTTP errors the README does not show; output:\n${output}`).toEqual([]);
+    });
+  }
+});

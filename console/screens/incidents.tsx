@@ -50,9 +50,9 @@ const overallKeys: (keyof Counts)[] = ["paged", "delivered", "available", "unava
 async function answers(incidentId: string): Promise<Notification[]> {
   const out: Notification[] = [];
   let cursor: string | null = null;
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 10; i++) {
     const page: Page<Notification> = await api(
-      `/v1/incidents/${incidentId}/notifications?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+      `/v1/incidents/${incidentId}/notifications?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
     );
     out.push(...page.data);
     cursor = page.nextCursor;
@@ -184,6 +184,9 @@ function Board({ incident }: { incident: Incident }) {
       <div class="grid grid-board">
         <Section title={t("inc.curve")} id="inc-curve">
           <Chart option={curve(pages, incident.activatedAt)} label={t("inc.curve")} height={240} />
+          <p class="muted small">
+            {t("inc.answered")}: <span data-curve-answers>{pages.filter((p) => p.answeredAt).length}</span>
+          </p>
         </Section>
         <Section title={t("inc.sites")} id="inc-sites">
           {sites.error !== undefined && <Problem error={sites.error} />}

@@ -1,5 +1,3 @@
-import { session } from "./api.js";
-
 export interface StreamEvent {
   event: string;
   id?: string;
@@ -18,6 +16,8 @@ export function openStream(
   path: string,
   onEvent: (event: StreamEvent) => void,
   onState: (state: StreamState) => void,
+  token: () => string | null,
+  fetchImpl: typeof fetch = fetch,
 ): { close: () => void } {
   let lastEventId: string | undefined;
   let closed = false;
@@ -43,11 +43,11 @@ export function openStream(
   const connect = async () => {
     controller = new AbortController();
     const headers: Record<string, string> = { accept: "text/event-stream" };
-    const token = session.token();
-    if (token) headers.authorization = `Bearer ${token}`;
+    const bearer = token();
+    if (bearer) headers.authorization = `Bearer ${bearer}`;
     if (lastEventId) headers["last-event-id"] = lastEventId;
     try {
-      const response = await fetch(path, { headers, credentials: "omit", signal: controller.signal });
+      const response = await fetchImpl(path, { headers, credentials: "omit", signal: controller.signal });
       if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
       onState("live");
       failures = 0;

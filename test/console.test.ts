@@ -420,7 +420,10 @@ describe("the console", () => {
     try {
       await small.page.goto(`${server.baseUrl}/console/#token=${countyToken}`);
       await small.page.getByRole("heading", { name: "城市基层党建综合体驾驶舱" }).waitFor();
-      const fits = () => small.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth");
+      // Nothing wider than the screen: no sideways scrolling, and every panel and figure within it.
+      const fits = () =>
+        small.page.evaluate(`document.documentElement.scrollWidth <= innerWidth &&
+          [...document.querySelectorAll(".panel, .kpi, header.top")].every((e) => e.getBoundingClientRect().right <= innerWidth + 1)`);
       expect(await fits()).toBe(true);
       await small.page.goto(`${server.baseUrl}/console/#/incidents`);
       await small.page.locator("[data-count=available]").waitFor();

@@ -1,9 +1,9 @@
 import { useEffect, useState } from "preact/hooks";
-import { api, type Page, type Principal } from "../api.js";
+import { api, type Page, type Principal, session } from "../api.js";
 import { Chart, type ChartOption } from "../charts.js";
 import { formatNumber, formatTime, t } from "../i18n.js";
 import { openStream, type StreamState } from "../stream.js";
-import { href, Loading, More, Problem, Section, Status, Table, useLoad, usePaged } from "../ui.js";
+import { href, Loading, More, Problem, Section, Table, useLoad, usePaged } from "../ui.js";
 
 interface Incident {
   id: string;
@@ -13,6 +13,7 @@ interface Incident {
   instruction: string;
   drill: boolean;
   status: string;
+  affectedDivisionIds: string[];
   activatedAt: string | null;
   createdAt: string;
 }
@@ -33,9 +34,11 @@ interface Progress {
 interface Notification {
   answer: "available" | "unavailable" | null;
   answeredAt: string | null;
+  siteId: string | null;
 }
 interface Site {
   id: string;
+  divisionId: string;
   name: string;
   kind: string;
   address: string;
@@ -43,6 +46,16 @@ interface Site {
   occupancy: number;
   status: string;
 }
+
+/** Sites the incident's volunteers checked in at, then those in its affected divisions, then the rest. */
+function bySiteRelevance(sites: Site[], incident: Incident, pages: Notification[]) {
+  const checkedIn = new Set(pages.map((p) => p.siteId).filter(Boolean));
+  const affected = new Set(incident.affectedDivisionIds);
+  const rank = (s: Site) => (checkedIn.has(s.id) ? 0 : affected.has(s.divisionId) ? 1 : 2);
+  return [...sites].sort((a, b) => rank(a) - rank(b) || b.occupancy - a.occupancy);
+}
+
+const sitesShown = 6;
 
 const overallKeys: (keyof Counts)[] = ["paged", "delivered", "available", "unavailable", "noAnswer", "checkedIn"];
 
@@ -95,6 +108,8 @@ function Board({ incident }: { incident: Incident }) {
   const [state, setState] = useState<StreamState>("connecting");
   const [pages, setPages] = useState<Notification[]>([]);
   const sites = useLoad(() => api<Page<Site>>("/v1/sites?status=open&limit=100"), [incident.id]);
+  const [allSites, setAllSites] = useState(false);
+  const ranked = bySiteRelevance(sites.data?.data ?? [], incident, pages);
 
   useEffect(() => {
     setProgress(null);
@@ -107,6 +122,7 @@ function Board({ incident }: { incident: Incident }) {
         void answers(incident.id).then(setPages, () => {});
       },
       setState,
+      session.token,
     );
     return stream.close;
   }, [incident.id]);
@@ -117,7 +133,7 @@ function Board({ incident }: { incident: Incident }) {
         <h2 class="board-title">
           {incident.drill && <span class="badge badge-drill">{t("inc.drill")}</span>} {incident.headline}
         </h2>
-        <Status value={incident.status} />
+        <span class={`badge badge-${incident.status}`}>{t(`inc.status.${incident.status}`)}</span>
         <span class={`live live-${state}`} role="status">
           {t(`inc.stream.${state}`)}
         </span>
@@ -140,43 +156,47 @@ function Board({ incident }: { incident: Incident }) {
             ))}
           </ul>
           <Section title={t("inc.teams")} id="inc-teams">
-            <Table
-              caption={t("inc.teams")}
-              columns={[
-                t("inc.team"),
-                t("inc.quorum"),
-                t("inc.available"),
-                t("inc.unavailable"),
-                t("inc.noAnswer"),
-                t("inc.checkedIn"),
-                t("inc.firstAnswer"),
-                t("inc.deadline"),
-              ]}
-            >
-              {progress.data.map((team) => (
-                <tr key={team.teamId} data-team={team.teamId}>
-                  <th scope="row">
-                    {team.name} <span class="muted">({t(`inc.mode.${team.mode}`)})</span>
-                  </th>
-                  <td>
-                    <meter
-                      min={0}
-                      max={Math.max(team.quorum, 1)}
-                      value={Math.min(team.available, team.quorum)}
-                      aria-label={`${team.name} ${t("inc.quorum")}`}
-                    />{" "}
-                    {team.available}/{team.quorum}{" "}
-                    {team.quorumMet ? <span class="badge badge-active">{t("inc.quorumMet")}</span> : null}
-                  </td>
-                  <td data-team-count="available">{team.available}</td>
-                  <td>{team.unavailable}</td>
-                  <td>{team.noAnswer}</td>
-                  <td>{team.checkedIn}</td>
-                  <td>{team.firstAnswerSeconds === null ? "—" : `${Math.round(team.firstAnswerSeconds / 6) / 10}′`}</td>
-                  <td>{formatTime(team.deadlineAt)}</td>
-                </tr>
-              ))}
-            </Table>
+            <div class="teams-table">
+              <Table
+                caption={t("inc.teams")}
+                columns={[
+                  t("inc.team"),
+                  t("inc.quorum"),
+                  t("inc.available"),
+                  t("inc.unavailable"),
+                  t("inc.noAnswer"),
+                  t("inc.checkedIn"),
+                  t("inc.firstAnswer"),
+                  t("inc.deadline"),
+                ]}
+              >
+                {progress.data.map((team) => (
+                  <tr key={team.teamId} data-team={team.teamId}>
+                    <th scope="row">
+                      {team.name} <span class="muted">({t(`inc.mode.${team.mode}`)})</span>
+                    </th>
+                    <td>
+                      <meter
+                        min={0}
+                        max={Math.max(team.quorum, 1)}
+                        value={Math.min(team.available, team.quorum)}
+                        aria-label={`${team.name} ${t("inc.quorum")}`}
+                      />{" "}
+                      {team.available}/{team.quorum}{" "}
+                      {team.quorumMet ? <span class="badge badge-active">{t("inc.quorumMet")}</span> : null}
+                    </td>
+                    <td data-team-count="available">{team.available}</td>
+                    <td>{team.unavailable}</td>
+                    <td>{team.noAnswer}</td>
+                    <td>{team.checkedIn}</td>
+                    <td>
+                      {team.firstAnswerSeconds === null ? "—" : `${Math.round(team.firstAnswerSeconds / 6) / 10}′`}
+                    </td>
+                    <td>{formatTime(team.deadlineAt)}</td>
+                  </tr>
+                ))}
+              </Table>
+            </div>
             {progress.data.length === 0 && <p class="muted">{t("inc.noTeams")}</p>}
           </Section>
         </>
@@ -191,7 +211,7 @@ function Board({ incident }: { incident: Incident }) {
         <Section title={t("inc.sites")} id="inc-sites">
           {sites.error !== undefined && <Problem error={sites.error} />}
           <ul class="sites">
-            {sites.data?.data.map((s) => (
+            {(allSites ? ranked : ranked.slice(0, sitesShown)).map((s) => (
               <li key={s.id}>
                 <div class="site-name">
                   {s.name} <span class="muted">· {t(`inc.kind.${s.kind}`)}</span>
@@ -211,6 +231,11 @@ function Board({ incident }: { incident: Incident }) {
             ))}
           </ul>
           {sites.data?.data.length === 0 && <p class="muted">{t("inc.noSites")}</p>}
+          {!allSites && ranked.length > sitesShown && (
+            <button type="button" onClick={() => setAllSites(true)}>
+              {t("inc.allSites")} ({ranked.length})
+            </button>
+          )}
         </Section>
       </div>
     </div>
@@ -238,7 +263,7 @@ export function IncidentsScreen({ me, selectedId }: { me: Principal; selectedId?
                     {i.drill && <span class="badge badge-drill">{t("inc.drill")}</span>} {i.headline}
                   </span>
                   <span class="muted small">
-                    {t(`inc.type.${i.type}`)} · {i.level} · {t(`status.${i.status}`)} · {formatTime(i.createdAt)}
+                    {t(`inc.type.${i.type}`)} · {i.level} · {t(`inc.status.${i.status}`)} · {formatTime(i.createdAt)}
                   </span>
                 </a>
               </li>

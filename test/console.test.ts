@@ -41,6 +41,20 @@ const call = async (path: string, init: RequestInit & { token?: string } = {}) =
   return { status: res.status, body: (await res.json().catch(() => null)) as any };
 };
 
+/** Clicks 刷新 until the row shows up (the dispatcher delivers in the background). */
+async function refreshUntilShown(row: ReturnType<Page["getByRole"]>) {
+  const refresh = page.getByRole("button", { name: "刷新" });
+  await expect
+    .poll(
+      async () => {
+        await refresh.click();
+        return row.count();
+      },
+      { timeout: 20_000, interval: 1000 },
+    )
+    .toBe(1);
+}
+
 async function expectAccessible(screen: string) {
   const violations = await seriousAxeViolations(page);
   expect(violations, `${screen}: ${JSON.stringify(violations, null, 2)}`).toEqual([]);
@@ -235,47 +249,22 @@ describe("the console", () => {
         quantity: 1,
       }),
     });
-    const refresh = page.getByRole("button", { name: "刷新" });
     const failedRow = page.getByRole("row", { name: /need\.published.*失败.*500/ });
-    await expect
-      .poll(
-        async () => {
-          await refresh.click();
-          return failedRow.count();
-        },
-        { timeout: 20_000, interval: 1000 },
-      )
-      .toBe(1);
+    await refreshUntilShown(failedRow);
     await expectAccessible("webhooks with deliveries");
 
     receiverStatus = 200;
     await failedRow.getByRole("button", { name: /重新推送/ }).click();
     await page.getByText("已重新排队").waitFor();
     const succeeded = page.getByRole("row", { name: /need\.published.*成功/ });
-    await expect
-      .poll(
-        async () => {
-          await refresh.click();
-          return succeeded.count();
-        },
-        { timeout: 20_000, interval: 1000 },
-      )
-      .toBe(1);
+    await refreshUntilShown(succeeded);
     expect(received.length).toBeGreaterThanOrEqual(2);
 
     // Send test: a signed webhook.test ping to this endpoint alone, through the dispatcher, listed like any delivery.
     await page.getByRole("button", { name: `发送测试 ${receiverUrl}` }).click();
     await page.getByText("测试推送已排队").waitFor();
     const ping = page.getByRole("row", { name: /webhook\.test.*成功.*200/ });
-    await expect
-      .poll(
-        async () => {
-          await refresh.click();
-          return ping.count();
-        },
-        { timeout: 20_000, interval: 1000 },
-      )
-      .toBe(1);
+    await refreshUntilShown(ping);
     expect(received.some((body) => JSON.parse(body).type === "webhook.test")).toBe(true);
   });
 

@@ -2,10 +2,9 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newId } from "../../src/db/ids.js";
 import { ledgerEntries } from "../../src/domains/activities/tables.js";
-import { needs } from "../../src/domains/lists/tables.js";
 import { trendQueries } from "../../src/domains/stats/trends.js";
 import { createTestContext, type TestContext } from "../helpers/app.js";
-import { divisionNamed, type DivisionRef } from "../helpers/fixtures.js";
+import { divisionNamed, type DivisionRef, insertOpenNeed } from "../helpers/fixtures.js";
 
 /** Months far from the demo seed's records, so every figure below is one this file wrote. */
 let ctx: TestContext;
@@ -15,24 +14,7 @@ let yumenCommunity: DivisionRef;
 const county = { tenant: "620902", roles: ["county_admin" as const] };
 const city = { tenant: "620900", roles: ["city_admin" as const] };
 
-async function need(community: DivisionRef, at: string) {
-  const ms = Date.parse(at);
-  await ctx.db.insert(needs).values({
-    id: newId("need", ms),
-    tenantId: community.tenantId,
-    communityId: community.id,
-    divisionPath: community.path,
-    category: "助老",
-    title: "送餐",
-    description: "",
-    quantity: 1,
-    deadline: null,
-    status: "open",
-    version: 1,
-    createdAt: at,
-    updatedAt: at,
-  });
-}
+const need = (community: DivisionRef, at: string) => insertOpenNeed(ctx, community, Date.parse(at));
 
 async function hours(community: DivisionRef, at: string, value: number) {
   const ms = Date.parse(at);

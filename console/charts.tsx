@@ -1,8 +1,8 @@
 /** Apache ECharts, only the pieces the dashboard uses (tree-shaken through echarts/core). */
-import { BarChart, PieChart } from "echarts/charts";
+import { BarChart, LineChart, PieChart } from "echarts/charts";
 import { AriaComponent, GridComponent, LegendPlainComponent, TooltipComponent } from "echarts/components";
 import { type ComposeOption, init, use } from "echarts/core";
-import type { BarSeriesOption, PieSeriesOption } from "echarts/charts";
+import type { BarSeriesOption, LineSeriesOption, PieSeriesOption } from "echarts/charts";
 import type {
   AriaComponentOption,
   GridComponentOption,
@@ -12,10 +12,20 @@ import type {
 import { CanvasRenderer } from "echarts/renderers";
 import { useEffect, useRef } from "preact/hooks";
 
-use([BarChart, PieChart, GridComponent, TooltipComponent, LegendPlainComponent, AriaComponent, CanvasRenderer]);
+use([
+  BarChart,
+  LineChart,
+  PieChart,
+  GridComponent,
+  TooltipComponent,
+  LegendPlainComponent,
+  AriaComponent,
+  CanvasRenderer,
+]);
 
 export type ChartOption = ComposeOption<
   | BarSeriesOption
+  | LineSeriesOption
   | PieSeriesOption
   | GridComponentOption
   | TooltipComponentOption

@@ -12,7 +12,7 @@ import { ListScreen } from "./screens/list.js";
 import { WebhooksScreen } from "./screens/webhooks.js";
 import { Problem, useLoad } from "./ui.js";
 
-/** Hash routes: #/, #/list/<name>?filters, #/keys, #/webhooks[/<id>], #/audit, #/incidents. */
+/** Hash routes: #/, #/list/<name>?filters, #/keys, #/webhooks[/<id>], #/audit, #/incidents[/<id>]. */
 function useRoute() {
   const parse = () => {
     const [path = "", query = ""] = location.hash.replace(/^#\/?/, "").split("?");
@@ -36,7 +36,7 @@ const nav = [
   { path: "keys", key: "nav.keys", scope: "access:manage" },
   { path: "webhooks", key: "nav.webhooks", scope: "webhooks:manage" },
   { path: "audit", key: "nav.audit", scope: "audit:read" },
-  { path: "incidents", key: "nav.incidents" },
+  { path: "incidents", key: "nav.incidents", scope: "emergency:read" },
 ];
 
 function SignIn({ error }: { error?: unknown }) {
@@ -84,11 +84,11 @@ function Shell({ me, onLang }: { me: Principal; onLang: () => void }) {
   const { parts, params } = useRoute();
   const [first = "", second] = parts;
   let screen: JSX.Element;
-  if (first === "list" && second) screen = <ListScreen name={second} params={params} />;
+  if (first === "list" && second) screen = <ListScreen name={second} params={params} me={me} />;
   else if (first === "keys") screen = <KeysScreen me={me} />;
   else if (first === "webhooks") screen = <WebhooksScreen me={me} selectedId={second} />;
   else if (first === "audit") screen = <AuditScreen me={me} />;
-  else if (first === "incidents") screen = <IncidentsScreen />;
+  else if (first === "incidents") screen = <IncidentsScreen me={me} selectedId={second} />;
   else screen = <Dashboard me={me} />;
   return (
     <>

@@ -82,9 +82,19 @@ export function Status({ value }: { value: string }) {
   return <span class={`badge badge-${value}`}>{t(`status.${value}`)}</span>;
 }
 
-export function Section({ title, children, id }: { title: string; children: ComponentChildren; id?: string }) {
+export function Section({
+  title,
+  children,
+  id,
+  wide,
+}: {
+  title: string;
+  children: ComponentChildren;
+  id?: string;
+  wide?: boolean;
+}) {
   return (
-    <section class="panel" aria-labelledby={id}>
+    <section class={wide ? "panel wide" : "panel"} aria-labelledby={id}>
       <h2 id={id}>{title}</h2>
       {children}
     </section>

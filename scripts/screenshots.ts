@@ -1,6 +1,7 @@
 /**
  * Regenerates docs/screenshots/*.png (shown in the README): the real server on a fresh database
- * seeded at scale 0.05, Debian's Chromium at 1280×720, zh-CN. Usage: npm run screenshots
+ * seeded at scale 0.05, Debian's Chromium at 1280×720 (and a phone's 390×844), zh-CN, with a drill
+ * declared and partly answered for the incident board. Usage: npm run screenshots
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -8,7 +9,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { consolePage, launchChromium } from "../test/helpers/browser.js";
+import { consolePage, launchChromium, phone } from "../test/helpers/browser.js";
 import { mintToken, repoRoot, startServer } from "../test/helpers/server-process.js";
 
 const out = join(repoRoot, "docs", "screenshots");
@@ -60,6 +61,37 @@ try {
     quantity: 4,
   });
 
+  // A drill over a street, half its pages answered a moment apart, one volunteer checked in.
+  const [street] = (await api("/v1/divisions?level=street&limit=1")).data;
+  const declared = (await api("/v1/incidents", {
+    type: "rainstorm_flood",
+    level: "III",
+    affectedDivisionIds: [street!.id],
+    headline: "暴雨内涝应急演练",
+    instruction: "请携带雨具到就近党群服务中心集结，到达后扫码签到。",
+    drill: true,
+    dedupKey: "screenshots-drill",
+  })) as unknown as { incident: { id: string } };
+  const incidentId = declared.incident.id;
+  const answerPage = async (message: string, body: unknown) => {
+    const token = /\/a\/([0-9A-Za-z]{12})/.exec(message)?.[1];
+    await fetch(`${server.baseUrl}/a/${token}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  };
+  const notifications = (await api(`/v1/incidents/${incidentId}/notifications?limit=100`)).data as unknown as {
+    message: string;
+  }[];
+  const [site] = (await api("/v1/sites?status=open&limit=1")).data;
+  for (const [i, n] of notifications.entries()) {
+    if (i % 3 === 2) continue;
+    await answerPage(n.message, { action: "answer", answer: i % 5 === 4 ? "unavailable" : "available" });
+    if (i === 0 && site) await answerPage(n.message, { action: "check_in", siteId: site.id });
+    await new Promise((r) => setTimeout(r, 150));
+  }
+
   const { page, close } = await consolePage(browser);
   const shoot = async (name: string, fullPage = false) => {
     await page.waitForTimeout(400);
@@ -90,6 +122,7 @@ try {
   await page.locator("[data-secret]").waitFor();
   await shoot("api-keys");
 
+  await api(`/v1/webhook-endpoints/${endpoint.id}/test`, {});
   await page.goto(`${server.baseUrl}/console/#/webhooks/${endpoint.id}`);
   const failed = page.getByRole("row", { name: /need\.published.*503/ });
   for (let i = 0; i < 20 && (await failed.count()) === 0; i++) {
@@ -102,9 +135,19 @@ try {
   await page.locator("tbody tr").first().waitFor();
   await shoot("audit");
 
-  await page.goto(`${server.baseUrl}/console/#/incidents`);
-  await page.locator("[data-placeholder=incidents]").waitFor();
-  await shoot("incidents-placeholder");
+  await page.goto(`${server.baseUrl}/console/#/incidents/${incidentId}`);
+  await page.locator("[data-count=available]").waitFor();
+  await page.locator("[data-curve-answers]").filter({ hasNotText: /^0$/ }).waitFor();
+  await shoot("incident-board");
+
+  await page.goto(`${server.baseUrl}/console/#/list/members`);
+  await page.locator("tbody tr").first().waitFor();
+  await page
+    .getByRole("button", { name: /的手机号/ })
+    .first()
+    .click();
+  await page.locator("[data-revealed=phone]").first().waitFor();
+  await shoot("members-reveal");
 
   await page.goto(`${server.baseUrl}/console/#/`);
   await page.getByRole("button", { name: "English" }).click();
@@ -112,6 +155,19 @@ try {
   await shoot("dashboard-county-en");
   await page.getByRole("button", { name: "中文" }).click();
   await close();
+
+  const small = await consolePage(browser, "zh-CN", phone);
+  await small.page.goto(`${server.baseUrl}/console/#token=${county}`);
+  await small.page.locator("canvas").first().waitFor();
+  await small.page.waitForTimeout(400);
+  await small.page.screenshot({ path: join(out, "phone-dashboard.png") });
+  console.log("docs/screenshots/phone-dashboard.png");
+  await small.page.goto(`${server.baseUrl}/console/#/incidents/${incidentId}`);
+  await small.page.locator("[data-count=available]").waitFor();
+  await small.page.waitForTimeout(400);
+  await small.page.screenshot({ path: join(out, "phone-incident-board.png"), fullPage: true });
+  console.log("docs/screenshots/phone-incident-board.png");
+  await small.close();
 } finally {
   await browser.close();
   await server.stop();

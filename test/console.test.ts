@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { promisify } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { consolePage, launchChromium, seriousAxeViolations } from "./helpers/browser.js";
+import { consolePage, launchChromium, phone, seriousAxeViolations } from "./helpers/browser.js";
 import { startOidcStub } from "./helpers/oidc-stub.js";
 import { mintToken, repoRoot, startServer, type ServerProcess } from "./helpers/server-process.js";
 
@@ -40,6 +40,20 @@ const call = async (path: string, init: RequestInit & { token?: string } = {}) =
   // biome-ignore lint/suspicious/noExplicitAny: test bodies are read field by field
   return { status: res.status, body: (await res.json().catch(() => null)) as any };
 };
+
+/** Clicks 刷新 until the row shows up (the dispatcher delivers in the background). */
+async function refreshUntilShown(row: ReturnType<Page["getByRole"]>) {
+  const refresh = page.getByRole("button", { name: "刷新" });
+  await expect
+    .poll(
+      async () => {
+        await refresh.click();
+        return row.count();
+      },
+      { timeout: 20_000, interval: 1000 },
+    )
+    .toBe(1);
+}
 
 async function expectAccessible(screen: string) {
   const violations = await seriousAxeViolations(page);
@@ -235,33 +249,23 @@ describe("the console", () => {
         quantity: 1,
       }),
     });
-    const refresh = page.getByRole("button", { name: "刷新" });
     const failedRow = page.getByRole("row", { name: /need\.published.*失败.*500/ });
-    await expect
-      .poll(
-        async () => {
-          await refresh.click();
-          return failedRow.count();
-        },
-        { timeout: 20_000, interval: 1000 },
-      )
-      .toBe(1);
+    await refreshUntilShown(failedRow);
     await expectAccessible("webhooks with deliveries");
 
     receiverStatus = 200;
     await failedRow.getByRole("button", { name: /重新推送/ }).click();
     await page.getByText("已重新排队").waitFor();
     const succeeded = page.getByRole("row", { name: /need\.published.*成功/ });
-    await expect
-      .poll(
-        async () => {
-          await refresh.click();
-          return succeeded.count();
-        },
-        { timeout: 20_000, interval: 1000 },
-      )
-      .toBe(1);
+    await refreshUntilShown(succeeded);
     expect(received.length).toBeGreaterThanOrEqual(2);
+
+    // Send test: a signed webhook.test ping to this endpoint alone, through the dispatcher, listed like any delivery.
+    await page.getByRole("button", { name: `发送测试 ${receiverUrl}` }).click();
+    await page.getByText("测试推送已排队").waitFor();
+    const ping = page.getByRole("row", { name: /webhook\.test.*成功.*200/ });
+    await refreshUntilShown(ping);
+    expect(received.some((body) => JSON.parse(body).type === "webhook.test")).toBe(true);
   });
 
   it("lists the audit trail with filters", async () => {
@@ -275,10 +279,151 @@ describe("the console", () => {
     await expectAccessible("audit");
   });
 
-  it("keeps a marked place for the incident board", async () => {
+  it("reveals one masked field at a time to a person holding pii:read, audited; shows no reveal to others", async () => {
+    const [community] = (await call("/v1/divisions?level=community&limit=1")).body.data;
+    const member = await call("/v1/members", {
+      method: "POST",
+      headers: { "idempotency-key": crypto.randomUUID() },
+      body: JSON.stringify({
+        name: "李明",
+        gender: "male",
+        birthDate: "1985-03-02",
+        idCard: "620902198503020016",
+        phone: "13993712345",
+        joinDate: "2010-07-01",
+        status: "full",
+        classification: "in_service",
+        residenceDivisionId: community.id,
+      }),
+    });
+    expect(member.status, JSON.stringify(member.body)).toBe(201);
+    await page.goto(`${server.baseUrl}/console/#/list/members`);
+    const row = page.getByRole("row", { name: /李明/ });
+    await row.waitFor();
+    expect(await row.textContent()).toContain("139****2345");
+    await row.getByRole("button", { name: /显示 .*的手机号/ }).click();
+    await row.locator("[data-revealed=phone]").waitFor();
+    expect(await row.textContent()).toContain("13993712345");
+    // The ID card stays masked until asked for on its own.
+    expect(await row.textContent()).not.toContain("620902198503020016");
+    await expectAccessible("members with a revealed field");
+    const audit = await call(`/v1/audit-events?action=member.pii_revealed&targetId=${member.body.id}`);
+    expect(audit.body.data.map((a: { changes: unknown }) => a.changes)).toEqual([{ fields: ["phone"] }]);
+
+    // An auditor reads members too, without pii:read: no reveal button at all.
+    const auditor = await mintToken(server, { tenant: "620902", roles: ["auditor"], sub: "console-auditor" });
+    const other = await consolePage(browser);
+    try {
+      await other.page.goto(`${server.baseUrl}/console/#token=${auditor}`);
+      await other.page.getByRole("heading", { name: "城市基层党建综合体驾驶舱" }).waitFor();
+      await other.page.goto(`${server.baseUrl}/console/#/list/members`);
+      await other.page.getByRole("row", { name: /李明/ }).waitFor();
+      expect(await other.page.getByRole("button", { name: /^显示/ }).count()).toBe(0);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("follows a drill on the incident board: the counts update live as volunteers answer", async () => {
+    const [community] = (await call("/v1/divisions?level=community&limit=1")).body.data;
+    const post = async (path: string, body: unknown) => {
+      const res = await call(path, {
+        method: "POST",
+        headers: { "idempotency-key": crypto.randomUUID() },
+        body: JSON.stringify(body),
+      });
+      expect(res.status, `${path}: ${JSON.stringify(res.body)}`).toBeLessThan(300);
+      return res.body;
+    };
+    const team = await post("/v1/teams", {
+      name: "富康急时小分队",
+      mode: "emergency",
+      divisionId: community.id,
+      quorum: 2,
+      responseDeadlineMinutes: 30,
+    });
+    for (const [i, phoneNumber] of ["13900000101", "13900000102", "13900000103"].entries()) {
+      const volunteer = await post("/v1/volunteers", {
+        name: `志愿者${i + 1}`,
+        phone: phoneNumber,
+        source: "individual",
+        homeDivisionId: community.id,
+      });
+      await post(`/v1/teams/${team.id}/members`, { volunteerId: volunteer.id, role: i === 0 ? "leader" : "member" });
+    }
+    await post("/v1/sites", {
+      name: "社区党群服务中心",
+      kind: "resettlement",
+      divisionId: community.id,
+      address: "富康路 12 号",
+      capacity: 200,
+      occupancy: 35,
+    });
+    const declared = await post("/v1/incidents", {
+      type: "rainstorm_flood",
+      level: "III",
+      affectedDivisionIds: [community.id],
+      headline: "暴雨内涝演练",
+      instruction: "请携带雨具到社区党群服务中心集结。",
+      drill: true,
+      dedupKey: "console-drill-1",
+    });
+    const incident = declared.incident.id as string;
+
     await page.getByRole("navigation", { name: "主导航" }).getByRole("link", { name: "应急指挥" }).click();
-    await page.locator("[data-placeholder=incidents]").waitFor();
-    await expectAccessible("incidents");
+    await page.getByRole("heading", { name: "应急指挥看板" }).waitFor();
+    const listed = page.getByRole("navigation", { name: "事件列表" }).getByRole("link", { name: /演练.*暴雨内涝演练/ });
+    await listed.click();
+    const count = (k: string) => page.locator(`[data-count=${k}]`).textContent();
+    await expect.poll(() => count("paged")).toBe("3");
+    await page.getByText("实时").waitFor();
+    await page.getByText("35 / 200").waitFor();
+    expect(await page.locator("section[aria-labelledby=inc-curve] canvas").count()).toBe(1);
+    await expectAccessible("incident board");
+
+    // Volunteers answer through the public answer link; the board follows the stream.
+    const pages = (await call(`/v1/incidents/${incident}/notifications?limit=10`)).body.data as { message: string }[];
+    const answer = async (message: string, body: unknown) => {
+      const token = /\/a\/([0-9A-Za-z]{12})/.exec(message)![1];
+      const res = await fetch(`${server.baseUrl}/a/${token}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(200);
+    };
+    await answer(pages[0]!.message, { action: "answer", answer: "available", etaMinutes: 10 });
+    await expect.poll(() => count("available"), { timeout: 15_000 }).toBe("1");
+    await answer(pages[1]!.message, { action: "answer", answer: "available" });
+    await answer(pages[2]!.message, { action: "answer", answer: "unavailable" });
+    await expect.poll(() => count("available"), { timeout: 15_000 }).toBe("2");
+    await expect.poll(() => count("unavailable"), { timeout: 15_000 }).toBe("1");
+    await expect.poll(() => count("noAnswer")).toBe("0");
+    // The acknowledgement curve is drawn from the answers' times.
+    await expect.poll(() => page.locator("[data-curve-answers]").textContent()).toBe("3");
+    await page.getByRole("row", { name: /富康急时小分队.*已达标/ }).waitFor();
+  });
+
+  it("shows the incident board on a phone (390×844) without sideways scrolling, accessible", async () => {
+    const small = await consolePage(browser, "zh-CN", phone);
+    try {
+      await small.page.goto(`${server.baseUrl}/console/#token=${countyToken}`);
+      await small.page.getByRole("heading", { name: "城市基层党建综合体驾驶舱" }).waitFor();
+      // Nothing wider than the screen: no sideways scrolling, and every panel and figure within it.
+      const fits = () =>
+        small.page.evaluate(`document.documentElement.scrollWidth <= innerWidth &&
+          [...document.querySelectorAll(".panel, .kpi, header.top")].every((e) => e.getBoundingClientRect().right <= innerWidth + 1)`);
+      expect(await fits()).toBe(true);
+      await small.page.goto(`${server.baseUrl}/console/#/incidents`);
+      await small.page.locator("[data-count=available]").waitFor();
+      expect(await small.page.locator("[data-count=available]").textContent()).toBe("2");
+      expect(await fits()).toBe(true);
+      const violations = await seriousAxeViolations(small.page);
+      expect(violations, JSON.stringify(violations, null, 2)).toEqual([]);
+      expect(small.problems).toEqual([]);
+    } finally {
+      await small.close();
+    }
   });
 
   it("raised no CSP violation or script error on any screen", () => {

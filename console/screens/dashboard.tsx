@@ -89,8 +89,51 @@ function statusPie(counts: Counts, list: string): { option: ChartOption; onClick
   };
 }
 
+interface TrendPoint {
+  month: string;
+  memberReports: number;
+  orgReports: number;
+  needs: number;
+  projects: number;
+  serviceHours: number;
+  employerFeedback: number;
+}
+
+const trendCounts = ["memberReports", "orgReports", "needs", "projects", "employerFeedback"] as const;
+
+/** Monthly counts as lines (left axis) and service hours as bars (right axis). */
+function trendOption(points: TrendPoint[]): ChartOption {
+  return {
+    tooltip: { trigger: "axis" },
+    legend: { top: 0 },
+    grid: { left: 48, right: 56, top: 56, bottom: 32 },
+    xAxis: { type: "category", data: points.map((p) => p.month) },
+    yAxis: [
+      { type: "value", minInterval: 1 },
+      { type: "value", name: t("trend.serviceHours"), splitLine: { show: false } },
+    ],
+    series: [
+      {
+        type: "bar",
+        name: t("trend.serviceHours"),
+        yAxisIndex: 1,
+        data: points.map((p) => p.serviceHours),
+        barMaxWidth: 24,
+        itemStyle: { opacity: 0.35 },
+      },
+      ...trendCounts.map((k) => ({
+        type: "line" as const,
+        name: t(`trend.${k}`),
+        data: points.map((p) => p[k]),
+        symbolSize: 5,
+      })),
+    ],
+  };
+}
+
 export function Dashboard({ me }: { me: Principal }) {
   const { data, error, loading } = useLoad(() => api<Stats>("/v1/stats"), [me.tenant]);
+  const trends = useLoad(() => api<{ data: TrendPoint[] }>("/v1/stats/trends"), [me.tenant]);
   if (!me.scopes.includes("stats:read")) return <p class="notice">{t("dash.nostats")}</p>;
   if (error) return <Problem error={error} />;
   if (!data) return loading ? <Loading /> : null;
@@ -200,6 +243,10 @@ export function Dashboard({ me }: { me: Principal }) {
       <div class="grid">
         <Section title={t("dash.compare")} id="c-compare">
           <Chart option={comparison} label={t("dash.compare")} height={280} />
+        </Section>
+        <Section title={t("dash.trends")} id="c-trends" wide>
+          {trends.error !== undefined && <Problem error={trends.error} />}
+          {trends.data && <Chart option={trendOption(trends.data.data)} label={t("dash.trends")} height={280} />}
         </Section>
         <Section title={t("dash.memberReports")} id="c-mr">
           <Chart option={mr.option} onClick={mr.onClick} label={t("dash.memberReports")} />

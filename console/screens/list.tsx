@@ -1,6 +1,45 @@
-import { queryString } from "../api.js";
+import { useState } from "preact/hooks";
+import { api, type Principal, queryString } from "../api.js";
 import { fieldLabel, formatTime, t } from "../i18n.js";
 import { href, Problem, Status, usePaged, More, Table } from "../ui.js";
+
+/** Masked personal fields a list may reveal one at a time (the API audits each reveal), by list. */
+const revealable: Record<string, { path: string; fields: string[] }> = {
+  members: { path: "/v1/members", fields: ["idCard", "phone"] },
+};
+
+/** Clear personal data only for a signed-in person holding pii:read; an API key never gets it. */
+const mayReveal = (me: Principal) => me.credential === "jwt" && me.scopes.includes("pii:read");
+
+function Revealable({ list, row, name, value }: { list: string; row: Row; name: string; value: unknown }) {
+  const [clear, setClear] = useState<string | null | undefined>();
+  const [error, setError] = useState<unknown>();
+  const spec = revealable[list]!;
+  if (clear !== undefined) return <span data-revealed={name}>{clear ?? "—"}</span>;
+  return (
+    <span class="reveal">
+      <Cell name={name} value={value} />{" "}
+      {value !== null && value !== undefined && (
+        <button
+          type="button"
+          class="small-button"
+          aria-label={t("pii.revealLabel").replace("{field}", fieldLabel(name)).replace("{id}", String(row.id))}
+          onClick={async () => {
+            try {
+              const body = await api<Row>(`${spec.path}/${String(row.id)}?reveal=pii&fields=${name}`);
+              setClear((body[name] as string | null) ?? null);
+            } catch (e) {
+              setError(e);
+            }
+          }}
+        >
+          {t("pii.reveal")}
+        </button>
+      )}
+      {error !== undefined && <Problem error={error} />}
+    </span>
+  );
+}
 
 type Row = Record<string, unknown>;
 
@@ -51,7 +90,7 @@ export function Cell({ name, value }: { name: string; value: unknown }) {
   );
 }
 
-export function ListScreen({ name, params }: { name: string; params: URLSearchParams }) {
+export function ListScreen({ name, params, me }: { name: string; params: URLSearchParams; me: Principal }) {
   const config = lists[name];
   const filters = Object.fromEntries([...params.entries()]);
   const { rows, error, loading, more } = usePaged<Row>(
@@ -90,7 +129,11 @@ export function ListScreen({ name, params }: { name: string; params: URLSearchPa
           <tr key={String(row.id)}>
             {config.columns.map((c) => (
               <td key={c}>
-                <Cell name={c} value={row[c]} />
+                {mayReveal(me) && revealable[name]?.fields.includes(c) ? (
+                  <Revealable list={name} row={row} name={c} value={row[c]} />
+                ) : (
+                  <Cell name={c} value={row[c]} />
+                )}
               </td>
             ))}
           </tr>

@@ -112,6 +112,7 @@ export function WebhooksScreen({ me, selectedId }: { me: Principal; selectedId?:
   const [events, setEvents] = useState<Set<string>>(new Set());
   const [secret, setSecret] = useState<string | null>(null);
   const { error, act } = useAction(endpoints.reload);
+  const [note, setNote] = useState("");
 
   if (!allowed) return <p class="notice">{t("hooks.needsScope")}</p>;
   const selected = endpoints.data?.data.find((e) => e.id === selectedId);
@@ -121,6 +122,7 @@ export function WebhooksScreen({ me, selectedId }: { me: Principal; selectedId?:
         <h1>{t("hooks.title")}</h1>
       </header>
       {error !== undefined && <Problem error={error} />}
+      {note && <p role="status">{note}</p>}
       {secret && <CopySecret secret={secret} label={t("hooks.secret")} />}
       <Table
         caption={t("hooks.title")}
@@ -141,6 +143,23 @@ export function WebhooksScreen({ me, selectedId }: { me: Principal; selectedId?:
               <a class="button" href={href(`webhooks/${e.id}`)}>
                 {t("hooks.deliveries")}
               </a>{" "}
+              {e.status === "active" && (
+                <>
+                  <button
+                    type="button"
+                    aria-label={`${t("hooks.test")} ${e.url}`}
+                    onClick={() =>
+                      act(async () => {
+                        await api(`/v1/webhook-endpoints/${e.id}/test`, { method: "POST" });
+                        setNote(t("hooks.testQueued"));
+                        location.hash = href(`webhooks/${e.id}`);
+                      })
+                    }
+                  >
+                    {t("hooks.test")}
+                  </button>{" "}
+                </>
+              )}
               <button
                 type="button"
                 onClick={() =>

@@ -25,9 +25,18 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-/** A 1280×720 page in zh-CN that records console errors (CSP violations included) and uncaught exceptions. */
-export async function consolePage(browser: Browser, locale = "zh-CN") {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, locale });
+/** A phone's screen: 390×844 CSS pixels (at 2× to keep screenshots small). */
+export const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+
+/** A page (1280×720 unless told) in zh-CN that records console errors (CSP violations included) and uncaught exceptions. */
+export async function consolePage(
+  browser: Browser,
+  locale = "zh-CN",
+  device: { viewport: { width: number; height: number }; deviceScaleFactor?: number; isMobile?: boolean } = {
+    viewport: { width: 1280, height: 720 },
+  },
+) {
+  const context = await browser.newContext({ ...device, locale });
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   const problems: string[] = [];

@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { newId } from "../../src/db/ids.js";
 import { divisions } from "../../src/db/tables.js";
+import { needs } from "../../src/domains/lists/tables.js";
 import { members, partyOrgs, units } from "../../src/domains/organisations/tables.js";
 import { maskIdCard, maskPhone } from "../../src/shared/crypto/pii.js";
 import type { TestContext } from "./app.js";
@@ -129,4 +130,24 @@ export async function insertMember(
 export function randomIdCard(): string {
   const body = `620902${1970 + Math.floor(Math.random() * 30)}0${1 + Math.floor(Math.random() * 9)}1${Math.floor(Math.random() * 10)}${String(Math.floor(Math.random() * 1000)).padStart(3, "0")}`;
   return `${body}X`;
+}
+
+/** An open need (需求清单) of a community, created at `atMs` (its id too, which is what lists and trends order by). */
+export async function insertOpenNeed(ctx: TestContext, community: DivisionRef, atMs: number) {
+  const at = new Date(atMs).toISOString();
+  await ctx.db.insert(needs).values({
+    id: newId("need", atMs),
+    tenantId: community.tenantId,
+    communityId: community.id,
+    divisionPath: community.path,
+    category: "助老",
+    title: "送餐",
+    description: "为独居老人送餐",
+    quantity: 1,
+    deadline: null,
+    status: "open",
+    version: 1,
+    createdAt: at,
+    updatedAt: at,
+  });
 }

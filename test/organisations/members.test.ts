@@ -263,6 +263,25 @@ describe("members: reveal", () => {
     expect(await auditOf(m.id)).toHaveLength(2);
   });
 
+  it("reveals one field at a time with `fields`, the other staying masked, each reveal audited with its field", async () => {
+    const m = await create(county);
+    const phone = await ctx.call(county, "GET", `/v1/members/${m.id}?reveal=pii&fields=phone`);
+    expect(phone.status).toBe(200);
+    expect(phone.body.phone).toBe(m.sent.phone);
+    expect(phone.body.idCard).toMatch(/\*/);
+    expect(phone.body.idCard).not.toBe(m.sent.idCard);
+    const idCard = await ctx.call(county, "GET", `/v1/members/${m.id}?reveal=pii&fields=idCard`);
+    expect(idCard.body.idCard).toBe(m.sent.idCard);
+    expect(idCard.body.phone).toMatch(/\*/);
+    expect((await auditOf(m.id)).map((a) => a.changes)).toEqual([{ fields: ["phone"] }, { fields: ["idCard"] }]);
+    // Without reveal=pii the fields name nothing; an unknown field is a 400 at the parameter.
+    expect((await ctx.call(county, "GET", `/v1/members/${m.id}?fields=phone`)).body.phone).toMatch(/\*/);
+    const bad = await ctx.call(county, "GET", `/v1/members/${m.id}?reveal=pii&fields=name`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].pointer).toBe("/fields");
+    expect(await auditOf(m.id)).toHaveLength(2);
+  });
+
   it("is a 403 without pii:read, before anything is looked up or written", async () => {
     const m = await create(county);
     const member: TokenOptions = { tenant: "620902", roles: ["member"], member: m.id };

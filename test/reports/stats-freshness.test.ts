@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newId } from "../../src/db/ids.js";
-import { needs } from "../../src/domains/lists/tables.js";
 import { statsMaxAgeMs } from "../../src/domains/stats/stats.js";
 import { createTestContext, type TestContext } from "../helpers/app.js";
-import { divisionNamed } from "../helpers/fixtures.js";
+import { divisionNamed, insertOpenNeed } from "../helpers/fixtures.js";
 
 let ctx: TestContext;
 let now = Date.parse("2026-11-26T02:00:00Z");
@@ -16,23 +14,7 @@ const county = { tenant: "620922", roles: ["county_admin" as const] };
 const openNeeds = async () => (await ctx.call(county, "GET", "/v1/stats")).body.data[0].openNeeds as number;
 
 async function addOpenNeed() {
-  const community = await divisionNamed(ctx, "620922", "府前社区");
-  const at = new Date(now).toISOString();
-  await ctx.db.insert(needs).values({
-    id: newId("need", now),
-    tenantId: "620922",
-    communityId: community.id,
-    divisionPath: community.path,
-    category: "助老",
-    title: "送餐",
-    description: "为独居老人送餐",
-    quantity: 1,
-    deadline: null,
-    status: "open",
-    version: 1,
-    createdAt: at,
-    updatedAt: at,
-  });
+  await insertOpenNeed(ctx, await divisionNamed(ctx, "620922", "府前社区"), now);
 }
 
 describe("stats freshness", () => {

@@ -573,3 +573,52 @@ describe("crashes and re-runs", () => {
     expect((await deliveriesOf(b.id)).length).toBe(3);
   });
 });
+
+describe("the test ping (POST /v1/webhook-endpoints/{id}/test)", () => {
+  it("queues a signed webhook.test to that endpoint only, audited, listed and delivered by the dispatcher", async () => {
+    const hook = await endpoint(["member_report.confirmed"]);
+    const other = await endpoint(["member_report.confirmed"], county, "/other");
+    const res = await ctx.call(county, "POST", `/v1/webhook-endpoints/${hook.id}/test`);
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({
+      endpointId: hook.id,
+      eventType: "webhook.test",
+      requestedAt: clock.now().toISOString(),
+    });
+
+    const [audit] = await ctx.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, "webhook_endpoint.test"), eq(auditEvents.targetId, hook.id)));
+    expect(audit).toMatchObject({ actor: "jwt:620902:county-1", tenantId: "620902" });
+
+    expect(await dispatcher().runOnce()).toMatchObject({ scheduled: 1, succeeded: 1 });
+    expect(received).toHaveLength(1);
+    expect(received[0]!.path).toBe("/hook");
+    expect(verify(hook.secret, received[0]!)).toBe(true);
+    const body = JSON.parse(received[0]!.body);
+    expect(body).toMatchObject({ type: "webhook.test", data: { id: hook.id, requestedAt: res.body.requestedAt } });
+    expect(() => (eventCatalogue["webhook.test"].data as z.ZodObject).strict().parse(body.data)).not.toThrow();
+    expect(await deliveriesOf(other.id)).toEqual([]);
+
+    const listed = await ctx.call(county, "GET", `/v1/webhook-endpoints/${hook.id}/deliveries`);
+    expect(listed.body.data).toEqual([
+      expect.objectContaining({ eventType: "webhook.test", status: "succeeded", lastStatusCode: 200 }),
+    ]);
+  });
+
+  it("is refused for a disabled endpoint (409), another tenant's (404), and cannot be subscribed to", async () => {
+    const hook = await endpoint(["member_report.confirmed"]);
+    expect((await ctx.call(yumen, "POST", `/v1/webhook-endpoints/${hook.id}/test`)).status).toBe(404);
+    expect((await ctx.call(county, "POST", `/v1/webhook-endpoints/${hook.id}/disable`)).status).toBe(200);
+    const refused = await ctx.call(county, "POST", `/v1/webhook-endpoints/${hook.id}/test`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe("conflict");
+    const subscribe = await ctx.call(county, "POST", "/v1/webhook-endpoints", {
+      url: "https://hooks.example.com/hexi",
+      eventTypes: ["webhook.test"],
+    });
+    expect(subscribe.status).toBe(400);
+    expect((await dispatcher().runOnce()).scheduled).toBe(0);
+  });
+});

@@ -145,14 +145,14 @@ type MemberRow = typeof members.$inferSelect;
  * The city reads across tenants with personal data masked (docs/domain.md#personal-data): besides the always-masked
  * ID card and phone, it sees a masked name and only the birth year.
  */
-const present = (row: MemberRow, clear?: { idCard: string; phone: string | null }, crossTenant = false) => ({
+const present = (row: MemberRow, clear?: { idCard?: string; phone?: string | null }, crossTenant = false) => ({
   id: row.id,
   tenant: row.tenantId,
   name: crossTenant ? maskName(row.name) : row.name,
   gender: row.gender,
   birthDate: crossTenant ? `${row.birthDate.slice(0, 4)}-**-**` : row.birthDate,
-  idCard: clear ? clear.idCard : row.idCardMasked,
-  phone: clear ? clear.phone : row.phoneMasked,
+  idCard: clear?.idCard ?? row.idCardMasked,
+  phone: clear && "phone" in clear ? (clear.phone ?? null) : row.phoneMasked,
   joinDate: row.joinDate,
   status: row.status,
   classification: row.classification,
@@ -292,7 +292,7 @@ const getMember = protectedRoute({
   tags: ["organisations"],
   summary: "One party member",
   description:
-    "Masked by default. `reveal=pii` answers the clear ID card number and phone: it needs the scope pii:read and a signed-in person (never an API key), and every reveal is audited as `member.pii_revealed`.",
+    "Masked by default. `reveal=pii` answers the clear ID card number and phone (or only the `fields` named, one at a time from a console): it needs the scope pii:read and a signed-in person (never an API key), and every reveal is audited as `member.pii_revealed` with the fields revealed.",
   scope: "members:read",
   errors: [404],
   request: {
@@ -302,6 +302,14 @@ const getMember = protectedRoute({
         .enum(["pii"])
         .optional()
         .openapi({ description: "`pii`: answer the clear ID card number and phone (audited)." }),
+      fields: z
+        .string()
+        .regex(/^(idCard|phone)(,(idCard|phone))?$/, zodMessage("field.one_of", { values: "idCard, phone" }))
+        .optional()
+        .openapi({
+          description: "With `reveal=pii`: only these fields (comma-separated: `idCard`, `phone`); default both.",
+          example: "phone",
+        }),
     }),
   },
   responses: { 200: memberResponse("The member.") },
@@ -415,15 +423,16 @@ export const memberRoutes = createRouter()
     );
   })
   .openapi(getMember, async (c) => {
-    const reveal = c.req.valid("query").reveal === "pii";
+    const query = c.req.valid("query");
+    const reveal = query.reveal === "pii";
     if (reveal) assertMayRevealPii(c.get("principal"));
     const row = await findWithinReach(c, members, memberReach, c.req.valid("param").id, "member");
     if (!reveal)
       return c.json(present(row, undefined, c.get("principal").crossTenant), 200, { etag: etagOf(row.version) });
-    const clear = {
-      idCard: await c.get("pii").open(row.idCardCipher),
-      phone: row.phoneCipher === null ? null : await c.get("pii").open(row.phoneCipher),
-    };
+    const asked = new Set(query.fields?.split(",") ?? ["idCard", "phone"]);
+    const clear: { idCard?: string; phone?: string | null } = {};
+    if (asked.has("idCard")) clear.idCard = await c.get("pii").open(row.idCardCipher);
+    if (asked.has("phone")) clear.phone = row.phoneCipher === null ? null : await c.get("pii").open(row.phoneCipher);
     // The reveal is the audited event itself: no domain write, just the trail entry.
     await commit(c, {
       writes: [],
@@ -433,7 +442,7 @@ export const memberRoutes = createRouter()
         targetId: row.id,
         divisionPath: row.divisionPath,
         tenantId: row.tenantId,
-        changes: { fields: clear.phone === null ? ["idCard"] : ["idCard", "phone"] },
+        changes: { fields: Object.keys(clear).filter((k) => k !== "phone" || clear.phone !== null) },
       },
     });
     return c.json(present(row, clear), 200, { etag: etagOf(row.version), "cache-control": "no-store" });

@@ -22,6 +22,7 @@ import {
   orgReportStatuses,
 } from "../reports/tables.js";
 import { msg, thing } from "../../shared/http/messages.js";
+import { trendRoutes } from "./trends.js";
 
 const countsOf = <const S extends readonly string[]>(statuses: S, name: string) =>
   z
@@ -155,18 +156,20 @@ export function statsQueries(db: Db, scope: StatsScope, at: { quarter: string; t
   };
 }
 
-export const statsRoutes = createRouter().openapi(getStats, async (c) => {
-  const { communityId } = c.req.valid("query");
-  const scope = await statsScope(c, communityId);
-  const now = c.get("clock").now();
-  const quarter = localQuarter(now);
-  const today = localDate(now);
-  const key = `${scope.tenant ?? "*"}|${scope.path ?? ""}|${quarter}|${today}`;
-  const data = await c
-    .get("recent")
-    .get(`stats|${key}`, now.getTime(), statsMaxAgeMs, () => computeStats(c.get("db"), scope, quarter, today));
-  return c.json({ quarter, communityId: communityId ?? null, data }, 200);
-});
+export const statsRoutes = createRouter()
+  .route("/", trendRoutes)
+  .openapi(getStats, async (c) => {
+    const { communityId } = c.req.valid("query");
+    const scope = await statsScope(c, communityId);
+    const now = c.get("clock").now();
+    const quarter = localQuarter(now);
+    const today = localDate(now);
+    const key = `${scope.tenant ?? "*"}|${scope.path ?? ""}|${quarter}|${today}`;
+    const data = await c
+      .get("recent")
+      .get(`stats|${key}`, now.getTime(), statsMaxAgeMs, () => computeStats(c.get("db"), scope, quarter, today));
+    return c.json({ quarter, communityId: communityId ?? null, data }, 200);
+  });
 
 /**
  * Counts are read by dashboards, often and by many at once, and are allowed to lag: each scope's

@@ -581,10 +581,27 @@ export const eventCatalogue = {
       photo_added: "The reporter or staff added a photo.",
     },
   ),
+  ...subjectEvents(
+    "webhook",
+    "WebhookTest",
+    "whep",
+    {
+      requestedAt: z.string().openapi({ example: "2026-11-26T09:00:00.000Z" }),
+    },
+    {
+      test: "A ping asked for with `POST /v1/webhook-endpoints/{id}/test`: sent to that endpoint only, whatever it subscribes to (`id` is the endpoint). Verify its signature and answer 2xx.",
+    },
+  ),
 } satisfies Record<string, EventSpec>;
+
+/** The test ping: addressed to one endpoint (its subject), never subscribed to. */
+export const testEventType = "webhook.test";
 
 export type EventType = keyof typeof eventCatalogue;
 export const eventTypes = Object.keys(eventCatalogue).sort() as [EventType, ...EventType[]];
+
+/** What an endpoint may subscribe to: every catalogued type but the test ping. */
+export const subscribableEventTypes = eventTypes.filter((t) => t !== testEventType) as [EventType, ...EventType[]];
 
 export function isCatalogued(type: string): type is EventType {
   return Object.hasOwn(eventCatalogue, type);

@@ -3,7 +3,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../db/client.js";
 import { newId } from "../../db/ids.js";
 import { outboxEvents } from "../../db/tables.js";
-import { eventData, isCatalogued } from "./catalogue.js";
+import { eventData, isCatalogued, testEventType } from "./catalogue.js";
 import type { PiiVault } from "../../shared/crypto/pii.js";
 import type { Clock } from "../../shared/request/context.js";
 import { describeError, type Logger } from "../../shared/log.js";
@@ -101,6 +101,10 @@ type Outcome = { ok: true; status: number } | { ok: false; status: number | null
 const insertChunk = 200;
 export const dispatcherActor = "system:webhooks:dispatcher";
 
+/** A subscribed event type, or a test ping addressed to this very endpoint (whatever it subscribes to). */
+const receives = (endpoint: { id: string; eventTypes: string[] }, event: { type: string; subjectId: string }) =>
+  event.type === testEventType ? event.subjectId === endpoint.id : endpoint.eventTypes.includes(event.type);
+
 export function createDispatcher(deps: DispatcherDeps, overrides: Partial<DispatchOptions> = {}) {
   const options = { ...defaultDispatchOptions, ...overrides };
   const { db, clock } = deps;
@@ -127,7 +131,7 @@ export function createDispatcher(deps: DispatcherDeps, overrides: Partial<Dispat
       if (!isCatalogued(event.type)) continue;
       const body = JSON.stringify({ type: event.type, timestamp: event.createdAt, data: eventData(event) });
       for (const endpoint of endpoints) {
-        if (endpoint.tenantId !== event.tenantId || !endpoint.eventTypes.includes(event.type)) continue;
+        if (endpoint.tenantId !== event.tenantId || !receives(endpoint, event)) continue;
         deliveries.push(sql`(${newId("whmsg", now.getTime())}, ${endpoint.id}, ${event.id}, ${event.type}, ${body})`);
       }
     }

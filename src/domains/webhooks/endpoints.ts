@@ -4,7 +4,7 @@ import type { Context } from "hono";
 import { newId } from "../../db/ids.js";
 import { actorOf } from "../../shared/auth/principal.js";
 import { withinReach } from "../../shared/auth/reach.js";
-import { eventTypes } from "./catalogue.js";
+import { subscribableEventTypes, testEventType } from "./catalogue.js";
 import type { AppEnv } from "../../shared/request/context.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { etagOf, optionalIfMatch, requireIfMatch } from "../../shared/http/etag.js";
@@ -58,9 +58,9 @@ const urlSchema = z
 const endpointFields = {
   url: urlSchema,
   eventTypes: z
-    .array(z.enum(eventTypes))
+    .array(z.enum(subscribableEventTypes))
     .min(1)
-    .max(eventTypes.length)
+    .max(subscribableEventTypes.length)
     .openapi({
       description: "The event types to receive; see the document's `webhooks` section.",
       example: ["member_report.confirmed", "org_report.received"],
@@ -252,6 +252,41 @@ const rotateSecret = protectedRoute({
   },
 });
 
+const testEndpoint = protectedRoute({
+  method: "post",
+  path: "/v1/webhook-endpoints/{id}/test",
+  operationId: "testWebhookEndpoint",
+  tags,
+  summary: "Send a signed test ping to an endpoint",
+  description:
+    "Writes a `webhook.test` event (audited as `webhook_endpoint.test`) that the dispatcher delivers to this endpoint only, whatever it subscribes to, like any other event: signed, retried, listed among the endpoint's deliveries and replayable. A disabled endpoint is a 409 `conflict`.",
+  scope,
+  errors: [404, 409],
+  request: { params: idParam },
+  responses: {
+    202: {
+      description: "The ping is queued; it appears in the deliveries within the dispatcher's next run.",
+      content: {
+        "application/json": {
+          schema: z
+            .object({
+              endpointId,
+              eventType: z.literal(testEventType),
+              requestedAt: z.string().openapi({ example: "2026-11-26T09:00:00.000Z" }),
+            })
+            .openapi("WebhookTestQueued", {
+              example: {
+                endpointId: "whep_01KDVDNA011AKWK3RC504FTYF8",
+                eventType: testEventType,
+                requestedAt: "2026-11-26T09:00:00.000Z",
+              },
+            }),
+        },
+      },
+    },
+  },
+});
+
 const actionSummaries = {
   disable: {
     operationId: "disableWebhookEndpoint",
@@ -426,6 +461,18 @@ export const endpointRoutes = createRouter()
     });
     return c.json({ ...present(updated), secret }, 200, { etag: etagOf(updated.version) });
   });
+
+endpointRoutes.openapi(testEndpoint, async (c) => {
+  const row = await findEndpoint(c, c.req.valid("param").id);
+  if (row.status !== "active") throw new ApiError("conflict", msg("webhooks.test_disabled"));
+  const requestedAt = c.get("clock").now().toISOString();
+  await commit(c, {
+    writes: [],
+    audit: { action: "webhook_endpoint.test", targetType, targetId: row.id },
+    events: [{ type: testEventType, subjectType: targetType, subjectId: row.id, payload: { requestedAt } }],
+  });
+  return c.json({ endpointId: row.id, eventType: testEventType, requestedAt }, 202);
+});
 
 for (const action of endpointMachine.actions) {
   const { operationId, summary, description } = actionSummaries[action];

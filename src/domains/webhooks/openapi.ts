@@ -1,5 +1,5 @@
 import { z, type OpenAPIHono } from "@hono/zod-openapi";
-import { eventCatalogue, eventTypes } from "./catalogue.js";
+import { eventCatalogue, eventTypes, testEventType } from "./catalogue.js";
 
 const headers = z.object({
   "webhook-id": z.string().openapi({
@@ -40,7 +40,7 @@ export function registerWebhookDocs(app: OpenAPIHono<any>) {
         .join("")}`,
       tags: ["webhooks"],
       summary,
-      description: `Sent to endpoints subscribed to \`${type}\`. Answer 2xx within 10 s; anything else (or a redirect) is retried with exponential backoff for about 18 hours.`,
+      description: `${type === testEventType ? "Sent to one endpoint on request" : `Sent to endpoints subscribed to \`${type}\``}. Answer 2xx within 10 s; anything else (or a redirect) is retried with exponential backoff for about 18 hours.`,
       // No credential is sent: the receiver authenticates the message by its signature headers.
       security: [],
       request: {

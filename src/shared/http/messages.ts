@@ -1033,6 +1033,13 @@ export const details = {
     en: "A request with the same Idempotency-Key was committed first.",
     zh: "使用相同 Idempotency-Key 的请求已先行提交。",
   },
+  // --- console: trends, webhook test-send, per-field reveal -----------------------------------------
+  "stats.trend_order": { en: "`from` must not be after `to`.", zh: "`from` 不得晚于 `to`。" },
+  "stats.trend_too_long": { en: "At most {limit} months at once.", zh: "一次最多 {limit} 个月。" },
+  "webhooks.test_disabled": {
+    en: "This endpoint is disabled: enable it before sending a test.",
+    zh: "此推送地址已停用：请先启用再发送测试。",
+  },
 } as const satisfies Record<string, Text>;
 
 export type MessageKey = keyof typeof details;

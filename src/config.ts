@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { claimMappingSchema } from "./shared/auth/claim-mapping.js";
+import type { CertificateJwk } from "./shared/auth/certificate-keys.js";
 import type { TrustedIssuer } from "./shared/auth/jwt.js";
 import { algorithmOf, publicJwksOf, type PrivateJwk } from "./shared/auth/signer.js";
 import type { PiiKeyMaterial } from "./shared/crypto/pii.js";
@@ -31,6 +32,27 @@ const privateJwkSet = z.object({
         .refine((k) => algorithmOf(k) !== undefined, "must be an EC P-256 (ES256) or OKP Ed25519 (EdDSA) key"),
     )
     .min(1)
+    .refine((keys) => new Set(keys.map((k) => k.kid)).size === keys.length, "kids must be distinct"),
+});
+
+/**
+ * Certificate keys (verifiable certificates): the FIRST signs and needs `d`; the rest are retired
+ * keys whose public half stays published while certificates they signed are valid.
+ */
+const certificateJwkSet = z.object({
+  keys: z
+    .array(
+      z
+        .looseObject({
+          kid: z.string().min(1).max(100),
+          d: z.string().min(1).optional(),
+          kty: z.string(),
+          crv: z.string().optional(),
+        })
+        .refine((k) => algorithmOf(k) !== undefined, "must be an EC P-256 (ES256) or OKP Ed25519 (EdDSA) key"),
+    )
+    .min(1)
+    .refine((keys) => keys[0]?.d !== undefined, "the first key signs: it needs its private part d")
     .refine((keys) => new Set(keys.map((k) => k.kid)).size === keys.length, "kids must be distinct"),
 });
 
@@ -95,6 +117,13 @@ const envSchema = z.object({
    * On Node it defaults to the development key beside the database; required on Workers (a secret).
    */
   HEXI_SIGNING_JWKS: jsonOf(privateJwkSet).optional(),
+  /**
+   * Verifiable certificates' keys, {"keys":[current, …retired]}: the first (private) signs, every one
+   * is published at /.well-known/certificate-jwks.json and trusted when a certificate is verified.
+   * `npm run keys -- certificates [--rotate | --drop <kid>]`. On Node it defaults to a development
+   * key beside the database; without it (Workers) issuing answers 503.
+   */
+  HEXI_CERT_SIGNING_JWKS: jsonOf(certificateJwkSet).optional(),
   /** Tenants that trust their own identity provider: [{ tenant, issuer, jwksUrl | jwks, audience? }]. */
   HEXI_TENANT_ISSUERS: jsonOf(
     z
@@ -232,6 +261,11 @@ export function parseConfig(env: Record<string, unknown>): Config {
 /** The configured signing keys, typed for the signer. */
 export function signingKeys(config: Config): PrivateJwk[] | undefined {
   return config.HEXI_SIGNING_JWKS?.keys as PrivateJwk[] | undefined;
+}
+
+/** The configured certificate keys, typed for the certificate signer. */
+export function certificateKeySet(config: Config): CertificateJwk[] | undefined {
+  return config.HEXI_CERT_SIGNING_JWKS?.keys as CertificateJwk[] | undefined;
 }
 
 /**

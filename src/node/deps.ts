@@ -1,5 +1,6 @@
 import type { AppDeps } from "../app.js";
 import {
+  certificateKeySet,
   ConfigError,
   consoleSignInProviders,
   pagingSettings,
@@ -20,7 +21,8 @@ import { MemoryRateLimiter } from "../shared/http/rate-limit.js";
 import { directoryBlobStore } from "./blob-dir.js";
 import { nodeClientIp } from "./client-ip.js";
 import { nodeStaticAssets } from "./static-assets.js";
-import { ensureDevPiiKeys, type DevKey } from "./dev-key.js";
+import { devCertificateKeyPath, ensureDevKey, ensureDevPiiKeys, type DevKey } from "./dev-key.js";
+import { createCertificateKeys, type CertificateJwk } from "../shared/auth/certificate-keys.js";
 
 /** Development PII keys beside the database; production never makes them up. */
 function developmentPiiKeys(config: Config) {
@@ -58,6 +60,7 @@ export async function nodeDeps(config: Config, db: Db, devKey: DevKey | undefine
     tenantRateLimitPerMinute: config.HEXI_TENANT_RATE_LIMIT_PER_MINUTE,
     clientIp: nodeClientIp(config.HEXI_TRUST_PROXY_HOPS),
     paging: pagingSettings(config),
+    certificates: await certificateKeys(config, clock),
     blobs: photosDir(config) ? directoryBlobStore(photosDir(config)!) : undefined,
     defer: (work, c) => {
       work.catch((error) => jsonLogger.error("deferred work failed", { requestId: c.get("requestId"), error }));
@@ -71,4 +74,18 @@ function photosDir(config: Config): string | undefined {
   if (!config.DATABASE_URL.startsWith("file:")) return undefined;
   const path = config.DATABASE_URL.slice("file:".length);
   return `${path.slice(0, path.lastIndexOf("/") + 1) || "./"}photos`;
+}
+
+/**
+ * HEXI_CERT_SIGNING_JWKS, or in development a certificate key beside the database (created on first
+ * use like the development signing key); production without it issues no certificates (503).
+ */
+async function certificateKeys(config: Config, clock: typeof systemClock) {
+  const configured = certificateKeySet(config);
+  const keys: CertificateJwk[] | undefined =
+    configured ??
+    (runMode(config) === "production"
+      ? undefined
+      : [(await ensureDevKey(devCertificateKeyPath(config.DATABASE_URL), clock, "cert-dev")).privateJwk]);
+  return keys ? createCertificateKeys(keys, { issuer: config.HEXI_JWT_ISSUER, now: clock.now }) : undefined;
 }

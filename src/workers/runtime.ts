@@ -7,6 +7,7 @@ import { createClient } from "@libsql/client/web";
 import type { ExecutionContext } from "hono";
 import { createApp, type AppDeps } from "../app.js";
 import {
+  certificateKeySet,
   ConfigError,
   consoleSignInProviders,
   parseConfig,
@@ -22,6 +23,7 @@ import { createDispatcher } from "../domains/webhooks/dispatcher.js";
 import { runMaintenance, runPagingTick } from "../maintenance.js";
 import { createTokenVerifier } from "../shared/auth/jwt.js";
 import { createTokenSigner } from "../shared/auth/signer.js";
+import { createCertificateKeys } from "../shared/auth/certificate-keys.js";
 import { systemClock } from "../shared/clock.js";
 import { createPiiVault } from "../shared/crypto/pii.js";
 import { describeError, jsonLogger } from "../shared/log.js";
@@ -41,6 +43,7 @@ export interface Env {
   HEXI_JWT_AUDIENCE?: string;
   HEXI_JWT_PUBLIC_JWKS?: string;
   HEXI_SIGNING_JWKS?: string;
+  HEXI_CERT_SIGNING_JWKS?: string;
   HEXI_TENANT_RATE_LIMIT_PER_MINUTE?: string;
   HEXI_TENANT_ISSUERS?: string;
   HEXI_PII_KEYS?: string;
@@ -105,6 +108,10 @@ async function workerDeps(env: Env): Promise<AppDeps> {
     rateLimiter: durableObjectRateLimiter(env.RATE_LIMITER),
     tenantRateLimitPerMinute: config.HEXI_TENANT_RATE_LIMIT_PER_MINUTE,
     blobs: env.PHOTOS ? r2BlobStore(env.PHOTOS) : undefined,
+    // Verifiable certificates: optional (a secret); without it, issuing and verifying answer 503.
+    certificates: certificateKeySet(config)
+      ? await createCertificateKeys(certificateKeySet(config)!, { issuer: config.HEXI_JWT_ISSUER, now: clock.now })
+      : undefined,
     // Set by Cloudflare's edge for every request; a client cannot forge it.
     clientIp: (c) => c.req.header("cf-connecting-ip"),
     paging: pagingSettings(config),

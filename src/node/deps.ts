@@ -7,6 +7,7 @@ import {
   piiKeyMaterial,
   platformVerificationJwks,
   runMode,
+  s3Settings,
   signingKeys,
   trustedIssuers,
   type Config,
@@ -19,6 +20,7 @@ import { createTokenSigner, type PrivateJwk } from "../shared/auth/signer.js";
 import { systemClock } from "../shared/clock.js";
 import { MemoryRateLimiter } from "../shared/http/rate-limit.js";
 import { directoryBlobStore } from "./blob-dir.js";
+import { s3BlobStore } from "../shared/s3-blobs.js";
 import { nodeClientIp } from "./client-ip.js";
 import { nodeStaticAssets } from "./static-assets.js";
 import { devCertificateKeyPath, ensureDevKey, ensureDevPiiKeys, type DevKey } from "./dev-key.js";
@@ -61,11 +63,19 @@ export async function nodeDeps(config: Config, db: Db, devKey: DevKey | undefine
     clientIp: nodeClientIp(config.HEXI_TRUST_PROXY_HOPS),
     paging: pagingSettings(config),
     certificates: await certificateKeys(config, clock),
-    blobs: photosDir(config) ? directoryBlobStore(photosDir(config)!) : undefined,
+    blobs: photoStore(config, clock),
     defer: (work, c) => {
       work.catch((error) => jsonLogger.error("deferred work failed", { requestId: c.get("requestId"), error }));
     },
   };
+}
+
+/** S3-compatible storage when HEXI_S3_* is set, else a directory (if any). */
+function photoStore(config: Config, clock: typeof systemClock) {
+  const s3 = s3Settings(config);
+  if (s3) return s3BlobStore(s3, { now: clock.now });
+  const dir = photosDir(config);
+  return dir ? directoryBlobStore(dir) : undefined;
 }
 
 /** `HEXI_PHOTOS_DIR`, or `photos/` beside an embedded (`file:`) database. */

@@ -1038,6 +1038,11 @@ export const details = {
     en: "A request with the same Idempotency-Key was committed first.",
     zh: "使用相同 Idempotency-Key 的请求已先行提交。",
   },
+  // Pre-signed photo uploads (S3-compatible storage)
+  "property.photo_presign_unsupported": {
+    en: "This server keeps photos where clients cannot upload directly: send the photo to POST /v1/complaints/<id>/photos.",
+    zh: "此服务器的照片存储不支持客户端直传：请通过 POST /v1/complaints/<id>/photos 上传照片。",
+  },
   // Verifiable certificates (无证明城市)
   "certificate.keys_missing": {
     en: "Certificate keys are not configured on this server (HEXI_CERT_SIGNING_JWKS).",

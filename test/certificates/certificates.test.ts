@@ -1,3 +1,7 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from "jose";
 import { eq } from "drizzle-orm";
@@ -360,6 +364,16 @@ describe("tenant isolation and QR codes", () => {
     const view = new DataView(bytes.buffer);
     expect(view.getUint32(16)).toBe(view.getUint32(20)); // square
     expect(view.getUint32(16) % 6).toBe(0);
+    // Where a QR reader is installed (Debian's zbar-tools), the code must read back as the verification URL.
+    if (existsSync("/usr/bin/zbarimg")) {
+      const file = join(mkdtempSync(join(tmpdir(), "hexi-qr-")), "qr.png");
+      writeFileSync(file, bytes);
+      const read = execFileSync("/usr/bin/zbarimg", ["-q", "--raw", file], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+      }).trim();
+      expect(read).toBe(body.verificationUrl);
+    }
     const svg = await w.ctx.as(community)(`/v1/certificates/${body.id}/qr?format=svg`);
     expect(svg.headers.get("content-type")).toBe("image/svg+xml");
     expect(await svg.text()).toMatch(/^<svg/);

@@ -1,4 +1,5 @@
 import { encode, renderSVG } from "uqr";
+import { concat } from "./images.js";
 
 /**
  * QR codes for verification links: `uqr` (MIT, no dependencies, ~28 KB unminified) makes the
@@ -64,14 +65,4 @@ function crc32(bytes: Uint8Array): number {
   let crc = 0xffffffff;
   for (const b of bytes) crc = table[(crc ^ b) & 0xff]! ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

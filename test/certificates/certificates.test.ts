@@ -8,12 +8,13 @@ import { eq } from "drizzle-orm";
 import { createApp } from "../../src/app.js";
 import { newId } from "../../src/db/ids.js";
 import { outboxEvents, auditEvents } from "../../src/db/tables.js";
-import { activities, ledgerEntries, participations } from "../../src/domains/activities/tables.js";
+import { activities, type ledgerEntries, participations } from "../../src/domains/activities/tables.js";
 import { evaluations, memberReports } from "../../src/domains/reports/tables.js";
 import { createCertificateKeys, type CertificateJwk } from "../../src/shared/auth/certificate-keys.js";
 import { insertMember, insertPartyOrg } from "../helpers/fixtures.js";
 import { testAudience, testIssuer, type TokenOptions } from "../helpers/keys.js";
 import { createWorld, newTeam, newVolunteer, type World } from "../emergency/setup.js";
+import { insertLedgerEntry } from "../activities/setup.js";
 
 let w: World;
 let member: Awaited<ReturnType<typeof insertMember>>;
@@ -21,28 +22,9 @@ let outsider: Awaited<ReturnType<typeof insertMember>>;
 let community: TokenOptions;
 const memberToken = (id: string): TokenOptions => ({ tenant: "620902", roles: ["member"], member: id, sub: `m-${id}` });
 
-async function ledger(memberId: string | null, fields: Partial<typeof ledgerEntries.$inferInsert> = {}) {
-  const row = {
-    id: newId("led", w.ctx.clock.now().getTime()),
-    tenantId: "620902",
-    memberId,
-    volunteerId: null,
-    divisionPath: w.fukang.path,
-    year: 2026,
-    quarter: "2026-Q3",
-    hours: 2,
-    points: 20,
-    sourceType: "participation" as const,
-    sourceId: newId("part", w.ctx.clock.now().getTime()),
-    reversesId: null,
-    reason: null,
-    createdBy: "test",
-    createdAt: "2026-07-10T04:00:00.000Z",
-    ...fields,
-  };
-  await w.ctx.db.insert(ledgerEntries).values(row);
-  return row;
-}
+/** A ledger entry credited to the member in 富康社区, on 10 July unless told otherwise. */
+const ledger = (memberId: string, fields: Partial<typeof ledgerEntries.$inferInsert> = {}) =>
+  insertLedgerEntry(w, memberId, { createdAt: "2026-07-10T04:00:00.000Z", ...fields });
 
 async function issue(who: TokenOptions, body: Record<string, unknown>) {
   return w.ctx.call(who, "POST", "/v1/certificates", body);

@@ -33,6 +33,7 @@ const domains = [
   "governance",
   "emergency",
   "property",
+  "certificates",
   "stats",
   "audit",
   "access",

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { exportJWK, generateKeyPair } from "jose";
-import { ConfigError, parseConfig, piiKeyMaterial, signingKeys } from "../src/config.js";
+import { certificateKeySet, ConfigError, parseConfig, piiKeyMaterial, signingKeys } from "../src/config.js";
 import { openDatabase } from "../src/node/database.js";
 import { rehashAll, resealAll } from "../src/node/pii-rotation.js";
 import { redactUrl } from "../src/node/tokens.js";
@@ -13,6 +13,11 @@ Prints environment lines (KEY='value') to put in the server's environment file; 
   signing [--alg ES256|EdDSA] [--kid id]   a new HEXI_SIGNING_JWKS with one private key
   signing --rotate [--kid id]              a new key FIRST, then every key of the current HEXI_SIGNING_JWKS
   signing --drop <kid>                     the current HEXI_SIGNING_JWKS without that key (after the overlap)
+  certificates [--alg ES256|EdDSA] [--kid id]
+                                           a new HEXI_CERT_SIGNING_JWKS (verifiable certificates' own key set)
+  certificates --rotate [--kid id]         a new key FIRST; the current keys follow, RETIRED: public part only
+                                           (they stay published so certificates they signed stay valid)
+  certificates --drop <kid>                the set without that retired key: its certificates become invalid
   pii [--kid id]                           new HEXI_PII_KEYS, HEXI_PII_KEY_ID and HEXI_PII_HMAC_KEY
   pii --rotate [--kid id]                  the current HEXI_PII_KEYS plus a new key, which HEXI_PII_KEY_ID names
   pii --drop <kid>                         the current HEXI_PII_KEYS without that key (after reseal)
@@ -69,6 +74,29 @@ async function signing(): Promise<string[]> {
   return [envLine("HEXI_SIGNING_JWKS", JSON.stringify({ keys: values.rotate ? [key, ...current] : [key] }))];
 }
 
+/**
+ * Certificates outlive tokens (up to a year), so rotation keeps the old keys' PUBLIC halves only:
+ * nothing can sign with a retired key, and certificates it signed verify until they expire. Drop a
+ * retired key once the last certificate it signed has expired (or to invalidate them all).
+ */
+async function certificates(): Promise<string[]> {
+  const current = certificateKeySet(parseConfig(process.env)) ?? [];
+  const line = (keys: object[]) => [envLine("HEXI_CERT_SIGNING_JWKS", JSON.stringify({ keys }))];
+  if (values.drop) {
+    const index = current.findIndex((k) => k.kid === values.drop);
+    if (index < 0) fail(`HEXI_CERT_SIGNING_JWKS has no key ${values.drop}.`);
+    if (index === 0) fail(`${values.drop} is the current (signing) key: rotate first, then drop it.`);
+    return line(current.filter((k) => k.kid !== values.drop));
+  }
+  if (values.rotate && current.length === 0)
+    fail("--rotate needs the current HEXI_CERT_SIGNING_JWKS in the environment.");
+  const kid = values.kid ?? `cert-${day()}-${randomSuffix()}`;
+  if (current.some((k) => k.kid === kid)) fail(`HEXI_CERT_SIGNING_JWKS already has a key ${kid}.`);
+  const key = await newSigningKey(values.alg!, kid);
+  const retired = current.map(({ d: _private, ...rest }) => rest);
+  return line(values.rotate ? [key, ...retired] : [key]);
+}
+
 function pii(): string[] {
   const config = parseConfig(process.env);
   const kid = values.kid ?? `pii-${day().replaceAll("-", "")}-${randomSuffix()}`;
@@ -120,6 +148,8 @@ async function main(): Promise<string[]> {
   switch (command) {
     case "signing":
       return signing();
+    case "certificates":
+      return certificates();
     case "pii":
       return pii();
     case "hmac":

@@ -14,6 +14,7 @@ import { apiRoutes, openApiDocument } from "./routes.js";
 import { Directory } from "./shared/auth/directory.js";
 import type { TokenVerifier } from "./shared/auth/jwt.js";
 import type { TokenSigner } from "./shared/auth/signer.js";
+import type { CertificateKeys } from "./shared/auth/certificate-keys.js";
 import { authenticate } from "./shared/api/authenticate.js";
 import { requireJsonBodies, contentLanguage } from "./shared/http/content-type.js";
 import { rateLimitMachines, type RateLimiter } from "./shared/http/rate-limit.js";
@@ -52,6 +53,8 @@ export interface AppDeps {
   defer: (work: Promise<unknown>, c: Context) => void;
   /** Identity providers the console offers for sign-in (HEXI_TENANT_ISSUERS entries with `console`). Default: none. */
   consoleSignIn?: readonly ConsoleSignInProvider[];
+  /** Signs and checks verifiable certificates (a key set of their own); without it, issuing answers 503. */
+  certificates?: CertificateKeys;
   /** Where uploaded photos go: a directory on Node, an R2 bucket on Workers; without it, uploads answer 503. */
   blobs?: BlobStore;
   /** Webhook targets accepted beyond public https ones. Default: none; the Node server may allow loopback in development. */
@@ -86,6 +89,7 @@ export function createApp(deps: AppDeps) {
     c.set("rateLimiter", deps.rateLimiter);
     c.set("tenantRateLimitPerMinute", deps.tenantRateLimitPerMinute);
     c.set("blobs", deps.blobs);
+    c.set("certificates", deps.certificates);
     c.set("accessCache", machines);
     c.set("clientIp", () => deps.clientIp(c));
     c.set("defer", (work) => deps.defer(work, c));

@@ -1,8 +1,10 @@
 import { z } from "zod";
 import { claimMappingSchema } from "./shared/auth/claim-mapping.js";
+import type { CertificateJwk } from "./shared/auth/certificate-keys.js";
 import type { TrustedIssuer } from "./shared/auth/jwt.js";
 import { algorithmOf, publicJwksOf, type PrivateJwk } from "./shared/auth/signer.js";
 import type { PiiKeyMaterial } from "./shared/crypto/pii.js";
+import type { S3Settings } from "./shared/s3-blobs.js";
 import { developmentChannel, type PagingSettings } from "./shared/messaging.js";
 
 const jsonOf = <T extends z.ZodType>(schema: T) =>
@@ -31,6 +33,27 @@ const privateJwkSet = z.object({
         .refine((k) => algorithmOf(k) !== undefined, "must be an EC P-256 (ES256) or OKP Ed25519 (EdDSA) key"),
     )
     .min(1)
+    .refine((keys) => new Set(keys.map((k) => k.kid)).size === keys.length, "kids must be distinct"),
+});
+
+/**
+ * Certificate keys (verifiable certificates): the FIRST signs and needs `d`; the rest are retired
+ * keys whose public half stays published while certificates they signed are valid.
+ */
+const certificateJwkSet = z.object({
+  keys: z
+    .array(
+      z
+        .looseObject({
+          kid: z.string().min(1).max(100),
+          d: z.string().min(1).optional(),
+          kty: z.string(),
+          crv: z.string().optional(),
+        })
+        .refine((k) => algorithmOf(k) !== undefined, "must be an EC P-256 (ES256) or OKP Ed25519 (EdDSA) key"),
+    )
+    .min(1)
+    .refine((keys) => keys[0]?.d !== undefined, "the first key signs: it needs its private part d")
     .refine((keys) => new Set(keys.map((k) => k.kid)).size === keys.length, "kids must be distinct"),
 });
 
@@ -95,6 +118,13 @@ const envSchema = z.object({
    * On Node it defaults to the development key beside the database; required on Workers (a secret).
    */
   HEXI_SIGNING_JWKS: jsonOf(privateJwkSet).optional(),
+  /**
+   * Verifiable certificates' keys, {"keys":[current, …retired]}: the first (private) signs, every one
+   * is published at /.well-known/certificate-jwks.json and trusted when a certificate is verified.
+   * `npm run keys -- certificates [--rotate | --drop <kid>]`. On Node it defaults to a development
+   * key beside the database; without it (Workers) issuing answers 503.
+   */
+  HEXI_CERT_SIGNING_JWKS: jsonOf(certificateJwkSet).optional(),
   /** Tenants that trust their own identity provider: [{ tenant, issuer, jwksUrl | jwks, audience? }]. */
   HEXI_TENANT_ISSUERS: jsonOf(
     z
@@ -167,6 +197,20 @@ const envSchema = z.object({
    * database; none (uploads answer 503) for a remote database. Workers use the `PHOTOS` R2 binding.
    */
   HEXI_PHOTOS_DIR: z.string().min(1).optional(),
+  /**
+   * Complaint photos in S3-compatible storage (AWS S3, MinIO, Ceph, OSS/COS in S3 mode): the service's
+   * base URL, bucket, region and credentials, all four of endpoint, bucket, key id and secret together.
+   * Takes precedence over HEXI_PHOTOS_DIR on Node; on Workers it is used when there is no PHOTOS
+   * binding. Enables pre-signed uploads (`POST /v1/complaints/{id}/photo-uploads`).
+   */
+  HEXI_S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  HEXI_S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name")
+    .optional(),
+  HEXI_S3_REGION: z.string().min(1).default("us-east-1"),
+  HEXI_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  HEXI_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   HOST: z.string().min(1).default("127.0.0.1"),
   /**
@@ -232,6 +276,34 @@ export function parseConfig(env: Record<string, unknown>): Config {
 /** The configured signing keys, typed for the signer. */
 export function signingKeys(config: Config): PrivateJwk[] | undefined {
   return config.HEXI_SIGNING_JWKS?.keys as PrivateJwk[] | undefined;
+}
+
+/** The S3-compatible photo store's settings, or undefined when none is configured (a partial setting is an error). */
+export function s3Settings(config: Config): S3Settings | undefined {
+  const parts = {
+    HEXI_S3_ENDPOINT: config.HEXI_S3_ENDPOINT,
+    HEXI_S3_BUCKET: config.HEXI_S3_BUCKET,
+    HEXI_S3_ACCESS_KEY_ID: config.HEXI_S3_ACCESS_KEY_ID,
+    HEXI_S3_SECRET_ACCESS_KEY: config.HEXI_S3_SECRET_ACCESS_KEY,
+  };
+  const missing = Object.entries(parts).filter(([, v]) => v === undefined);
+  if (missing.length === 4) return undefined;
+  if (missing.length)
+    throw new ConfigError(
+      `Invalid configuration:\n  ${missing.map(([k]) => k).join(", ")}: required with the other HEXI_S3_* settings`,
+    );
+  return {
+    endpoint: config.HEXI_S3_ENDPOINT!,
+    bucket: config.HEXI_S3_BUCKET!,
+    region: config.HEXI_S3_REGION,
+    accessKeyId: config.HEXI_S3_ACCESS_KEY_ID!,
+    secretAccessKey: config.HEXI_S3_SECRET_ACCESS_KEY!,
+  };
+}
+
+/** The configured certificate keys, typed for the certificate signer. */
+export function certificateKeySet(config: Config): CertificateJwk[] | undefined {
+  return config.HEXI_CERT_SIGNING_JWKS?.keys as CertificateJwk[] | undefined;
 }
 
 /**

@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { accessRoutes } from "./domains/access/routes.js";
 import { activityRoutes } from "./domains/activities/routes.js";
 import { auditRoutes } from "./domains/audit/routes.js";
+import { certificateRoutes } from "./domains/certificates/routes.js";
 import { divisionRoutes } from "./domains/divisions/routes.js";
 import { emergencyRoutes } from "./domains/emergency/routes.js";
 import { listRoutes } from "./domains/lists/routes.js";
@@ -32,6 +33,7 @@ export const apiRoutes = new OpenAPIHono<AppEnv>()
   .route("/", activityRoutes)
   .route("/", emergencyRoutes)
   .route("/", propertyRoutes)
+  .route("/", certificateRoutes)
   .route("/", auditRoutes)
   .route("/", accessRoutes)
   .route("/", webhookRoutes)

@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { getTableName } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseConfig, piiKeyMaterial, productionProblems, signingKeys } from "../src/config.js";
+import { certificateKeySet, parseConfig, piiKeyMaterial, productionProblems, signingKeys } from "../src/config.js";
+import { createCertificateKeys } from "../src/shared/auth/certificate-keys.js";
 import { seedDemo } from "../src/db/seed/demo.js";
 import { migrateDatabase, openDatabase } from "../src/node/database.js";
 import { seedDemoRecords } from "../src/node/demo-records.js";
@@ -63,6 +64,34 @@ describe("key material", () => {
     ]);
     const dropped = await keys(["signing", "--drop", "old"], rotated.lines);
     expect(JSON.parse(dropped.lines.HEXI_SIGNING_JWKS!).keys.map((k: { kid: string }) => k.kid)).toEqual(["new"]);
+  });
+
+  it("makes a certificate key set of its own; rotation keeps only the retired keys' public halves", async () => {
+    const first = await keys(["certificates", "--kid", "cert-old"]);
+    const config = parseConfig({ ...first.lines });
+    expect(certificateKeySet(config)).toHaveLength(1);
+    expect(certificateKeySet(config)![0]).toHaveProperty("d");
+    const rotated = await keys(["certificates", "--rotate", "--kid", "cert-new"], first.lines);
+    const set = certificateKeySet(parseConfig({ ...rotated.lines }))!;
+    expect(set.map((k) => k.kid)).toEqual(["cert-new", "cert-old"]);
+    expect(set[0]).toHaveProperty("d");
+    expect(set[1]).not.toHaveProperty("d"); // retired: verifies, never signs again
+    const now = () => new Date(0);
+    const before = await createCertificateKeys(certificateKeySet(config)!, { issuer: "i", now });
+    const after = await createCertificateKeys(set, { issuer: "i", now });
+    const token = await before.sign(
+      { tenant: "620902", kind: "evaluation" },
+      { id: "crt_1", expiresAt: new Date(60_000) },
+    );
+    expect(await after.check(token)).toMatchObject({ valid: true });
+    await expect(keys(["certificates", "--drop", "cert-new"], rotated.lines)).rejects.toThrow(
+      /current \(signing\) key/,
+    );
+    const dropped = await keys(["certificates", "--drop", "cert-old"], rotated.lines);
+    const remaining = certificateKeySet(parseConfig({ ...dropped.lines }))!;
+    expect(remaining.map((k) => k.kid)).toEqual(["cert-new"]);
+    const without = await createCertificateKeys(remaining, { issuer: "i", now });
+    expect(await without.check(token)).toEqual({ valid: false, reason: "unknown_key" });
   });
 
   it("lists every sealed column of the schema for reseal and rehash", () => {

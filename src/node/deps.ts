@@ -1,11 +1,13 @@
 import type { AppDeps } from "../app.js";
 import {
+  certificateKeySet,
   ConfigError,
   consoleSignInProviders,
   pagingSettings,
   piiKeyMaterial,
   platformVerificationJwks,
   runMode,
+  s3Settings,
   signingKeys,
   trustedIssuers,
   type Config,
@@ -18,9 +20,11 @@ import { createTokenSigner, type PrivateJwk } from "../shared/auth/signer.js";
 import { systemClock } from "../shared/clock.js";
 import { MemoryRateLimiter } from "../shared/http/rate-limit.js";
 import { directoryBlobStore } from "./blob-dir.js";
+import { s3BlobStore } from "../shared/s3-blobs.js";
 import { nodeClientIp } from "./client-ip.js";
 import { nodeStaticAssets } from "./static-assets.js";
-import { ensureDevPiiKeys, type DevKey } from "./dev-key.js";
+import { devCertificateKeyPath, ensureDevKey, ensureDevPiiKeys, type DevKey } from "./dev-key.js";
+import { createCertificateKeys, type CertificateJwk } from "../shared/auth/certificate-keys.js";
 
 /** Development PII keys beside the database; production never makes them up. */
 function developmentPiiKeys(config: Config) {
@@ -58,11 +62,20 @@ export async function nodeDeps(config: Config, db: Db, devKey: DevKey | undefine
     tenantRateLimitPerMinute: config.HEXI_TENANT_RATE_LIMIT_PER_MINUTE,
     clientIp: nodeClientIp(config.HEXI_TRUST_PROXY_HOPS),
     paging: pagingSettings(config),
-    blobs: photosDir(config) ? directoryBlobStore(photosDir(config)!) : undefined,
+    certificates: await certificateKeys(config, clock),
+    blobs: photoStore(config, clock),
     defer: (work, c) => {
       work.catch((error) => jsonLogger.error("deferred work failed", { requestId: c.get("requestId"), error }));
     },
   };
+}
+
+/** S3-compatible storage when HEXI_S3_* is set, else a directory (if any). */
+function photoStore(config: Config, clock: typeof systemClock) {
+  const s3 = s3Settings(config);
+  if (s3) return s3BlobStore(s3, { now: clock.now });
+  const dir = photosDir(config);
+  return dir ? directoryBlobStore(dir) : undefined;
 }
 
 /** `HEXI_PHOTOS_DIR`, or `photos/` beside an embedded (`file:`) database. */
@@ -71,4 +84,18 @@ function photosDir(config: Config): string | undefined {
   if (!config.DATABASE_URL.startsWith("file:")) return undefined;
   const path = config.DATABASE_URL.slice("file:".length);
   return `${path.slice(0, path.lastIndexOf("/") + 1) || "./"}photos`;
+}
+
+/**
+ * HEXI_CERT_SIGNING_JWKS, or in development a certificate key beside the database (created on first
+ * use like the development signing key); production without it issues no certificates (503).
+ */
+async function certificateKeys(config: Config, clock: typeof systemClock) {
+  const configured = certificateKeySet(config);
+  const keys: CertificateJwk[] | undefined =
+    configured ??
+    (runMode(config) === "production"
+      ? undefined
+      : [(await ensureDevKey(devCertificateKeyPath(config.DATABASE_URL), clock, "cert-dev")).privateJwk]);
+  return keys ? createCertificateKeys(keys, { issuer: config.HEXI_JWT_ISSUER, now: clock.now }) : undefined;
 }

@@ -16,11 +16,15 @@ export interface DevKey {
   publicJwk: JWK & { kid: string; alg: string };
 }
 
+/** The development certificate key, beside the development signing key: a key set of its own. */
+export const devCertificateKeyPath = (databaseUrl: string) =>
+  join(dirname(devKeyPath(databaseUrl)), "dev-certificate-key.json");
+
 /** Creates the key on first use (mode 0600) and reads it afterwards. It is never committed: data/ is ignored. */
-export async function ensureDevKey(path: string, clock: Clock): Promise<DevKey> {
+export async function ensureDevKey(path: string, clock: Clock, kidPrefix = "dev"): Promise<DevKey> {
   if (existsSync(path)) return readDevKey(path);
   const { privateKey } = await generateKeyPair("ES256", { extractable: true });
-  const kid = `dev-${clock.now().toISOString().slice(0, 10)}-${crypto.randomUUID().slice(0, 8)}`;
+  const kid = `${kidPrefix}-${clock.now().toISOString().slice(0, 10)}-${crypto.randomUUID().slice(0, 8)}`;
   const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: "ES256", use: "sig" };
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${JSON.stringify(privateJwk, null, 2)}\n`, { mode: 0o600 });

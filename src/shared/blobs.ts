@@ -7,6 +7,24 @@ export interface BlobStore {
   put(key: string, bytes: Uint8Array, contentType: string): Promise<void>;
   get(key: string): Promise<Uint8Array | null>;
   delete(key: string): Promise<void>;
+  /** The stored size in bytes, or null when absent: read before `get` of an object a client uploaded. */
+  sizeOf?(key: string): Promise<number | null>;
+  /**
+   * A URL the client PUTs the file to directly, bound to the type, the exact length and an expiry
+   * (S3-compatible stores only, src/shared/s3-blobs.ts; the others take uploads through the API).
+   */
+  presignPut?(
+    key: string,
+    options: { contentType: string; bytes: number; expiresSeconds: number },
+  ): Promise<PresignedUpload>;
+}
+
+export interface PresignedUpload {
+  method: "PUT";
+  url: string;
+  /** Headers the PUT must carry exactly as given (they are signed). */
+  headers: Record<string, string>;
+  expiresAt: string;
 }
 
 export function memoryBlobStore(): BlobStore & { size(): number } {

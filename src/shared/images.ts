@@ -33,7 +33,8 @@ export function stripMetadata(bytes: Uint8Array, type: ImageType): Uint8Array {
   return stripWebp(bytes);
 }
 
-const concat = (parts: Uint8Array[]) => {
+/** The parts one after another in one array. */
+export const concat = (parts: Uint8Array[]) => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const part of parts) {

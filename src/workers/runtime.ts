@@ -7,12 +7,14 @@ import { createClient } from "@libsql/client/web";
 import type { ExecutionContext } from "hono";
 import { createApp, type AppDeps } from "../app.js";
 import {
+  certificateKeySet,
   ConfigError,
   consoleSignInProviders,
   parseConfig,
   piiKeyMaterial,
   platformVerificationJwks,
   pagingSettings,
+  s3Settings,
   signingKeys,
   trustedIssuers,
 } from "../config.js";
@@ -22,6 +24,7 @@ import { createDispatcher } from "../domains/webhooks/dispatcher.js";
 import { runMaintenance, runPagingTick } from "../maintenance.js";
 import { createTokenVerifier } from "../shared/auth/jwt.js";
 import { createTokenSigner } from "../shared/auth/signer.js";
+import { createCertificateKeys } from "../shared/auth/certificate-keys.js";
 import { systemClock } from "../shared/clock.js";
 import { createPiiVault } from "../shared/crypto/pii.js";
 import { describeError, jsonLogger } from "../shared/log.js";
@@ -29,6 +32,7 @@ import { durableObjectRateLimiter, type DurableObjectNamespaceLike } from "./rat
 import { msg, negotiateLanguage } from "../shared/http/messages.js";
 import { ApiError, problemDocument } from "../shared/http/errors.js";
 import { r2BlobStore, type R2BucketLike } from "./r2-blobs.js";
+import { s3BlobStore } from "../shared/s3-blobs.js";
 
 /**
  * The bindings this Worker reads (see wrangler.toml). Declared here rather than pulling in
@@ -41,6 +45,12 @@ export interface Env {
   HEXI_JWT_AUDIENCE?: string;
   HEXI_JWT_PUBLIC_JWKS?: string;
   HEXI_SIGNING_JWKS?: string;
+  HEXI_CERT_SIGNING_JWKS?: string;
+  HEXI_S3_ENDPOINT?: string;
+  HEXI_S3_BUCKET?: string;
+  HEXI_S3_REGION?: string;
+  HEXI_S3_ACCESS_KEY_ID?: string;
+  HEXI_S3_SECRET_ACCESS_KEY?: string;
   HEXI_TENANT_RATE_LIMIT_PER_MINUTE?: string;
   HEXI_TENANT_ISSUERS?: string;
   HEXI_PII_KEYS?: string;
@@ -104,7 +114,15 @@ async function workerDeps(env: Env): Promise<AppDeps> {
     }),
     rateLimiter: durableObjectRateLimiter(env.RATE_LIMITER),
     tenantRateLimitPerMinute: config.HEXI_TENANT_RATE_LIMIT_PER_MINUTE,
-    blobs: env.PHOTOS ? r2BlobStore(env.PHOTOS) : undefined,
+    blobs: env.PHOTOS
+      ? r2BlobStore(env.PHOTOS)
+      : s3Settings(config)
+        ? s3BlobStore(s3Settings(config)!, { now: clock.now })
+        : undefined,
+    // Verifiable certificates: optional (a secret); without it, issuing and verifying answer 503.
+    certificates: certificateKeySet(config)
+      ? await createCertificateKeys(certificateKeySet(config)!, { issuer: config.HEXI_JWT_ISSUER, now: clock.now })
+      : undefined,
     // Set by Cloudflare's edge for every request; a client cannot forge it.
     clientIp: (c) => c.req.header("cf-connecting-ip"),
     paging: pagingSettings(config),

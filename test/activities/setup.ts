@@ -99,7 +99,7 @@ export async function insertParticipation(
 
 /** A ledger entry stored directly (as verification would post it). */
 export async function insertLedgerEntry(
-  w: World,
+  w: Pick<World, "ctx" | "fukang">,
   memberId: string,
   fields: Partial<typeof ledgerEntries.$inferInsert> = {},
 ) {

@@ -9,6 +9,7 @@ import { nodeStaticAssets } from "../../src/node/static-assets.js";
 import { createPiiVault, generatePiiKeyMaterial, type PiiVault } from "../../src/shared/crypto/pii.js";
 import { createTokenVerifier, type TrustedIssuer } from "../../src/shared/auth/jwt.js";
 import { createTokenSigner } from "../../src/shared/auth/signer.js";
+import { createCertificateKeys } from "../../src/shared/auth/certificate-keys.js";
 import { MemoryRateLimiter } from "../../src/shared/http/rate-limit.js";
 import type { Clock } from "../../src/shared/clock.js";
 import { TestClock, testEpoch } from "./clock.js";
@@ -71,6 +72,11 @@ export async function createTestContext(
     signer: await createTokenSigner([key.privateJwk], { issuer: testIssuer, audience: testAudience, now: clock.now }),
     rateLimiter: new MemoryRateLimiter(() => clock.now().getTime()),
     tenantRateLimitPerMinute: 6000,
+    // A key set of its own, never the token signing key (test/certificates.test.ts rotates it).
+    certificates: await createCertificateKeys([(await createSigningKey("cert-test-key")).privateJwk], {
+      issuer: testIssuer,
+      now: clock.now,
+    }),
     // app.request has no socket: tests say where a request comes from with this header.
     clientIp: (c) => c.req.header("x-test-client-ip") ?? "192.0.2.10",
     defer: (work) => void deferred.push(work),

@@ -281,6 +281,26 @@ const ownAuthenticationTests: Record<string, () => Promise<void>> = {
     const res = await ctx.app.request(`/open311/v2/tokens/${forgedToken}.json?jurisdiction_id=620902`);
     expect(res.status).toBe(404);
   },
+  async verifyCertificate() {
+    // A forged certificate is a 200 verdict of invalid, with nothing about anyone.
+    const res = await ctx.app.request("/v1/public/certificates/eyJhbGciOiJFUzI1NiJ9.e30.AAAA");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ valid: false, reason: "not_a_certificate" });
+  },
+  async showCertificatePage() {
+    const res = await ctx.app.request("/c/not-a-certificate");
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("无效");
+  },
+  async getCertificateKeys() {
+    const res = await ctx.app.request("/.well-known/certificate-jwks.json");
+    expect(res.status).toBe(200);
+    const { keys } = (await res.json()) as { keys: Record<string, unknown>[] };
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys) expect(key).not.toHaveProperty("d");
+    // Never the API token keys.
+    expect(keys.map((k) => k.kid)).not.toContain(ctx.key.kid);
+  },
   async listPublicDutyItems() {
     const res = await ctx.app.request("/v1/public/duty-lists/dlist_01KDVDNA011AKWK3RC504FTYF8/items");
     expect(res.status).toBe(404);

@@ -78,6 +78,13 @@ beforeAll(async () => {
   });
   expect(incident.status, JSON.stringify(incident.body)).toBe(201);
   records["/v1/incidents/{id}"] = incident.body.incident.id;
+  const certificate = await ctx.call(county, "POST", "/v1/certificates", {
+    kind: "service_hours",
+    holder: { memberId: member.id },
+    period: { from: "2026-01-01", to: "2026-06-30" },
+  });
+  expect(certificate.status, JSON.stringify(certificate.body)).toBe(201);
+  records["/v1/certificates/{id}"] = certificate.body.id;
 
   principals = [
     ["the county", county],
@@ -116,7 +123,8 @@ describe("sub-resources of a record", () => {
       }
       for (const [who, token] of principals) {
         const record = await ctx.call(token, "GET", parent.replace("{id}", id));
-        const sub = await ctx.call(token, "GET", path.replace("{id}", id) + (queries[path] ?? ""));
+        // Not `call`: a sub-resource may be an image (a certificate's QR code).
+        const sub = await ctx.as(token)(path.replace("{id}", id) + (queries[path] ?? ""));
         if (sub.status === 403) continue; // lacks the sub-resource's scope: says nothing about the record
         const expected = record.status === 200 ? 200 : 404;
         if (sub.status !== expected)

@@ -33,6 +33,7 @@ import { committeeReach } from "./committees.js";
 import { complaintMachine, dueAfter, nextLevel } from "./machines.js";
 import { addNote } from "./notes.js";
 import { photosOf, staffPhotoRoutes } from "./photos.js";
+import { photoUploadRoutes } from "./photo-uploads.js";
 import {
   assigneeTypes,
   complaintLevels,
@@ -308,6 +309,7 @@ export const complaintRoutes = createRouter()
     return c.json({ ...presentComplaint(row), notes: await notesOf(c, row), photos: await photosOf(c, row) }, 200);
   })
   .route("/", staffPhotoRoutes(findComplaint))
+  .route("/", photoUploadRoutes(findComplaint))
   .route(
     "/",
     actionRoutes({

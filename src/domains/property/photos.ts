@@ -101,11 +101,28 @@ async function readImage(c: Context<AppEnv>): Promise<Uint8Array> {
   return bytes;
 }
 
-/** Stores the photo, then its row, audit and event in one batch (refused beyond `maxPhotos`); the blob goes if the batch fails. */
+/** A photo sent through the API: read up to the limit, then stored as `storePhoto` does. */
 export async function addPhoto(c: Context<AppEnv>, complaint: ComplaintRow, author: "reporter" | "staff") {
   const blobs = c.get("blobs");
   if (!blobs) throw new ApiError("unavailable", msg("property.photo_storage_missing"));
   const raw = await readImage(c);
+  return storePhoto(c, complaint, author, raw, c.req.header("content-type"));
+}
+
+/**
+ * Checks the bytes by content (JPEG, PNG or WebP; HEIC refused), strips their metadata, stores the
+ * clean file, then its row, audit and event in one batch (refused beyond `maxPhotos`); the blob
+ * goes if the batch fails. `declaredType`, when given, must match what the content is.
+ */
+export async function storePhoto(
+  c: Context<AppEnv>,
+  complaint: ComplaintRow,
+  author: "reporter" | "staff",
+  raw: Uint8Array,
+  declaredType?: string,
+) {
+  const blobs = c.get("blobs");
+  if (!blobs) throw new ApiError("unavailable", msg("property.photo_storage_missing"));
   let type: ReturnType<typeof sniffImage>;
   let clean: Uint8Array;
   try {
@@ -118,7 +135,7 @@ export async function addPhoto(c: Context<AppEnv>, complaint: ComplaintRow, auth
       });
     throw err;
   }
-  if (type !== c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase())
+  if (declaredType !== undefined && type !== declaredType.split(";")[0]?.trim().toLowerCase())
     throw new ApiError("unsupported_media_type", msg("property.photo_type_mismatch", { type }));
   const now = c.get("clock").now();
   const id = newId("cph", now.getTime());

@@ -20,6 +20,7 @@ import {
   complaintStatuses,
 } from "../property/tables.js";
 import { memberReportStatuses, orgReportStatuses } from "../reports/tables.js";
+import { certificateKinds, certificateStatuses, holderKinds, revocationReasons } from "../certificates/tables.js";
 import {
   incidentLevels,
   incidentStatuses,
@@ -590,6 +591,28 @@ export const eventCatalogue = {
     },
     {
       test: "A ping asked for with `POST /v1/webhook-endpoints/{id}/test`: sent to that endpoint only, whatever it subscribes to (`id` is the endpoint). Verify its signature and answer 2xx.",
+    },
+  ),
+  ...subjectEvents(
+    "certificate",
+    "Certificate",
+    "crt",
+    {
+      certificateId: ref("crt", "The verifiable certificate (无证明城市)."),
+      kind: z.enum(certificateKinds),
+      holderKind: z.enum(holderKinds),
+      memberId: ref("mem", "The member holding it, or the member a volunteer holder is.").nullable(),
+      volunteerId: ref("vol", "The volunteer holding it.").nullable(),
+      status: z.enum(certificateStatuses),
+      expiresAt: z.string().openapi({ example: "2027-03-04T02:00:00.000Z" }),
+      revocationReason: z
+        .enum(revocationReasons)
+        .optional()
+        .openapi({ description: "With `certificate.revoked`: why." }),
+    },
+    {
+      issued: "A certificate was issued from the records (facts are not in the event: they are the holder's).",
+      revoked: "A certificate was revoked: verifications answer it invalid from now on.",
     },
   ),
 } satisfies Record<string, EventSpec>;

@@ -33,6 +33,11 @@ export const ownAuthentication: Readonly<Record<string, string>> = {
   ratePublicComplaint: "As above: the reporter rates the handling with the follow-up token.",
   addPublicComplaintPhoto: "As above: the reporter adds a photo with the follow-up token.",
   getPublicComplaintPhoto: "As above: the reporter sees the complaint's photos with the follow-up token.",
+  verifyCertificate:
+    "无证明城市: whoever is shown a certificate checks it without an account; the signed token is its own evidence, and only the facts its holder agreed to disclose are shown.",
+  showCertificatePage: "As above: the page a certificate's QR code opens.",
+  getCertificateKeys:
+    "The public half of the certificate keys (current and retired), which every verifier of a certificate needs.",
   open311Discovery: "Open311 Service Discovery is public by the GeoReport v2 specification.",
   open311ListServices: "GeoReport v2: the service list is public; `jurisdiction_id` is the tenant code.",
   open311GetServiceDefinition: "GeoReport v2: service definitions are public.",

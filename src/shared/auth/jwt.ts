@@ -2,12 +2,14 @@ import {
   createLocalJWKSet,
   createRemoteJWKSet,
   decodeJwt,
+  decodeProtectedHeader,
   errors as joseErrors,
   jwtVerify,
   type JSONWebKeySet,
   type JWTVerifyGetKey,
 } from "jose";
 import { z } from "zod";
+import { certificateType } from "./certificate-type.js";
 import { ApiError } from "../http/errors.js";
 import { roles } from "./principal.js";
 import { applyClaimMapping, type ClaimMapping } from "./claim-mapping.js";
@@ -93,7 +95,10 @@ export function createTokenVerifier(
     let unverifiedIssuer: string | undefined;
     try {
       unverifiedIssuer = decodeJwt(token).iss;
-    } catch {
+      // A verifiable certificate is a document, never a credential: refused by its type before anything else.
+      if (decodeProtectedHeader(token).typ?.toLowerCase() === certificateType) throw rejected(msg("token.certificate"));
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
       throw rejected(msg("token.malformed"));
     }
     const trusted = unverifiedIssuer ? keySets.get(unverifiedIssuer) : undefined;

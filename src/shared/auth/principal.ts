@@ -99,6 +99,12 @@ export const scopes = [
   "complaints:file",
   "complaints:manage",
   "complaints:handle",
+  /** Verifiable certificates (无证明城市): read those within reach. */
+  "certificates:read",
+  /** Issue and revoke certificates for members and volunteers within reach (administrators). */
+  "certificates:issue",
+  /** A member issues, reads and revokes certificates about themself. */
+  "certificates:self",
 ] as const;
 export type Scope = (typeof scopes)[number];
 
@@ -122,6 +128,7 @@ const readEverything: Scope[] = [
   "emergency:read",
   "property:read",
   "complaints:read",
+  "certificates:read",
 ];
 
 /**
@@ -157,6 +164,7 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "complaints:file",
     "complaints:manage",
     "complaints:handle",
+    "certificates:issue",
   ],
   street_admin: [
     ...readEverything,
@@ -176,6 +184,7 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "complaints:file",
     "complaints:manage",
     "complaints:handle",
+    "certificates:issue",
   ],
   community_admin: [
     ...readEverything,
@@ -203,6 +212,7 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "complaints:file",
     "complaints:manage",
     "complaints:handle",
+    "certificates:issue",
   ],
   unit_admin: [
     "tenants:read",
@@ -238,6 +248,7 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "participation:self",
     "ledger:read",
     "evaluations:read",
+    "certificates:self",
   ],
   auditor: [...readEverything, "audit:read"],
   department: ["tenants:read", "divisions:read", "lists:read", "admission:read", "admission:submit"],

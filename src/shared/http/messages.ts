@@ -103,6 +103,7 @@ export const things = {
   "team member": { en: "team member", zh: "队伍成员" },
   volunteer: { en: "volunteer", zh: "志愿者" },
   "working calendar": { en: "working calendar", zh: "工作日历" },
+  certificate: { en: "certificate", zh: "证明" },
   complaint: { en: "complaint", zh: "投诉" },
   compound: { en: "compound", zh: "小区" },
   "owners' committee": { en: "owners' committee", zh: "业主委员会" },
@@ -365,6 +366,10 @@ export const details = {
   "token.algorithm": { en: "its algorithm is not allowed", zh: "其签名算法不被允许" },
   "token.signature": { en: "the signature does not verify", zh: "签名校验失败" },
   "token.no_key": { en: "no trusted key matches it", zh: "没有匹配的受信任密钥" },
+  "token.certificate": {
+    en: "it is a verifiable certificate, not a credential",
+    zh: "它是可验证证明，不是访问凭证",
+  },
   "token.unverifiable": { en: "it could not be verified", zh: "无法校验" },
   "token.claim_invalid": { en: "claim {claim} is missing or invalid", zh: "声明 {claim} 缺失或无效" },
   "token.lifetime": {
@@ -1039,6 +1044,33 @@ export const details = {
   "webhooks.test_disabled": {
     en: "This endpoint is disabled: enable it before sending a test.",
     zh: "此推送地址已停用：请先启用再发送测试。",
+  },
+  // Pre-signed photo uploads (S3-compatible storage)
+  "property.photo_presign_unsupported": {
+    en: "This server keeps photos where clients cannot upload directly: send the photo to POST /v1/complaints/<id>/photos.",
+    zh: "此服务器的照片存储不支持客户端直传：请通过 POST /v1/complaints/<id>/photos 上传照片。",
+  },
+  // Verifiable certificates (无证明城市)
+  "certificate.keys_missing": {
+    en: "Certificate keys are not configured on this server (HEXI_CERT_SIGNING_JWKS).",
+    zh: "此服务器未配置证明签名密钥（HEXI_CERT_SIGNING_JWKS）。",
+  },
+  "certificate.no_record": {
+    en: "The holder has no such record to certify.",
+    zh: "持有人没有可供证明的相应记录。",
+  },
+  "certificate.one_holder": {
+    en: "Name the holder: exactly one of memberId and volunteerId.",
+    zh: "请指定持有人：memberId 与 volunteerId 二者必须且只能填一个。",
+  },
+  "certificate.field_required": { en: "Required for this kind of certificate.", zh: "此类证明必须填写。" },
+  "certificate.period_range": {
+    en: "The period must end on or after its start and span at most {days} days.",
+    zh: "期间的结束日期不得早于开始日期，且不得超过 {days} 天。",
+  },
+  "certificate.rate_limited": {
+    en: "Too many verifications from this address; try again later.",
+    zh: "来自此地址的核验请求过多，请稍后再试。",
   },
 } as const satisfies Record<string, Text>;
 

@@ -1,6 +1,7 @@
 import type { Db } from "../../db/client.js";
 import type { Principal } from "../auth/principal.js";
 import type { TokenSigner } from "../auth/signer.js";
+import type { CertificateKeys } from "../auth/certificate-keys.js";
 import type { Clock } from "../clock.js";
 import type { PiiVault } from "../crypto/pii.js";
 import type { PagingSettings } from "../messaging.js";
@@ -31,6 +32,8 @@ export interface AppVariables {
   paging: PagingSettings;
   /** Uploaded files (complaint photos), set by the app from its deps; undefined when the runtime configured none (uploads answer 503). */
   blobs: BlobStore | undefined;
+  /** Verifiable certificates' keys (set by the app from its deps); undefined when none are configured (issuing answers 503). */
+  certificates: CertificateKeys | undefined;
   /** Results that may lag a few seconds (stats), shared by this app's requests. */
   recent: RecentResults;
 }

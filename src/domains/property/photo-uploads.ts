@@ -1,0 +1,133 @@
+import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { newId } from "../../db/ids.js";
+import { createRouter, protectedRoute } from "../../shared/api/openapi.js";
+import type { AppEnv } from "../../shared/request/context.js";
+import { ApiError, notFound } from "../../shared/http/errors.js";
+import { msg } from "../../shared/http/messages.js";
+import { idSchema } from "../../shared/http/schemas.js";
+import { complaintId, tag, type ComplaintRow } from "./common.js";
+import { maxPhotoBytes, photoSchema, storePhoto } from "./photos.js";
+
+/**
+ * Pre-signed uploads (S3-compatible storage only): the client asks for an upload URL, PUTs the
+ * image straight to the bucket (the URL binds its type and exact length and expires), then asks to
+ * attach it. Only then does the server read it — its size first, then its content: JPEG, PNG or
+ * WebP by magic bytes, metadata and EXIF location stripped — and store the clean copy as the
+ * complaint's photo; the uploaded original is deleted either way. Nothing is recorded before the
+ * attach: an upload never attached stays in `uploads/`, which a bucket lifecycle rule empties.
+ */
+
+/** [D] How long an upload URL works. */
+export const uploadUrlSeconds = 600;
+const uploadId = idSchema("cpu");
+const photoTypes = ["image/jpeg", "image/png", "image/webp"] as const;
+const stagingKey = (complaint: ComplaintRow, upload: string) =>
+  `uploads/${complaint.tenantId}/${complaint.id}/${upload}`;
+
+const uploadRequestSchema = z
+  .object({
+    contentType: z.enum(photoTypes),
+    bytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(maxPhotoBytes)
+      .openapi({ description: "The file's exact size: the URL is signed for it.", example: 482113 }),
+  })
+  .strict()
+  .openapi("PhotoUploadRequest", { example: { contentType: "image/jpeg", bytes: 482113 } });
+
+const uploadSchema = z
+  .object({
+    uploadId,
+    method: z.literal("PUT"),
+    url: z.url().openapi({ example: "https://s3.example.cn/hexi-photos/uploads/620902/cmp_…/cpu_…?X-Amz-Algorithm=…" }),
+    headers: z
+      .record(z.string(), z.string())
+      .openapi({ example: { "content-type": "image/jpeg", "content-length": "482113" } }),
+    expiresAt: z.string().openapi({ example: "2026-12-04T10:10:00.000Z" }),
+    attach: z.string().openapi({
+      description: "Where to POST once the PUT succeeded.",
+      example: "/v1/complaints/cmp_01KDVDNA011AKWK3RC504FTYF8/photo-uploads/cpu_01KDVDNA011AKWK3RC504FTYF8/attach",
+    }),
+  })
+  .openapi("PhotoUpload");
+
+const presignRoute = protectedRoute({
+  method: "post",
+  path: "/v1/complaints/{id}/photo-uploads",
+  operationId: "createComplaintPhotoUpload",
+  tags: [tag],
+  summary: "Get a pre-signed URL to upload a photo straight to storage",
+  description: `Only where photos are kept in S3-compatible storage (503 otherwise: upload through \`POST /v1/complaints/{id}/photos\`). PUT the file to \`url\` with exactly \`headers\` within ${uploadUrlSeconds} s, then POST to \`attach\`.`,
+  scope: ["complaints:manage", "complaints:handle"],
+  errors: [404, 409, 503],
+  request: {
+    params: z.object({ id: complaintId }),
+    body: { required: true, content: { "application/json": { schema: uploadRequestSchema } } },
+  },
+  responses: { 201: { description: "Upload here.", content: { "application/json": { schema: uploadSchema } } } },
+});
+
+const attachRoute = protectedRoute({
+  method: "post",
+  path: "/v1/complaints/{id}/photo-uploads/{uploadId}/attach",
+  operationId: "attachComplaintPhotoUpload",
+  tags: [tag],
+  summary: "Attach an uploaded photo to the complaint",
+  description:
+    "Reads the uploaded object (size first: more than the limit is a 413), checks it by content (415 for anything but JPEG, PNG or WebP), strips its metadata and stores the clean copy like a direct upload. The upload is consumed: attaching it again is a 404.",
+  scope: ["complaints:manage", "complaints:handle"],
+  errors: [404, 409, 413, 415, 503],
+  request: { params: z.object({ id: complaintId, uploadId }) },
+  responses: { 201: { description: "Attached.", content: { "application/json": { schema: photoSchema } } } },
+});
+
+function presigningStore(c: Context<AppEnv>) {
+  const blobs = c.get("blobs");
+  if (!blobs) throw new ApiError("unavailable", msg("property.photo_storage_missing"));
+  if (!blobs.presignPut || !blobs.sizeOf) throw new ApiError("unavailable", msg("property.photo_presign_unsupported"));
+  return blobs as typeof blobs & Required<Pick<typeof blobs, "presignPut" | "sizeOf">>;
+}
+
+export function photoUploadRoutes(find: (c: Context<AppEnv>, id: string) => Promise<ComplaintRow>) {
+  return createRouter()
+    .openapi(presignRoute, async (c) => {
+      const blobs = presigningStore(c);
+      const complaint = await find(c, c.req.valid("param").id);
+      if (complaint.status === "closed") throw new ApiError("conflict", msg("complaint.closed"));
+      const body = c.req.valid("json");
+      const upload = newId("cpu", c.get("clock").now().getTime());
+      const signed = await blobs.presignPut(stagingKey(complaint, upload), {
+        contentType: body.contentType,
+        bytes: body.bytes,
+        expiresSeconds: uploadUrlSeconds,
+      });
+      return c.json(
+        {
+          uploadId: upload,
+          ...signed,
+          attach: `/v1/complaints/${complaint.id}/photo-uploads/${upload}/attach`,
+        },
+        201,
+      );
+    })
+    .openapi(attachRoute, async (c) => {
+      const blobs = presigningStore(c);
+      const { id, uploadId: upload } = c.req.valid("param");
+      const complaint = await find(c, id);
+      const key = stagingKey(complaint, upload);
+      const size = await blobs.sizeOf(key);
+      if (size === null) throw notFound("photo");
+      try {
+        if (size > maxPhotoBytes)
+          throw new ApiError("payload_too_large", msg("property.photo_too_large", { bytes: maxPhotoBytes }));
+        const raw = await blobs.get(key);
+        if (!raw) throw notFound("photo");
+        return c.json(await storePhoto(c, complaint, "staff", raw), 201);
+      } finally {
+        await blobs.delete(key);
+      }
+    });
+}

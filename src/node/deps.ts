@@ -57,7 +57,7 @@ export async function nodeDeps(config: Config, db: Db, devKey: DevKey | undefine
     rateLimiter: new MemoryRateLimiter(() => clock.now().getTime()),
     tenantRateLimitPerMinute: config.HEXI_TENANT_RATE_LIMIT_PER_MINUTE,
     clientIp: nodeClientIp(config.HEXI_TRUST_PROXY_HOPS),
-    paging: pagingSettings(config),
+    paging: pagingSettings(config, clock),
     blobs: photosDir(config) ? directoryBlobStore(photosDir(config)!) : undefined,
     defer: (work, c) => {
       work.catch((error) => jsonLogger.error("deferred work failed", { requestId: c.get("requestId"), error }));

@@ -139,6 +139,11 @@ export function pageMessage(paging: PagingSettings, incident: { headline: string
   return { prefix, suffix };
 }
 
+/** The page as an admin may read it: its answer token (the volunteer's credential) masked. */
+export function redactToken(message: string, token: string): string {
+  return message.split(token).join("*".repeat(token.length));
+}
+
 /** The deepest path containing every given path ("/a/b/c/" and "/a/b/d/" → "/a/b/"). */
 export function commonAncestor(paths: readonly string[]): string {
   const split = paths.map((p) => p.split("/").filter(Boolean));

@@ -76,12 +76,9 @@ const outcomesSchema = z
     delivered: z.number().int(),
     failed: z.number().int(),
     answered: z.number().int(),
-    ignored: z
-      .number()
-      .int()
-      .openapi({
-        description: "Unknown pages, receipts for pages already settled, replies that are not 1/2 or come too late.",
-      }),
+    ignored: z.number().int().openapi({
+      description: "Unknown pages, receipts for pages already settled, replies that are not 1/2 or come too late.",
+    }),
   })
   .openapi("GatewayEventOutcomes");
 

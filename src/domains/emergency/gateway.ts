@@ -66,7 +66,8 @@ async function batchId(messages: OutgoingMessage[]): Promise<string> {
 }
 
 function retryAfterMs(response: Response): number | undefined {
-  const seconds = Number(response.headers.get("retry-after"));
+  const header = response.headers.get("retry-after");
+  const seconds = header === null || header.trim() === "" ? Number.NaN : Number(header);
   return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds * 1000, maxRetryAfterMs) : undefined;
 }
 

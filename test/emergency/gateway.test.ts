@@ -322,11 +322,11 @@ describe("paging an incident through the gateway", () => {
       });
       expect(unsigned.status).toBe(401);
       expect(unsigned.headers.get("content-type")).toMatch(/^application\/problem\+json/);
-      expect((await unsigned.json()).detail).toMatch(/webhook-signature/);
+      expect(((await unsigned.json()) as { detail: string }).detail).toMatch(/webhook-signature/);
 
       const stale = await post(body, stub.secret, new Date(w.clock.now().getTime() - 6 * 60_000));
       expect(stale.status).toBe(401);
-      expect((await stale.json()).detail).toMatch(/300/);
+      expect(((await stale.json()) as { detail: string }).detail).toMatch(/300/);
 
       const text = JSON.stringify(body);
       const headers = await webhookHeaders(stub.secret, "pgev_3", w.clock.now(), text);

@@ -297,8 +297,7 @@ export async function pageBench(options: { pages: number }) {
       deliverSeconds: Math.round(seconds * 100) / 100,
       pagesPerSecond: Math.round(stub.paged.length / seconds),
       gatewayCalls: stub.calls.length,
-      pagedOnceEach:
-        stub.paged.length === options.pages && new Set(stub.paged.map((p) => p.to)).size === options.pages,
+      pagedOnceEach: stub.paged.length === options.pages && new Set(stub.paged.map((p) => p.to)).size === options.pages,
     } satisfies PageNumbers;
   } finally {
     await stub.close();
@@ -324,5 +323,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     });
     console.log(JSON.stringify({ scenario: "acks", ...acks }));
   }
-  if (values.only !== "acks") console.log(JSON.stringify({ scenario: "pages", ...(await pageBench({ pages: Number(values.pages) })) }));
+  if (values.only !== "acks")
+    console.log(JSON.stringify({ scenario: "pages", ...(await pageBench({ pages: Number(values.pages) })) }));
 }

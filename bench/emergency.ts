@@ -18,7 +18,6 @@
  *
  * `npm run bench` runs both (see bench/README.md). Prints one JSON line per scenario at the end.
  */
-import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 import { createClient } from "@libsql/client";
 import { eq, sql } from "drizzle-orm";
@@ -32,29 +31,7 @@ import { createTestContext } from "../test/helpers/app.js";
 import { divisionNamed } from "../test/helpers/fixtures.js";
 import { mintToken, startServer } from "../test/helpers/server-process.js";
 import { startStubGateway } from "../test/helpers/stub-gateway.js";
-
-interface AutocannonRequest {
-  method?: string;
-  path?: string;
-  headers?: Record<string, string>;
-  body?: string;
-  setupRequest?: (request: AutocannonRequest) => AutocannonRequest;
-  onResponse?: (status: number) => void;
-}
-const autocannon = createRequire(import.meta.url)("autocannon") as (opts: {
-  url: string;
-  connections: number;
-  duration: number;
-  requests: AutocannonRequest[];
-}) => Promise<{
-  requests: { total: number };
-  latency: { p50: number; p99: number };
-  duration: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  statusCodeStats: Record<string, { count: number }>;
-}>;
+import { autocannon, type AutocannonRequest } from "./autocannon.js";
 
 export interface AckNumbers {
   volunteers: number;
@@ -102,7 +79,7 @@ export async function ackBench(options: { volunteers: number; durationSeconds: n
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`);
-      return (await res.json()) as Record<string, any>;
+      return (await res.json()) as { id: string; incident: { id: string } };
     };
     const db = createClient({ url: server.databaseUrl });
     const community = String(

@@ -18,7 +18,6 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { createRequire } from "node:module";
 import { availableParallelism, cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,42 +25,8 @@ import { parseArgs, promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { createClient } from "@libsql/client";
 import { mintToken, repoRoot, startServer, type ServerProcess } from "../test/helpers/server-process.js";
+import { autocannon, type AutocannonRequest } from "./autocannon.js";
 import { ackBench, pageBench } from "./emergency.js";
-
-// ---- autocannon (CommonJS, no bundled types): the slice of its API used here ----
-
-interface Histogram {
-  average: number;
-  mean: number;
-  p50: number;
-  p99: number;
-  max: number;
-}
-interface AutocannonRequest {
-  method?: string;
-  path?: string;
-  headers?: Record<string, string>;
-  body?: string;
-  setupRequest?: (request: AutocannonRequest) => AutocannonRequest;
-  onResponse?: (status: number) => void;
-}
-interface AutocannonResult {
-  duration: number;
-  requests: Histogram & { total: number };
-  latency: Histogram;
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  statusCodeStats: Record<string, { count: number }>;
-}
-const autocannon = createRequire(import.meta.url)("autocannon") as (opts: {
-  url: string;
-  connections: number;
-  duration?: number;
-  amount?: number;
-  headers?: Record<string, string>;
-  requests?: AutocannonRequest[];
-}) => Promise<AutocannonResult>;
 
 // ---- settings ----
 

@@ -7,7 +7,7 @@ import { ApiError } from "../../shared/http/errors.js";
 import { createRouter, errorResponses } from "../../shared/api/openapi.js";
 import { groupCommit } from "../../shared/store/group-commit.js";
 import { siteId, tag, tokenPattern } from "./common.js";
-import { liveStatuses } from "./incident-model.js";
+import { incidentOfPage, liveStatuses } from "./incident-model.js";
 import { incidents, notifications, sites } from "./tables.js";
 import { renderAnswerPage, renderGonePage } from "./answer-page.js";
 import { msg, type Message } from "../../shared/http/messages.js";
@@ -129,10 +129,7 @@ async function pageOf(c: Context<AppEnv>, token: string) {
     .get("db")
     .select({ notification: notifications, incident: incidents })
     .from(notifications)
-    .innerJoin(
-      incidents,
-      and(eq(incidents.tenantId, notifications.tenantId), eq(incidents.id, notifications.incidentId)),
-    )
+    .innerJoin(incidents, incidentOfPage)
     .where(and(eq(notifications.token, token), inArray(incidents.status, liveStatuses)));
   return row;
 }

@@ -3,6 +3,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../db/client.js";
 import type { PiiVault } from "../../shared/crypto/pii.js";
 import type { DeliveryReceipt, MessageChannel, OutgoingMessage } from "../../shared/messaging.js";
+import { incidentOfPage, volunteerOfPage } from "./incident-model.js";
 import { incidents, notifications, volunteers } from "./tables.js";
 
 /** A failed page is retried this many times in all before it stays `failed` (visible per volunteer). */
@@ -42,14 +43,8 @@ export async function deliverQueued(
         phoneCipher: volunteers.phoneCipher,
       })
       .from(notifications)
-      .innerJoin(
-        incidents,
-        and(eq(incidents.tenantId, notifications.tenantId), eq(incidents.id, notifications.incidentId)),
-      )
-      .innerJoin(
-        volunteers,
-        and(eq(volunteers.tenantId, notifications.tenantId), eq(volunteers.id, notifications.volunteerId)),
-      )
+      .innerJoin(incidents, incidentOfPage)
+      .innerJoin(volunteers, volunteerOfPage)
       .where(
         and(
           scope ? eq(notifications.tenantId, scope.tenantId) : undefined,

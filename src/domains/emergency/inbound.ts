@@ -12,6 +12,7 @@ import { idSchema } from "../../shared/http/schemas.js";
 import type { AppEnv } from "../../shared/request/context.js";
 import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js";
 import { tag } from "./common.js";
+import { incidentOfPage, volunteerOfPage } from "./incident-model.js";
 import { incidents, notifications, volunteers } from "./tables.js";
 
 /**
@@ -184,14 +185,8 @@ async function pageOfReply(c: Context<AppEnv>, tenant: string, reply: Reply) {
     .get("db")
     .select({ notification: notifications, incident: incidents })
     .from(notifications)
-    .innerJoin(
-      incidents,
-      and(eq(incidents.tenantId, notifications.tenantId), eq(incidents.id, notifications.incidentId)),
-    )
-    .innerJoin(
-      volunteers,
-      and(eq(volunteers.tenantId, notifications.tenantId), eq(volunteers.id, notifications.volunteerId)),
-    )
+    .innerJoin(incidents, incidentOfPage)
+    .innerJoin(volunteers, volunteerOfPage)
     .where(
       and(
         eq(notifications.tenantId, tenant),

@@ -18,7 +18,6 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { createRequire } from "node:module";
 import { availableParallelism, cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,45 +25,12 @@ import { parseArgs, promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { createClient } from "@libsql/client";
 import { mintToken, repoRoot, startServer, type ServerProcess } from "../test/helpers/server-process.js";
-
-// ---- autocannon (CommonJS, no bundled types): the slice of its API used here ----
-
-interface Histogram {
-  average: number;
-  mean: number;
-  p50: number;
-  p99: number;
-  max: number;
-}
-interface AutocannonRequest {
-  method?: string;
-  path?: string;
-  headers?: Record<string, string>;
-  body?: string;
-  setupRequest?: (request: AutocannonRequest) => AutocannonRequest;
-  onResponse?: (status: number) => void;
-}
-interface AutocannonResult {
-  duration: number;
-  requests: Histogram & { total: number };
-  latency: Histogram;
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  statusCodeStats: Record<string, { count: number }>;
-}
-const autocannon = createRequire(import.meta.url)("autocannon") as (opts: {
-  url: string;
-  connections: number;
-  duration?: number;
-  amount?: number;
-  headers?: Record<string, string>;
-  requests?: AutocannonRequest[];
-}) => Promise<AutocannonResult>;
+import { autocannon, type AutocannonRequest } from "./autocannon.js";
+import { ackBench, pageBench } from "./emergency.js";
 
 // ---- settings ----
 
-const usage = `Usage: npm run bench -- [--duration 10] [--connections 50] [--runs 3] [--warmup 2] [--scale 1] [--scale-check 10] [--writes 1000] [--skip-worker] [--dry-run]
+const usage = `Usage: npm run bench -- [--duration 10] [--connections 50] [--runs 3] [--warmup 2] [--scale 1] [--scale-check 10] [--writes 1000] [--skip-worker] [--skip-emergency] [--volunteers 2000] [--pages 20000] [--dry-run]
   --duration     seconds per measured run (default 10)
   --connections  concurrent keep-alive connections (default 50)
   --runs         measured rounds; the median round is reported (default 3)
@@ -73,6 +39,9 @@ const usage = `Usage: npm run bench -- [--duration 10] [--connections 50] [--run
   --scale-check  also run scenarios 1 and 3 on this scale and compare latency (default 10; 0 skips)
   --writes       idempotent creates per round in scenario 4 (default 1000)
   --skip-worker  do not build the Worker bundle
+  --skip-emergency  skip the emergency scenarios (one-key activation, acknowledgements, pages)
+  --volunteers   volunteers answering in the acknowledgement scenario (default 2000)
+  --pages        pages sent through the SMS gateway channel in the paging scenario (default 20000)
   --dry-run      print the results only; do not write bench/results/ or bench/README.md`;
 
 const { values } = parseArgs({
@@ -85,6 +54,9 @@ const { values } = parseArgs({
     "scale-check": { type: "string", default: "10" },
     writes: { type: "string", default: "1000" },
     "skip-worker": { type: "boolean", default: false },
+    "skip-emergency": { type: "boolean", default: false },
+    volunteers: { type: "string", default: "2000" },
+    pages: { type: "string", default: "20000" },
     "dry-run": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -109,6 +81,9 @@ const settings = {
   scale: wholeNumber("scale", values.scale, 1, 100),
   scaleCheck: wholeNumber("scale-check", values["scale-check"], 0, 100),
   writesPerRun: wholeNumber("writes", values.writes, 1, 100_000),
+  emergency: !values["skip-emergency"],
+  ackVolunteers: wholeNumber("volunteers", values.volunteers, 100, 100_000),
+  pages: wholeNumber("pages", values.pages, 100, 1_000_000),
 };
 const dryRun = values["dry-run"];
 
@@ -385,6 +360,37 @@ function memoryOf(pid: number): { peakRssMiB: number | null } {
 // ---- the run ----
 
 const servers = new Set<ServerProcess>();
+/**
+ * The emergency scenarios (bench/emergency.ts and bench/activation.ts): one-key activation of each
+ * county on a copy of the seeded database (its own process: it prints a table), acknowledgements
+ * through the answer link against a server process, and pages through the gateway channel.
+ */
+async function emergencyNumbers(seededFile: string) {
+  const activationDir = workingCopy(seededFile, "activation");
+  log("\nEmergency (i): one-key activation per county (bench/activation.ts)");
+  const { stdout } = await execFileAsync(
+    process.execPath,
+    ["--import", "tsx", join(benchDir, "activation.ts"), "--database", `file:${join(activationDir, "hexi.db")}`],
+    { cwd: join(benchDir, ".."), maxBuffer: 16 * 1024 * 1024 },
+  );
+  log(stdout.trimEnd());
+  log(`\nEmergency (ii): acknowledgements through the answer link, ${settings.ackVolunteers} volunteers`);
+  const acks = await ackBench({
+    volunteers: settings.ackVolunteers,
+    durationSeconds: settings.durationSeconds,
+    connections: settings.connections,
+  });
+  log(JSON.stringify(acks));
+  log(`\nEmergency (iii): ${settings.pages} pages through the SMS gateway channel to a stub gateway`);
+  const pages = await pageBench({ pages: settings.pages });
+  log(JSON.stringify(pages));
+  return {
+    activation: stdout.trim().split("\n").at(-1) ?? "",
+    acks: { ...acks, budget: "≥ 1,000 acknowledgements/s", met: acks.acksPerSecond >= 1_000 },
+    pages: { ...pages, budget: "20,000 pages within 60 s", met: pages.pagedOnceEach && pages.deliverSeconds <= 60 },
+  };
+}
+
 async function stopAll() {
   for (const s of [...servers]) {
     servers.delete(s);
@@ -660,6 +666,7 @@ async function main() {
     };
   }
 
+  const emergency = settings.emergency ? await emergencyNumbers(main.file) : null;
   const worker = values["skip-worker"] ? null : await workerNumbers();
 
   const report = {
@@ -682,6 +689,7 @@ async function main() {
     scenarios: results,
     writeCheck,
     scaleCheck,
+    emergency,
     worker,
     budgets,
   };

@@ -69,6 +69,7 @@ export const defaultPaging = (): PagingSettings => ({
   answerHost: "a.hexi.dev",
   smsSignature: "酒泉志愿服务",
   channel: developmentChannel(),
+  showDevelopmentMessages: true,
 });
 
 export function createApp(deps: AppDeps) {

@@ -5,6 +5,9 @@ import type { TrustedIssuer } from "./shared/auth/jwt.js";
 import { algorithmOf, publicJwksOf, type PrivateJwk } from "./shared/auth/signer.js";
 import type { PiiKeyMaterial } from "./shared/crypto/pii.js";
 import type { S3Settings } from "./shared/s3-blobs.js";
+import { gatewayChannel } from "./domains/emergency/gateway.js";
+import type { Clock } from "./shared/clock.js";
+import { isSecret } from "./shared/crypto/standard-webhooks.js";
 import { developmentChannel, type PagingSettings } from "./shared/messaging.js";
 
 const jsonOf = <T extends z.ZodType>(schema: T) =>
@@ -188,6 +191,32 @@ const envSchema = z.object({
     .default("a.hexi.dev"),
   HEXI_SMS_SIGNATURE: z.string().min(2).max(12).default("酒泉志愿服务"),
   /**
+   * Each district's SMS / voice gateway, {"<tenant>": {"url": "https://…", "secret": "whsec_…"}}: its
+   * pages go there signed with the secret (Standard Webhooks), and its delivery receipts and SMS
+   * replies to `POST /v1/paging-gateway/events` are verified with it (the secret names the tenant, so
+   * each must be distinct). Unset: the development channel. A tenant without an entry gets the
+   * development channel in development and failed pages in production.
+   */
+  HEXI_SMS_GATEWAYS: jsonOf(
+    z
+      .record(
+        z.string().regex(/^\d{6}$/, "keys are tenant codes"),
+        z.object({
+          url: endpointUrl,
+          secret: z
+            .string()
+            .refine(
+              isSecret,
+              "must be whsec_ and the base64 of 24 to 64 random bytes (whsec_$(openssl rand -base64 32))",
+            ),
+        }),
+      )
+      .refine(
+        (gateways) => new Set(Object.values(gateways).map((g) => g.secret)).size === Object.keys(gateways).length,
+        "each tenant needs a secret of its own (the secret names the tenant of inbound events)",
+      ),
+  ).default({}),
+  /**
    * PIPL: days after which an inactive volunteer's personal data (name, phone, ID card) is anonymised,
    * and after which a closed incident's check-in locations are erased (hours stay in the ledger).
    */
@@ -339,12 +368,28 @@ export function trustedIssuers(config: Config, platformJwks: { keys: Record<stri
   ];
 }
 
-/** The paging settings with the development channel (a gateway channel would be chosen here). */
-export function pagingSettings(config: Config): PagingSettings {
+/**
+ * The paging settings: the district gateways when HEXI_SMS_GATEWAYS names any (tenants without one
+ * fall back to the development channel in development only), else the development channel. Only a
+ * development server shows the development channel's messages with their answer tokens.
+ */
+export function pagingSettings(config: Config, clock: Clock): PagingSettings {
+  const development = runMode(config) === "development";
+  const gateways = Object.entries(config.HEXI_SMS_GATEWAYS).map(([tenant, g]) => ({ tenant, ...g }));
   return {
     answerHost: config.HEXI_ANSWER_HOST,
     smsSignature: config.HEXI_SMS_SIGNATURE,
-    channel: developmentChannel(),
+    channel: gateways.length
+      ? gatewayChannel({
+          gateways,
+          signName: config.HEXI_SMS_SIGNATURE,
+          now: () => clock.now(),
+          ...(development ? { fallback: developmentChannel() } : {}),
+        })
+      : developmentChannel(),
+    showDevelopmentMessages: development,
+    gateways,
+    retentionDays: config.HEXI_VOLUNTEER_RETENTION_DAYS,
   };
 }
 

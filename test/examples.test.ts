@@ -12,7 +12,7 @@ import { hexiClient, HexiApiError } from "../examples/third-party/client.js";
 import { listConfirmedReports, main as listCli } from "../examples/third-party/list-confirmed-reports.js";
 import { createWebhookReceiver, type WebhookEvent } from "../examples/third-party/webhook-receiver.js";
 import { generateClientTypes } from "../scripts/client-types.js";
-import { webhookHeaders } from "../src/domains/webhooks/signing.js";
+import { webhookHeaders } from "../src/shared/crypto/standard-webhooks.js";
 import { mintToken, repoRoot, startServer, type ServerProcess } from "./helpers/server-process.js";
 
 const tenant = "620902";

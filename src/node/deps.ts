@@ -61,7 +61,7 @@ export async function nodeDeps(config: Config, db: Db, devKey: DevKey | undefine
     rateLimiter: new MemoryRateLimiter(() => clock.now().getTime()),
     tenantRateLimitPerMinute: config.HEXI_TENANT_RATE_LIMIT_PER_MINUTE,
     clientIp: nodeClientIp(config.HEXI_TRUST_PROXY_HOPS),
-    paging: pagingSettings(config),
+    paging: pagingSettings(config, clock),
     certificates: await certificateKeys(config, clock),
     blobs: photoStore(config, clock),
     defer: (work, c) => {

@@ -7,6 +7,8 @@
 export interface OutgoingMessage {
   /** The notification id: the gateway's idempotency key. */
   id: string;
+  /** The tenant whose page it is: a channel with a gateway per tenant routes on it. */
+  tenantId: string;
   /** The recipient's phone: in clear only for channels that say `needsPhone`, masked otherwise. */
   to: string;
   text: string;
@@ -18,6 +20,11 @@ export interface DeliveryReceipt {
   id: string;
   status: "sent" | "delivered" | "failed";
   error?: string;
+  /**
+   * A failure of the channel rather than of this recipient (the gateway unreachable or overloaded):
+   * the page goes back to the queue whatever its attempts, and is tried again on the next run.
+   */
+  retry?: boolean;
 }
 
 export interface MessageChannel {
@@ -37,6 +44,14 @@ export interface PagingSettings {
   /** The provider signature, without brackets: rendered as 【…】 at the start of every message. */
   smsSignature: string;
   channel: MessageChannel;
+  /**
+   * Whether `GET /v1/incidents/{id}/notifications` shows the development channel's messages in full,
+   * answer token included (development mode only). Otherwise the token is masked, so an admin can
+   * never answer for a volunteer.
+   */
+  showDevelopmentMessages?: boolean;
+  /** The SMS gateways' secrets by tenant: the inbound endpoint finds the tenant from the secret that verifies. */
+  gateways?: readonly { tenant: string; secret: string }[];
   /** PIPL retention of volunteers' personal data and check-in locations, in days (default 730). */
   retentionDays?: number;
 }

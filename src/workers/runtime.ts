@@ -61,6 +61,7 @@ export interface Env {
   HEXI_ANSWER_HOST?: string;
   HEXI_SMS_SIGNATURE?: string;
   HEXI_VOLUNTEER_RETENTION_DAYS?: string;
+  HEXI_SMS_GATEWAYS?: string;
   /** Workers static assets: the built `public/` directory, docs UI and console (wrangler.toml `[assets]`). */
   ASSETS: { fetch(request: Request): Promise<Response> };
   /** Rate-limit buckets: one Durable Object each (wrangler.toml `[[durable_objects.bindings]]`). */
@@ -125,7 +126,7 @@ async function workerDeps(env: Env): Promise<AppDeps> {
       : undefined,
     // Set by Cloudflare's edge for every request; a client cannot forge it.
     clientIp: (c) => c.req.header("cf-connecting-ip"),
-    paging: pagingSettings(config),
+    paging: pagingSettings(config, clock),
     defer: (work, c) =>
       c.executionCtx.waitUntil(
         work.catch((error) => jsonLogger.error("deferred work failed", { requestId: c.get("requestId"), error })),

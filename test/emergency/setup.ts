@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { developmentChannel, type MessageChannel } from "../../src/shared/messaging.js";
+import { developmentChannel, type MessageChannel, type PagingSettings } from "../../src/shared/messaging.js";
 import { createTestContext, type TestContext } from "../helpers/app.js";
 import { divisionNamed, type DivisionRef } from "../helpers/fixtures.js";
 import type { TokenOptions } from "../helpers/keys.js";
@@ -19,7 +19,9 @@ export interface World {
   countyRoot: DivisionRef; // 肃州区
 }
 
-export async function createWorld(options: { channel?: MessageChannel } = {}): Promise<World> {
+export async function createWorld(
+  options: { channel?: MessageChannel; paging?: Partial<PagingSettings> } = {},
+): Promise<World> {
   let nowMs = Date.parse("2026-08-13T06:00:00.000Z");
   const clock = {
     now: () => new Date(nowMs),
@@ -30,7 +32,13 @@ export async function createWorld(options: { channel?: MessageChannel } = {}): P
   const channel = developmentChannel();
   const ctx = await createTestContext({
     clock,
-    paging: { answerHost: "a.hexi.dev", smsSignature: "酒泉志愿服务", channel: options.channel ?? channel },
+    paging: {
+      answerHost: "a.hexi.dev",
+      smsSignature: "酒泉志愿服务",
+      channel: options.channel ?? channel,
+      showDevelopmentMessages: true,
+      ...options.paging,
+    },
   });
   const dongbei = await divisionNamed(ctx, "620902", "东北街街道");
   return {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openApiDocument } from "../../src/routes.js";
 import { ownAuthentication } from "../../src/shared/auth/exceptions.js";
+import { webhookHeaders } from "../../src/shared/crypto/standard-webhooks.js";
 import { createTestContext, type TestContext } from "../helpers/app.js";
 import { rolesHolding, type Scope } from "../../src/shared/auth/principal.js";
 
@@ -209,6 +210,22 @@ const ownAuthenticationTests: Record<string, () => Promise<void>> = {
       body: JSON.stringify({ action: "answer", answer: "available", etaMinutes: 20 }),
     });
     expect(res.status).toBe(404);
+  },
+  async receiveGatewayEvents() {
+    // Unsigned, or signed by a secret no gateway holds: a 401 problem, and nothing is read from the body.
+    const body = JSON.stringify({ events: [{ type: "reply", from: "13900000001", text: "1" }] });
+    const unsigned = await postJson("/v1/public/paging-gateway/events", JSON.parse(body));
+    expect(unsigned.status).toBe(401);
+    expect(unsigned.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    const forged = await ctx.app.request("/v1/public/paging-gateway/events", {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        ...(await webhookHeaders(`whsec_${Buffer.alloc(32, 7).toString("base64")}`, "pgev_1", ctx.clock.now(), body)),
+      },
+      body,
+    });
+    expect(forged.status).toBe(401);
   },
   async filePublicComplaint() {
     // Without a credential, a body that files nothing is a 400 problem that names the fields.

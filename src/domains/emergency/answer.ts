@@ -5,9 +5,9 @@ import type { Principal } from "../../shared/auth/principal.js";
 import type { AppEnv } from "../../shared/request/context.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { createRouter, errorResponses } from "../../shared/api/openapi.js";
-import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js";
+import { groupCommit } from "../../shared/store/group-commit.js";
 import { siteId, tag, tokenPattern } from "./common.js";
-import { liveStatuses } from "./incident-model.js";
+import { incidentOfPage, liveStatuses } from "./incident-model.js";
 import { incidents, notifications, sites } from "./tables.js";
 import { renderAnswerPage, renderGonePage } from "./answer-page.js";
 import { msg, type Message } from "../../shared/http/messages.js";
@@ -129,10 +129,7 @@ async function pageOf(c: Context<AppEnv>, token: string) {
     .get("db")
     .select({ notification: notifications, incident: incidents })
     .from(notifications)
-    .innerJoin(
-      incidents,
-      and(eq(incidents.tenantId, notifications.tenantId), eq(incidents.id, notifications.incidentId)),
-    )
+    .innerJoin(incidents, incidentOfPage)
     .where(and(eq(notifications.token, token), inArray(incidents.status, liveStatuses)));
   return row;
 }
@@ -235,27 +232,22 @@ export const answerRoutes = createRouter()
     const at = c.get("clock").now().toISOString();
     const set = await changeFor(c, page, body, at);
     c.set("principal", linkPrincipal(n));
-    try {
-      await commit(c, {
-        writes: [
-          c
-            .get("db")
-            .update(notifications)
-            .set({ ...set, version: n.version + 1, updatedAt: at })
-            .where(and(eq(notifications.id, n.id), eq(notifications.version, n.version))),
-          guardChanged(c),
-        ],
-        audit: {
-          action: `incident.volunteer_${body.action}`,
-          targetType: "incident",
-          targetId: n.incidentId,
-          divisionPath: page.incident.divisionPath,
-          changes: { notificationId: n.id, ...set },
-        },
-      });
-    } catch (err) {
-      if (err instanceof GuardFailed) throw new ApiError("conflict", msg("emergency.answered_twice"));
-      throw err;
-    }
+    // Answers arrive in bursts (a whole team paged at once): they share group commits.
+    const applied = await groupCommit(c, {
+      key: n.id,
+      write: c
+        .get("db")
+        .update(notifications)
+        .set({ ...set, version: n.version + 1, updatedAt: at })
+        .where(and(eq(notifications.id, n.id), eq(notifications.version, n.version))),
+      audit: {
+        action: `incident.volunteer_${body.action}`,
+        targetType: "incident",
+        targetId: n.incidentId,
+        divisionPath: page.incident.divisionPath,
+        changes: { notificationId: n.id, ...set },
+      },
+    });
+    if (!applied) throw new ApiError("conflict", msg("emergency.answered_twice"));
     return c.json(stateOf({ ...n, ...set }), 200, { "cache-control": "no-store" });
   });

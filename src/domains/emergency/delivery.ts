@@ -1,8 +1,9 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../db/client.js";
 import type { PiiVault } from "../../shared/crypto/pii.js";
 import type { DeliveryReceipt, MessageChannel, OutgoingMessage } from "../../shared/messaging.js";
+import { incidentOfPage, volunteerOfPage } from "./incident-model.js";
 import { incidents, notifications, volunteers } from "./tables.js";
 
 /** A failed page is retried this many times in all before it stays `failed` (visible per volunteer). */
@@ -15,7 +16,10 @@ export const pageTemplateCode = "HEXI_PAGE_V1";
  * Sends queued pages through the channel in batches of its size, until none is left (or `maxBatches`):
  * each batch's receipts are written in one database batch. Only pages of incidents still live are
  * sent. A crash between the declaration's commit and this loses nothing: the pages stay queued and
- * the next run (the maintenance job) sends them; a page already marked sent is never sent again.
+ * the next run (the maintenance job) sends them; a page already marked sent is never sent again by
+ * us, and a gateway that took a page whose receipt we never wrote sees its id (the idempotency key)
+ * again and pages nobody twice. One run walks the queue once in id order: a page that failed in
+ * this run waits for the next run.
  */
 export async function deliverQueued(
   db: Db,
@@ -24,10 +28,14 @@ export async function deliverQueued(
   maxBatches = 1_000,
 ): Promise<{ sent: number; failed: number }> {
   const totals = { sent: 0, failed: 0 };
+  let after = "";
   for (let i = 0; i < maxBatches; i++) {
     const batch = await db
       .select({
         id: notifications.id,
+        tenantId: notifications.tenantId,
+        headline: incidents.headline,
+        drill: incidents.drill,
         message: notifications.message,
         token: notifications.token,
         attempts: notifications.attempts,
@@ -35,14 +43,8 @@ export async function deliverQueued(
         phoneCipher: volunteers.phoneCipher,
       })
       .from(notifications)
-      .innerJoin(
-        incidents,
-        and(eq(incidents.tenantId, notifications.tenantId), eq(incidents.id, notifications.incidentId)),
-      )
-      .innerJoin(
-        volunteers,
-        and(eq(volunteers.tenantId, notifications.tenantId), eq(volunteers.id, notifications.volunteerId)),
-      )
+      .innerJoin(incidents, incidentOfPage)
+      .innerJoin(volunteers, volunteerOfPage)
       .where(
         and(
           scope ? eq(notifications.tenantId, scope.tenantId) : undefined,
@@ -50,26 +52,29 @@ export async function deliverQueued(
           eq(notifications.status, "queued"),
           inArray(incidents.status, ["declared", "active"]),
           // Pages that failed in this run wait for the next one.
-          sql`${notifications.attempts} < ${maxAttempts}`,
+          gt(notifications.id, after),
         ),
       )
       .orderBy(asc(notifications.id))
       .limit(deps.channel.batchSize);
     if (batch.length === 0) break;
+    after = batch.at(-1)!.id;
     const messages: OutgoingMessage[] = await Promise.all(
       batch.map(async (n) => ({
         id: n.id,
+        tenantId: n.tenantId,
         to: deps.channel.needsPhone && n.phoneCipher ? await deps.pii.open(n.phoneCipher) : n.phoneMasked,
         text: n.message,
         templateCode: pageTemplateCode,
-        params: { token: n.token },
+        // The approved template: `${drill}${headline}，能否到岗请点 https://<answer host>/a/${token}`.
+        params: { drill: n.drill ? "演练：" : "", headline: n.headline, token: n.token },
       })),
     );
     let receipts: DeliveryReceipt[];
     try {
       receipts = await deps.channel.send(messages);
     } catch (error) {
-      receipts = messages.map((m) => ({ id: m.id, status: "failed", error: String(error).slice(0, 200) }));
+      receipts = messages.map((m) => ({ id: m.id, status: "failed", retry: true, error: String(error).slice(0, 200) }));
     }
     await db.batch(receiptWrites(db, batch, receipts, deps.now().toISOString()) as [BatchItem<"sqlite">]);
     for (const r of receipts) r.status === "failed" ? totals.failed++ : totals.sent++;
@@ -78,7 +83,12 @@ export async function deliverQueued(
   return totals;
 }
 
-/** One UPDATE per outcome: sent, delivered, failed-for-now (back to the queue) and failed for good. */
+/**
+ * One UPDATE per outcome: sent, delivered, failed-for-now (back to the queue) and failed for good.
+ * A page the gateway rejected fails for good at its `maxAttempts`-th round; a failure of the
+ * channel itself (`retry`) always goes back to the queue, so an unreachable gateway delays pages
+ * but never drops them while the incident is live.
+ */
 function receiptWrites(
   db: Db,
   batch: { id: string; attempts: number }[],
@@ -89,7 +99,7 @@ function receiptWrites(
   const groups = new Map<string, { ids: string[]; error: string | null }>();
   for (const r of receipts) {
     if (!attempts.has(r.id)) continue;
-    const finalFailure = r.status === "failed" && (attempts.get(r.id) ?? 0) + 1 >= maxAttempts;
+    const finalFailure = r.status === "failed" && !r.retry && (attempts.get(r.id) ?? 0) + 1 >= maxAttempts;
     const status = r.status === "failed" ? (finalFailure ? "failed" : "queued") : r.status;
     const key = `${status}|${r.error ?? ""}`;
     const group = groups.get(key) ?? { ids: [], error: r.error ?? null };

@@ -7,7 +7,16 @@ import type { PagingSettings } from "../../shared/messaging.js";
 import { defineMachine } from "../../shared/store/state-machine.js";
 import { findWithinReach } from "../../shared/store/records.js";
 import { incidentId, siteId, skillListSchema, tokenLength } from "./common.js";
-import { incidentLevels, incidents, incidentStatuses, incidentTypes, teamModes } from "./tables.js";
+import { and, eq } from "drizzle-orm";
+import {
+  incidentLevels,
+  incidents,
+  incidentStatuses,
+  incidentTypes,
+  notifications,
+  teamModes,
+  volunteers,
+} from "./tables.js";
 import { msg } from "../../shared/http/messages.js";
 
 export type IncidentRow = typeof incidents.$inferSelect;
@@ -137,6 +146,21 @@ export function pageMessage(paging: PagingSettings, incident: { headline: string
     });
   }
   return { prefix, suffix };
+}
+
+/** Join conditions from a page (notification) to its incident and to its volunteer. */
+export const incidentOfPage = and(
+  eq(incidents.tenantId, notifications.tenantId),
+  eq(incidents.id, notifications.incidentId),
+);
+export const volunteerOfPage = and(
+  eq(volunteers.tenantId, notifications.tenantId),
+  eq(volunteers.id, notifications.volunteerId),
+);
+
+/** The page as an admin may read it: its answer token (the volunteer's credential) masked. */
+export function redactToken(message: string, token: string): string {
+  return message.split(token).join("*".repeat(token.length));
 }
 
 /** The deepest path containing every given path ("/a/b/c/" and "/a/b/d/" → "/a/b/"). */

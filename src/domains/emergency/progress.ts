@@ -6,7 +6,7 @@ import { createRouter, protectedRoute } from "../../shared/api/openapi.js";
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { idSchema } from "../../shared/http/schemas.js";
 import { incidentId, siteId, tag, teamId, volunteerId } from "./common.js";
-import { findIncident } from "./incident-model.js";
+import { findIncident, redactToken } from "./incident-model.js";
 import { answers, notifications, notificationStatuses, rosterEntries, teamActivations, teamModes } from "./tables.js";
 
 const notificationSchema = z
@@ -15,8 +15,9 @@ const notificationSchema = z
     volunteerId,
     channel: z.string().openapi({ example: "dev" }),
     message: z.string().openapi({
-      description: "The page as sent through the channel, link included.",
-      example: "【酒泉志愿服务】演练：东北街暴雨内涝，能否到岗请点 https://a.hexi.dev/a/Xq3LmN8pR2tZ",
+      description:
+        "The page as sent through the channel, its answer token masked (`************`): the token is the volunteer's credential, and an admin must not answer for them. Only a development server (`HEXI_ENV=development`) shows the development channel's messages in full.",
+      example: "【酒泉志愿服务】演练：东北街暴雨内涝，能否到岗请点 https://a.hexi.dev/a/************",
     }),
     status: z.enum(notificationStatuses).openapi({ description: "queued → sent → delivered, or failed." }),
     attempts: z.number().int(),
@@ -31,11 +32,11 @@ const notificationSchema = z
   .openapi("Notification");
 
 type NotificationRow = typeof notifications.$inferSelect;
-const presentNotification = (n: NotificationRow) => ({
+const presentNotification = (n: NotificationRow, showDevelopmentMessages: boolean) => ({
   id: n.id,
   volunteerId: n.volunteerId,
   channel: n.channel,
-  message: n.message,
+  message: showDevelopmentMessages && n.channel === "dev" ? n.message : redactToken(n.message, n.token),
   status: n.status,
   attempts: n.attempts,
   lastError: n.lastError,
@@ -192,7 +193,8 @@ export const progressRoutes = createRouter()
       .orderBy(keys.orderBy)
       .limit(keys.limit);
     const page = keys.of(rows);
-    return c.json({ data: page.data.map(presentNotification), nextCursor: page.nextCursor }, 200);
+    const show = c.get("paging").showDevelopmentMessages === true;
+    return c.json({ data: page.data.map((n) => presentNotification(n, show)), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getProgress, async (c) => {
     const incident = await findIncident(c, c.req.valid("param").id);

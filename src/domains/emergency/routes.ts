@@ -1,6 +1,7 @@
 import { createRouter } from "../../shared/api/openapi.js";
 import { answerRoutes } from "./answer.js";
 import { capRoutes } from "./cap.js";
+import { gatewayRoutes } from "./inbound.js";
 import { hoursExportRoutes } from "./hours-export.js";
 import { incidentRoutes } from "./incidents.js";
 import { progressRoutes } from "./progress.js";
@@ -11,7 +12,8 @@ import { volunteerRoutes } from "./volunteers.js";
 
 /**
  * 平急结合·应急支援: volunteers, teams, sites, incidents with one-key activation, progress, and the
- * answer links. `answerRoutes` (`/a/{token}`) are the PUBLIC operations (`security: []`).
+ * answer links. `answerRoutes` (`/a/{token}`) are the PUBLIC operations (`security: []`), and
+ * `gatewayRoutes` (the SMS gateway's signed receipts and replies) authenticate their caller themselves.
  */
 export const emergencyRoutes = createRouter()
   .route("/", volunteerRoutes)
@@ -22,4 +24,5 @@ export const emergencyRoutes = createRouter()
   .route("/", progressRoutes)
   .route("/", capRoutes)
   .route("/", hoursExportRoutes)
-  .route("/", answerRoutes);
+  .route("/", answerRoutes)
+  .route("/", gatewayRoutes);

@@ -7,7 +7,7 @@ import { eventData, isCatalogued, testEventType } from "./catalogue.js";
 import type { PiiVault } from "../../shared/crypto/pii.js";
 import type { Clock } from "../../shared/request/context.js";
 import { describeError, type Logger } from "../../shared/log.js";
-import { webhookHeaders } from "./signing.js";
+import { webhookHeaders } from "../../shared/crypto/standard-webhooks.js";
 import { webhookDeliveries, webhookEndpoints } from "./tables.js";
 import { deliveryTargetProblem, publicTargetsOnly, type TargetPolicy } from "./targets.js";
 

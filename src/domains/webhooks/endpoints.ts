@@ -20,7 +20,7 @@ import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js";
 import { findWithinReach, transition, updateVersioned, readRows } from "../../shared/store/records.js";
 import { endpointMachine } from "./machines.js";
-import { generateSecret } from "./signing.js";
+import { generateSecret } from "../../shared/crypto/standard-webhooks.js";
 import { webhookDeliveries, webhookEndpoints } from "./tables.js";
 import { webhookUrlMessage } from "./targets.js";
 import { msg, requestParts, thing, zodMessage, zodMessageOf } from "../../shared/http/messages.js";

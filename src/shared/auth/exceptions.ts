@@ -25,6 +25,8 @@ export const ownAuthentication: Readonly<Record<string, string>> = {
   showAnswerPage:
     "A paged volunteer has no account: the single-purpose token in the SMS link is the credential (bound to one volunteer and incident, expiring with it).",
   answerPage: "As above: the volunteer answers, checks in or out with the page's token.",
+  receiveGatewayEvents:
+    "The district SMS gateway signs its delivery receipts and replies with Standard Webhooks under its tenant's secret (HEXI_SMS_GATEWAYS); the secret that verifies names the tenant, and stale timestamps are refused.",
   filePublicComplaint:
     "Residents have no accounts: anyone may file a property complaint (rate-limited per address); the answer carries its follow-up link.",
   followPublicComplaint: "The complaint's follow-up token (only its hash is stored) is the reporter's credential.",

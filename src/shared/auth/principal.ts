@@ -276,7 +276,8 @@ export function rolesRefused(cityTenant: boolean, granted: readonly Role[]): Rol
 
 /** `ack_link`: a volunteer answering a page through its single-purpose link (no account, no scopes). */
 /** `link`: a resident holding a complaint's follow-up link (no account; public routes only). */
-export type CredentialKind = "jwt" | "api_key" | "ack_link" | "link";
+/** `sms_gateway`: a district SMS gateway reporting delivery receipts and SMS replies (Standard Webhooks signature). */
+export type CredentialKind = "jwt" | "api_key" | "ack_link" | "link" | "sms_gateway";
 
 /**
  * Who is calling, as established by a verified credential. Handlers read it; nothing else

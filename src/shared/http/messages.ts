@@ -1072,6 +1072,19 @@ export const details = {
     en: "Too many verifications from this address; try again later.",
     zh: "来自此地址的核验请求过多，请稍后再试。",
   },
+  // ---- emergency: the SMS gateway's inbound events (branch emerg-gw) ----
+  "emergency.gateway_unsigned": {
+    en: "Sign the request with the webhook-id, webhook-timestamp and webhook-signature headers (Standard Webhooks).",
+    zh: "请求须带 webhook-id、webhook-timestamp 和 webhook-signature 签名头（Standard Webhooks）。",
+  },
+  "emergency.gateway_stale": {
+    en: "webhook-timestamp is more than {seconds} seconds away from now: a replay, or a clock to fix.",
+    zh: "webhook-timestamp 与当前时间相差超过 {seconds} 秒：可能是重放，或时钟需要校准。",
+  },
+  "emergency.gateway_bad_signature": {
+    en: "No configured gateway secret verifies this signature.",
+    zh: "签名无法用任何已配置的网关密钥验证。",
+  },
 } as const satisfies Record<string, Text>;
 
 export type MessageKey = keyof typeof details;

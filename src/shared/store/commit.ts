@@ -87,20 +87,7 @@ export async function commit(c: Context<AppEnv>, change: Change, created?: Creat
   const { db, principal, clock } = c.var;
   const now = clock.now();
   const at = now.toISOString();
-  const requestId = c.get("requestId");
-  const audits = (Array.isArray(change.audit) ? change.audit : [change.audit]).map((a) => ({
-    id: newId("aud", now.getTime()),
-    tenantId: a.tenantId ?? principal.tenant,
-    actor: actorOf(principal),
-    actorKind: principal.credential,
-    action: a.action,
-    targetType: a.targetType,
-    targetId: a.targetId,
-    divisionPath: a.divisionPath ?? null,
-    requestId,
-    changes: a.changes ?? null,
-    at,
-  }));
+  const audits = auditRows(c, change.audit, now);
   const statements: BatchItem<"sqlite">[] = [...change.writes, db.insert(auditEvents).values(audits)];
   if (change.events?.length) {
     statements.push(
@@ -158,6 +145,25 @@ export async function commit(c: Context<AppEnv>, change: Change, created?: Creat
   } catch (err) {
     throw classifyWriteError(err, change.conflicts);
   }
+}
+
+/** The audit rows of a change, as the caller's principal made it at `now` in this request. */
+export function auditRows(c: Context<AppEnv>, audit: AuditEntry | AuditEntry[], now: Date) {
+  const principal = c.get("principal");
+  const at = now.toISOString();
+  return (Array.isArray(audit) ? audit : [audit]).map((a) => ({
+    id: newId("aud", now.getTime()),
+    tenantId: a.tenantId ?? principal.tenant,
+    actor: actorOf(principal),
+    actorKind: principal.credential,
+    action: a.action,
+    targetType: a.targetType,
+    targetId: a.targetId,
+    divisionPath: a.divisionPath ?? null,
+    requestId: c.get("requestId"),
+    changes: a.changes ?? null,
+    at,
+  }));
 }
 
 /** Constraint failures are the client's conflict, not a 500. */

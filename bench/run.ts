@@ -64,7 +64,7 @@ const autocannon = createRequire(import.meta.url)("autocannon") as (opts: {
 
 // ---- settings ----
 
-const usage = `Usage: npm run bench -- [--duration 10] [--connections 50] [--runs 3] [--warmup 2] [--scale 1] [--scale-check 10] [--writes 1000] [--skip-worker] [--dry-run]
+const usage = `Usage: npm run bench -- [--duration 10] [--connections 50] [--runs 3] [--warmup 2] [--scale 1] [--scale-check 10] [--writes 1000] [--only create,patch] [--skip-worker] [--dry-run]
   --duration     seconds per measured run (default 10)
   --connections  concurrent keep-alive connections (default 50)
   --runs         measured rounds; the median round is reported (default 3)
@@ -72,6 +72,8 @@ const usage = `Usage: npm run bench -- [--duration 10] [--connections 50] [--run
   --scale        the database size for the main scenarios (default 1 = Jiuquan's real counts)
   --scale-check  also run scenarios 1 and 3 on this scale and compare latency (default 10; 0 skips)
   --writes       idempotent creates per round in scenario 4 (default 1000)
+  --only         measure only these scenarios (keys: report_jwt, report_api_key, list_page, create, patch,
+                 stats_county, stats_city) besides the ceiling; a focused measurement, implies --dry-run
   --skip-worker  do not build the Worker bundle
   --dry-run      print the results only; do not write bench/results/ or bench/README.md`;
 
@@ -84,6 +86,7 @@ const { values } = parseArgs({
     scale: { type: "string", default: "1" },
     "scale-check": { type: "string", default: "10" },
     writes: { type: "string", default: "1000" },
+    only: { type: "string" },
     "skip-worker": { type: "boolean", default: false },
     "dry-run": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
@@ -110,7 +113,8 @@ const settings = {
   scaleCheck: wholeNumber("scale-check", values["scale-check"], 0, 100),
   writesPerRun: wholeNumber("writes", values.writes, 1, 100_000),
 };
-const dryRun = values["dry-run"];
+const only = values.only ? new Set(values.only.split(",").map((k) => k.trim())) : null;
+const dryRun = values["dry-run"] || only !== null;
 
 const benchDir = fileURLToPath(new URL(".", import.meta.url));
 const dataDir = join(benchDir, "data");
@@ -148,6 +152,8 @@ interface RunNumbers {
   requests: number;
   non2xx: number;
   errors: number;
+  /** Of `errors`, requests with no answer within autocannon's 10 s. */
+  timeouts: number;
   statusCodes: Record<string, number>;
 }
 
@@ -192,6 +198,7 @@ async function load(server: ServerProcess, scenario: Scenario, durationSeconds: 
     requests: result.requests.total,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+    timeouts: result.timeouts,
     statusCodes,
   };
 }
@@ -218,7 +225,7 @@ async function measure(server: ServerProcess, scenarios: Scenario[], tag: string
       runs.set(s.key, [...(runs.get(s.key) ?? []), { ...n, round: i + 1, ratioToCeiling: ratio }]);
       log(
         `[${tag}] round ${i + 1}/${settings.runs} ${s.key}: ${n.requestsPerSecond} req/s (${(ratio * 100).toFixed(0)}% of ceiling), ` +
-          `p50 ${n.latencyP50Ms} ms, p99 ${n.latencyP99Ms} ms, non-2xx ${n.non2xx}, errors ${n.errors}`,
+          `p50 ${n.latencyP50Ms} ms, p99 ${n.latencyP99Ms} ms, non-2xx ${n.non2xx}, errors ${n.errors} (timeouts ${n.timeouts})`,
       );
     }
   }
@@ -573,7 +580,10 @@ async function main() {
         throw new Error(`${path} answered ${probe.status} before loading: ${await probe.text()}`);
     }
   }
-  const results = await measure(server, scenarios, `scale ${settings.scale}`);
+  const measured = only ? scenarios.filter((s) => only.has(s.key)) : scenarios;
+  if (only && measured.length !== only.size)
+    throw new Error(`--only: unknown scenario in ${values.only}; known: ${scenarios.map((s) => s.key).join(", ")}`);
+  const results = await measure(server, measured, `scale ${settings.scale}`);
 
   // Scenario 4's promise: every 201 wrote exactly one report, and a retry writes nothing.
   const [replayed] = created;

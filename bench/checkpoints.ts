@@ -46,7 +46,7 @@ async function measure(mode: "automatic" | "background") {
   const locking: [number, number][] = []; // RESTART and TRUNCATE hold the writer out while they run
   const onCheckpoint = (message: unknown) => {
     const { mode: kind, ms, endedAt } = message as CheckpointResult;
-    (checkpointMs[kind] ??= []).push(ms);
+    checkpointMs[kind] = [...(checkpointMs[kind] ?? []), ms];
     if (kind !== "PASSIVE") locking.push([endedAt - ms, endedAt]);
   };
   const slow: [number, number][] = [];

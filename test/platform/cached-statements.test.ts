@@ -85,6 +85,9 @@ describe("background checkpoints", () => {
       // The writer never checkpoints on its own: a commit cannot be the one that pays for it.
       expect((await client.execute("pragma wal_autocheckpoint")).rows[0]![0]).toBe(0);
       expect((await client.execute("pragma journal_size_limit")).rows[0]![0]).toBe(64 * 1024 * 1024);
+      // WAL with synchronous=NORMAL: commits append to the WAL without an fsync; checkpoints sync.
+      expect((await client.execute("pragma journal_mode")).rows[0]![0]).toBe("wal");
+      expect((await client.execute("pragma synchronous")).rows[0]![0]).toBe(1);
       for (let i = 0; i < 20; i++) await client.batch([["insert into w (v) values (?)", ["x".repeat(4000)]]], "write");
       // The thread copies every frame back; with nothing written since, it empties the WAL.
       await expect

@@ -265,8 +265,8 @@ async function seeded(scale: number): Promise<{ file: string; seedSeconds: numbe
   mkdirSync(dataDir, { recursive: true });
   log(`Seeding scale ${scale} into ${file} …`);
   const started = performance.now();
-  // The generator holds a scale's rows in memory (scale 1: 0.7 GB peak RSS; scale 10 crossed Node's
-  // default 4 GiB heap limit): its heap may grow with the scale, up to three quarters of the machine.
+  // The generator holds a scale's rows in memory (peak RSS 0.7 GiB at scale 1, 3.5 GiB at scale 10,
+  // near Node's default 4 GiB heap limit): its heap may grow with the scale, up to ¾ of the machine.
   const heapMiB = Math.min(Math.max(4096, 1536 * scale), Math.floor((totalmem() / 1024 ** 2) * 0.75));
   await run(process.execPath, [
     `--max-old-space-size=${heapMiB}`,

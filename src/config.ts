@@ -157,6 +157,12 @@ const envSchema = z.object({
    * `full` syncs every commit (about 0.5 ms more per write here).
    */
   HEXI_DB_SYNCHRONOUS: z.enum(["normal", "full"]).default("normal"),
+  /**
+   * Embedded database WAL checkpoints: `background` (a thread of their own, every second, so no
+   * request's commit pays for one) or `automatic` (SQLite's, inside the commit that crosses 10,000
+   * pages: the way it was, for comparison).
+   */
+  HEXI_DB_CHECKPOINTS: z.enum(["background", "automatic"]).default("background"),
   HEXI_MAX_BODY_BYTES: z.coerce
     .number()
     .int()

@@ -1,5 +1,6 @@
 import type { Client, InStatement, InValue, ResultSet, Row } from "@libsql/client";
 import Database from "libsql";
+import { startCheckpointer, type Checkpointer } from "./checkpointer.js";
 
 /**
  * The embedded database's hot path, on prepared statements kept per SQL text.
@@ -12,11 +13,31 @@ import Database from "libsql";
  * to the client. Batches are synchronous from BEGIN to COMMIT, so no lock is ever held across an
  * await, and in WAL mode a read sees every write committed before it started.
  */
-export function withCachedStatements(client: Client, file: string, synchronous: "off" | "normal" | "full"): Client {
+export function withCachedStatements(
+  client: Client,
+  file: string,
+  synchronous: "off" | "normal" | "full",
+  checkpoints: "automatic" | "background" = "automatic",
+): Client {
   const reader = connection(file, true);
   const writer = connection(file, false);
   writer.db.pragma(`synchronous = ${synchronous}`);
-  writer.db.pragma("wal_autocheckpoint = 10000");
+  // After a checkpoint has copied the whole WAL back, the next commit restarts the log and cuts the
+  // file to this size: the WAL on disk stays bounded whatever the burst was.
+  writer.db.pragma(`journal_size_limit = ${walSizeLimitBytes}`);
+  // "background": checkpoints run on a thread of their own (see checkpointer.ts), never inside a
+  // request's COMMIT; automatic ones come back if that thread cannot run.
+  const automatic = () => writer.db.pragma(`wal_autocheckpoint = ${automaticCheckpointPages}`);
+  let checkpointer: Checkpointer | undefined;
+  if (checkpoints === "background") {
+    writer.db.pragma("wal_autocheckpoint = 0");
+    checkpointer = startCheckpointer(file, {
+      onFailure: (error) => {
+        if (writer.db.open) automatic();
+        console.error(`Background WAL checkpoints failed; automatic checkpoints are back on: ${String(error)}`);
+      },
+    });
+  } else automatic();
 
   const execute = async (statement: InStatement | string, args?: InValue[]): Promise<ResultSet> => {
     const { sql, values } = normalise(statement, args);
@@ -51,6 +72,7 @@ export function withCachedStatements(client: Client, file: string, synchronous: 
       if (property === "batch") return batch;
       if (property === "close") {
         return () => {
+          void checkpointer?.stop();
           reader.db.close();
           writer.db.close();
           target.close();
@@ -63,6 +85,10 @@ export function withCachedStatements(client: Client, file: string, synchronous: 
 }
 
 type TransactionMode = "write" | "read" | "deferred";
+
+/** The writer's own checkpoint threshold when no checkpoint thread runs (SQLite's default is 1,000 pages). */
+const automaticCheckpointPages = 10_000;
+const walSizeLimitBytes = 64 * 1024 * 1024;
 
 function normalise(statement: InStatement | string, args?: InValue[]): { sql: string; values?: InValue[] } {
   if (typeof statement === "string") return { sql: statement, values: args ?? [] };

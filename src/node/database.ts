@@ -16,7 +16,12 @@ export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)),
 export function openDatabase(
   url: string,
   authToken?: string,
-  options: { synchronous?: "off" | "normal" | "full"; observe?: (client: Client) => Client } = {},
+  options: {
+    synchronous?: "off" | "normal" | "full";
+    /** "background" (the server): WAL checkpoints on a thread of their own, never inside a request's commit. */
+    checkpoints?: "automatic" | "background";
+    observe?: (client: Client) => Client;
+  } = {},
 ): { client: Client; db: Db } {
   const file = url.startsWith("file:") && !url.includes("?") ? url.slice("file:".length) : undefined;
   const observe = options.observe ?? ((client: Client) => client);
@@ -28,7 +33,12 @@ export function openDatabase(
   const setup = new Database(file);
   setup.pragma("journal_mode = WAL");
   setup.close();
-  const client = withCachedStatements(createClient({ url, authToken }), file, options.synchronous ?? "full");
+  const client = withCachedStatements(
+    createClient({ url, authToken }),
+    file,
+    options.synchronous ?? "full",
+    options.checkpoints,
+  );
   return { client, db: createDb(observe(client)) };
 }
 

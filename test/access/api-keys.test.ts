@@ -338,7 +338,7 @@ describe("authenticating with an API key", () => {
     }
   });
 
-  it("records last use at most once a minute, after the response", async () => {
+  it("records last use at most once a minute, in the round trip that looks the key up", async () => {
     const { id, key } = await createKey({});
     const lastUsed = async () =>
       (await ctx.db.select({ at: apiKeys.lastUsedAt }).from(apiKeys).where(eq(apiKeys.id, id)))[0]!.at;

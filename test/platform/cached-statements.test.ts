@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { withCachedStatements } from "../../src/node/cached-statements.js";
+import type { CheckpointResult } from "../../src/node/checkpointer.js";
 
 /** The embedded fast path must answer exactly what @libsql/client answers. */
 const dir = mkdtempSync(join(tmpdir(), "hexi-cached-"));
@@ -66,5 +68,42 @@ describe("cached statements", () => {
     const [inserted] = await cached.batch(["insert into u values ('new2', 't01')"], "write");
     expect(inserted!.rowsAffected).toBe(1);
     expect((await rowsOf(cached, "select t_id from u where id = ?", ["new2"]))[0]!.named).toEqual({ t_id: "t01" });
+  });
+});
+
+describe("background checkpoints", () => {
+  it("keep checkpoints out of the writer's commits and copy the WAL back from their own thread", async () => {
+    const own = join(dir, "ck.db");
+    const setup = createClient({ url: `file:${own}` });
+    await setup.executeMultiple("PRAGMA journal_mode = WAL; create table w (id integer primary key, v text);");
+    setup.close();
+    const seen: CheckpointResult[] = [];
+    const listen = (message: unknown) => seen.push(message as CheckpointResult);
+    subscribe("hexi.checkpoint", listen);
+    const client = withCachedStatements(createClient({ url: `file:${own}` }), own, "normal", "background");
+    try {
+      // The writer never checkpoints on its own: a commit cannot be the one that pays for it.
+      expect((await client.execute("pragma wal_autocheckpoint")).rows[0]![0]).toBe(0);
+      expect((await client.execute("pragma journal_size_limit")).rows[0]![0]).toBe(64 * 1024 * 1024);
+      // WAL with synchronous=NORMAL: commits append to the WAL without an fsync; checkpoints sync.
+      expect((await client.execute("pragma journal_mode")).rows[0]![0]).toBe("wal");
+      expect((await client.execute("pragma synchronous")).rows[0]![0]).toBe(1);
+      for (let i = 0; i < 20; i++) await client.batch([["insert into w (v) values (?)", ["x".repeat(4000)]]], "write");
+      // The thread copies every frame back; with nothing written since, it empties the WAL.
+      await expect
+        .poll(() => seen.some((r) => r.mode === "PASSIVE" && r.log >= 20 && r.checkpointed === r.log), {
+          timeout: 30_000,
+        })
+        .toBe(true);
+      await expect.poll(() => seen.some((r) => r.mode === "TRUNCATE" && r.busy === 0), { timeout: 30_000 }).toBe(true);
+      expect((await client.execute("select count(*) from w")).rows[0]![0]).toBe(20);
+    } finally {
+      unsubscribe("hexi.checkpoint", listen);
+      client.close();
+    }
+  });
+
+  it("leaves automatic checkpoints on elsewhere (scripts, tests)", async () => {
+    expect((await cached.execute("pragma wal_autocheckpoint")).rows[0]![0]).toBe(10_000);
   });
 });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newId } from "../../src/db/ids.js";
 import { addMonths, localDate } from "../../src/shared/calendar.js";
 import { memberReports } from "../../src/domains/reports/tables.js";
+import { eventPayload } from "../../src/domains/reports/member-reports.js";
 import { createTestContext, type TestContext } from "../helpers/app.js";
 import { insertMember } from "../helpers/fixtures.js";
 import type { TokenOptions } from "../helpers/keys.js";
@@ -302,9 +303,14 @@ describe("member reports: state machine", () => {
           communityId: w.d.fukang.id,
           status: next,
         });
+        // Built in SQL inside the write batch (one round trip): the same payload the row gives in JS.
+        expect(events[0]!.payload).toEqual(eventPayload(row));
+        expect(events[0]!.tenantId).toBe("620902");
         expect((await auditOf(ctx, report.id))[0]).toMatchObject({
           action: `member_report.${action}`,
-          changes: { status: [state, next] },
+          tenantId: "620902",
+          divisionPath: w.d.fukang.path,
+          changes: { status: [state, next], ...(action === "end" ? { endReason: "moved" } : {}) },
         });
         const inSixMonths = addMonths(localDate(ctx.clock.now()), 6);
         if (action === "confirm") expect(row.confirmedAt).not.toBeNull();
@@ -340,6 +346,9 @@ describe("member reports: state machine", () => {
     expect((await confirm(w.who.dunhuang)).status).toBe(404);
     expect((await confirm(w.who.dunhuangCommunity)).status).toBe(404);
     expect((await confirm(w.who.dongbeiStreet, { "if-match": '"v2"' })).status).toBe(412);
+    expect((await ctx.call(w.who.fukangAdmin, "POST", `/v1/member-reports/${newId("mrep", 0)}/confirm`)).status).toBe(
+      404,
+    );
     expect((await stored(report.id)).status).toBe("submitted");
     expect((await confirm(w.who.dongbeiStreet, { "if-match": '"v1"' })).body).toMatchObject({
       status: "confirmed",

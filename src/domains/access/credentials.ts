@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { and, eq, isNull, lt, or } from "drizzle-orm";
+import { and, eq, gt, isNull, lt, or } from "drizzle-orm";
 import type { MachineCredentials } from "../../shared/api/authenticate.js";
 import type { RateLimitSubject } from "../../shared/http/rate-limit.js";
 import type { Principal, Scope } from "../../shared/auth/principal.js";
@@ -19,6 +19,8 @@ export const credentialCacheTtlMs = 30_000;
 const cacheLimit = 10_000;
 /** `last_used_at` is written at most this often per key. */
 const lastUsedResolutionMs = 60_000;
+
+const lastUsedCutoff = (now: Date) => new Date(now.getTime() - lastUsedResolutionMs).toISOString();
 
 /** Scopes an API key can never hold, whatever its row says: clear personal data, and minting credentials. */
 export const scopesNeverForKeys: readonly Scope[] = ["pii:read", "access:manage"];
@@ -103,23 +105,43 @@ export function createMachineCredentials(nowMs: () => number): MachineCredential
     return hash;
   };
 
+  /**
+   * The key's row, in the round trip that also records its use: a conditional update of
+   * `last_used_at` (at most once a minute, only while the key is live) and the read, in one batch.
+   * A use is a presentation of a live key, also one then refused for its address.
+   */
   async function loadKey(c: Context<AppEnv>, keyHash: string): Promise<CachedKey | null> {
     const cached = keys.get(keyHash);
     if (cached) return cached.value;
-    const [row] = await c
-      .get("db")
-      .select({
-        id: apiKeys.id,
-        tenantId: apiKeys.tenantId,
-        scopes: apiKeys.scopes,
-        expiresAt: apiKeys.expiresAt,
-        revokedAt: apiKeys.revokedAt,
-        ipAllowList: apiKeys.ipAllowList,
-        rateLimitPerMinute: apiKeys.rateLimitPerMinute,
-        lastUsedAt: apiKeys.lastUsedAt,
-      })
-      .from(apiKeys)
-      .where(eq(apiKeys.keyHash, keyHash));
+    const db = c.get("db");
+    const now = c.get("clock").now();
+    const at = now.toISOString();
+    const [, [row]] = await db.batch([
+      db
+        .update(apiKeys)
+        .set({ lastUsedAt: at })
+        .where(
+          and(
+            eq(apiKeys.keyHash, keyHash),
+            isNull(apiKeys.revokedAt),
+            or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, at)),
+            or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, lastUsedCutoff(now))),
+          ),
+        ),
+      db
+        .select({
+          id: apiKeys.id,
+          tenantId: apiKeys.tenantId,
+          scopes: apiKeys.scopes,
+          expiresAt: apiKeys.expiresAt,
+          revokedAt: apiKeys.revokedAt,
+          ipAllowList: apiKeys.ipAllowList,
+          rateLimitPerMinute: apiKeys.rateLimitPerMinute,
+          lastUsedAt: apiKeys.lastUsedAt,
+        })
+        .from(apiKeys)
+        .where(eq(apiKeys.keyHash, keyHash)),
+    ]);
     const value = row
       ? {
           ...row,
@@ -135,7 +157,7 @@ export function createMachineCredentials(nowMs: () => number): MachineCredential
   function recordUse(c: Context<AppEnv>, key: CachedKey, now: Date): void {
     if (key.lastUsedAt && now.getTime() - Date.parse(key.lastUsedAt) < lastUsedResolutionMs) return;
     const at = now.toISOString();
-    const cutoff = new Date(now.getTime() - lastUsedResolutionMs).toISOString();
+    const cutoff = lastUsedCutoff(now);
     key.lastUsedAt = at; // the cached entry: later requests in this process skip the write
     c.get("defer")(
       c

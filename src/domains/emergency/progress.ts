@@ -8,6 +8,7 @@ import { idSchema } from "../../shared/http/schemas.js";
 import { incidentId, siteId, tag, teamId, volunteerId } from "./common.js";
 import { findIncident, redactToken } from "./incident-model.js";
 import { answers, notifications, notificationStatuses, rosterEntries, teamActivations, teamModes } from "./tables.js";
+import { readRows } from "../../shared/store/records.js";
 
 const notificationSchema = z
   .object({
@@ -177,21 +178,24 @@ export const progressRoutes = createRouter()
     const incident = await findIncident(c, c.req.valid("param").id);
     const q = c.req.valid("query");
     const keys = keyset(notifications.id, q);
-    const rows = await c
-      .get("db")
-      .select()
-      .from(notifications)
-      .where(
-        and(
-          eq(notifications.tenantId, incident.tenantId),
-          eq(notifications.incidentId, incident.id),
-          q.status ? eq(notifications.status, q.status) : undefined,
-          q.answer ? eq(notifications.answer, q.answer) : undefined,
-          keys.after,
-        ),
-      )
-      .orderBy(keys.orderBy)
-      .limit(keys.limit);
+    const rows = await readRows(
+      c,
+      c
+        .get("db")
+        .select()
+        .from(notifications)
+        .where(
+          and(
+            eq(notifications.tenantId, incident.tenantId),
+            eq(notifications.incidentId, incident.id),
+            q.status ? eq(notifications.status, q.status) : undefined,
+            q.answer ? eq(notifications.answer, q.answer) : undefined,
+            keys.after,
+          ),
+        )
+        .orderBy(keys.orderBy)
+        .limit(keys.limit),
+    );
     const page = keys.of(rows);
     const show = c.get("paging").showDevelopmentMessages === true;
     return c.json({ data: page.data.map((n) => presentNotification(n, show)), nextCursor: page.nextCursor }, 200);

@@ -10,6 +10,7 @@ import { tag, teamId, teamMemberId, volunteerId } from "./common.js";
 import { teamMembers, teamRoles, volunteers } from "./tables.js";
 import { findTeam } from "./teams.js";
 import { msg } from "../../shared/http/messages.js";
+import { readRows } from "../../shared/store/records.js";
 
 const teamMemberSchema = z
   .object({
@@ -143,13 +144,16 @@ export const teamMemberRoutes = createRouter()
   .openapi(listTeamMembers, async (c) => {
     const team = await findTeam(c, c.req.valid("param").id);
     const keys = keyset(teamMembers.id, c.req.valid("query"));
-    const rows = await c
-      .get("db")
-      .select()
-      .from(teamMembers)
-      .where(and(eq(teamMembers.tenantId, team.tenantId), eq(teamMembers.teamId, team.id), keys.after))
-      .orderBy(keys.orderBy)
-      .limit(keys.limit);
+    const rows = await readRows(
+      c,
+      c
+        .get("db")
+        .select()
+        .from(teamMembers)
+        .where(and(eq(teamMembers.tenantId, team.tenantId), eq(teamMembers.teamId, team.id), keys.after))
+        .orderBy(keys.orderBy)
+        .limit(keys.limit),
+    );
     const page = keys.of(rows);
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })

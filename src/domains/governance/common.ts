@@ -5,6 +5,7 @@ import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { AppEnv } from "../../shared/request/context.js";
 import { keyset, type PageOrder } from "../../shared/http/pagination.js";
 import { zodMessage } from "../../shared/http/messages.js";
+import { readRows } from "../../shared/store/records.js";
 
 export const tag = "governance";
 
@@ -39,13 +40,16 @@ export async function keysetPage<T extends SQLiteTable & { id: SQLiteColumn }, R
   present: (row: T["$inferSelect"]) => R,
 ): Promise<{ data: R[]; nextCursor: string | null }> {
   const keys = keyset(table.id, query);
-  const rows = await c
-    .get("db")
-    .select()
-    .from(table as SQLiteTable)
-    .where(and(...conditions, keys.after))
-    .orderBy(keys.orderBy)
-    .limit(keys.limit);
+  const rows = await readRows(
+    c,
+    c
+      .get("db")
+      .select()
+      .from(table as SQLiteTable)
+      .where(and(...conditions, keys.after))
+      .orderBy(keys.orderBy)
+      .limit(keys.limit),
+  );
   const page = keys.of(rows as T["$inferSelect"][]);
   return { data: page.data.map(present), nextCursor: page.nextCursor };
 }

@@ -20,6 +20,7 @@ import { tag, tenantCodeSchema } from "./common.js";
 import { mobilityMachine } from "./machines.js";
 import { awayStatuses, mobilityChecks, mobilityRecords, mobilityStatuses } from "./tables.js";
 import { msg, zodMessage } from "../../shared/http/messages.js";
+import { readRows } from "../../shared/store/records.js";
 
 const mobilityId = idSchema("mob");
 type MobilityRow = typeof mobilityRecords.$inferSelect;
@@ -404,14 +405,17 @@ export const mobilityRoutes = createRouter()
       q.checkOverdue ? eq(mobilityRecords.checkOverdue, q.checkOverdue === "true") : undefined,
     ];
     const pageOn = (side: SQL) =>
-      c
-        .get("db")
-        .select({ ...getTableColumns(mobilityRecords), memberName: members.name })
-        .from(mobilityRecords)
-        .leftJoin(members, eq(members.id, mobilityRecords.memberId))
-        .where(and(side, ...filters, keys.after))
-        .orderBy(keys.orderBy)
-        .limit(keys.limit);
+      readRows(
+        c,
+        c
+          .get("db")
+          .select({ ...getTableColumns(mobilityRecords), memberName: members.name })
+          .from(mobilityRecords)
+          .leftJoin(members, eq(members.id, mobilityRecords.memberId))
+          .where(and(side, ...filters, keys.after))
+          .orderBy(keys.orderBy)
+          .limit(keys.limit),
+      );
     // Each side reads its own index; both sides together are merged in key order (an OR would scan the table).
     const home = q.side === "receiving" ? [] : await pageOn(homeReach(principal));
     const received = q.side === "home" || principal.crossTenant ? [] : await pageOn(receivedBy(principal));

@@ -12,6 +12,7 @@ import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commitCreated } from "../../shared/store/commit.js";
 import { findWithinReach, listWithinReach } from "../../shared/store/records.js";
+import { withinReach } from "../../shared/auth/reach.js";
 import { divisionForWrite, readTogether, unknownReference, type Lookup } from "../../shared/store/references.js";
 import { addMonths, localDate } from "../../shared/calendar.js";
 import { memberReportMachine } from "./machines.js";
@@ -308,6 +309,7 @@ const transitions = actionRoutes({
   machine: memberReportMachine,
   table: memberReports,
   find: (c, id) => findWithinReach(c, memberReports, reach, id, "member report"),
+  visible: (c) => withinReach(c.get("principal"), { tenantId: memberReports.tenantId, ...reach }),
   targetType: "member_report",
   schema: memberReportSchema,
   present,
@@ -316,19 +318,19 @@ const transitions = actionRoutes({
     confirm: {
       operationId: "confirmMemberReport",
       summary: "Confirm a member's registration",
-      effects: (c) => ({ set: { confirmedAt: c.get("clock").now().toISOString() } }),
+      requestEffects: (c) => ({ set: { confirmedAt: c.get("clock").now().toISOString() } }),
       event: "confirmed",
     },
     activate: {
       operationId: "activateMemberReport",
       summary: "Start a confirmed member's service (first recheck due in six months)",
-      effects: (c) => ({ set: { recheckDueOn: nextRecheck(c.get("clock").now()) } }),
+      requestEffects: (c) => ({ set: { recheckDueOn: nextRecheck(c.get("clock").now()) } }),
       event: "activated",
     },
     recheck: {
       operationId: "recheckMemberReport",
       summary: "Record the half-yearly re-confirmation (keeps or makes the report active)",
-      effects: (c) => {
+      requestEffects: (c) => {
         const now = c.get("clock").now();
         return { set: { lastRecheckAt: now.toISOString(), recheckDueOn: nextRecheck(now) } };
       },
@@ -343,7 +345,7 @@ const transitions = actionRoutes({
       operationId: "endMemberReport",
       summary: "End a member's report as moved or lapsed",
       body: endMemberReportSchema,
-      effects: (_c, _row, body: z.infer<typeof endMemberReportSchema>) => ({
+      requestEffects: (_c, body: z.infer<typeof endMemberReportSchema>) => ({
         set: { endReason: body.reason },
         changes: { endReason: body.reason },
       }),

@@ -4,9 +4,19 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { Scope } from "../auth/principal.js";
 import type { Machine } from "../store/state-machine.js";
 import type { DomainEvent } from "../store/commit.js";
-import { transition, type VersionedRow, type VersionedTable } from "../store/records.js";
+import {
+  payloadInSql,
+  transition,
+  transitionWithinReach,
+  type VersionedRow,
+  type VersionedTable,
+} from "../store/records.js";
+import { GuardFailed } from "../store/commit.js";
+import { sql, type SQL } from "drizzle-orm";
 import type { AppEnv } from "../request/context.js";
 import { etagOf, optionalIfMatch } from "../http/etag.js";
+import { ApiError } from "../http/errors.js";
+import { msg } from "../http/messages.js";
 import { createRouter, etagHeader, protectedRoute } from "./openapi.js";
 import type { Message } from "../http/messages.js";
 
@@ -51,6 +61,11 @@ export interface ActionSpec<R, B = any> {
   authorize?: (c: Context<AppEnv>, row: R) => void | Promise<void>;
   /** Runs only for a legal move, so an illegal one is the machine's 409 before related records are read. */
   effects?: (c: Context<AppEnv>, row: R, body: B) => ActionEffects<R> | Promise<ActionEffects<R>>;
+  /**
+   * Effects from the request alone (a timestamp, a due date, a reason from the body), never from the
+   * record: instead of `effects`, they let the action be written in one round trip (see `visible`).
+   */
+  requestEffects?: (c: Context<AppEnv>, body: B) => ActionEffects<R>;
   /** Runs after the commit (e.g. hands queued work to a deferred sender). */
   after?: (c: Context<AppEnv>, updated: R) => void;
   /** Emits `<targetType>.<event>` with the config's `eventPayload`. */
@@ -73,6 +88,14 @@ export interface ActionRoutes<S extends string, A extends string, R extends Vers
   targetType: string;
   scope?: Scopes;
   find?: (c: Context<AppEnv>, id: string) => Promise<R>;
+  /**
+   * The records the caller may act on, as the condition `find` applies. With it, an action that has
+   * no `find`, `authorize`, `effects` or `eventTenant` of its own and whose `eventPayload` is a
+   * projection of columns is one round trip: the update carries the condition, the states it moves
+   * from and the If-Match version (`transitionWithinReach`); `find` runs only to say why nothing was
+   * written (404, 409, 412).
+   */
+  visible?: (c: Context<AppEnv>) => SQL;
   eventPayload?: (row: R) => Record<string, unknown>;
   /** The client actions; a machine action left out (one done by another record's write) gets no route. */
   actions: { [K in A]?: ActionSpec<R> };
@@ -128,14 +151,70 @@ export function actionRoutes<S extends string, A extends string, R extends Versi
         },
       },
     }) as ReturnType<typeof createRoute>;
+    if (spec.effects && spec.requestEffects)
+      throw new Error(`${config.targetType}.${action}: effects or requestEffects, not both`);
+    const oneTrip =
+      config.visible &&
+      !spec.find &&
+      !spec.authorize &&
+      !spec.effects &&
+      !spec.eventTenant &&
+      (!spec.event || payloadInSql(config.table, config.eventPayload!, "") !== undefined);
     router.openapi(route, async (c: Context<AppEnv>) => {
       const expectedVersion = optionalIfMatch(c);
       const req = c.req as unknown as { valid(target: "param" | "json"): Record<string, unknown> };
       const body = spec.body ? req.valid("json") : undefined;
-      const row = await find(c, req.valid("param").id as string);
+      const id = req.valid("param").id as string;
+      if (oneTrip) {
+        const effects = spec.requestEffects?.(c, body) ?? {};
+        let updated: R;
+        try {
+          updated = (await transitionWithinReach(c, {
+            table: config.table as VersionedTable & { status: never },
+            id,
+            visible: config.visible!(c),
+            machine: config.machine,
+            action,
+            expectedVersion,
+            set: effects.set,
+            targetType: config.targetType,
+            changes: effects.changes,
+            writes: effects.writes,
+            conflicts: effects.conflicts,
+            events: [
+              ...(spec.event
+                ? [
+                    {
+                      type: `${config.targetType}.${spec.event}`,
+                      subjectType: config.targetType,
+                      subjectId: id,
+                      payload: payloadInSql(config.table, config.eventPayload!, id)!,
+                      tenantId: sql`(select ${config.table.tenantId} from ${config.table} where ${config.table.id} = ${id})`,
+                    },
+                  ]
+                : []),
+              ...(effects.events ?? []),
+            ],
+          })) as R;
+        } catch (err) {
+          if (!(err instanceof GuardFailed)) throw err;
+          // Nothing was written: the record says why (only on this path is it read).
+          const row = await find(c, id);
+          config.machine.next(row.status, action);
+          throw expectedVersion !== undefined && row.version !== expectedVersion
+            ? new ApiError(
+                "precondition_failed",
+                msg("generic.record_version_mismatch", { version: row.version, expected: expectedVersion }),
+              )
+            : new ApiError("conflict", msg("generic.record_changed_concurrently"));
+        }
+        spec.after?.(c, updated);
+        return c.json(await config.present(updated, c), 200, { etag: etagOf(updated.version) });
+      }
+      const row = await find(c, id);
       await spec.authorize?.(c, row);
       config.machine.next(row.status, action);
-      const effects = (await spec.effects?.(c, row, body)) ?? {};
+      const effects = (await (spec.effects?.(c, row, body) ?? spec.requestEffects?.(c, body))) ?? {};
       const updated = await transition<S, A, R>(c, {
         table: config.table,
         row,

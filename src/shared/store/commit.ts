@@ -16,8 +16,8 @@ export interface AuditEntry {
   targetId: string;
   /** The target's path; an SQL expression when only the batch knows it (a subselect of the row it updates). */
   divisionPath?: string | SQL;
-  /** Names of changed fields, and values only where they are not personal data. */
-  changes?: Record<string, unknown>;
+  /** Names of changed fields, and values only where they are not personal data; JSON built in SQL when only the batch knows them. */
+  changes?: Record<string, unknown> | SQL;
   /** The tenant whose trail records this; defaults to the principal's. */
   tenantId?: string | SQL;
 }
@@ -26,8 +26,9 @@ export interface DomainEvent {
   type: string;
   subjectType: string;
   subjectId: string;
-  payload: Record<string, unknown>;
-  tenantId?: string;
+  /** The payload; JSON built in SQL when it is read from a row the batch writes (`payloadInSql`). */
+  payload: Record<string, unknown> | SQL;
+  tenantId?: string | SQL;
 }
 
 /** The response to store with an idempotency key, so a retry gets exactly the first answer. */
@@ -43,6 +44,8 @@ export interface Change {
   events?: DomainEvent[];
   /** Client-facing details for unique constraints this change may hit, keyed by "table.column". */
   conflicts?: Record<string, Message>;
+  /** The audit events go before the writes: their SQL reads the row as it was (a transition's old state). */
+  auditFirst?: boolean;
 }
 
 /** Thrown when a guarded write found its precondition no longer true: nothing was written. */
@@ -88,7 +91,8 @@ export async function commit(c: Context<AppEnv>, change: Change, created?: Creat
   const now = clock.now();
   const at = now.toISOString();
   const audits = auditRows(c, change.audit, now);
-  const statements: BatchItem<"sqlite">[] = [...change.writes, db.insert(auditEvents).values(audits)];
+  const audit = db.insert(auditEvents).values(audits);
+  const statements: BatchItem<"sqlite">[] = change.auditFirst ? [audit, ...change.writes] : [...change.writes, audit];
   if (change.events?.length) {
     statements.push(
       db.insert(outboxEvents).values(
@@ -137,7 +141,8 @@ export async function commit(c: Context<AppEnv>, change: Change, created?: Creat
       }),
     );
   }
-  const first = idempotency && created ? 2 : 0; // the key's statements come before the writes
+  // The key's statements, and audit events that go first, come before the writes.
+  const first = (idempotency && created ? 2 : 0) + (change.auditFirst ? 1 : 0);
   try {
     const results = await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
     // The results of `change.writes` (e.g. an UPDATE … RETURNING), in their order.

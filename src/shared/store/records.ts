@@ -1,6 +1,19 @@
 import type { Context } from "hono";
 import type { InValue } from "@libsql/client";
-import { and, Column, eq, fillPlaceholders, getTableName, gte, is, lte, sql, type SQL } from "drizzle-orm";
+import {
+  and,
+  Column,
+  eq,
+  fillPlaceholders,
+  getTableColumns,
+  getTableName,
+  gte,
+  inArray,
+  is,
+  lte,
+  sql,
+  type SQL,
+} from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
@@ -386,4 +399,137 @@ export async function transition<S extends string, A extends string, R extends V
       changes: { status: [options.row.status, to], ...options.changes },
     },
   });
+}
+
+const payloadsInSql = new WeakMap<object, SQL | null>();
+
+/**
+ * An event payload built from a row (`(row) => ({ memberReportId: row.id, status: row.status })`)
+ * as the same JSON built in SQL from the row with id `id`, so a batch can write the event of a row
+ * it updates without reading the row first. Only a payload that is a flat projection of columns
+ * (and constants) can be: anything else (a computed value, a nested object) answers undefined,
+ * and the caller reads the row instead. Worked out once per payload function.
+ */
+export function payloadInSql<R>(
+  table: SQLiteTable & { id: SQLiteColumn },
+  payload: (row: R) => Record<string, unknown>,
+  id: string,
+): SQL | undefined {
+  let projection = payloadsInSql.get(payload);
+  if (projection === undefined) {
+    projection = projectionOf(table, payload) ?? null;
+    payloadsInSql.set(payload, projection);
+  }
+  return projection ? sql`(select ${projection} from ${table} where ${table.id} = ${id})` : undefined;
+}
+
+function projectionOf<R>(table: SQLiteTable, payload: (row: R) => Record<string, unknown>): SQL | undefined {
+  const columns = getTableColumns(table) as Record<string, Column>;
+  const markers = new Map<object, Column>();
+  const probe = new Proxy(
+    {},
+    {
+      get(_, key) {
+        const column = typeof key === "string" ? columns[key] : undefined;
+        if (!column) return undefined;
+        const marker = Object.freeze({});
+        markers.set(marker, column);
+        return marker;
+      },
+    },
+  );
+  let shape: Record<string, unknown>;
+  try {
+    shape = payload(probe as R);
+  } catch {
+    return undefined;
+  }
+  if (!shape || Object.getPrototypeOf(shape) !== Object.prototype) return undefined;
+  const parts: SQL[] = [];
+  for (const [key, value] of Object.entries(shape)) {
+    const column = typeof value === "object" && value !== null ? markers.get(value) : undefined;
+    let json: SQL | undefined;
+    if (column) json = columnAsJson(column);
+    else if (value === null || typeof value === "string" || typeof value === "number") json = sql`${value}`;
+    if (!json) return undefined;
+    parts.push(sql`${key}, ${json}`);
+  }
+  return sql`json_object(${sql.join(parts, sql`, `)})`;
+}
+
+/** A column's value as the JSON its JS value would serialise to; undefined for types with no plain SQL equivalent. */
+function columnAsJson(column: Column): SQL | undefined {
+  if (column.columnType === "SQLiteTextJson") return sql`json(${column})`;
+  if (column.columnType === "SQLiteBoolean")
+    return sql`(case when ${column} is null then null when ${column} then json('true') else json('false') end)`;
+  return column.mapFromDriverValue === Column.prototype.mapFromDriverValue ? sql`${column}` : undefined;
+}
+
+/**
+ * A state transition in one round trip, for an action that needs nothing from the record but its
+ * state and version: the update is conditional on the id, `visible` (the caller's reach), the
+ * states the action starts from and the If-Match version, returns the row it wrote, and carries its
+ * guard; the audit event (written before the update, so it reads the old state) and the outbox
+ * events (after it, their payloads built in SQL from the updated row) ride in the same batch.
+ * When nothing matched it throws `GuardFailed`, and the caller reads the record to say why
+ * (404, 409 `invalid_transition`, 412).
+ */
+export async function transitionWithinReach<
+  S extends string,
+  A extends string,
+  T extends VersionedTable & { status: SQLiteColumn },
+>(
+  c: Context<AppEnv>,
+  options: {
+    table: T;
+    id: string;
+    visible: SQL;
+    machine: Machine<S, A>;
+    action: A;
+    expectedVersion?: number;
+    set?: Record<string, unknown>;
+    targetType: string;
+    changes?: Record<string, unknown>;
+    /** Guarded writes to related records, after the record's own. */
+    writes?: BatchItem<"sqlite">[];
+    /** Events; a payload or tenant in SQL reads the updated row. */
+    events?: DomainEvent[];
+    conflicts?: Record<string, Message>;
+  },
+): Promise<T["$inferSelect"]> {
+  const { table, id, machine, action, expectedVersion } = options;
+  const { from, to } = machine.transitions[action];
+  const db = c.get("db");
+  const now = c.get("clock").now().toISOString();
+  const of = (column: SQLiteColumn) => sql`(select ${column} from ${table} where ${table.id} = ${id})`;
+  const path =
+    (table as { divisionPath?: SQLiteColumn }).divisionPath ?? (table as unknown as { path?: SQLiteColumn }).path;
+  const update = db
+    .update(table)
+    .set({ ...options.set, status: to, version: sql`${table.version} + 1`, updatedAt: now } as never)
+    .where(
+      and(
+        eq(table.id, id),
+        inArray(table.status, [...from]),
+        expectedVersion === undefined ? undefined : eq(table.version, expectedVersion),
+        options.visible,
+      ),
+    )
+    .returning();
+  const [rows] = await commit(c, {
+    writes: [update, guardChanged(c), ...(options.writes ?? [])],
+    auditFirst: true,
+    audit: {
+      action: `${options.targetType}.${action}`,
+      targetType: options.targetType,
+      targetId: id,
+      // A missing record has no tenant: the caller's keeps the insert valid until the guard rolls it back.
+      tenantId: sql`coalesce(${of(table.tenantId)}, ${c.get("principal").tenant})`,
+      divisionPath: path && of(path),
+      changes: sql`json_set(${JSON.stringify(options.changes ?? {})}, '$.status', json_array(${of(table.status)}, ${to}))`,
+    },
+    events: options.events,
+    conflicts: options.conflicts,
+  });
+  return (rows as T["$inferSelect"][])[0]!;
 }

@@ -5,6 +5,7 @@ import { admissionRefusals } from "../../src/domains/governance/tables.js";
 import { addWorkingDays, calendarOf, officialCalendars } from "../../src/domains/governance/working-days.js";
 import { createTestContext, type TestContext } from "../helpers/app.js";
 import { divisionNamed, type DivisionRef } from "../helpers/fixtures.js";
+import { publishCommunityList } from "../helpers/governance.js";
 
 let ctx: TestContext;
 let now = new Date("2031-02-06T02:00:00Z"); // Thursday 6 February 2031, 10:00 in China
@@ -16,7 +17,7 @@ let dongyuan: DivisionRef;
 let items: { statutory: string; negative: string };
 
 const city = { tenant: "620900", roles: ["city_admin" as const] };
-const county = { tenant: "620902", roles: ["county_admin" as const] };
+const county = { tenant: "620902", roles: ["county_admin"] as ["county_admin"] };
 const department = { tenant: "620902", roles: ["department" as const], unit: "dept-civil-affairs", sub: "minzheng-1" };
 const otherDepartment = { tenant: "620902", roles: ["department" as const], unit: "dept-housing", sub: "zhujian-1" };
 const streetAdmin = () => ({ tenant: "620902", roles: ["street_admin" as const], org: street.id });
@@ -40,18 +41,7 @@ beforeAll(async () => {
   });
   expect(put.status).toBe(200);
   // The county's published community list: one statutory item, one on the negative list.
-  const list = await ctx.call(county, "POST", "/v1/duty-lists", { level: "community", title: "社区职责事项清单" });
-  const add = (number: number, kind: string) =>
-    ctx.call(county, "POST", `/v1/duty-lists/${list.body.id}/items`, {
-      area: "民生服务",
-      number,
-      name: `事项${number}`,
-      content: "",
-      legalBasis: "",
-      kind,
-    });
-  items = { statutory: (await add(1, "statutory")).body.id, negative: (await add(2, "negative")).body.id };
-  expect((await ctx.call(county, "POST", `/v1/duty-lists/${list.body.id}/publish`)).status).toBe(200);
+  items = await publishCommunityList(ctx, county);
 });
 afterAll(() => ctx.close());
 

@@ -160,7 +160,7 @@ const present = (row: AdmissionRow) => ({
   updatedAt: row.updatedAt,
 });
 
-const eventPayload = (row: AdmissionRow) => ({
+export const admissionEventPayload = (row: AdmissionRow) => ({
   admissionRequestId: row.id,
   departmentId: row.departmentId,
   kind: row.kind,
@@ -395,7 +395,7 @@ export const admissionRoutes = createRouter()
           type: `admission_request.${eventName}`,
           subjectType: "admission_request",
           subjectId: row.id,
-          payload: eventPayload(row),
+          payload: admissionEventPayload(row),
         },
       ],
     });
@@ -478,7 +478,7 @@ function admissionActions() {
     table: admissionRequests,
     find: findAdmission,
     present,
-    eventPayload,
+    eventPayload: admissionEventPayload,
     actions: counted({
       street_approve: {
         operationId: "streetApproveAdmissionRequest",

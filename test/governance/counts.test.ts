@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, outboxEvents } from "../../src/db/tables.js";
 import { runAdmissionPeriods } from "../../src/domains/governance/admission-job.js";
 import { governanceCountsBackfill } from "../../src/domains/governance/counts.js";
+import { isCatalogued } from "../../src/domains/webhooks/catalogue.js";
 import { runMaintenance } from "../../src/maintenance.js";
 import { createTestContext, type TestContext } from "../helpers/app.js";
 import { divisionNamed, insertPartyOrg, type DivisionRef } from "../helpers/fixtures.js";
@@ -255,6 +256,12 @@ describe("standards stats from running totals", () => {
     const elsewhere = await divisionNamed(ctx, "620902", "东南街街道");
     expect((await figures({ tenant: "620902", roles: ["street_admin"], org: elsewhere.id })).inspections).toBe(0);
     await expectRecountAgrees();
+  });
+
+  it("every event these writes sent is in the webhook catalogue", async () => {
+    const types = new Set((await ctx.db.select().from(outboxEvents)).map((e) => e.type));
+    expect([...types].filter((t) => !isCatalogued(t))).toEqual([]);
+    expect(types).toContain("duty_item.created");
   });
 
   it("migration 0015 rebuilds the totals with the same statements the seed runs", () => {

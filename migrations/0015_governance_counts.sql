@@ -24,4 +24,4 @@ insert into governance_counts (tenant_id, metric, period, division_path, dim, la
 --> statement-breakpoint
 insert into governance_counts (tenant_id, metric, period, division_path, dim, label, n) select tenant_id, 'standards.max_score', substr(inspected_on, 1, 4), division_path, '', null, sum(max_score) from inspections where true group by 1, 2, 3, 4, 5;
 --> statement-breakpoint
-insert into governance_counts (tenant_id, metric, period, division_path, dim, label, n) select r.tenant_id, 'standards.rectification.' || r.status, substr(i.inspected_on, 1, 4), r.division_path, r.deadline, null, count(*) from rectifications r join inspections i on i.tenant_id = r.tenant_id and i.id = r.inspection_id where true group by 1, 2, 3, 4, 5;
+insert into governance_counts (tenant_id, metric, period, division_path, dim, label, n) select r.tenant_id, 'standards.rectification.' || r.status, substr(i.inspected_on, 1, 4), r.division_path, case when r.status = 'closed' then '' else r.deadline end, null, count(*) from rectifications r join inspections i on i.tenant_id = r.tenant_id and i.id = r.inspection_id where true group by 1, 2, 3, 4, 5;

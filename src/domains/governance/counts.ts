@@ -105,7 +105,7 @@ export const governanceCountsBackfill: readonly string[] = [
   `${insertInto} select tenant_id, 'standards.inspections', substr(inspected_on, 1, 4), division_path, '', null, count(*) from inspections where true group by 1, 2, 3, 4, 5`,
   `${insertInto} select tenant_id, 'standards.score', substr(inspected_on, 1, 4), division_path, '', null, sum(total_score) from inspections where true group by 1, 2, 3, 4, 5`,
   `${insertInto} select tenant_id, 'standards.max_score', substr(inspected_on, 1, 4), division_path, '', null, sum(max_score) from inspections where true group by 1, 2, 3, 4, 5`,
-  `${insertInto} select r.tenant_id, 'standards.rectification.' || r.status, substr(i.inspected_on, 1, 4), r.division_path, r.deadline, null, count(*) from rectifications r join inspections i on i.tenant_id = r.tenant_id and i.id = r.inspection_id where true group by 1, 2, 3, 4, 5`,
+  `${insertInto} select r.tenant_id, 'standards.rectification.' || r.status, substr(i.inspected_on, 1, 4), r.division_path, case when r.status = 'closed' then '' else r.deadline end, null, count(*) from rectifications r join inspections i on i.tenant_id = r.tenant_id and i.id = r.inspection_id where true group by 1, 2, 3, 4, 5`,
 ];
 
 // ---- admission ----
@@ -190,14 +190,18 @@ export function inspectionCountWrites(
   ];
 }
 
-/** A rectification moving from its status to `to`, counted by its deadline in its inspection's year. */
+/**
+ * A rectification moving from its status to `to`, in its inspection's year: open and submitted ones
+ * by deadline (overdue is "deadline before today"), closed ones in one row per division.
+ */
 export function rectificationCountWrites(db: Writer, row: RectificationRow, to: RectificationRow["status"]) {
   if (row.status === to) return [];
   const period = sql`(select substr(inspected_on, 1, 4) from inspections where tenant_id = ${row.tenantId} and id = ${row.inspectionId})`;
-  const at = { tenantId: row.tenantId, period, divisionPath: row.divisionPath, dim: row.deadline };
+  const at = { tenantId: row.tenantId, period, divisionPath: row.divisionPath };
+  const dim = (status: RectificationRow["status"]) => (status === "closed" ? "" : row.deadline);
   return [
-    bump(db, { ...at, metric: `standards.rectification.${row.status}` }, -1),
-    bump(db, { ...at, metric: `standards.rectification.${to}` }, 1),
+    bump(db, { ...at, dim: dim(row.status), metric: `standards.rectification.${row.status}` }, -1),
+    bump(db, { ...at, dim: dim(to), metric: `standards.rectification.${to}` }, 1),
   ];
 }
 

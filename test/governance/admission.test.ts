@@ -5,7 +5,7 @@ import { admissionRefusals } from "../../src/domains/governance/tables.js";
 import { addWorkingDays, calendarOf, officialCalendars } from "../../src/domains/governance/working-days.js";
 import { createTestContext, type TestContext } from "../helpers/app.js";
 import { divisionNamed, type DivisionRef } from "../helpers/fixtures.js";
-import { publishCommunityList } from "../helpers/governance.js";
+import { admissionRequestBody, publishCommunityList } from "../helpers/governance.js";
 
 let ctx: TestContext;
 let now = new Date("2031-02-06T02:00:00Z"); // Thursday 6 February 2031, 10:00 in China
@@ -45,19 +45,8 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.close());
 
-const request = (fields: Record<string, unknown> = {}) => ({
-  departmentName: "区民政局",
-  kind: "survey",
-  title: "入户调查",
-  description: "每户一份问卷。",
-  streetId: street.id,
-  communityIds: [fukang.id, beiyuan.id],
-  periodStart: "2031-03-01",
-  periodEnd: "2031-03-31",
-  fundingYuan: 20000,
-  staffProvided: 2,
-  ...fields,
-});
+const request = (fields: Record<string, unknown> = {}) =>
+  admissionRequestBody(street.id, [fukang.id, beiyuan.id], fields);
 
 const eventsOf = async (id: string) =>
   (await ctx.db.select().from(outboxEvents).where(eq(outboxEvents.subjectId, id))).map((e) => e.type);

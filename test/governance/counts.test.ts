@@ -8,7 +8,7 @@ import { isCatalogued } from "../../src/domains/webhooks/catalogue.js";
 import { runMaintenance } from "../../src/maintenance.js";
 import { createTestContext, type TestContext } from "../helpers/app.js";
 import { divisionNamed, insertPartyOrg, type DivisionRef } from "../helpers/fixtures.js";
-import { publishCommunityList } from "../helpers/governance.js";
+import { admissionRequestBody, publishCommunityList } from "../helpers/governance.js";
 
 let ctx: TestContext;
 let now = new Date("2031-02-06T02:00:00Z"); // Thursday, 10:00 in China
@@ -32,19 +32,8 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.close());
 
-const request = (fields: Record<string, unknown> = {}) => ({
-  departmentName: "区民政局",
-  kind: "survey",
-  title: "入户调查",
-  description: "每户一份问卷。",
-  streetId: street.id,
-  communityIds: [fukang.id, beiyuan.id],
-  periodStart: "2031-03-01",
-  periodEnd: "2031-08-31",
-  fundingYuan: 20000,
-  staffProvided: 2,
-  ...fields,
-});
+const request = (fields: Record<string, unknown> = {}) =>
+  admissionRequestBody(street.id, [fukang.id, beiyuan.id], { periodEnd: "2031-08-31", ...fields });
 
 const submit = async (fields: Record<string, unknown> = {}, headers: Record<string, string> = {}) => {
   const res = await ctx.call(department, "POST", "/v1/admission-requests", request(fields), headers);

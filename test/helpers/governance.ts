@@ -17,3 +17,22 @@ export async function publishCommunityList(ctx: TestContext, county: { tenant: s
   expect((await ctx.call(county, "POST", `/v1/duty-lists/${list.body.id}/publish`)).status).toBe(200);
   return items;
 }
+
+/** An admission request's body: a survey of two communities of one street in March 2031. */
+export const admissionRequestBody = (
+  streetId: string,
+  communityIds: string[],
+  fields: Record<string, unknown> = {},
+) => ({
+  departmentName: "区民政局",
+  kind: "survey",
+  title: "入户调查",
+  description: "每户一份问卷。",
+  streetId,
+  communityIds,
+  periodStart: "2031-03-01",
+  periodEnd: "2031-03-31",
+  fundingYuan: 20000,
+  staffProvided: 2,
+  ...fields,
+});

@@ -2,22 +2,17 @@ import { and, eq, lt, lte } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { localDate } from "../../shared/calendar.js";
 import { admissionEventPayload } from "./admission.js";
-import { runPass, type Pass } from "./job-pass.js";
+import { passesOf, runPass } from "./job-pass.js";
 import { admissionRequests } from "./tables.js";
 
 type AdmissionRow = typeof admissionRequests.$inferSelect;
 
-const admissionPass = (pass: Pick<Pass<AdmissionRow>, "due" | "set" | "action" | "event">): Pass<AdmissionRow> => ({
-  ...pass,
+const admissionPass = passesOf<AdmissionRow>({
   table: admissionRequests,
   targetType: "admission_request",
   job: "job:admission",
   payload: admissionEventPayload,
-  changes: (row, updated) => ({
-    status: [row.status, updated.status],
-    periodStart: row.periodStart,
-    periodEnd: row.periodEnd,
-  }),
+  changes: (row, updated) => ({ status: [row.status, updated.status], periodEnd: row.periodEnd }),
 });
 
 /**

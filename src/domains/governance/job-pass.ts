@@ -30,6 +30,11 @@ export interface Pass<R extends JobRow> {
   changes: (row: R, updated: R) => Record<string, unknown>;
 }
 
+/** The passes of one job over one table: what they share, completed by each pass's own rule. */
+export const passesOf =
+  <R extends JobRow>(shared: Omit<Pass<R>, "due" | "set" | "action" | "event">) =>
+  (pass: Pick<Pass<R>, "due" | "set" | "action" | "event">): Pass<R> => ({ ...shared, ...pass });
+
 /**
  * One pass of a background job over at most `limit` due rows, oldest id first: each row is its own
  * guarded step, its audit entry (`system:scheduler`) and outbox event inserted only if its UPDATE

@@ -1,14 +1,13 @@
 import { and, eq, inArray, lt } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { localDate } from "../../shared/calendar.js";
-import { runPass, type Pass } from "./job-pass.js";
+import { passesOf, runPass } from "./job-pass.js";
 import { mobilityEventPayload } from "./mobility.js";
 import { mobilityRecords } from "./tables.js";
 
 type MobilityRow = typeof mobilityRecords.$inferSelect;
 
-const mobilityPass = (pass: Pick<Pass<MobilityRow>, "due" | "set" | "action" | "event">): Pass<MobilityRow> => ({
-  ...pass,
+const mobilityPass = passesOf<MobilityRow>({
   table: mobilityRecords,
   targetType: "mobility_record",
   job: "job:mobility",

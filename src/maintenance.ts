@@ -2,6 +2,7 @@ import type { Db } from "./db/client.js";
 import { deliverQueued } from "./domains/emergency/delivery.js";
 import { runEscalations } from "./domains/emergency/escalation.js";
 import { applyRetention } from "./domains/emergency/retention.js";
+import { runAdmissionPeriods } from "./domains/governance/admission-job.js";
 import { markMobilityDue } from "./domains/governance/mobility-job.js";
 import { escalateOverdueComplaints, eraseExpiredReporters } from "./domains/property/escalation.js";
 import { markOverdueReports } from "./domains/reports/recheck.js";
@@ -37,7 +38,7 @@ export async function runPagingTick(db: Db, deps: PagingDeps, now: Date) {
 
 /**
  * Housekeeping that no request triggers: member reports whose half-yearly recheck has lapsed
- * become overdue, idempotency keys past their 24 hours are forgotten, stranded emergency pages are sent,
+ * become overdue, admitted community work starts and expires with its period, idempotency keys past their 24 hours are forgotten, stranded emergency pages are sent,
  * volunteers' personal data past its retention period is anonymised (PIPL), overdue property complaints
  * are escalated a level and reporters' contacts are erased past their retention. The same function runs
  * from the Node background loop (`npm start`) and the Worker's Cron Trigger.
@@ -52,6 +53,8 @@ export async function runMaintenance(
   idempotencyKeysPurged: number;
   mobilityLostContact: number;
   mobilityCheckOverdue: number;
+  admissionsActivated: number;
+  admissionsExpired: number;
   pagesSent: number;
   complaintsEscalated: number;
   reportersErased: number;
@@ -61,6 +64,8 @@ export async function runMaintenance(
     idempotencyKeysPurged: 0,
     mobilityLostContact: 0,
     mobilityCheckOverdue: 0,
+    admissionsActivated: 0,
+    admissionsExpired: 0,
     pagesSent: 0,
     complaintsEscalated: 0,
     reportersErased: 0,
@@ -73,6 +78,9 @@ export async function runMaintenance(
     const mobility = await markMobilityDue(db, now);
     result.mobilityLostContact = mobility.lostContact;
     result.mobilityCheckOverdue = mobility.checkOverdue;
+    const admission = await runAdmissionPeriods(db, now);
+    result.admissionsActivated = admission.activated;
+    result.admissionsExpired = admission.expired;
     if (paging) {
       result.pagesSent = (await runPagingTick(db, paging, now)).pagesSent;
       await applyRetention(db, now, paging.paging.retentionDays ?? 730);

@@ -11,6 +11,7 @@ import { members, partyOrgs, units } from "../domains/organisations/tables.js";
 import { agreements, memberReports, orgReports } from "../domains/reports/tables.js";
 import { maskIdCard, maskPhone, type PiiVault } from "../shared/crypto/pii.js";
 import { seedGovernance } from "./seed-governance.js";
+import { governanceCountsBackfill } from "../domains/governance/counts.js";
 import { sites, teamMembers, teams, volunteers, volunteerSources } from "../domains/emergency/tables.js";
 import { skillCodes } from "../domains/emergency/common.js";
 import { complaints, compounds } from "../domains/property/tables.js";
@@ -624,6 +625,8 @@ export async function seedScale(
     weighted: (choices) => pickWeighted(rand, choices),
     insert: (table, rows, stage) => insertChunked(client, table, rows, progress, stage),
   });
+  // The stats' running totals of what was just inserted (the same statements as migration 0015).
+  for (const statement of governanceCountsBackfill) await client.execute(statement);
   // 9. 平急结合: volunteers (phones sealed like members'), normal, emergency and mobile teams, each
   // volunteer in one to three teams of their tenant (their own community's first), 26 new-employment
   // teams of couriers, riders and drivers, and a service centre and a muster point per community.

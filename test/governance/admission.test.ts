@@ -5,6 +5,7 @@ import { admissionRefusals } from "../../src/domains/governance/tables.js";
 import { addWorkingDays, calendarOf, officialCalendars } from "../../src/domains/governance/working-days.js";
 import { createTestContext, type TestContext } from "../helpers/app.js";
 import { divisionNamed, type DivisionRef } from "../helpers/fixtures.js";
+import { admissionRequestBody, publishCommunityList } from "../helpers/governance.js";
 
 let ctx: TestContext;
 let now = new Date("2031-02-06T02:00:00Z"); // Thursday 6 February 2031, 10:00 in China
@@ -16,7 +17,7 @@ let dongyuan: DivisionRef;
 let items: { statutory: string; negative: string };
 
 const city = { tenant: "620900", roles: ["city_admin" as const] };
-const county = { tenant: "620902", roles: ["county_admin" as const] };
+const county = { tenant: "620902", roles: ["county_admin"] as ["county_admin"] };
 const department = { tenant: "620902", roles: ["department" as const], unit: "dept-civil-affairs", sub: "minzheng-1" };
 const otherDepartment = { tenant: "620902", roles: ["department" as const], unit: "dept-housing", sub: "zhujian-1" };
 const streetAdmin = () => ({ tenant: "620902", roles: ["street_admin" as const], org: street.id });
@@ -40,34 +41,12 @@ beforeAll(async () => {
   });
   expect(put.status).toBe(200);
   // The county's published community list: one statutory item, one on the negative list.
-  const list = await ctx.call(county, "POST", "/v1/duty-lists", { level: "community", title: "社区职责事项清单" });
-  const add = (number: number, kind: string) =>
-    ctx.call(county, "POST", `/v1/duty-lists/${list.body.id}/items`, {
-      area: "民生服务",
-      number,
-      name: `事项${number}`,
-      content: "",
-      legalBasis: "",
-      kind,
-    });
-  items = { statutory: (await add(1, "statutory")).body.id, negative: (await add(2, "negative")).body.id };
-  expect((await ctx.call(county, "POST", `/v1/duty-lists/${list.body.id}/publish`)).status).toBe(200);
+  items = await publishCommunityList(ctx, county);
 });
 afterAll(() => ctx.close());
 
-const request = (fields: Record<string, unknown> = {}) => ({
-  departmentName: "区民政局",
-  kind: "survey",
-  title: "入户调查",
-  description: "每户一份问卷。",
-  streetId: street.id,
-  communityIds: [fukang.id, beiyuan.id],
-  periodStart: "2031-03-01",
-  periodEnd: "2031-03-31",
-  fundingYuan: 20000,
-  staffProvided: 2,
-  ...fields,
-});
+const request = (fields: Record<string, unknown> = {}) =>
+  admissionRequestBody(street.id, [fukang.id, beiyuan.id], fields);
 
 const eventsOf = async (id: string) =>
   (await ctx.db.select().from(outboxEvents).where(eq(outboxEvents.subjectId, id))).map((e) => e.type);

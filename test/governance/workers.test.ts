@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditEvents } from "../../src/db/tables.js";
+import { auditEvents, outboxEvents } from "../../src/db/tables.js";
+import { isCatalogued } from "../../src/domains/webhooks/catalogue.js";
 import { communityWorkers } from "../../src/domains/governance/tables.js";
 import { createTestContext, type TestContext } from "../helpers/app.js";
 import { divisionNamed, type DivisionRef } from "../helpers/fixtures.js";
@@ -139,5 +140,32 @@ describe("street bodies (四办三中心一执法队)", () => {
     const staffing = await ctx.call(streetAdmin(), "GET", "/v1/street-staffing");
     expect(staffing.body.data).toEqual([{ streetId: street.id, bodies: 3, quota: 24, filled: 17, vacancies: 7 }]);
     expect((await ctx.call(outsider, "GET", "/v1/street-staffing")).body.data).toEqual([]);
+
+    // Every write sends a catalogued event with ids, kind and staffing figures only.
+    const centre = (await ctx.call(county, "GET", "/v1/street-bodies?kind=centre")).body.data[0];
+    const patched = await ctx.call(
+      county,
+      "PATCH",
+      `/v1/street-bodies/${centre.id}`,
+      { filled: centre.quota },
+      {
+        "if-match": `"v${centre.version}"`,
+      },
+    );
+    expect(patched.status).toBe(200);
+    const events = await ctx.db.select().from(outboxEvents).where(eq(outboxEvents.subjectId, centre.id));
+    expect(events.map((e) => e.type)).toEqual(["street_body.created", "street_body.updated"]);
+    expect(events.every((e) => isCatalogued(e.type))).toBe(true);
+    expect(events[1]!.payload).toEqual({
+      streetBodyId: centre.id,
+      streetId: street.id,
+      kind: "centre",
+      quota: centre.quota,
+      filled: centre.quota,
+    });
+    // And so does every other write of this file (workers, grades, assessments, the grade scale).
+    const types = new Set((await ctx.db.select().from(outboxEvents)).map((e) => e.type));
+    expect([...types].filter((t) => !isCatalogued(t))).toEqual([]);
+    expect(types).toContain("grade_scale.updated");
   });
 });

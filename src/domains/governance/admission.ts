@@ -1,12 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { and, eq, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, eq, inArray, lt, or, sql, type SQL } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
 import { divisions } from "../../db/tables.js";
 import type { Principal } from "../../shared/auth/principal.js";
 import { withinReach } from "../../shared/auth/reach.js";
 import { localDate } from "../../shared/calendar.js";
-import { actionRoutes } from "../../shared/api/actions.js";
+import { actionRoutes, type ActionSpec } from "../../shared/api/actions.js";
 import type { AppEnv } from "../../shared/request/context.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { ApiError, type FieldError } from "../../shared/http/errors.js";
@@ -31,6 +31,7 @@ import {
   type DutyKind,
 } from "./tables.js";
 import { addWorkingDays } from "./working-days.js";
+import { admissionCountWrites, refusalCountWrite } from "./counts.js";
 import { msg, zodMessage } from "../../shared/http/messages.js";
 
 /** [D] Review deadlines in working days: the street within 5, the county within 10 after the street's approval. */
@@ -159,7 +160,7 @@ const present = (row: AdmissionRow) => ({
   updatedAt: row.updatedAt,
 });
 
-const eventPayload = (row: AdmissionRow) => ({
+export const admissionEventPayload = (row: AdmissionRow) => ({
   admissionRequestId: row.id,
   departmentId: row.departmentId,
   kind: row.kind,
@@ -379,6 +380,8 @@ export const admissionRoutes = createRouter()
             ),
         ),
         ...chunks(refusals).map((part) => db.insert(admissionRefusals).values(part)),
+        ...admissionCountWrites(db, row, null, status),
+        ...refusals.map((r) => refusalCountWrite(db, r)),
       ],
       audit: {
         action: "admission_request.create",
@@ -392,7 +395,7 @@ export const admissionRoutes = createRouter()
           type: `admission_request.${eventName}`,
           subjectType: "admission_request",
           subjectId: row.id,
-          payload: eventPayload(row),
+          payload: admissionEventPayload(row),
         },
       ],
     });
@@ -438,6 +441,32 @@ function decided(c: Context<AppEnv>, body: { note?: string } | undefined) {
   return { decisionNote: body?.note ?? null, decidedAt: c.get("clock").now().toISOString() };
 }
 
+/**
+ * Every move also moves the stats' running totals (counts.ts) in the same batch, after the
+ * request's guarded update: a move that fails (409, 412, a lost race) counts nothing.
+ */
+function counted(actions: AdmissionActions): AdmissionActions {
+  return Object.fromEntries(
+    Object.entries(actions).map(([name, spec]) => [
+      name,
+      {
+        ...spec,
+        effects: async (c: Context<AppEnv>, row: AdmissionRow, body: unknown) => {
+          const effects = (await spec.effects?.(c, row, body)) ?? {};
+          const to = admissionMachine.transitions[name as AdmissionAction].to;
+          return {
+            ...effects,
+            writes: [...(effects.writes ?? []), ...admissionCountWrites(c.get("db"), row, row.status, to)],
+          };
+        },
+      },
+    ]),
+  ) as AdmissionActions;
+}
+
+type AdmissionAction = (typeof admissionMachine.actions)[number];
+type AdmissionActions = { [K in AdmissionAction]?: ActionSpec<AdmissionRow> };
+
 function admissionActions() {
   return actionRoutes({
     base: "/v1/admission-requests",
@@ -449,8 +478,8 @@ function admissionActions() {
     table: admissionRequests,
     find: findAdmission,
     present,
-    eventPayload,
-    actions: {
+    eventPayload: admissionEventPayload,
+    actions: counted({
       street_approve: {
         operationId: "streetApproveAdmissionRequest",
         summary: "Street review: pass the request to the county",
@@ -546,24 +575,6 @@ function admissionActions() {
         scope: "admission:submit",
         event: "withdrawn",
       },
-    },
+    }),
   });
-}
-
-/** The local-time instants a quarter ("2026-Q1") spans, and its first and last dates. */
-export function quarterBounds(quarter: string) {
-  const year = Number(quarter.slice(0, 4));
-  const q = Number(quarter.slice(-1));
-  const offset = 8 * 60 * 60 * 1000;
-  const from = new Date(Date.UTC(year, (q - 1) * 3, 1) - offset).toISOString();
-  const to = new Date(Date.UTC(year, q * 3, 1) - offset).toISOString();
-  const firstDate = `${year}-${String((q - 1) * 3 + 1).padStart(2, "0")}-01`;
-  const lastDate = new Date(Date.UTC(year, q * 3, 0)).toISOString().slice(0, 10);
-  return {
-    from,
-    to,
-    firstDate,
-    lastDate,
-    createdIn: (col: typeof admissionRequests.createdAt) => and(gte(col, from), lt(col, to))!,
-  };
 }

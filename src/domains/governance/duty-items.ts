@@ -80,6 +80,14 @@ const patchItemSchema = z
   .refine((p) => Object.keys(p).length > 0, zodMessage("field.at_least_one"))
   .openapi("PatchDutyItem", { example: { leadDepartment: "肃州区公安分局" } });
 
+/** Event payloads: the item's ids, number and kind (its text is public anyway, but stays in the API). */
+const dutyItemEvent = (type: "created" | "updated" | "deleted", row: DutyItemRow) => ({
+  type: `duty_item.${type}`,
+  subjectType: "duty_item",
+  subjectId: row.id,
+  payload: { dutyItemId: row.id, listId: row.listId, number: row.number, kind: row.kind },
+});
+
 export const presentDutyItem = (row: DutyItemRow) => ({
   id: row.id,
   tenant: row.tenantId,
@@ -250,6 +258,7 @@ export const dutyItemRoutes = createRouter()
         targetId: row.id,
         changes: { listId: list.id, number: row.number, kind: row.kind },
       },
+      events: [dutyItemEvent("created", row)],
       conflicts,
     }).catch(draftChanged);
     return c.json(response, 201, headers);
@@ -276,6 +285,7 @@ export const dutyItemRoutes = createRouter()
       set: patch,
       audit: { action: "duty_item.update", targetType: "duty_item", changes: { listId: list.id, ...patch } },
       alsoWrite: () => [stillDraft(c, list.id)],
+      events: (u) => [dutyItemEvent("updated", u)],
       conflicts,
     });
     return c.json(presentDutyItem(updated), 200, { etag: etagOf(updated.version) });
@@ -304,6 +314,7 @@ export const dutyItemRoutes = createRouter()
         targetId: item.id,
         changes: { listId: list.id, number: item.number, name: item.name },
       },
+      events: [dutyItemEvent("deleted", item)],
     }).catch(draftChanged);
     return c.body(null, 204);
   });

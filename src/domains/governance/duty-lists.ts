@@ -466,6 +466,9 @@ export const dutyListRoutes = createRouter()
       expectedVersion,
       set: patch,
       audit: { action: "duty_list.update", targetType: "duty_list", changes: patch },
+      events: (u) => [
+        { type: "duty_list.updated", subjectType: "duty_list", subjectId: u.id, payload: dutyListEventPayload(u) },
+      ],
     });
     return c.json(presentDutyList(updated), 200, { etag: etagOf(updated.version) });
   })

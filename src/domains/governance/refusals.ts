@@ -1,7 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { and, count, eq, gte, inArray, lte, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
-import { withinReach } from "../../shared/auth/reach.js";
 import { localDate } from "../../shared/calendar.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
@@ -11,9 +10,18 @@ import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../
 import { commitCreated } from "../../shared/store/commit.js";
 import { findWithinReach, listWithinReach } from "../../shared/store/records.js";
 import { requireDivisionForWrite } from "../../shared/store/references.js";
-import { admissionId, admissionReach, quarterBounds } from "./admission.js";
+import { admissionId } from "./admission.js";
+import {
+  countsReach,
+  type Outcome,
+  outcomes,
+  reachesStreets,
+  refusalCountWrite,
+  sumTotals,
+  type Total,
+} from "./counts.js";
 import { quarterSchema, tag } from "./common.js";
-import { admissionKinds, admissionRefusals, admissionRequests, admissionTargets } from "./tables.js";
+import { admissionKinds, admissionRefusals, governanceCounts } from "./tables.js";
 import { msg } from "../../shared/http/messages.js";
 
 const refusalId = idSchema("refusal");
@@ -153,16 +161,6 @@ const getStats = protectedRoute({
   responses: { 200: { description: "The figures.", content: { "application/json": { schema: statsSchema } } } },
 });
 
-const admitted = ["approved", "active", "expired"] as const;
-const outcome = (status: string) =>
-  (admitted as readonly string[]).includes(status)
-    ? "admitted"
-    : status === "refused" || status === "rejected"
-      ? "refused"
-      : status === "withdrawn"
-        ? "withdrawn"
-        : "pending";
-
 export const refusalRoutes = createRouter()
   .openapi(createRefusal, async (c) => {
     const body = c.req.valid("json");
@@ -193,7 +191,7 @@ export const refusalRoutes = createRouter()
     };
     const response = present(row);
     const headers = await commitCreated(c, `/v1/admission-refusals/${row.id}`, row.version, response, {
-      writes: [c.get("db").insert(admissionRefusals).values(row)],
+      writes: [c.get("db").insert(admissionRefusals).values(row), refusalCountWrite(c.get("db"), row)],
       audit: {
         action: "admission_refusal.create",
         targetType: "admission_refusal",
@@ -233,77 +231,67 @@ export const refusalRoutes = createRouter()
   .openapi(getStats, async (c) => {
     const { quarter } = c.req.valid("query");
     const principal = c.get("principal");
-    const bounds = quarterBounds(quarter);
-    const db = c.get("db");
-    const perDepartment = await db
-      .select({
-        departmentId: admissionRequests.departmentId,
-        departmentName: sql<string>`max(${admissionRequests.departmentName})`,
-        status: admissionRequests.status,
-        n: count(),
-      })
-      .from(admissionRequests)
-      .where(and(admissionReach(principal), bounds.createdIn(admissionRequests.createdAt)))
-      .groupBy(admissionRequests.departmentId, admissionRequests.status);
+    // From the running totals (counts.ts): a read of rows per street (or community) and department,
+    // and per community, however many requests the quarter holds.
+    let perDepartment: Total[] = [];
+    if (principal.owner?.departmentId) {
+      perDepartment = await sumTotals(c, {
+        metrics: outcomes.map((o) => `admission.department.${o}`),
+        period: quarter,
+        reach: and(
+          eq(governanceCounts.tenantId, principal.tenant),
+          eq(governanceCounts.dim, principal.owner.departmentId),
+        )!,
+        byDim: true,
+      });
+    } else if (!principal.owner) {
+      const scope = (await reachesStreets(c)) ? "department" : "target";
+      perDepartment = await sumTotals(c, {
+        metrics: outcomes.map((o) => `admission.${scope}.${o}`),
+        period: quarter,
+        reach: countsReach(c),
+        byDim: true,
+      });
+    }
     const departments = new Map<string, z.infer<typeof statsSchema>["byDepartment"][number]>();
     for (const r of perDepartment) {
-      const entry = departments.get(r.departmentId) ?? {
-        departmentId: r.departmentId,
-        departmentName: r.departmentName,
+      const entry = departments.get(r.dim) ?? {
+        departmentId: r.dim,
+        departmentName: r.label ?? r.dim,
         admitted: 0,
         refused: 0,
         pending: 0,
         withdrawn: 0,
       };
-      entry[outcome(r.status)] += r.n;
-      departments.set(r.departmentId, entry);
+      entry[r.metric.slice(r.metric.lastIndexOf(".") + 1) as Outcome] += r.n;
+      departments.set(r.dim, entry);
     }
-    const targetReach = withinReach(principal, {
-      tenantId: admissionTargets.tenantId,
-      divisionPath: admissionTargets.divisionPath,
-    });
-    const carried = await db
-      .select({ communityId: admissionTargets.communityId, n: count() })
-      .from(admissionTargets)
-      .innerJoin(
-        admissionRequests,
-        and(
-          eq(admissionRequests.tenantId, admissionTargets.tenantId),
-          eq(admissionRequests.id, admissionTargets.requestId),
-        ),
-      )
-      .where(
-        and(
-          targetReach,
-          inArray(admissionRequests.status, [...admitted]),
-          lte(admissionRequests.periodStart, bounds.lastDate),
-          gte(admissionRequests.periodEnd, bounds.firstDate),
-        ),
-      )
-      .groupBy(admissionTargets.communityId);
-    const refused = await db
-      .select({ communityId: admissionRefusals.communityId, n: count() })
-      .from(admissionRefusals)
-      .where(
-        and(
-          withinReach(principal, {
-            tenantId: admissionRefusals.tenantId,
-            divisionPath: admissionRefusals.divisionPath,
-          }),
-          gte(admissionRefusals.requestedOn, bounds.firstDate),
-          lte(admissionRefusals.requestedOn, bounds.lastDate),
-        ),
-      )
-      .groupBy(admissionRefusals.communityId);
+    const perCommunity = principal.owner
+      ? []
+      : await sumTotals(c, {
+          metrics: ["admission.carried", "admission.refusals"],
+          period: quarter,
+          reach: countsReach(c),
+          byDim: true,
+        });
     const communities = new Map<string, { communityId: string; carried: number; refusals: number }>();
-    const entry = (id: string) => communities.get(id) ?? { communityId: id, carried: 0, refusals: 0 };
-    for (const r of carried) communities.set(r.communityId, { ...entry(r.communityId), carried: r.n });
-    for (const r of refused) communities.set(r.communityId, { ...entry(r.communityId), refusals: r.n });
+    for (const r of perCommunity) {
+      const entry = communities.get(r.dim) ?? { communityId: r.dim, carried: 0, refusals: 0 };
+      if (r.metric === "admission.carried") entry.carried += r.n;
+      else entry.refusals += r.n;
+      communities.set(r.dim, entry);
+    }
+    const counted = (d: { admitted: number; refused: number; pending: number; withdrawn: number }) =>
+      d.admitted + d.refused + d.pending + d.withdrawn > 0;
     return c.json(
       {
         quarter,
-        byDepartment: [...departments.values()].sort((a, b) => a.departmentId.localeCompare(b.departmentId)),
-        byCommunity: [...communities.values()].sort((a, b) => a.communityId.localeCompare(b.communityId)),
+        byDepartment: [...departments.values()]
+          .filter(counted)
+          .sort((a, b) => a.departmentId.localeCompare(b.departmentId)),
+        byCommunity: [...communities.values()]
+          .filter((e) => e.carried + e.refusals > 0)
+          .sort((a, b) => a.communityId.localeCompare(b.communityId)),
       },
       200,
     );

@@ -17,6 +17,7 @@ import { requireReference } from "../../shared/store/references.js";
 import { partyOrgs } from "../organisations/tables.js";
 import { chunks, keysetPage, tag } from "./common.js";
 import { checklistMachine, rectificationMachine } from "./machines.js";
+import { countsReach, inspectionCountWrites, rectificationCountWrites, sumTotals } from "./counts.js";
 import { checklists, inspections, rectifications, rectificationStatuses } from "./tables.js";
 import { msg, zodMessage } from "../../shared/http/messages.js";
 
@@ -540,6 +541,7 @@ export const standardsRoutes = createRouter()
       writes: [
         db.insert(inspections).values(row),
         ...chunks(rects).map((part) => db.insert(rectifications).values(part)),
+        ...inspectionCountWrites(db, row, { count: rects.length, deadline: body.rectification.deadline }),
       ],
       audit: {
         action: "inspection.create",
@@ -605,6 +607,42 @@ export const standardsRoutes = createRouter()
   .openapi(getStandardsStats, async (c) => {
     const { year } = c.req.valid("query");
     const principal = c.get("principal");
+    // Administrators and the city: from the running totals (counts.ts), rows per division and
+    // deadline whatever the number of inspections. A unit administrator sees only its own branch's
+    // records, which the totals (per division) cannot single out: those few are counted directly.
+    if (!principal.owner) {
+      const today = localDate(c.get("clock").now());
+      const totals = await sumTotals(c, {
+        metrics: [
+          "standards.inspections",
+          "standards.score",
+          "standards.max_score",
+          ...rectificationStatuses.map((s) => `standards.rectification.${s}`),
+        ],
+        period: year === undefined ? undefined : String(year),
+        reach: countsReach(c),
+        byDim: false,
+        before: today,
+      });
+      const total = (metric: string) => totals.find((t) => t.metric === metric);
+      const score = total("standards.score")?.n ?? 0;
+      const maxScore = total("standards.max_score")?.n ?? 0;
+      const open = total("standards.rectification.open");
+      const submitted = total("standards.rectification.submitted");
+      return c.json(
+        {
+          inspections: total("standards.inspections")?.n ?? 0,
+          averageScorePercent: maxScore ? Math.round((score / maxScore) * 1000) / 10 : null,
+          rectifications: {
+            open: open?.n ?? 0,
+            submitted: submitted?.n ?? 0,
+            closed: total("standards.rectification.closed")?.n ?? 0,
+            overdue: (open?.nBefore ?? 0) + (submitted?.nBefore ?? 0),
+          },
+        },
+        200,
+      );
+    }
     const db = c.get("db");
     const today = localDate(c.get("clock").now());
     const inYear = (column: typeof inspections.inspectedOn) =>
@@ -717,7 +755,10 @@ function rectificationActions() {
         scope: "orglife:write",
         body: evidenceSchema,
         event: "submitted",
-        effects: (_c, _row, body) => ({ set: { evidence: body.evidence } }),
+        effects: (c, row, body) => ({
+          set: { evidence: body.evidence },
+          writes: rectificationCountWrites(c.get("db"), row, "submitted"),
+        }),
       },
       close: {
         operationId: "closeRectification",
@@ -725,7 +766,10 @@ function rectificationActions() {
         scope: "standards:inspect",
         authorize: inspectingLevelOnly,
         event: "closed",
-        effects: (c) => ({ set: { closedAt: c.get("clock").now().toISOString() } }),
+        effects: (c, row) => ({
+          set: { closedAt: c.get("clock").now().toISOString() },
+          writes: rectificationCountWrites(c.get("db"), row, "closed"),
+        }),
       },
       reopen: {
         operationId: "reopenRectification",
@@ -733,6 +777,7 @@ function rectificationActions() {
         scope: "standards:inspect",
         authorize: inspectingLevelOnly,
         event: "reopened",
+        effects: (c, row) => ({ writes: rectificationCountWrites(c.get("db"), row, "open") }),
       },
     },
   });

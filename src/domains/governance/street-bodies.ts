@@ -72,6 +72,14 @@ const present = (row: BodyRow) => ({
 
 const reach = { divisionPath: streetBodies.divisionPath };
 
+/** Event payloads: ids, kind and staffing figures (a body's name is not sent). */
+const streetBodyEvent = (type: "created" | "updated", row: BodyRow) => ({
+  type: `street_body.${type}`,
+  subjectType: "street_body",
+  subjectId: row.id,
+  payload: { streetBodyId: row.id, streetId: row.streetId, kind: row.kind, quota: row.quota, filled: row.filled },
+});
+
 const staffingSchema = z
   .object({
     data: z.array(
@@ -191,6 +199,7 @@ export const streetBodyRoutes = createRouter()
         divisionPath: row.divisionPath,
         changes: body,
       },
+      events: [streetBodyEvent("created", row)],
       conflicts: { "street_bodies.name": msg("unique.street_body_name") },
     });
     return c.json(response, 201, headers);
@@ -219,6 +228,7 @@ export const streetBodyRoutes = createRouter()
       expectedVersion,
       set: patch,
       audit: { action: "street_body.update", targetType: "street_body", changes: patch },
+      events: (u) => [streetBodyEvent("updated", u)],
       conflicts: { "street_bodies.name": msg("unique.street_body_name") },
     });
     return c.json(present(updated), 200, { etag: etagOf(updated.version) });

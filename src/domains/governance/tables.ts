@@ -538,3 +538,25 @@ export const streetBodies = sqliteTable(
     uniqueIndex("street_bodies_tenant_street_name_uq").on(t.tenantId, t.streetId, t.name),
   ],
 );
+
+/**
+ * Running totals behind `/v1/admission-stats` and `/v1/standards-stats` (docs/governance-stats.md):
+ * one row per tenant, metric, period (a quarter "2026-Q1" or a year "2026"), division path and
+ * dimension (a department, a community, a deadline), moved by the same batch as the write that
+ * changes what it counts. A stats read sums the rows in the caller's reach, whose number depends on
+ * the division tree and the calendar, never on how many records there are.
+ */
+export const governanceCounts = sqliteTable(
+  "governance_counts",
+  {
+    tenantId: text("tenant_id").notNull(),
+    metric: text("metric").notNull(),
+    period: text("period").notNull(),
+    divisionPath: text("division_path").notNull(),
+    dim: text("dim").notNull(),
+    /** A display name for the dimension (the department's), the latest written. */
+    label: text("label"),
+    n: integer("n").notNull().default(0),
+  },
+  (t) => [uniqueIndex("governance_counts_key").on(t.tenantId, t.metric, t.period, t.divisionPath, t.dim)],
+);

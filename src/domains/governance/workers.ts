@@ -474,6 +474,14 @@ export const workerRoutes = createRouter()
           guardChanged(c),
         ],
         audit: { action: "grade_scale.put", targetType: "grade_scale", targetId: tenant, changes: { ...scale } },
+        events: [
+          {
+            type: "grade_scale.updated",
+            subjectType: "grade_scale",
+            subjectId: tenant,
+            payload: { tenant, version: current.version + 1 },
+          },
+        ],
         conflicts: { "grade_scales.tenant_id": msg("governance.grade_scale_race") },
       });
     } catch (err) {

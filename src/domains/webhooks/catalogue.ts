@@ -4,11 +4,13 @@ import { needStatuses, postCategories, postClaimStatuses, projectStatuses } from
 import {
   admissionKinds,
   admissionStatuses,
+  dutyKinds,
   dutyLevels,
   dutyListStatuses,
   meetingKinds,
   mobilityStatuses,
   rectificationStatuses,
+  streetBodyKinds,
   workerPosts,
   workerTiers,
 } from "../governance/tables.js";
@@ -318,6 +320,23 @@ export const eventCatalogue = {
       created: "A new edition of a duty list was started as a draft (a city template, or a county's own list).",
       published: "A duty list edition was published.",
       superseded: "A published duty list was superseded by the next published edition.",
+      updated: "A draft duty list's title or effective date changed.",
+    },
+  ),
+  ...subjectEvents(
+    "duty_item",
+    "DutyItem",
+    "ditem",
+    {
+      dutyItemId: ref("ditem", "The duty list item."),
+      listId: ref("dlist", "The draft duty list it belongs to."),
+      number: z.number().int().openapi({ example: 12 }),
+      kind: z.enum(dutyKinds),
+    },
+    {
+      created: "An item was added to a draft duty list.",
+      updated: "An item of a draft duty list was changed.",
+      deleted: "An item was removed from a draft duty list.",
     },
   ),
   ...subjectEvents(
@@ -462,6 +481,32 @@ export const eventCatalogue = {
       assessed: "A worker's annual assessment was recorded (and applied to the grade).",
     },
   ),
+  ...subjectEvents(
+    "street_body",
+    "StreetBody",
+    "sbody",
+    {
+      streetBodyId: ref("sbody", "The street body (四办三中心一执法队)."),
+      streetId: ref("div", "The street or town."),
+      kind: z.enum(streetBodyKinds),
+      quota: z.number().int().openapi({ description: "Staffing quota (编制).", example: 8 }),
+      filled: z.number().int().openapi({ example: 6 }),
+    },
+    {
+      created: "A street office, centre or enforcement team was set up.",
+      updated: "A street body's name or staffing (quota, filled posts) changed.",
+    },
+  ),
+  "grade_scale.updated": {
+    summary: "A county replaced its community workers' grade scale (三岗十八级).",
+    data: z
+      .object({
+        id: z.string().openapi({ description: "The tenant.", example: "620902" }),
+        tenant: tenantCode,
+        version: z.number().int(),
+      })
+      .openapi("GradeScaleEventData"),
+  },
   "working_calendar.updated": {
     summary: "The city loaded or replaced a year's working-day calendar.",
     data: z

@@ -33,6 +33,7 @@ const domains = [
   "governance",
   "emergency",
   "property",
+  "newemployment",
   "stats",
   "audit",
   "access",

@@ -676,7 +676,12 @@ export async function seedScale(
     const teamsOfTenant = new Map<string, (typeof teams.$inferInsert)[]>();
     const countyOf = new Map(divisionInserts.filter((d) => d.level === "county").map((d) => [d.tenantId, d]));
     const upper = divisionInserts.filter((d) => d.level === "street" || d.level === "town");
-    const team = (owner: DivisionRow, mode: "normal" | "emergency" | "mobile", name: string) => {
+    const team = (
+      owner: DivisionRow,
+      mode: "normal" | "emergency" | "mobile",
+      name: string,
+      source: "new_employment" | null = null,
+    ) => {
       const row = {
         id: nextId("team"),
         tenantId: owner.tenantId,
@@ -686,6 +691,7 @@ export async function seedScale(
         divisionPath: owner.path,
         divisionLevel: owner.level,
         orgId: null,
+        source,
         skills: skillCodes.filter(() => chance(0.15)),
         quorum: 2,
         responseDeadlineMinutes: pick([15, 30, 30, 60]),
@@ -712,7 +718,7 @@ export async function seedScale(
     }
     const newEmployment = Array.from({ length: counts.newEmploymentTeams }, (_, i) => {
       const owner = pick(upper);
-      return team(owner, "emergency", `${owner.name}新就业群体志愿服务队${i + 1}`);
+      return team(owner, "emergency", `${owner.name}新就业群体志愿服务队${i + 1}`, "new_employment");
     });
 
     const volunteerRows: (typeof volunteers.$inferInsert)[] = [];

@@ -119,3 +119,16 @@ export function deadlineInWords(rule: Deadline): string {
   if ("workingHours" in rule) return `${rule.workingHours} working hours`;
   return `${rule.workingDays} working days`;
 }
+
+/**
+ * A deadline as an ISO instant, with the calendar years it may touch read through `years` (the
+ * governance area's `working_calendars`, which shared code cannot name).
+ */
+export async function deadlineOn(
+  now: Date,
+  rule: Deadline,
+  years: (list: number[]) => Promise<readonly { days: readonly { date: string; kind: DayKind }[] }[]>,
+): Promise<string> {
+  const loaded = await years(yearsFrom(localDate(now), deadlineSpanDays(rule)));
+  return deadlineAfter(now, rule, calendarOf(loaded)).toISOString();
+}

@@ -1,13 +1,6 @@
 import { inArray } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
-import {
-  calendarOf,
-  deadlineAfter,
-  deadlineSpanDays,
-  localDate,
-  yearsFrom,
-  type Deadline,
-} from "../../shared/calendar.js";
+import { deadlineOn, type Deadline } from "../../shared/calendar.js";
 import { defineMachine } from "../../shared/store/state-machine.js";
 import { workingCalendars } from "../governance/tables.js";
 import { complaintStatuses, type ComplaintCategory } from "./tables.js";
@@ -72,12 +65,8 @@ export const reporterRetentionDays = 180;
 export const nextLevel = { community: "street", street: "county", county: "county" } as const;
 
 /** The deadline of a complaint of `category` whose clock starts `now`, on the loaded working calendar. */
-export async function dueAfter(db: Db, now: Date, category: ComplaintCategory): Promise<string> {
-  const rule = deadlines[category];
-  const from = localDate(now);
-  const rows = await db
-    .select({ days: workingCalendars.days })
-    .from(workingCalendars)
-    .where(inArray(workingCalendars.year, yearsFrom(from, deadlineSpanDays(rule))));
-  return deadlineAfter(now, rule, calendarOf(rows)).toISOString();
+export function dueAfter(db: Db, now: Date, category: ComplaintCategory): Promise<string> {
+  return deadlineOn(now, deadlines[category], (years) =>
+    db.select({ days: workingCalendars.days }).from(workingCalendars).where(inArray(workingCalendars.year, years)),
+  );
 }

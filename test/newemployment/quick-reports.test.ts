@@ -66,7 +66,7 @@ beforeAll(async () => {
   rider = await worker("马小军", meituan.id, "13909372046", "delivery");
   courier = await worker("李快递", sf.id, "13909372047", "courier");
   const area = (who: TokenOptions, id: string, body: unknown) =>
-    ctx.call(who, "PUT", `/v1/communities/${id}/area`, body);
+    ctx.call(who, "PUT", `/v1/community-areas/${id}`, body);
   expect(
     (
       await area(county, fukang.id, {
@@ -76,9 +76,7 @@ beforeAll(async () => {
       })
     ).status,
   ).toBe(200);
-  expect((await area(county, beiyuan.id, { datum: "wgs84", centre: { lat: 39.753, long: 98.515 } })).status).toBe(
-    200,
-  );
+  expect((await area(county, beiyuan.id, { datum: "wgs84", centre: { lat: 39.753, long: 98.515 } })).status).toBe(200);
   expect((await area(yumen, beiping.id, { datum: "wgs84", centre: { lat: 40.28, long: 97.04 } })).status).toBe(200);
 });
 afterAll(() => ctx.close());
@@ -96,22 +94,22 @@ const act = (who: TokenOptions, id: string, action: string, body?: unknown) =>
 
 describe("community areas", () => {
   it("replaces an area only with If-Match, and stores GCJ-02 input as WGS-84", async () => {
-    const current = await ctx.call(county, "GET", `/v1/communities/${beiyuan.id}/area`);
+    const current = await ctx.call(county, "GET", `/v1/community-areas/${beiyuan.id}`);
     expect(current.status).toBe(200);
     const gcj = wgs84ToGcj02({ lat: 39.753, long: 98.515 });
     const body = { datum: "gcj02", centre: gcj };
-    expect((await ctx.call(county, "PUT", `/v1/communities/${beiyuan.id}/area`, body)).status).toBe(428);
+    expect((await ctx.call(county, "PUT", `/v1/community-areas/${beiyuan.id}`, body)).status).toBe(428);
     expect(
-      (await ctx.call(county, "PUT", `/v1/communities/${beiyuan.id}/area`, body, { "if-match": '"v9"' })).status,
+      (await ctx.call(county, "PUT", `/v1/community-areas/${beiyuan.id}`, body, { "if-match": '"v9"' })).status,
     ).toBe(412);
-    const replaced = await ctx.call(county, "PUT", `/v1/communities/${beiyuan.id}/area`, body, {
+    const replaced = await ctx.call(county, "PUT", `/v1/community-areas/${beiyuan.id}`, body, {
       "if-match": current.headers.get("etag")!,
     });
     expect(replaced.status).toBe(200);
     expect(distanceMetres(replaced.body.centre, { lat: 39.753, long: 98.515 })).toBeLessThan(0.01);
     // Another tenant's community is not found; a community admin sets only their own.
-    expect((await ctx.call(yumen, "GET", `/v1/communities/${fukang.id}/area`)).status).toBe(404);
-    expect((await ctx.call(beiyuanAdmin, "PUT", `/v1/communities/${fukang.id}/area`, body)).status).toBe(404);
+    expect((await ctx.call(yumen, "GET", `/v1/community-areas/${fukang.id}`)).status).toBe(404);
+    expect((await ctx.call(beiyuanAdmin, "PUT", `/v1/community-areas/${fukang.id}`, body)).status).toBe(404);
   });
 });
 

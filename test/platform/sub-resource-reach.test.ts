@@ -78,6 +78,21 @@ beforeAll(async () => {
   });
   expect(incident.status, JSON.stringify(incident.body)).toBe(201);
   records["/v1/incidents/{id}"] = incident.body.incident.id;
+  const platform = await ctx.call(county, "POST", "/v1/units", {
+    name: "美团酒泉站",
+    kind: "delivery_platform",
+    divisionId: fukang.id,
+  });
+  const gigWorker = await ctx.call(county, "POST", "/v1/gig-workers", {
+    name: "马小军",
+    trade: "delivery",
+    platformUnitId: platform.body.id,
+    vehicleType: "e_bike",
+    baseDivisionId: fukang.id,
+    phone: "13909372046",
+  });
+  expect(gigWorker.status, JSON.stringify(gigWorker.body)).toBe(201);
+  records["/v1/gig-workers/{id}"] = gigWorker.body.id;
 
   principals = [
     ["the county", county],

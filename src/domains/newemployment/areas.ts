@@ -82,8 +82,7 @@ async function community(c: Context<AppEnv>, id: string) {
     .select({ id: divisions.id, tenantId: divisions.tenantId, path: divisions.path, level: divisions.level })
     .from(divisions)
     .where(and(eq(divisions.id, id), eq(divisions.tenantId, c.get("principal").tenant)));
-  if (division?.level !== "community" || !canActInDivision(c.get("principal"), division))
-    throw notFound("community");
+  if (division?.level !== "community" || !canActInDivision(c.get("principal"), division)) throw notFound("community");
   return division;
 }
 
@@ -134,7 +133,7 @@ export function routeAmong(areas: readonly AreaRow[], place: LatLong): Routed {
 
 const putArea = protectedRoute({
   method: "put",
-  path: "/v1/communities/{id}/area",
+  path: "/v1/community-areas/{communityId}",
   operationId: "putCommunityArea",
   tags: [tag],
   summary: "Set a community's centre and boundary (for routing quick reports by place)",
@@ -143,7 +142,7 @@ const putArea = protectedRoute({
   scope: "newemp:write",
   errors: [404, 409, 412, 428],
   request: {
-    params: z.object({ id: divisionIdSchema }),
+    params: z.object({ communityId: divisionIdSchema }),
     headers: ifMatchHeader.partial(),
     body: { required: true, content: { "application/json": { schema: putAreaSchema } } },
   },
@@ -152,13 +151,13 @@ const putArea = protectedRoute({
 
 const getArea = protectedRoute({
   method: "get",
-  path: "/v1/communities/{id}/area",
+  path: "/v1/community-areas/{communityId}",
   operationId: "getCommunityArea",
   tags: [tag],
   summary: "A community's centre and boundary",
   scope: "newemp:read",
   errors: [404],
-  request: { params: z.object({ id: divisionIdSchema }) },
+  request: { params: z.object({ communityId: divisionIdSchema }) },
   responses: { 200: versionedResponse(areaSchema, "The area (WGS-84).") },
 });
 
@@ -180,7 +179,7 @@ const listAreas = protectedRoute({
 
 export const areaRoutes = createRouter()
   .openapi(putArea, async (c) => {
-    const division = await community(c, c.req.valid("param").id);
+    const division = await community(c, c.req.valid("param").communityId);
     const body = c.req.valid("json");
     const centre = toWgs84(body.centre, body.datum);
     const ring = body.boundary?.map((p) => toWgs84(p, body.datum)) ?? null;
@@ -238,7 +237,7 @@ export const areaRoutes = createRouter()
     return c.json(present(row), 200, { etag: etagOf(row.version) });
   })
   .openapi(getArea, async (c) => {
-    const division = await community(c, c.req.valid("param").id);
+    const division = await community(c, c.req.valid("param").communityId);
     const [row] = await c
       .get("db")
       .select()

@@ -1053,8 +1053,8 @@ export const details = {
     zh: "该人员已停用，不能提交随手拍。",
   },
   "newemp.no_area": {
-    en: "No community of this tenant has an area set (PUT /v1/communities/:id/area): the place cannot be routed.",
-    zh: "本租户尚无社区设置范围（PUT /v1/communities/:id/area），无法按位置分派。",
+    en: "No community of this tenant has an area set (PUT /v1/community-areas/:communityId): the place cannot be routed.",
+    zh: "本租户尚无社区设置范围（PUT /v1/community-areas/:communityId），无法按位置分派。",
   },
   "newemp.photos_full": {
     en: "A quick report has at most {limit} photos.",

@@ -33,6 +33,7 @@ const domains = [
   "governance",
   "emergency",
   "property",
+  "newemployment",
   "certificates",
   "stats",
   "audit",

@@ -453,7 +453,23 @@ async function readSetup(server: ServerProcess) {
   const first = await json<{ data: unknown[]; nextCursor: string | null }>(server, listPath, county);
   if (first.data.length !== 20 || !first.nextCursor)
     throw new Error(`The list scenario needs two full pages; ${listPath} gave ${first.data.length} rows.`);
-  return { county, city, report, listPaths: [listPath, `${listPath}&cursor=${encodeURIComponent(first.nextCursor)}`] };
+  // 随手拍: a community's quick reports, newest first, two pages (the community's staff list them daily).
+  const [quick] = (
+    await json<{ data: { communityId: string }[] }>(server, "/v1/quick-reports?status=closed&limit=1", county)
+  ).data;
+  if (!quick) throw new Error("The seeded database has no closed quick report in 620902.");
+  const quickPath = `/v1/quick-reports?communityId=${quick.communityId}&order=newest&limit=20`;
+  const quickFirst = await json<{ data: unknown[]; nextCursor: string | null }>(server, quickPath, county);
+  const quickPaths = quickFirst.nextCursor
+    ? [quickPath, `${quickPath}&cursor=${encodeURIComponent(quickFirst.nextCursor)}`]
+    : [quickPath];
+  return {
+    county,
+    city,
+    report,
+    listPaths: [listPath, `${listPath}&cursor=${encodeURIComponent(first.nextCursor)}`],
+    quickPaths,
+  };
 }
 
 /** Scenario (6): each member of the pool updated once, with its current version in If-Match. */
@@ -637,6 +653,12 @@ async function main() {
       ],
     },
     patched,
+    {
+      key: "quick_report_list",
+      label: "(10) GET /v1/quick-reports by community, newest first, then page 2",
+      paths: setup.quickPaths,
+      headers: setup.county,
+    },
     { key: "stats_county", label: "(5a) GET /v1/stats, county", paths: ["/v1/stats"], headers: setup.county },
     { key: "stats_city", label: "(5b) GET /v1/stats, city (seven tenants)", paths: ["/v1/stats"], headers: setup.city },
     ...(await governanceScenarios(server, setup)),

@@ -9,6 +9,7 @@ import { consoleRoutes, type ConsoleSignInProvider } from "./domains/console/rou
 import { docsRoutes } from "./domains/docs/routes.js";
 import { open311Base } from "./open311/routes.js";
 import { photoUploadPath } from "./domains/property/photos.js";
+import { reportPhotoUploadPath } from "./domains/newemployment/report-photos.js";
 import { publicPathPrefix } from "./shared/api/public.js";
 import { apiRoutes, openApiDocument } from "./routes.js";
 import { Directory } from "./shared/auth/directory.js";
@@ -106,11 +107,14 @@ export function createApp(deps: AppDeps) {
       throw new ApiError("payload_too_large", msg("http.body_too_large", { bytes: deps.maxBodyBytes }));
     },
   });
-  // Photo uploads have their own, larger limit (src/domains/property/photos.ts).
-  app.use((c, next) => (photoUploadPath.test(c.req.path) ? next() : limitBody(c, next)));
+  // Photo uploads have their own, larger limit (src/shared/api/photos.ts).
+  const photoUpload = (path: string) => photoUploadPath.test(path) || reportPhotoUploadPath.test(path);
+  app.use((c, next) => (photoUpload(c.req.path) ? next() : limitBody(c, next)));
   // The OAuth token endpoint takes form bodies and authenticates clients itself (RFC 6749); so does Open311 (GeoReport v2).
   // Photo uploads are the image itself.
-  app.use(requireJsonBodies(unauthenticatedPaths, [new RegExp(`^${open311Base}/`), photoUploadPath]));
+  app.use(
+    requireJsonBodies(unauthenticatedPaths, [new RegExp(`^${open311Base}/`), photoUploadPath, reportPhotoUploadPath]),
+  );
   const authenticated = authenticate(deps.verifier, directory, machines);
   // Public routes (a complaint's follow-up link) carry no credential; they set a link principal themselves.
   app.use("/v1/*", (c, next) =>

@@ -8,6 +8,7 @@ import { emergencyRoutes } from "./domains/emergency/routes.js";
 import { listRoutes } from "./domains/lists/routes.js";
 import { organisationRoutes } from "./domains/organisations/routes.js";
 import { propertyRoutes } from "./domains/property/routes.js";
+import { newEmploymentRoutes } from "./domains/newemployment/routes.js";
 import { reportRoutes } from "./domains/reports/routes.js";
 import { statsRoutes } from "./domains/stats/stats.js";
 import { governanceRoutes } from "./domains/governance/routes.js";
@@ -34,6 +35,7 @@ export const apiRoutes = new OpenAPIHono<AppEnv>()
   .route("/", emergencyRoutes)
   .route("/", propertyRoutes)
   .route("/", certificateRoutes)
+  .route("/", newEmploymentRoutes)
   .route("/", auditRoutes)
   .route("/", accessRoutes)
   .route("/", webhookRoutes)
@@ -96,6 +98,11 @@ export function openApiDocument() {
           name: "property",
           description:
             "红色物业: compounds (小区), owners' committees, property companies (units of kind property_company) and residents' complaints, with the reporter's follow-up link (public routes under /v1/public/).",
+        },
+        {
+          name: "new-employment",
+          description:
+            "新就业群体: couriers, riders and drivers (workers of platforms: units of kind delivery_platform, courier_company, ride_hailing_platform), warm stations (暖心驿站), communities' areas for routing by place, quick reports (随手拍) and their points ledger. Volunteer teams are the emergency area's (`source` new_employment).",
         },
         {
           name: "open311",

@@ -64,6 +64,12 @@ describe("scale seed", () => {
     expect(Number(perVolunteer.rows[0]!.hi)).toBeLessThanOrEqual(3);
     expect(counts.compounds).toBe(85); // at least one compound per community at any scale
     expect(counts.complaints).toBe(85);
+    // 新就业群体: a worker per courier volunteer, a station per community, quick reports routed to communities.
+    expect(counts.gigWorkers).toBe(scaled.newEmploymentVolunteers);
+    expect(counts.warmStations).toBe(85);
+    expect(counts.quickReports).toBeGreaterThanOrEqual(85);
+    const teamsOfCouriers = await client.execute("select count(*) as n from teams where source = 'new_employment'");
+    expect(Number(teamsOfCouriers.rows[0]!.n)).toBe(scaled.newEmploymentTeams);
     const companies = await client.execute("select count(*) as n from units where kind = 'property_company'");
     expect(Number(companies.rows[0]!.n)).toBe(counts.propertyCompanies);
     // Every member row's personal data is sealed, fingerprinted and masked; no clear number is stored.

@@ -1,3 +1,4 @@
+import { gigWorkers } from "../domains/newemployment/tables.js";
 import type { Client, InStatement } from "@libsql/client";
 import { getTableName } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
@@ -37,6 +38,8 @@ export const sealedColumns: SealedColumn[] = [
   { table: volunteers, id: volunteers.id, sealed: volunteers.idCardCipher, hash: volunteers.idCardHash },
   // The follow-up token's hash is SHA-256 of a random token, not an HMAC of personal data: no rehash.
   { table: complaints, id: complaints.id, sealed: complaints.reporterCipher },
+  { table: gigWorkers, id: gigWorkers.id, sealed: gigWorkers.phoneCipher, hash: gigWorkers.phoneHash },
+  { table: gigWorkers, id: gigWorkers.id, sealed: gigWorkers.idCardCipher, hash: gigWorkers.idCardHash },
 ];
 
 const batchSize = 500;

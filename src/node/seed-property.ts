@@ -1,7 +1,9 @@
 import { encodeBase64Url } from "hono/utils/encode";
 import type { DivisionRow } from "../db/seed/demo.js";
 import { categoryNames } from "../domains/property/common.js";
-import { deadlineHours } from "../domains/property/machines.js";
+import { deadlines } from "../domains/property/machines.js";
+import { calendarOf, deadlineAfter } from "../shared/calendar.js";
+import { officialCalendars } from "../domains/governance/working-days.js";
 import { complaintCategories, type complaints, type compounds } from "../domains/property/tables.js";
 import type { units } from "../domains/organisations/tables.js";
 import { sha256Hex } from "../shared/crypto/hash.js";
@@ -81,13 +83,14 @@ export async function propertySeed(tools: SeedTools, vault: PiiVault, communitie
     }
   }
   const complaintRows: (typeof complaints.$inferInsert)[] = [];
+  const calendar = calendarOf(officialCalendars);
   for (const compound of compoundRows) {
     for (let i = 0; i < times(6); i++) {
       const category = pick(complaintCategories);
       const status = tools.pickWeighted(rand, lifecycle);
       // Ids are time-ordered (Open311 searches by them): a complaint's time is its id's.
       const created = Date.parse(stamp());
-      const due = created + deadlineHours[category] * 3_600_000;
+      const due = deadlineAfter(new Date(created), deadlines[category], calendar).getTime();
       const resolvedLate = chance(0.15);
       const resolved = ["resolved", "verified", "closed", "reopened"].includes(status);
       const phone = `13${String(Math.floor(rand() * 1e9)).padStart(9, "0")}`;

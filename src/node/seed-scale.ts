@@ -16,6 +16,14 @@ import { sites, teamMembers, teams, volunteers, volunteerSources } from "../doma
 import { skillCodes } from "../domains/emergency/common.js";
 import { complaints, compounds } from "../domains/property/tables.js";
 import { propertySeed } from "./seed-property.js";
+import { newEmploymentSeed } from "./seed-newemp.js";
+import {
+  communityAreas,
+  gigWorkers,
+  quickReportPoints,
+  quickReports,
+  warmStations,
+} from "../domains/newemployment/tables.js";
 
 /**
  * Jiuquan at its real size (docs/domain.md#scale), deterministic for a given seed: 7 tenants, 7 streets,
@@ -645,6 +653,19 @@ export async function seedScale(
   await insertChunked(client, units, property.companyRows, progress, "property companies");
   await insertChunked(client, compounds, property.compoundRows, progress, "compounds");
   await insertChunked(client, complaints, property.complaintRows, progress, "complaints");
+  // 11. 新就业群体: platforms, community areas, warm stations, the couriers' worker records, a year of quick reports.
+  const gig = newEmploymentSeed(
+    { rand, pick, chance, nextId, stamp, personName, pickWeighted },
+    communities,
+    emergency.volunteerRows.filter((v) => v.source === "new_employment"),
+    scale,
+  );
+  await insertChunked(client, units, gig.platformRows, progress, "platforms");
+  await insertChunked(client, communityAreas, gig.areaRows, progress, "community areas");
+  await insertChunked(client, warmStations, gig.stationRows, progress, "warm stations");
+  await insertChunked(client, gigWorkers, gig.workerRows, progress, "gig workers");
+  await insertChunked(client, quickReports, gig.reportRows, progress, "quick reports");
+  await insertChunked(client, quickReportPoints, gig.pointRows, progress, "points");
 
   return {
     tenants: options.divisions ? 0 : jiuquanTenants.length,
@@ -671,6 +692,11 @@ export async function seedScale(
     propertyCompanies: property.companyRows.length,
     compounds: property.compoundRows.length,
     complaints: property.complaintRows.length,
+    platforms: gig.platformRows.length,
+    warmStations: gig.stationRows.length,
+    gigWorkers: gig.workerRows.length,
+    quickReports: gig.reportRows.length,
+    pointsEntries: gig.pointRows.length,
   };
 
   async function seedEmergency() {
@@ -679,7 +705,12 @@ export async function seedScale(
     const teamsOfTenant = new Map<string, (typeof teams.$inferInsert)[]>();
     const countyOf = new Map(divisionInserts.filter((d) => d.level === "county").map((d) => [d.tenantId, d]));
     const upper = divisionInserts.filter((d) => d.level === "street" || d.level === "town");
-    const team = (owner: DivisionRow, mode: "normal" | "emergency" | "mobile", name: string) => {
+    const team = (
+      owner: DivisionRow,
+      mode: "normal" | "emergency" | "mobile",
+      name: string,
+      source: "new_employment" | null = null,
+    ) => {
       const row = {
         id: nextId("team"),
         tenantId: owner.tenantId,
@@ -689,6 +720,7 @@ export async function seedScale(
         divisionPath: owner.path,
         divisionLevel: owner.level,
         orgId: null,
+        source,
         skills: skillCodes.filter(() => chance(0.15)),
         quorum: 2,
         responseDeadlineMinutes: pick([15, 30, 30, 60]),
@@ -715,7 +747,7 @@ export async function seedScale(
     }
     const newEmployment = Array.from({ length: counts.newEmploymentTeams }, (_, i) => {
       const owner = pick(upper);
-      return team(owner, "emergency", `${owner.name}新就业群体志愿服务队${i + 1}`);
+      return team(owner, "emergency", `${owner.name}新就业群体志愿服务队${i + 1}`, "new_employment");
     });
 
     const volunteerRows: (typeof volunteers.$inferInsert)[] = [];

@@ -8,7 +8,8 @@ import type { AccessCache } from "../domains/access/credentials.js";
 import { rateLimitMachines } from "../shared/http/rate-limit.js";
 import { ApiError } from "../shared/http/errors.js";
 import { categoryNames, fileComplaint, tokenHashOf, type ComplaintRow } from "../domains/property/common.js";
-import { deadlineHours } from "../domains/property/machines.js";
+import { deadlines } from "../domains/property/machines.js";
+import { deadlineInWords } from "../shared/calendar.js";
 import {
   complaintCategories,
   complaints,
@@ -138,7 +139,7 @@ function serviceOf(code: ComplaintCategory): Item {
   return {
     service_code: code,
     service_name: `${name.zh} ${name.en}`,
-    description: `红色物业 complaint: ${name.en.toLowerCase()} in a residential compound (小区). Handled within ${deadlineHours[code]} hours, then escalated.`,
+    description: `红色物业 complaint: ${name.en.toLowerCase()} in a residential compound (小区). Handled within ${deadlineInWords(deadlines[code])}, then escalated.`,
     metadata: true,
     type: "realtime",
     keywords: `${name.zh}, ${name.en.toLowerCase()}, 物业, property`,
@@ -203,7 +204,7 @@ function requestOf(row: ComplaintRow, address: string | undefined): Item {
 }
 
 const notice = (code: ComplaintCategory) =>
-  `The community accepts and assigns it; it is due within ${deadlineHours[code]} hours, and escalated to the street when overdue.`;
+  `The community accepts and assigns it; it is due within ${deadlineInWords(deadlines[code])}, and escalated to the street when overdue.`;
 
 async function addressesOf(c: Context<AppEnv>, rows: ComplaintRow[]) {
   const ids = [...new Set(rows.map((r) => r.compoundId))];

@@ -72,3 +72,19 @@ export function distanceMetres(p: LatLong, q: LatLong): number {
     Math.cos(p.lat * rad) * Math.cos(q.lat * rad) * Math.sin(((q.long - p.long) * rad) / 2) ** 2;
   return 2 * 6_371_008.8 * Math.asin(Math.sqrt(h));
 }
+
+/**
+ * Whether a point lies inside a ring of [lat, long] vertices (even-odd ray casting; the ring closes
+ * itself). Planar in degrees, which is exact enough at a community's size; a point on an edge may
+ * fall either way.
+ */
+export function insidePolygon(p: LatLong, ring: readonly (readonly [number, number])[]): boolean {
+  let inside = false;
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    const [latI, longI] = ring[i]!;
+    const [latJ, longJ] = ring[j]!;
+    if (latI > p.lat !== latJ > p.lat && p.long < ((longJ - longI) * (p.lat - latI)) / (latJ - latI) + longI)
+      inside = !inside;
+  }
+  return inside;
+}

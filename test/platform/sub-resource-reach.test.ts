@@ -85,6 +85,21 @@ beforeAll(async () => {
   });
   expect(certificate.status, JSON.stringify(certificate.body)).toBe(201);
   records["/v1/certificates/{id}"] = certificate.body.id;
+  const platform = await ctx.call(county, "POST", "/v1/units", {
+    name: "美团酒泉站",
+    kind: "delivery_platform",
+    divisionId: fukang.id,
+  });
+  const gigWorker = await ctx.call(county, "POST", "/v1/gig-workers", {
+    name: "马小军",
+    trade: "delivery",
+    platformUnitId: platform.body.id,
+    vehicleType: "e_bike",
+    baseDivisionId: fukang.id,
+    phone: "13909372046",
+  });
+  expect(gigWorker.status, JSON.stringify(gigWorker.body)).toBe(201);
+  records["/v1/gig-workers/{id}"] = gigWorker.body.id;
 
   principals = [
     ["the county", county],

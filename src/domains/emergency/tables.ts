@@ -69,6 +69,11 @@ export const teams = sqliteTable(
     divisionLevel: text("division_level").notNull(),
     /** Optionally the organisation (unit or two-new party organisation) that fields the team. */
     orgId: text("org_id"),
+    /**
+     * Whom the team draws on, when it is one group's (the 26 新就业群体 teams: `new_employment`); null
+     * for a mixed team. The same list as volunteers' sources.
+     */
+    source: text("source", { enum: volunteerSources }),
     skills: text("skills", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
     /** Acknowledgements (available) the team needs by its deadline. */
     quorum: integer("quorum").notNull(),
@@ -82,6 +87,7 @@ export const teams = sqliteTable(
     index("teams_tenant_id_idx").on(t.tenantId, t.id),
     index("teams_tenant_mode_path_idx").on(t.tenantId, t.mode, t.divisionPath),
     index("teams_tenant_path_idx").on(t.tenantId, t.divisionPath),
+    index("teams_tenant_source_idx").on(t.tenantId, t.source, t.id),
   ],
 );
 

@@ -11,7 +11,7 @@ import { findWithinReach, listWithinReach, updateVersioned } from "../../shared/
 import { requireDivisionForWrite, requireReference } from "../../shared/store/references.js";
 import { partyOrgs } from "../organisations/tables.js";
 import { skillListSchema, tag, teamId } from "./common.js";
-import { teamModes, teams } from "./tables.js";
+import { teamModes, teams, volunteerSources } from "./tables.js";
 import { zodMessage } from "../../shared/http/messages.js";
 
 const orgId = idSchema("org");
@@ -26,6 +26,11 @@ const teamFields = {
     description: "The owning division (county, street, town or community): incidents affecting its area page the team.",
   }),
   orgId: orgId.nullable().openapi({ description: "The organisation that fields the team, if any." }),
+  source: z.enum(volunteerSources).nullable().openapi({
+    description:
+      "Whom the team draws on when it is one group's, e.g. `new_employment` for the couriers', riders' and drivers' teams (新就业群体); null for a mixed team.",
+    example: null,
+  }),
   skills: skillListSchema,
   quorum: z
     .number()
@@ -50,6 +55,7 @@ const createTeamSchema = z
   .object({
     ...teamFields,
     orgId: teamFields.orgId.unwrap().optional(),
+    source: teamFields.source.unwrap().optional(),
     skills: skillListSchema.default([]),
     active: z.boolean().default(true),
   })
@@ -88,6 +94,7 @@ const present = (row: TeamRow) => ({
   mode: row.mode,
   divisionId: row.divisionId,
   orgId: row.orgId,
+  source: row.source,
   skills: row.skills as z.infer<typeof skillListSchema>,
   quorum: row.quorum,
   responseDeadlineMinutes: row.responseDeadlineMinutes,
@@ -121,7 +128,14 @@ const listTeams = protectedRoute({
   summary: "Teams within reach",
   scope: "emergency:read",
   request: {
-    query: pageQuerySchema.extend({ mode: z.enum(teamModes).optional(), divisionId: divisionIdSchema.optional() }),
+    query: pageQuerySchema.extend({
+      mode: z.enum(teamModes).optional(),
+      divisionId: divisionIdSchema.optional(),
+      source: z
+        .enum(volunteerSources)
+        .optional()
+        .openapi({ description: "e.g. `new_employment`: the 新就业群体 teams." }),
+    }),
   },
   responses: {
     200: {
@@ -182,6 +196,7 @@ export const teamRoutes = createRouter()
       divisionPath: division.path,
       divisionLevel: division.level,
       orgId: body.orgId ?? null,
+      source: body.source ?? null,
       skills: body.skills,
       quorum: body.quorum,
       responseDeadlineMinutes: body.responseDeadlineMinutes,
@@ -216,6 +231,7 @@ export const teamRoutes = createRouter()
     const page = await listWithinReach(c, teams, teamReach, q, {
       mode: [teams.mode, q.mode],
       divisionId: [teams.divisionId, q.divisionId],
+      source: [teams.source, q.source],
     });
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })

@@ -1,43 +1,11 @@
 import type { CalendarDay } from "./tables.js";
 
-/** The exceptions to Monday–Friday, by date, for the years loaded. */
-export type WorkingCalendar = ReadonlyMap<string, CalendarDay["kind"]>;
-
-export function calendarOf(years: readonly { days: readonly CalendarDay[] }[]): WorkingCalendar {
-  return new Map(years.flatMap((y) => y.days.map((d) => [d.date, d.kind] as const)));
-}
+// The working-day arithmetic is shared (complaints and quick reports count deadlines on it too).
+export { addWorkingDays, calendarOf, isWorkingDay, yearsFrom, type WorkingCalendar } from "../../shared/calendar.js";
 
 const dayMs = 24 * 60 * 60 * 1000;
 const toDate = (iso: string) => new Date(`${iso}T00:00:00Z`);
 const toIso = (d: Date) => d.toISOString().slice(0, 10);
-
-/**
- * A working day is a make-up working day (调休, even on a weekend), or a Monday–Friday that is not
- * a holiday. A year with no calendar loaded falls back to plain Monday–Friday.
- */
-export function isWorkingDay(date: string, calendar: WorkingCalendar): boolean {
-  const exception = calendar.get(date);
-  if (exception) return exception === "workday";
-  const weekday = toDate(date).getUTCDay();
-  return weekday !== 0 && weekday !== 6;
-}
-
-/** The date `n` working days after `from` (not counting `from` itself): a deadline of "n working days". */
-export function addWorkingDays(from: string, n: number, calendar: WorkingCalendar): string {
-  let day = toDate(from);
-  let left = n;
-  while (left > 0) {
-    day = new Date(day.getTime() + dayMs);
-    if (isWorkingDay(toIso(day), calendar)) left--;
-  }
-  return toIso(day);
-}
-
-/** Years a computation starting at `from` may touch within `n` working days (holidays never last a year). */
-export function yearsFrom(from: string, n: number): number[] {
-  const year = Number(from.slice(0, 4));
-  return n > 100 ? [year, year + 1, year + 2] : [year, year + 1];
-}
 
 /**
  * The official arrangements the seed loads (国务院办公厅 notices on holiday arrangements for 2025 and

@@ -1,7 +1,11 @@
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
-/** `property_company`: a property management company (物业服务企业), linked to the compounds it manages (红色物业). */
+/**
+ * `property_company`: a property management company (物业服务企业), linked to the compounds it manages (红色物业).
+ * `delivery_platform`, `courier_company`, `ride_hailing_platform`: the platforms new-employment workers
+ * (新就业群体) work for: their workers and quick reports are linked to them.
+ */
 export const unitKinds = [
   "organ",
   "enterprise",
@@ -9,8 +13,13 @@ export const unitKinds = [
   "two_new_economic",
   "two_new_social",
   "property_company",
+  "delivery_platform",
+  "courier_company",
+  "ride_hailing_platform",
   "other",
 ] as const;
+/** The unit kinds of new-employment platforms. */
+export const platformKinds = ["delivery_platform", "courier_company", "ride_hailing_platform"] as const;
 
 /** 机关企事业单位 and "two new" organisations stationed in a tenant. */
 export const units = sqliteTable(

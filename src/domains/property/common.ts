@@ -170,7 +170,7 @@ export async function fileComplaint(
     assigneeType: null,
     assigneeId: null,
     assigneeName: null,
-    dueAt: dueAfter(now, input.category),
+    dueAt: await dueAfter(c.get("db"), now, input.category),
     resolvedAt: null,
     resolution: null,
     onTime: null,

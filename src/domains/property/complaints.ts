@@ -386,13 +386,13 @@ export const complaintRoutes = createRouter()
             "The background job does the same when the deadline passes. A new deadline starts at the new level.",
           body: reasonSchema,
           event: "escalated",
-          effects: (c, row, body: z.infer<typeof reasonSchema>) => {
+          effects: async (c, row, body: z.infer<typeof reasonSchema>) => {
             if (row.level === "county") throw new ApiError("conflict", msg("complaint.already_county"));
             const now = c.get("clock").now();
             return {
               set: {
                 level: nextLevel[row.level],
-                dueAt: dueAfter(now, row.category),
+                dueAt: await dueAfter(c.get("db"), now, row.category),
                 escalationCount: row.escalationCount + 1,
               },
               writes: addNote(

@@ -33,13 +33,16 @@ export async function escalateOverdueComplaints(db: Db, now: Date, limit = 200):
     .orderBy(asc(complaints.dueAt))
     .limit(limit);
   if (due.length === 0) return 0;
+  const dueAts = new Map<string, string>();
+  for (const category of new Set(due.map((row) => row.category)))
+    dueAts.set(category, await dueAfter(db, now, category));
   const statements: BatchItem<"sqlite">[] = due.flatMap((row) => {
     const level = nextLevel[row.level];
     const updated = {
       ...row,
       status: "escalated" as const,
       level,
-      dueAt: dueAfter(now, row.category),
+      dueAt: dueAts.get(row.category)!,
       escalationCount: row.escalationCount + 1,
       version: row.version + 1,
       updatedAt: at,

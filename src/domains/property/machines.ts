@@ -1,4 +1,8 @@
+import { inArray } from "drizzle-orm";
+import type { Db } from "../../db/client.js";
+import { deadlineOn, type Deadline } from "../../shared/calendar.js";
 import { defineMachine } from "../../shared/store/state-machine.js";
+import { workingCalendars } from "../governance/tables.js";
 import { complaintStatuses, type ComplaintCategory } from "./tables.js";
 
 export type ComplaintStatus = (typeof complaintStatuses)[number];
@@ -36,19 +40,20 @@ export const runningStatuses = [
 ] as const satisfies readonly ComplaintStatus[];
 
 /**
- * [D] Hours to resolve, per category, at every level (a new deadline starts at each escalation and
- * reopening). Plain clock hours: a working-day calendar is being built on another branch; when it
- * lands, these become working hours through it.
+ * [D] Time to resolve, per category, at every level (a new deadline starts at each escalation and
+ * reopening), on the working calendar (`src/shared/calendar.ts`, years loaded from the governance
+ * area's `working_calendars`): a blocked fire lane is a safety matter and runs around the clock;
+ * the rest count office hours of working days, or whole working days (docs/domain.md#complaint-deadlines).
  */
-export const deadlineHours: Record<ComplaintCategory, number> = {
-  blocked_fire_lane: 4,
-  flying_wire_charging: 24,
-  noise: 24,
-  parking: 48,
-  pets: 48,
-  repairs: 72,
-  property_fee: 120,
-  other: 72,
+export const deadlines: Record<ComplaintCategory, Deadline> = {
+  blocked_fire_lane: { hours: 4 },
+  flying_wire_charging: { workingHours: 8 },
+  noise: { workingHours: 8 },
+  parking: { workingDays: 2 },
+  pets: { workingDays: 2 },
+  repairs: { workingDays: 3 },
+  property_fee: { workingDays: 5 },
+  other: { workingDays: 3 },
 };
 
 /** How long after a resolution the reporter may reopen it through the link. */
@@ -59,6 +64,9 @@ export const reporterRetentionDays = 180;
 
 export const nextLevel = { community: "street", street: "county", county: "county" } as const;
 
-export function dueAfter(now: Date, category: ComplaintCategory): string {
-  return new Date(now.getTime() + deadlineHours[category] * 3_600_000).toISOString();
+/** The deadline of a complaint of `category` whose clock starts `now`, on the loaded working calendar. */
+export function dueAfter(db: Db, now: Date, category: ComplaintCategory): Promise<string> {
+  return deadlineOn(now, deadlines[category], (years) =>
+    db.select({ days: workingCalendars.days }).from(workingCalendars).where(inArray(workingCalendars.year, years)),
+  );
 }

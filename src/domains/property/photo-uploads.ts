@@ -8,6 +8,7 @@ import { msg } from "../../shared/http/messages.js";
 import { idSchema } from "../../shared/http/schemas.js";
 import { complaintId, tag, type ComplaintRow } from "./common.js";
 import { maxPhotoBytes, photoSchema, storePhoto } from "./photos.js";
+import { checkImage } from "../../shared/api/photos.js";
 
 /**
  * Pre-signed uploads (S3-compatible storage only): the client asks for an upload URL, PUTs the
@@ -125,7 +126,8 @@ export function photoUploadRoutes(find: (c: Context<AppEnv>, id: string) => Prom
           throw new ApiError("payload_too_large", msg("property.photo_too_large", { bytes: maxPhotoBytes }));
         const raw = await blobs.get(key);
         if (!raw) throw notFound("photo");
-        return c.json(await storePhoto(c, complaint, "staff", raw), 201);
+        // The pre-signed PUT fixed the Content-Type; the content is checked here.
+        return c.json(await storePhoto(c, complaint, "staff", await checkImage(raw)), 201);
       } finally {
         await blobs.delete(key);
       }

@@ -7,7 +7,7 @@ import type { AppEnv } from "../../shared/request/context.js";
 import { ApiError, notFound } from "../../shared/http/errors.js";
 import { createRouter, errorResponses, protectedRoute } from "../../shared/api/openapi.js";
 import { idSchema } from "../../shared/http/schemas.js";
-import { ImageRejected, sniffImage, stripMetadata } from "../../shared/images.js";
+import { imageBody, imageResponse, receiveImage, sendImage, type ReceivedImage } from "../../shared/api/photos.js";
 import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js";
 import { complaintEventPayload, complaintId, followUpTokenSchema, tag, type ComplaintRow } from "./common.js";
 import { complaintPhotos } from "./tables.js";
@@ -16,11 +16,13 @@ import { complaintPhotos } from "./tables.js";
  * Photos of a complaint: uploaded as the image itself (`Content-Type: image/jpeg|png|webp`), at most
  * `maxPhotoBytes`, checked by content (HEIC refused), stored with EXIF/XMP/text metadata stripped
  * (locations and device details never leave the upload), and served only to whoever may read the
- * complaint (staff within reach, or its reporter through the link).
+ * complaint (staff within reach, or its reporter through the link). The upload checks are shared
+ * with quick reports (src/shared/api/photos.ts).
+ *
+ * [D] Photos per complaint, reporter and staff together.
  */
-export const maxPhotoBytes = 8 * 1024 * 1024;
-/** [D] Photos per complaint, reporter and staff together. */
 export const maxPhotos = 9;
+export { maxPhotoBytes } from "../../shared/api/photos.js";
 /** Upload paths: exempt from the JSON-only rule and the general body limit (app.ts), limited here instead. */
 export const photoUploadPath = /^\/v1\/(?:public\/)?complaints\/[^/]+\/photos$/;
 
@@ -55,88 +57,20 @@ export async function photosOf(c: Context<AppEnv>, row: ComplaintRow) {
   return rows.map(presentPhoto);
 }
 
-const imageBody = {
-  required: true,
-  description: `The image itself: JPEG, PNG or WebP, at most ${maxPhotoBytes} bytes. EXIF (location), XMP, IPTC and text metadata are removed before it is stored.`,
-  content: Object.fromEntries(
-    ["image/jpeg", "image/png", "image/webp"].map((type) => [type, { schema: { type: "string", format: "binary" } }]),
-  ),
-} as const;
-const binary = { schema: { type: "string" as const, format: "binary" } };
-const imageResponse = {
-  description: "The photo (metadata already stripped).",
-  content: { "image/jpeg": binary, "image/png": binary, "image/webp": binary },
-};
-
-/** The body, read up to the limit: a 413 as soon as it is known to be larger. */
-async function readImage(c: Context<AppEnv>): Promise<Uint8Array> {
-  const type = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
-  if (!type || !["image/jpeg", "image/png", "image/webp"].includes(type))
-    throw new ApiError("unsupported_media_type", msg("property.photo_type"), {
-      headers: { "accept-post": "image/jpeg, image/png, image/webp" },
-    });
-  const declared = Number(c.req.header("content-length") ?? "0");
-  const tooLarge = () => new ApiError("payload_too_large", msg("property.photo_too_large", { bytes: maxPhotoBytes }));
-  if (declared > maxPhotoBytes) throw tooLarge();
-  const reader = c.req.raw.body?.getReader();
-  if (!reader) throw new ApiError("validation_failed", msg("property.photo_no_body"));
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > maxPhotoBytes) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
-  return bytes;
-}
-
-/** A photo sent through the API: read up to the limit, then stored as `storePhoto` does. */
+/** A photo sent through the API: read up to the limit and checked, then stored as `storePhoto` does. */
 export async function addPhoto(c: Context<AppEnv>, complaint: ComplaintRow, author: "reporter" | "staff") {
-  const blobs = c.get("blobs");
-  if (!blobs) throw new ApiError("unavailable", msg("property.photo_storage_missing"));
-  const raw = await readImage(c);
-  return storePhoto(c, complaint, author, raw, c.req.header("content-type"));
+  return storePhoto(c, complaint, author, await receiveImage(c));
 }
 
-/**
- * Checks the bytes by content (JPEG, PNG or WebP; HEIC refused), strips their metadata, stores the
- * clean file, then its row, audit and event in one batch (refused beyond `maxPhotos`); the blob
- * goes if the batch fails. `declaredType`, when given, must match what the content is.
- */
+/** Stores a checked photo, then its row, audit and event in one batch (refused beyond `maxPhotos`); the blob goes if the batch fails. */
 export async function storePhoto(
   c: Context<AppEnv>,
   complaint: ComplaintRow,
   author: "reporter" | "staff",
-  raw: Uint8Array,
-  declaredType?: string,
+  image: ReceivedImage,
 ) {
   const blobs = c.get("blobs");
   if (!blobs) throw new ApiError("unavailable", msg("property.photo_storage_missing"));
-  let type: ReturnType<typeof sniffImage>;
-  let clean: Uint8Array;
-  try {
-    type = sniffImage(raw);
-    clean = stripMetadata(raw, type);
-  } catch (err) {
-    if (err instanceof ImageRejected)
-      throw new ApiError("unsupported_media_type", imageRejection(err.message), {
-        headers: { "accept-post": "image/jpeg, image/png, image/webp" },
-      });
-    throw err;
-  }
-  if (declaredType !== undefined && type !== declaredType.split(";")[0]?.trim().toLowerCase())
-    throw new ApiError("unsupported_media_type", msg("property.photo_type_mismatch", { type }));
   const now = c.get("clock").now();
   const id = newId("cph", now.getTime());
   const row: PhotoRow = {
@@ -144,13 +78,13 @@ export async function storePhoto(
     tenantId: complaint.tenantId,
     complaintId: complaint.id,
     storageKey: `complaints/${complaint.tenantId}/${complaint.id}/${id}`,
-    contentType: type,
-    bytes: clean.length,
-    sha256: await digest(clean),
+    contentType: image.type,
+    bytes: image.bytes.length,
+    sha256: image.sha256,
     author,
     createdAt: now.toISOString(),
   };
-  await blobs.put(row.storageKey, clean, type);
+  await blobs.put(row.storageKey, image.bytes, image.type);
   const db = c.get("db");
   try {
     await commit(c, {
@@ -170,8 +104,8 @@ export async function storePhoto(
           photoId: row.id,
           author,
           bytes: row.bytes,
-          contentType: type,
-          strippedBytes: raw.length - clean.length,
+          contentType: image.type,
+          strippedBytes: image.strippedBytes,
         },
       },
       events: [
@@ -192,11 +126,6 @@ export async function storePhoto(
   return presentPhoto(row);
 }
 
-async function digest(bytes: Uint8Array): Promise<string> {
-  const hash = await crypto.subtle.digest("SHA-256", bytes);
-  return [...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /** The photo's bytes, if it belongs to the complaint (which the caller has already been allowed to read). */
 export async function servePhoto(c: Context<AppEnv>, complaint: ComplaintRow, id: string) {
   const [row] = await c
@@ -211,16 +140,9 @@ export async function servePhoto(c: Context<AppEnv>, complaint: ComplaintRow, id
       ),
     );
   if (!row) throw notFound("photo");
-  const blobs = c.get("blobs");
-  if (!blobs) throw new ApiError("unavailable", msg("property.photo_storage_missing"));
-  const bytes = await blobs.get(row.storageKey);
-  if (!bytes) throw notFound("photo");
-  return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
-    "content-type": row.contentType,
-    "cache-control": "private, no-store",
-    "x-content-type-options": "nosniff",
-    "content-security-policy": "default-src 'none'",
-  });
+  const response = await sendImage(c, row.storageKey, row.contentType);
+  if (!response) throw notFound("photo");
+  return response;
 }
 
 /** Staff routes: upload (complaints:manage or complaints:handle) and read (complaints:read). */
@@ -292,11 +214,4 @@ export function publicPhotoRoutes(byToken: (c: Context<AppEnv>, token: string) =
       const { token, photoId: photo } = c.req.valid("param");
       return servePhoto(c, await byToken(c, token), photo) as never;
     });
-}
-
-/** The image reader's refusals (src/shared/images.ts, a leaf without the catalogue), in the catalogue's words. */
-function imageRejection(reason: string) {
-  if (reason.startsWith("HEIC/HEIF")) return msg("property.photo_heic");
-  if (reason.startsWith("Not a JPEG")) return msg("property.photo_not_image");
-  return msg("property.photo_malformed", { reason });
 }

@@ -221,6 +221,7 @@ export const publicComplaintRoutes = createRouter()
         "conflict",
         until ? msg("complaint.reopen_window_ended", { until }) : msg("complaint.cannot_reopen"),
       );
+    const dueAt = await dueAfter(c.get("db"), now, row.category);
     const updated = await transition(c, {
       table: complaints,
       row,
@@ -228,7 +229,7 @@ export const publicComplaintRoutes = createRouter()
       action: "reopen",
       targetType: "complaint",
       set: {
-        dueAt: dueAfter(now, row.category),
+        dueAt,
         reopenCount: row.reopenCount + 1,
         closure: null,
         closedAt: null,

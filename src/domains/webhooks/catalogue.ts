@@ -23,6 +23,7 @@ import {
 } from "../property/tables.js";
 import { memberReportStatuses, orgReportStatuses } from "../reports/tables.js";
 import { certificateKinds, certificateStatuses, holderKinds, revocationReasons } from "../certificates/tables.js";
+import { quickReportCategories, quickReportStatuses, stationServices, workerTrades } from "../newemployment/tables.js";
 import {
   incidentLevels,
   incidentStatuses,
@@ -658,6 +659,57 @@ export const eventCatalogue = {
     {
       issued: "A certificate was issued from the records (facts are not in the event: they are the holder's).",
       revoked: "A certificate was revoked: verifications answer it invalid from now on.",
+    },
+  ),
+  ...subjectEvents(
+    "gig_worker",
+    "GigWorker",
+    "gwk",
+    {
+      workerId: ref("gwk", "The courier, rider or driver (新就业群体)."),
+      platformUnitId: ref("unit", "The platform they work for."),
+      trade: z.enum(workerTrades),
+      baseDivisionId: ref("div", "The community (or street) they work from."),
+    },
+    { registered: "A courier, rider or driver was registered." },
+  ),
+  ...subjectEvents(
+    "warm_station",
+    "WarmStation",
+    "wst",
+    {
+      stationId: ref("wst", "The warm station (暖心驿站)."),
+      divisionId: ref("div", "The community (or street) that runs it."),
+      services: z.array(z.enum(stationServices)),
+    },
+    { opened: "A warm station was registered." },
+  ),
+  ...subjectEvents(
+    "quick_report",
+    "QuickReport",
+    "qrp",
+    {
+      reportId: ref("qrp", "The quick report (随手拍)."),
+      workerId: ref("gwk", "The worker who filed it.").optional(),
+      platformUnitId: ref("unit", "Their platform.").optional(),
+      communityId: ref("div", "The community it was routed to.").optional(),
+      category: z.enum(quickReportCategories).optional(),
+      status: z.enum(quickReportStatuses).optional(),
+      routedBy: z.enum(["boundary", "nearest"]).optional(),
+      dueAt: z.string().optional().openapi({ example: "2026-12-01T06:00:00.000Z" }),
+      points: z.number().int().optional().openapi({ description: "Points earned (after `accepted`).", example: 8 }),
+      photoId: ref("qph", "The photo added (`quick_report.photo_added`).").optional(),
+      author: z.enum(["worker", "staff"]).optional(),
+    },
+    {
+      filed: "A worker (or their platform) filed a quick report; it was routed to a community by its place.",
+      accepted: "The community accepted it; the worker earned the category's points.",
+      started: "The community started handling it.",
+      resolved: "It was reported resolved.",
+      sent_back: "A resolution was sent back for more work.",
+      closed: "It was closed.",
+      rejected: "It was rejected (not true, a duplicate, or not the community's matter).",
+      photo_added: "A photo was added.",
     },
   ),
 } satisfies Record<string, EventSpec>;

@@ -134,8 +134,13 @@ async function principalOf(claims: TokenClaims, db: Db, directory: Directory): P
           // a department code for a functional department.
           unitOrgId: claims.roles.includes("unit_admin") ? claims.unit : undefined,
           departmentId: claims.roles.includes("department") ? claims.unit : undefined,
+          // A platform's staff act for the platform (a unit) as a property company's do for theirs.
           companyUnitId:
-            claims.roles.includes("property_company") && claims.unit?.startsWith("unit_") ? claims.unit : undefined,
+            (claims.roles.includes("property_company") || claims.roles.includes("platform")) &&
+            claims.unit?.startsWith("unit_")
+              ? claims.unit
+              : undefined,
+          workerId: claims.roles.includes("gig_worker") && claims.sub.startsWith("gwk_") ? claims.sub : undefined,
         }
       : undefined,
     credential: "jwt",

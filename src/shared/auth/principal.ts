@@ -14,6 +14,13 @@ export const roles = [
   "department",
   /** A property company's staff (红色物业): its compounds and the complaints assigned to it; the token's `unit` is the company's unit id. */
   "property_company",
+  /**
+   * A new-employment platform's staff or integration (delivery, courier, ride-hailing company): its
+   * workers and their quick reports; the token's `unit` is the platform's unit id.
+   */
+  "platform",
+  /** A courier, rider or driver (新就业群体) filing quick reports; the token's `sub` is their worker id (`gwk_…`). */
+  "gig_worker",
 ] as const;
 export type Role = (typeof roles)[number];
 
@@ -105,6 +112,14 @@ export const scopes = [
   "certificates:issue",
   /** A member issues, reads and revokes certificates about themself. */
   "certificates:self",
+  /** New-employment groups: platforms' workers (masked), warm stations, community areas, points. */
+  "newemp:read",
+  /** Register workers and warm stations, set communities' areas (centre, boundary). */
+  "newemp:write",
+  /** Quick reports (随手拍): read, file (a worker, or their platform for them), handle (the community). */
+  "quickreports:read",
+  "quickreports:file",
+  "quickreports:manage",
 ] as const;
 export type Scope = (typeof scopes)[number];
 
@@ -129,6 +144,8 @@ const readEverything: Scope[] = [
   "property:read",
   "complaints:read",
   "certificates:read",
+  "newemp:read",
+  "quickreports:read",
 ];
 
 /**
@@ -165,6 +182,8 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "complaints:manage",
     "complaints:handle",
     "certificates:issue",
+    "newemp:write",
+    "quickreports:manage",
   ],
   street_admin: [
     ...readEverything,
@@ -185,6 +204,8 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "complaints:manage",
     "complaints:handle",
     "certificates:issue",
+    "newemp:write",
+    "quickreports:manage",
   ],
   community_admin: [
     ...readEverything,
@@ -213,6 +234,8 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "complaints:manage",
     "complaints:handle",
     "certificates:issue",
+    "newemp:write",
+    "quickreports:manage",
   ],
   unit_admin: [
     "tenants:read",
@@ -258,6 +281,13 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
    * with the community, street or county.
    */
   property_company: ["tenants:read", "divisions:read", "property:read", "complaints:read", "complaints:handle"],
+  /**
+   * [D] A platform sees its own workers (masked) and their quick reports and files for them (an
+   * integration forwarding reports from its rider app); it neither handles reports nor registers workers.
+   */
+  platform: ["tenants:read", "divisions:read", "newemp:read", "quickreports:read", "quickreports:file"],
+  /** [D] A worker files quick reports and sees their own record, reports, points and the warm stations. */
+  gig_worker: ["tenants:read", "divisions:read", "newemp:read", "quickreports:read", "quickreports:file"],
 };
 
 /**
@@ -299,6 +329,8 @@ export interface Principal {
     readonly unitOrgId?: string;
     readonly departmentId?: string;
     readonly companyUnitId?: string;
+    /** A new-employment worker acting for themselves (`gig_worker`). */
+    readonly workerId?: string;
   };
   readonly credential: CredentialKind;
   /** True for the city tenant: reads across all county-level tenants. */

@@ -12,6 +12,8 @@ export interface ReachColumns {
   unitOrgId?: SQLiteColumn;
   /** The property company (a unit) a row belongs to (a property company sees only its own rows). */
   companyUnitId?: SQLiteColumn;
+  /** The new-employment worker a row belongs to (a worker sees only their own rows). */
+  workerId?: SQLiteColumn;
 }
 
 const nothing = sql`0`;
@@ -42,7 +44,7 @@ export function preparedReach(principal: Principal, columns: ReachColumns): SQL 
 
 /** What distinguishes one reach condition's SQL from another's: which rules apply, not their values. */
 export function reachShape(principal: Principal): string {
-  return `${principal.crossTenant ? "city" : "tenant"}|${principal.org ? "org" : ""}|${principal.owner?.memberId ? "member" : ""}|${principal.owner?.unitOrgId ? "unit" : ""}|${principal.owner?.companyUnitId ? "company" : ""}|${principal.owner ? "owner" : ""}`;
+  return `${principal.crossTenant ? "city" : "tenant"}|${principal.org ? "org" : ""}|${principal.owner?.memberId ? "member" : ""}|${principal.owner?.unitOrgId ? "unit" : ""}|${principal.owner?.companyUnitId ? "company" : ""}|${principal.owner?.workerId ? "worker" : ""}|${principal.owner ? "owner" : ""}`;
 }
 
 /** The values a reach condition compares with, named as `preparedReach`'s placeholders. */
@@ -54,6 +56,7 @@ export function reachValues(principal: Principal) {
     reachMember?: string;
     reachUnit?: string;
     reachCompany?: string;
+    reachWorker?: string;
   } = { reachTenant: principal.tenant };
   if (principal.org) {
     values.reachPathFrom = principal.org.path;
@@ -62,6 +65,7 @@ export function reachValues(principal: Principal) {
   if (principal.owner?.memberId) values.reachMember = principal.owner.memberId;
   if (principal.owner?.unitOrgId) values.reachUnit = principal.owner.unitOrgId;
   if (principal.owner?.companyUnitId) values.reachCompany = principal.owner.companyUnitId;
+  if (principal.owner?.workerId) values.reachWorker = principal.owner.workerId;
   return values;
 }
 
@@ -82,6 +86,7 @@ function reachCondition(principal: Principal, columns: ReachColumns, values: Ret
       values.reachCompany !== undefined && columns.companyUnitId
         ? eq(columns.companyUnitId, values.reachCompany)
         : undefined,
+      values.reachWorker !== undefined && columns.workerId ? eq(columns.workerId, values.reachWorker) : undefined,
     ].filter(Boolean) as SQL[];
     conditions.push(owned.length ? or(...owned) : nothing);
   }

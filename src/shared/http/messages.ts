@@ -108,6 +108,12 @@ export const things = {
   compound: { en: "compound", zh: "小区" },
   "owners' committee": { en: "owners' committee", zh: "业主委员会" },
   photo: { en: "photo", zh: "照片" },
+  // New-employment groups and quick reports (新就业群体, 随手拍).
+  "new-employment worker": { en: "new-employment worker", zh: "新就业群体人员" },
+  "warm station": { en: "warm station", zh: "暖心驿站" },
+  "quick report": { en: "quick report", zh: "随手拍" },
+  "community area": { en: "community area", zh: "社区范围" },
+  "new-employment platform": { en: "new-employment platform", zh: "新就业形态平台企业" },
 } as const satisfies Record<string, Text>;
 
 export type Thing = keyof typeof things;
@@ -1084,6 +1090,35 @@ export const details = {
   "emergency.gateway_bad_signature": {
     en: "No configured gateway secret verifies this signature.",
     zh: "签名无法用任何已配置的网关密钥验证。",
+  },
+  // New-employment groups and quick reports (新就业群体, 随手拍).
+  "newemp.not_platform": {
+    en: "Expected a unit of kind delivery_platform, courier_company or ride_hailing_platform, got {kind}.",
+    zh: "应为类型为 delivery_platform、courier_company 或 ride_hailing_platform 的单位，实际为 {kind}。",
+  },
+  "newemp.worker_required": {
+    en: "Name the worker who reports (workerId): only a worker's own token may leave it out.",
+    zh: "请指明报告人（workerId）：只有新就业群体人员本人的令牌可以省略。",
+  },
+  "newemp.worker_inactive": {
+    en: "The worker is no longer active and cannot file quick reports.",
+    zh: "该人员已停用，不能提交随手拍。",
+  },
+  "newemp.no_area": {
+    en: "No community of this tenant has an area set (PUT /v1/community-areas/:communityId): the place cannot be routed.",
+    zh: "本租户尚无社区设置范围（PUT /v1/community-areas/:communityId），无法按位置分派。",
+  },
+  "newemp.photos_full": {
+    en: "A quick report has at most {limit} photos.",
+    zh: "每条随手拍最多 {limit} 张照片。",
+  },
+  "newemp.report_closed": {
+    en: "The quick report is {status}: no more photos.",
+    zh: "该随手拍状态为 {status}，不能再添加照片。",
+  },
+  "newemp.phone_taken": {
+    en: "A worker with this phone is already registered in this tenant.",
+    zh: "本租户已登记使用此手机号的人员。",
   },
 } as const satisfies Record<string, Text>;
 

@@ -1,0 +1,159 @@
+import { z } from "@hono/zod-openapi";
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { Context } from "hono";
+import { newId } from "../../db/ids.js";
+import { createRouter, protectedRoute } from "../../shared/api/openapi.js";
+import { imageBody, imageResponse, receiveImage, sendImage } from "../../shared/api/photos.js";
+import { ApiError, notFound } from "../../shared/http/errors.js";
+import { msg } from "../../shared/http/messages.js";
+import { idSchema } from "../../shared/http/schemas.js";
+import type { AppEnv } from "../../shared/request/context.js";
+import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js";
+import { quickReportId, tag } from "./common.js";
+import { quickReportPhotos, type quickReports } from "./tables.js";
+
+/**
+ * Photos of a quick report: the complaints' upload checks (src/shared/api/photos.ts: type by
+ * content, size limit, metadata and EXIF location stripped), stored in the same blob store, served
+ * only to whoever may read the report.
+ */
+type ReportRow = typeof quickReports.$inferSelect;
+type PhotoRow = typeof quickReportPhotos.$inferSelect;
+
+/** [D] Photos per quick report. */
+export const maxReportPhotos = 6;
+/** Upload path: exempt from the JSON-only rule and the general body limit (app.ts), limited by the photo reader. */
+export const reportPhotoUploadPath = /^\/v1\/quick-reports\/[^/]+\/photos$/;
+
+const photoId = idSchema("qph");
+export const photoSchema = z
+  .object({
+    id: photoId,
+    contentType: z.enum(["image/jpeg", "image/png", "image/webp"]),
+    bytes: z.number().int().openapi({ example: 482113 }),
+    author: z.enum(["worker", "staff"]),
+    createdAt: z.string().openapi({ example: "2026-12-01T02:05:00.000Z" }),
+  })
+  .openapi("QuickReportPhoto");
+
+const presentPhoto = (row: PhotoRow) => ({
+  id: row.id,
+  contentType: row.contentType,
+  bytes: row.bytes,
+  author: row.author,
+  createdAt: row.createdAt,
+});
+
+export async function photosOfReport(c: Context<AppEnv>, report: ReportRow) {
+  const rows = await c
+    .get("db")
+    .select()
+    .from(quickReportPhotos)
+    .where(and(eq(quickReportPhotos.tenantId, report.tenantId), eq(quickReportPhotos.reportId, report.id)))
+    .orderBy(asc(quickReportPhotos.id))
+    .limit(maxReportPhotos);
+  return rows.map(presentPhoto);
+}
+
+async function addReportPhoto(c: Context<AppEnv>, report: ReportRow) {
+  if (report.status === "closed" || report.status === "rejected")
+    throw new ApiError("conflict", msg("newemp.report_closed", { status: report.status }));
+  const image = await receiveImage(c);
+  const now = c.get("clock").now();
+  const id = newId("qph", now.getTime());
+  const author: PhotoRow["author"] = c.get("principal").scopes.has("quickreports:manage") ? "staff" : "worker";
+  const row: PhotoRow = {
+    id,
+    tenantId: report.tenantId,
+    reportId: report.id,
+    storageKey: `quick-reports/${report.tenantId}/${report.id}/${id}`,
+    contentType: image.type,
+    bytes: image.bytes.length,
+    sha256: image.sha256,
+    author,
+    createdAt: now.toISOString(),
+  };
+  const blobs = c.get("blobs")!;
+  await blobs.put(row.storageKey, image.bytes, image.type);
+  try {
+    await commit(c, {
+      writes: [
+        c
+          .get("db")
+          .run(sql`insert into ${quickReportPhotos} (id, tenant_id, report_id, storage_key, content_type, bytes, sha256, author, created_at)
+          select ${row.id}, ${row.tenantId}, ${row.reportId}, ${row.storageKey}, ${row.contentType}, ${row.bytes}, ${row.sha256}, ${row.author}, ${row.createdAt}
+          where (select count(*) from ${quickReportPhotos} where tenant_id = ${row.tenantId} and report_id = ${row.reportId}) < ${maxReportPhotos}`),
+        guardChanged(c),
+      ],
+      audit: {
+        action: "quick_report.add_photo",
+        targetType: "quick_report",
+        targetId: report.id,
+        divisionPath: report.divisionPath,
+        tenantId: report.tenantId,
+        changes: { photoId: id, author, bytes: row.bytes, contentType: image.type, strippedBytes: image.strippedBytes },
+      },
+      events: [
+        {
+          type: "quick_report.photo_added",
+          subjectType: "quick_report",
+          subjectId: report.id,
+          payload: { reportId: report.id, photoId: id, author },
+          tenantId: report.tenantId,
+        },
+      ],
+    });
+  } catch (err) {
+    await blobs.delete(row.storageKey).catch(() => {});
+    if (err instanceof GuardFailed)
+      throw new ApiError("conflict", msg("newemp.photos_full", { limit: maxReportPhotos }));
+    throw err;
+  }
+  return presentPhoto(row);
+}
+
+export function reportPhotoRoutes(find: (c: Context<AppEnv>, id: string) => Promise<ReportRow>) {
+  const upload = protectedRoute({
+    method: "post",
+    path: "/v1/quick-reports/{id}/photos",
+    operationId: "addQuickReportPhoto",
+    tags: [tag],
+    summary: "Add a photo to a quick report (the worker, their platform, or the community)",
+    scope: ["quickreports:file", "quickreports:manage"],
+    errors: [404, 409, 413, 415, 503],
+    request: { params: z.object({ id: quickReportId }), body: imageBody as never },
+    responses: { 201: { description: "Stored.", content: { "application/json": { schema: photoSchema } } } },
+  });
+  const read = protectedRoute({
+    method: "get",
+    path: "/v1/quick-reports/{id}/photos/{photoId}",
+    operationId: "getQuickReportPhoto",
+    tags: [tag],
+    summary: "One photo of a quick report within reach",
+    scope: "quickreports:read",
+    errors: [404, 503],
+    request: { params: z.object({ id: quickReportId, photoId }) },
+    responses: { 200: imageResponse },
+  });
+  return createRouter()
+    .openapi(upload, async (c) => c.json(await addReportPhoto(c, await find(c, c.req.valid("param").id)), 201))
+    .openapi(read, async (c) => {
+      const { id, photoId: photo } = c.req.valid("param");
+      const report = await find(c, id);
+      const [row] = await c
+        .get("db")
+        .select()
+        .from(quickReportPhotos)
+        .where(
+          and(
+            eq(quickReportPhotos.tenantId, report.tenantId),
+            eq(quickReportPhotos.reportId, report.id),
+            eq(quickReportPhotos.id, photo),
+          ),
+        );
+      if (!row) throw notFound("photo");
+      const response = await sendImage(c, row.storageKey, row.contentType);
+      if (!response) throw notFound("photo");
+      return response as never;
+    });
+}

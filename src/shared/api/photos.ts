@@ -1,0 +1,119 @@
+import type { Context } from "hono";
+import { ApiError } from "../http/errors.js";
+import { msg } from "../http/messages.js";
+import type { AppEnv } from "../request/context.js";
+import { ImageRejected, sniffImage, stripMetadata, type ImageType } from "../images.js";
+
+/**
+ * Photo uploads of any record (complaints, quick reports): the image itself as the body
+ * (`Content-Type: image/jpeg|png|webp`), at most `maxPhotoBytes`, checked by content (HEIC refused),
+ * with EXIF/XMP/text metadata stripped before it is stored, so locations and device details never
+ * leave the upload. A domain keeps its own photo table and count limit; this is the part they share.
+ */
+export const maxPhotoBytes = 8 * 1024 * 1024;
+export const photoTypes = ["image/jpeg", "image/png", "image/webp"] as const;
+
+/** The OpenAPI request body of an upload route. */
+export const imageBody = {
+  required: true,
+  description: `The image itself: JPEG, PNG or WebP, at most ${maxPhotoBytes} bytes. EXIF (location), XMP, IPTC and text metadata are removed before it is stored.`,
+  content: Object.fromEntries(photoTypes.map((type) => [type, { schema: { type: "string", format: "binary" } }])),
+} as const;
+const binary = { schema: { type: "string" as const, format: "binary" } };
+/** The OpenAPI 200 of a photo read. */
+export const imageResponse = {
+  description: "The photo (metadata already stripped).",
+  content: { "image/jpeg": binary, "image/png": binary, "image/webp": binary },
+};
+
+const unsupported = (message: ReturnType<typeof msg>) =>
+  new ApiError("unsupported_media_type", message, { headers: { "accept-post": photoTypes.join(", ") } });
+
+/** The body, read up to the limit: a 413 as soon as it is known to be larger. */
+async function readImage(c: Context<AppEnv>): Promise<Uint8Array> {
+  const type = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
+  if (!type || !(photoTypes as readonly string[]).includes(type)) throw unsupported(msg("property.photo_type"));
+  const declared = Number(c.req.header("content-length") ?? "0");
+  const tooLarge = () => new ApiError("payload_too_large", msg("property.photo_too_large", { bytes: maxPhotoBytes }));
+  if (declared > maxPhotoBytes) throw tooLarge();
+  const reader = c.req.raw.body?.getReader();
+  if (!reader) throw new ApiError("validation_failed", msg("property.photo_no_body"));
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > maxPhotoBytes) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return bytes;
+}
+
+export interface ReceivedImage {
+  type: ImageType;
+  /** The bytes to store: metadata stripped, nothing re-encoded. */
+  bytes: Uint8Array;
+  sha256: string;
+  strippedBytes: number;
+}
+
+/** Reads, checks and strips the uploaded image; 413/415 problems for what is refused. */
+export async function receiveImage(c: Context<AppEnv>): Promise<ReceivedImage> {
+  if (!c.get("blobs")) throw new ApiError("unavailable", msg("property.photo_storage_missing"));
+  return checkImage(await readImage(c), c.req.header("content-type"));
+}
+
+/**
+ * Checks bytes by content (JPEG, PNG or WebP; HEIC refused) and strips their metadata; a 415 when
+ * they are refused or are not the `declaredType` (the upload's Content-Type), when there is one.
+ */
+export async function checkImage(raw: Uint8Array, declaredType?: string): Promise<ReceivedImage> {
+  let type: ImageType;
+  let clean: Uint8Array;
+  try {
+    type = sniffImage(raw);
+    clean = stripMetadata(raw, type);
+  } catch (err) {
+    if (err instanceof ImageRejected) throw unsupported(imageRejection(err.message));
+    throw err;
+  }
+  if (declaredType !== undefined && type !== declaredType.split(";")[0]?.trim().toLowerCase())
+    throw new ApiError("unsupported_media_type", msg("property.photo_type_mismatch", { type }));
+  return { type, bytes: clean, sha256: await digest(clean), strippedBytes: raw.length - clean.length };
+}
+
+/** A stored photo's bytes as the response, or null when the store has lost them. */
+export async function sendImage(c: Context<AppEnv>, storageKey: string, contentType: string) {
+  const blobs = c.get("blobs");
+  if (!blobs) throw new ApiError("unavailable", msg("property.photo_storage_missing"));
+  const bytes = await blobs.get(storageKey);
+  if (!bytes) return null;
+  return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
+    "content-type": contentType,
+    "cache-control": "private, no-store",
+    "x-content-type-options": "nosniff",
+    "content-security-policy": "default-src 'none'",
+  });
+}
+
+async function digest(bytes: Uint8Array): Promise<string> {
+  const hash = await crypto.subtle.digest("SHA-256", bytes);
+  return [...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The image reader's refusals (src/shared/images.ts, a leaf without the catalogue), in the catalogue's words. */
+function imageRejection(reason: string) {
+  if (reason.startsWith("HEIC/HEIF")) return msg("property.photo_heic");
+  if (reason.startsWith("Not a JPEG")) return msg("property.photo_not_image");
+  return msg("property.photo_malformed", { reason });
+}

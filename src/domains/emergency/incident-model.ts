@@ -147,3 +147,59 @@ export function commonAncestor(paths: readonly string[]): string {
   while (depth < first.length && split.every((s) => s[depth] === first[depth])) depth++;
   return `/${first.slice(0, depth).join("/")}/`;
 }
+
+/** What a declaration says, whoever makes it (a county, the city for each county touched, a loan). */
+export interface IncidentDraft {
+  type: IncidentRow["type"];
+  level: IncidentRow["level"];
+  headline: string;
+  instruction: string;
+  drill: boolean;
+  dedupKey: string;
+  includeNormalTeams: boolean;
+  skills: string[];
+}
+
+/** A new incident row: declared, or active at once when `activate`. */
+export function newIncidentRow(
+  draft: IncidentDraft,
+  where: { id: string; tenantId: string; divisions: { id: string; path: string }[]; divisionPath?: string },
+  how: {
+    message: { prefix: string; suffix: string };
+    activate: boolean;
+    declaredBy: string;
+    at: string;
+    parentId?: string | null;
+    loanId?: string | null;
+  },
+): IncidentRow {
+  return {
+    id: where.id,
+    tenantId: where.tenantId,
+    type: draft.type,
+    level: draft.level,
+    headline: draft.headline,
+    instruction: draft.instruction,
+    drill: draft.drill,
+    dedupKey: draft.dedupKey,
+    affectedDivisionIds: where.divisions.map((d) => d.id),
+    affectedPaths: where.divisions.map((d) => d.path),
+    divisionPath: where.divisionPath ?? commonAncestor(where.divisions.map((d) => d.path)),
+    includeNormalTeams: draft.includeNormalTeams,
+    skills: draft.skills,
+    messagePrefix: how.message.prefix,
+    messageSuffix: how.message.suffix,
+    status: how.activate ? "active" : "declared",
+    declaredBy: how.declaredBy,
+    activatedAt: how.activate ? how.at : null,
+    stoodDownAt: null,
+    closedAt: null,
+    cancelledAt: null,
+    servedBySite: null,
+    parentId: how.parentId ?? null,
+    loanId: how.loanId ?? null,
+    version: 1,
+    createdAt: how.at,
+    updatedAt: how.at,
+  };
+}

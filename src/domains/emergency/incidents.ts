@@ -20,12 +20,12 @@ import { incidentId, siteId, skillListSchema, sqlNewId, tag } from "./common.js"
 import { deliverQueued } from "./delivery.js";
 import {
   activationSummarySchema,
-  commonAncestor,
   findIncident,
   incidentEventPayload,
   incidentMachine,
   incidentReach,
   incidentSchema,
+  newIncidentRow,
   pageMessage,
   presentIncident,
   type IncidentRow,
@@ -201,33 +201,11 @@ export const incidentRoutes = createRouter()
     const { principal, clock, db, paging } = c.var;
     const now = clock.now();
     const at = now.toISOString();
-    const row: IncidentRow = {
-      id: newId("inc", now.getTime()),
-      tenantId: principal.tenant,
-      type: body.type,
-      level: body.level,
-      headline: body.headline,
-      instruction: body.instruction,
-      drill: body.drill,
-      dedupKey: body.dedupKey,
-      affectedDivisionIds: divisions.map((d) => d.id),
-      affectedPaths: divisions.map((d) => d.path),
-      divisionPath: commonAncestor(divisions.map((d) => d.path)),
-      includeNormalTeams: body.includeNormalTeams,
-      skills: body.skills,
-      messagePrefix: prefix,
-      messageSuffix: suffix,
-      status: body.activate ? "active" : "declared",
-      declaredBy: actorOf(principal),
-      activatedAt: body.activate ? at : null,
-      stoodDownAt: null,
-      closedAt: null,
-      cancelledAt: null,
-      servedBySite: null,
-      version: 1,
-      createdAt: at,
-      updatedAt: at,
-    };
+    const row = newIncidentRow(
+      body,
+      { id: newId("inc", now.getTime()), tenantId: principal.tenant, divisions },
+      { message: { prefix, suffix }, activate: body.activate, declaredBy: actorOf(principal), at },
+    );
     const location = `/v1/incidents/${row.id}`;
     try {
       await commit(c, {

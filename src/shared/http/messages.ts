@@ -680,6 +680,11 @@ export const details = {
     en: "The membership was removed concurrently.",
     zh: "该队伍成员关系已被同时移除。",
   },
+  // --- emergency operations (emerg-ops) ------------------------------------------------------------
+  "emergency.site_full": {
+    en: "The site is full (or closed); choose another site.",
+    zh: "该场所已满员（或已关闭），请选择其他场所。",
+  },
   "unique.team_member": { en: "The volunteer is already a member of this team.", zh: "该志愿者已是此队伍的成员。" },
   "field.not_after_today": { en: "Not after today (China time).", zh: "不得晚于今天（北京时间）。" },
   "field.must_be_true": { en: "Must be true.", zh: "必须为 true。" },

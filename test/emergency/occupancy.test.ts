@@ -42,7 +42,7 @@ describe("site occupancy", () => {
     expect(await occupancy()).toBe(2);
     const full = await answer(tokens[2]!, { action: "check_in", siteId: site.id });
     expect(full.status).toBe(409);
-    expect((await full.json()).detail).toContain("满员");
+    expect(((await full.json()) as { detail: string }).detail).toContain("满员");
     expect(await occupancy()).toBe(2);
     // The refused volunteer's page is unchanged: not checked in.
     const page = await w.ctx.app.request(`/a/${tokens[2]}`);

@@ -6,6 +6,7 @@ import { incidentRoutes } from "./incidents.js";
 import { progressRoutes } from "./progress.js";
 import { siteRoutes } from "./sites.js";
 import { teamMemberRoutes } from "./team-members.js";
+import { taskRoutes } from "./tasks.js";
 import { teamRoutes } from "./teams.js";
 import { volunteerRoutes } from "./volunteers.js";
 
@@ -21,5 +22,6 @@ export const emergencyRoutes = createRouter()
   .route("/", incidentRoutes)
   .route("/", progressRoutes)
   .route("/", capRoutes)
+  .route("/", taskRoutes)
   .route("/", hoursExportRoutes)
   .route("/", answerRoutes);

@@ -24,6 +24,8 @@ import {
   incidentLevels,
   incidentStatuses,
   incidentTypes,
+  loanStatuses,
+  taskStatuses,
   teamModes,
   teamRoles,
   volunteerSources,
@@ -543,6 +545,24 @@ export const eventCatalogue = {
       stood_down: "The incident is standing down (CAP Update, AllClear).",
       closed: "The incident was closed; volunteers' hours were posted to the ledger.",
       cancelled: "The incident was cancelled (declared in error: CAP Cancel).",
+    },
+  ),
+  ...subjectEvents(
+    "task",
+    "IncidentTask",
+    "task",
+    {
+      taskId: ref("task", "The task."),
+      incidentId: ref("inc", "The incident."),
+      teamId: ref("team", "The team it is assigned to.").nullable(),
+      volunteerId: ref("vol", "The volunteer it is assigned to.").nullable(),
+      status: z.enum(taskStatuses),
+    },
+    {
+      assigned: "A task of an incident was assigned to a team or a volunteer.",
+      accepted: "The team or volunteer took the task on.",
+      done: "The task was done.",
+      cancelled: "The task was cancelled.",
     },
   ),
   ...subjectEvents(

@@ -100,6 +100,9 @@ export const things = {
   site: { en: "site", zh: "场所" },
   "street body": { en: "street body", zh: "街道组织" },
   team: { en: "team", zh: "队伍" },
+  task: { en: "task", zh: "任务" },
+  "team loan": { en: "team loan", zh: "队伍借调" },
+  "city-wide incident": { en: "city-wide incident", zh: "全域突发事件" },
   "team member": { en: "team member", zh: "队伍成员" },
   volunteer: { en: "volunteer", zh: "志愿者" },
   "working calendar": { en: "working calendar", zh: "工作日历" },
@@ -681,6 +684,14 @@ export const details = {
     zh: "该队伍成员关系已被同时移除。",
   },
   // --- emergency operations (emerg-ops) ------------------------------------------------------------
+  "emergency.task_one_assignee": {
+    en: "Name exactly one of teamId and volunteerId.",
+    zh: "teamId 与 volunteerId 须且只能填写一个。",
+  },
+  "emergency.tasks_closed": {
+    en: "The incident is {status}; no new tasks.",
+    zh: "该事件状态为 {status}，不能再分派任务。",
+  },
   "emergency.site_full": {
     en: "The site is full (or closed); choose another site.",
     zh: "该场所已满员（或已关闭），请选择其他场所。",

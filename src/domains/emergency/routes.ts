@@ -1,4 +1,5 @@
 import { createRouter } from "../../shared/api/openapi.js";
+import { alertRoutes } from "./alerts.js";
 import { answerRoutes } from "./answer.js";
 import { capRoutes } from "./cap.js";
 import { hoursExportRoutes } from "./hours-export.js";
@@ -23,5 +24,6 @@ export const emergencyRoutes = createRouter()
   .route("/", progressRoutes)
   .route("/", capRoutes)
   .route("/", taskRoutes)
+  .route("/", alertRoutes)
   .route("/", hoursExportRoutes)
   .route("/", answerRoutes);

@@ -536,12 +536,27 @@ export const eventCatalogue = {
         .int()
         .optional()
         .openapi({ description: "With `closed`: volunteers whose hours were posted to the ledger.", example: 12 }),
+      alertId: ref("alrt", "With `street_alerted`: the alert.").optional(),
+      streetDivisionId: ref(
+        "div",
+        "With `street_alerted`: the street whose party working committee is alerted.",
+      ).optional(),
+      teamId: ref("team", "With `street_alerted`: the team still below its quorum.").optional(),
+      quorum: z.number().int().optional().openapi({ description: "With `street_alerted`.", example: 5 }),
+      available: z
+        .number()
+        .int()
+        .optional()
+        .openapi({ description: "With `street_alerted`: available answers so far.", example: 2 }),
+      parentId: ref("cwi", "The city-wide incident this county's incident belongs to, if any.").nullable().optional(),
     },
     {
       declared: "An incident (or drill) was declared.",
       activated: "One key: the incident's teams were paged (counts in the event).",
       escalated:
         "A team was below its quorum at its deadline: the county's mobile teams were paged (for the street and county admins).",
+      street_alerted:
+        "Escalation step 2: a team was still below its quorum after the county's mobile teams were paged; its street's party working committee is alerted (`streetDivisionId`).",
       stood_down: "The incident is standing down (CAP Update, AllClear).",
       closed: "The incident was closed; volunteers' hours were posted to the ledger.",
       cancelled: "The incident was cancelled (declared in error: CAP Cancel).",

@@ -52,6 +52,14 @@ export const incidentSchema = z
       .array(z.object({ siteId, people: z.number().int() }))
       .nullable()
       .openapi({ description: "The close report: people served per site." }),
+    parentId: z.string().nullable().openapi({
+      description: "The city-wide incident (全域统筹) this is the county's part of, if any.",
+      example: "cwi_01KDVDNA011AKWK3RC504FTYF8",
+    }),
+    loanId: z.string().nullable().openapi({
+      description: "Set on the lender's incident that pages a lent team: the accepted loan.",
+      example: null,
+    }),
     ...timestampsSchema,
   })
   .openapi("Incident");
@@ -75,6 +83,8 @@ export const presentIncident = (row: IncidentRow) => ({
   closedAt: row.closedAt,
   cancelledAt: row.cancelledAt,
   servedBySite: row.servedBySite,
+  parentId: row.parentId,
+  loanId: row.loanId,
   version: row.version,
   createdAt: row.createdAt,
   updatedAt: row.updatedAt,
@@ -86,6 +96,7 @@ export const incidentEventPayload = (row: IncidentRow) => ({
   level: row.level,
   drill: row.drill,
   status: row.status,
+  ...(row.parentId ? { parentId: row.parentId } : {}),
 });
 
 export const incidentReach = { divisionPath: incidents.divisionPath };

@@ -41,7 +41,7 @@ import {
 } from "./tables.js";
 import { msg, zodMessage } from "../../shared/http/messages.js";
 
-const declareIncidentSchema = z
+export const declareIncidentSchema = z
   .object({
     type: z.enum(incidentTypes),
     level: z.enum(incidentLevels),
@@ -172,7 +172,7 @@ async function byDedupKey(c: Context<AppEnv>, key: string) {
 }
 
 /** Hand the queued pages to the channel after the response (the maintenance job picks up anything left). */
-function deliverLater(c: Context<AppEnv>, incident: { id: string; tenantId: string }) {
+export function deliverLater(c: Context<AppEnv>, incident: { id: string; tenantId: string }) {
   const { db, paging, pii, clock } = c.var;
   c.get("defer")(
     deliverQueued(

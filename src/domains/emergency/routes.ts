@@ -2,6 +2,7 @@ import { createRouter } from "../../shared/api/openapi.js";
 import { alertRoutes } from "./alerts.js";
 import { answerRoutes } from "./answer.js";
 import { capRoutes } from "./cap.js";
+import { citywideRoutes } from "./citywide.js";
 import { hoursExportRoutes } from "./hours-export.js";
 import { incidentRoutes } from "./incidents.js";
 import { progressRoutes } from "./progress.js";
@@ -23,6 +24,7 @@ export const emergencyRoutes = createRouter()
   .route("/", incidentRoutes)
   .route("/", progressRoutes)
   .route("/", capRoutes)
+  .route("/", citywideRoutes)
   .route("/", taskRoutes)
   .route("/", alertRoutes)
   .route("/", hoursExportRoutes)

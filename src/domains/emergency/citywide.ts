@@ -24,6 +24,7 @@ import {
   type IncidentRow,
 } from "./incident-model.js";
 import { declareIncidentSchema, deliverLater } from "./incidents.js";
+import { countsShape, numbers, type tally, tallySql } from "./progress.js";
 import { citywideIncidents, incidentLevels, incidents, incidentTypes, notifications } from "./tables.js";
 
 /**
@@ -111,14 +112,7 @@ const declareCitywide = protectedRoute({
   },
 });
 
-const citywideCountsSchema = z.object({
-  paged: z.number().int(),
-  delivered: z.number().int(),
-  available: z.number().int(),
-  unavailable: z.number().int(),
-  noAnswer: z.number().int(),
-  checkedIn: z.number().int(),
-});
+const citywideCountsSchema = z.object(countsShape);
 
 const citywideProgress = protectedRoute({
   method: "get",
@@ -298,36 +292,18 @@ export const citywideRoutes = createRouter()
   })
   .openapi(citywideProgress, async (c) => {
     const { id } = c.req.valid("param");
-    const rows = await c.get("db").all<{
-      tenant: string;
-      incidentId: string;
-      status: string;
-      paged: number;
-      delivered: number;
-      available: number;
-      unavailable: number;
-      noAnswer: number;
-      checkedIn: number;
-    }>(sql`select ${incidents.tenantId} as tenant, ${incidents.id} as incidentId, ${incidents.status} as status,
-        count(n.id) as paged,
-        coalesce(sum(n.status = 'delivered'), 0) as delivered,
-        coalesce(sum(n.answer = 'available'), 0) as available,
-        coalesce(sum(n.answer = 'unavailable'), 0) as unavailable,
-        coalesce(sum(n.id is not null and n.answer is null), 0) as noAnswer,
-        coalesce(sum(n.checked_in_at is not null), 0) as checkedIn
+    const rows = await c.get("db").all<
+      {
+        tenant: string;
+        incidentId: string;
+        status: string;
+      } & Record<keyof typeof tally, number>
+    >(sql`select ${incidents.tenantId} as tenant, ${incidents.id} as incidentId, ${incidents.status} as status, ${tallySql}
       from ${incidents}
       left join ${notifications} n on n.tenant_id = ${incidents.tenantId} and n.incident_id = ${incidents.id}
       where ${incidents.parentId} = ${id} and ${withinReach(c.get("principal"), { tenantId: incidents.tenantId, divisionPath: incidents.divisionPath })}
       group by ${incidents.tenantId}, ${incidents.id} order by ${incidents.tenantId}`);
     if (!rows.length) throw notFound("city-wide incident");
-    const parts = rows.map((r) => ({
-      ...r,
-      paged: Number(r.paged),
-      delivered: Number(r.delivered),
-      available: Number(r.available),
-      unavailable: Number(r.unavailable),
-      noAnswer: Number(r.noAnswer),
-      checkedIn: Number(r.checkedIn),
-    }));
+    const parts = rows.map(numbers);
     return c.json({ citywideIncidentId: id, parts }, 200);
   });

@@ -5,6 +5,7 @@ import { capRoutes } from "./cap.js";
 import { citywideRoutes } from "./citywide.js";
 import { hoursExportRoutes } from "./hours-export.js";
 import { incidentRoutes } from "./incidents.js";
+import { loanRoutes } from "./loans.js";
 import { progressRoutes } from "./progress.js";
 import { siteRoutes } from "./sites.js";
 import { teamMemberRoutes } from "./team-members.js";
@@ -25,6 +26,7 @@ export const emergencyRoutes = createRouter()
   .route("/", progressRoutes)
   .route("/", capRoutes)
   .route("/", citywideRoutes)
+  .route("/", loanRoutes)
   .route("/", taskRoutes)
   .route("/", alertRoutes)
   .route("/", hoursExportRoutes)

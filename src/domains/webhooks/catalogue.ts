@@ -563,6 +563,25 @@ export const eventCatalogue = {
     },
   ),
   ...subjectEvents(
+    "team_loan",
+    "TeamLoan",
+    "loan",
+    {
+      loanId: ref("loan", "The loan."),
+      incidentId: ref("inc", "The borrower's incident."),
+      borrowerTenant: tenantCode,
+      lenderTenant: tenantCode,
+      teamId: ref("team", "The lent mobile team."),
+      status: z.enum(loanStatuses),
+    },
+    {
+      requested: "A county asked another county for one of its mobile teams (sent to both counties).",
+      accepted: "The lending county lent the team: it is paged for the borrower's incident.",
+      declined: "The lending county declined.",
+      cancelled: "The borrowing county withdrew its request.",
+    },
+  ),
+  ...subjectEvents(
     "task",
     "IncidentTask",
     "task",

@@ -692,6 +692,19 @@ export const details = {
     en: "The incident is {status}; no new tasks.",
     zh: "该事件状态为 {status}，不能再分派任务。",
   },
+  "emergency.loan_lender_only": {
+    en: "Only the lending county accepts or declines a loan.",
+    zh: "只有出借队伍的区县可以接受或拒绝借调。",
+  },
+  "emergency.loan_borrower_only": {
+    en: "Only the borrowing county withdraws its request.",
+    zh: "只有提出借调的区县可以撤回申请。",
+  },
+  "emergency.loan_incident_over": {
+    en: "The incident is no longer declared or active.",
+    zh: "该事件已不处于已发布或响应中状态。",
+  },
+  "emergency.loan_team_gone": { en: "The team no longer exists.", zh: "该队伍已不存在。" },
   "emergency.site_full": {
     en: "The site is full (or closed); choose another site.",
     zh: "该场所已满员（或已关闭），请选择其他场所。",

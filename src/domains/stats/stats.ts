@@ -22,6 +22,13 @@ import {
   orgReportStatuses,
 } from "../reports/tables.js";
 import { msg, thing } from "../../shared/http/messages.js";
+import {
+  type DrillFilter,
+  drillQuery,
+  emergencyStats,
+  emergencyStatsSchema,
+  teamStatsRoutes,
+} from "./emergency-stats.js";
 
 const countsOf = <const S extends readonly string[]>(statuses: S, name: string) =>
   z
@@ -50,6 +57,10 @@ const tenantStatsSchema = z
       description: "Net service hours posted to the ledger this quarter (corrections included).",
       example: 1380.5,
     }),
+    emergency: emergencyStatsSchema.openapi({
+      description:
+        "Team response to incidents: real ones by default, drills with `drill=true` (never mixed unless `drill=all`).",
+    }),
   })
   .openapi("TenantStats");
 
@@ -60,6 +71,7 @@ const statsSchema = z
       example: "2026-Q4",
     }),
     communityId: divisionIdSchema.nullable(),
+    drill: drillQuery,
     data: z.array(tenantStatsSchema),
   })
   .openapi("Stats");
@@ -78,6 +90,7 @@ const getStats = protectedRoute({
       communityId: divisionIdSchema
         .optional()
         .openapi({ description: "Only this community (a division of level community within reach)." }),
+      drill: drillQuery,
     }),
   },
   responses: { 200: { description: "The counts.", content: { "application/json": { schema: statsSchema } } } },
@@ -155,18 +168,20 @@ export function statsQueries(db: Db, scope: StatsScope, at: { quarter: string; t
   };
 }
 
-export const statsRoutes = createRouter().openapi(getStats, async (c) => {
-  const { communityId } = c.req.valid("query");
-  const scope = await statsScope(c, communityId);
-  const now = c.get("clock").now();
-  const quarter = localQuarter(now);
-  const today = localDate(now);
-  const key = `${scope.tenant ?? "*"}|${scope.path ?? ""}|${quarter}|${today}`;
-  const data = await c
-    .get("recent")
-    .get(`stats|${key}`, now.getTime(), statsMaxAgeMs, () => computeStats(c.get("db"), scope, quarter, today));
-  return c.json({ quarter, communityId: communityId ?? null, data }, 200);
-});
+export const statsRoutes = createRouter()
+  .route("/", teamStatsRoutes)
+  .openapi(getStats, async (c) => {
+    const { communityId, drill } = c.req.valid("query");
+    const scope = await statsScope(c, communityId);
+    const now = c.get("clock").now();
+    const quarter = localQuarter(now);
+    const today = localDate(now);
+    const key = `${scope.tenant ?? "*"}|${scope.path ?? ""}|${quarter}|${today}|${drill}`;
+    const data = await c
+      .get("recent")
+      .get(`stats|${key}`, now.getTime(), statsMaxAgeMs, () => computeStats(c.get("db"), scope, quarter, today, drill));
+    return c.json({ quarter, communityId: communityId ?? null, drill, data }, 200);
+  });
 
 /**
  * Counts are read by dashboards, often and by many at once, and are allowed to lag: each scope's
@@ -175,8 +190,9 @@ export const statsRoutes = createRouter().openapi(getStats, async (c) => {
  */
 export const statsMaxAgeMs = 10_000;
 
-async function computeStats(db: Db, scope: StatsScope, quarter: string, today: string) {
+async function computeStats(db: Db, scope: StatsScope, quarter: string, today: string, drill: DrillFilter) {
   const q = statsQueries(db, scope, { quarter, today });
+  const emergency = await emergencyStats(db, scope, drill);
 
   // One round trip and one consistent snapshot.
   const [
@@ -232,6 +248,7 @@ async function computeStats(db: Db, scope: StatsScope, quarter: string, today: s
       projects: tally(projectStatuses, of(projectRows, code)),
       employerFeedback: tally(feedbackStatuses, of(feedbackRows, code)),
       hoursThisQuarter: Math.round((of(hourRows, code)[0]?.hours ?? 0) * 100) / 100,
+      emergency: emergency(code),
     };
   });
 }

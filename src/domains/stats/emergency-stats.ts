@@ -43,7 +43,7 @@ export const emergencyStatsSchema = z
   })
   .openapi("EmergencyStats");
 
-const perActivation = (db: Db, scope: StatsScope, drill: DrillFilter) => {
+const perActivation = (scope: StatsScope, drill: DrillFilter) => {
   const where: SQL[] = [
     scope.tenant
       ? sql`ta.tenant_id = ${scope.tenant}`
@@ -95,7 +95,7 @@ const present = (row: Summary | undefined): z.infer<typeof emergencyStatsSchema>
 /** Per tenant: one grouped query over the activations in scope. */
 export async function emergencyStats(db: Db, scope: StatsScope, drill: DrillFilter) {
   const rows = await db.all<Summary & { tenant: string }>(
-    sql`select tenant, ${summary} from (${perActivation(db, scope, drill)}) group by tenant`,
+    sql`select tenant, ${summary} from (${perActivation(scope, drill)}) group by tenant`,
   );
   return (tenant: string) => present(rows.find((r) => r.tenant === tenant));
 }
@@ -130,7 +130,7 @@ export const teamStatsRoutes = createRouter().openapi(teamStats, async (c) => {
   const after = keys.afterKey === undefined ? sql`1` : sql`teamId > ${keys.afterKey}`;
   const rows = await c.get("db").all<Summary & { tenant: string; teamId: string; name: string; mode: string }>(
     sql`select tenant, teamId, max(name) as name, max(mode) as mode, ${summary}
-      from (${perActivation(c.get("db"), scope, q.drill)}) where ${after}
+      from (${perActivation(scope, q.drill)}) where ${after}
       group by tenant, teamId order by teamId limit ${keys.limit}`,
   );
   const page = keys.of(rows, (r) => r.teamId);

@@ -5,7 +5,9 @@ import { tenants } from "../../db/tables.js";
 import { incidents, notifications, rosterEntries, teamActivations, teamModes } from "../emergency/tables.js";
 import { createRouter, protectedRoute } from "../../shared/api/openapi.js";
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
-import type { StatsScope } from "./stats.js";
+
+/** One tenant or every county-level tenant (the city), optionally a division subtree (as `StatsScope` in stats.ts). */
+type StatsScope = { tenant?: string; path?: string };
 
 /**
  * Emergency response figures for `/v1/stats`: drills and real incidents are never mixed unless asked

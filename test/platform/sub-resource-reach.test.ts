@@ -78,6 +78,16 @@ beforeAll(async () => {
   });
   expect(incident.status, JSON.stringify(incident.body)).toBe(201);
   records["/v1/incidents/{id}"] = incident.body.incident.id;
+  const citywide = await ctx.call({ tenant: "620900", roles: ["city_admin"] }, "POST", "/v1/citywide-incidents", {
+    type: "snow_sandstorm",
+    level: "II",
+    affectedDivisionIds: [fukang.id],
+    headline: "全域演练",
+    instruction: "集结。",
+    drill: true,
+    dedupKey: "sub-resource-reach",
+  });
+  records["/v1/citywide-incidents/{id}"] = citywide.body.citywideIncident.id;
 
   principals = [
     ["the county", county],

@@ -5,7 +5,7 @@ import { divisions, tenants } from "../../db/tables.js";
 import { newId } from "../../db/ids.js";
 import { actorOf } from "../../shared/auth/principal.js";
 import { withinReach } from "../../shared/auth/reach.js";
-import { createRouter, etagHeader, protectedRoute } from "../../shared/api/openapi.js";
+import { createRouter, etagHeader, protectedRoute, versionedResponse } from "../../shared/api/openapi.js";
 import type { AppEnv } from "../../shared/request/context.js";
 import { ApiError, notFound } from "../../shared/http/errors.js";
 import { etagOf } from "../../shared/http/etag.js";
@@ -144,7 +144,24 @@ const citywideProgress = protectedRoute({
   },
 });
 
+const getCitywide = protectedRoute({
+  method: "get",
+  path: "/v1/citywide-incidents/{id}",
+  operationId: "getCitywideIncident",
+  tags: [tag],
+  summary: "One city-wide incident",
+  description: "The city reads every one; a county (or a street in it) one it has a part of within reach.",
+  scope: "emergency:read",
+  errors: [404],
+  request: { params: z.object({ id: citywideIncidentId }) },
+  responses: { 200: versionedResponse(citywideSchema, "The city-wide incident.") },
+});
+
 type CitywideRow = typeof citywideIncidents.$inferSelect;
+
+/** A county part within the caller's reach (the city's reach is everything). */
+const partWithinReach = (c: Context<AppEnv>) =>
+  withinReach(c.get("principal"), { tenantId: incidents.tenantId, divisionPath: incidents.divisionPath });
 const presentCitywide = (row: CitywideRow) => ({
   id: row.id,
   tenant: row.tenantId,
@@ -290,6 +307,21 @@ export const citywideRoutes = createRouter()
     const location = `/v1/citywide-incidents/${parent.id}/progress`;
     return c.json(await partsOf(c, parent, false), 201, { etag: etagOf(parent.version), location });
   })
+  .openapi(getCitywide, async (c) => {
+    const { id } = c.req.valid("param");
+    const [row] = await c
+      .get("db")
+      .select()
+      .from(citywideIncidents)
+      .where(
+        and(
+          eq(citywideIncidents.id, id),
+          sql`exists (select 1 from ${incidents} where ${incidents.parentId} = ${citywideIncidents.id} and ${partWithinReach(c)})`,
+        ),
+      );
+    if (!row) throw notFound("city-wide incident");
+    return c.json(presentCitywide(row), 200, { etag: etagOf(row.version) });
+  })
   .openapi(citywideProgress, async (c) => {
     const { id } = c.req.valid("param");
     const rows = await c.get("db").all<
@@ -301,7 +333,7 @@ export const citywideRoutes = createRouter()
     >(sql`select ${incidents.tenantId} as tenant, ${incidents.id} as incidentId, ${incidents.status} as status, ${tallySql}
       from ${incidents}
       left join ${notifications} n on n.tenant_id = ${incidents.tenantId} and n.incident_id = ${incidents.id}
-      where ${incidents.parentId} = ${id} and ${withinReach(c.get("principal"), { tenantId: incidents.tenantId, divisionPath: incidents.divisionPath })}
+      where ${incidents.parentId} = ${id} and ${partWithinReach(c)}
       group by ${incidents.tenantId}, ${incidents.id} order by ${incidents.tenantId}`);
     if (!rows.length) throw notFound("city-wide incident");
     const parts = rows.map(numbers);

@@ -1,11 +1,16 @@
 import { and, asc, eq, lte, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../db/client.js";
-import { newId } from "../../db/ids.js";
-import { auditEvents } from "../../db/tables.js";
 import { changedGuard, classifyWriteError, GuardFailed } from "../../shared/store/commit.js";
 import { activationWrites } from "./activation.js";
-import { availableIn, liveActivation, runStreetAlerts, streetAlertAt } from "./street-alerts.js";
+import {
+  availableIn,
+  dueActivationColumns,
+  escalationAudit,
+  liveActivation,
+  runStreetAlerts,
+  streetAlertAt,
+} from "./street-alerts.js";
 import { teamActivations } from "./tables.js";
 
 /**
@@ -33,12 +38,7 @@ export async function runEscalations(
     .returning({ id: teamActivations.id });
   const short = await db
     .select({
-      id: teamActivations.id,
-      tenantId: teamActivations.tenantId,
-      incidentId: teamActivations.incidentId,
-      teamId: teamActivations.teamId,
-      quorum: teamActivations.quorum,
-      divisionPath: teamActivations.divisionPath,
+      ...dueActivationColumns,
       createdAt: teamActivations.createdAt,
       deadlineAt: teamActivations.deadlineAt,
     })
@@ -63,18 +63,12 @@ export async function runEscalations(
         channel,
         "county_reserve",
       ),
-      db.insert(auditEvents).values({
-        id: newId("aud", now.getTime()),
+      escalationAudit(db, now, {
         tenantId: ta.tenantId,
-        actor: "system:escalation",
-        actorKind: "system",
-        action: "incident.escalate",
-        targetType: "incident",
-        targetId: ta.incidentId,
+        incidentId: ta.incidentId,
         divisionPath: ta.divisionPath,
-        requestId: newId("req", now.getTime()),
+        action: "incident.escalate",
         changes: { teamActivationId: ta.id, teamId: ta.teamId, quorum: ta.quorum, to: "county_mobile_teams" },
-        at,
       }),
     ];
     try {

@@ -15,6 +15,43 @@ export const availableIn = sql`(select count(*) from ${rosterEntries} r
 export const liveActivation = sql`exists (select 1 from ${incidents} i where i.tenant_id = ${teamActivations.tenantId}
     and i.id = ${teamActivations.incidentId} and i.status = 'active')`;
 
+/** What a timer sweep reads of each due team activation. */
+export const dueActivationColumns = {
+  id: teamActivations.id,
+  tenantId: teamActivations.tenantId,
+  incidentId: teamActivations.incidentId,
+  teamId: teamActivations.teamId,
+  quorum: teamActivations.quorum,
+  divisionPath: teamActivations.divisionPath,
+};
+
+/** The audit entry of an escalation step, by the system in the incident's tenant. */
+export function escalationAudit(
+  db: Db,
+  now: Date,
+  entry: {
+    tenantId: string;
+    incidentId: string;
+    divisionPath: string;
+    action: string;
+    changes: Record<string, unknown>;
+  },
+) {
+  return db.insert(auditEvents).values({
+    id: newId("aud", now.getTime()),
+    tenantId: entry.tenantId,
+    actor: "system:escalation",
+    actorKind: "system",
+    action: entry.action,
+    targetType: "incident",
+    targetId: entry.incidentId,
+    divisionPath: entry.divisionPath,
+    requestId: newId("req", now.getTime()),
+    changes: entry.changes,
+    at: now.toISOString(),
+  });
+}
+
 /**
  * When step 2 is due: as long after the escalation as the team had to answer in the first place
  * (its response window), so the county's mobile teams get the same time to make up the quorum.
@@ -50,12 +87,7 @@ export async function runStreetAlerts(db: Db, now: Date, limit = 100): Promise<n
     .where(and(due, sql`${availableIn} >= ${teamActivations.quorum}`));
   const short = await db
     .select({
-      id: teamActivations.id,
-      tenantId: teamActivations.tenantId,
-      incidentId: teamActivations.incidentId,
-      teamId: teamActivations.teamId,
-      quorum: teamActivations.quorum,
-      divisionPath: teamActivations.divisionPath,
+      ...dueActivationColumns,
       available: sql<number>`${availableIn}`.mapWith(Number),
       incidentPath: sql<string>`(select i.division_path from ${incidents} i
         where i.tenant_id = ${teamActivations.tenantId} and i.id = ${teamActivations.incidentId})`,
@@ -112,18 +144,12 @@ export async function runStreetAlerts(db: Db, now: Date, limit = 100): Promise<n
       Object.assign(changes, { alertId: alert.id, to: "street_party_committee", streetDivisionId: street.id });
     }
     batch.push(
-      db.insert(auditEvents).values({
-        id: newId("aud", now.getTime()),
+      escalationAudit(db, now, {
         tenantId: ta.tenantId,
-        actor: "system:escalation",
-        actorKind: "system",
-        action: "incident.street_alert",
-        targetType: "incident",
-        targetId: ta.incidentId,
+        incidentId: ta.incidentId,
         divisionPath: ta.incidentPath,
-        requestId: newId("req", now.getTime()),
+        action: "incident.street_alert",
         changes,
-        at,
       }),
     );
     try {

@@ -269,6 +269,115 @@ const designedCityWriteTests: Record<string, () => Promise<void>> = {
       return ctx.call(cityAdmin, "DELETE", path, undefined, { "if-match": read.headers.get("etag") ?? '"v1"' });
     });
   },
+  async declareCitywideIncident() {
+    const suzhou = await divisionNamed(ctx, "620902", "富康社区");
+    const yumen = await divisionNamed(ctx, COUNTY, "北坪社区");
+    const counties: [TokenOptions, typeof suzhou][] = [
+      [{ tenant: "620902", roles: ["county_admin"], sub: "suzhou" }, suzhou],
+      [{ tenant: COUNTY, roles: ["county_admin"], sub: "yumen" }, yumen],
+    ];
+    for (const [county, community] of counties) {
+      const volunteer = await ctx.call(county, "POST", "/v1/volunteers", {
+        name: "全域志愿者",
+        phone: county.tenant === COUNTY ? "13900001111" : "13900002222",
+        source: "individual",
+        homeDivisionId: community.id,
+      });
+      const team = await ctx.call(county, "POST", "/v1/teams", {
+        name: "全域急时小分队",
+        mode: "emergency",
+        divisionId: community.id,
+        quorum: 1,
+        responseDeadlineMinutes: 30,
+      });
+      await ctx.call(county, "POST", `/v1/teams/${team.body.id}/members`, { volunteerId: volunteer.body.id });
+    }
+    const body = {
+      type: "snow_sandstorm",
+      level: "II",
+      affectedDivisionIds: [yumen.id, suzhou.id],
+      headline: "G30沿线雨雪沙尘全域响应",
+      instruction: "各机动队伍到就近临时安置点集结。",
+      drill: true,
+      dedupKey: "g30-citywide-test",
+    };
+    // A county cannot declare city-wide (the scope is the city's alone).
+    expect((await ctx.call(counties[1]![0], "POST", "/v1/citywide-incidents", body)).status).toBe(403);
+
+    const before = await rowsByTable();
+    const res = await ctx.call(cityAdmin, "POST", "/v1/citywide-incidents", body);
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const cwi = res.body.citywideIncident;
+    expect(cwi.tenants).toEqual(["620902", COUNTY]);
+    expect(res.body.parts.map((p: { tenant: string }) => p.tenant)).toEqual(["620902", COUNTY]);
+    for (const part of res.body.parts) {
+      expect(part.incident).toMatchObject({ parentId: cwi.id, status: "active", drill: true });
+      expect(part.activation.volunteers).toBe(1); // teams: ours, and any the sweep's set-up formed
+    }
+    const [suzhouPart, yumenPart] = res.body.parts as { incident: { id: string } }[];
+    // One commit: only the emergency records, the trails and the outboxes changed.
+    const after = await rowsByTable();
+    const changed = Object.keys(after).filter((t) => after[t] !== before[t]);
+    expect(changed.sort()).toEqual(
+      [
+        "audit_events",
+        "citywide_incidents",
+        "incidents",
+        "notifications",
+        "outbox_events",
+        "roster_entries",
+        "team_activations",
+      ].sort(),
+    );
+    // Audited in the city's trail and in every tenant touched.
+    const trail = await ctx.db.all<{ tenant_id: string; action: string; target_id: string }>(
+      sql`select tenant_id, action, target_id from audit_events where target_id in (${cwi.id}, ${suzhouPart!.incident.id}, ${yumenPart!.incident.id}) order by tenant_id`,
+    );
+    expect(trail.map((a) => [a.tenant_id, a.action])).toEqual([
+      ["620900", "citywide_incident.declare"],
+      ["620902", "incident.declare"],
+      [COUNTY, "incident.declare"],
+    ]);
+    const events = await ctx.db.all<{ tenant_id: string; type: string }>(
+      sql`select tenant_id, type from outbox_events where subject_id in (${suzhouPart!.incident.id}, ${yumenPart!.incident.id}) order by tenant_id, type`,
+    );
+    expect(events.map((e) => `${e.tenant_id} ${e.type}`)).toEqual([
+      "620902 incident.activated",
+      "620902 incident.declared",
+      `${COUNTY} incident.activated`,
+      `${COUNTY} incident.declared`,
+    ]);
+
+    // The same dedupKey pages nobody twice.
+    const again = await ctx.call(cityAdmin, "POST", "/v1/citywide-incidents", body);
+    expect(again.status).toBe(200);
+    expect(again.body.deduplicated).toBe(true);
+    expect(await rowsByTable()).toMatchObject({ notifications: after.notifications });
+
+    // The city reads every part; a county its own; a county not touched nothing.
+    const progress = `/v1/citywide-incidents/${cwi.id}/progress`;
+    const cityView = await ctx.call(cityAdmin, "GET", progress);
+    expect(cityView.body.parts.map((p: { tenant: string; paged: number }) => [p.tenant, p.paged])).toEqual([
+      ["620902", 1],
+      [COUNTY, 1],
+    ]);
+    const yumenView = await ctx.call(counties[1]![0], "GET", progress);
+    expect(yumenView.status, JSON.stringify(yumenView.body)).toBe(200);
+    expect(yumenView.body.parts.map((p: { tenant: string }) => p.tenant)).toEqual([COUNTY]);
+    expect((await ctx.call({ tenant: "620921", roles: ["county_admin"] }, "GET", progress)).status).toBe(404);
+    expect((await ctx.call(counties[1]![0], "GET", `/v1/incidents/${suzhouPart!.incident.id}`)).status).toBe(404);
+    expect((await ctx.call(counties[1]![0], "GET", `/v1/incidents/${yumenPart!.incident.id}`)).body.parentId).toBe(
+      cwi.id,
+    );
+    // A division of no county-level tenant (the city's own, or unknown) is a 400 at the field.
+    const unknown = await ctx.call(cityAdmin, "POST", "/v1/citywide-incidents", {
+      ...body,
+      dedupKey: "other",
+      affectedDivisionIds: [suzhou.id, "div_00000000000000000000000000"],
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors[0].pointer).toBe("/affectedDivisionIds/1");
+  },
   async putWorkingCalendar() {
     const before = await rowsByTable();
     const res = await ctx.call(cityAdmin, "PUT", "/v1/working-calendars/2035", {

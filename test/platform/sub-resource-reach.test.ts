@@ -100,6 +100,16 @@ beforeAll(async () => {
   });
   expect(gigWorker.status, JSON.stringify(gigWorker.body)).toBe(201);
   records["/v1/gig-workers/{id}"] = gigWorker.body.id;
+  const citywide = await ctx.call({ tenant: "620900", roles: ["city_admin"] }, "POST", "/v1/citywide-incidents", {
+    type: "snow_sandstorm",
+    level: "II",
+    affectedDivisionIds: [fukang.id],
+    headline: "全域演练",
+    instruction: "集结。",
+    drill: true,
+    dedupKey: "sub-resource-reach",
+  });
+  records["/v1/citywide-incidents/{id}"] = citywide.body.citywideIncident.id;
 
   principals = [
     ["the county", county],

@@ -267,6 +267,15 @@ describe("stats", () => {
 
   const noProjects = { open: 0, claimed: 0, in_progress: 0, done: 0, closed: 0, cancelled: 0 };
   const noFeedback = { generated: 0, sent: 0, acknowledged: 0 };
+  const noEmergency = {
+    incidents: 0,
+    activations: 0,
+    rostered: 0,
+    acknowledged: 0,
+    ackRate: null,
+    quorumReached: 0,
+    avgSecondsToQuorum: null,
+  };
   const yumenAll = {
     tenant: "620981",
     nameZh: "玉门市",
@@ -280,6 +289,7 @@ describe("stats", () => {
     projects: noProjects,
     employerFeedback: noFeedback,
     hoursThisQuarter: 5.5,
+    emergency: noEmergency,
   };
   const zeros = (tenant: string, nameZh: string) => ({
     tenant,
@@ -294,12 +304,13 @@ describe("stats", () => {
     projects: noProjects,
     employerFeedback: noFeedback,
     hoursThisQuarter: 0,
+    emergency: noEmergency,
   });
 
   it("gives a county one row with exact counts for its tenant", async () => {
     const res = await ctx.call(yumen, "GET", "/v1/stats");
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(res.body).toEqual({ quarter, communityId: null, data: [yumenAll] });
+    expect(res.body).toEqual({ quarter, communityId: null, drill: "false", data: [yumenAll] });
     // A street admin over the whole of Yumen's only street sees the same.
     const street = await ctx.call({ tenant: "620981", roles: ["street_admin"], org: xinshiqu.id }, "GET", "/v1/stats");
     expect(street.body.data).toEqual([yumenAll]);
@@ -320,6 +331,7 @@ describe("stats", () => {
     expect((await ctx.call(yumen, "GET", `/v1/stats?communityId=${beiping.id}`)).body).toEqual({
       quarter,
       communityId: beiping.id,
+      drill: "false",
       data: [beipingOnly],
     });
     const communityAdmin = { tenant: "620981", roles: ["community_admin" as const], org: beiping.id };

@@ -4,7 +4,16 @@ import type { Db } from "../../db/client.js";
 import { newId } from "../../db/ids.js";
 import { outboxEvents } from "../../db/tables.js";
 import { sqlNewId, sqlNewToken } from "./common.js";
-import { incidents, notifications, rosterEntries, teamActivations, teamMembers, teams, volunteers } from "./tables.js";
+import {
+  incidents,
+  notifications,
+  rosterEntries,
+  teamActivations,
+  teamLoans,
+  teamMembers,
+  teams,
+  volunteers,
+} from "./tables.js";
 
 /**
  * One key (一键响应), as four set-based statements that run in the incident's commit batch whatever
@@ -29,8 +38,11 @@ export function activationWrites(
   incident: { id: string; tenantId: string },
   at: { iso: string; ms: number },
   channel: string,
-  /** `area`: the one key; `county_reserve`: an escalation pages the county's own mobile teams. */
-  selection: "area" | "county_reserve" = "area",
+  /**
+   * `area`: the one key; `county_reserve`: an escalation pages the county's own mobile teams;
+   * `loan`: a lender's incident pages the one team its accepted loan lends (no escalation timer).
+   */
+  selection: "area" | "county_reserve" | "loan" = "area",
 ): BatchItem<"sqlite">[] {
   const { id, tenantId } = incident;
   const area = sql`exists (
@@ -40,10 +52,11 @@ export function activationWrites(
   const mode = sql`(t.mode in ('emergency', 'mobile') or (i.include_normal_teams = 1 and t.mode = 'normal'))`;
   const skill = sql`(json_array_length(i.skills) = 0 or exists (
       select 1 from json_each(t.skills) ts join json_each(i.skills) s on s.value = ts.value))`;
-  const selected =
-    selection === "area"
-      ? sql`${mode} and ${skill} and ${area}`
-      : sql`t.mode = 'mobile' and t.division_level = 'county'`;
+  const selected = {
+    area: sql`${mode} and ${skill} and ${area}`,
+    county_reserve: sql`t.mode = 'mobile' and t.division_level = 'county'`,
+    loan: sql`t.id = (select l.team_id from ${teamLoans} l where l.lender_tenant_id = i.tenant_id and l.id = i.loan_id)`,
+  }[selection];
   const rosterSize = sql`(select count(*) from ${teamMembers} m
       join ${volunteers} v on v.tenant_id = m.tenant_id and v.id = m.volunteer_id and v.active = 1
       where m.tenant_id = t.tenant_id and m.team_id = t.id)`;
@@ -78,7 +91,7 @@ export function activationWrites(
       where true
       on conflict do nothing`),
     db.run(sql`insert into ${outboxEvents} (id, tenant_id, type, subject_type, subject_id, payload, created_at)
-      select ${newId("evt", at.ms)}, i.tenant_id, ${selection === "area" ? "incident.activated" : "incident.escalated"}, 'incident', i.id,
+      select ${newId("evt", at.ms)}, i.tenant_id, ${selection === "county_reserve" ? "incident.escalated" : "incident.activated"}, 'incident', i.id,
         json_object('incidentId', i.id, 'type', i.type, 'level', i.level,
           'drill', json(case when i.drill then 'true' else 'false' end), 'status', 'active',
           'teams', (select count(*) from ${teamActivations} where tenant_id = i.tenant_id and incident_id = i.id),

@@ -42,7 +42,7 @@ export function renderAnswerPage(input: AnswerPageInput): { html: string; csp: s
   const siteOptions = sites
     .map(
       (s) =>
-        `<option value="${escapeHtml(s.id)}">${escapeHtml(s.name)}（${escapeHtml(s.address)}，${s.occupancy}/${s.capacity}）</option>`,
+        `<option value="${escapeHtml(s.id)}"${s.occupancy >= s.capacity ? " disabled" : ""}>${escapeHtml(s.name)}（${escapeHtml(s.address)}，${s.occupancy}/${s.capacity}${s.occupancy >= s.capacity ? "，已满" : ""}）</option>`,
     )
     .join("");
   const html = `<!doctype html>

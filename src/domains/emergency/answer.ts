@@ -5,6 +5,7 @@ import type { Principal } from "../../shared/auth/principal.js";
 import type { AppEnv } from "../../shared/request/context.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { createRouter, errorResponses } from "../../shared/api/openapi.js";
+import { commit, GuardFailed, guardChanged } from "../../shared/store/commit.js";
 import { groupCommit } from "../../shared/store/group-commit.js";
 import { siteId, tag, tokenPattern } from "./common.js";
 import { incidentOfPage, liveStatuses } from "./incident-model.js";
@@ -232,22 +233,78 @@ export const answerRoutes = createRouter()
     const at = c.get("clock").now().toISOString();
     const set = await changeFor(c, page, body, at);
     c.set("principal", linkPrincipal(n));
-    // Answers arrive in bursts (a whole team paged at once): they share group commits.
-    const applied = await groupCommit(c, {
-      key: n.id,
-      write: c
-        .get("db")
-        .update(notifications)
-        .set({ ...set, version: n.version + 1, updatedAt: at })
-        .where(and(eq(notifications.id, n.id), eq(notifications.version, n.version))),
-      audit: {
-        action: `incident.volunteer_${body.action}`,
-        targetType: "incident",
-        targetId: n.incidentId,
-        divisionPath: page.incident.divisionPath,
-        changes: { notificationId: n.id, ...set },
-      },
-    });
-    if (!applied) throw new ApiError("conflict", msg("emergency.answered_twice"));
+    const write = c
+      .get("db")
+      .update(notifications)
+      .set({ ...set, version: n.version + 1, updatedAt: at })
+      .where(and(eq(notifications.id, n.id), eq(notifications.version, n.version)));
+    const audit = {
+      action: `incident.volunteer_${body.action}`,
+      targetType: "incident",
+      targetId: n.incidentId,
+      divisionPath: page.incident.divisionPath,
+      changes: { notificationId: n.id, ...set },
+    };
+    // Answers arrive in bursts (a whole team paged at once): they share group commits. Check-ins and
+    // check-outs move a site's occupancy under a guard, which would roll back a whole group: a commit each.
+    if (body.action === "answer") {
+      if (!(await groupCommit(c, { key: n.id, write, audit })))
+        throw new ApiError("conflict", msg("emergency.answered_twice"));
+    } else {
+      try {
+        await commit(c, { writes: [write, guardChanged(c), ...occupancyWrites(c, n, body)], audit });
+      } catch (err) {
+        if (err instanceof GuardFailed) {
+          if (body.action === "check_in" && (await siteFull(c, n.tenantId, body.siteId)))
+            throw new ApiError("conflict", msg("emergency.site_full"));
+          throw new ApiError("conflict", msg("emergency.answered_twice"));
+        }
+        throw err;
+      }
+    }
     return c.json(stateOf({ ...n, ...set }), 200, { "cache-control": "no-store" });
   });
+
+/**
+ * Site occupancy follows check-ins, in the same batch as the notification's own write: a check-in
+ * takes a place at the site only while it is open and below its capacity (else the whole batch rolls
+ * back and the volunteer is told the site is full: choose another), a check-out gives the place back
+ * and never takes occupancy below zero (an admin may have lowered it by hand in between).
+ */
+function occupancyWrites(c: Context<AppEnv>, n: Page["notification"], body: AnswerBody) {
+  const db = c.get("db");
+  const at = c.get("clock").now().toISOString();
+  const bump = { version: sql`${sites.version} + 1`, updatedAt: at };
+  if (body.action === "check_in")
+    return [
+      db
+        .update(sites)
+        .set({ occupancy: sql`${sites.occupancy} + 1`, ...bump })
+        .where(
+          and(
+            eq(sites.tenantId, n.tenantId),
+            eq(sites.id, body.siteId),
+            eq(sites.status, "open"),
+            sql`${sites.occupancy} < ${sites.capacity}`,
+          ),
+        ),
+      guardChanged(c),
+    ];
+  if (body.action === "check_out" && n.siteId)
+    return [
+      db
+        .update(sites)
+        .set({ occupancy: sql`${sites.occupancy} - 1`, ...bump })
+        .where(and(eq(sites.tenantId, n.tenantId), eq(sites.id, n.siteId), sql`${sites.occupancy} > 0`)),
+    ];
+  return [];
+}
+
+async function siteFull(c: Context<AppEnv>, tenantId: string, id: string) {
+  const [site] = await c
+    .get("db")
+    .select({ occupancy: sites.occupancy, capacity: sites.capacity, status: sites.status })
+    .from(sites)
+    .where(and(eq(sites.tenantId, tenantId), eq(sites.id, id)));
+  return !site || site.status !== "open" || site.occupancy >= site.capacity;
+}

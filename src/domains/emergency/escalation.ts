@@ -1,16 +1,17 @@
 import { and, asc, eq, lte, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../db/client.js";
-import { newId } from "../../db/ids.js";
-import { auditEvents } from "../../db/tables.js";
 import { changedGuard, classifyWriteError, GuardFailed } from "../../shared/store/commit.js";
 import { activationWrites } from "./activation.js";
-import { incidents, notifications, rosterEntries, teamActivations } from "./tables.js";
-
-/** Answers `available` among a team activation's roster. */
-const availableIn = sql`(select count(*) from ${rosterEntries} r
-    join ${notifications} n on n.tenant_id = r.tenant_id and n.incident_id = r.incident_id and n.volunteer_id = r.volunteer_id
-    where r.tenant_id = ${teamActivations.tenantId} and r.team_activation_id = ${teamActivations.id} and n.answer = 'available')`;
+import {
+  availableIn,
+  dueActivationColumns,
+  escalationAudit,
+  liveActivation,
+  runStreetAlerts,
+  streetAlertAt,
+} from "./street-alerts.js";
+import { teamActivations } from "./tables.js";
 
 /**
  * The escalation timers: every team activation is a durable row with its deadline. At each tick
@@ -19,18 +20,17 @@ const availableIn = sql`(select count(*) from ${rosterEntries} r
  * county's own mobile teams are paged for that incident (the same set-based activation), with an
  * `incident.escalated` event for the street and county admins' subscriptions. Each row moves out of
  * `pending` by a conditional update inside the same batch as its pages, so a tick that runs twice,
- * or two ticks at once, escalate once. Timers survive restarts: they are rows.
+ * or two ticks at once, escalate once. Timers survive restarts: they are rows. Step 2 (the street
+ * party working committee's admins) follows in `runStreetAlerts`.
  */
 export async function runEscalations(
   db: Db,
   now: Date,
   channel: string,
   limit = 100,
-): Promise<{ met: number; escalated: number }> {
+): Promise<{ met: number; escalated: number; streetAlerted: number }> {
   const at = now.toISOString();
-  const live = sql`exists (select 1 from ${incidents} i where i.tenant_id = ${teamActivations.tenantId}
-    and i.id = ${teamActivations.incidentId} and i.status = 'active')`;
-  const due = and(eq(teamActivations.escalation, "pending"), lte(teamActivations.deadlineAt, at), live);
+  const due = and(eq(teamActivations.escalation, "pending"), lte(teamActivations.deadlineAt, at), liveActivation);
   const met = await db
     .update(teamActivations)
     .set({ escalation: "met" })
@@ -38,12 +38,9 @@ export async function runEscalations(
     .returning({ id: teamActivations.id });
   const short = await db
     .select({
-      id: teamActivations.id,
-      tenantId: teamActivations.tenantId,
-      incidentId: teamActivations.incidentId,
-      teamId: teamActivations.teamId,
-      quorum: teamActivations.quorum,
-      divisionPath: teamActivations.divisionPath,
+      ...dueActivationColumns,
+      createdAt: teamActivations.createdAt,
+      deadlineAt: teamActivations.deadlineAt,
     })
     .from(teamActivations)
     .where(due)
@@ -53,7 +50,7 @@ export async function runEscalations(
   for (const ta of short) {
     const claim = db
       .update(teamActivations)
-      .set({ escalation: "escalated" })
+      .set({ escalation: "escalated", streetAlertAt: streetAlertAt(ta, now) })
       .where(and(eq(teamActivations.id, ta.id), eq(teamActivations.escalation, "pending")));
     const batch: BatchItem<"sqlite">[] = [
       claim,
@@ -66,18 +63,12 @@ export async function runEscalations(
         channel,
         "county_reserve",
       ),
-      db.insert(auditEvents).values({
-        id: newId("aud", now.getTime()),
+      escalationAudit(db, now, {
         tenantId: ta.tenantId,
-        actor: "system:escalation",
-        actorKind: "system",
-        action: "incident.escalate",
-        targetType: "incident",
-        targetId: ta.incidentId,
+        incidentId: ta.incidentId,
         divisionPath: ta.divisionPath,
-        requestId: newId("req", now.getTime()),
+        action: "incident.escalate",
         changes: { teamActivationId: ta.id, teamId: ta.teamId, quorum: ta.quorum, to: "county_mobile_teams" },
-        at,
       }),
     ];
     try {
@@ -88,5 +79,5 @@ export async function runEscalations(
       if (!(classifyWriteError(error) instanceof GuardFailed)) throw error;
     }
   }
-  return { met: met.length, escalated };
+  return { met: met.length, escalated, streetAlerted: await runStreetAlerts(db, now, limit) };
 }

@@ -61,6 +61,14 @@ export const incidentSchema = z
       .array(z.object({ siteId, people: z.number().int() }))
       .nullable()
       .openapi({ description: "The close report: people served per site." }),
+    parentId: z.string().nullable().openapi({
+      description: "The city-wide incident (全域统筹) this is the county's part of, if any.",
+      example: "cwi_01KDVDNA011AKWK3RC504FTYF8",
+    }),
+    loanId: z.string().nullable().openapi({
+      description: "Set on the lender's incident that pages a lent team: the accepted loan.",
+      example: null,
+    }),
     ...timestampsSchema,
   })
   .openapi("Incident");
@@ -84,6 +92,8 @@ export const presentIncident = (row: IncidentRow) => ({
   closedAt: row.closedAt,
   cancelledAt: row.cancelledAt,
   servedBySite: row.servedBySite,
+  parentId: row.parentId,
+  loanId: row.loanId,
   version: row.version,
   createdAt: row.createdAt,
   updatedAt: row.updatedAt,
@@ -95,6 +105,7 @@ export const incidentEventPayload = (row: IncidentRow) => ({
   level: row.level,
   drill: row.drill,
   status: row.status,
+  ...(row.parentId ? { parentId: row.parentId } : {}),
 });
 
 export const incidentReach = { divisionPath: incidents.divisionPath };
@@ -170,4 +181,60 @@ export function commonAncestor(paths: readonly string[]): string {
   let depth = 0;
   while (depth < first.length && split.every((s) => s[depth] === first[depth])) depth++;
   return `/${first.slice(0, depth).join("/")}/`;
+}
+
+/** What a declaration says, whoever makes it (a county, the city for each county touched, a loan). */
+export interface IncidentDraft {
+  type: IncidentRow["type"];
+  level: IncidentRow["level"];
+  headline: string;
+  instruction: string;
+  drill: boolean;
+  dedupKey: string;
+  includeNormalTeams: boolean;
+  skills: string[];
+}
+
+/** A new incident row: declared, or active at once when `activate`. */
+export function newIncidentRow(
+  draft: IncidentDraft,
+  where: { id: string; tenantId: string; divisions: { id: string; path: string }[]; divisionPath?: string },
+  how: {
+    message: { prefix: string; suffix: string };
+    activate: boolean;
+    declaredBy: string;
+    at: string;
+    parentId?: string | null;
+    loanId?: string | null;
+  },
+): IncidentRow {
+  return {
+    id: where.id,
+    tenantId: where.tenantId,
+    type: draft.type,
+    level: draft.level,
+    headline: draft.headline,
+    instruction: draft.instruction,
+    drill: draft.drill,
+    dedupKey: draft.dedupKey,
+    affectedDivisionIds: where.divisions.map((d) => d.id),
+    affectedPaths: where.divisions.map((d) => d.path),
+    divisionPath: where.divisionPath ?? commonAncestor(where.divisions.map((d) => d.path)),
+    includeNormalTeams: draft.includeNormalTeams,
+    skills: draft.skills,
+    messagePrefix: how.message.prefix,
+    messageSuffix: how.message.suffix,
+    status: how.activate ? "active" : "declared",
+    declaredBy: how.declaredBy,
+    activatedAt: how.activate ? how.at : null,
+    stoodDownAt: null,
+    closedAt: null,
+    cancelledAt: null,
+    servedBySite: null,
+    parentId: how.parentId ?? null,
+    loanId: how.loanId ?? null,
+    version: 1,
+    createdAt: how.at,
+    updatedAt: how.at,
+  };
 }

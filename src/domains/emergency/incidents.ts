@@ -20,12 +20,12 @@ import { incidentId, siteId, skillListSchema, sqlNewId, tag } from "./common.js"
 import { deliverQueued } from "./delivery.js";
 import {
   activationSummarySchema,
-  commonAncestor,
   findIncident,
   incidentEventPayload,
   incidentMachine,
   incidentReach,
   incidentSchema,
+  newIncidentRow,
   pageMessage,
   presentIncident,
   type IncidentRow,
@@ -41,7 +41,7 @@ import {
 } from "./tables.js";
 import { msg, zodMessage } from "../../shared/http/messages.js";
 
-const declareIncidentSchema = z
+export const declareIncidentSchema = z
   .object({
     type: z.enum(incidentTypes),
     level: z.enum(incidentLevels),
@@ -172,7 +172,7 @@ async function byDedupKey(c: Context<AppEnv>, key: string) {
 }
 
 /** Hand the queued pages to the channel after the response (the maintenance job picks up anything left). */
-function deliverLater(c: Context<AppEnv>, incident: { id: string; tenantId: string }) {
+export function deliverLater(c: Context<AppEnv>, incident: { id: string; tenantId: string }) {
   const { db, paging, pii, clock } = c.var;
   c.get("defer")(
     deliverQueued(
@@ -201,33 +201,11 @@ export const incidentRoutes = createRouter()
     const { principal, clock, db, paging } = c.var;
     const now = clock.now();
     const at = now.toISOString();
-    const row: IncidentRow = {
-      id: newId("inc", now.getTime()),
-      tenantId: principal.tenant,
-      type: body.type,
-      level: body.level,
-      headline: body.headline,
-      instruction: body.instruction,
-      drill: body.drill,
-      dedupKey: body.dedupKey,
-      affectedDivisionIds: divisions.map((d) => d.id),
-      affectedPaths: divisions.map((d) => d.path),
-      divisionPath: commonAncestor(divisions.map((d) => d.path)),
-      includeNormalTeams: body.includeNormalTeams,
-      skills: body.skills,
-      messagePrefix: prefix,
-      messageSuffix: suffix,
-      status: body.activate ? "active" : "declared",
-      declaredBy: actorOf(principal),
-      activatedAt: body.activate ? at : null,
-      stoodDownAt: null,
-      closedAt: null,
-      cancelledAt: null,
-      servedBySite: null,
-      version: 1,
-      createdAt: at,
-      updatedAt: at,
-    };
+    const row = newIncidentRow(
+      body,
+      { id: newId("inc", now.getTime()), tenantId: principal.tenant, divisions },
+      { message: { prefix, suffix }, activate: body.activate, declaredBy: actorOf(principal), at },
+    );
     const location = `/v1/incidents/${row.id}`;
     try {
       await commit(c, {

@@ -49,7 +49,7 @@ const presentNotification = (n: NotificationRow, showDevelopmentMessages: boolea
   checkedOutAt: n.checkedOutAt,
 });
 
-const countsShape = {
+export const countsShape = {
   paged: z.number().int().openapi({ example: 12 }),
   delivered: z.number().int().openapi({ example: 12 }),
   failed: z.number().int().openapi({ example: 0 }),
@@ -157,7 +157,7 @@ const streamProgress = protectedRoute({
   },
 });
 
-const tally = {
+export const tally = {
   paged: sql<number>`count(n.id)`,
   delivered: sql<number>`coalesce(sum(n.status = 'delivered'), 0)`,
   failed: sql<number>`coalesce(sum(n.status = 'failed'), 0)`,
@@ -166,11 +166,11 @@ const tally = {
   noAnswer: sql<number>`coalesce(sum(n.id is not null and n.answer is null), 0)`,
   checkedIn: sql<number>`coalesce(sum(n.checked_in_at is not null), 0)`,
 };
-const tallySql = sql.join(
+export const tallySql = sql.join(
   Object.entries(tally).map(([name, expr]) => sql`${expr} as ${sql.identifier(name)}`),
   sql`, `,
 );
-const numbers = <T extends Record<string, unknown>>(row: T) =>
+export const numbers = <T extends Record<string, unknown>>(row: T) =>
   Object.fromEntries(Object.entries(row).map(([k, v]) => [k, k in tally ? Number(v ?? 0) : v])) as T;
 
 export const progressRoutes = createRouter()

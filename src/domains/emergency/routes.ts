@@ -1,12 +1,16 @@
 import { createRouter } from "../../shared/api/openapi.js";
+import { alertRoutes } from "./alerts.js";
 import { answerRoutes } from "./answer.js";
 import { capRoutes } from "./cap.js";
 import { gatewayRoutes } from "./inbound.js";
+import { citywideRoutes } from "./citywide.js";
 import { hoursExportRoutes } from "./hours-export.js";
 import { incidentRoutes } from "./incidents.js";
+import { loanRoutes } from "./loans.js";
 import { progressRoutes } from "./progress.js";
 import { siteRoutes } from "./sites.js";
 import { teamMemberRoutes } from "./team-members.js";
+import { taskRoutes } from "./tasks.js";
 import { teamRoutes } from "./teams.js";
 import { volunteerRoutes } from "./volunteers.js";
 
@@ -23,6 +27,10 @@ export const emergencyRoutes = createRouter()
   .route("/", incidentRoutes)
   .route("/", progressRoutes)
   .route("/", capRoutes)
+  .route("/", citywideRoutes)
+  .route("/", loanRoutes)
+  .route("/", taskRoutes)
+  .route("/", alertRoutes)
   .route("/", hoursExportRoutes)
   .route("/", answerRoutes)
   .route("/", gatewayRoutes);

@@ -181,6 +181,13 @@ export const incidents = sqliteTable(
     cancelledAt: text("cancelled_at"),
     /** The close report: people served per site, as given when closing. */
     servedBySite: text("served_by_site", { mode: "json" }).$type<{ siteId: string; people: number }[]>(),
+    /** The city-wide incident (全域统筹, `cwi_…`, in the city's tenant) this county's part belongs to. */
+    parentId: text("parent_id"),
+    /**
+     * Set on a lender's incident: the accepted loan (`loan_…`) whose borrowed team this incident pages
+     * on behalf of the borrower's incident. Its pages, answers and hours stay in the lender's tenant.
+     */
+    loanId: text("loan_id"),
     version: integer("version").notNull().default(1),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
@@ -191,6 +198,8 @@ export const incidents = sqliteTable(
     uniqueIndex("incidents_tenant_dedup_uq").on(t.tenantId, t.dedupKey),
   ],
 );
+
+export const escalationStates = ["pending", "met", "escalated", "street_alerted", "reserve"] as const;
 
 /** One team paged by an incident, with what it had to reach at that moment. */
 export const teamActivations = sqliteTable(
@@ -208,11 +217,13 @@ export const teamActivations = sqliteTable(
     rosterSize: integer("roster_size").notNull(),
     /**
      * The durable escalation timer: pending until the deadline, then `met` (quorum reached) or
-     * `escalated` (the county's mobile teams were paged). Escalations themselves are `reserve`.
+     * `escalated` (the county's mobile teams were paged), then, still short at `streetAlertAt`,
+     * `street_alerted` (the street party working committee's admins were alerted). Escalations
+     * themselves and lent teams are `reserve`.
      */
-    escalation: text("escalation", { enum: ["pending", "met", "escalated", "reserve"] })
-      .notNull()
-      .default("pending"),
+    escalation: text("escalation", { enum: escalationStates }).notNull().default("pending"),
+    /** Escalation step 2's timer: set when the county's mobile teams are paged; cleared once the quorum is met. */
+    streetAlertAt: text("street_alert_at"),
     createdAt: text("created_at").notNull(),
   },
   (t) => [
@@ -220,6 +231,7 @@ export const teamActivations = sqliteTable(
     index("team_activations_tenant_incident_idx").on(t.tenantId, t.incidentId, t.id),
     // The escalation sweep reads every tenant's due timers at once (like webhook deliveries due).
     index("team_activations_due_idx").on(t.escalation, t.deadlineAt),
+    index("team_activations_street_due_idx").on(t.escalation, t.streetAlertAt),
   ],
 );
 
@@ -280,5 +292,130 @@ export const notifications = sqliteTable(
     index("notifications_tenant_incident_status_idx").on(t.tenantId, t.incidentId, t.status),
     // The one index not led by tenant_id: the answer page knows only the token, and tokens are unique city-wide.
     uniqueIndex("notifications_token_uq").on(t.token),
+  ],
+);
+
+/**
+ * 全域统筹: a city-wide incident, declared by the city in its own tenant. Each county-level tenant
+ * touched gets an incident of its own (`incidents.parent_id`), activated in the same commit.
+ */
+export const citywideIncidents = sqliteTable(
+  "citywide_incidents",
+  {
+    id: text("id").primaryKey(),
+    /** The city's tenant. */
+    tenantId: text("tenant_id").notNull(),
+    type: text("type", { enum: incidentTypes }).notNull(),
+    level: text("level", { enum: incidentLevels }).notNull(),
+    headline: text("headline").notNull(),
+    instruction: text("instruction").notNull(),
+    drill: integer("drill", { mode: "boolean" }).notNull(),
+    dedupKey: text("dedup_key").notNull(),
+    affectedDivisionIds: text("affected_division_ids", { mode: "json" }).$type<string[]>().notNull(),
+    /** The county-level tenants touched, in code order. */
+    tenants: text("tenants", { mode: "json" }).$type<string[]>().notNull(),
+    declaredBy: text("declared_by").notNull(),
+    version: integer("version").notNull().default(1),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    index("citywide_incidents_tenant_id_idx").on(t.tenantId, t.id),
+    uniqueIndex("citywide_incidents_tenant_dedup_uq").on(t.tenantId, t.dedupKey),
+  ],
+);
+
+export const loanStatuses = ["requested", "accepted", "declined", "cancelled"] as const;
+export type LoanStatus = (typeof loanStatuses)[number];
+
+/**
+ * A county asks another county for one of its mobile teams (机动队伍) for an incident. The row lives
+ * in the borrower's tenant and is read by both counties; on acceptance the lender's tenant gets an
+ * incident of its own (`mirrorIncidentId`, `incidents.loan_id`) that pages the lent team.
+ */
+export const teamLoans = sqliteTable(
+  "team_loans",
+  {
+    id: text("id").primaryKey(),
+    /** The borrower. */
+    tenantId: text("tenant_id").notNull(),
+    incidentId: text("incident_id").notNull(),
+    /** The borrower's incident's path: who in the borrowing county sees the loan. */
+    divisionPath: text("division_path").notNull(),
+    lenderTenantId: text("lender_tenant_id").notNull(),
+    teamId: text("team_id").notNull(),
+    teamName: text("team_name").notNull(),
+    note: text("note"),
+    status: text("status", { enum: loanStatuses }).notNull(),
+    mirrorIncidentId: text("mirror_incident_id"),
+    requestedBy: text("requested_by").notNull(),
+    decidedBy: text("decided_by"),
+    decidedAt: text("decided_at"),
+    version: integer("version").notNull().default(1),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    index("team_loans_tenant_incident_idx").on(t.tenantId, t.incidentId, t.id),
+    index("team_loans_lender_idx").on(t.lenderTenantId, t.id),
+  ],
+);
+
+export const taskStatuses = ["assigned", "accepted", "done", "cancelled"] as const;
+export type TaskStatus = (typeof taskStatuses)[number];
+
+/** A task of an incident, to an activated team or a paged volunteer: assigned → accepted → done, or cancelled. */
+export const incidentTasks = sqliteTable(
+  "incident_tasks",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    incidentId: text("incident_id").notNull(),
+    divisionPath: text("division_path").notNull(),
+    title: text("title").notNull(),
+    detail: text("detail"),
+    teamId: text("team_id"),
+    volunteerId: text("volunteer_id"),
+    siteId: text("site_id"),
+    status: text("status", { enum: taskStatuses }).notNull(),
+    assignedBy: text("assigned_by").notNull(),
+    acceptedAt: text("accepted_at"),
+    doneAt: text("done_at"),
+    cancelledAt: text("cancelled_at"),
+    version: integer("version").notNull().default(1),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    index("incident_tasks_tenant_id_idx").on(t.tenantId, t.id),
+    index("incident_tasks_tenant_incident_idx").on(t.tenantId, t.incidentId, t.id),
+  ],
+);
+
+/**
+ * Escalation step 2 (and any later step): an alert to a division's admins about an incident's team
+ * still short of its quorum, one per team activation and step (the unique index makes a tick that
+ * runs twice alert once). Read at `GET /v1/incidents/{id}/alerts`; an `incident.street_alerted` event
+ * carries it to the tenant's subscribers.
+ */
+export const incidentAlerts = sqliteTable(
+  "incident_alerts",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    incidentId: text("incident_id").notNull(),
+    teamActivationId: text("team_activation_id").notNull(),
+    teamId: text("team_id").notNull(),
+    step: text("step", { enum: ["street_committee"] }).notNull(),
+    /** The street (or town) whose party working committee's admins are alerted. */
+    divisionId: text("division_id").notNull(),
+    divisionPath: text("division_path").notNull(),
+    quorum: integer("quorum").notNull(),
+    available: integer("available").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("incident_alerts_tenant_activation_step_uq").on(t.tenantId, t.teamActivationId, t.step),
+    index("incident_alerts_tenant_incident_idx").on(t.tenantId, t.incidentId, t.id),
   ],
 );

@@ -23,6 +23,13 @@ import {
 } from "../reports/tables.js";
 import { msg, thing } from "../../shared/http/messages.js";
 import { trendRoutes } from "./trends.js";
+import {
+  type DrillFilter,
+  drillQuery,
+  emergencyStats,
+  emergencyStatsSchema,
+  teamStatsRoutes,
+} from "./emergency-stats.js";
 
 const countsOf = <const S extends readonly string[]>(statuses: S, name: string) =>
   z
@@ -51,6 +58,10 @@ const tenantStatsSchema = z
       description: "Net service hours posted to the ledger this quarter (corrections included).",
       example: 1380.5,
     }),
+    emergency: emergencyStatsSchema.openapi({
+      description:
+        "Team response to incidents: real ones by default, drills with `drill=true` (never mixed unless `drill=all`).",
+    }),
   })
   .openapi("TenantStats");
 
@@ -61,6 +72,7 @@ const statsSchema = z
       example: "2026-Q4",
     }),
     communityId: divisionIdSchema.nullable(),
+    drill: drillQuery,
     data: z.array(tenantStatsSchema),
   })
   .openapi("Stats");
@@ -79,6 +91,7 @@ const getStats = protectedRoute({
       communityId: divisionIdSchema
         .optional()
         .openapi({ description: "Only this community (a division of level community within reach)." }),
+      drill: drillQuery,
     }),
   },
   responses: { 200: { description: "The counts.", content: { "application/json": { schema: statsSchema } } } },
@@ -158,17 +171,18 @@ export function statsQueries(db: Db, scope: StatsScope, at: { quarter: string; t
 
 export const statsRoutes = createRouter()
   .route("/", trendRoutes)
+  .route("/", teamStatsRoutes)
   .openapi(getStats, async (c) => {
-    const { communityId } = c.req.valid("query");
+    const { communityId, drill } = c.req.valid("query");
     const scope = await statsScope(c, communityId);
     const now = c.get("clock").now();
     const quarter = localQuarter(now);
     const today = localDate(now);
-    const key = `${scope.tenant ?? "*"}|${scope.path ?? ""}|${quarter}|${today}`;
+    const key = `${scope.tenant ?? "*"}|${scope.path ?? ""}|${quarter}|${today}|${drill}`;
     const data = await c
       .get("recent")
-      .get(`stats|${key}`, now.getTime(), statsMaxAgeMs, () => computeStats(c.get("db"), scope, quarter, today));
-    return c.json({ quarter, communityId: communityId ?? null, data }, 200);
+      .get(`stats|${key}`, now.getTime(), statsMaxAgeMs, () => computeStats(c.get("db"), scope, quarter, today, drill));
+    return c.json({ quarter, communityId: communityId ?? null, drill, data }, 200);
   });
 
 /**
@@ -178,8 +192,9 @@ export const statsRoutes = createRouter()
  */
 export const statsMaxAgeMs = 10_000;
 
-async function computeStats(db: Db, scope: StatsScope, quarter: string, today: string) {
+async function computeStats(db: Db, scope: StatsScope, quarter: string, today: string, drill: DrillFilter) {
   const q = statsQueries(db, scope, { quarter, today });
+  const emergency = await emergencyStats(db, scope, drill);
 
   // One round trip and one consistent snapshot.
   const [
@@ -235,6 +250,7 @@ async function computeStats(db: Db, scope: StatsScope, quarter: string, today: s
       projects: tally(projectStatuses, of(projectRows, code)),
       employerFeedback: tally(feedbackStatuses, of(feedbackRows, code)),
       hoursThisQuarter: Math.round((of(hourRows, code)[0]?.hours ?? 0) * 100) / 100,
+      emergency: emergency(code),
     };
   });
 }

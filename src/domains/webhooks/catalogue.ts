@@ -28,6 +28,8 @@ import {
   incidentLevels,
   incidentStatuses,
   incidentTypes,
+  loanStatuses,
+  taskStatuses,
   teamModes,
   teamRoles,
   volunteerSources,
@@ -581,15 +583,67 @@ export const eventCatalogue = {
         .int()
         .optional()
         .openapi({ description: "With `closed`: volunteers whose hours were posted to the ledger.", example: 12 }),
+      alertId: ref("alrt", "With `street_alerted`: the alert.").optional(),
+      streetDivisionId: ref(
+        "div",
+        "With `street_alerted`: the street whose party working committee is alerted.",
+      ).optional(),
+      teamId: ref("team", "With `street_alerted`: the team still below its quorum.").optional(),
+      quorum: z.number().int().optional().openapi({ description: "With `street_alerted`.", example: 5 }),
+      available: z
+        .number()
+        .int()
+        .optional()
+        .openapi({ description: "With `street_alerted`: available answers so far.", example: 2 }),
+      parentId: ref("cwi", "The city-wide incident this county's incident belongs to, if any.").nullable().optional(),
     },
     {
       declared: "An incident (or drill) was declared.",
       activated: "One key: the incident's teams were paged (counts in the event).",
       escalated:
         "A team was below its quorum at its deadline: the county's mobile teams were paged (for the street and county admins).",
+      street_alerted:
+        "Escalation step 2: a team was still below its quorum after the county's mobile teams were paged; its street's party working committee is alerted (`streetDivisionId`).",
       stood_down: "The incident is standing down (CAP Update, AllClear).",
       closed: "The incident was closed; volunteers' hours were posted to the ledger.",
       cancelled: "The incident was cancelled (declared in error: CAP Cancel).",
+    },
+  ),
+  ...subjectEvents(
+    "team_loan",
+    "TeamLoan",
+    "loan",
+    {
+      loanId: ref("loan", "The loan."),
+      incidentId: ref("inc", "The borrower's incident."),
+      borrowerTenant: tenantCode,
+      lenderTenant: tenantCode,
+      teamId: ref("team", "The lent mobile team."),
+      status: z.enum(loanStatuses),
+    },
+    {
+      requested: "A county asked another county for one of its mobile teams (sent to both counties).",
+      accepted: "The lending county lent the team: it is paged for the borrower's incident.",
+      declined: "The lending county declined.",
+      cancelled: "The borrowing county withdrew its request.",
+    },
+  ),
+  ...subjectEvents(
+    "task",
+    "IncidentTask",
+    "task",
+    {
+      taskId: ref("task", "The task."),
+      incidentId: ref("inc", "The incident."),
+      teamId: ref("team", "The team it is assigned to.").nullable(),
+      volunteerId: ref("vol", "The volunteer it is assigned to.").nullable(),
+      status: z.enum(taskStatuses),
+    },
+    {
+      assigned: "A task of an incident was assigned to a team or a volunteer.",
+      accepted: "The team or volunteer took the task on.",
+      done: "The task was done.",
+      cancelled: "The task was cancelled.",
     },
   ),
   ...subjectEvents(

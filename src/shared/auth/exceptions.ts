@@ -66,6 +66,8 @@ export const designedCityWrites: Readonly<Record<string, string>> = {
   deleteDutyItem: "As above, for an item of the city's own draft template.",
   putWorkingCalendar:
     "The working-day calendar is city-owned reference data (no tenant column); no county record changes.",
+  declareCitywideIncident:
+    "全域统筹: the one city write into the counties by design. Under its own scope (incidents:declare_citywide, city_admin only), it creates in each county touched an incident linked to the city-wide one, with its activations and pages, in one commit audited in every tenant touched; it changes no existing county record.",
 };
 
 export function isDesignedCityWrite(operationId: string): boolean {

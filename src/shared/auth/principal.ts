@@ -98,6 +98,12 @@ export const scopes = [
   "emergency:write",
   /** Declare an incident and page its teams (一键响应), stand it down, close or cancel it. */
   "incidents:declare",
+  /** Assign an incident's tasks to teams and volunteers, and record them accepted, done or cancelled. */
+  "tasks:assign",
+  /** Ask another county for one of its mobile teams for an incident, and accept or decline such requests. */
+  "teams:lend",
+  /** 全域统筹: declare a city-wide incident across the county-level tenants (the city only). */
+  "incidents:declare_citywide",
   /** Compounds (小区), owners' committees and their links to property companies and party organisations. */
   "property:read",
   "property:write",
@@ -153,7 +159,7 @@ const readEverything: Scope[] = [
  * roles; where in the tenant a role may act (subtree, own unit, own record) is `reach`'s job.
  */
 export const roleScopes: Record<Role, readonly Scope[]> = {
-  city_admin: [...readEverything, "audit:read", "reference:write", "duties:write"],
+  city_admin: [...readEverything, "audit:read", "reference:write", "duties:write", "incidents:declare_citywide"],
   county_admin: [
     ...readEverything,
     "audit:read",
@@ -177,6 +183,8 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "webhooks:manage",
     "emergency:write",
     "incidents:declare",
+    "tasks:assign",
+    "teams:lend",
     "property:write",
     "complaints:file",
     "complaints:manage",
@@ -199,6 +207,7 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "workers:write",
     "emergency:write",
     "incidents:declare",
+    "tasks:assign",
     "property:write",
     "complaints:file",
     "complaints:manage",
@@ -229,6 +238,7 @@ export const roleScopes: Record<Role, readonly Scope[]> = {
     "orglife:write",
     "emergency:write",
     "incidents:declare",
+    "tasks:assign",
     "property:write",
     "complaints:file",
     "complaints:manage",

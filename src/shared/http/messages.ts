@@ -100,6 +100,9 @@ export const things = {
   site: { en: "site", zh: "场所" },
   "street body": { en: "street body", zh: "街道组织" },
   team: { en: "team", zh: "队伍" },
+  task: { en: "task", zh: "任务" },
+  "team loan": { en: "team loan", zh: "队伍借调" },
+  "city-wide incident": { en: "city-wide incident", zh: "全域突发事件" },
   "team member": { en: "team member", zh: "队伍成员" },
   volunteer: { en: "volunteer", zh: "志愿者" },
   "working calendar": { en: "working calendar", zh: "工作日历" },
@@ -690,6 +693,32 @@ export const details = {
   "emergency.membership_removed": {
     en: "The membership was removed concurrently.",
     zh: "该队伍成员关系已被同时移除。",
+  },
+  // --- emergency operations (emerg-ops) ------------------------------------------------------------
+  "emergency.task_one_assignee": {
+    en: "Name exactly one of teamId and volunteerId.",
+    zh: "teamId 与 volunteerId 须且只能填写一个。",
+  },
+  "emergency.tasks_closed": {
+    en: "The incident is {status}; no new tasks.",
+    zh: "该事件状态为 {status}，不能再分派任务。",
+  },
+  "emergency.loan_lender_only": {
+    en: "Only the lending county accepts or declines a loan.",
+    zh: "只有出借队伍的区县可以接受或拒绝借调。",
+  },
+  "emergency.loan_borrower_only": {
+    en: "Only the borrowing county withdraws its request.",
+    zh: "只有提出借调的区县可以撤回申请。",
+  },
+  "emergency.loan_incident_over": {
+    en: "The incident is no longer declared or active.",
+    zh: "该事件已不处于已发布或响应中状态。",
+  },
+  "emergency.loan_team_gone": { en: "The team no longer exists.", zh: "该队伍已不存在。" },
+  "emergency.site_full": {
+    en: "The site is full (or closed); choose another site.",
+    zh: "该场所已满员（或已关闭），请选择其他场所。",
   },
   "unique.team_member": { en: "The volunteer is already a member of this team.", zh: "该志愿者已是此队伍的成员。" },
   "field.not_after_today": { en: "Not after today (China time).", zh: "不得晚于今天（北京时间）。" },

@@ -1,7 +1,7 @@
 /**
- * The README's shell blocks, pasted as written: every ```sh block runs in bash against the real
- * server (`src/server.ts` on a fresh database with the demo data, as `npm start` serves it), in
- * README order, from a directory that looks like a fresh checkout. A block that cannot run here
+ * The README's shell blocks, pasted as written: every ```sh block runs against the real server
+ * (`src/server.ts` on a fresh database with the demo data, as `npm start` serves it), in README
+ * order in one bash (one terminal), from a directory that looks like a fresh checkout. A block that cannot run here
  * (a cloud account, root, a second long-running server) says why in a comment right above it:
  * `<!-- not run by test/readme.test.ts: … -->`, and the reason must name what covers it instead.
  *
@@ -10,7 +10,7 @@
  * appear in the block as `→ <status>` (the README's way of showing an answer).
  */
 import { spawn } from "node:child_process";
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -125,9 +125,29 @@ const prelude = (log: string) => `set -eo pipefail
 curl() { command curl --write-out '%{stderr}hexi-readme-status %{http_code}\\n' "$@" 2>>${JSON.stringify(log)}; }
 `;
 
-function runBlock(code: string): Promise<{ status: number | null; output: string }> {
+interface BlockOutcome {
+  done: boolean;
+  statuses: number[];
+  curlLog: string;
+  output: string;
+}
+
+/**
+ * Runs the blocks one after another in one bash, as a newcomer pastes them into one terminal (later
+ * blocks may use what earlier ones set, like `$TOKEN`); the first failing block stops the rest.
+ */
+function runInOrder(runnable: ShellBlock[]): Promise<{ outcomes: Map<number, BlockOutcome>; exit: number | null }> {
+  const script = [
+    prelude(statusLog),
+    ...runnable.map(
+      (b) =>
+        `echo; echo "@@block ${b.line}"; echo "hexi-readme-block ${b.line}" >> ${JSON.stringify(statusLog)}\n` +
+        `${b.code.replaceAll("http://127.0.0.1:8787", server.baseUrl)}\n` +
+        `echo; echo "@@done ${b.line}"`,
+    ),
+  ].join("\n");
   return new Promise((done) => {
-    const child = spawn("bash", ["-c", prelude(statusLog) + code.replaceAll("http://127.0.0.1:8787", server.baseUrl)], {
+    const child = spawn("bash", ["-c", script], {
       cwd: workspace,
       env: { ...process.env, DATABASE_URL: server.databaseUrl, HEXI_ENV: undefined, NODE_ENV: undefined },
       stdio: ["ignore", "pipe", "pipe"],
@@ -135,39 +155,54 @@ function runBlock(code: string): Promise<{ status: number | null; output: string
     let output = "";
     child.stdout.on("data", (chunk) => (output += chunk));
     child.stderr.on("data", (chunk) => (output += chunk));
-    child.on("close", (status) => done({ status, output }));
+    child.on("close", (exit) => {
+      const outcomes = new Map<number, BlockOutcome>();
+      const log = readFileSync(statusLog, "utf8").split("hexi-readme-block ");
+      for (const b of runnable) {
+        const part = output.split(`@@block ${b.line}\n`)[1]?.split("\n@@block ")[0] ?? "";
+        const curlLog = log.find((entry) => entry.startsWith(`${b.line}\n`)) ?? "";
+        outcomes.set(b.line, {
+          done: part.includes(`@@done ${b.line}`),
+          statuses: [...curlLog.matchAll(/^hexi-readme-status (\d{3})$/gm)].map((m) => Number(m[1])),
+          curlLog,
+          output: part,
+        });
+      }
+      done({ outcomes, exit });
+    });
   });
 }
 
-describe("the README's shell blocks, pasted as written", () => {
+describe("the README's shell blocks, pasted as written, top to bottom", () => {
+  const runnable = blocks.filter((b) => b.notRun === undefined && !checkoutChanging.test(b.code));
+  let run: Awaited<ReturnType<typeof runInOrder>>;
+
   beforeAll(async () => {
     server = await startServer({ timeoutMs: 120_000 });
     workspace = checkoutLookalike();
     statusLog = join(workspace, "statuses.log");
-  }, 180_000);
+    writeFileSync(statusLog, "");
+    run = await runInOrder(runnable);
+  }, 900_000);
 
   afterAll(async () => {
     await server?.stop();
     if (workspace) rmSync(workspace, { recursive: true, force: true });
   });
 
-  for (const block of blocks.filter((b) => b.notRun === undefined && !checkoutChanging.test(b.code))) {
-    it(`README line ${block.line} (${block.heading})`, { timeout: 180_000 }, async () => {
-      appendFileSync(statusLog, "");
-      const before = readFileSync(statusLog, "utf8").length;
-      const { status, output } = await runBlock(block.code);
-      const curlLog = readFileSync(statusLog, "utf8").slice(before);
-      const statuses = curlLog
-        .split("\n")
-        .flatMap((line) => /^hexi-readme-status (\d{3})$/.exec(line)?.[1] ?? [])
-        .map(Number);
+  for (const block of runnable) {
+    it(`README line ${block.line} (${block.heading})`, () => {
+      const outcome = run.outcomes.get(block.line)!;
+      const failed = runnable.find((b) => !run.outcomes.get(b.line)!.done);
       expect(
-        status,
-        `exit status of the block at README line ${block.line}; its output:\n${output}\ncurl:\n${curlLog}`,
-      ).toBe(0);
+        outcome.done,
+        failed && failed.line < block.line
+          ? `not reached: the block at README line ${failed.line} failed first`
+          : `the block at README line ${block.line} failed (bash exit ${run.exit}); its output:\n${outcome.output}\ncurl:\n${outcome.curlLog}`,
+      ).toBe(true);
       const announced = announcedStatuses(block.code);
-      const unannounced = statuses.filter((s) => (s >= 400 || s === 0) && !announced.has(s));
-      expect(unannounced, `HTTP errors the README does not show; output:\n${output}`).toEqual([]);
+      const unannounced = outcome.statuses.filter((s) => (s >= 400 || s === 0) && !announced.has(s));
+      expect(unannounced, `HTTP errors the README does not show; output:\n${outcome.output}`).toEqual([]);
     });
   }
 });

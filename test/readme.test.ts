@@ -9,7 +9,7 @@
  * block does not announce: each curl call's status is recorded, and a status of 400 or more must
  * appear in the block as `→ <status>` (the README's way of showing an answer).
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -106,6 +106,15 @@ describe("the README's shell blocks are found and accounted for", () => {
   });
 });
 
+/**
+ * The README's examples carry dates from when they were written (December 2026: a refusal asked
+ * for on 2026-12-01, an admission period in 2027). So that the test does not depend on the day it
+ * runs, the server and the shell run with their clock pinned there by faketime when it is installed
+ * (CI installs it); without it they run on the machine's clock.
+ */
+const readmeClock = "2026-12-04 10:00:00";
+const clockWrapper = spawnSync("sh", ["-c", "command -v faketime"]).status === 0 ? ["faketime", readmeClock] : [];
+
 let server: ServerProcess;
 let workspace: string;
 let statusLog: string;
@@ -147,7 +156,8 @@ function runInOrder(runnable: ShellBlock[]): Promise<{ outcomes: Map<number, Blo
     ),
   ].join("\n");
   return new Promise((done) => {
-    const child = spawn("bash", ["-c", script], {
+    const [shell, ...shellArgs] = [...clockWrapper, "bash", "-c", script];
+    const child = spawn(shell!, shellArgs, {
       cwd: workspace,
       env: { ...process.env, DATABASE_URL: server.databaseUrl, HEXI_ENV: undefined, NODE_ENV: undefined },
       stdio: ["ignore", "pipe", "pipe"],
@@ -178,7 +188,7 @@ describe("the README's shell blocks, pasted as written, top to bottom", () => {
   let run: Awaited<ReturnType<typeof runInOrder>>;
 
   beforeAll(async () => {
-    server = await startServer({ timeoutMs: 120_000 });
+    server = await startServer({ timeoutMs: 120_000, wrapper: clockWrapper });
     workspace = checkoutLookalike();
     statusLog = join(workspace, "statuses.log");
     writeFileSync(statusLog, "");

@@ -236,7 +236,13 @@ describe("standards stats from running totals", () => {
     expect((await figures()).rectifications).toEqual({ open: 1, submitted: 1, closed: 0, overdue: 0 });
     // A close by anyone but the inspecting level fails, and counts nothing.
     expect((await ctx.call(county, "POST", `/v1/rectifications/${first}/close`)).status).toBe(403);
+    // Overdue is read from this month's days and the months before (counts.ts): the deadline day
+    // itself is not overdue, the day after is, and so is any later month.
+    now = new Date("2031-07-15T02:00:00Z");
+    expect((await figures()).rectifications.overdue).toBe(0);
     now = new Date("2031-07-16T02:00:00Z");
+    expect((await figures()).rectifications).toEqual({ open: 1, submitted: 1, closed: 0, overdue: 2 });
+    now = new Date("2031-08-02T02:00:00Z");
     expect((await figures()).rectifications).toEqual({ open: 1, submitted: 1, closed: 0, overdue: 2 });
     expect((await ctx.call(streetAdmin(), "POST", `/v1/rectifications/${first}/close`)).status).toBe(200);
     expect((await ctx.call(streetAdmin(), "POST", `/v1/rectifications/${second}/close`)).status).toBe(200);

@@ -33,6 +33,8 @@ export interface StartServerOptions {
    * what they create themselves.
    */
   demoRecords?: boolean;
+  /** A command the server runs under, e.g. `["faketime", "2026-12-04 10:00:00"]` (it must exec the server). */
+  wrapper?: string[];
 }
 
 export interface ServerProcess {
@@ -62,7 +64,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
     client.close();
   }
 
-  const [command, args] = nodeWithTsx("src/server.ts");
+  const [node, nodeArgs] = nodeWithTsx("src/server.ts");
+  const [command, args] = options.wrapper?.length
+    ? [options.wrapper[0]!, [...options.wrapper.slice(1), node, ...nodeArgs]]
+    : [node, nodeArgs];
   const child = spawn(command, args, {
     cwd: repoRoot,
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", DATABASE_URL: databaseUrl, ...options.env },

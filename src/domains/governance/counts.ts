@@ -105,7 +105,8 @@ export const governanceCountsBackfill: readonly string[] = [
   `${insertInto} select tenant_id, 'standards.inspections', substr(inspected_on, 1, 4), division_path, '', null, count(*) from inspections where true group by 1, 2, 3, 4, 5`,
   `${insertInto} select tenant_id, 'standards.score', substr(inspected_on, 1, 4), division_path, '', null, sum(total_score) from inspections where true group by 1, 2, 3, 4, 5`,
   `${insertInto} select tenant_id, 'standards.max_score', substr(inspected_on, 1, 4), division_path, '', null, sum(max_score) from inspections where true group by 1, 2, 3, 4, 5`,
-  `${insertInto} select r.tenant_id, 'standards.rectification.' || r.status, substr(i.inspected_on, 1, 4), r.division_path, case when r.status = 'closed' then '' else r.deadline end, null, count(*) from rectifications r join inspections i on i.tenant_id = r.tenant_id and i.id = r.inspection_id where true group by 1, 2, 3, 4, 5`,
+  `${insertInto} select r.tenant_id, 'standards.rectification.' || r.status, substr(i.inspected_on, 1, 4), r.division_path, case when r.status = 'closed' then '' else substr(r.deadline, 1, 7) end, null, count(*) from rectifications r join inspections i on i.tenant_id = r.tenant_id and i.id = r.inspection_id where true group by 1, 2, 3, 4, 5`,
+  `${insertInto} select r.tenant_id, 'standards.rectification.' || r.status || '.day.' || substr(r.deadline, 1, 7), substr(i.inspected_on, 1, 4), r.division_path, r.deadline, null, count(*) from rectifications r join inspections i on i.tenant_id = r.tenant_id and i.id = r.inspection_id where r.status <> 'closed' group by 1, 2, 3, 4, 5`,
 ];
 
 // ---- admission ----
@@ -184,25 +185,44 @@ export function inspectionCountWrites(
     bump(db, { ...at, metric: "standards.inspections" }, 1),
     bump(db, { ...at, metric: "standards.score" }, row.totalScore),
     bump(db, { ...at, metric: "standards.max_score" }, row.maxScore),
-    ...(rectification.count > 0
-      ? [bump(db, { ...at, metric: "standards.rectification.open", dim: rectification.deadline }, rectification.count)]
-      : []),
+    ...(rectification.count > 0 ? byDeadline(db, at, "open", rectification.deadline, rectification.count) : []),
+  ];
+}
+
+/**
+ * Open and submitted rectifications are totalled twice: per deadline *month* (dimension `YYYY-MM`),
+ * and per deadline *day* under a metric of the deadline's month (`….day.YYYY-MM`, dimension the
+ * date). The stats read the month totals (a dozen a year per division) and only the current month's
+ * days, so what they read does not grow with the number of rectifications: overdue is every month
+ * before this one plus this month's days before today.
+ */
+function byDeadline(
+  db: Writer,
+  at: Omit<CountKey, "metric" | "dim">,
+  status: "open" | "submitted",
+  deadline: string,
+  n: number,
+) {
+  const month = deadline.slice(0, 7);
+  return [
+    bump(db, { ...at, metric: `standards.rectification.${status}`, dim: month }, n),
+    bump(db, { ...at, metric: `standards.rectification.${status}.day.${month}`, dim: deadline }, n),
   ];
 }
 
 /**
  * A rectification moving from its status to `to`, in its inspection's year: open and submitted ones
- * by deadline (overdue is "deadline before today"), closed ones in one row per division.
+ * by deadline (`byDeadline`), closed ones in one row per division.
  */
 export function rectificationCountWrites(db: Writer, row: RectificationRow, to: RectificationRow["status"]) {
   if (row.status === to) return [];
   const period = sql`(select substr(inspected_on, 1, 4) from inspections where tenant_id = ${row.tenantId} and id = ${row.inspectionId})`;
   const at = { tenantId: row.tenantId, period, divisionPath: row.divisionPath };
-  const dim = (status: RectificationRow["status"]) => (status === "closed" ? "" : row.deadline);
-  return [
-    bump(db, { ...at, dim: dim(row.status), metric: `standards.rectification.${row.status}` }, -1),
-    bump(db, { ...at, dim: dim(to), metric: `standards.rectification.${to}` }, 1),
-  ];
+  const move = (status: RectificationRow["status"], n: number) =>
+    status === "closed"
+      ? [bump(db, { ...at, dim: "", metric: "standards.rectification.closed" }, n)]
+      : byDeadline(db, at, status, row.deadline, n);
+  return [...move(row.status, -1), ...move(to, 1)];
 }
 
 // ---- reads ----

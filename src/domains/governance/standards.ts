@@ -612,19 +612,29 @@ export const standardsRoutes = createRouter()
     // records, which the totals (per division) cannot single out: those few are counted directly.
     if (!principal.owner) {
       const today = localDate(c.get("clock").now());
-      const totals = await sumTotals(c, {
-        metrics: [
-          "standards.inspections",
-          "standards.score",
-          "standards.max_score",
-          ...rectificationStatuses.map((s) => `standards.rectification.${s}`),
-        ],
-        period: year === undefined ? undefined : String(year),
-        reach: countsReach(c),
-        byDim: false,
-        before: today,
-      });
+      // Rectifications are totalled per deadline month and, under a metric per month, per deadline
+      // day (counts.ts): overdue is the months before this one plus this month's days before today.
+      const month = today.slice(0, 7);
+      const common = { period: year === undefined ? undefined : String(year), reach: countsReach(c), byDim: false };
+      const [totals, thisMonth] = await Promise.all([
+        sumTotals(c, {
+          ...common,
+          metrics: [
+            "standards.inspections",
+            "standards.score",
+            "standards.max_score",
+            ...rectificationStatuses.map((s) => `standards.rectification.${s}`),
+          ],
+          before: month,
+        }),
+        sumTotals(c, {
+          ...common,
+          metrics: ["open", "submitted"].map((s) => `standards.rectification.${s}.day.${month}`),
+          before: today,
+        }),
+      ]);
       const total = (metric: string) => totals.find((t) => t.metric === metric);
+      const overdueThisMonth = thisMonth.reduce((sum, t) => sum + t.nBefore, 0);
       const score = total("standards.score")?.n ?? 0;
       const maxScore = total("standards.max_score")?.n ?? 0;
       const open = total("standards.rectification.open");
@@ -637,7 +647,7 @@ export const standardsRoutes = createRouter()
             open: open?.n ?? 0,
             submitted: submitted?.n ?? 0,
             closed: total("standards.rectification.closed")?.n ?? 0,
-            overdue: (open?.nBefore ?? 0) + (submitted?.nBefore ?? 0),
+            overdue: (open?.nBefore ?? 0) + (submitted?.nBefore ?? 0) + overdueThisMonth,
           },
         },
         200,

@@ -114,6 +114,14 @@ describe("the README's shell blocks are found and accounted for", () => {
  */
 const readmeClock = "2026-12-04 10:00:00";
 const clockWrapper = spawnSync("sh", ["-c", "command -v faketime"]).status === 0 ? ["faketime", readmeClock] : [];
+/** An outer faketime (CI runs the suite under one) would shift the pinned clock again: its settings are dropped. */
+const outerFaketime = clockWrapper.length
+  ? Object.fromEntries(
+      Object.keys(process.env)
+        .filter((key) => key.startsWith("FAKETIME") || key === "LD_PRELOAD")
+        .map((key) => [key, undefined]),
+    )
+  : {};
 
 let server: ServerProcess;
 let workspace: string;
@@ -159,7 +167,13 @@ function runInOrder(runnable: ShellBlock[]): Promise<{ outcomes: Map<number, Blo
     const [shell, ...shellArgs] = [...clockWrapper, "bash", "-c", script];
     const child = spawn(shell!, shellArgs, {
       cwd: workspace,
-      env: { ...process.env, DATABASE_URL: server.databaseUrl, HEXI_ENV: undefined, NODE_ENV: undefined },
+      env: {
+        ...process.env,
+        ...outerFaketime,
+        DATABASE_URL: server.databaseUrl,
+        HEXI_ENV: undefined,
+        NODE_ENV: undefined,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -188,7 +202,7 @@ describe("the README's shell blocks, pasted as written, top to bottom", () => {
   let run: Awaited<ReturnType<typeof runInOrder>>;
 
   beforeAll(async () => {
-    server = await startServer({ timeoutMs: 120_000, wrapper: clockWrapper });
+    server = await startServer({ timeoutMs: 120_000, wrapper: clockWrapper, env: outerFaketime });
     workspace = checkoutLookalike();
     statusLog = join(workspace, "statuses.log");
     writeFileSync(statusLog, "");

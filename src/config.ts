@@ -163,6 +163,8 @@ const envSchema = z.object({
    * pages: the way it was, for comparison).
    */
   HEXI_DB_CHECKPOINTS: z.enum(["background", "automatic"]).default("background"),
+  /** Embedded database: write batches asked for in the same event-loop turn share one transaction, each in its own savepoint ("off": one transaction each). */
+  HEXI_DB_GROUP_COMMITS: z.enum(["on", "off"]).default("on"),
   HEXI_MAX_BODY_BYTES: z.coerce
     .number()
     .int()

@@ -50,6 +50,7 @@ async function main() {
   const { client, db } = openDatabase(config.DATABASE_URL, config.DATABASE_AUTH_TOKEN, {
     synchronous: config.HEXI_DB_SYNCHRONOUS,
     checkpoints: config.HEXI_DB_CHECKPOINTS,
+    groupCommits: config.HEXI_DB_GROUP_COMMITS,
     observe: metrics.timeDatabase,
   });
   await migrateDatabase(db);

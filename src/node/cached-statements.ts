@@ -18,6 +18,8 @@ export function withCachedStatements(
   file: string,
   synchronous: "off" | "normal" | "full",
   checkpoints: "automatic" | "background" = "automatic",
+  /** Write batches requested in the same turn of the event loop share one transaction (see writeGroups). */
+  groupCommits = false,
 ): Client {
   const reader = connection(file, true);
   const writer = connection(file, false);
@@ -49,12 +51,16 @@ export function withCachedStatements(
     }
   };
 
+  const groups = groupCommits ? writeGroups(writer) : undefined;
+
   const batch = async (
     statements: (InStatement | [string, InValue[]?])[],
     mode: TransactionMode = "deferred",
   ): Promise<ResultSet[]> => {
     const normalised = statements.map((s) => (Array.isArray(s) ? normalise(s[0], s[1] ?? []) : normalise(s)));
     if (normalised.some((s) => !s.values)) return client.batch(statements as InStatement[], mode);
+    if (groups && mode !== "read" && !normalised.every((s) => isPlainSelect(s.sql)))
+      return groups.submit(normalised as Statement[]);
     writer.db.exec(mode === "write" ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
     try {
       const results = normalised.map(({ sql, values }) => writer.run(sql, values!));
@@ -72,12 +78,14 @@ export function withCachedStatements(
       if (property === "batch") return batch;
       if (property === "close") {
         return () => {
+          groups?.flush();
           void checkpointer?.stop();
           reader.db.close();
           writer.db.close();
           target.close();
         };
       }
+      if (property === groupStats) return groups?.stats;
       const value = Reflect.get(target, property, receiver);
       return typeof value === "function" ? value.bind(target) : value;
     },
@@ -85,6 +93,86 @@ export function withCachedStatements(
 }
 
 type TransactionMode = "write" | "read" | "deferred";
+type Statement = { sql: string; values: InValue[] };
+type Connection = ReturnType<typeof connection>;
+
+const groupStats = Symbol.for("hexi.groupCommits");
+
+/** Transactions committed by write groups and batches they carried (for tests and the bench); undefined when off. */
+export function groupCommitCounts(client: Client): { groups: number; batches: number } | undefined {
+  return (client as unknown as Record<symbol, { groups: number; batches: number } | undefined>)[groupStats];
+}
+
+/**
+ * Group commit for write batches (bench/README.md, round four). A write batch is not run when it is
+ * asked for but at the end of the event loop's turn (`setImmediate`), together with every other one
+ * asked for in the same turn (up to `maxGroup`), in one transaction: each batch in a SAVEPOINT of its
+ * own, so one that fails (a guard, a unique index, an idempotency key already used) is rolled back
+ * alone and answers its error while the others go on, exactly as if each had been its own
+ * transaction, run one after the other in the order they were asked for. They share the COMMIT and
+ * the pages they all touch (the right edges of the audit, outbox and idempotency indexes) are
+ * written to the WAL once per group instead of once per batch. If the transaction itself fails (the
+ * COMMIT, or an error SQLite answers by rolling back everything), every batch of the group fails
+ * and nothing of it is written, as with one batch. No transaction is open across an await.
+ */
+function writeGroups(writer: Connection, maxGroup = 64) {
+  let queue: { statements: Statement[]; resolve: (r: ResultSet[]) => void; reject: (e: unknown) => void }[] = [];
+  let scheduled: ReturnType<typeof setImmediate> | undefined;
+  const stats = { groups: 0, batches: 0 };
+  const runGroup = () => {
+    scheduled = undefined;
+    const group = queue.slice(0, maxGroup);
+    queue = queue.slice(maxGroup);
+    if (queue.length) scheduled = setImmediate(runGroup);
+    const outcomes: ({ ok: true; results: ResultSet[] } | { ok: false; error: unknown })[] = [];
+    try {
+      writer.db.exec("BEGIN IMMEDIATE");
+      for (const item of group) {
+        writer.db.exec("SAVEPOINT hexi_batch");
+        try {
+          const results = item.statements.map(({ sql, values }) => writer.run(sql, values));
+          writer.db.exec("RELEASE hexi_batch");
+          outcomes.push({ ok: true, results });
+        } catch (err) {
+          // Some errors end the whole transaction: then nothing of the group stands.
+          if (!writer.db.inTransaction) throw err;
+          writer.db.exec("ROLLBACK TO hexi_batch");
+          writer.db.exec("RELEASE hexi_batch");
+          outcomes.push({ ok: false, error: asLibsqlError(err) });
+        }
+      }
+      writer.db.exec("COMMIT");
+    } catch (err) {
+      if (writer.db.inTransaction) writer.db.exec("ROLLBACK");
+      const error = asLibsqlError(err);
+      for (const item of group) item.reject(error);
+      return;
+    }
+    stats.groups++;
+    stats.batches += group.length;
+    group.forEach((item, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) item.resolve(outcome.results);
+      else item.reject(outcome.error);
+    });
+  };
+  return {
+    stats,
+    submit(statements: Statement[]): Promise<ResultSet[]> {
+      return new Promise((resolve, reject) => {
+        queue.push({ statements, resolve, reject });
+        scheduled ??= setImmediate(runGroup);
+      });
+    },
+    /** Runs what is queued now (before the connection closes). */
+    flush() {
+      if (scheduled) clearImmediate(scheduled);
+      while (queue.length) runGroup();
+      if (scheduled) clearImmediate(scheduled);
+      scheduled = undefined;
+    },
+  };
+}
 
 /** The writer's own checkpoint threshold when no checkpoint thread runs (SQLite's default is 1,000 pages). */
 const automaticCheckpointPages = 10_000;

@@ -20,6 +20,8 @@ export function openDatabase(
     synchronous?: "off" | "normal" | "full";
     /** "background" (the server): WAL checkpoints on a thread of their own, never inside a request's commit. */
     checkpoints?: "automatic" | "background";
+    /** "on" (the server): write batches of the same event-loop turn share one transaction, each in its own savepoint. */
+    groupCommits?: "on" | "off";
     observe?: (client: Client) => Client;
   } = {},
 ): { client: Client; db: Db } {
@@ -38,6 +40,7 @@ export function openDatabase(
     file,
     options.synchronous ?? "full",
     options.checkpoints,
+    options.groupCommits === "on",
   );
   return { client, db: createDb(observe(client)) };
 }

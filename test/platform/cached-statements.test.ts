@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
-import { withCachedStatements } from "../../src/node/cached-statements.js";
+import { groupCommitCounts, withCachedStatements } from "../../src/node/cached-statements.js";
 import type { CheckpointResult } from "../../src/node/checkpointer.js";
 
 /** The embedded fast path must answer exactly what @libsql/client answers. */
@@ -105,5 +105,96 @@ describe("background checkpoints", () => {
 
   it("leaves automatic checkpoints on elsewhere (scripts, tests)", async () => {
     expect((await cached.execute("pragma wal_autocheckpoint")).rows[0]![0]).toBe(10_000);
+  });
+});
+
+describe("group commits", () => {
+  const open = async (name: string) => {
+    const own = join(dir, name);
+    const setup = createClient({ url: `file:${own}` });
+    await setup.executeMultiple(`PRAGMA journal_mode = WAL;
+      create table g (id text primary key, v integer not null, version integer not null default 1);
+      create table trail (id integer primary key, what text not null);
+      insert into g (id, v) values ('a', 0), ('b', 0);`);
+    setup.close();
+    return withCachedStatements(createClient({ url: `file:${own}` }), own, "normal", "automatic", true);
+  };
+  const guard = "select case when changes() = 0 then json('hexi-guard') end";
+
+  it("commits the write batches of one event-loop turn in one transaction, each failing alone", async () => {
+    const client = await open("groups.db");
+    try {
+      const before = { ...groupCommitCounts(client)! };
+      const outcomes = await Promise.allSettled([
+        // Two writers of the same row with the same version: the first wins, the second's guard fails.
+        client.batch(
+          [
+            "update g set v = 1, version = version + 1 where id = 'a' and version = 1",
+            guard,
+            "insert into trail (what) values ('a by first')",
+          ],
+          "write",
+        ),
+        client.batch(
+          [
+            "update g set v = 2, version = version + 1 where id = 'a' and version = 1",
+            guard,
+            "insert into trail (what) values ('a by second')",
+          ],
+          "write",
+        ),
+        // A statement that fails after one that wrote: only this batch's own writes are undone.
+        client.batch(["insert into trail (what) values ('undone')", "insert into g (id, v) values ('a', 9)"], "write"),
+        client.batch(
+          ["update g set v = 3, version = version + 1 where id = 'b' and version = 1 returning v", guard],
+          "write",
+        ),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "rejected", "fulfilled"]);
+      expect(String((outcomes[1] as PromiseRejectedResult).reason)).toMatch(/malformed JSON/);
+      expect(String((outcomes[2] as PromiseRejectedResult).reason)).toMatch(/UNIQUE constraint failed/);
+      // Each batch answers its own results (here an UPDATE … RETURNING).
+      const returned = (outcomes[3] as PromiseFulfilledResult<Awaited<ReturnType<typeof client.batch>>>).value[0]!;
+      expect(returned.rows.map((r) => r[0])).toEqual([3]);
+      expect(
+        (await client.execute("select id, v, version from g order by id")).rows.map((r) =>
+          Array.prototype.slice.call(r),
+        ),
+      ).toEqual([
+        ["a", 1, 2],
+        ["b", 3, 2],
+      ]);
+      expect((await client.execute("select what from trail order by id")).rows.map((r) => r[0])).toEqual([
+        "a by first",
+      ]);
+      // All four shared one transaction.
+      const after = groupCommitCounts(client)!;
+      expect(after.groups - before.groups).toBe(1);
+      expect(after.batches - before.batches).toBe(4);
+    } finally {
+      client.close();
+    }
+  });
+
+  it("runs reads at once and outside any group, and writes queued before close", async () => {
+    const client = await open("groups-close.db");
+    const write = client.batch(["insert into trail (what) values ('queued')"], "write");
+    // Plain reads are not grouped: they run now, before the queued write.
+    const [read] = await client.batch(["select count(*) from trail"]);
+    expect(read!.rows[0]![0]).toBe(0);
+    await write;
+    const last = client.batch(["insert into trail (what) values ('at close')"], "write");
+    client.close();
+    await expect(last).resolves.toHaveLength(1);
+    const check = createClient({ url: `file:${join(dir, "groups-close.db")}` });
+    expect((await check.execute("select what from trail order by id")).rows.map((r) => r[0])).toEqual([
+      "queued",
+      "at close",
+    ]);
+    check.close();
+  });
+
+  it("is off unless asked for", () => {
+    expect(groupCommitCounts(cached)).toBeUndefined();
   });
 });

@@ -1,8 +1,8 @@
 import type { Context } from "hono";
-import { and, eq, lte, sql, type SQL } from "drizzle-orm";
+import { is, SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../db/client.js";
-import { auditEvents, idempotencyKeys, outboxEvents } from "../../db/tables.js";
+import { auditEvents, outboxEvents } from "../../db/tables.js";
 import { newId } from "../../db/ids.js";
 import { actorOf } from "../auth/principal.js";
 import type { AppEnv } from "../request/context.js";
@@ -91,21 +91,34 @@ export async function commit(c: Context<AppEnv>, change: Change, created?: Creat
   const now = clock.now();
   const at = now.toISOString();
   const audits = auditRows(c, change.audit, now);
-  const audit = db.insert(auditEvents).values(audits);
+  const audit = auditInsert(db, audits);
   const statements: BatchItem<"sqlite">[] = change.auditFirst ? [audit, ...change.writes] : [...change.writes, audit];
   if (change.events?.length) {
+    const events = change.events.map((e) => ({
+      id: newId("evt", now.getTime()),
+      tenantId: e.tenantId ?? principal.tenant,
+      type: e.type,
+      subjectType: e.subjectType,
+      subjectId: e.subjectId,
+      payload: e.payload,
+      createdAt: at,
+    }));
     statements.push(
-      db.insert(outboxEvents).values(
-        change.events.map((e) => ({
-          id: newId("evt", now.getTime()),
-          tenantId: e.tenantId ?? principal.tenant,
-          type: e.type,
-          subjectType: e.subjectType,
-          subjectId: e.subjectId,
-          payload: e.payload,
-          createdAt: at,
-        })),
-      ),
+      events.some((e) => is(e.tenantId, SQL) || is(e.payload, SQL))
+        ? db.insert(outboxEvents).values(events)
+        : prebuilt(
+            outboxSql,
+            events.length,
+            events.flatMap((e) => [
+              e.id,
+              e.tenantId,
+              e.type,
+              e.subjectType,
+              e.subjectId,
+              JSON.stringify(e.payload),
+              e.createdAt,
+            ]),
+          ),
     );
   }
   const idempotency = c.get("idempotency");
@@ -118,27 +131,18 @@ export async function commit(c: Context<AppEnv>, change: Change, created?: Creat
     statements.unshift(
       // A key past its 24 hours that the purge has not removed yet is forgotten here, in the same
       // batch: the unique index ignores expiry, and after it the same key starts a new request.
-      db
-        .delete(idempotencyKeys)
-        .where(
-          and(
-            eq(idempotencyKeys.tenantId, principal.tenant),
-            eq(idempotencyKeys.caller, caller),
-            eq(idempotencyKeys.key, idempotency.key),
-            lte(idempotencyKeys.expiresAt, at),
-          ),
-        ),
-      db.insert(idempotencyKeys).values({
-        tenantId: principal.tenant,
+      prebuilt(expiredKeySql, 1, [principal.tenant, caller, idempotency.key, at]),
+      prebuilt(keySql, 1, [
+        principal.tenant,
         caller,
-        key: idempotency.key,
-        requestHash: idempotency.requestHash,
-        status: created.status,
-        body: JSON.stringify(created.body),
-        headers: created.headers,
-        createdAt: at,
-        expiresAt: new Date(now.getTime() + idempotencyTtlMs).toISOString(),
-      }),
+        idempotency.key,
+        idempotency.requestHash,
+        created.status,
+        JSON.stringify(created.body),
+        JSON.stringify(created.headers),
+        at,
+        new Date(now.getTime() + idempotencyTtlMs).toISOString(),
+      ]),
     );
   }
   // The key's statements, and audit events that go first, come before the writes.
@@ -150,6 +154,75 @@ export async function commit(c: Context<AppEnv>, change: Change, created?: Creat
   } catch (err) {
     throw classifyWriteError(err, change.conflicts);
   }
+}
+
+/**
+ * The statements every write carries (audit event, outbox event, idempotency key) as SQL text built
+ * once, with their values bound: drizzle's query builder rebuilt them on every write, the largest
+ * single cost of a create (bench/README.md, round four). The text of `rows` rows of one shape.
+ */
+type Shape = { text: (rows: number) => string; cache: Map<number, string> };
+const shape = (head: string, columns: number, tail = ""): Shape => {
+  const row = `(${Array.from({ length: columns }, () => "?").join(", ")})`;
+  const cache = new Map<number, string>();
+  return {
+    cache,
+    text(rows) {
+      let text = cache.get(rows);
+      if (!text) {
+        text = `${head} values ${Array.from({ length: rows }, () => row).join(", ")}${tail}`;
+        if (cache.size < 64) cache.set(rows, text);
+      }
+      return text;
+    },
+  };
+};
+const auditSql = shape(
+  `insert into "audit_events" ("id", "tenant_id", "actor", "actor_kind", "action", "target_type", "target_id", "division_path", "request_id", "changes", "at")`,
+  11,
+);
+const outboxSql = shape(
+  `insert into "outbox_events" ("id", "tenant_id", "type", "subject_type", "subject_id", "payload", "created_at")`,
+  7,
+);
+const keySql = shape(
+  `insert into "idempotency_keys" ("tenant_id", "caller", "key", "request_hash", "status", "body", "headers", "created_at", "expires_at")`,
+  9,
+);
+const expiredKeySql: Shape = {
+  cache: new Map(),
+  text: () =>
+    `delete from "idempotency_keys" where "tenant_id" = ? and "caller" = ? and "key" = ? and "expires_at" <= ?`,
+};
+
+/** A batch statement of `shape` with its values: what drizzle's batch asks of an item, nothing more. */
+function prebuilt(of: Shape, rows: number, params: unknown[]): BatchItem<"sqlite"> {
+  const query = { sql: of.text(rows), params };
+  const prepared = { getQuery: () => query, mapResult: (result: unknown) => result };
+  return { _prepare: () => prepared } as unknown as BatchItem<"sqlite">;
+}
+
+/** The audit rows' insert: prebuilt unless a value is SQL (read from a row the batch writes). */
+function auditInsert(db: Db, audits: ReturnType<typeof auditRows>): BatchItem<"sqlite"> {
+  if (audits.some((a) => is(a.tenantId, SQL) || is(a.divisionPath, SQL) || is(a.changes, SQL)))
+    return db.insert(auditEvents).values(audits);
+  return prebuilt(
+    auditSql,
+    audits.length,
+    audits.flatMap((a) => [
+      a.id,
+      a.tenantId,
+      a.actor,
+      a.actorKind,
+      a.action,
+      a.targetType,
+      a.targetId,
+      a.divisionPath,
+      a.requestId,
+      a.changes === null ? null : JSON.stringify(a.changes),
+      a.at,
+    ]),
+  );
 }
 
 /** The audit rows of a change, as the caller's principal made it at `now` in this request. */

@@ -62,6 +62,7 @@ export async function nodeDeps(config: Config, db: Db, devKey: DevKey | undefine
     tenantRateLimitPerMinute: config.HEXI_TENANT_RATE_LIMIT_PER_MINUTE,
     clientIp: nodeClientIp(config.HEXI_TRUST_PROXY_HOPS),
     paging: pagingSettings(config, clock),
+    ...(config.HEXI_PUBLIC_URL ? { publicUrl: config.HEXI_PUBLIC_URL } : {}),
     certificates: await certificateKeys(config, clock),
     blobs: photoStore(config, clock),
     defer: (work, c) => {

@@ -45,8 +45,8 @@ export type CertificateCheck =
 export interface CertificateKeys {
   readonly issuer: string;
   readonly currentKid: string;
-  /** Signs a certificate: `jti` is the certificate's id, `exp` its end of validity. */
-  sign(claims: Record<string, unknown>, options: { id: string; expiresAt: Date }): Promise<string>;
+  /** Signs a certificate: `jti` is the certificate's id, `exp` its end of validity, `iat` now (or `issuedAt`: the seed's history). */
+  sign(claims: Record<string, unknown>, options: { id: string; expiresAt: Date; issuedAt?: Date }): Promise<string>;
   /** Signature, type, audience, issuer and validity period; revocation is the caller's (it needs the database). */
   check(token: string): Promise<CertificateCheck>;
   /** Every key of the set, current and retired, public members only. */
@@ -67,8 +67,8 @@ export async function createCertificateKeys(
   return {
     issuer: options.issuer,
     currentKid: current.kid,
-    async sign(claims, { id, expiresAt }) {
-      const now = Math.floor(options.now().getTime() / 1000);
+    async sign(claims, { id, expiresAt, issuedAt }) {
+      const now = Math.floor((issuedAt ?? options.now()).getTime() / 1000);
       return new SignJWT(claims)
         .setProtectedHeader({ alg, kid: current.kid, typ: certificateType })
         .setIssuer(options.issuer)

@@ -50,7 +50,8 @@ export async function certificateSeed(
     specific: Record<string, unknown>,
     sourceId: string | null,
   ) {
-    const issuedAt = new Date(input.now.getTime() - Math.floor(rand() * 120 * dayMs));
+    // Whole seconds, as the token's `iat` states it.
+    const issuedAt = new Date(Math.floor(input.now.getTime() / 1000 - rand() * 120 * 86_400) * 1000);
     const validDays = pickWeighted(rand, [
       ["90", 6],
       ["180", 3],

@@ -3,7 +3,15 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from "jose";
+import {
+  createLocalJWKSet,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  type JSONWebKeySet,
+  jwtVerify,
+  SignJWT,
+} from "jose";
 import { eq } from "drizzle-orm";
 import { createApp } from "../../src/app.js";
 import { answerHost, parseConfig } from "../../src/config.js";
@@ -419,6 +427,30 @@ describe("offline verification: the revocation list and the public URL", () => {
     expect((await revocations("cursor=bm9wZQ")).status).toBe(400);
     w.clock.advanceMinutes(91 * 24 * 60);
     expect(((await (await revocations("limit=100")).json()) as RevocationPage).data).toEqual([]);
+  });
+
+  it("signs a page on request (format=jws): it verifies offline with the certificate keys, and is neither a certificate nor a credential", async () => {
+    const { body } = await issue(community, hoursBody(member.id));
+    await w.ctx.call(community, "POST", `/v1/certificates/${body.id}/revoke`, { reason: "superseded" });
+    const plain = await revocations("tenant=620902&limit=100");
+    const signed = await revocations("tenant=620902&limit=100&format=jws");
+    expect(signed.status).toBe(200);
+    expect(signed.headers.get("content-type")).toBe("application/jwt");
+    expect(signed.headers.get("etag")).not.toBe(plain.headers.get("etag"));
+    const jws = await signed.text();
+    const jwks = (await (await w.ctx.app.request("/.well-known/certificate-jwks.json")).json()) as JSONWebKeySet;
+    const { payload, protectedHeader } = await jwtVerify(jws, createLocalJWKSet(jwks), {
+      typ: "hexi-revocations+jwt",
+      audience: "hexi-certificate",
+      issuer: testIssuer,
+    });
+    expect(protectedHeader.typ).toBe("hexi-revocations+jwt");
+    expect(payload).toMatchObject({ tenant: "620902", ...((await plain.json()) as RevocationPage) });
+    expect(((payload as unknown as RevocationPage).data ?? []).map((r) => r.id)).toContain(body.id);
+    // Shown to the certificate check it is not a certificate; as a bearer token, a 401.
+    expect(await verify(jws)).toEqual({ valid: false, reason: "not_a_certificate" });
+    const asBearer = await w.ctx.app.request("/v1/members", { headers: { authorization: `Bearer ${jws}` } });
+    expect(asBearer.status).toBe(401);
   });
 
   it("HEXI_PUBLIC_URL is an origin; its host becomes the answer links' host unless HEXI_ANSWER_HOST says otherwise", () => {

@@ -50,6 +50,11 @@ const querySchema = z.object({
     .max(512)
     .optional()
     .openapi({ description: "Opaque cursor from the previous page's `nextCursor`." }),
+  format: z.enum(["json", "jws"]).default("json").openapi({
+    description:
+      "`jws`: the same page as a compact JWS (`application/jwt`, `typ` hexi-revocations+jwt, `aud` hexi-certificate) signed with the current certificate key, so a copy can be passed on and checked offline with /.well-known/certificate-jwks.json; its `iat` says how fresh it is.",
+    example: "json",
+  }),
 });
 
 const route = createRoute({
@@ -58,13 +63,14 @@ const route = createRoute({
   operationId: "listCertificateRevocations",
   tags: [tag],
   summary: "Revoked certificates (public revocation list, for offline verifiers)",
-  description: `Every revoked certificate not yet expired, oldest revocation first (keyset pagination; \`since\` for what changed after a verifier's last look). Public; \`Cache-Control: public, max-age=${maxAgeSeconds}\` and an ETag (a matching \`If-None-Match\` is a 304). Online verification (\`/v1/public/certificates/{token}\`) reads the same table on every check.`,
+  description: `Every revoked certificate not yet expired, oldest revocation first (keyset pagination; \`since\` for what changed after a verifier's last look). Public; \`Cache-Control: public, max-age=${maxAgeSeconds}\` and an ETag (a matching \`If-None-Match\` is a 304). \`format=jws\` signs the page with the current certificate key. Online verification (\`/v1/public/certificates/{token}\`) reads the same table on every check.`,
   security: [],
   request: { query: querySchema },
   responses: {
     200: {
       description: "A page of revocations.",
       content: {
+        "application/jwt": { schema: z.string().openapi({ description: "format=jws: the page, signed." }) },
         "application/json": {
           schema: z
             .object({
@@ -79,7 +85,7 @@ const route = createRoute({
       },
     },
     304: { description: "Not modified: the page matches `If-None-Match`." },
-    ...errorResponses([400]),
+    ...errorResponses([400, 503]),
   },
 });
 
@@ -130,9 +136,17 @@ export const certificateRevocationRoutes = createRouter().openapi(route, async (
   const entries = rows.map((r) => ({ ...r, revokedAt: r.revokedAt!, reason: r.reason! }));
   const page = toPage(entries, q.limit, keyOf);
   const body = JSON.stringify(page);
-  const etag = await etagOfBody(body);
+  // The tag is of the content: a signed page differs byte for byte at each signing, its content does not.
+  const etag = await etagOfBody(`${q.format}|${body}`);
   const headers = { etag, "cache-control": `public, max-age=${maxAgeSeconds}`, vary: "accept-encoding" };
   const match = c.req.header("if-none-match");
   if (match?.split(",").some((t) => t.trim() === etag || t.trim() === "*")) return c.body(null, 304, headers) as never;
+  if (q.format === "jws") {
+    const keys = c.get("certificates");
+    if (!keys) throw new ApiError("unavailable", msg("certificate.keys_missing"));
+    const filter = { ...(q.since ? { since: q.since } : {}), ...(q.tenant ? { tenant: q.tenant } : {}) };
+    const jws = await keys.signRevocations({ ...filter, ...page });
+    return c.body(jws, 200, { ...headers, "content-type": "application/jwt" }) as never;
+  }
   return c.body(body, 200, { ...headers, "content-type": "application/json" }) as never;
 });

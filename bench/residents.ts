@@ -13,17 +13,7 @@
  */
 import { createClient } from "@libsql/client";
 import { mintToken, type ServerProcess } from "../test/helpers/server-process.js";
-import type { AutocannonRequest } from "./autocannon.js";
-
-/** The shape of bench/run.ts's scenarios (kept structural so that file stays the only owner). */
-export interface ResidentScenario {
-  key: string;
-  label: string;
-  paths?: string[];
-  requests?: () => AutocannonRequest[];
-  headers: Record<string, string>;
-  amount?: number;
-}
+import { countedWrites, type Scenario } from "./scenario.js";
 
 /** What the server needs for (11): addresses from X-Forwarded-For, one trusted proxy. */
 export const residentServerEnv = { HEXI_TRUST_PROXY_HOPS: "1" };
@@ -58,7 +48,7 @@ export async function residentScenarios(
   ).rows.map((r) => String(r.id));
   db.close();
 
-  const scenarios: ResidentScenario[] = [];
+  const scenarios: Scenario[] = [];
   if (tokens.length) {
     let sent = 0;
     scenarios.push({
@@ -99,8 +89,7 @@ export async function residentScenarios(
   }
 
   // (13): an integration (a 12345 hotline) files through Open311 with its API key.
-  let accepted201 = 0;
-  let filed = 0;
+  let filing: ReturnType<typeof countedWrites> | undefined;
   const prefix = `bench-${options.runTag}-`;
   if (compoundIds.length) {
     const res = await fetch(`${server.baseUrl}/v1/api-keys`, {
@@ -110,31 +99,21 @@ export async function residentScenarios(
     });
     if (!res.ok) throw new Error(`POST /v1/api-keys answered ${res.status}: ${await res.text()}`);
     const { key } = (await res.json()) as { key: string };
+    filing = countedWrites("POST", "/open311/v2/requests.json", (n) =>
+      new URLSearchParams({
+        jurisdiction_id: options.tenant,
+        service_code: n % 2 ? "parking" : "property_fee",
+        "attribute[compound]": compoundIds[n % compoundIds.length]!,
+        description: `${prefix}${n}`,
+        api_key: key,
+      }).toString(),
+    );
     scenarios.push({
       key: "complaint_create",
       label: "(13) POST /open311/v2/requests.json (API key, form body)",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       amount: options.writes,
-      requests: () => [
-        {
-          method: "POST",
-          path: "/open311/v2/requests.json",
-          onResponse: (status) => {
-            if (status === 201) accepted201 += 1;
-          },
-          setupRequest: (request) => {
-            const n = filed++;
-            const body = new URLSearchParams({
-              jurisdiction_id: options.tenant,
-              service_code: n % 2 ? "parking" : "property_fee",
-              "attribute[compound]": compoundIds[n % compoundIds.length]!,
-              description: `${prefix}${n}`,
-              api_key: key,
-            });
-            return { ...request, body: body.toString() };
-          },
-        },
-      ],
+      requests: filing.requests,
     });
   }
 
@@ -142,7 +121,7 @@ export async function residentScenarios(
     scenarios,
     /** After the server stopped: every 201 of (13) wrote exactly one complaint. */
     async check() {
-      if (filed === 0) return null;
+      if (!filing?.sent) return null;
       const client = createClient({ url: `file:${dbFile}` });
       const rows = (
         await client.execute({
@@ -153,7 +132,14 @@ export async function residentScenarios(
       client.close();
       const written = rows.reduce((sum, r) => sum + Number(r.n), 0);
       const duplicates = rows.filter((r) => Number(r.n) > 1).length;
-      return { requests: filed, accepted201, complaintsWritten: written, duplicates, exact: written === accepted201 };
+      const accepted201 = filing.created;
+      return {
+        requests: filing.sent,
+        accepted201,
+        complaintsWritten: written,
+        duplicates,
+        exact: written === accepted201,
+      };
     },
   };
 }

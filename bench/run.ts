@@ -28,6 +28,7 @@ import { mintToken, repoRoot, startServer, type ServerProcess } from "../test/he
 import { autocannon, type AutocannonRequest } from "./autocannon.js";
 import { ackBench, pageBench } from "./emergency.js";
 import { residentScenarios, residentServerEnv } from "./residents.js";
+import type { Scenario } from "./scenario.js";
 
 // ---- settings ----
 
@@ -133,17 +134,6 @@ interface RunNumbers {
   /** Of `errors`, requests with no answer within autocannon's 10 s. */
   timeouts: number;
   statusCodes: Record<string, number>;
-}
-
-interface Scenario {
-  key: string;
-  label: string;
-  /** Either plain GETs of these paths in turn, or request objects (writes). */
-  paths?: string[];
-  requests?: () => AutocannonRequest[];
-  headers: Record<string, string>;
-  /** Fixed request count instead of a duration (writes use up their pool). */
-  amount?: number;
 }
 
 async function load(server: ServerProcess, scenario: Scenario, durationSeconds: number): Promise<RunNumbers> {

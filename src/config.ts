@@ -128,7 +128,7 @@ const envSchema = z.object({
    * Verifiable certificates' keys, {"keys":[current, …retired]}: the first (private) signs, every one
    * is published at /.well-known/certificate-jwks.json and trusted when a certificate is verified.
    * `npm run keys -- certificates [--rotate | --drop <kid>]`. On Node it defaults to a development
-   * key beside the database; without it (Workers) issuing answers 503.
+   * key beside the database; production requires it; without it (Workers) issuing answers 503.
    */
   HEXI_CERT_SIGNING_JWKS: jsonOf(certificateJwkSet).optional(),
   /**

@@ -89,7 +89,7 @@ function photosDir(config: Config): string | undefined {
 
 /**
  * HEXI_CERT_SIGNING_JWKS, or in development a certificate key beside the database (created on first
- * use like the development signing key); production without it issues no certificates (503).
+ * use like the development signing key); production refuses to start without it (src/config.ts).
  */
 async function certificateKeys(config: Config, clock: typeof systemClock) {
   const configured = certificateKeySet(config);

@@ -27,6 +27,8 @@ import { createClient } from "@libsql/client";
 import { mintToken, repoRoot, startServer, type ServerProcess } from "../test/helpers/server-process.js";
 import { autocannon, type AutocannonRequest } from "./autocannon.js";
 import { ackBench, pageBench } from "./emergency.js";
+import { residentScenarios, residentServerEnv } from "./residents.js";
+import type { Scenario } from "./scenario.js";
 
 // ---- settings ----
 
@@ -132,17 +134,6 @@ interface RunNumbers {
   /** Of `errors`, requests with no answer within autocannon's 10 s. */
   timeouts: number;
   statusCodes: Record<string, number>;
-}
-
-interface Scenario {
-  key: string;
-  label: string;
-  /** Either plain GETs of these paths in turn, or request objects (writes). */
-  paths?: string[];
-  requests?: () => AutocannonRequest[];
-  headers: Record<string, string>;
-  /** Fixed request count instead of a duration (writes use up their pool). */
-  amount?: number;
 }
 
 async function load(server: ServerProcess, scenario: Scenario, durationSeconds: number): Promise<RunNumbers> {
@@ -265,6 +256,9 @@ function workingCopy(seedFile: string, name: string): string {
   mkdirSync(dir, { recursive: true });
   copyFileSync(seedFile, join(dir, "hexi.db"));
   copyFileSync(join(dataDir, "dev-pii-keys.json"), join(dir, "dev-pii-keys.json"));
+  // The seeded certificates verify only with the key that signed them (scenario 11).
+  if (existsSync(join(dataDir, "dev-certificate-key.json")))
+    copyFileSync(join(dataDir, "dev-certificate-key.json"), join(dir, "dev-certificate-key.json"));
   return dir;
 }
 
@@ -422,7 +416,7 @@ async function serve(dir: string): Promise<ServerProcess> {
   const server = await startServer({
     dataDir: dir,
     timeoutMs: 120_000,
-    env: { HEXI_TENANT_RATE_LIMIT_PER_MINUTE: "1000000" },
+    env: { HEXI_TENANT_RATE_LIMIT_PER_MINUTE: "1000000", ...residentServerEnv },
   });
   servers.add(server);
   if (!server.baseUrl.startsWith("http://127.0.0.1:"))
@@ -591,6 +585,13 @@ async function main() {
     authorization: `Bearer ${await mintToken(server, { tenant, roles: ["community_admin"], ttlSeconds: 4 * 3600, sub: "bench-writer" })}`,
   };
   const apiKey = await apiKeyHeaders(server, setup.county);
+  // Residents' side (bench/residents.ts): certificate verification, a community's complaints, Open311 filing.
+  const residents = await residentScenarios(server, join(dir, "hexi.db"), {
+    tenant,
+    county: setup.county,
+    writes: settings.writesPerRun,
+    runTag: String(started.getTime()),
+  });
 
   const writesNeeded = settings.writesPerRun * settings.runs + (settings.warmupSeconds > 0 ? warmupWrites : 0);
   if (isChosen({ key: "create" }) && pool.length < writesNeeded)
@@ -669,6 +670,7 @@ async function main() {
     { key: "stats_county", label: "(5a) GET /v1/stats, county", paths: ["/v1/stats"], headers: setup.county },
     { key: "stats_city", label: "(5b) GET /v1/stats, city (seven tenants)", paths: ["/v1/stats"], headers: setup.city },
     ...(await governanceScenarios(server, setup)),
+    ...residents.scenarios,
   ];
   const scenarios = allScenarios.filter(isChosen);
   if (only && scenarios.length !== only.size)
@@ -724,6 +726,8 @@ async function main() {
   log(
     `Scenario 4 check: ${writeCheck.accepted201} × 201 of ${created.length} creates, ${written} reports written, ${duplicates} duplicates, replay ${JSON.stringify(replay)}`,
   );
+  const complaintCheck = await residents.check();
+  if (complaintCheck) log(`Scenario 13 check: ${JSON.stringify(complaintCheck)}`);
 
   // Scale check: the same reads on a ten-times-larger database.
   let scaleCheck: null | {
@@ -797,6 +801,7 @@ async function main() {
     server: { command: "node --import tsx src/server.ts", peakRssMiB: memory.peakRssMiB },
     scenarios: results,
     writeCheck,
+    complaintCheck,
     scaleCheck,
     emergency,
     worker,

@@ -1,8 +1,10 @@
 import { existsSync, rmSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { parseConfig, piiKeyMaterial, runMode } from "../src/config.js";
+import { certificateKeySet, parseConfig, piiKeyMaterial, runMode } from "../src/config.js";
 import { migrateDatabase, openDatabase } from "../src/node/database.js";
-import { ensureDevPiiKeys } from "../src/node/dev-key.js";
+import { devCertificateKeyPath, ensureDevKey, ensureDevPiiKeys } from "../src/node/dev-key.js";
+import { createCertificateKeys } from "../src/shared/auth/certificate-keys.js";
+import { systemClock } from "../src/shared/clock.js";
 import { redactUrl } from "../src/node/tokens.js";
 import { createPiiVault } from "../src/shared/crypto/pii.js";
 import { seedScale } from "../src/node/seed-scale.js";
@@ -46,6 +48,13 @@ if (!remote) {
 const config = parseConfig({ ...process.env, DATABASE_URL: databaseUrl });
 if (runMode(config) === "production") fail("Demo data never goes into production (HEXI_ENV/NODE_ENV=production).");
 const vault = await createPiiVault(piiKeyMaterial(config) ?? ensureDevPiiKeys(databaseUrl));
+// Certificates are signed with the keys the server will verify them with: configured, or the development key beside the database.
+const certificateKeys = await createCertificateKeys(
+  certificateKeySet(config) ?? [
+    (await ensureDevKey(devCertificateKeyPath(databaseUrl), systemClock, "cert-dev")).privateJwk,
+  ],
+  { issuer: config.HEXI_JWT_ISSUER, now: systemClock.now },
+);
 // A generated database: durability of each batch does not matter until the end, speed does.
 const { client, db } = openDatabase(databaseUrl, config.DATABASE_AUTH_TOKEN, { synchronous: "off" });
 await migrateDatabase(db);
@@ -66,6 +75,7 @@ const counts = await seedScale(client, vault, {
   scale,
   seed,
   now: new Date(),
+  certificates: certificateKeys,
   progress(stage, done, total) {
     const width = 30;
     const filled = Math.round((done / total) * width);

@@ -56,6 +56,8 @@ export interface AppDeps {
   consoleSignIn?: readonly ConsoleSignInProvider[];
   /** Signs and checks verifiable certificates (a key set of their own); without it, issuing answers 503. */
   certificates?: CertificateKeys;
+  /** The public base URL (HEXI_PUBLIC_URL, an origin): certificates' verification URLs. Default: the request's origin. */
+  publicUrl?: string;
   /** Where uploaded photos go: a directory on Node, an R2 bucket on Workers; without it, uploads answer 503. */
   blobs?: BlobStore;
   /** Webhook targets accepted beyond public https ones. Default: none; the Node server may allow loopback in development. */
@@ -92,6 +94,7 @@ export function createApp(deps: AppDeps) {
     c.set("tenantRateLimitPerMinute", deps.tenantRateLimitPerMinute);
     c.set("blobs", deps.blobs);
     c.set("certificates", deps.certificates);
+    c.set("publicUrl", deps.publicUrl);
     c.set("accessCache", machines);
     c.set("clientIp", () => deps.clientIp(c));
     c.set("defer", (work) => deps.defer(work, c));

@@ -60,6 +60,9 @@ const certificateJwkSet = z.object({
     .refine((keys) => new Set(keys.map((k) => k.kid)).size === keys.length, "kids must be distinct"),
 });
 
+/** An answer link's host: short, it is written into every page's one SMS segment. */
+const answerHostPattern = /^[a-z0-9.-]{3,40}$/;
+
 /** https, or http on loopback (a development identity provider). */
 const endpointUrl = z.url().refine((u) => {
   const { protocol, hostname } = new URL(u);
@@ -125,9 +128,23 @@ const envSchema = z.object({
    * Verifiable certificates' keys, {"keys":[current, …retired]}: the first (private) signs, every one
    * is published at /.well-known/certificate-jwks.json and trusted when a certificate is verified.
    * `npm run keys -- certificates [--rotate | --drop <kid>]`. On Node it defaults to a development
-   * key beside the database; without it (Workers) issuing answers 503.
+   * key beside the database; production requires it; without it (Workers) issuing answers 503.
    */
   HEXI_CERT_SIGNING_JWKS: jsonOf(certificateJwkSet).optional(),
+  /**
+   * The public base URL residents and verifiers reach the server at (`https://hexi.example.gov.cn`, no
+   * path): certificates' verification URLs (their QR codes) are `<this>/c/<token>`, never the
+   * request's own origin (a proxy's or an internal host name). Its host is also the answer links'
+   * host when HEXI_ANSWER_HOST is unset. Required in production; unset in development, the request's
+   * origin is used.
+   */
+  HEXI_PUBLIC_URL: endpointUrl
+    .refine((u) => {
+      const { pathname, search, hash } = new URL(u);
+      return pathname === "/" && !search && !hash;
+    }, "a base URL with no path, query or fragment, such as https://hexi.example.gov.cn")
+    .transform((u) => new URL(u).origin)
+    .optional(),
   /** Tenants that trust their own identity provider: [{ tenant, issuer, jwksUrl | jwks, audience? }]. */
   HEXI_TENANT_ISSUERS: jsonOf(
     z
@@ -193,10 +210,7 @@ const envSchema = z.object({
    * answer links are `https://<host>/a/<token>` — and the provider signature (without 【】). Keep both
    * short: the whole page must fit one 70-character segment.
    */
-  HEXI_ANSWER_HOST: z
-    .string()
-    .regex(/^[a-z0-9.-]{3,40}$/, "a host name such as a.example.cn")
-    .default("a.hexi.dev"),
+  HEXI_ANSWER_HOST: z.string().regex(answerHostPattern, "a host name such as a.example.cn").optional(),
   HEXI_SMS_SIGNATURE: z.string().min(2).max(12).default("酒泉志愿服务"),
   /**
    * Each district's SMS / voice gateway, {"<tenant>": {"url": "https://…", "secret": "whsec_…"}}: its
@@ -290,6 +304,14 @@ export function productionProblems(config: Config): string[] {
   }
   if (config.HEXI_PII_KEYS && config.HEXI_PII_KEY_ID && !config.HEXI_PII_KEYS[config.HEXI_PII_KEY_ID])
     problems.push(`HEXI_PII_KEY_ID: "${config.HEXI_PII_KEY_ID}" is not a key id of HEXI_PII_KEYS.`);
+  if (!config.HEXI_CERT_SIGNING_JWKS)
+    problems.push(
+      "HEXI_CERT_SIGNING_JWKS: missing. Verifiable certificates' own key set: `npm run keys -- certificates` prints one.",
+    );
+  if (!config.HEXI_PUBLIC_URL)
+    problems.push(
+      "HEXI_PUBLIC_URL: missing. The public base URL certificates' QR codes point at, e.g. https://hexi.example.gov.cn.",
+    );
   if (config.HEXI_WEBHOOK_ALLOW_LOOPBACK)
     problems.push("HEXI_WEBHOOK_ALLOW_LOOPBACK: must not be true in production (development only).");
   return problems;
@@ -385,7 +407,7 @@ export function pagingSettings(config: Config, clock: Clock): PagingSettings {
   const development = runMode(config) === "development";
   const gateways = Object.entries(config.HEXI_SMS_GATEWAYS).map(([tenant, g]) => ({ tenant, ...g }));
   return {
-    answerHost: config.HEXI_ANSWER_HOST,
+    answerHost: answerHost(config),
     smsSignature: config.HEXI_SMS_SIGNATURE,
     channel: gateways.length
       ? gatewayChannel({
@@ -399,6 +421,16 @@ export function pagingSettings(config: Config, clock: Clock): PagingSettings {
     gateways,
     retentionDays: config.HEXI_VOLUNTEER_RETENTION_DAYS,
   };
+}
+
+/**
+ * The answer links' host: HEXI_ANSWER_HOST, else HEXI_PUBLIC_URL's host when it is short enough for
+ * the SMS template, else the placeholder `a.hexi.dev` (development).
+ */
+export function answerHost(config: Config): string {
+  if (config.HEXI_ANSWER_HOST) return config.HEXI_ANSWER_HOST;
+  const publicHost = config.HEXI_PUBLIC_URL ? new URL(config.HEXI_PUBLIC_URL).host : undefined;
+  return publicHost && answerHostPattern.test(publicHost) ? publicHost : "a.hexi.dev";
 }
 
 /** PII key material from the environment, or undefined when none is configured. */

@@ -61,7 +61,7 @@ async function main() {
     if (!row?.n) note = ", no tenants yet: run `npm run bootstrap`";
   } else if ((await seedDemo(db)).seeded) {
     // A newcomer's first GET /v1/members shows something: a few hundred records in the demo tree.
-    const records = await seedDemoRecords(client, db, runtime.pii, runtime.clock.now());
+    const records = await seedDemoRecords(client, db, runtime.pii, runtime.clock.now(), runtime.certificates);
     note = `, demo data seeded (${records.members} members, ${records.memberReports} member reports)`;
   }
   // Development only: webhook endpoints on loopback, for both endpoint validation and delivery.

@@ -49,8 +49,18 @@ const piiEnv = (m: PiiKeyMaterial) => ({
 
 describe("key material", () => {
   it("is printed in exactly the formats the configuration takes, and rotates signing keys with an overlap", async () => {
-    const [signing, pii] = await Promise.all([keys(["signing", "--kid", "old"]), keys(["pii"])]);
-    const config = parseConfig({ ...signing.lines, ...pii.lines, HEXI_ENV: "production" });
+    const [signing, pii, certificates] = await Promise.all([
+      keys(["signing", "--kid", "old"]),
+      keys(["pii"]),
+      keys(["certificates"]),
+    ]);
+    const config = parseConfig({
+      ...signing.lines,
+      ...pii.lines,
+      ...certificates.lines,
+      HEXI_PUBLIC_URL: "https://hexi.example.gov.cn",
+      HEXI_ENV: "production",
+    });
     expect(productionProblems(config)).toEqual([]);
     expect(signingKeys(config)![0]).toMatchObject({ kid: "old", alg: "ES256", kty: "EC", crv: "P-256" });
     await createPiiVault(piiKeyMaterial(config)!);

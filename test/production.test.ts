@@ -76,13 +76,15 @@ async function json(server: ServerProcess, token: string, method: string, path: 
 }
 
 async function keys() {
-  const [signing, pii] = await Promise.all([
+  const [signing, pii, certificates] = await Promise.all([
     run("scripts/keys.ts", ["signing"], {}),
     run("scripts/keys.ts", ["pii"], {}),
+    run("scripts/keys.ts", ["certificates"], {}),
   ]);
   expect(signing.code, signing.stderr).toBe(0);
   expect(pii.code, pii.stderr).toBe(0);
-  return { ...envLines(signing.stdout), ...envLines(pii.stdout) };
+  expect(certificates.code, certificates.stderr).toBe(0);
+  return { ...envLines(signing.stdout), ...envLines(pii.stdout), ...envLines(certificates.stdout) };
 }
 
 describe("production mode", () => {
@@ -101,7 +103,15 @@ describe("production mode", () => {
       }),
     ]);
     expect(explicit.code).toBe(1);
-    for (const name of ["HEXI_SIGNING_JWKS", "HEXI_PII_KEYS", "HEXI_PII_KEY_ID", "HEXI_PII_HMAC_KEY"])
+    for (const name of [
+      "HEXI_SIGNING_JWKS",
+      "HEXI_PII_KEYS",
+      "HEXI_PII_KEY_ID",
+      "HEXI_PII_HMAC_KEY",
+      // Certificates no longer start without their keys (they answered 503), nor without the URL their QR codes point at.
+      "HEXI_CERT_SIGNING_JWKS",
+      "HEXI_PUBLIC_URL",
+    ])
       expect(explicit.stderr).toContain(`${name}: missing`);
     expect(viaNodeEnv.code).toBe(1);
     expect(viaNodeEnv.stderr).toContain("HEXI_SIGNING_JWKS: missing");
@@ -128,6 +138,7 @@ describe("production mode", () => {
           ...database,
           HEXI_ENV: "production",
           HEXI_JWT_ISSUER: "https://hexi.example.gov.cn",
+          HEXI_PUBLIC_URL: "https://hexi.example.gov.cn",
         };
         writeFileSync(join(dir, "tenants.json"), JSON.stringify(tenantsFile));
 
@@ -186,6 +197,15 @@ describe("production mode", () => {
         });
         expect(report.status, JSON.stringify(report.body)).toBe(201);
         expect(report.body).toMatchObject({ status: "submitted", memberId: member.body.id });
+
+        // A certificate, signed with HEXI_CERT_SIGNING_JWKS: its QR code points at HEXI_PUBLIC_URL, not at this loopback origin.
+        const certificate = await json(server, minted.stdout.trim(), "POST", "/v1/certificates", {
+          kind: "service_hours",
+          holder: { memberId: member.body.id },
+          period: { from: "2026-01-01", to: "2026-06-30" },
+        });
+        expect(certificate.status, JSON.stringify(certificate.body)).toBe(201);
+        expect(certificate.body.verificationUrl).toBe(`https://hexi.example.gov.cn/c/${certificate.body.token}`);
 
         // Nothing of development was made up: no key files beside the database.
         expect(readdirSync(dir).filter((f) => f.startsWith("dev-"))).toEqual([]);

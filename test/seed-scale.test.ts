@@ -6,13 +6,15 @@ import { afterAll, describe, expect, it } from "vitest";
 import { idCardNumber, seedScale, scaleCounts, withCheckDigit } from "../src/node/seed-scale.js";
 import { migrateDatabase, openDatabase } from "../src/node/database.js";
 import { createPiiVault, generatePiiKeyMaterial } from "../src/shared/crypto/pii.js";
+import { createCertificateKeys } from "../src/shared/auth/certificate-keys.js";
+import { createSigningKey } from "./helpers/keys.js";
 
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function seeded(seed: number) {
+async function seeded(seed: number, extra: { certificates?: Awaited<ReturnType<typeof createCertificateKeys>> } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "hexi-seed-"));
   dirs.push(dir);
   const { client, db } = openDatabase(`file:${join(dir, "s.db")}`);
@@ -23,6 +25,7 @@ async function seeded(seed: number) {
     seed,
     now: new Date("2026-11-26T00:00:00Z"),
     progress: (stage) => stages.add(stage),
+    ...extra,
   });
   return { client, counts, stages };
 }
@@ -84,6 +87,38 @@ describe("scale seed", () => {
       "select count(*) as n from ledger_entries l left join participations p on p.id = l.source_id where p.status is not 'verified'",
     );
     expect(orphans.rows[0]!.n).toBe(0);
+    client.close();
+  });
+
+  it("issues signed certificates with the keys given: they verify (or have expired), a few are revoked", async () => {
+    const now = new Date("2026-11-26T00:00:00Z");
+    const keys = await createCertificateKeys([(await createSigningKey("cert-seed")).privateJwk], {
+      issuer: "hexi-local",
+      now: () => now,
+    });
+    const { client, counts } = await seeded(813, { certificates: keys });
+    expect(counts.certificates).toBe(30 + 10);
+    const { rows } = await client.execute(
+      "select id, kind, token, facts, status, issued_at, expires_at, revoked_at from certificates",
+    );
+    expect(new Set(rows.map((r) => r.kind))).toEqual(new Set(["service_hours", "team_membership"]));
+    let valid = 0;
+    for (const r of rows) {
+      const checked = await keys.check(String(r.token));
+      if (!checked.valid) {
+        expect(checked.reason).toBe("expired");
+        expect(String(r.expires_at) <= now.toISOString()).toBe(true);
+        continue;
+      }
+      valid += 1;
+      expect(checked.payload).toMatchObject({ jti: r.id, kind: r.kind, facts: JSON.parse(String(r.facts)) });
+      expect(new Date(Number(checked.payload.iat) * 1000).toISOString()).toBe(r.issued_at);
+    }
+    expect(valid).toBeGreaterThan(rows.length / 2);
+    const revoked = rows.filter((r) => r.status === "revoked");
+    expect(revoked.length).toBe(counts.revokedCertificates);
+    for (const r of revoked) expect(String(r.revoked_at) >= String(r.issued_at)).toBe(true);
+    // Without keys, none (the determinism test below seeds without).
     client.close();
   });
 

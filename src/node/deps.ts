@@ -62,6 +62,7 @@ export async function nodeDeps(config: Config, db: Db, devKey: DevKey | undefine
     tenantRateLimitPerMinute: config.HEXI_TENANT_RATE_LIMIT_PER_MINUTE,
     clientIp: nodeClientIp(config.HEXI_TRUST_PROXY_HOPS),
     paging: pagingSettings(config, clock),
+    ...(config.HEXI_PUBLIC_URL ? { publicUrl: config.HEXI_PUBLIC_URL } : {}),
     certificates: await certificateKeys(config, clock),
     blobs: photoStore(config, clock),
     defer: (work, c) => {
@@ -88,7 +89,7 @@ function photosDir(config: Config): string | undefined {
 
 /**
  * HEXI_CERT_SIGNING_JWKS, or in development a certificate key beside the database (created on first
- * use like the development signing key); production without it issues no certificates (503).
+ * use like the development signing key); production refuses to start without it (src/config.ts).
  */
 async function certificateKeys(config: Config, clock: typeof systemClock) {
   const configured = certificateKeySet(config);

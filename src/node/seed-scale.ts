@@ -17,6 +17,9 @@ import { skillCodes } from "../domains/emergency/common.js";
 import { complaints, compounds } from "../domains/property/tables.js";
 import { propertySeed } from "./seed-property.js";
 import { newEmploymentSeed } from "./seed-newemp.js";
+import { certificateSeed } from "./seed-certificates.js";
+import { certificates } from "../domains/certificates/tables.js";
+import type { CertificateKeys } from "../shared/auth/certificate-keys.js";
 import {
   communityAreas,
   gigWorkers,
@@ -150,6 +153,8 @@ export async function seedScale(
     now: Date;
     /** Fill this existing tree (tenants and divisions already in the database) instead of creating Jiuquan's real one. */
     divisions?: DivisionRow[];
+    /** Signs the seeded certificates (the keys the server will verify with); without them, none are seeded. */
+    certificates?: CertificateKeys;
   },
 ) {
   const { scale, progress } = options;
@@ -666,6 +671,20 @@ export async function seedScale(
   await insertChunked(client, gigWorkers, gig.workerRows, progress, "gig workers");
   await insertChunked(client, quickReports, gig.reportRows, progress, "quick reports");
   await insertChunked(client, quickReportPoints, gig.pointRows, progress, "points");
+  // 12. 无证明城市: service-hours and team-membership certificates, signed, a few revoked.
+  const certificateRows = options.certificates
+    ? await certificateSeed({ rand, pick, chance, nextId, stamp, personName, pickWeighted }, options.certificates, {
+        scale,
+        now: options.now,
+        authorityOf: (code) => jiuquanTenants.find((t) => t.code === code)?.nameZh ?? code,
+        memberRows,
+        ledgerRows,
+        volunteerRows: emergency.volunteerRows,
+        teamRows: emergency.teamRows,
+        membershipRows: emergency.membershipRows,
+      })
+    : [];
+  await insertChunked(client, certificates, certificateRows, progress, "certificates");
 
   return {
     tenants: options.divisions ? 0 : jiuquanTenants.length,
@@ -697,6 +716,8 @@ export async function seedScale(
     gigWorkers: gig.workerRows.length,
     quickReports: gig.reportRows.length,
     pointsEntries: gig.pointRows.length,
+    certificates: certificateRows.length,
+    revokedCertificates: certificateRows.filter((c) => c.status === "revoked").length,
   };
 
   async function seedEmergency() {

@@ -59,6 +59,7 @@ export interface Env {
   HEXI_CLOCK_TOLERANCE_SECONDS?: string;
   HEXI_MAX_BODY_BYTES?: string;
   HEXI_ANSWER_HOST?: string;
+  HEXI_PUBLIC_URL?: string;
   HEXI_SMS_SIGNATURE?: string;
   HEXI_VOLUNTEER_RETENTION_DAYS?: string;
   HEXI_SMS_GATEWAYS?: string;
@@ -127,6 +128,7 @@ async function workerDeps(env: Env): Promise<AppDeps> {
     // Set by Cloudflare's edge for every request; a client cannot forge it.
     clientIp: (c) => c.req.header("cf-connecting-ip"),
     paging: pagingSettings(config, clock),
+    ...(config.HEXI_PUBLIC_URL ? { publicUrl: config.HEXI_PUBLIC_URL } : {}),
     defer: (work, c) =>
       c.executionCtx.waitUntil(
         work.catch((error) => jsonLogger.error("deferred work failed", { requestId: c.get("requestId"), error })),

@@ -3,9 +3,18 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from "jose";
+import {
+  createLocalJWKSet,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  type JSONWebKeySet,
+  jwtVerify,
+  SignJWT,
+} from "jose";
 import { eq } from "drizzle-orm";
 import { createApp } from "../../src/app.js";
+import { answerHost, parseConfig } from "../../src/config.js";
 import { newId } from "../../src/db/ids.js";
 import { outboxEvents, auditEvents } from "../../src/db/tables.js";
 import { activities, type ledgerEntries, participations } from "../../src/domains/activities/tables.js";
@@ -359,5 +368,119 @@ describe("tenant isolation and QR codes", () => {
     const svg = await w.ctx.as(community)(`/v1/certificates/${body.id}/qr?format=svg`);
     expect(svg.headers.get("content-type")).toBe("image/svg+xml");
     expect(await svg.text()).toMatch(/^<svg/);
+  });
+});
+
+describe("offline verification: the revocation list and the public URL", () => {
+  type RevocationPage = {
+    data: { id: string; tenant: string; reason: string; revokedAt: string }[];
+    nextCursor: string | null;
+  };
+  const revocations = (query: string, headers: Record<string, string> = {}) =>
+    w.ctx.app.request(`/v1/public/certificate-revocations?${query}`, { headers });
+
+  it("lists revoked, unexpired certificates in revocation order, page by page, since an instant, with an ETag", async () => {
+    const since = w.ctx.clock.now().toISOString();
+    const first = (await issue(community, hoursBody(member.id))).body;
+    const second = (await issue(community, hoursBody(member.id))).body;
+    const kept = (await issue(community, hoursBody(member.id))).body;
+    for (const [c, reason] of [
+      [second, "superseded"],
+      [first, "issued_in_error"],
+    ] as const) {
+      w.clock.advanceMinutes(1);
+      expect((await w.ctx.call(community, "POST", `/v1/certificates/${c.id}/revoke`, { reason })).status).toBe(200);
+    }
+    // No credential; one entry a page, in the order they were revoked.
+    const one = await revocations(`since=${encodeURIComponent(since)}&limit=1`);
+    expect(one.status).toBe(200);
+    expect(one.headers.get("cache-control")).toBe("public, max-age=60");
+    const page1 = (await one.json()) as RevocationPage;
+    expect(page1.data).toEqual([expect.objectContaining({ id: second.id, tenant: "620902", reason: "superseded" })]);
+    const two = (await (
+      await revocations(`since=${encodeURIComponent(since)}&limit=1&cursor=${page1.nextCursor}`)
+    ).json()) as RevocationPage;
+    expect(two.data.map((r) => r.id)).toEqual([first.id]);
+    expect(two.nextCursor).toBeNull();
+    // The whole list holds the earlier tests' revocations too, never a certificate still valid; nothing about the holder.
+    const all = (await (await revocations("limit=100")).json()) as RevocationPage;
+    expect(all.data.map((r) => r.id)).toEqual(expect.arrayContaining([first.id, second.id]));
+    expect(all.data.map((r) => r.id)).not.toContain(kept.id);
+    expect(JSON.stringify(all)).not.toContain(member.id);
+    expect((await (await revocations("tenant=620982")).json()) as RevocationPage).toEqual({
+      data: [],
+      nextCursor: null,
+    });
+    // A verifier re-checks cheaply: the same page is a 304, a changed one a new ETag.
+    const etag = one.headers.get("etag")!;
+    expect(etag).toMatch(/^W\/"/);
+    const same = await revocations(`since=${encodeURIComponent(since)}&limit=1`, { "if-none-match": etag });
+    expect(same.status).toBe(304);
+    expect(same.headers.get("etag")).toBe(etag);
+    w.clock.advanceMinutes(1);
+    await w.ctx.call(community, "POST", `/v1/certificates/${kept.id}/revoke`, { reason: "holder_request" });
+    const later = `since=${encodeURIComponent(w.ctx.clock.now().toISOString())}`;
+    const changed = await revocations(later, { "if-none-match": etag });
+    expect(changed.status).toBe(200);
+    expect(((await changed.json()) as RevocationPage).data.map((r) => r.id)).toEqual([kept.id]);
+    // A forged cursor is a 400 problem; past their validity, revoked certificates drop out.
+    expect((await revocations("cursor=bm9wZQ")).status).toBe(400);
+    w.clock.advanceMinutes(91 * 24 * 60);
+    expect(((await (await revocations("limit=100")).json()) as RevocationPage).data).toEqual([]);
+  });
+
+  it("signs a page on request (format=jws): it verifies offline with the certificate keys, and is neither a certificate nor a credential", async () => {
+    const { body } = await issue(community, hoursBody(member.id));
+    await w.ctx.call(community, "POST", `/v1/certificates/${body.id}/revoke`, { reason: "superseded" });
+    const plain = await revocations("tenant=620902&limit=100");
+    const signed = await revocations("tenant=620902&limit=100&format=jws");
+    expect(signed.status).toBe(200);
+    expect(signed.headers.get("content-type")).toBe("application/jwt");
+    expect(signed.headers.get("etag")).not.toBe(plain.headers.get("etag"));
+    const jws = await signed.text();
+    const jwks = (await (await w.ctx.app.request("/.well-known/certificate-jwks.json")).json()) as JSONWebKeySet;
+    const { payload, protectedHeader } = await jwtVerify(jws, createLocalJWKSet(jwks), {
+      typ: "hexi-revocations+jwt",
+      audience: "hexi-certificate",
+      issuer: testIssuer,
+    });
+    expect(protectedHeader.typ).toBe("hexi-revocations+jwt");
+    expect(payload).toMatchObject({ tenant: "620902", ...((await plain.json()) as RevocationPage) });
+    expect(((payload as unknown as RevocationPage).data ?? []).map((r) => r.id)).toContain(body.id);
+    // Shown to the certificate check it is not a certificate; as a bearer token, a 401.
+    expect(await verify(jws)).toEqual({ valid: false, reason: "not_a_certificate" });
+    const asBearer = await w.ctx.app.request("/v1/members", { headers: { authorization: `Bearer ${jws}` } });
+    expect(asBearer.status).toBe(401);
+  });
+
+  it("HEXI_PUBLIC_URL is an origin; its host becomes the answer links' host unless HEXI_ANSWER_HOST says otherwise", () => {
+    const config = parseConfig({ HEXI_PUBLIC_URL: "https://hexi.example.gov.cn/" });
+    expect(config.HEXI_PUBLIC_URL).toBe("https://hexi.example.gov.cn");
+    expect(answerHost(config)).toBe("hexi.example.gov.cn");
+    expect(
+      answerHost(parseConfig({ HEXI_PUBLIC_URL: "https://hexi.example.gov.cn", HEXI_ANSWER_HOST: "a.jq.cn" })),
+    ).toBe("a.jq.cn");
+    expect(answerHost(parseConfig({}))).toBe("a.hexi.dev");
+    expect(() => parseConfig({ HEXI_PUBLIC_URL: "https://hexi.example.gov.cn/c" })).toThrow(/HEXI_PUBLIC_URL/);
+    expect(() => parseConfig({ HEXI_PUBLIC_URL: "http://hexi.example.gov.cn" })).toThrow(/HEXI_PUBLIC_URL/);
+  });
+
+  it("points the QR code at the configured public URL, not at the request's origin", async () => {
+    const app = createApp({ ...w.ctx.deps, publicUrl: "https://hexi.example.gov.cn" });
+    const res = await app.request("http://internal:8787/v1/certificates", {
+      method: "POST",
+      headers: { authorization: `Bearer ${await w.ctx.token(community)}`, "content-type": "application/json" },
+      body: JSON.stringify(hoursBody(member.id)),
+    });
+    const body = (await res.json()) as { token: string; verificationUrl: string };
+    expect(res.status, JSON.stringify(body)).toBe(201);
+    expect(body.verificationUrl).toBe(`https://hexi.example.gov.cn/c/${body.token}`);
+    const svg = await app.request(
+      `http://internal:8787/v1/certificates/${(body as unknown as { id: string }).id}/qr?format=svg`,
+      {
+        headers: { authorization: `Bearer ${await w.ctx.token(community)}` },
+      },
+    );
+    expect(svg.status).toBe(200);
   });
 });

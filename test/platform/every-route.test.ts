@@ -309,6 +309,15 @@ const ownAuthenticationTests: Record<string, () => Promise<void>> = {
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("无效");
   },
+  async listCertificateRevocations() {
+    // Public and cacheable: ids, tenants, dates and reasons only; a forged cursor is a 400 problem.
+    const res = await ctx.app.request("/v1/public/certificate-revocations");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toMatch(/^public/);
+    expect(res.headers.get("etag")).toBeTruthy();
+    const forged = await ctx.app.request("/v1/public/certificate-revocations?cursor=eyJrIjoieCIsIm8iOiJvbGRlc3QifQ");
+    expect(forged.status).toBe(400);
+  },
   async getCertificateKeys() {
     const res = await ctx.app.request("/.well-known/certificate-jwks.json");
     expect(res.status).toBe(200);

@@ -27,8 +27,12 @@ const maxValidDays = 366;
 /** [D] A service-hours period spans at most three years. */
 const maxPeriodDays = 3 * 366;
 
-/** Where a certificate is checked: the public page its QR code opens (the JSON twin is under /v1/public/certificates/). */
-export const verificationUrl = (c: Context<AppEnv>, token: string) => `${new URL(c.req.url).origin}/c/${token}`;
+/**
+ * Where a certificate is checked: the public page its QR code opens (the JSON twin is under
+ * /v1/public/certificates/), on HEXI_PUBLIC_URL; only without it (development) on the request's origin.
+ */
+export const verificationUrl = (c: Context<AppEnv>, token: string) =>
+  `${c.get("publicUrl") ?? new URL(c.req.url).origin}/c/${token}`;
 
 export const factsSchema = z.record(z.string(), z.unknown()).openapi({
   description:

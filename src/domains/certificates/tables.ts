@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /** What a certificate attests (无证明城市: data instead of a stamped paper). */
@@ -47,5 +48,7 @@ export const certificates = sqliteTable(
     index("certificates_tenant_id_idx").on(t.tenantId, t.id),
     index("certificates_tenant_member_idx").on(t.tenantId, t.memberId, t.id),
     index("certificates_tenant_volunteer_idx").on(t.tenantId, t.volunteerId, t.id),
+    // The public revocation list, in the order revocations happened (only revoked rows are in it).
+    index("certificates_revoked_idx").on(t.revokedAt, t.id).where(sql`${t.revokedAt} is not null`),
   ],
 );

@@ -10,7 +10,7 @@ import {
   type JWTPayload,
 } from "jose";
 import { algorithmOf, publicJwksOf } from "./signer.js";
-import { certificateAudience, certificateType } from "./certificate-type.js";
+import { certificateAudience, certificateType, revocationListType } from "./certificate-type.js";
 
 /**
  * Verifiable certificates (无证明城市) are JWS compact tokens of their own type, signed by a key set
@@ -19,7 +19,7 @@ import { certificateAudience, certificateType } from "./certificate-type.js";
  * refuses by name (src/shared/auth/jwt.ts); its audience; and its keys, which the verifier does not
  * trust.
  */
-export { certificateAudience, certificateType };
+export { certificateAudience, certificateType, revocationListType };
 
 /**
  * A certificate key as configured: the FIRST key signs and needs its private part `d`; the others
@@ -45,8 +45,10 @@ export type CertificateCheck =
 export interface CertificateKeys {
   readonly issuer: string;
   readonly currentKid: string;
-  /** Signs a certificate: `jti` is the certificate's id, `exp` its end of validity. */
-  sign(claims: Record<string, unknown>, options: { id: string; expiresAt: Date }): Promise<string>;
+  /** Signs a certificate: `jti` is the certificate's id, `exp` its end of validity, `iat` now (or `issuedAt`: the seed's history). */
+  sign(claims: Record<string, unknown>, options: { id: string; expiresAt: Date; issuedAt?: Date }): Promise<string>;
+  /** Signs a page of the revocation list (`typ` hexi-revocations+jwt, the certificates' audience, `iat` now): verifiable offline with the same keys. */
+  signRevocations(claims: Record<string, unknown>): Promise<string>;
   /** Signature, type, audience, issuer and validity period; revocation is the caller's (it needs the database). */
   check(token: string): Promise<CertificateCheck>;
   /** Every key of the set, current and retired, public members only. */
@@ -67,8 +69,8 @@ export async function createCertificateKeys(
   return {
     issuer: options.issuer,
     currentKid: current.kid,
-    async sign(claims, { id, expiresAt }) {
-      const now = Math.floor(options.now().getTime() / 1000);
+    async sign(claims, { id, expiresAt, issuedAt }) {
+      const now = Math.floor((issuedAt ?? options.now()).getTime() / 1000);
       return new SignJWT(claims)
         .setProtectedHeader({ alg, kid: current.kid, typ: certificateType })
         .setIssuer(options.issuer)
@@ -77,6 +79,14 @@ export async function createCertificateKeys(
         .setJti(id)
         .setIssuedAt(now)
         .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
+        .sign(privateKey);
+    },
+    async signRevocations(claims) {
+      return new SignJWT(claims)
+        .setProtectedHeader({ alg, kid: current.kid, typ: revocationListType })
+        .setIssuer(options.issuer)
+        .setAudience(certificateAudience)
+        .setIssuedAt(Math.floor(options.now().getTime() / 1000))
         .sign(privateKey);
     },
     async check(token) {

@@ -6,3 +6,5 @@
 export const certificateType = "hexi-cert+jwt";
 /** The `aud` of every certificate: what a certificate verifier (ours or anyone's) checks. */
 export const certificateAudience = "hexi-certificate";
+/** The `typ` of a signed page of the revocation list: signed by the certificate keys, never a certificate nor a credential. */
+export const revocationListType = "hexi-revocations+jwt";

@@ -38,6 +38,8 @@ export const ownAuthentication: Readonly<Record<string, string>> = {
   verifyCertificate:
     "无证明城市: whoever is shown a certificate checks it without an account; the signed token is its own evidence, and only the facts its holder agreed to disclose are shown.",
   showCertificatePage: "As above: the page a certificate's QR code opens.",
+  listCertificateRevocations:
+    "Offline verifiers of certificates need the revocation list as they need the certificate keys: it names certificate ids, tenants, dates and reason codes, never a holder or a fact.",
   getCertificateKeys:
     "The public half of the certificate keys (current and retired), which every verifier of a certificate needs.",
   open311Discovery: "Open311 Service Discovery is public by the GeoReport v2 specification.",

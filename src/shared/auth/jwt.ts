@@ -9,7 +9,7 @@ import {
   type JWTVerifyGetKey,
 } from "jose";
 import { z } from "zod";
-import { certificateType } from "./certificate-type.js";
+import { certificateType, revocationListType } from "./certificate-type.js";
 import { ApiError } from "../http/errors.js";
 import { roles } from "./principal.js";
 import { applyClaimMapping, type ClaimMapping } from "./claim-mapping.js";
@@ -96,7 +96,8 @@ export function createTokenVerifier(
     try {
       unverifiedIssuer = decodeJwt(token).iss;
       // A verifiable certificate is a document, never a credential: refused by its type before anything else.
-      if (decodeProtectedHeader(token).typ?.toLowerCase() === certificateType) throw rejected(msg("token.certificate"));
+      const typ = decodeProtectedHeader(token).typ?.toLowerCase();
+      if (typ === certificateType || typ === revocationListType) throw rejected(msg("token.certificate"));
     } catch (err) {
       if (err instanceof ApiError) throw err;
       throw rejected(msg("token.malformed"));

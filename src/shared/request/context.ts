@@ -34,6 +34,8 @@ export interface AppVariables {
   blobs: BlobStore | undefined;
   /** Verifiable certificates' keys (set by the app from its deps); undefined when none are configured (issuing answers 503). */
   certificates: CertificateKeys | undefined;
+  /** HEXI_PUBLIC_URL (an origin, no trailing slash): where verification URLs point; undefined in development (the request's origin). */
+  publicUrl: string | undefined;
   /** Results that may lag a few seconds (stats), shared by this app's requests. */
   recent: RecentResults;
 }

@@ -8,13 +8,21 @@ import { auditRows, type AuditEntry } from "./commit.js";
 
 /**
  * Group commit for small hot writes (a volunteer's answer through the link): writes that arrive
- * while the database is busy with the previous group share the next transaction, so a burst of N
- * answers costs a few commits (and fsyncs) instead of N. Each write is a conditional UPDATE of one
- * row (its optimistic version in the WHERE) followed in the same transaction by its audit row,
- * inserted only if that UPDATE changed a row (`where changes() > 0`): one write whose condition no
- * longer holds changes nothing and leaves no audit, without rolling back the others in its group.
- * Two writes of the same row never share a group. A failing transaction fails every write of its
- * group (each caller answers 500, nothing of the group is written).
+ * together share one transaction, so a burst of N answers costs a few commits (and WAL appends)
+ * instead of N. Each write is a short list of statements that decide for themselves whether they
+ * apply: a conditional UPDATE of one row followed by its audit row inserted only if that UPDATE
+ * changed a row (`where changes() > 0`), so one write whose condition no longer holds changes nothing
+ * and leaves no audit without rolling back the others in its group. Two writes of the same row
+ * never share a group.
+ *
+ * When a group's transaction fails, nothing of it was written, and each of its writes is retried
+ * in a transaction of its own: the write that fails fails alone (its caller answers 500), the
+ * others commit as if they had come alone.
+ *
+ * Grouping is adaptive. The first write waits one turn of the event loop (`setImmediate`), so every
+ * request whose bytes arrived in the same turn joins it; with a client that awaits I/O (a remote
+ * database) the writes that arrive while a group is in flight make the next one. A lone write costs
+ * one turn of the loop, nothing else.
  *
  * Per database handle: on Node the process shares one, so concurrent requests coalesce; on Workers
  * each request has its own, and a group is that one write (the behaviour of a plain commit).
@@ -28,26 +36,33 @@ export interface GroupedWrite {
   key: string;
 }
 
-interface Pending {
-  write: BatchItem<"sqlite">;
-  auditInsert: BatchItem<"sqlite">;
+/** One write as statements of its own, run in order in the group's transaction. */
+export interface GroupedStatements {
+  statements: BatchItem<"sqlite">[];
+  /** The row written (writes with the same key go to different groups, in arrival order). */
   key: string;
-  resolve: (applied: boolean) => void;
+}
+
+interface Pending extends GroupedStatements {
+  resolve: (results: unknown[]) => void;
   reject: (err: unknown) => void;
 }
 
 /** Writes per transaction at most. */
 export const maxGroupSize = 256;
 
+const nextTurn: () => Promise<void> =
+  typeof setImmediate === "function" ? () => new Promise((done) => setImmediate(done)) : () => Promise.resolve();
+
 class GroupCommitter {
   private pending: Pending[] = [];
   private running = false;
-  /** Transactions committed and writes they carried (for tests and the bench). */
-  readonly stats = { groups: 0, writes: 0 };
+  /** Transactions committed, writes they carried, and groups retried write by write after a failure. */
+  readonly stats = { groups: 0, writes: 0, retried: 0 };
 
   constructor(private readonly db: Db) {}
 
-  submit(item: Omit<Pending, "resolve" | "reject">): Promise<boolean> {
+  submit(item: GroupedStatements): Promise<unknown[]> {
     return new Promise((resolve, reject) => {
       this.pending.push({ ...item, resolve, reject });
       if (!this.running) {
@@ -71,18 +86,33 @@ class GroupCommitter {
     return group;
   }
 
+  private async run(group: Pending[]) {
+    const statements = group.flatMap((p) => p.statements);
+    const results = (await this.db.batch(statements as [BatchItem<"sqlite">])) as unknown[];
+    this.stats.groups++;
+    this.stats.writes += group.length;
+    let at = 0;
+    for (const p of group) {
+      p.resolve(results.slice(at, at + p.statements.length));
+      at += p.statements.length;
+    }
+  }
+
   private async drain() {
     try {
       while (this.pending.length) {
+        await nextTurn();
         const group = this.takeGroup();
-        const statements = group.flatMap((p) => [p.write, p.auditInsert]);
         try {
-          const results = (await this.db.batch(statements as [BatchItem<"sqlite">])) as { rowsAffected?: number }[];
-          this.stats.groups++;
-          this.stats.writes += group.length;
-          for (const [i, p] of group.entries()) p.resolve((results[2 * i + 1]?.rowsAffected ?? 0) > 0);
+          await this.run(group);
         } catch (err) {
-          for (const p of group) p.reject(err);
+          if (group.length === 1) {
+            group[0]!.reject(err);
+            continue;
+          }
+          // Nothing of the group was written: each write again, alone.
+          this.stats.retried++;
+          for (const p of group) await this.run([p]).catch(p.reject);
         }
       }
     } finally {
@@ -105,11 +135,19 @@ function committerOf(db: Db): GroupCommitter {
 /** The group commits made on this database handle so far. */
 export const groupCommitStats = (db: Db) => committerOf(db).stats;
 
+/** Runs the write's statements in the next group transaction; resolves with their results, in order. */
+export function groupCommitStatements(db: Db, write: GroupedStatements): Promise<unknown[]> {
+  return committerOf(db).submit(write);
+}
+
+/** Rows changed by a statement, from a batch result. */
+export const rowsChanged = (result: unknown) => (result as { rowsAffected?: number } | undefined)?.rowsAffected ?? 0;
+
 /**
  * Commits the write with its audit row in the next group transaction; true if the write changed its
  * row (and the audit was written), false if its condition no longer held (nothing was written).
  */
-export function groupCommit(c: Context<AppEnv>, change: GroupedWrite): Promise<boolean> {
+export async function groupCommit(c: Context<AppEnv>, change: GroupedWrite): Promise<boolean> {
   const db = c.get("db");
   const [row] = auditRows(c, change.audit, c.get("clock").now());
   const a = row!;
@@ -118,5 +156,6 @@ export function groupCommit(c: Context<AppEnv>, change: GroupedWrite): Promise<b
     select ${a.id}, ${a.tenantId}, ${a.actor}, ${a.actorKind}, ${a.action}, ${a.targetType}, ${a.targetId},
       ${a.divisionPath}, ${a.requestId}, ${a.changes === null ? null : JSON.stringify(a.changes)}, ${a.at}
     where changes() > 0`);
-  return committerOf(db).submit({ write: change.write, auditInsert, key: change.key });
+  const results = await groupCommitStatements(db, { statements: [change.write, auditInsert], key: change.key });
+  return rowsChanged(results[1]) > 0;
 }

@@ -1,8 +1,6 @@
+import type { InStatement, ResultSet } from "@libsql/client";
 import type { Context } from "hono";
-import { sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../db/client.js";
-import { auditEvents } from "../../db/tables.js";
 import type { AppEnv } from "../request/context.js";
 import { auditRows, type AuditEntry } from "./commit.js";
 
@@ -28,23 +26,26 @@ import { auditRows, type AuditEntry } from "./commit.js";
  * each request has its own, and a group is that one write (the behaviour of a plain commit).
  */
 export interface GroupedWrite {
-  /** A conditional UPDATE of one row. */
-  write: BatchItem<"sqlite">;
+  /** A conditional UPDATE of one row (a drizzle query). */
+  write: { toSQL(): { sql: string; params: unknown[] } };
   /** What the audit trail records if the write changed its row. */
   audit: AuditEntry;
   /** The row written (writes with the same key go to different groups, in arrival order). */
   key: string;
 }
 
-/** One write as statements of its own, run in order in the group's transaction. */
+/**
+ * One write as statements of its own, run in order in the group's transaction. They go to the
+ * libSQL client as they are (fixed SQL texts, prepared once on Node; no query building per write).
+ */
 export interface GroupedStatements {
-  statements: BatchItem<"sqlite">[];
+  statements: InStatement[];
   /** The row written (writes with the same key go to different groups, in arrival order). */
   key: string;
 }
 
 interface Pending extends GroupedStatements {
-  resolve: (results: unknown[]) => void;
+  resolve: (results: ResultSet[]) => void;
   reject: (err: unknown) => void;
 }
 
@@ -62,7 +63,7 @@ class GroupCommitter {
 
   constructor(private readonly db: Db) {}
 
-  submit(item: GroupedStatements): Promise<unknown[]> {
+  submit(item: GroupedStatements): Promise<ResultSet[]> {
     return new Promise((resolve, reject) => {
       this.pending.push({ ...item, resolve, reject });
       if (!this.running) {
@@ -88,7 +89,7 @@ class GroupCommitter {
 
   private async run(group: Pending[]) {
     const statements = group.flatMap((p) => p.statements);
-    const results = (await this.db.batch(statements as [BatchItem<"sqlite">])) as unknown[];
+    const results = await this.db.$client.batch(statements, "write");
     this.stats.groups++;
     this.stats.writes += group.length;
     let at = 0;
@@ -136,12 +137,15 @@ function committerOf(db: Db): GroupCommitter {
 export const groupCommitStats = (db: Db) => committerOf(db).stats;
 
 /** Runs the write's statements in the next group transaction; resolves with their results, in order. */
-export function groupCommitStatements(db: Db, write: GroupedStatements): Promise<unknown[]> {
+export function groupCommitStatements(db: Db, write: GroupedStatements): Promise<ResultSet[]> {
   return committerOf(db).submit(write);
 }
 
-/** Rows changed by a statement, from a batch result. */
-export const rowsChanged = (result: unknown) => (result as { rowsAffected?: number } | undefined)?.rowsAffected ?? 0;
+type InArgs = Extract<InStatement, { args: unknown }>["args"];
+
+const auditInsertIfChanged = `insert into audit_events
+    (id, tenant_id, actor, actor_kind, action, target_type, target_id, division_path, request_id, changes, at)
+  select ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? where changes() > 0`;
 
 /**
  * Commits the write with its audit row in the next group transaction; true if the write changed its
@@ -151,11 +155,30 @@ export async function groupCommit(c: Context<AppEnv>, change: GroupedWrite): Pro
   const db = c.get("db");
   const [row] = auditRows(c, change.audit, c.get("clock").now());
   const a = row!;
-  const auditInsert = db.run(sql`insert into ${auditEvents}
-      (id, tenant_id, actor, actor_kind, action, target_type, target_id, division_path, request_id, changes, at)
-    select ${a.id}, ${a.tenantId}, ${a.actor}, ${a.actorKind}, ${a.action}, ${a.targetType}, ${a.targetId},
-      ${a.divisionPath}, ${a.requestId}, ${a.changes === null ? null : JSON.stringify(a.changes)}, ${a.at}
-    where changes() > 0`);
-  const results = await groupCommitStatements(db, { statements: [change.write, auditInsert], key: change.key });
-  return rowsChanged(results[1]) > 0;
+  if (typeof a.tenantId !== "string" || (a.divisionPath !== null && typeof a.divisionPath !== "string"))
+    throw new Error("groupCommit: the audit's tenant and path must be values, not SQL.");
+  const write = change.write.toSQL();
+  const results = await groupCommitStatements(db, {
+    key: change.key,
+    statements: [
+      { sql: write.sql, args: write.params as InArgs },
+      {
+        sql: auditInsertIfChanged,
+        args: [
+          a.id,
+          a.tenantId,
+          a.actor,
+          a.actorKind,
+          a.action,
+          a.targetType,
+          a.targetId,
+          a.divisionPath,
+          a.requestId,
+          a.changes === null ? null : JSON.stringify(a.changes),
+          a.at,
+        ],
+      },
+    ],
+  });
+  return (results[1]?.rowsAffected ?? 0) > 0;
 }

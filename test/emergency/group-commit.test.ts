@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { notifications } from "../../src/domains/emergency/tables.js";
 import { auditEvents } from "../../src/db/tables.js";
 import type { Context } from "hono";
-import { groupCommit, groupCommitStats } from "../../src/shared/store/group-commit.js";
+import { groupCommit, groupCommitStatements, groupCommitStats } from "../../src/shared/store/group-commit.js";
 import type { AppEnv } from "../../src/shared/request/context.js";
 import { createWorld, declareBody, newTeam, newVolunteer, tokenOf, type World } from "./setup.js";
 
@@ -134,5 +134,40 @@ describe("answers in group commits", () => {
         .map((a) => (a.changes as { notificationId: string }).notificationId)
         .sort(),
     ).toEqual([three[0]!.id, three[2]!.id].sort());
+  });
+
+  it("a write that fails fails alone: the others of its group commit as if they had come alone", async () => {
+    const three = pages.slice(39, 40).concat(pages.slice(30, 32));
+    const before = { ...groupCommitStats(w.ctx.db) };
+    const write = (id: string, fail: boolean) =>
+      groupCommitStatements(w.ctx.db, {
+        key: id,
+        statements: [
+          { sql: "update notifications set eta_minutes = 99, version = version + 1 where id = ?", args: [id] },
+          // A statement that fails at run time (json() of a non-JSON string), as a broken write would.
+          { sql: fail ? "select json('not json')" : "select 1", args: [] },
+        ],
+      });
+    const settled = await Promise.allSettled([
+      write(three[0]!.id, false),
+      write(three[1]!.id, true),
+      write(three[2]!.id, false),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    const after = groupCommitStats(w.ctx.db);
+    expect(after.retried - before.retried).toBe(1);
+    const rows = await w.ctx.db
+      .select()
+      .from(notifications)
+      .where(
+        inArray(
+          notifications.id,
+          three.map((p) => p.id),
+        ),
+      );
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    expect(byId.get(three[0]!.id)!.etaMinutes).toBe(99);
+    expect(byId.get(three[1]!.id)!.etaMinutes).not.toBe(99);
+    expect(byId.get(three[2]!.id)!.etaMinutes).toBe(99);
   });
 });

@@ -46,7 +46,12 @@ for (const keyFile of ["dev-pii-keys.json", "dev-signing-key.json"]) {
 }
 const url = `file:${file}`;
 const config = parseConfig({ ...process.env, DATABASE_URL: url });
-const { client: raw } = openDatabase(url);
+// Opened as the server opens it (src/server.ts): its durability and its checkpoints (background by
+// default: a commit that grows the WAL past 10,000 pages does not run the checkpoint itself).
+const { client: raw } = openDatabase(url, undefined, {
+  synchronous: config.HEXI_DB_SYNCHRONOUS,
+  checkpoints: config.HEXI_DB_CHECKPOINTS,
+});
 
 // Round trips: every call into the libSQL client (what would be one HTTP request each on Turso).
 const counted = { trips: 0, lastBatch: 0, batchMs: 0 };

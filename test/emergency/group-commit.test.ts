@@ -31,6 +31,9 @@ describe("answers in group commits", () => {
       body: JSON.stringify(body),
     });
 
+  const pagesById = async (ids: string[]) =>
+    new Map((await w.ctx.db.select().from(notifications).where(inArray(notifications.id, ids))).map((r) => [r.id, r]));
+
   const audits = (ids: string[]) =>
     w.ctx.db
       .select()
@@ -48,15 +51,7 @@ describe("answers in group commits", () => {
       ),
     );
     expect(statuses).toEqual(Array(30).fill(200));
-    const rows = await w.ctx.db
-      .select()
-      .from(notifications)
-      .where(
-        inArray(
-          notifications.id,
-          burst.map((p) => p.id),
-        ),
-      );
+    const rows = [...(await pagesById(burst.map((p) => p.id))).values()];
     expect(rows.every((r) => r.answer === "available" && r.version === 3)).toBe(true);
     expect(rows.map((r) => r.etaMinutes).sort((a, b) => a! - b!)).toEqual(burst.map((_, i) => i));
     const trail = await audits(burst.map((p) => p.id));
@@ -116,16 +111,7 @@ describe("answers in group commits", () => {
     // Submitted together, so they share one transaction; the middle one holds a stale version.
     const results = await Promise.all([write(three[0]!.id, 2), write(three[1]!.id, 7), write(three[2]!.id, 2)]);
     expect(results).toEqual([true, false, true]);
-    const rows = await w.ctx.db
-      .select()
-      .from(notifications)
-      .where(
-        inArray(
-          notifications.id,
-          three.map((p) => p.id),
-        ),
-      );
-    const byId = new Map(rows.map((r) => [r.id, r]));
+    const byId = await pagesById(three.map((p) => p.id));
     expect(byId.get(three[0]!.id)).toMatchObject({ answer: "unavailable", version: 3 });
     expect(byId.get(three[1]!.id)).toMatchObject({ answer: null, version: 2 });
     expect(byId.get(three[2]!.id)).toMatchObject({ answer: "unavailable", version: 3 });
@@ -156,16 +142,7 @@ describe("answers in group commits", () => {
     expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     const after = groupCommitStats(w.ctx.db);
     expect(after.retried - before.retried).toBe(1);
-    const rows = await w.ctx.db
-      .select()
-      .from(notifications)
-      .where(
-        inArray(
-          notifications.id,
-          three.map((p) => p.id),
-        ),
-      );
-    const byId = new Map(rows.map((r) => [r.id, r]));
+    const byId = await pagesById(three.map((p) => p.id));
     expect(byId.get(three[0]!.id)!.etaMinutes).toBe(99);
     expect(byId.get(three[1]!.id)!.etaMinutes).not.toBe(99);
     expect(byId.get(three[2]!.id)!.etaMinutes).toBe(99);

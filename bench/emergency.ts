@@ -15,6 +15,7 @@
  *          the time until the last page is marked sent, and checks the gateway paged each volunteer once.
  *
  *   npx tsx bench/emergency.ts [--volunteers 2000] [--pages 20000] [--duration 10] [--connections 50] [--only acks|pages]
+ *     [--profile DIR]   (acks: the server writes a CPU profile, `node --cpu-prof`, into DIR)
  *
  * `npm run bench` runs both (see bench/README.md). Prints one JSON line per scenario at the end.
  */
@@ -65,10 +66,20 @@ async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<voi
   );
 }
 
-export async function ackBench(options: { volunteers: number; durationSeconds: number; connections: number }) {
+export async function ackBench(options: {
+  volunteers: number;
+  durationSeconds: number;
+  connections: number;
+  /** Write the server's CPU profile (`node --cpu-prof`) into this directory. */
+  profileDir?: string;
+}) {
   const server = await startServer({
     timeoutMs: 120_000,
-    env: { HEXI_TRUST_PROXY_HOPS: "1", HEXI_TENANT_RATE_LIMIT_PER_MINUTE: "1000000" },
+    env: {
+      HEXI_TRUST_PROXY_HOPS: "1",
+      HEXI_TENANT_RATE_LIMIT_PER_MINUTE: "1000000",
+      ...(options.profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${options.profileDir}` } : {}),
+    },
   });
   try {
     const bearer = `Bearer ${await mintToken(server, { tenant, roles: ["county_admin"], ttlSeconds: 4 * 3600, sub: "bench" })}`;
@@ -293,6 +304,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       duration: { type: "string", default: "10" },
       connections: { type: "string", default: "50" },
       only: { type: "string" },
+      profile: { type: "string" },
     },
   });
   if (values.only !== "pages") {
@@ -300,6 +312,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       volunteers: Number(values.volunteers),
       durationSeconds: Number(values.duration),
       connections: Number(values.connections),
+      profileDir: values.profile,
     });
     console.log(JSON.stringify({ scenario: "acks", ...acks }));
   }

@@ -41,9 +41,11 @@ const usage = `Usage: npm run bench -- [--duration 10] [--connections 50] [--run
   --scale-check  also run scenarios 1, 3 and 6 on this scale and compare latency (default 10; 0 skips)
   --writes       idempotent creates per round in scenario 4 (default 1000)
   --only         measure only these scenarios (keys: report_jwt, report_api_key, list_page, create, patch,
-                 stats_county, stats_city) besides the ceiling; a focused measurement, implies --dry-run
+                 stats_county, stats_city) besides the ceiling; a focused measurement, implies --dry-run.
+                 Emergency keys: activation (one key per county), citywide (one city-wide declaration),
+                 acks, pages; with emergency keys alone only those run (no server scenarios)
   --skip-worker  do not build the Worker bundle
-  --skip-emergency  skip the emergency scenarios (one-key activation, acknowledgements, pages)
+  --skip-emergency  skip the emergency scenarios (one-key activation, city-wide activation, acknowledgements, pages)
   --volunteers   volunteers answering in the acknowledgement scenario (default 2000)
   --pages        pages sent through the SMS gateway channel in the paging scenario (default 20000)
   --dry-run      print the results only; do not write bench/results/ or bench/README.md`;
@@ -90,8 +92,16 @@ const settings = {
   ackVolunteers: wholeNumber("volunteers", values.volunteers, 100, 100_000),
   pages: wholeNumber("pages", values.pages, 100, 1_000_000),
 };
-const only = values.only ? new Set(values.only.split(",").map((k) => k.trim())) : null;
-const dryRun = values["dry-run"] || only !== null;
+const chosenKeys = values.only ? new Set(values.only.split(",").map((k) => k.trim())) : null;
+/** The emergency scenarios, chosen with `--only` like the others. */
+const emergencyKeys = ["activation", "citywide", "acks", "pages"] as const;
+const emergencyChosen = (key: (typeof emergencyKeys)[number]) => !chosenKeys || chosenKeys.has(key);
+const only = chosenKeys
+  ? new Set([...chosenKeys].filter((k) => !(emergencyKeys as readonly string[]).includes(k)))
+  : null;
+/** `--only` named emergency scenarios alone: the server scenarios are skipped. */
+const emergencyOnly = chosenKeys !== null && only!.size === 0;
+const dryRun = values["dry-run"] || chosenKeys !== null;
 /** The scenarios to run (`--only`), or every one. */
 const isChosen = (s: { key: string }) => !only || only.has(s.key);
 
@@ -368,34 +378,69 @@ function memoryOf(pid: number): { peakRssMiB: number | null } {
 
 const servers = new Set<ServerProcess>();
 /**
- * The emergency scenarios (bench/emergency.ts and bench/activation.ts): one-key activation of each
- * county on a copy of the seeded database (its own process: it prints a table), acknowledgements
- * through the answer link against a server process, and pages through the gateway channel.
+ * The emergency scenarios (bench/emergency.ts and bench/activation.ts), each on its own copy of the
+ * seeded database: one-key activation of each county and one city-wide activation of every county
+ * (each its own process: it prints a table and a JSON line), acknowledgements through the answer link
+ * against a server process, and pages through the gateway channel. `--only` picks among them.
  */
 async function emergencyNumbers(seededFile: string) {
-  const activationDir = workingCopy(seededFile, "activation");
-  log("\nEmergency (i): one-key activation per county (bench/activation.ts)");
-  const { stdout } = await execFileAsync(
-    process.execPath,
-    ["--import", "tsx", join(benchDir, "activation.ts"), "--database", `file:${join(activationDir, "hexi.db")}`],
-    { cwd: join(benchDir, ".."), maxBuffer: 16 * 1024 * 1024 },
-  );
-  log(stdout.trimEnd());
-  log(`\nEmergency (ii): acknowledgements through the answer link, ${settings.ackVolunteers} volunteers`);
-  const acks = await ackBench({
-    volunteers: settings.ackVolunteers,
-    durationSeconds: settings.durationSeconds,
-    connections: settings.connections,
-  });
-  log(JSON.stringify(acks));
-  log(`\nEmergency (iii): ${settings.pages} pages through the SMS gateway channel to a stub gateway`);
-  const pages = await pageBench({ pages: settings.pages });
-  log(JSON.stringify(pages));
-  return {
-    activation: stdout.trim().split("\n").at(-1) ?? "",
-    acks: { ...acks, budget: "≥ 1,000 acknowledgements/s", met: acks.acksPerSecond >= 1_000 },
-    pages: { ...pages, budget: "20,000 pages within 60 s", met: pages.pagedOnceEach && pages.deliverSeconds <= 60 },
+  const activation = async (mode: "county" | "citywide") => {
+    const dir = workingCopy(seededFile, `activation-${mode}`);
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        join(benchDir, "activation.ts"),
+        "--database",
+        `file:${join(dir, "hexi.db")}`,
+        "--only",
+        mode,
+      ],
+      { cwd: join(benchDir, ".."), maxBuffer: 16 * 1024 * 1024 },
+    );
+    log(stdout.trimEnd());
+    rmSync(dir, { recursive: true, force: true });
+    return JSON.parse(stdout.trim().split("\n").at(-1) ?? "null") as {
+      counties: unknown[] | null;
+      slowestCountyMs: number | null;
+      citywide: { declareMs: number; roundTrips: number } | null;
+    };
   };
+  let county = null;
+  if (emergencyChosen("activation")) {
+    log("\nEmergency (i): one-key activation per county (bench/activation.ts --only county)");
+    county = await activation("county");
+  }
+  let citywide = null;
+  if (emergencyChosen("citywide")) {
+    log("\nEmergency (iv): one city-wide activation, every county at once (bench/activation.ts --only citywide)");
+    const numbers = (await activation("citywide")).citywide!;
+    citywide = { ...numbers, budget: "< 1 s, round trips independent of size", met: numbers.declareMs < 1_000 };
+  }
+  let acks = null;
+  if (emergencyChosen("acks")) {
+    log(`\nEmergency (ii): acknowledgements through the answer link, ${settings.ackVolunteers} volunteers`);
+    const numbers = await ackBench({
+      volunteers: settings.ackVolunteers,
+      durationSeconds: settings.durationSeconds,
+      connections: settings.connections,
+    });
+    log(JSON.stringify(numbers));
+    acks = { ...numbers, budget: "≥ 1,000 acknowledgements/s", met: numbers.acksPerSecond >= 1_000 };
+  }
+  let pages = null;
+  if (emergencyChosen("pages")) {
+    log(`\nEmergency (iii): ${settings.pages} pages through the SMS gateway channel to a stub gateway`);
+    const numbers = await pageBench({ pages: settings.pages });
+    log(JSON.stringify(numbers));
+    pages = {
+      ...numbers,
+      budget: "20,000 pages within 60 s",
+      met: numbers.pagedOnceEach && numbers.deliverSeconds <= 60,
+    };
+  }
+  return { activation: county, citywide, acks, pages };
 }
 
 async function stopAll() {
@@ -576,6 +621,11 @@ async function main() {
 
   // Main scenarios at the chosen scale.
   const main = await seeded(settings.scale);
+  if (emergencyOnly) {
+    // `--only` named emergency scenarios alone: those, printed, nothing written.
+    log(JSON.stringify(await emergencyNumbers(main.file)));
+    return;
+  }
   const dir = workingCopy(main.file, `run-${settings.scale}`);
   const pool = await writePool(join(dir, "hexi.db"), tenant);
   const patches = await patchPool(join(dir, "hexi.db"), tenant);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { notifications } from "../../src/domains/emergency/tables.js";
 import { auditEvents } from "../../src/db/tables.js";
 import type { Context } from "hono";
-import { groupCommit, groupCommitStats } from "../../src/shared/store/group-commit.js";
+import { groupCommit, groupCommitStatements, groupCommitStats } from "../../src/shared/store/group-commit.js";
 import type { AppEnv } from "../../src/shared/request/context.js";
 import { createWorld, declareBody, newTeam, newVolunteer, tokenOf, type World } from "./setup.js";
 
@@ -31,6 +31,9 @@ describe("answers in group commits", () => {
       body: JSON.stringify(body),
     });
 
+  const pagesById = async (ids: string[]) =>
+    new Map((await w.ctx.db.select().from(notifications).where(inArray(notifications.id, ids))).map((r) => [r.id, r]));
+
   const audits = (ids: string[]) =>
     w.ctx.db
       .select()
@@ -48,15 +51,7 @@ describe("answers in group commits", () => {
       ),
     );
     expect(statuses).toEqual(Array(30).fill(200));
-    const rows = await w.ctx.db
-      .select()
-      .from(notifications)
-      .where(
-        inArray(
-          notifications.id,
-          burst.map((p) => p.id),
-        ),
-      );
+    const rows = [...(await pagesById(burst.map((p) => p.id))).values()];
     expect(rows.every((r) => r.answer === "available" && r.version === 3)).toBe(true);
     expect(rows.map((r) => r.etaMinutes).sort((a, b) => a! - b!)).toEqual(burst.map((_, i) => i));
     const trail = await audits(burst.map((p) => p.id));
@@ -116,16 +111,7 @@ describe("answers in group commits", () => {
     // Submitted together, so they share one transaction; the middle one holds a stale version.
     const results = await Promise.all([write(three[0]!.id, 2), write(three[1]!.id, 7), write(three[2]!.id, 2)]);
     expect(results).toEqual([true, false, true]);
-    const rows = await w.ctx.db
-      .select()
-      .from(notifications)
-      .where(
-        inArray(
-          notifications.id,
-          three.map((p) => p.id),
-        ),
-      );
-    const byId = new Map(rows.map((r) => [r.id, r]));
+    const byId = await pagesById(three.map((p) => p.id));
     expect(byId.get(three[0]!.id)).toMatchObject({ answer: "unavailable", version: 3 });
     expect(byId.get(three[1]!.id)).toMatchObject({ answer: null, version: 2 });
     expect(byId.get(three[2]!.id)).toMatchObject({ answer: "unavailable", version: 3 });
@@ -134,5 +120,31 @@ describe("answers in group commits", () => {
         .map((a) => (a.changes as { notificationId: string }).notificationId)
         .sort(),
     ).toEqual([three[0]!.id, three[2]!.id].sort());
+  });
+
+  it("a write that fails fails alone: the others of its group commit as if they had come alone", async () => {
+    const three = pages.slice(39, 40).concat(pages.slice(30, 32));
+    const before = { ...groupCommitStats(w.ctx.db) };
+    const write = (id: string, fail: boolean) =>
+      groupCommitStatements(w.ctx.db, {
+        key: id,
+        statements: [
+          { sql: "update notifications set eta_minutes = 99, version = version + 1 where id = ?", args: [id] },
+          // A statement that fails at run time (json() of a non-JSON string), as a broken write would.
+          { sql: fail ? "select json('not json')" : "select 1", args: [] },
+        ],
+      });
+    const settled = await Promise.allSettled([
+      write(three[0]!.id, false),
+      write(three[1]!.id, true),
+      write(three[2]!.id, false),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    const after = groupCommitStats(w.ctx.db);
+    expect(after.retried - before.retried).toBe(1);
+    const byId = await pagesById(three.map((p) => p.id));
+    expect(byId.get(three[0]!.id)!.etaMinutes).toBe(99);
+    expect(byId.get(three[1]!.id)!.etaMinutes).not.toBe(99);
+    expect(byId.get(three[2]!.id)!.etaMinutes).toBe(99);
   });
 });

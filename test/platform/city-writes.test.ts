@@ -315,7 +315,9 @@ const designedCityWriteTests: Record<string, () => Promise<void>> = {
       expect(part.activation.volunteers).toBe(1); // teams: ours, and any the sweep's set-up formed
     }
     const [suzhouPart, yumenPart] = res.body.parts as { incident: { id: string } }[];
-    // One commit: only the emergency records, the trails and the outboxes changed.
+    // One commit: only the emergency records, the trails and the outboxes changed (the pages are
+    // handed to the channel after the response: let that finish first).
+    await ctx.settle();
     const after = await rowsByTable();
     const changed = Object.keys(after).filter((t) => after[t] !== before[t]);
     expect(changed.sort()).toEqual(

@@ -115,39 +115,57 @@ export async function activationSummary(
   db: Db,
   incident: { id: string; tenantId: string },
 ): Promise<ActivationSummary> {
-  const scope = and(eq(teamActivations.tenantId, incident.tenantId), eq(teamActivations.incidentId, incident.id));
-  const [byMode, byTeam, [paged]] = await db.batch([
-    db
-      .select({
-        mode: teamActivations.mode,
-        teams: count(),
-        rostered: sql<number>`coalesce(sum(${teamActivations.rosterSize}), 0)`.mapWith(Number),
-      })
-      .from(teamActivations)
-      .where(scope)
-      .groupBy(teamActivations.mode)
-      .orderBy(asc(teamActivations.mode)),
-    db
-      .select({
-        teamId: teamActivations.teamId,
-        name: teamActivations.teamName,
-        mode: teamActivations.mode,
-        rostered: teamActivations.rosterSize,
-      })
-      .from(teamActivations)
-      .where(scope)
-      .orderBy(asc(teamActivations.id))
-      .limit(101),
-    db
-      .select({ n: count() })
-      .from(notifications)
-      .where(and(eq(notifications.tenantId, incident.tenantId), eq(notifications.incidentId, incident.id))),
-  ]);
-  return {
-    teams: byMode.reduce((sum, m) => sum + m.teams, 0),
-    volunteers: paged?.n ?? 0,
-    byMode,
-    byTeam: byTeam.slice(0, 100),
-    byTeamTruncated: byTeam.length > 100,
-  };
+  const [summary] = await activationSummaries(db, [incident]);
+  return summary!;
+}
+
+/** The summaries of several activations (a city-wide declaration's parts) in ONE round trip, in order. */
+export async function activationSummaries(
+  db: Db,
+  list: { id: string; tenantId: string }[],
+): Promise<ActivationSummary[]> {
+  if (!list.length) return [];
+  const queries = list.flatMap((incident) => {
+    const scope = and(eq(teamActivations.tenantId, incident.tenantId), eq(teamActivations.incidentId, incident.id));
+    return [
+      db
+        .select({
+          mode: teamActivations.mode,
+          teams: count(),
+          rostered: sql<number>`coalesce(sum(${teamActivations.rosterSize}), 0)`.mapWith(Number),
+        })
+        .from(teamActivations)
+        .where(scope)
+        .groupBy(teamActivations.mode)
+        .orderBy(asc(teamActivations.mode)),
+      db
+        .select({
+          teamId: teamActivations.teamId,
+          name: teamActivations.teamName,
+          mode: teamActivations.mode,
+          rostered: teamActivations.rosterSize,
+        })
+        .from(teamActivations)
+        .where(scope)
+        .orderBy(asc(teamActivations.id))
+        .limit(101),
+      db
+        .select({ n: count() })
+        .from(notifications)
+        .where(and(eq(notifications.tenantId, incident.tenantId), eq(notifications.incidentId, incident.id))),
+    ];
+  });
+  const results = (await db.batch(queries as [(typeof queries)[number]])) as unknown[][];
+  return list.map((_, i) => {
+    const byMode = results[3 * i] as ActivationSummary["byMode"];
+    const byTeam = results[3 * i + 1] as ActivationSummary["byTeam"];
+    const [paged] = results[3 * i + 2] as { n: number }[];
+    return {
+      teams: byMode.reduce((sum, m) => sum + m.teams, 0),
+      volunteers: paged?.n ?? 0,
+      byMode,
+      byTeam: byTeam.slice(0, 100),
+      byTeamTruncated: byTeam.length > 100,
+    };
+  });
 }

@@ -6,7 +6,8 @@ import type { AppEnv } from "../../shared/request/context.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { createRouter, errorResponses } from "../../shared/api/openapi.js";
 import { commit, GuardFailed, guardChanged } from "../../shared/store/commit.js";
-import { groupCommit } from "../../shared/store/group-commit.js";
+import { groupCommitStatements } from "../../shared/store/group-commit.js";
+import { newId } from "../../db/ids.js";
 import { siteId, tag, tokenPattern } from "./common.js";
 import { incidentOfPage, liveStatuses } from "./incident-model.js";
 import { incidents, notifications, sites } from "./tables.js";
@@ -226,9 +227,11 @@ export const answerRoutes = createRouter()
   .openapi(answerRoute, async (c) => {
     const { token } = c.req.valid("param");
     await rateLimit(c, token);
+    const body = c.req.valid("json");
+    if (body.action === "answer")
+      return c.json(await answerByToken(c, token, body), 200, { "cache-control": "no-store" });
     const page = await pageOf(c, token);
     if (!page) throw new ApiError("not_found", msg("emergency.link_unknown"));
-    const body = c.req.valid("json");
     const n = page.notification;
     const at = c.get("clock").now().toISOString();
     const set = await changeFor(c, page, body, at);
@@ -245,25 +248,89 @@ export const answerRoutes = createRouter()
       divisionPath: page.incident.divisionPath,
       changes: { notificationId: n.id, ...set },
     };
-    // Answers arrive in bursts (a whole team paged at once): they share group commits. Check-ins and
-    // check-outs move a site's occupancy under a guard, which would roll back a whole group: a commit each.
-    if (body.action === "answer") {
-      if (!(await groupCommit(c, { key: n.id, write, audit })))
+    // Check-ins and check-outs move a site's occupancy under a guard, which would roll back a whole
+    // group: a commit each (answers share group commits: answerByToken).
+    try {
+      await commit(c, { writes: [write, guardChanged(c), ...occupancyWrites(c, n, body)], audit });
+    } catch (err) {
+      if (err instanceof GuardFailed) {
+        if (body.action === "check_in" && (await siteFull(c, n.tenantId, body.siteId)))
+          throw new ApiError("conflict", msg("emergency.site_full"));
         throw new ApiError("conflict", msg("emergency.answered_twice"));
-    } else {
-      try {
-        await commit(c, { writes: [write, guardChanged(c), ...occupancyWrites(c, n, body)], audit });
-      } catch (err) {
-        if (err instanceof GuardFailed) {
-          if (body.action === "check_in" && (await siteFull(c, n.tenantId, body.siteId)))
-            throw new ApiError("conflict", msg("emergency.site_full"));
-          throw new ApiError("conflict", msg("emergency.answered_twice"));
-        }
-        throw err;
       }
+      throw err;
     }
     return c.json(stateOf({ ...n, ...set }), 200, { "cache-control": "no-store" });
   });
+
+type AnswerAction = Extract<AnswerBody, { action: "answer" }>;
+
+/** The answer's three statements (see answerByToken), fixed texts: prepared once, nothing built per request. */
+const answerSql = {
+  update: `update notifications
+    set answer = ?, eta_minutes = ?, answered_at = ?, version = version + 1, updated_at = ?
+    where token = ? and (checked_in_at is null or ? = 'available')
+      and exists (select 1 from incidents i
+        where i.tenant_id = notifications.tenant_id and i.id = notifications.incident_id and i.status = 'active')`,
+  audit: `insert into audit_events
+      (id, tenant_id, actor, actor_kind, action, target_type, target_id, division_path, request_id, changes, at)
+    select ?, n.tenant_id, 'ack_link:' || n.tenant_id || ':volunteer:' || n.volunteer_id, 'ack_link',
+      'incident.volunteer_answer', 'incident', n.incident_id, i.division_path, ?,
+      json_object('notificationId', n.id, 'answer', ?, 'etaMinutes', ?, 'answeredAt', ?), ?
+    from notifications n join incidents i on i.tenant_id = n.tenant_id and i.id = n.incident_id
+    where n.token = ? and changes() > 0`,
+  state: "select answer, eta_minutes, site_id, checked_in_at, checked_out_at from notifications where token = ?",
+};
+
+/**
+ * 能到 / 不能到, the hot path (a whole team answers within minutes): one write in the next group
+ * commit that resolves the token itself, with no read before it. Three statements, a fixed SQL text
+ * each (prepared once):
+ *
+ * 1. the UPDATE, by token, applies only while the token's incident is active and never turns a
+ *    checked-in volunteer 不能到 (the conditions `changeFor` checks, here checked at write time, inside
+ *    the transaction: nothing read earlier can be stale);
+ * 2. the audit row, only if that UPDATE changed the row (`changes() > 0`), its tenant, actor (the
+ *    link principal `ack_link:<tenant>:volunteer:<id>`), incident and path read from the row, its
+ *    changes the same as `changeFor` would record;
+ * 3. the page's state as written, for the response.
+ *
+ * When nothing applied (unknown or expired token, incident no longer active, 不能到 after check-in)
+ * the page is read to answer why: the same 404 and 409s as before. An answer is evented through its
+ * audit row as before: answers have no outbox event (the progress counts and stream read the rows).
+ */
+async function answerByToken(c: Context<AppEnv>, token: string, body: AnswerAction) {
+  if (!tokenPattern.test(token)) throw new ApiError("not_found", msg("emergency.link_unknown"));
+  const now = c.get("clock").now();
+  const at = now.toISOString();
+  const eta = body.etaMinutes ?? null;
+  const [updated, audited, state] = await groupCommitStatements(c.get("db"), {
+    key: token,
+    statements: [
+      { sql: answerSql.update, args: [body.answer, eta, at, at, token, body.answer] },
+      {
+        sql: answerSql.audit,
+        args: [newId("aud", now.getTime()), c.get("requestId"), body.answer, eta, at, at, token],
+      },
+      { sql: answerSql.state, args: [token] },
+    ],
+  });
+  if (updated?.rowsAffected === 1 && audited?.rowsAffected === 1) {
+    const row = state?.rows[0];
+    return {
+      answer: body.answer,
+      etaMinutes: eta,
+      siteId: (row?.site_id ?? null) as string | null,
+      checkedInAt: (row?.checked_in_at ?? null) as string | null,
+      checkedOutAt: (row?.checked_out_at ?? null) as string | null,
+    };
+  }
+  // Nothing written: why, as the other actions answer it.
+  const page = await pageOf(c, token);
+  if (!page) throw new ApiError("not_found", msg("emergency.link_unknown"));
+  await changeFor(c, page, body, at);
+  throw new ApiError("conflict", msg("emergency.answered_twice"));
+}
 
 /**
  * Site occupancy follows check-ins, in the same batch as the notification's own write: a check-in

@@ -12,7 +12,7 @@ import { etagOf } from "../../shared/http/etag.js";
 import { msg, thing } from "../../shared/http/messages.js";
 import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit } from "../../shared/store/commit.js";
-import { activationSummary, activationWrites } from "./activation.js";
+import { activationSummaries, activationWrites } from "./activation.js";
 import { tag } from "./common.js";
 import {
   activationSummarySchema,
@@ -198,19 +198,28 @@ async function countyDivisions(c: Context<AppEnv>, ids: string[]) {
   });
 }
 
-async function partsOf(c: Context<AppEnv>, parent: CitywideRow, deduplicated: boolean) {
+/**
+ * The declaration's answer: each part with what it paged. The parts' summaries are read in one round
+ * trip; a declaration passes the parts it has just written (no read of them), a repeated dedupKey reads them.
+ */
+async function partsOf(c: Context<AppEnv>, parent: CitywideRow, deduplicated: boolean, written?: IncidentRow[]) {
   const db = c.get("db");
-  const children = await db
-    .select()
-    .from(incidents)
-    .where(and(inArray(incidents.tenantId, parent.tenants), eq(incidents.parentId, parent.id)));
-  const parts = [];
-  for (const child of children.sort((a, b) => a.tenantId.localeCompare(b.tenantId)))
-    parts.push({
-      tenant: child.tenantId,
-      incident: presentIncident(child),
-      activation: child.activatedAt ? await activationSummary(db, child) : null,
-    });
+  const children =
+    written ??
+    (await db
+      .select()
+      .from(incidents)
+      .where(and(inArray(incidents.tenantId, parent.tenants), eq(incidents.parentId, parent.id))));
+  const sorted = [...children].sort((a, b) => a.tenantId.localeCompare(b.tenantId));
+  const activated = sorted.filter((child) => child.activatedAt);
+  const summaries = new Map(
+    (await activationSummaries(db, activated)).map((summary, i) => [activated[i]!.id, summary] as const),
+  );
+  const parts = sorted.map((child) => ({
+    tenant: child.tenantId,
+    incident: presentIncident(child),
+    activation: summaries.get(child.id) ?? null,
+  }));
   return { citywideIncident: presentCitywide(parent), parts, deduplicated };
 }
 
@@ -303,9 +312,11 @@ export const citywideRoutes = createRouter()
         "incidents.dedup_key": msg("emergency.dedup_key"),
       },
     });
+    // The answer is read first, then the pages go: delivery's round trips stay out of the declaration's.
+    const declared = await partsOf(c, parent, false, children);
     for (const child of children) deliverLater(c, child);
     const location = `/v1/citywide-incidents/${parent.id}/progress`;
-    return c.json(await partsOf(c, parent, false), 201, { etag: etagOf(parent.version), location });
+    return c.json(declared, 201, { etag: etagOf(parent.version), location });
   })
   .openapi(getCitywide, async (c) => {
     const { id } = c.req.valid("param");

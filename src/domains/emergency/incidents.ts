@@ -174,14 +174,18 @@ async function byDedupKey(c: Context<AppEnv>, key: string) {
 /** Hand the queued pages to the channel after the response (the maintenance job picks up anything left). */
 export function deliverLater(c: Context<AppEnv>, incident: { id: string; tenantId: string }) {
   const { db, paging, pii, clock } = c.var;
+  // From the next turn of the event loop: the declaration's answer is sent first, and its database
+  // round trips are not interleaved with delivery's.
   c.get("defer")(
-    deliverQueued(
-      db,
-      { channel: paging.channel, pii, now: () => clock.now() },
-      {
-        tenantId: incident.tenantId,
-        incidentId: incident.id,
-      },
+    new Promise((turn) => setTimeout(turn, 0)).then(() =>
+      deliverQueued(
+        db,
+        { channel: paging.channel, pii, now: () => clock.now() },
+        {
+          tenantId: incident.tenantId,
+          incidentId: incident.id,
+        },
+      ),
     ),
   );
 }

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler, Next } from "hono";
 import { ApiError } from "./errors.js";
 import { msg } from "./messages.js";
 
@@ -126,6 +126,8 @@ export interface RateLimitSubject {
 declare module "hono" {
   interface ContextVariableMap {
     rateLimit?: RateLimitSubject;
+    /** The RateLimit headers of this request, for a problem response built afresh. */
+    rateLimitHeaders?: Record<string, string>;
   }
 }
 
@@ -152,16 +154,15 @@ function headersFor(own: Taken, tenant: Taken | undefined): Record<string, strin
  * Holds machine credentials (API keys, API clients) to their own quota and their tenant's shared
  * quota; people signed in through an identity provider are not rate-limited here. The credential's
  * bucket is taken first, so a credential over its own quota does not drain its tenant's.
- * An in-process limiter (`take`) is used synchronously: this runs on every machine request.
+ * An in-process limiter (`take`) is used synchronously, and the middleware adds no promise of its
+ * own: it runs on every machine request. Problem responses get the headers from `problemResponse`.
  */
 export function rateLimitMachines(limiter: RateLimiter, tenantLimitPerMinute: number): MiddlewareHandler {
   const tenantRule: RateRule = { limit: tenantLimitPerMinute, windowSeconds: window };
   // Rules and bucket names per subject: a cached API key hands over the same subject on every request.
   const prepared = new WeakMap<RateLimitSubject, { own: string; tenant: string; rule: RateRule }>();
   const take = limiter.take?.bind(limiter);
-  return async (c, next) => {
-    const subject = c.get("rateLimit");
-    if (!subject) return next();
+  const namesOf = (subject: RateLimitSubject) => {
     let names = prepared.get(subject);
     if (!names) {
       names = {
@@ -171,38 +172,52 @@ export function rateLimitMachines(limiter: RateLimiter, tenantLimitPerMinute: nu
       };
       prepared.set(subject, names);
     }
-    const own: Taken = {
-      name: subject.policy,
-      decision: take ? take(names.own, names.rule) : await limiter.consume(names.own, names.rule),
-    };
-    const tenant: Taken | undefined = own.decision.allowed
-      ? {
-          name: "tenant",
-          decision: take ? take(names.tenant, tenantRule) : await limiter.consume(names.tenant, tenantRule),
-        }
-      : undefined;
-    const headers = headersFor(own, tenant);
-    const denied = !own.decision.allowed ? own : !tenant!.decision.allowed ? tenant : undefined;
-    if (denied) {
-      const retryAfter = Math.max(1, denied.decision.retryAfterSeconds);
-      throw new ApiError(
-        "rate_limited",
-        msg(
-          denied.name === "tenant"
-            ? "http.rate_limited_tenant"
-            : subject.policy === "key"
-              ? "http.rate_limited_key"
-              : "http.rate_limited_client",
-          { limit: denied.decision.limit, seconds: retryAfter },
-        ),
-        { headers: { ...headers, "retry-after": String(retryAfter) } },
-      );
-    }
-    // Set before the handler builds its response: touching c.res.headers afterwards costs a header copy per request.
-    c.header("ratelimit-policy", headers["ratelimit-policy"]);
-    c.header("ratelimit", headers.ratelimit);
-    await next();
-    // A problem response is built afresh by onError, without the headers set above.
-    if (c.error) for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
+    return names;
   };
+  return (c, next) => {
+    const subject = c.get("rateLimit");
+    if (!subject) return next();
+    const names = namesOf(subject);
+    if (take) {
+      const own = take(names.own, names.rule);
+      return admit(c, next, subject, own, own.allowed ? take(names.tenant, tenantRule) : undefined);
+    }
+    return (async () => {
+      const own = await limiter.consume(names.own, names.rule);
+      return admit(c, next, subject, own, own.allowed ? await limiter.consume(names.tenant, tenantRule) : undefined);
+    })();
+  };
+}
+
+/** Lets the request through with its RateLimit headers, or answers 429 naming the quota it is over. */
+function admit(
+  c: Context,
+  next: Next,
+  subject: RateLimitSubject,
+  own: RateDecision,
+  tenant: RateDecision | undefined,
+): Promise<void> {
+  const headers = headersFor({ name: subject.policy, decision: own }, tenant && { name: "tenant", decision: tenant });
+  const denied = !own.allowed ? own : tenant && !tenant.allowed ? tenant : undefined;
+  if (denied) {
+    const retryAfter = Math.max(1, denied.retryAfterSeconds);
+    throw new ApiError(
+      "rate_limited",
+      msg(
+        denied === tenant
+          ? "http.rate_limited_tenant"
+          : subject.policy === "key"
+            ? "http.rate_limited_key"
+            : "http.rate_limited_client",
+        { limit: denied.limit, seconds: retryAfter },
+      ),
+      { headers: { ...headers, "retry-after": String(retryAfter) } },
+    );
+  }
+  // Set before the handler builds its response: touching c.res.headers afterwards costs a header copy per request.
+  c.header("ratelimit-policy", headers["ratelimit-policy"]);
+  c.header("ratelimit", headers.ratelimit);
+  // A problem response is built afresh (onError, notFound): problemResponse adds these.
+  c.set("rateLimitHeaders", headers);
+  return next();
 }

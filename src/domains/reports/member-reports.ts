@@ -11,7 +11,7 @@ import { createRouter, protectedRoute, versionedResponse } from "../../shared/ap
 import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commitCreated } from "../../shared/store/commit.js";
-import { findWithinReach, listPageJson, listWithinReach, type ListFilter } from "../../shared/store/records.js";
+import { findWithinReach, listWithinReach } from "../../shared/store/records.js";
 import { withinReach } from "../../shared/auth/reach.js";
 import { divisionForWrite, readTogether, unknownReference, type Lookup } from "../../shared/store/references.js";
 import { addMonths, localDate } from "../../shared/calendar.js";
@@ -83,7 +83,7 @@ const endMemberReportSchema = z
   .openapi("EndMemberReport", { example: { reason: "moved" } });
 
 type MemberReportRow = typeof memberReports.$inferSelect;
-export const present = (row: MemberReportRow) => ({
+const present = (row: MemberReportRow) => ({
   id: row.id,
   tenant: row.tenantId,
   memberId: row.memberId,
@@ -285,18 +285,13 @@ const crudRoutes = createRouter()
     const q = c.req.valid("query");
     const period = idRangeOf("mrep", q.createdFrom, q.createdTo);
     // The dashboards' main list: prepared once per combination of filters, order and reach.
-    const filters: Record<string, ListFilter> = {
+    const page = await listWithinReach(c, memberReports, reach, q, {
       status: [memberReports.status, q.status],
       communityId: [memberReports.communityId, q.communityId],
       memberId: [memberReports.memberId, q.memberId],
       createdMin: [memberReports.id, period.min, "gte"],
       createdMax: [memberReports.id, period.max, "lte"],
-    };
-    // `present` is a flat projection of columns: SQLite builds the page's JSON (bench/README.md, round four).
-    const body = await listPageJson(c, memberReports, reach, q, filters, present);
-    // The same JSON c.json would send (typed as never: the body is pre-rendered text).
-    if (body !== undefined) return c.body(body, 200, { "content-type": "application/json" }) as never;
-    const page = await listWithinReach(c, memberReports, reach, q, filters);
+    });
     return c.json({ data: page.data.map(present), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getMemberReport, async (c) => {

@@ -26,7 +26,7 @@ import {
   type ReachColumns,
 } from "../auth/reach.js";
 import type { AppEnv } from "../request/context.js";
-import { encodeCursor, keyset, type PageOrder } from "../http/pagination.js";
+import { keyset, type PageOrder } from "../http/pagination.js";
 import { ApiError, notFound } from "../http/errors.js";
 import type { Machine } from "./state-machine.js";
 import { commit, guardChanged, GuardFailed, type AuditEntry, type DomainEvent } from "./commit.js";
@@ -169,155 +169,41 @@ export async function listWithinReach<T extends VersionedTable>(
   filters: Record<string, ListFilter>,
   rule: "own" | "published" = "own",
 ): Promise<{ data: T["$inferSelect"][]; nextCursor: string | null }> {
-  const { principal, keys, given, shape, values } = listShape(table, reach, query, filters, c.get("principal"), rule);
-  const statement = preparedRead(c, `list|${shape}`, () =>
-    listStatement(c, table, reach, principal, given, filters, keys),
-  );
-  const rows = (await statement.all(values)) as T["$inferSelect"][];
-  return keys.of(rows);
-}
-
-/** What a list's statement and its values depend on: the principal (with `rule` applied), the keyset, the filters given. */
-function listShape<T extends VersionedTable>(
-  table: T,
-  reach: Omit<ReachColumns, "tenantId">,
-  query: { limit: number; cursor?: string; order?: PageOrder },
-  filters: Record<string, ListFilter>,
-  caller: AppEnv["Variables"]["principal"],
-  rule: "own" | "published",
-) {
+  const caller = c.get("principal");
   const principal = rule === "published" && caller.owner ? { ...caller, owner: undefined } : caller;
   const keys = keyset(table.id, query);
   const given = Object.keys(filters).filter((name) => filters[name]![1] !== undefined);
-  return {
-    principal,
-    keys,
-    given,
-    shape: `${getTableName(table)}|${Object.keys(reach).sort().join(",")}|${given.join(",")}|${keys.shape}|${reachShape(principal)}`,
-    values: {
-      ...reachValues(principal),
-      ...Object.fromEntries(given.map((name) => [name, filters[name]![1]])),
-      after: keys.afterKey,
-      limit: keys.limit,
-    } as Record<string, unknown>,
-  };
-}
-
-/** The list's select (`limit + 1` rows past the cursor, in order), prepared with placeholders. */
-function listStatement<T extends VersionedTable>(
-  c: Context<AppEnv>,
-  table: T,
-  reach: Omit<ReachColumns, "tenantId">,
-  principal: AppEnv["Variables"]["principal"],
-  given: string[],
-  filters: Record<string, ListFilter>,
-  keys: ReturnType<typeof keyset>,
-) {
   const compare = { eq, gte, lte };
-  return c
-    .get("db")
-    .select()
-    .from(table as SQLiteTable)
-    .where(
-      and(
-        preparedReach(principal, { tenantId: table.tenantId, ...reach }),
-        ...given.map((name) => {
-          const [column, , op = "eq"] = filters[name]!;
-          return compare[op](column, sql.placeholder(name));
-        }),
-        keys.afterPlaceholder,
-      ),
-    )
-    .orderBy(keys.orderBy)
-    .limit(sql.placeholder("limit"))
-    .prepare();
-}
-
-/**
- * One keyset page as the JSON body of a list response, `{"data":[…],"nextCursor":…}`, with the
- * page's objects built by SQLite: for a route whose presenter is a flat projection of columns
- * (every value `row.<column>`, as `payloadInSql` requires), the rows never become JS objects, are
- * not parsed, decoded, presented nor serialised again. Same rows, order, cursor and reach as
- * `listWithinReach`; answers undefined when the presenter is not such a projection (the caller
- * lists rows). Opt in only with a presenter that has no conditions on values: the probe sees
- * which columns it reads, not what it would do with a null.
- */
-export async function listPageJson<T extends VersionedTable>(
-  c: Context<AppEnv>,
-  table: T,
-  reach: Omit<ReachColumns, "tenantId">,
-  query: { limit: number; cursor?: string; order?: PageOrder },
-  filters: Record<string, ListFilter>,
-  present: (row: T["$inferSelect"]) => Record<string, unknown>,
-  rule: "own" | "published" = "own",
-): Promise<string | undefined> {
-  let projection = flatProjections.get(present);
-  if (projection === undefined) {
-    projection = flatProjection(table, present) ?? null;
-    flatProjections.set(present, projection);
-  }
-  if (!projection) return undefined;
-  const { principal, keys, given, shape, values } = listShape(table, reach, query, filters, c.get("principal"), rule);
-  const statement = preparedRead(c, `page|${shape}`, () => {
-    const inner = listStatement(c, table, reach, principal, given, filters, keys).getQuery();
-    const key = `"${table.id.name}"`;
-    const order = query.order === "newest" ? "desc" : "asc";
-    const text = `select json_group_array(${projection}) filter (where "hexi_n" <= ?) as "data", max("hexi_n") as "rows", max(case when "hexi_n" = ? then ${key} end) as "last" from (select *, row_number() over (order by ${key} ${order}) as "hexi_n" from (${inner.sql}))`;
-    const params = [sql.placeholder("pageSize"), sql.placeholder("pageSize"), ...inner.params];
-    const client = c.get("db").$client;
-    return {
-      async all(values) {
-        const result = await client.execute({ sql: text, args: fillPlaceholders(params, values) as InValue[] });
-        return result.rows.map((row) => [row[0], row[1], row[2]]);
-      },
-    };
-  });
-  const [[data, rows, last]] = (await statement.all({ ...values, pageSize: query.limit })) as [
-    [string, number | null, string | null],
-  ];
-  const nextCursor = (rows ?? 0) > query.limit && last ? encodeCursor(last, query.order) : null;
-  return `{"data":${data},"nextCursor":${nextCursor === null ? "null" : JSON.stringify(nextCursor)}}`;
-}
-
-const flatProjections = new WeakMap<object, string | null>();
-
-/** `json_object('key', "column", …)` over a subquery's columns, from a presenter run once on a probe row. */
-function flatProjection<R>(table: SQLiteTable, present: (row: R) => Record<string, unknown>): string | undefined {
-  const columns = getTableColumns(table) as Record<string, Column>;
-  const markers = new Map<object, Column>();
-  const probe = new Proxy(
-    {},
-    {
-      get(_, key) {
-        const column = typeof key === "string" ? columns[key] : undefined;
-        if (!column) return undefined;
-        const marker = Object.freeze({});
-        markers.set(marker, column);
-        return marker;
-      },
-    },
+  const statement = preparedRead(
+    c,
+    `list|${getTableName(table)}|${Object.keys(reach).sort().join(",")}|${given.join(",")}|${keys.shape}|${reachShape(principal)}`,
+    () =>
+      c
+        .get("db")
+        .select()
+        .from(table as SQLiteTable)
+        .where(
+          and(
+            preparedReach(principal, { tenantId: table.tenantId, ...reach }),
+            ...given.map((name) => {
+              const [column, , op = "eq"] = filters[name]!;
+              return compare[op](column, sql.placeholder(name));
+            }),
+            keys.afterPlaceholder,
+          ),
+        )
+        .orderBy(keys.orderBy)
+        .limit(sql.placeholder("limit"))
+        .prepare(),
   );
-  let shape: Record<string, unknown>;
-  try {
-    shape = present(probe as R);
-  } catch {
-    return undefined;
-  }
-  if (!shape || Object.getPrototypeOf(shape) !== Object.prototype) return undefined;
-  const parts: string[] = [];
-  for (const [key, value] of Object.entries(shape)) {
-    const column = typeof value === "object" && value !== null ? markers.get(value) : undefined;
-    if (!column || !/^\w+$/.test(key)) return undefined;
-    const name = `"${column.name.replaceAll('"', '""')}"`;
-    let json: string | undefined;
-    if (column.columnType === "SQLiteTextJson") json = `json(${name})`;
-    else if (column.columnType === "SQLiteBoolean")
-      json = `(case when ${name} is null then null when ${name} then json('true') else json('false') end)`;
-    else if (column.mapFromDriverValue === Column.prototype.mapFromDriverValue) json = name;
-    if (!json) return undefined;
-    parts.push(`'${key}', ${json}`);
-  }
-  return `json_object(${parts.join(", ")})`;
+  const values = Object.fromEntries(given.map((name) => [name, filters[name]![1]]));
+  const rows = (await statement.all({
+    ...reachValues(principal),
+    ...values,
+    after: keys.afterKey,
+    limit: keys.limit,
+  })) as T["$inferSelect"][];
+  return keys.of(rows);
 }
 
 /** Reads by id are the hottest queries: one statement per (table, reach columns, reach shape). */

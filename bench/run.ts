@@ -462,6 +462,8 @@ async function serve(dir: string): Promise<ServerProcess> {
     dataDir: dir,
     timeoutMs: 120_000,
     env: { HEXI_TENANT_RATE_LIMIT_PER_MINUTE: "1000000", ...residentServerEnv },
+    // e.g. HEXI_BENCH_SERVER_WRAPPER=bench/profile.sh to run the server under `node --cpu-prof` (see README).
+    wrapper: process.env.HEXI_BENCH_SERVER_WRAPPER?.split(" ").filter(Boolean),
   });
   servers.add(server);
   if (!server.baseUrl.startsWith("http://127.0.0.1:"))

@@ -53,6 +53,18 @@ describe("the token bucket", () => {
   });
 });
 
+describe("a hot bucket", () => {
+  it("is never evicted, though it is not moved on every take", () => {
+    const limiter = new MemoryRateLimiter(() => 0, 4);
+    const rule = { limit: 1000, windowSeconds: 60 };
+    for (let i = 0; i < 50; i++) {
+      expect(limiter.take("hot", rule).remaining).toBe(999 - i); // never restarted full
+      limiter.take(`cold-${i}`, rule);
+      expect(limiter.size).toBeLessThanOrEqual(4);
+    }
+  });
+});
+
 describe("rate limits over HTTP", () => {
   let ctx: TestContext;
   let nowMs = Date.parse(testEpoch);

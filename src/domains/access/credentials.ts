@@ -34,6 +34,9 @@ interface CachedKey {
   ranges: IpRange[] | null;
   rateLimitPerMinute: number;
   lastUsedAt: string | null;
+  /** `expiresAt` and `lastUsedAt` as milliseconds, parsed once per lookup rather than on every request. */
+  expiresMs: number | null;
+  lastUsedMs: number | null;
   credential?: { principal: Principal; rateLimit: RateLimitSubject };
 }
 
@@ -48,10 +51,10 @@ class TtlCache<V> {
   private readonly entries = new Map<string, { value: V; at: number }>();
   constructor(private readonly nowMs: () => number) {}
 
-  get(key: string): { value: V } | undefined {
+  get(key: string, nowMs = this.nowMs()): { value: V } | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    if (this.nowMs() - entry.at < credentialCacheTtlMs) return entry;
+    if (nowMs - entry.at < credentialCacheTtlMs) return entry;
     this.entries.delete(key);
     return undefined;
   }
@@ -148,17 +151,21 @@ export function createMachineCredentials(nowMs: () => number): MachineCredential
           ranges: row.ipAllowList?.length
             ? row.ipAllowList.map((cidr) => parseCidr(cidr)).filter((r): r is IpRange => !!r)
             : null,
+          expiresMs: row.expiresAt ? Date.parse(row.expiresAt) : null,
+          lastUsedMs: row.lastUsedAt ? Date.parse(row.lastUsedAt) : null,
         }
       : null;
     keys.set(keyHash, value);
     return value;
   }
 
-  function recordUse(c: Context<AppEnv>, key: CachedKey, now: Date): void {
-    if (key.lastUsedAt && now.getTime() - Date.parse(key.lastUsedAt) < lastUsedResolutionMs) return;
+  function recordUse(c: Context<AppEnv>, key: CachedKey, nowMs: number): void {
+    if (key.lastUsedMs !== null && nowMs - key.lastUsedMs < lastUsedResolutionMs) return;
+    const now = new Date(nowMs);
     const at = now.toISOString();
     const cutoff = lastUsedCutoff(now);
     key.lastUsedAt = at; // the cached entry: later requests in this process skip the write
+    key.lastUsedMs = nowMs;
     c.get("defer")(
       c
         .get("db")
@@ -170,39 +177,54 @@ export function createMachineCredentials(nowMs: () => number): MachineCredential
     );
   }
 
+  /**
+   * Every check of a presented key, on its looked-up row: revoked, expired, the address rule; then
+   * its use is recorded. Synchronous, so a key in the cache costs no promise.
+   */
+  function admit(c: Context<AppEnv>, key: CachedKey | null, nowMs: number) {
+    if (!key || key.revokedAt || (key.expiresMs !== null && key.expiresMs <= nowMs)) throw rejectedKey();
+    if (key.ranges) {
+      const address = c.get("clientIp")();
+      const ip = parseIp(address ?? "");
+      if (!ip || !key.ranges.some((range) => inRange(ip, range))) {
+        // Naming the address the server saw tells a caller behind a proxy or NAT what to allow.
+        throw new ApiError("forbidden", msg("auth.api_key_address", { address: address ?? "unknown" }), {
+          clientAddress: address ?? null,
+        });
+      }
+    }
+    recordUse(c, key, nowMs);
+    // Built once per cached key: its principal and quota are the same on every request.
+    key.credential ??= {
+      principal: {
+        tenant: key.tenantId,
+        subject: key.id,
+        roles: [],
+        scopes: new Set(key.scopes.filter((s) => !scopesNeverForKeys.includes(s))),
+        org: undefined,
+        owner: undefined,
+        credential: "api_key",
+        crossTenant: false,
+      },
+      rateLimit: { policy: "key", id: key.id, tenant: key.tenantId, limitPerMinute: key.rateLimitPerMinute },
+    };
+    return key.credential;
+  }
+
   return {
+    cachedApiKey(c, presented) {
+      const hash = hashes.get(presented);
+      if (hash === undefined) return undefined;
+      const nowMs = c.get("clock").now().getTime();
+      const cached = keys.get(hash, nowMs);
+      return cached ? admit(c, cached.value, nowMs) : undefined;
+    },
+
     async apiKey(c, presented) {
       // Checksum first (unless this process has seen the key): a typo or a made-up key is refused without touching the database.
       if (!hashes.has(presented) && !isWellFormedApiKey(presented)) throw rejectedKey();
       const key = await loadKey(c, await hashOf(presented));
-      const now = c.get("clock").now();
-      if (!key || key.revokedAt || (key.expiresAt && Date.parse(key.expiresAt) <= now.getTime())) throw rejectedKey();
-      if (key.ranges) {
-        const address = c.get("clientIp")();
-        const ip = parseIp(address ?? "");
-        if (!ip || !key.ranges.some((range) => inRange(ip, range))) {
-          // Naming the address the server saw tells a caller behind a proxy or NAT what to allow.
-          throw new ApiError("forbidden", msg("auth.api_key_address", { address: address ?? "unknown" }), {
-            clientAddress: address ?? null,
-          });
-        }
-      }
-      recordUse(c, key, now);
-      // Built once per cached key: its principal and quota are the same on every request.
-      key.credential ??= {
-        principal: {
-          tenant: key.tenantId,
-          subject: key.id,
-          roles: [],
-          scopes: new Set(key.scopes.filter((s) => !scopesNeverForKeys.includes(s))),
-          org: undefined,
-          owner: undefined,
-          credential: "api_key",
-          crossTenant: false,
-        },
-        rateLimit: { policy: "key", id: key.id, tenant: key.tenantId, limitPerMinute: key.rateLimitPerMinute },
-      };
-      return key.credential;
+      return admit(c, key, c.get("clock").now().getTime());
     },
 
     async client(c, clientId, tenant) {

@@ -27,6 +27,11 @@ export const apiClientIdPrefix = "hxc_";
 export interface MachineCredentials {
   /** An API key to its principal and quota; answers the 401/403 itself. */
   apiKey(c: Context<AppEnv>, key: string): Promise<{ principal: Principal; rateLimit: RateLimitSubject }>;
+  /**
+   * The same answer without a promise when the key is in the process's cache (checked exactly as
+   * `apiKey` checks it: revoked, expired, address rule; refusals throw); undefined when it is not.
+   */
+  cachedApiKey?(c: Context<AppEnv>, key: string): { principal: Principal; rateLimit: RateLimitSubject } | undefined;
   /** A client-credentials token's client must still be registered and not revoked (else 401); its quota. */
   client(c: Context<AppEnv>, clientId: string, tenant: string): Promise<RateLimitSubject>;
 }
@@ -53,29 +58,34 @@ export function authenticate(
     if (header === undefined && apiKeyHeader === undefined) {
       throw new ApiError("unauthenticated", msg("auth.no_credential"));
     }
-    const useApiKey = async (key: string) => {
-      const { principal, rateLimit } = await machines.apiKey(c, key);
+    let key = apiKeyHeader?.trim();
+    let token: string | undefined;
+    if (key === undefined) {
+      token = bearerPattern.exec(header!)?.[1];
+      if (!token) throw new ApiError("unauthenticated", msg("auth.bearer_format"));
+      if (token.startsWith(apiKeyPrefix)) key = token;
+    }
+    if (key !== undefined) {
+      // A key in the process's cache is checked without a promise; the one await left is next()'s.
+      const { principal, rateLimit } = machines.cachedApiKey?.(c, key) ?? (await machines.apiKey(c, key));
       c.set("principal", principal);
       c.set("rateLimit", rateLimit);
       await next();
-    };
-    if (apiKeyHeader !== undefined) return useApiKey(apiKeyHeader.trim());
-    const token = bearerPattern.exec(header!)?.[1];
-    if (!token) throw new ApiError("unauthenticated", msg("auth.bearer_format"));
-    if (token.startsWith(apiKeyPrefix)) return useApiKey(token);
-
-    const known = principals.get(token);
+      return;
+    }
+    const jwt = token!;
+    const known = principals.get(jwt);
     const now = c.get("clock").now().getTime();
     let entry = known && known.until > now ? known : undefined;
     if (!entry) {
-      const claims = await verifier.verify(token);
+      const claims = await verifier.verify(jwt);
       entry = {
         principal: await principalOf(claims, c.get("db"), directory),
         clientId: claims.client_id,
         until: Math.min(claims.exp * 1000, now + principalTtlMs),
       };
       if (principals.size >= principalCacheLimit) principals.clear();
-      principals.set(token, entry);
+      principals.set(jwt, entry);
     }
     if (entry.clientId?.startsWith(apiClientIdPrefix)) {
       // Revocation of the client is checked on every request (through the credentials cache).

@@ -135,8 +135,9 @@ export function languageHeaders(language: Language): Record<string, string> {
 export function problemResponse(c: Context, error: ApiError): Response {
   const language = negotiateLanguage(c.req.header("accept-language"));
   const { status, headers, body } = problemDocument(error, c.get("requestId") ?? "", language);
-  // A fresh Response drops headers set on the context, so the request id is set here again.
-  return new Response(body, { status, headers });
+  // A fresh Response drops headers set on the context, so the request id (and a machine's RateLimit headers) are set here again.
+  const rateLimit = c.get("rateLimitHeaders");
+  return new Response(body, { status, headers: rateLimit ? { ...rateLimit, ...headers } : headers });
 }
 
 /**

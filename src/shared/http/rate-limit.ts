@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler, Next } from "hono";
 import { ApiError } from "./errors.js";
 import { msg } from "./messages.js";
 
@@ -25,11 +25,22 @@ export interface RateDecision {
  */
 export interface RateLimiter {
   consume(bucket: string, rule: RateRule, cost?: number): Promise<RateDecision>;
+  /**
+   * The same, synchronously, for a limiter whose buckets are in this process (Node): the per-request
+   * machine quota takes it when present and spares two promises per request.
+   */
+  take?(bucket: string, rule: RateRule, cost?: number): RateDecision;
 }
 
 export interface BucketState {
   tokens: number;
   updatedMs: number;
+}
+
+/** A bucket in process memory: its state, and when (in takes) it was last moved to the recent end. */
+interface HeldBucket {
+  state: BucketState;
+  movedAt: number;
 }
 
 /**
@@ -65,7 +76,8 @@ export function takeFromBucket(
  * evicted bucket restarts full; buckets left alone long enough to refill are the ones evicted first.
  */
 export class MemoryRateLimiter implements RateLimiter {
-  private readonly buckets = new Map<string, BucketState>();
+  private readonly buckets = new Map<string, HeldBucket>();
+  private takes = 0;
 
   constructor(
     /** Milliseconds from the injected clock (`() => clock.now().getTime()`). */
@@ -74,10 +86,25 @@ export class MemoryRateLimiter implements RateLimiter {
   ) {}
 
   async consume(bucket: string, rule: RateRule, cost = 1): Promise<RateDecision> {
-    const previous = this.buckets.get(bucket);
-    const { state, decision } = takeFromBucket(previous, rule, cost, this.nowMs());
-    this.buckets.delete(bucket); // re-inserted last: Map order is recency order
-    this.buckets.set(bucket, state);
+    return this.take(bucket, rule, cost);
+  }
+
+  /**
+   * Map order is recency order: a bucket is moved to the end (deleted and re-inserted) unless it was
+   * moved within the last `maxBuckets / 2` takes. Such a bucket has at least half the map before it,
+   * so it is never the one evicted; a hot bucket is not re-inserted on every request (measured: the
+   * delete + set was most of a take).
+   */
+  take(bucket: string, rule: RateRule, cost = 1): RateDecision {
+    const held = this.buckets.get(bucket);
+    const { state, decision } = takeFromBucket(held?.state, rule, cost, this.nowMs());
+    const now = ++this.takes;
+    if (held && now - held.movedAt <= this.maxBuckets >> 1) {
+      held.state = state;
+      return decision;
+    }
+    this.buckets.delete(bucket);
+    this.buckets.set(bucket, { state, movedAt: now });
     if (this.buckets.size > this.maxBuckets) this.buckets.delete(this.buckets.keys().next().value!);
     return decision;
   }
@@ -99,68 +126,98 @@ export interface RateLimitSubject {
 declare module "hono" {
   interface ContextVariableMap {
     rateLimit?: RateLimitSubject;
+    /** The RateLimit headers of this request, for a problem response built afresh. */
+    rateLimitHeaders?: Record<string, string>;
   }
 }
 
 const window = 60;
 
+interface Taken {
+  name: "key" | "client" | "tenant";
+  decision: RateDecision;
+}
+
 /** `"key";q=600;w=60` and `"key";r=599;t=1`: draft-ietf-httpapi-ratelimit-headers (structured-field lists). */
-function headersFor(results: { name: string; decision: RateDecision }[]): Record<string, string> {
-  return {
-    "ratelimit-policy": results.map(({ name, decision }) => `"${name}";q=${decision.limit};w=${window}`).join(", "),
-    ratelimit: results
-      .map(({ name, decision }) => `"${name}";r=${decision.remaining};t=${decision.resetSeconds}`)
-      .join(", "),
-  };
+function headersFor(own: Taken, tenant: Taken | undefined): Record<string, string> {
+  const policy = `"${own.name}";q=${own.decision.limit};w=${window}`;
+  const state = `"${own.name}";r=${own.decision.remaining};t=${own.decision.resetSeconds}`;
+  return tenant
+    ? {
+        "ratelimit-policy": `${policy}, "tenant";q=${tenant.decision.limit};w=${window}`,
+        ratelimit: `${state}, "tenant";r=${tenant.decision.remaining};t=${tenant.decision.resetSeconds}`,
+      }
+    : { "ratelimit-policy": policy, ratelimit: state };
 }
 
 /**
  * Holds machine credentials (API keys, API clients) to their own quota and their tenant's shared
  * quota; people signed in through an identity provider are not rate-limited here. The credential's
  * bucket is taken first, so a credential over its own quota does not drain its tenant's.
+ * An in-process limiter (`take`) is used synchronously, and the middleware adds no promise of its
+ * own: it runs on every machine request. Problem responses get the headers from `problemResponse`.
  */
 export function rateLimitMachines(limiter: RateLimiter, tenantLimitPerMinute: number): MiddlewareHandler {
-  return async (c, next) => {
+  const tenantRule: RateRule = { limit: tenantLimitPerMinute, windowSeconds: window };
+  // Rules and bucket names per subject: a cached API key hands over the same subject on every request.
+  const prepared = new WeakMap<RateLimitSubject, { own: string; tenant: string; rule: RateRule }>();
+  const take = limiter.take?.bind(limiter);
+  const namesOf = (subject: RateLimitSubject) => {
+    let names = prepared.get(subject);
+    if (!names) {
+      names = {
+        own: `${subject.policy}:${subject.id}`,
+        tenant: `tenant:${subject.tenant}`,
+        rule: { limit: subject.limitPerMinute, windowSeconds: window },
+      };
+      prepared.set(subject, names);
+    }
+    return names;
+  };
+  return (c, next) => {
     const subject = c.get("rateLimit");
     if (!subject) return next();
-    const own: { name: string; decision: RateDecision } = {
-      name: subject.policy,
-      decision: await limiter.consume(`${subject.policy}:${subject.id}`, {
-        limit: subject.limitPerMinute,
-        windowSeconds: window,
-      }),
-    };
-    const results = [own];
-    if (own.decision.allowed) {
-      results.push({
-        name: "tenant",
-        decision: await limiter.consume(`tenant:${subject.tenant}`, {
-          limit: tenantLimitPerMinute,
-          windowSeconds: window,
-        }),
-      });
+    const names = namesOf(subject);
+    if (take) {
+      const own = take(names.own, names.rule);
+      return admit(c, next, subject, own, own.allowed ? take(names.tenant, tenantRule) : undefined);
     }
-    const headers = headersFor(results);
-    const denied = results.find((r) => !r.decision.allowed);
-    if (denied) {
-      const retryAfter = Math.max(1, denied.decision.retryAfterSeconds);
-      throw new ApiError(
-        "rate_limited",
-        msg(
-          denied.name === "tenant"
-            ? "http.rate_limited_tenant"
-            : subject.policy === "key"
-              ? "http.rate_limited_key"
-              : "http.rate_limited_client",
-          { limit: denied.decision.limit, seconds: retryAfter },
-        ),
-        { headers: { ...headers, "retry-after": String(retryAfter) } },
-      );
-    }
-    // Set before the handler builds its response: touching c.res.headers afterwards costs a header copy per request.
-    for (const [name, value] of Object.entries(headers)) c.header(name, value);
-    await next();
-    // A problem response is built afresh by onError, without the headers set above.
-    if (c.error) for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
+    return (async () => {
+      const own = await limiter.consume(names.own, names.rule);
+      return admit(c, next, subject, own, own.allowed ? await limiter.consume(names.tenant, tenantRule) : undefined);
+    })();
   };
+}
+
+/** Lets the request through with its RateLimit headers, or answers 429 naming the quota it is over. */
+function admit(
+  c: Context,
+  next: Next,
+  subject: RateLimitSubject,
+  own: RateDecision,
+  tenant: RateDecision | undefined,
+): Promise<void> {
+  const headers = headersFor({ name: subject.policy, decision: own }, tenant && { name: "tenant", decision: tenant });
+  const denied = !own.allowed ? own : tenant && !tenant.allowed ? tenant : undefined;
+  if (denied) {
+    const retryAfter = Math.max(1, denied.retryAfterSeconds);
+    throw new ApiError(
+      "rate_limited",
+      msg(
+        denied === tenant
+          ? "http.rate_limited_tenant"
+          : subject.policy === "key"
+            ? "http.rate_limited_key"
+            : "http.rate_limited_client",
+        { limit: denied.limit, seconds: retryAfter },
+      ),
+      { headers: { ...headers, "retry-after": String(retryAfter) } },
+    );
+  }
+  // Set before the handler builds its response: touching c.res.headers afterwards costs a header copy per request.
+  c.header("ratelimit-policy", headers["ratelimit-policy"]);
+  c.header("ratelimit", headers.ratelimit);
+  // A problem response is built afresh (onError, notFound): problemResponse adds these.
+  c.set("rateLimitHeaders", headers);
+  return next();
 }

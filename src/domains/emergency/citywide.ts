@@ -265,7 +265,7 @@ export const citywideRoutes = createRouter()
         db.insert(citywideIncidents).values(parent),
         ...children.flatMap((child) => [
           db.insert(incidents).values(child),
-          ...activationWrites(db, child, when, paging.channel.name),
+          ...activationWrites(db, child, when, paging.channel),
         ]),
       ],
       audit: [

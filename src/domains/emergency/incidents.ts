@@ -211,7 +211,7 @@ export const incidentRoutes = createRouter()
       await commit(c, {
         writes: [
           db.insert(incidents).values(row),
-          ...(body.activate ? activationWrites(db, row, { iso: at, ms: now.getTime() }, paging.channel.name) : []),
+          ...(body.activate ? activationWrites(db, row, { iso: at, ms: now.getTime() }, paging.channel) : []),
         ],
         audit: [
           {
@@ -283,7 +283,7 @@ export const incidentRoutes = createRouter()
             const at = { iso: now.toISOString(), ms: now.getTime() };
             return {
               set: { activatedAt: at.iso },
-              writes: activationWrites(c.get("db"), row, at, c.get("paging").channel.name),
+              writes: activationWrites(c.get("db"), row, at, c.get("paging").channel),
             };
           },
           after: deliverLater,

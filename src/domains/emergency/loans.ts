@@ -379,7 +379,7 @@ export const loanRoutes = createRouter()
                   db,
                   mirror,
                   { iso: now.toISOString(), ms: now.getTime() },
-                  c.get("paging").channel.name,
+                  c.get("paging").channel,
                   "loan",
                 ),
               ],

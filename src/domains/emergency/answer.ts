@@ -8,7 +8,7 @@ import { createRouter, errorResponses } from "../../shared/api/openapi.js";
 import { commit, GuardFailed, guardChanged } from "../../shared/store/commit.js";
 import { groupCommit } from "../../shared/store/group-commit.js";
 import { siteId, tag, tokenPattern } from "./common.js";
-import { incidentOfPage, liveStatuses } from "./incident-model.js";
+import { checkInArea, incidentOfPage, liveStatuses } from "./incident-model.js";
 import { incidents, notifications, sites } from "./tables.js";
 import { renderAnswerPage, renderGonePage } from "./answer-page.js";
 import { msg, type Message } from "../../shared/http/messages.js";
@@ -137,8 +137,8 @@ async function pageOf(c: Context<AppEnv>, token: string) {
 
 type Page = NonNullable<Awaited<ReturnType<typeof pageOf>>>;
 
-/** Open sites inside the incident's affected area, for check-in. */
-function openSitesFor(c: Context<AppEnv>, incident: Page["incident"]) {
+/** Open sites inside the check-in area (the incident's affected area, or the borrower's for a lent team). */
+function openSitesFor(c: Context<AppEnv>, area: { tenantId: string; paths: string[] }) {
   return c
     .get("db")
     .select({
@@ -151,9 +151,9 @@ function openSitesFor(c: Context<AppEnv>, incident: Page["incident"]) {
     .from(sites)
     .where(
       and(
-        eq(sites.tenantId, incident.tenantId),
+        eq(sites.tenantId, area.tenantId),
         eq(sites.status, "open"),
-        sql`exists (select 1 from json_each(${JSON.stringify(incident.affectedPaths)}) a
+        sql`exists (select 1 from json_each(${JSON.stringify(area.paths)}) a
           where ${sites.divisionPath} >= a.value and ${sites.divisionPath} < substr(a.value, 1, length(a.value) - 1) || '0')`,
       ),
     )
@@ -181,9 +181,10 @@ function linkPrincipal(n: Page["notification"]): Principal {
 }
 
 type AnswerBody = z.infer<typeof answerBodySchema>;
+type CheckInArea = Awaited<ReturnType<typeof checkInArea>>;
 
 /** What the action changes, or the 409 of an action the incident's state or the page's state forbids. */
-async function changeFor(c: Context<AppEnv>, page: Page, body: AnswerBody, at: string) {
+async function changeFor(c: Context<AppEnv>, page: Page, body: AnswerBody, at: string, area: CheckInArea) {
   const { notification: n, incident } = page;
   const refuse = (detail: Message) => new ApiError("conflict", detail);
   if (body.action === "check_out") {
@@ -197,7 +198,7 @@ async function changeFor(c: Context<AppEnv>, page: Page, body: AnswerBody, at: s
     return { answer: body.answer, etaMinutes: body.etaMinutes ?? null, answeredAt: at };
   }
   if (n.checkedInAt) throw refuse(msg("emergency.already_checked_in"));
-  const open = await openSitesFor(c, incident);
+  const open = await openSitesFor(c, area);
   if (!open.some((s) => s.id === body.siteId))
     throw new ApiError("validation_failed", msg("emergency.no_open_site"), {
       errors: [{ in: "body", pointer: "/siteId", detail: msg("emergency.choose_open_site_field") }],
@@ -214,7 +215,8 @@ export const answerRoutes = createRouter()
     const { html, csp } = renderAnswerPage({
       incident: page.incident,
       state: stateOf(page.notification),
-      sites: page.incident.status === "active" ? await openSitesFor(c, page.incident) : [],
+      sites:
+        page.incident.status === "active" ? await openSitesFor(c, await checkInArea(c.get("db"), page.incident)) : [],
     });
     return c.html(html, 200, {
       "cache-control": "no-store",
@@ -231,7 +233,10 @@ export const answerRoutes = createRouter()
     const body = c.req.valid("json");
     const n = page.notification;
     const at = c.get("clock").now().toISOString();
-    const set = await changeFor(c, page, body, at);
+    // A lent team's volunteers check in at the borrower's sites: the site's tenant may differ from the page's.
+    const area: CheckInArea =
+      body.action === "answer" ? { tenantId: n.tenantId, paths: [] } : await checkInArea(c.get("db"), page.incident);
+    const set = await changeFor(c, page, body, at, area);
     c.set("principal", linkPrincipal(n));
     const write = c
       .get("db")
@@ -252,10 +257,10 @@ export const answerRoutes = createRouter()
         throw new ApiError("conflict", msg("emergency.answered_twice"));
     } else {
       try {
-        await commit(c, { writes: [write, guardChanged(c), ...occupancyWrites(c, n, body)], audit });
+        await commit(c, { writes: [write, guardChanged(c), ...occupancyWrites(c, n, body, area.tenantId)], audit });
       } catch (err) {
         if (err instanceof GuardFailed) {
-          if (body.action === "check_in" && (await siteFull(c, n.tenantId, body.siteId)))
+          if (body.action === "check_in" && (await siteFull(c, area.tenantId, body.siteId)))
             throw new ApiError("conflict", msg("emergency.site_full"));
           throw new ApiError("conflict", msg("emergency.answered_twice"));
         }
@@ -271,7 +276,7 @@ export const answerRoutes = createRouter()
  * back and the volunteer is told the site is full: choose another), a check-out gives the place back
  * and never takes occupancy below zero (an admin may have lowered it by hand in between).
  */
-function occupancyWrites(c: Context<AppEnv>, n: Page["notification"], body: AnswerBody) {
+function occupancyWrites(c: Context<AppEnv>, n: Page["notification"], body: AnswerBody, siteTenant: string) {
   const db = c.get("db");
   const at = c.get("clock").now().toISOString();
   const bump = { version: sql`${sites.version} + 1`, updatedAt: at };
@@ -282,7 +287,7 @@ function occupancyWrites(c: Context<AppEnv>, n: Page["notification"], body: Answ
         .set({ occupancy: sql`${sites.occupancy} + 1`, ...bump })
         .where(
           and(
-            eq(sites.tenantId, n.tenantId),
+            eq(sites.tenantId, siteTenant),
             eq(sites.id, body.siteId),
             eq(sites.status, "open"),
             sql`${sites.occupancy} < ${sites.capacity}`,
@@ -295,7 +300,7 @@ function occupancyWrites(c: Context<AppEnv>, n: Page["notification"], body: Answ
       db
         .update(sites)
         .set({ occupancy: sql`${sites.occupancy} - 1`, ...bump })
-        .where(and(eq(sites.tenantId, n.tenantId), eq(sites.id, n.siteId), sql`${sites.occupancy} > 0`)),
+        .where(and(eq(sites.tenantId, siteTenant), eq(sites.id, n.siteId), sql`${sites.occupancy} > 0`)),
     ];
   return [];
 }

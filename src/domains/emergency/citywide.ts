@@ -23,7 +23,8 @@ import {
   presentIncident,
   type IncidentRow,
 } from "./incident-model.js";
-import { declareIncidentSchema, deliverLater } from "./incidents.js";
+import { declareIncidentSchema } from "./incidents.js";
+import { deliverLater } from "./delivery.js";
 import { countsShape, numbers, type tally, tallySql } from "./progress.js";
 import { citywideIncidents, incidentLevels, incidents, incidentTypes, notifications } from "./tables.js";
 

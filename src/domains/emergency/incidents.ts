@@ -30,13 +30,7 @@ import {
   presentIncident,
   type IncidentRow,
 } from "./incident-model.js";
-import {
-  incidentLevels,
-  incidents,
-  incidentStatuses,
-  incidentTypes,
-  sites,
-} from "./tables.js";
+import { incidentLevels, incidents, incidentStatuses, incidentTypes, sites } from "./tables.js";
 import { msg, zodMessage } from "../../shared/http/messages.js";
 
 export const declareIncidentSchema = z

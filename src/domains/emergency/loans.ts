@@ -236,7 +236,11 @@ const bothSides = (row: LoanRow, status: LoanRow["status"], event: string) =>
  * The lender's trail records every move on a loan as the borrower's does (the record's own trail is
  * the borrower's): who decided or withdrew, and the status change, in the same commit.
  */
-const lenderTrail = (row: LoanRow, action: keyof typeof loanMachine.transitions, changes: Record<string, unknown> = {}) => ({
+const lenderTrail = (
+  row: LoanRow,
+  action: keyof typeof loanMachine.transitions,
+  changes: Record<string, unknown> = {},
+) => ({
   action: `team_loan.${action}`,
   targetType: "team_loan",
   targetId: row.id,
@@ -373,7 +377,13 @@ export async function loansFollow(c: Context<AppEnv>, incident: IncidentRow, mov
     );
     const changes = { status: ["requested", "cancelled"], incidentStatus: to };
     audit.push(
-      { action: "team_loan.cancel", targetType: "team_loan", targetId: loan.id, divisionPath: loan.divisionPath, changes },
+      {
+        action: "team_loan.cancel",
+        targetType: "team_loan",
+        targetId: loan.id,
+        divisionPath: loan.divisionPath,
+        changes,
+      },
       { ...lenderTrail(loan, "cancel"), changes },
     );
     events.push(...bothSides(loan, "cancelled", "cancelled"));
@@ -552,7 +562,10 @@ export const loanRoutes = createRouter()
           summary: "Withdraw a request not yet decided",
           description: "The borrowing county only (403 for the lender).",
           authorize: borrowerOnly,
-          effects: (_c, row) => ({ audit: [lenderTrail(row, "cancel")], events: bothSides(row, "cancelled", "cancelled") }),
+          effects: (_c, row) => ({
+            audit: [lenderTrail(row, "cancel")],
+            events: bothSides(row, "cancelled", "cancelled"),
+          }),
         },
       },
     }),

@@ -11,6 +11,7 @@ import { siteId, tag, tokenPattern } from "./common.js";
 import { checkInArea, incidentOfPage, liveStatuses } from "./incident-model.js";
 import { incidents, notifications, sites } from "./tables.js";
 import { renderAnswerPage, renderGonePage } from "./answer-page.js";
+import { tasksOfPage } from "./tasks.js";
 import { msg, type Message } from "../../shared/http/messages.js";
 
 /**
@@ -105,7 +106,7 @@ const perToken = { limit: 20, windowSeconds: 60 };
 /** Per address: loose, since carrier NAT puts many phones behind one address. */
 const perAddress = { limit: 3_000, windowSeconds: 60 };
 
-async function rateLimit(c: Context<AppEnv>, token: string) {
+export async function rateLimit(c: Context<AppEnv>, token: string) {
   const limiter = c.get("rateLimiter");
   const ip = c.get("clientIp")() ?? "unknown";
   for (const [bucket, rule] of [
@@ -124,7 +125,7 @@ const notFoundPage = (c: Context<AppEnv>) =>
   c.html(renderGonePage(), 404, { "cache-control": "no-store", "referrer-policy": "no-referrer" });
 
 /** The live page (and its incident) this token opens, or nothing. */
-async function pageOf(c: Context<AppEnv>, token: string) {
+export async function pageOf(c: Context<AppEnv>, token: string) {
   if (!tokenPattern.test(token)) return undefined;
   const [row] = await c
     .get("db")
@@ -169,7 +170,7 @@ const stateOf = (n: Page["notification"]) => ({
 });
 
 /** The volunteer acting through the link, as the audit trail names them: no account, no scopes. */
-function linkPrincipal(n: Page["notification"]): Principal {
+export function linkPrincipal(n: Page["notification"]): Principal {
   return {
     tenant: n.tenantId,
     subject: `volunteer:${n.volunteerId}`,
@@ -217,6 +218,13 @@ export const answerRoutes = createRouter()
       state: stateOf(page.notification),
       sites:
         page.incident.status === "active" ? await openSitesFor(c, await checkInArea(c.get("db"), page.incident)) : [],
+      tasks: (await tasksOfPage(c.get("db"), page.notification)).map(({ task, siteName }) => ({
+        id: task.id,
+        title: task.title,
+        detail: task.detail,
+        siteName,
+        status: task.status,
+      })),
     });
     return c.html(html, 200, {
       "cache-control": "no-store",

@@ -72,7 +72,7 @@ const answerPageRoute = createRoute({
   tags: [tag],
   summary: "The answer page of one page (public: the token is the credential)",
   description:
-    "A small mobile page in Chinese: the incident's headline and instruction, 能到 / 不能到 with an ETA, check-in at an open site of the affected area, check-out. No personal data. Unknown or expired tokens: 404.",
+    "A small mobile page in Chinese: the incident's headline and instruction, 能到 / 不能到 with an ETA, check-in at an open site of the affected area (the borrower's, for a lent team), check-out, and the tasks assigned to the volunteer or their team (accepted and marked done at `/a/{token}/tasks/…`). No personal data. Unknown or expired tokens: 404.",
   security: [],
   request: { params: tokenParam },
   responses: {

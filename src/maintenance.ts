@@ -32,7 +32,7 @@ export async function deliverStrandedPages(db: Db, deps: PagingDeps, now: Date):
  * every minute: within 60 s of a deadline.
  */
 export async function runPagingTick(db: Db, deps: PagingDeps, now: Date) {
-  const escalations = await runEscalations(db, now, deps.paging.channel.name);
+  const escalations = await runEscalations(db, now, deps.paging.channel);
   return { ...escalations, pagesSent: await deliverStrandedPages(db, deps, now) };
 }
 

@@ -34,8 +34,17 @@ export interface MessageChannel {
   readonly batchSize: number;
   /** Whether the channel needs the clear phone number (a real gateway) or not (development). */
   readonly needsPhone: boolean;
+  /**
+   * The channel a tenant's pages actually leave by, when it differs by tenant (the gateway channel
+   * sends a tenant without a gateway through its development fallback): recorded on the notification.
+   */
+  nameFor?(tenantId: string): string;
   send(messages: OutgoingMessage[]): Promise<DeliveryReceipt[]>;
 }
+
+/** The name recorded on a tenant's notifications: `dev` for a development fallback, the channel's own otherwise. */
+export const channelNameFor = (channel: MessageChannel | string, tenantId: string): string =>
+  typeof channel === "string" ? channel : (channel.nameFor?.(tenantId) ?? channel.name);
 
 /** The paging settings: the answer link's host fixed in the approved template, and the provider signature. */
 export interface PagingSettings {

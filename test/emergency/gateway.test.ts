@@ -5,7 +5,7 @@ import { gatewayChannel } from "../../src/domains/emergency/gateway.js";
 import { notifications } from "../../src/domains/emergency/tables.js";
 import { auditEvents } from "../../src/db/tables.js";
 import { generateSecret, webhookHeaders } from "../../src/shared/crypto/standard-webhooks.js";
-import type { MessageChannel, OutgoingMessage } from "../../src/shared/messaging.js";
+import { developmentChannel, type MessageChannel, type OutgoingMessage } from "../../src/shared/messaging.js";
 import { startStubGateway, type StubGateway } from "../helpers/stub-gateway.js";
 import { createWorld, declareBody, newTeam, newVolunteer, type World } from "./setup.js";
 
@@ -360,5 +360,43 @@ describe("the notifications list outside development", () => {
     expect(tokens).toHaveLength(2);
     for (const token of tokens) expect(JSON.stringify(list.body)).not.toContain(token);
     expect(list.body.data[0].message).toMatch(/^【酒泉志愿服务】演练：.*https:\/\/a\.hexi\.dev\/a\/\*{12}$/);
+  });
+});
+
+describe("a tenant without a gateway on a development server", () => {
+  const pagesFor = async (showDevelopmentMessages: boolean) => {
+    const fallback = developmentChannel();
+    const w = await createWorld({
+      channel: gatewayChannel({
+        gateways: [{ tenant: yumen, url: "http://127.0.0.1:9/never-called", secret: generateSecret() }],
+        signName: "酒泉志愿服务",
+        now: () => new Date("2026-08-13T06:00:00.000Z"),
+        fallback,
+      }),
+      paging: { showDevelopmentMessages },
+    });
+    try {
+      await newTeam(w, w.fukang, "emergency", [await newVolunteer(w, w.fukang)]);
+      const res = await w.ctx.call(w.street, "POST", "/v1/incidents", declareBody(w));
+      await w.ctx.settle();
+      const list = await w.ctx.call(w.county, "GET", `/v1/incidents/${res.body.incident.id}/notifications`);
+      return { pages: list.body.data as { channel: string; message: string; status: string }[], fallback };
+    } finally {
+      w.ctx.close();
+    }
+  };
+
+  it("pages through the development fallback, recorded as `dev` and shown in full like any development page", async () => {
+    const { pages, fallback } = await pagesFor(true);
+    const token = fallback.recorded[0]!.params.token!;
+    expect(pages).toEqual([expect.objectContaining({ channel: "dev", status: "delivered" })]);
+    expect(pages[0]!.message).toContain(`/a/${token}`);
+  });
+
+  it("still masks them where development messages are not shown (production has no fallback at all)", async () => {
+    const { pages, fallback } = await pagesFor(false);
+    expect(pages[0]!.channel).toBe("dev");
+    expect(pages[0]!.message).not.toContain(fallback.recorded[0]!.params.token!);
+    expect(pages[0]!.message).toMatch(/\/a\/\*{12}$/);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createWorld, declareBody, newTeam, newVolunteer, type World } from "./setup.js";
+import { createWorld, declareBody, newTeam, newVolunteer, tokenOf, type World } from "./setup.js";
 
 /** Tasks of an incident: to an activated team or a paged volunteer, with their lifecycle and who may assign. */
 let w: World;
@@ -81,6 +81,73 @@ describe("tasks", () => {
     );
     expect(otherStreet.status).toBe(404);
     expect((await w.ctx.call(w.otherCounty, "GET", base())).status).toBe(404);
+  });
+
+  it("are seen by their volunteer on the answer page, and accepted and marked done through the link", async () => {
+    const pages = (await w.ctx.call(w.street, "GET", `/v1/incidents/${incident.id}/notifications`)).body.data as {
+      volunteerId: string;
+      message: string;
+    }[];
+    const linkOf = (volunteer: { id: string }) =>
+      `/a/${tokenOf(pages.find((p) => p.volunteerId === volunteer.id)!.message)}`;
+    const toTeam = (
+      await w.ctx.call(w.street, "POST", base(), { title: "巡查积水点", detail: "富康路沿线", teamId: team.id })
+    ).body;
+    const toV0 = (await w.ctx.call(w.street, "POST", base(), { title: "看守物资", volunteerId: v[0]!.id })).body;
+    const move = (volunteer: { id: string }, taskId: string, action: string) =>
+      w.ctx.app.request(`${linkOf(volunteer)}/tasks/${taskId}/${action}`, { method: "POST" });
+
+    // v1's page shows the team's task (and the one assigned to v1 earlier), not v0's own; no personal data.
+    const html1 = await (await w.ctx.app.request(linkOf(v[1]!))).text();
+    expect(html1).toContain("巡查积水点");
+    expect(html1).toContain("富康路沿线");
+    expect(html1).toContain("引导群众");
+    expect(html1).not.toContain("看守物资");
+    for (const volunteer of v) expect(html1).not.toContain(volunteer.id);
+    expect(html1).not.toMatch(/1[3-9]\d{9}/);
+    expect(await (await w.ctx.app.request(linkOf(v[0]!))).text()).toContain("看守物资");
+
+    // v1 cannot move v0's task (the same 404 as an unknown one); a forged token moves nothing.
+    expect((await move(v[1]!, toV0.id, "accept")).status).toBe(404);
+    expect((await w.ctx.app.request(`/a/AAAAAAAAAAAA/tasks/${toV0.id}/accept`, { method: "POST" })).status).toBe(404);
+    // Done before accepted is a 409; accept, then done.
+    expect((await move(v[1]!, toTeam.id, "complete")).status).toBe(409);
+    const accepted = await move(v[1]!, toTeam.id, "accept");
+    expect(accepted.status).toBe(200);
+    expect(await accepted.json()).toEqual({
+      id: toTeam.id,
+      title: "巡查积水点",
+      detail: "富康路沿线",
+      status: "accepted",
+    });
+    expect((await move(v[1]!, toTeam.id, "accept")).status).toBe(409);
+    const done = await move(v[0]!, toTeam.id, "complete"); // a teammate marks it done
+    expect(done.status).toBe(200);
+    expect((await w.ctx.call(w.street, "GET", `/v1/tasks/${toTeam.id}`)).body).toMatchObject({ status: "done" });
+
+    // Audited as the volunteer acting through the link, with the task events; admins still move tasks.
+    const trail = await w.ctx.call(w.county, "GET", `/v1/audit-events?targetId=${toTeam.id}`);
+    const byAction = Object.fromEntries(
+      (trail.body.data as { action: string; actor: string }[]).map((e) => [e.action, e.actor]),
+    );
+    expect(byAction["task.accept"]).toBe(`ack_link:620902:volunteer:${v[1]!.id}`);
+    expect(byAction["task.complete"]).toBe(`ack_link:620902:volunteer:${v[0]!.id}`);
+    expect((await w.ctx.call(w.street, "POST", `/v1/tasks/${toV0.id}/accept`)).status).toBe(200);
+  });
+
+  it("share the link's rate limit", async () => {
+    const pages = (await w.ctx.call(w.street, "GET", `/v1/incidents/${incident.id}/notifications`)).body.data as {
+      volunteerId: string;
+      message: string;
+    }[];
+    const link = `/a/${tokenOf(pages.find((p) => p.volunteerId === v[1]!.id)!.message)}`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 21; i++)
+      statuses.push(
+        (await w.ctx.app.request(`${link}/tasks/task_01KDVDNA011AKWK3RC504FTYF8/accept`, { method: "POST" })).status,
+      );
+    expect(statuses).toContain(429);
+    expect((await w.ctx.app.request(link)).status).toBe(429);
   });
 
   it("are refused once the incident stands down", async () => {

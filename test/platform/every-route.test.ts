@@ -211,6 +211,19 @@ const ownAuthenticationTests: Record<string, () => Promise<void>> = {
     });
     expect(res.status).toBe(404);
   },
+  async acceptTaskByLink() {
+    // A forged token is the same 404 as an expired one: no task is read, none moves.
+    const res = await ctx.app.request("/a/AAAAAAAAAAAA/tasks/task_01KDVDNA011AKWK3RC504FTYF8/accept", {
+      method: "POST",
+    });
+    expect(res.status).toBe(404);
+  },
+  async completeTaskByLink() {
+    const res = await ctx.app.request("/a/AAAAAAAAAAAA/tasks/task_01KDVDNA011AKWK3RC504FTYF8/complete", {
+      method: "POST",
+    });
+    expect(res.status).toBe(404);
+  },
   async receiveGatewayEvents() {
     // Unsigned, or signed by a secret no gateway holds: a 401 problem, and nothing is read from the body.
     const body = JSON.stringify({ events: [{ type: "reply", from: "13900000001", text: "1" }] });

@@ -3,6 +3,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../db/client.js";
 import { newId } from "../../db/ids.js";
 import { outboxEvents } from "../../db/tables.js";
+import { channelNameFor, type MessageChannel } from "../../shared/messaging.js";
 import { sqlNewId, sqlNewToken } from "./common.js";
 import {
   incidents,
@@ -37,7 +38,8 @@ export function activationWrites(
   db: Db,
   incident: { id: string; tenantId: string },
   at: { iso: string; ms: number },
-  channel: string,
+  /** The channel (or its name) the pages leave by: its name for this tenant is recorded on each page. */
+  channel: MessageChannel | string,
   /**
    * `area`: the one key; `county_reserve`: an escalation pages the county's own mobile teams;
    * `loan`: a lender's incident pages the one team its accepted loan lends (no escalation timer).
@@ -83,7 +85,7 @@ export function activationWrites(
       )
       insert into ${notifications}
         (id, tenant_id, incident_id, volunteer_id, division_path, token, channel, message, status, attempts, version, created_at, updated_at)
-      select ${sqlNewId("ntf", at.ms)}, i.tenant_id, i.id, p.volunteer_id, v.division_path, p.token, ${channel},
+      select ${sqlNewId("ntf", at.ms)}, i.tenant_id, i.id, p.volunteer_id, v.division_path, p.token, ${channelNameFor(channel, tenantId)},
         i.message_prefix || p.token || i.message_suffix, 'queued', 0, 1, ${at.iso}, ${at.iso}
       from paged p
       join ${incidents} i on i.tenant_id = ${tenantId} and i.id = ${id}

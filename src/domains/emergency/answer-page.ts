@@ -19,12 +19,32 @@ const style = `body{font-family:system-ui,"PingFang SC","Noto Sans CJK SC","WenQ
 h1{font-size:1.25rem;margin:.2em 0}.tag{display:inline-block;background:#c00;color:#fff;border-radius:4px;padding:0 6px;font-size:.85rem}
 .drill{background:#e69500}p{line-height:1.5}button{font-size:1.1rem;padding:12px;margin:6px 0;width:100%;border-radius:8px;border:1px solid #999;background:#f4f4f4}
 button.yes{background:#1a7f37;color:#fff;border-color:#1a7f37}button.no{background:#fff}select,input{font-size:1rem;padding:8px;width:100%;box-sizing:border-box;margin:4px 0}
-#state{font-weight:600;margin:12px 0}section{border-top:1px solid #ddd;margin-top:12px;padding-top:8px}`;
+#state{font-weight:600;margin:12px 0}h2{font-size:1.1rem}ul{padding-left:1.2em}li{margin:8px 0}section{border-top:1px solid #ddd;margin-top:12px;padding-top:8px}`;
 
 export interface AnswerPageInput {
   incident: { type: string; level: string; headline: string; instruction: string; drill: boolean; status: string };
   state: { answer: string | null; etaMinutes: number | null; checkedInAt: string | null; checkedOutAt: string | null };
   sites: { id: string; name: string; address: string; capacity: number; occupancy: number }[];
+  /** The tasks assigned to this volunteer or their team: accepted and marked done from the page. */
+  tasks?: { id: string; title: string; detail: string | null; siteName: string | null; status: string }[];
+}
+
+const taskStates: Record<string, string> = { assigned: "待接受", accepted: "已接受", done: "已完成" };
+
+function taskItems(tasks: NonNullable<AnswerPageInput["tasks"]>): string {
+  if (!tasks.length) return "";
+  const items = tasks
+    .map((t) => {
+      const move =
+        t.status === "assigned"
+          ? `<button data-task="${escapeHtml(t.id)}" data-move="accept">接受任务</button>`
+          : t.status === "accepted"
+            ? `<button data-task="${escapeHtml(t.id)}" data-move="complete">标记完成</button>`
+            : "";
+      return `<li><b>${escapeHtml(t.title)}</b>（${taskStates[t.status] ?? ""}）${t.siteName ? `<br>地点：${escapeHtml(t.siteName)}` : ""}${t.detail ? `<br>${escapeHtml(t.detail)}` : ""}${move}</li>`;
+    })
+    .join("");
+  return `<section><h2>任务</h2><ul id="tasks">${items}</ul></section>`;
 }
 
 function stateText(s: AnswerPageInput["state"]): string {
@@ -65,10 +85,11 @@ ${
     : ""
 }
 ${state.checkedInAt && !state.checkedOutAt ? '<section><button id="checkout">签退</button></section>' : ""}
+${taskItems(input.tasks ?? [])}
 <script nonce="${nonce}">
 const show=(t)=>{document.getElementById("state").textContent=t};
-async function send(body){
-  const r=await fetch(location.pathname,{method:"POST",headers:{"content-type":"application/json"},body:JSON.stringify(body)});
+async function send(body,path){
+  const r=await fetch(path||location.pathname,{method:"POST",headers:{"content-type":"application/json"},body:JSON.stringify(body)});
   if(r.ok){location.reload();return}
   const p=await r.json().catch(()=>({}));show(p.detail||"提交失败，请稍后重试");
 }
@@ -77,6 +98,7 @@ document.querySelectorAll("[data-answer]").forEach(b=>b.addEventListener("click"
   if(b.dataset.answer==="available"&&v!=="")body.etaMinutes=Number(v);send(body)}));
 const ci=document.getElementById("checkin");if(ci)ci.addEventListener("click",()=>send({action:"check_in",siteId:document.getElementById("site").value}));
 const co=document.getElementById("checkout");if(co)co.addEventListener("click",()=>send({action:"check_out"}));
+document.querySelectorAll("[data-task]").forEach(b=>b.addEventListener("click",()=>send({},location.pathname+"/tasks/"+b.dataset.task+"/"+b.dataset.move)));
 </script>
 </body></html>`;
   return {

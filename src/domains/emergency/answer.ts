@@ -9,9 +9,10 @@ import { commit, GuardFailed, guardChanged } from "../../shared/store/commit.js"
 import { groupCommitStatements } from "../../shared/store/group-commit.js";
 import { newId } from "../../db/ids.js";
 import { siteId, tag, tokenPattern } from "./common.js";
-import { incidentOfPage, liveStatuses } from "./incident-model.js";
+import { checkInArea, incidentOfPage, liveStatuses } from "./incident-model.js";
 import { incidents, notifications, sites } from "./tables.js";
 import { renderAnswerPage, renderGonePage } from "./answer-page.js";
+import { tasksOfPage } from "./tasks.js";
 import { msg, type Message } from "../../shared/http/messages.js";
 
 /**
@@ -72,7 +73,7 @@ const answerPageRoute = createRoute({
   tags: [tag],
   summary: "The answer page of one page (public: the token is the credential)",
   description:
-    "A small mobile page in Chinese: the incident's headline and instruction, 能到 / 不能到 with an ETA, check-in at an open site of the affected area, check-out. No personal data. Unknown or expired tokens: 404.",
+    "A small mobile page in Chinese: the incident's headline and instruction, 能到 / 不能到 with an ETA, check-in at an open site of the affected area (the borrower's, for a lent team), check-out, and the tasks assigned to the volunteer or their team (accepted and marked done at `/a/{token}/tasks/…`). No personal data. Unknown or expired tokens: 404.",
   security: [],
   request: { params: tokenParam },
   responses: {
@@ -106,7 +107,7 @@ const perToken = { limit: 20, windowSeconds: 60 };
 /** Per address: loose, since carrier NAT puts many phones behind one address. */
 const perAddress = { limit: 3_000, windowSeconds: 60 };
 
-async function rateLimit(c: Context<AppEnv>, token: string) {
+export async function rateLimit(c: Context<AppEnv>, token: string) {
   const limiter = c.get("rateLimiter");
   const ip = c.get("clientIp")() ?? "unknown";
   for (const [bucket, rule] of [
@@ -125,7 +126,7 @@ const notFoundPage = (c: Context<AppEnv>) =>
   c.html(renderGonePage(), 404, { "cache-control": "no-store", "referrer-policy": "no-referrer" });
 
 /** The live page (and its incident) this token opens, or nothing. */
-async function pageOf(c: Context<AppEnv>, token: string) {
+export async function pageOf(c: Context<AppEnv>, token: string) {
   if (!tokenPattern.test(token)) return undefined;
   const [row] = await c
     .get("db")
@@ -138,8 +139,8 @@ async function pageOf(c: Context<AppEnv>, token: string) {
 
 type Page = NonNullable<Awaited<ReturnType<typeof pageOf>>>;
 
-/** Open sites inside the incident's affected area, for check-in. */
-function openSitesFor(c: Context<AppEnv>, incident: Page["incident"]) {
+/** Open sites inside the check-in area (the incident's affected area, or the borrower's for a lent team). */
+function openSitesFor(c: Context<AppEnv>, area: { tenantId: string; paths: string[] }) {
   return c
     .get("db")
     .select({
@@ -152,9 +153,9 @@ function openSitesFor(c: Context<AppEnv>, incident: Page["incident"]) {
     .from(sites)
     .where(
       and(
-        eq(sites.tenantId, incident.tenantId),
+        eq(sites.tenantId, area.tenantId),
         eq(sites.status, "open"),
-        sql`exists (select 1 from json_each(${JSON.stringify(incident.affectedPaths)}) a
+        sql`exists (select 1 from json_each(${JSON.stringify(area.paths)}) a
           where ${sites.divisionPath} >= a.value and ${sites.divisionPath} < substr(a.value, 1, length(a.value) - 1) || '0')`,
       ),
     )
@@ -170,7 +171,7 @@ const stateOf = (n: Page["notification"]) => ({
 });
 
 /** The volunteer acting through the link, as the audit trail names them: no account, no scopes. */
-function linkPrincipal(n: Page["notification"]): Principal {
+export function linkPrincipal(n: Page["notification"]): Principal {
   return {
     tenant: n.tenantId,
     subject: `volunteer:${n.volunteerId}`,
@@ -182,9 +183,10 @@ function linkPrincipal(n: Page["notification"]): Principal {
 }
 
 type AnswerBody = z.infer<typeof answerBodySchema>;
+type CheckInArea = Awaited<ReturnType<typeof checkInArea>>;
 
 /** What the action changes, or the 409 of an action the incident's state or the page's state forbids. */
-async function changeFor(c: Context<AppEnv>, page: Page, body: AnswerBody, at: string) {
+async function changeFor(c: Context<AppEnv>, page: Page, body: AnswerBody, at: string, area: CheckInArea) {
   const { notification: n, incident } = page;
   const refuse = (detail: Message) => new ApiError("conflict", detail);
   if (body.action === "check_out") {
@@ -198,7 +200,7 @@ async function changeFor(c: Context<AppEnv>, page: Page, body: AnswerBody, at: s
     return { answer: body.answer, etaMinutes: body.etaMinutes ?? null, answeredAt: at };
   }
   if (n.checkedInAt) throw refuse(msg("emergency.already_checked_in"));
-  const open = await openSitesFor(c, incident);
+  const open = await openSitesFor(c, area);
   if (!open.some((s) => s.id === body.siteId))
     throw new ApiError("validation_failed", msg("emergency.no_open_site"), {
       errors: [{ in: "body", pointer: "/siteId", detail: msg("emergency.choose_open_site_field") }],
@@ -215,7 +217,15 @@ export const answerRoutes = createRouter()
     const { html, csp } = renderAnswerPage({
       incident: page.incident,
       state: stateOf(page.notification),
-      sites: page.incident.status === "active" ? await openSitesFor(c, page.incident) : [],
+      sites:
+        page.incident.status === "active" ? await openSitesFor(c, await checkInArea(c.get("db"), page.incident)) : [],
+      tasks: (await tasksOfPage(c.get("db"), page.notification)).map(({ task, siteName }) => ({
+        id: task.id,
+        title: task.title,
+        detail: task.detail,
+        siteName,
+        status: task.status,
+      })),
     });
     return c.html(html, 200, {
       "cache-control": "no-store",
@@ -234,7 +244,9 @@ export const answerRoutes = createRouter()
     if (!page) throw new ApiError("not_found", msg("emergency.link_unknown"));
     const n = page.notification;
     const at = c.get("clock").now().toISOString();
-    const set = await changeFor(c, page, body, at);
+    // A lent team's volunteers check in at the borrower's sites: the site's tenant may differ from the page's.
+    const area: CheckInArea = await checkInArea(c.get("db"), page.incident);
+    const set = await changeFor(c, page, body, at, area);
     c.set("principal", linkPrincipal(n));
     const write = c
       .get("db")
@@ -251,10 +263,10 @@ export const answerRoutes = createRouter()
     // Check-ins and check-outs move a site's occupancy under a guard, which would roll back a whole
     // group: a commit each (answers share group commits: answerByToken).
     try {
-      await commit(c, { writes: [write, guardChanged(c), ...occupancyWrites(c, n, body)], audit });
+      await commit(c, { writes: [write, guardChanged(c), ...occupancyWrites(c, n, body, area.tenantId)], audit });
     } catch (err) {
       if (err instanceof GuardFailed) {
-        if (body.action === "check_in" && (await siteFull(c, n.tenantId, body.siteId)))
+        if (body.action === "check_in" && (await siteFull(c, area.tenantId, body.siteId)))
           throw new ApiError("conflict", msg("emergency.site_full"));
         throw new ApiError("conflict", msg("emergency.answered_twice"));
       }
@@ -328,7 +340,8 @@ async function answerByToken(c: Context<AppEnv>, token: string, body: AnswerActi
   // Nothing written: why, as the other actions answer it.
   const page = await pageOf(c, token);
   if (!page) throw new ApiError("not_found", msg("emergency.link_unknown"));
-  await changeFor(c, page, body, at);
+  // An answer checks no site: the area is not looked up.
+  await changeFor(c, page, body, at, { tenantId: page.notification.tenantId, paths: [] });
   throw new ApiError("conflict", msg("emergency.answered_twice"));
 }
 
@@ -338,7 +351,7 @@ async function answerByToken(c: Context<AppEnv>, token: string, body: AnswerActi
  * back and the volunteer is told the site is full: choose another), a check-out gives the place back
  * and never takes occupancy below zero (an admin may have lowered it by hand in between).
  */
-function occupancyWrites(c: Context<AppEnv>, n: Page["notification"], body: AnswerBody) {
+function occupancyWrites(c: Context<AppEnv>, n: Page["notification"], body: AnswerBody, siteTenant: string) {
   const db = c.get("db");
   const at = c.get("clock").now().toISOString();
   const bump = { version: sql`${sites.version} + 1`, updatedAt: at };
@@ -349,7 +362,7 @@ function occupancyWrites(c: Context<AppEnv>, n: Page["notification"], body: Answ
         .set({ occupancy: sql`${sites.occupancy} + 1`, ...bump })
         .where(
           and(
-            eq(sites.tenantId, n.tenantId),
+            eq(sites.tenantId, siteTenant),
             eq(sites.id, body.siteId),
             eq(sites.status, "open"),
             sql`${sites.occupancy} < ${sites.capacity}`,
@@ -362,7 +375,7 @@ function occupancyWrites(c: Context<AppEnv>, n: Page["notification"], body: Answ
       db
         .update(sites)
         .set({ occupancy: sql`${sites.occupancy} - 1`, ...bump })
-        .where(and(eq(sites.tenantId, n.tenantId), eq(sites.id, n.siteId), sql`${sites.occupancy} > 0`)),
+        .where(and(eq(sites.tenantId, siteTenant), eq(sites.id, n.siteId), sql`${sites.occupancy} > 0`)),
     ];
   return [];
 }

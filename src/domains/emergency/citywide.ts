@@ -23,7 +23,8 @@ import {
   presentIncident,
   type IncidentRow,
 } from "./incident-model.js";
-import { declareIncidentSchema, deliverLater } from "./incidents.js";
+import { declareIncidentSchema } from "./incidents.js";
+import { deliverLater } from "./delivery.js";
 import { countsShape, numbers, type tally, tallySql } from "./progress.js";
 import { citywideIncidents, incidentLevels, incidents, incidentTypes, notifications } from "./tables.js";
 
@@ -274,7 +275,7 @@ export const citywideRoutes = createRouter()
         db.insert(citywideIncidents).values(parent),
         ...children.flatMap((child) => [
           db.insert(incidents).values(child),
-          ...activationWrites(db, child, when, paging.channel.name),
+          ...activationWrites(db, child, when, paging.channel),
         ]),
       ],
       audit: [

@@ -1,6 +1,8 @@
 import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import type { Context } from "hono";
 import type { Db } from "../../db/client.js";
+import type { AppEnv } from "../../shared/request/context.js";
 import type { PiiVault } from "../../shared/crypto/pii.js";
 import type { DeliveryReceipt, MessageChannel, OutgoingMessage } from "../../shared/messaging.js";
 import { incidentOfPage, volunteerOfPage } from "./incident-model.js";
@@ -117,5 +119,24 @@ function receiptWrites(
         updatedAt: at,
       })
       .where(and(inArray(notifications.id, group.ids), eq(notifications.status, "queued"))),
+  );
+}
+
+/** Hand the queued pages to the channel after the response (the maintenance job picks up anything left). */
+export function deliverLater(c: Context<AppEnv>, incident: { id: string; tenantId: string }) {
+  const { db, paging, pii, clock } = c.var;
+  // From the next turn of the event loop: the declaration's answer is sent first, and its database
+  // round trips are not interleaved with delivery's.
+  c.get("defer")(
+    new Promise((turn) => setTimeout(turn, 0)).then(() =>
+      deliverQueued(
+        db,
+        { channel: paging.channel, pii, now: () => clock.now() },
+        {
+          tenantId: incident.tenantId,
+          incidentId: incident.id,
+        },
+      ),
+    ),
   );
 }

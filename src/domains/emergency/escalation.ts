@@ -2,6 +2,7 @@ import { and, asc, eq, lte, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../db/client.js";
 import { changedGuard, classifyWriteError, GuardFailed } from "../../shared/store/commit.js";
+import type { MessageChannel } from "../../shared/messaging.js";
 import { activationWrites } from "./activation.js";
 import {
   availableIn,
@@ -26,7 +27,7 @@ import { teamActivations } from "./tables.js";
 export async function runEscalations(
   db: Db,
   now: Date,
-  channel: string,
+  channel: MessageChannel | string,
   limit = 100,
 ): Promise<{ met: number; escalated: number; streetAlerted: number }> {
   const at = now.toISOString();

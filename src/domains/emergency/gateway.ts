@@ -147,6 +147,7 @@ export function gatewayChannel(options: GatewayChannelOptions): MessageChannel {
     name: "sms-gateway",
     batchSize: gatewayBatchSize,
     needsPhone: true,
+    nameFor: (tenant) => (byTenant.has(tenant) || !options.fallback ? "sms-gateway" : options.fallback.name),
     async send(messages) {
       const groups = new Map<string, OutgoingMessage[]>();
       for (const m of messages) groups.set(m.tenantId, [...(groups.get(m.tenantId) ?? []), m]);

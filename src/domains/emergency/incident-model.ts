@@ -14,9 +14,11 @@ import {
   incidentStatuses,
   incidentTypes,
   notifications,
+  teamLoans,
   teamModes,
   volunteers,
 } from "./tables.js";
+import type { Db } from "../../db/client.js";
 import { msg } from "../../shared/http/messages.js";
 
 export type IncidentRow = typeof incidents.$inferSelect;
@@ -106,6 +108,7 @@ export const incidentEventPayload = (row: IncidentRow) => ({
   drill: row.drill,
   status: row.status,
   ...(row.parentId ? { parentId: row.parentId } : {}),
+  ...(row.loanId ? { loanId: row.loanId } : {}),
 });
 
 export const incidentReach = { divisionPath: incidents.divisionPath };
@@ -157,6 +160,30 @@ export function pageMessage(paging: PagingSettings, incident: { headline: string
     });
   }
   return { prefix, suffix };
+}
+
+/**
+ * Where a page's volunteers check in: the incident's own affected area and tenant, or, for a lender's
+ * incident (`loanId`), the borrower's incident's area and sites while the loan stands — the lent team
+ * works at the borrower's sites. No query for an incident of one tenant.
+ */
+export async function checkInArea(
+  db: Db,
+  incident: Pick<IncidentRow, "tenantId" | "loanId" | "affectedPaths">,
+): Promise<{ tenantId: string; paths: string[] }> {
+  if (!incident.loanId) return { tenantId: incident.tenantId, paths: incident.affectedPaths };
+  const [borrowed] = await db
+    .select({ tenantId: incidents.tenantId, paths: incidents.affectedPaths })
+    .from(teamLoans)
+    .innerJoin(incidents, and(eq(incidents.tenantId, teamLoans.tenantId), eq(incidents.id, teamLoans.incidentId)))
+    .where(
+      and(
+        eq(teamLoans.id, incident.loanId),
+        eq(teamLoans.lenderTenantId, incident.tenantId),
+        eq(teamLoans.status, "accepted"),
+      ),
+    );
+  return borrowed ?? { tenantId: incident.tenantId, paths: [] };
 }
 
 /** Join conditions from a page (notification) to its incident and to its volunteer. */

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { and, count, eq, isNotNull, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { newId } from "../../db/ids.js";
 import { actorOf } from "../../shared/auth/principal.js";
@@ -10,14 +10,14 @@ import { etagOf } from "../../shared/http/etag.js";
 import { createRouter, etagHeader, protectedRoute, versionedResponse } from "../../shared/api/openapi.js";
 import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { divisionIdSchema } from "../../shared/http/schemas.js";
-import { localQuarter } from "../../shared/calendar.js";
 import { commit } from "../../shared/store/commit.js";
 import { listWithinReach } from "../../shared/store/records.js";
 import { requireDivisionForWrite, unknownReference } from "../../shared/store/references.js";
-import { ledgerEntries } from "../activities/tables.js";
 import { activationSummary, activationWrites } from "./activation.js";
-import { incidentId, siteId, skillListSchema, sqlNewId, tag } from "./common.js";
-import { deliverQueued } from "./delivery.js";
+import { incidentId, siteId, skillListSchema, tag } from "./common.js";
+import { deliverLater } from "./delivery.js";
+import { checkedInCount, postHours } from "./hours.js";
+import { loansFollow } from "./loans.js";
 import {
   activationSummarySchema,
   findIncident,
@@ -30,15 +30,7 @@ import {
   presentIncident,
   type IncidentRow,
 } from "./incident-model.js";
-import {
-  incidentLevels,
-  incidents,
-  incidentStatuses,
-  incidentTypes,
-  notifications,
-  sites,
-  volunteers,
-} from "./tables.js";
+import { incidentLevels, incidents, incidentStatuses, incidentTypes, sites } from "./tables.js";
 import { msg, zodMessage } from "../../shared/http/messages.js";
 
 export const declareIncidentSchema = z
@@ -171,25 +163,6 @@ async function byDedupKey(c: Context<AppEnv>, key: string) {
   return row;
 }
 
-/** Hand the queued pages to the channel after the response (the maintenance job picks up anything left). */
-export function deliverLater(c: Context<AppEnv>, incident: { id: string; tenantId: string }) {
-  const { db, paging, pii, clock } = c.var;
-  // From the next turn of the event loop: the declaration's answer is sent first, and its database
-  // round trips are not interleaved with delivery's.
-  c.get("defer")(
-    new Promise((turn) => setTimeout(turn, 0)).then(() =>
-      deliverQueued(
-        db,
-        { channel: paging.channel, pii, now: () => clock.now() },
-        {
-          tenantId: incident.tenantId,
-          incidentId: incident.id,
-        },
-      ),
-    ),
-  );
-}
-
 async function answerExisting(c: Context<AppEnv>, existing: IncidentRow) {
   const activation = existing.activatedAt ? await activationSummary(c.get("db"), existing) : null;
   return c.json({ incident: presentIncident(existing), activation, deduplicated: true }, 200);
@@ -215,7 +188,7 @@ export const incidentRoutes = createRouter()
       await commit(c, {
         writes: [
           db.insert(incidents).values(row),
-          ...(body.activate ? activationWrites(db, row, { iso: at, ms: now.getTime() }, paging.channel.name) : []),
+          ...(body.activate ? activationWrites(db, row, { iso: at, ms: now.getTime() }, paging.channel) : []),
         ],
         audit: [
           {
@@ -287,7 +260,7 @@ export const incidentRoutes = createRouter()
             const at = { iso: now.toISOString(), ms: now.getTime() };
             return {
               set: { activatedAt: at.iso },
-              writes: activationWrites(c.get("db"), row, at, c.get("paging").channel.name),
+              writes: activationWrites(c.get("db"), row, at, c.get("paging").channel),
             };
           },
           after: deliverLater,
@@ -297,7 +270,10 @@ export const incidentRoutes = createRouter()
           summary: "Stand the incident down (CAP Update, AllClear)",
           description: "Answer links keep working for check-out until the incident is closed.",
           event: "stood_down",
-          effects: (c) => ({ set: { stoodDownAt: c.get("clock").now().toISOString() } }),
+          effects: async (c, row) => ({
+            set: { stoodDownAt: c.get("clock").now().toISOString() },
+            ...(await loansFollow(c, row, "stand_down")),
+          }),
         },
         close: {
           operationId: "closeIncident",
@@ -319,9 +295,11 @@ export const incidentRoutes = createRouter()
           effects: async (c, row, body: { servedBySite: { siteId: string; people: number }[] }) => {
             await requireSites(c, row, body.servedBySite);
             const withHours = await checkedInCount(c, row);
+            const loans = await loansFollow(c, row, "close");
             return {
               set: { closedAt: c.get("clock").now().toISOString(), servedBySite: body.servedBySite },
-              writes: [postHours(c, row)],
+              writes: [postHours(c, row), ...loans.writes],
+              audit: loans.audit,
               changes: { volunteersWithHours: withHours, sites: body.servedBySite.length },
               events: [
                 {
@@ -330,6 +308,7 @@ export const incidentRoutes = createRouter()
                   subjectId: row.id,
                   payload: { ...incidentEventPayload({ ...row, status: "closed" }), volunteersWithHours: withHours },
                 },
+                ...loans.events,
               ],
             };
           },
@@ -339,7 +318,10 @@ export const incidentRoutes = createRouter()
           summary: "Cancel an incident declared in error (CAP Cancel)",
           description: "Pages still queued are not sent; answer links expire.",
           event: "cancelled",
-          effects: (c) => ({ set: { cancelledAt: c.get("clock").now().toISOString() } }),
+          effects: async (c, row) => ({
+            set: { cancelledAt: c.get("clock").now().toISOString() },
+            ...(await loansFollow(c, row, "cancel")),
+          }),
         },
       },
     }),
@@ -354,39 +336,4 @@ async function requireSites(c: Context<AppEnv>, incident: IncidentRow, served: {
       .where(and(eq(sites.tenantId, incident.tenantId), eq(sites.id, s.siteId)));
     if (!site) throw unknownReference(`/servedBySite/${i}/siteId`, "site");
   }
-}
-
-async function checkedInCount(c: Context<AppEnv>, incident: IncidentRow) {
-  const [row] = await c
-    .get("db")
-    .select({ n: count() })
-    .from(notifications)
-    .where(
-      and(
-        eq(notifications.tenantId, incident.tenantId),
-        eq(notifications.incidentId, incident.id),
-        isNotNull(notifications.checkedInAt),
-      ),
-    );
-  return row?.n ?? 0;
-}
-
-/**
- * One set-based insert: an `emergency` ledger entry per checked-in volunteer, hours from check-in to
- * check-out (or the stand-down, or now) rounded to hundredths, 10 points an hour. The ledger's unique
- * source index (one entry per notification) makes it post once.
- */
-function postHours(c: Context<AppEnv>, incident: IncidentRow) {
-  const now = c.get("clock").now();
-  const at = now.toISOString();
-  const quarter = localQuarter(now);
-  const end = sql`coalesce(n.checked_out_at, ${incident.stoodDownAt}, ${at})`;
-  const hours = sql`round(max(0, (julianday(${end}) - julianday(n.checked_in_at)) * 24), 2)`;
-  return c.get("db").run(sql`insert into ${ledgerEntries}
-      (id, tenant_id, member_id, volunteer_id, division_path, year, quarter, hours, points, source_type, source_id, created_by, created_at)
-    select ${sqlNewId("led", now.getTime())}, n.tenant_id, v.member_id, n.volunteer_id, n.division_path,
-      ${Number(quarter.slice(0, 4))}, ${quarter}, ${hours}, cast(round(${hours} * 10) as integer), 'emergency', n.id,
-      ${actorOf(c.get("principal"))}, ${at}
-    from ${notifications} n join ${volunteers} v on v.tenant_id = n.tenant_id and v.id = n.volunteer_id
-    where n.tenant_id = ${incident.tenantId} and n.incident_id = ${incident.id} and n.checked_in_at is not null`);
 }

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { and, eq, or, sql } from "drizzle-orm";
+import { and, eq, inArray, or, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Context } from "hono";
 import { tenants } from "../../db/tables.js";
 import { newId } from "../../db/ids.js";
@@ -12,13 +13,20 @@ import { etagOf } from "../../shared/http/etag.js";
 import { msg } from "../../shared/http/messages.js";
 import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
-import { commitCreated } from "../../shared/store/commit.js";
+import { type AuditEntry, commitCreated, type DomainEvent, guardChanged } from "../../shared/store/commit.js";
 import { defineMachine } from "../../shared/store/state-machine.js";
 import { unknownReference } from "../../shared/store/references.js";
 import { activationWrites } from "./activation.js";
 import { incidentId, tag, teamId } from "./common.js";
-import { findIncident, incidentEventPayload, newIncidentRow, type IncidentRow } from "./incident-model.js";
-import { deliverLater } from "./incidents.js";
+import { checkedInCount, postHours } from "./hours.js";
+import {
+  findIncident,
+  incidentEventPayload,
+  incidentMachine,
+  newIncidentRow,
+  type IncidentRow,
+} from "./incident-model.js";
+import { deliverLater } from "./delivery.js";
 import { countsShape, numbers, type tally, tallySql } from "./progress.js";
 import { incidents, loanStatuses, notifications, teamLoans, teams } from "./tables.js";
 
@@ -224,6 +232,22 @@ const bothSides = (row: LoanRow, status: LoanRow["status"], event: string) =>
     payload: eventPayload({ ...row, status }),
   }));
 
+/**
+ * The lender's trail records every move on a loan as the borrower's does (the record's own trail is
+ * the borrower's): who decided or withdrew, and the status change, in the same commit.
+ */
+const lenderTrail = (
+  row: LoanRow,
+  action: keyof typeof loanMachine.transitions,
+  changes: Record<string, unknown> = {},
+) => ({
+  action: `team_loan.${action}`,
+  targetType: "team_loan",
+  targetId: row.id,
+  tenantId: row.lenderTenantId,
+  changes: { status: [row.status, loanMachine.transitions[action].to], ...changes },
+});
+
 /** The lender's incident paging the lent team, as the borrower's incident says (headline, drill, type). */
 async function lenderIncident(c: Context<AppEnv>, loan: LoanRow): Promise<IncidentRow> {
   const [borrowed] = await c
@@ -252,6 +276,119 @@ async function lenderIncident(c: Context<AppEnv>, loan: LoanRow): Promise<Incide
     },
   );
   return row;
+}
+
+type FollowingMove = "stand_down" | "close" | "cancel";
+const eventOf: Record<FollowingMove, string> = { stand_down: "stood_down", close: "closed", cancel: "cancelled" };
+const stampOf = { stand_down: "stoodDownAt", close: "closedAt", cancel: "cancelledAt" } as const;
+
+/**
+ * When the borrower's incident stands down, closes or is cancelled, the loans follow in the same
+ * commit, written through the loan (the only writes one county makes in another's tenant):
+ * each lender's incident for an accepted loan makes the same move if its state allows it (standing
+ * down keeps the lent volunteers' links for check-out; closing posts their hours to the lender's
+ * ledger and expires the links; cancelling stops pages still queued), audited in the lender's trail
+ * with an `incident.*` event in its outbox; a request still waiting is withdrawn (`cancelled`),
+ * audited in both trails with `team_loan.cancelled` to both. A lender's incident the lender already
+ * moved further is left alone. Each write is guarded by the version read, so a concurrent move by
+ * the lender is a 409 and the borrower's retry follows the new state.
+ */
+export async function loansFollow(c: Context<AppEnv>, incident: IncidentRow, move: FollowingMove) {
+  const db = c.get("db");
+  const [mirrors, waiting] = await db.batch([
+    db
+      .select({ incident: incidents })
+      .from(teamLoans)
+      .innerJoin(
+        incidents,
+        and(eq(incidents.tenantId, teamLoans.lenderTenantId), eq(incidents.id, teamLoans.mirrorIncidentId)),
+      )
+      .where(
+        and(
+          eq(teamLoans.tenantId, incident.tenantId),
+          eq(teamLoans.incidentId, incident.id),
+          eq(teamLoans.status, "accepted"),
+          inArray(incidents.status, [...incidentMachine.transitions[move].from]),
+        ),
+      ),
+    db
+      .select()
+      .from(teamLoans)
+      .where(
+        and(
+          eq(teamLoans.tenantId, incident.tenantId),
+          eq(teamLoans.incidentId, incident.id),
+          eq(teamLoans.status, "requested"),
+        ),
+      ),
+  ]);
+  const at = c.get("clock").now().toISOString();
+  const to = incidentMachine.transitions[move].to;
+  const writes: BatchItem<"sqlite">[] = [];
+  const audit: AuditEntry[] = [];
+  const events: DomainEvent[] = [];
+  for (const { incident: m } of mirrors) {
+    writes.push(
+      db
+        .update(incidents)
+        .set({
+          status: to,
+          [stampOf[move]]: at,
+          ...(move === "close" ? { servedBySite: [] } : {}),
+          version: m.version + 1,
+          updatedAt: at,
+        })
+        .where(and(eq(incidents.tenantId, m.tenantId), eq(incidents.id, m.id), eq(incidents.version, m.version))),
+      guardChanged(c),
+    );
+    const withHours = move === "close" ? await checkedInCount(c, m) : undefined;
+    if (move === "close") writes.push(postHours(c, m));
+    audit.push({
+      action: `incident.${move}`,
+      targetType: "incident",
+      targetId: m.id,
+      tenantId: m.tenantId,
+      divisionPath: m.divisionPath,
+      changes: {
+        status: [m.status, to],
+        loanId: m.loanId,
+        borrowerTenant: incident.tenantId,
+        ...(withHours === undefined ? {} : { volunteersWithHours: withHours }),
+      },
+    });
+    events.push({
+      tenantId: m.tenantId,
+      type: `incident.${eventOf[move]}`,
+      subjectType: "incident",
+      subjectId: m.id,
+      payload: {
+        ...incidentEventPayload({ ...m, status: to }),
+        ...(withHours === undefined ? {} : { volunteersWithHours: withHours }),
+      },
+    });
+  }
+  for (const loan of waiting) {
+    writes.push(
+      db
+        .update(teamLoans)
+        .set({ status: "cancelled", version: loan.version + 1, updatedAt: at })
+        .where(and(eq(teamLoans.id, loan.id), eq(teamLoans.version, loan.version))),
+      guardChanged(c),
+    );
+    const changes = { status: ["requested", "cancelled"], incidentStatus: to };
+    audit.push(
+      {
+        action: "team_loan.cancel",
+        targetType: "team_loan",
+        targetId: loan.id,
+        divisionPath: loan.divisionPath,
+        changes,
+      },
+      { ...lenderTrail(loan, "cancel"), changes },
+    );
+    events.push(...bothSides(loan, "cancelled", "cancelled"));
+  }
+  return { writes, audit, events };
 }
 
 export const loanRoutes = createRouter()
@@ -379,11 +516,22 @@ export const loanRoutes = createRouter()
                   db,
                   mirror,
                   { iso: now.toISOString(), ms: now.getTime() },
-                  c.get("paging").channel.name,
+                  c.get("paging").channel,
                   "loan",
                 ),
               ],
               changes: { lenderIncidentId: mirror.id },
+              audit: [
+                lenderTrail(row, "accept", { lenderIncidentId: mirror.id }),
+                {
+                  action: "incident.declare",
+                  targetType: "incident",
+                  targetId: mirror.id,
+                  tenantId: mirror.tenantId,
+                  divisionPath: mirror.divisionPath,
+                  changes: { loanId: row.id, teamId: row.teamId, borrowerTenant: row.tenantId, activate: true },
+                },
+              ],
               events: [
                 ...bothSides(row, "accepted", "accepted"),
                 {
@@ -405,6 +553,7 @@ export const loanRoutes = createRouter()
           authorize: lenderOnly,
           effects: (c, row) => ({
             set: { decidedAt: c.get("clock").now().toISOString(), decidedBy: actorOf(c.get("principal")) },
+            audit: [lenderTrail(row, "decline")],
             events: bothSides(row, "declined", "declined"),
           }),
         },
@@ -413,7 +562,10 @@ export const loanRoutes = createRouter()
           summary: "Withdraw a request not yet decided",
           description: "The borrowing county only (403 for the lender).",
           authorize: borrowerOnly,
-          effects: (_c, row) => ({ events: bothSides(row, "cancelled", "cancelled") }),
+          effects: (_c, row) => ({
+            audit: [lenderTrail(row, "cancel")],
+            events: bothSides(row, "cancelled", "cancelled"),
+          }),
         },
       },
     }),

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray, or } from "drizzle-orm";
 import type { Context } from "hono";
+import type { Db } from "../../db/client.js";
 import { newId } from "../../db/ids.js";
 import { actorOf } from "../../shared/auth/principal.js";
 import { actionRoutes } from "../../shared/api/actions.js";
@@ -17,7 +18,7 @@ import { findWithinReach } from "../../shared/store/records.js";
 import { unknownReference } from "../../shared/store/references.js";
 import { incidentId, siteId, tag, teamId, volunteerId } from "./common.js";
 import { findIncident, type IncidentRow } from "./incident-model.js";
-import { incidentTasks, notifications, sites, taskStatuses, teamActivations } from "./tables.js";
+import { incidentTasks, notifications, rosterEntries, sites, taskStatuses, teamActivations } from "./tables.js";
 
 /**
  * Tasks (任务) of an incident: to an activated team or a paged volunteer, assigned → accepted → done,
@@ -32,7 +33,7 @@ export const taskMachine = defineMachine("task", taskStatuses, {
   cancel: { from: ["assigned", "accepted"], to: "cancelled" },
 });
 
-type TaskRow = typeof incidentTasks.$inferSelect;
+export type TaskRow = typeof incidentTasks.$inferSelect;
 
 const taskSchema = z
   .object({
@@ -85,7 +86,7 @@ const present = (row: TaskRow) => ({
   updatedAt: row.updatedAt,
 });
 
-const eventPayload = (row: TaskRow) => ({
+export const taskEventPayload = (row: TaskRow) => ({
   taskId: row.id,
   incidentId: row.incidentId,
   teamId: row.teamId,
@@ -190,6 +191,47 @@ async function requireAssignee(c: Context<AppEnv>, incident: IncidentRow, body: 
   if (body.siteId && !site.length) throw unknownReference("/siteId", "site");
 }
 
+/**
+ * The tasks a page's volunteer sees on the answer page: open or done tasks of that incident assigned
+ * to them or to a team whose roster for the incident they are on (at most 20, oldest first), with
+ * the site's name. Nothing about other volunteers.
+ */
+export function tasksOfPage(
+  db: Db,
+  page: { tenantId: string; incidentId: string; volunteerId: string },
+  taskId?: string,
+) {
+  const teamsOnRoster = db
+    .select({ teamId: teamActivations.teamId })
+    .from(rosterEntries)
+    .innerJoin(
+      teamActivations,
+      and(eq(teamActivations.tenantId, rosterEntries.tenantId), eq(teamActivations.id, rosterEntries.teamActivationId)),
+    )
+    .where(
+      and(
+        eq(rosterEntries.tenantId, page.tenantId),
+        eq(rosterEntries.incidentId, page.incidentId),
+        eq(rosterEntries.volunteerId, page.volunteerId),
+      ),
+    );
+  return db
+    .select({ task: incidentTasks, siteName: sites.name })
+    .from(incidentTasks)
+    .leftJoin(sites, and(eq(sites.tenantId, incidentTasks.tenantId), eq(sites.id, incidentTasks.siteId)))
+    .where(
+      and(
+        eq(incidentTasks.tenantId, page.tenantId),
+        eq(incidentTasks.incidentId, page.incidentId),
+        taskId === undefined ? undefined : eq(incidentTasks.id, taskId),
+        inArray(incidentTasks.status, ["assigned", "accepted", "done"]),
+        or(eq(incidentTasks.volunteerId, page.volunteerId), inArray(incidentTasks.teamId, teamsOnRoster)),
+      ),
+    )
+    .orderBy(incidentTasks.id)
+    .limit(20);
+}
+
 export const taskRoutes = createRouter()
   .openapi(createTask, async (c) => {
     const incident = await findIncident(c, c.req.valid("param").id);
@@ -228,7 +270,7 @@ export const taskRoutes = createRouter()
         divisionPath: row.divisionPath,
         changes: { incidentId: row.incidentId, teamId: row.teamId, volunteerId: row.volunteerId, siteId: row.siteId },
       },
-      events: [{ type: "task.assigned", subjectType: "task", subjectId: row.id, payload: eventPayload(row) }],
+      events: [{ type: "task.assigned", subjectType: "task", subjectId: row.id, payload: taskEventPayload(row) }],
     });
     return c.json(response, 201, headers);
   })
@@ -272,7 +314,7 @@ export const taskRoutes = createRouter()
       scope: "tasks:assign",
       find: findTask,
       present,
-      eventPayload,
+      eventPayload: taskEventPayload,
       actions: {
         accept: {
           operationId: "acceptIncidentTask",

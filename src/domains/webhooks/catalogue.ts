@@ -596,6 +596,7 @@ export const eventCatalogue = {
         .optional()
         .openapi({ description: "With `street_alerted`: available answers so far.", example: 2 }),
       parentId: ref("cwi", "The city-wide incident this county's incident belongs to, if any.").nullable().optional(),
+      loanId: ref("loan", "A lender's incident: the loan whose lent team it pages.").optional(),
     },
     {
       declared: "An incident (or drill) was declared.",
@@ -604,9 +605,12 @@ export const eventCatalogue = {
         "A team was below its quorum at its deadline: the county's mobile teams were paged (for the street and county admins).",
       street_alerted:
         "Escalation step 2: a team was still below its quorum after the county's mobile teams were paged; its street's party working committee is alerted (`streetDivisionId`).",
-      stood_down: "The incident is standing down (CAP Update, AllClear).",
-      closed: "The incident was closed; volunteers' hours were posted to the ledger.",
-      cancelled: "The incident was cancelled (declared in error: CAP Cancel).",
+      stood_down:
+        "The incident is standing down (CAP Update, AllClear). A lender's incident (`loanId`) follows its borrower's.",
+      closed:
+        "The incident was closed; volunteers' hours were posted to the ledger. A lender's incident (`loanId`) follows its borrower's.",
+      cancelled:
+        "The incident was cancelled (declared in error: CAP Cancel). A lender's incident (`loanId`) follows its borrower's.",
     },
   ),
   ...subjectEvents(
@@ -625,7 +629,8 @@ export const eventCatalogue = {
       requested: "A county asked another county for one of its mobile teams (sent to both counties).",
       accepted: "The lending county lent the team: it is paged for the borrower's incident.",
       declined: "The lending county declined.",
-      cancelled: "The borrowing county withdrew its request.",
+      cancelled:
+        "The borrowing county withdrew its request, or its incident stood down, closed or was cancelled while the request waited.",
     },
   ),
   ...subjectEvents(

@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Scope } from "../auth/principal.js";
 import type { Machine } from "../store/state-machine.js";
-import type { DomainEvent } from "../store/commit.js";
+import type { AuditEntry, DomainEvent } from "../store/commit.js";
 import {
   payloadInSql,
   transition,
@@ -43,6 +43,8 @@ export interface ActionEffects<R> {
   events?: DomainEvent[];
   /** Audit details besides the status change (ids and states; field names only for personal data). */
   changes?: Record<string, unknown>;
+  /** Audit events in other trails besides the record's own (the other tenant of a record two tenants share). */
+  audit?: AuditEntry[];
   /** Client-facing details for unique constraints these writes may hit. */
   conflicts?: Record<string, Message>;
 }
@@ -179,6 +181,7 @@ export function actionRoutes<S extends string, A extends string, R extends Versi
             set: effects.set,
             targetType: config.targetType,
             changes: effects.changes,
+            alsoAudit: effects.audit,
             writes: effects.writes,
             conflicts: effects.conflicts,
             events: [
@@ -224,6 +227,7 @@ export function actionRoutes<S extends string, A extends string, R extends Versi
         set: effects.set,
         targetType: config.targetType,
         changes: effects.changes,
+        alsoAudit: effects.audit,
         alsoWrite: effects.writes ? () => effects.writes! : undefined,
         conflicts: effects.conflicts,
         events: (u) => [

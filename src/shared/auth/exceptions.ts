@@ -25,6 +25,9 @@ export const ownAuthentication: Readonly<Record<string, string>> = {
   showAnswerPage:
     "A paged volunteer has no account: the single-purpose token in the SMS link is the credential (bound to one volunteer and incident, expiring with it).",
   answerPage: "As above: the volunteer answers, checks in or out with the page's token.",
+  acceptTaskByLink:
+    "As above: the volunteer accepts a task assigned to them or their team for that incident with the page's token.",
+  completeTaskByLink: "As above: the volunteer marks such a task done with the page's token.",
   receiveGatewayEvents:
     "The district SMS gateway signs its delivery receipts and replies with Standard Webhooks under its tenant's secret (HEXI_SMS_GATEWAYS); the secret that verifies names the tenant, and stale timestamps are refused.",
   filePublicComplaint:

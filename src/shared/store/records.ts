@@ -272,6 +272,8 @@ export interface UpdateOptions<R extends VersionedRow> {
   expectedVersion?: number;
   set: Partial<R>;
   audit: Omit<AuditEntry, "targetId">;
+  /** Audit events in other trails, besides the record's own. */
+  alsoAudit?: AuditEntry[];
   events?: (updated: R) => DomainEvent[];
   /** More writes in the same batch, after the guarded update. */
   alsoWrite?: (updated: R) => BatchItem<"sqlite">[];
@@ -303,13 +305,16 @@ export async function updateVersioned<R extends VersionedRow>(
         ...(options.alsoWrite?.(updated) ?? []),
       ],
       // The record's own tenant keeps its trail, also when the writer is of another (an employer acknowledging feedback).
-      audit: {
-        // A record's division path; a division's own path (divisions are rows of the tree itself).
-        divisionPath: (row as { divisionPath?: string }).divisionPath ?? (row as { path?: string }).path,
-        tenantId: row.tenantId,
-        ...options.audit,
-        targetId: row.id,
-      },
+      audit: [
+        {
+          // A record's division path; a division's own path (divisions are rows of the tree itself).
+          divisionPath: (row as { divisionPath?: string }).divisionPath ?? (row as { path?: string }).path,
+          tenantId: row.tenantId,
+          ...options.audit,
+          targetId: row.id,
+        },
+        ...(options.alsoAudit ?? []),
+      ],
       events: options.events?.(updated),
       conflicts: options.conflicts,
     });
@@ -492,6 +497,8 @@ export async function transitionWithinReach<
     changes?: Record<string, unknown>;
     /** Guarded writes to related records, after the record's own. */
     writes?: BatchItem<"sqlite">[];
+    /** Audit events in other trails, besides the record's own. */
+    alsoAudit?: AuditEntry[];
     /** Events; a payload or tenant in SQL reads the updated row. */
     events?: DomainEvent[];
     conflicts?: Record<string, Message>;
@@ -519,15 +526,18 @@ export async function transitionWithinReach<
   const [rows] = await commit(c, {
     writes: [update, guardChanged(c), ...(options.writes ?? [])],
     auditFirst: true,
-    audit: {
-      action: `${options.targetType}.${action}`,
-      targetType: options.targetType,
-      targetId: id,
-      // A missing record has no tenant: the caller's keeps the insert valid until the guard rolls it back.
-      tenantId: sql`coalesce(${of(table.tenantId)}, ${c.get("principal").tenant})`,
-      divisionPath: path && of(path),
-      changes: sql`json_set(${JSON.stringify(options.changes ?? {})}, '$.status', json_array(${of(table.status)}, ${to}))`,
-    },
+    audit: [
+      {
+        action: `${options.targetType}.${action}`,
+        targetType: options.targetType,
+        targetId: id,
+        // A missing record has no tenant: the caller's keeps the insert valid until the guard rolls it back.
+        tenantId: sql`coalesce(${of(table.tenantId)}, ${c.get("principal").tenant})`,
+        divisionPath: path && of(path),
+        changes: sql`json_set(${JSON.stringify(options.changes ?? {})}, '$.status', json_array(${of(table.status)}, ${to}))`,
+      },
+      ...(options.alsoAudit ?? []),
+    ],
     events: options.events,
     conflicts: options.conflicts,
   });

@@ -34,6 +34,8 @@ interface CachedKey {
   ranges: IpRange[] | null;
   rateLimitPerMinute: number;
   lastUsedAt: string | null;
+  /** A key bound to a new-employment platform acts as it: role `platform`, reach its own workers. */
+  platformUnitId: string | null;
   credential?: { principal: Principal; rateLimit: RateLimitSubject };
 }
 
@@ -138,6 +140,7 @@ export function createMachineCredentials(nowMs: () => number): MachineCredential
           ipAllowList: apiKeys.ipAllowList,
           rateLimitPerMinute: apiKeys.rateLimitPerMinute,
           lastUsedAt: apiKeys.lastUsedAt,
+          platformUnitId: apiKeys.platformUnitId,
         })
         .from(apiKeys)
         .where(eq(apiKeys.keyHash, keyHash)),
@@ -193,10 +196,11 @@ export function createMachineCredentials(nowMs: () => number): MachineCredential
         principal: {
           tenant: key.tenantId,
           subject: key.id,
-          roles: [],
+          roles: key.platformUnitId ? ["platform"] : [],
           scopes: new Set(key.scopes.filter((s) => !scopesNeverForKeys.includes(s))),
           org: undefined,
-          owner: undefined,
+          // A platform's key sees what a platform token with `unit` = its platform sees (src/shared/api/authenticate.ts).
+          owner: key.platformUnitId ? { companyUnitId: key.platformUnitId } : undefined,
           credential: "api_key",
           crossTenant: false,
         },

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { newId } from "../../db/ids.js";
-import { actionRoutes } from "../../shared/api/actions.js";
+import { actionRoutes, resolvedByDeadline } from "../../shared/api/actions.js";
 import { createRouter, protectedRoute } from "../../shared/api/openapi.js";
 import { actorOf } from "../../shared/auth/principal.js";
 import { toWgs84 } from "../../shared/geo.js";
@@ -374,13 +374,7 @@ export const quickReportRoutes = createRouter()
           summary: "Report it resolved, saying how",
           body: resolveSchema,
           event: "resolved",
-          effects: (c, row, body: z.infer<typeof resolveSchema>) => {
-            const at = c.get("clock").now().toISOString();
-            return {
-              set: { resolution: body.resolution, resolvedAt: at, onTime: at <= row.dueAt },
-              changes: { onTime: at <= row.dueAt },
-            };
-          },
+          effects: (c, row, body: z.infer<typeof resolveSchema>) => resolvedByDeadline(c, row, body),
         },
         send_back: {
           operationId: "sendBackQuickReport",

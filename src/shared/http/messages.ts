@@ -1162,10 +1162,6 @@ export const details = {
     en: "The points of this quick report have already been reversed.",
     zh: "该随手拍的积分已冲正过。",
   },
-  "newemp.report_of_other_worker": {
-    en: "The quick report was filed by another worker.",
-    zh: "该随手拍由其他人员提交。",
-  },
   "access.platform_scope": {
     en: "A platform's key may hold only a platform's scopes ({allowed}), not {scope}.",
     zh: "平台密钥只能持有平台的权限（{allowed}），不能持有 {scope}。",

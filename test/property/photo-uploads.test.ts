@@ -55,26 +55,31 @@ describe("S3-compatible blob store", () => {
   });
 });
 
+/** A property world whose photos are kept in the S3 stub, and a complaint filed through the public form. */
+async function s3World(clock: TestClock) {
+  const stub = await startS3Stub(clock.now);
+  const w = await propertyWorld({
+    clock,
+    blobs: s3BlobStore(
+      { endpoint: stub.endpoint, bucket: stub.bucket, ...stubCredentials },
+      { now: () => clock.now() },
+    ),
+  });
+  const res = await anonymous(w.ctx, "POST", "/v1/public/complaints", {
+    compoundId: w.compound.id,
+    category: "flying_wire_charging",
+    description: "楼道里有人飞线给电动车充电。",
+  });
+  return { stub, w, complaint: { id: res.body.complaint.id as string, token: res.body.followUp.token as string } };
+}
+
 describe("pre-signed complaint photo uploads", () => {
   let w: PropertyWorld;
   let stub: S3Stub;
-  let complaint: { id: string };
+  let complaint: { id: string; token: string };
   const clock = new TestClock();
   beforeAll(async () => {
-    stub = await startS3Stub(clock.now);
-    w = await propertyWorld({
-      clock,
-      blobs: s3BlobStore(
-        { endpoint: stub.endpoint, bucket: stub.bucket, ...stubCredentials },
-        { now: () => clock.now() },
-      ),
-    });
-    const res = await anonymous(w.ctx, "POST", "/v1/public/complaints", {
-      compoundId: w.compound.id,
-      category: "flying_wire_charging",
-      description: "楼道里有人飞线给电动车充电。",
-    });
-    complaint = { id: res.body.complaint.id };
+    ({ stub, w, complaint } = await s3World(clock));
   });
   afterAll(async () => {
     w.ctx.close();
@@ -177,20 +182,7 @@ describe("pre-signed photo uploads through the reporter's follow-up link", () =>
   let complaint: { id: string; token: string };
   const clock = new TestClock();
   beforeAll(async () => {
-    stub = await startS3Stub(clock.now);
-    w = await propertyWorld({
-      clock,
-      blobs: s3BlobStore(
-        { endpoint: stub.endpoint, bucket: stub.bucket, ...stubCredentials },
-        { now: () => clock.now() },
-      ),
-    });
-    const res = await anonymous(w.ctx, "POST", "/v1/public/complaints", {
-      compoundId: w.compound.id,
-      category: "flying_wire_charging",
-      description: "楼道里有人飞线给电动车充电。",
-    });
-    complaint = { id: res.body.complaint.id, token: res.body.followUp.token };
+    ({ stub, w, complaint } = await s3World(clock));
   });
   afterAll(async () => {
     w.ctx.close();

@@ -63,6 +63,7 @@ export async function photosOfReport(c: Context<AppEnv>, report: ReportRow) {
 const photoStore = (): PhotoStore => ({
   table: quickReportPhotos,
   parentColumn: "report_id",
+  targetType: "quick_report",
   idPrefix: "qph",
   folder: "quick-reports",
   max: maxReportPhotos,
@@ -75,29 +76,9 @@ async function addReportPhoto(c: Context<AppEnv>, report: ReportRow) {
   const image = await receiveImage(c);
   const author: PhotoRow["author"] = c.get("principal").scopes.has("quickreports:manage") ? "staff" : "worker";
   const photo = await storeRecordPhoto(c, photoStore(), report, author, image, (p) => ({
-    audit: {
-      action: "quick_report.add_photo",
-      targetType: "quick_report",
-      targetId: report.id,
-      divisionPath: report.divisionPath,
-      tenantId: report.tenantId,
-      changes: {
-        photoId: p.id,
-        author,
-        bytes: p.bytes,
-        contentType: p.contentType,
-        strippedBytes: image.strippedBytes,
-      },
-    },
-    events: [
-      {
-        type: "quick_report.photo_added",
-        subjectType: "quick_report",
-        subjectId: report.id,
-        payload: { reportId: report.id, photoId: p.id, author },
-        tenantId: report.tenantId,
-      },
-    ],
+    reportId: report.id,
+    photoId: p.id,
+    author,
   }));
   return presentPhoto(photo);
 }

@@ -71,6 +71,7 @@ export async function addPhoto(c: Context<AppEnv>, complaint: ComplaintRow, auth
 const photoStore = (): PhotoStore => ({
   table: complaintPhotos,
   parentColumn: "complaint_id",
+  targetType: "complaint",
   idPrefix: "cph",
   folder: "complaints",
   max: maxPhotos,
@@ -84,30 +85,9 @@ export async function storePhoto(
   author: "reporter" | "staff",
   image: ReceivedImage,
 ) {
-  const photo = await storeRecordPhoto(c, photoStore(), complaint, author, image, (p) => ({
-    audit: {
-      action: "complaint.add_photo",
-      targetType: "complaint",
-      targetId: complaint.id,
-      divisionPath: complaint.divisionPath,
-      tenantId: complaint.tenantId,
-      changes: {
-        photoId: p.id,
-        author,
-        bytes: p.bytes,
-        contentType: p.contentType,
-        strippedBytes: image.strippedBytes,
-      },
-    },
-    events: [
-      {
-        type: "complaint.photo_added",
-        subjectType: "complaint",
-        subjectId: complaint.id,
-        payload: { ...complaintEventPayload(complaint), author },
-        tenantId: complaint.tenantId,
-      },
-    ],
+  const photo = await storeRecordPhoto(c, photoStore(), complaint, author, image, () => ({
+    ...complaintEventPayload(complaint),
+    author,
   }));
   return presentPhoto(photo);
 }

@@ -4,7 +4,7 @@ import type { Context } from "hono";
 import { newId } from "../../db/ids.js";
 import { ApiError } from "../http/errors.js";
 import { msg, type Message } from "../http/messages.js";
-import { commit, guardChanged, GuardFailed, type Change } from "../store/commit.js";
+import { commit, guardChanged, GuardFailed } from "../store/commit.js";
 import type { AppEnv } from "../request/context.js";
 import { ImageRejected, sniffImage, stripMetadata, type ImageType } from "../images.js";
 
@@ -139,6 +139,8 @@ export interface PhotoStore {
   table: SQLiteTable;
   /** The photo table's column naming the record (e.g. `complaint_id`). */
   parentColumn: string;
+  /** The record's audit target type: the audit action is `<targetType>.add_photo`, the event `<targetType>.photo_added`. */
+  targetType: string;
   /** The id prefix of a photo (e.g. `cph`) and the blob-store folder of the record's photos. */
   idPrefix: string;
   folder: string;
@@ -148,17 +150,17 @@ export interface PhotoStore {
 }
 
 /**
- * Stores a checked photo of record `parentId`: the blob first, then its row (only while the record
- * has fewer than `store.max`: counted in the same statement), audit and events in one batch; the
- * blob goes again if the batch fails. `change` gives the audit and events for the photo's id.
+ * Stores a checked photo of `record`: the blob first, then its row (only while the record has fewer
+ * than `store.max`: counted in the same statement), its audit (`<targetType>.add_photo`) and event
+ * (`<targetType>.photo_added`, with `payload`) in one batch; the blob goes again if the batch fails.
  */
 export async function storeRecordPhoto<A extends string>(
   c: Context<AppEnv>,
   store: PhotoStore,
-  record: { id: string; tenantId: string },
+  record: { id: string; tenantId: string; divisionPath: string },
   author: A,
   image: ReceivedImage,
-  change: (photo: StoredPhoto<A>) => Omit<Change, "writes">,
+  payload: (photo: StoredPhoto<A>) => Record<string, unknown>,
 ): Promise<StoredPhoto<A>> {
   const blobs = c.get("blobs");
   if (!blobs) throw new ApiError("unavailable", msg("property.photo_storage_missing"));
@@ -178,7 +180,6 @@ export async function storeRecordPhoto<A extends string>(
   const parent = sql.identifier(store.parentColumn);
   try {
     await commit(c, {
-      ...change(photo),
       writes: [
         c
           .get("db")
@@ -186,6 +187,29 @@ export async function storeRecordPhoto<A extends string>(
           select ${photo.id}, ${photo.tenantId}, ${record.id}, ${photo.storageKey}, ${photo.contentType}, ${photo.bytes}, ${photo.sha256}, ${photo.author}, ${photo.createdAt}
           where (select count(*) from ${store.table} where tenant_id = ${photo.tenantId} and ${parent} = ${record.id}) < ${store.max}`),
         guardChanged(c),
+      ],
+      audit: {
+        action: `${store.targetType}.add_photo`,
+        targetType: store.targetType,
+        targetId: record.id,
+        divisionPath: record.divisionPath,
+        tenantId: record.tenantId,
+        changes: {
+          photoId: photo.id,
+          author,
+          bytes: photo.bytes,
+          contentType: photo.contentType,
+          strippedBytes: image.strippedBytes,
+        },
+      },
+      events: [
+        {
+          type: `${store.targetType}.photo_added`,
+          subjectType: store.targetType,
+          subjectId: record.id,
+          payload: payload(photo),
+          tenantId: record.tenantId,
+        },
       ],
     });
   } catch (err) {

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { and, eq, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { newId } from "../../db/ids.js";
-import { idCardSchema, phoneSchema, sealedPhone } from "../../shared/api/personal-data.js";
+import { idCardSchema, phoneSchema, revealPersonalData, sealedPhone } from "../../shared/api/personal-data.js";
 import { createRouter, protectedRoute, versionedResponse } from "../../shared/api/openapi.js";
 import { maskIdCard, maskName } from "../../shared/crypto/pii.js";
 import { etagOf } from "../../shared/http/etag.js";
@@ -11,7 +11,7 @@ import { msg } from "../../shared/http/messages.js";
 import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import type { AppEnv } from "../../shared/request/context.js";
-import { commit, commitCreated } from "../../shared/store/commit.js";
+import { commitCreated } from "../../shared/store/commit.js";
 import { assertMayRevealPii } from "../../shared/auth/pii-reveal.js";
 import { findWithinReach, listWithinReach } from "../../shared/store/records.js";
 import { requireDivisionForWrite, requireReference, unknownReference } from "../../shared/store/references.js";
@@ -278,21 +278,7 @@ export const workerRoutes = createRouter()
       return c.json({ ...presentWorker(row, c.get("principal").crossTenant), points }, 200, {
         etag: etagOf(row.version),
       });
-    const clear = {
-      phone: await c.get("pii").open(row.phoneCipher),
-      idCard: row.idCardCipher === null ? null : await c.get("pii").open(row.idCardCipher),
-    };
-    await commit(c, {
-      writes: [],
-      audit: {
-        action: "gig_worker.pii_revealed",
-        targetType: "gig_worker",
-        targetId: row.id,
-        divisionPath: row.divisionPath,
-        tenantId: row.tenantId,
-        changes: { fields: clear.idCard === null ? ["phone"] : ["phone", "idCard"] },
-      },
-    });
+    const clear = await revealPersonalData(c, "gig_worker", row);
     return c.json({ ...presentWorker(row, false, clear), points }, 200, {
       etag: etagOf(row.version),
       "cache-control": "no-store",

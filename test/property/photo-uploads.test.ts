@@ -73,18 +73,25 @@ async function s3World(clock: TestClock) {
   return { stub, w, complaint: { id: res.body.complaint.id as string, token: res.body.followUp.token as string } };
 }
 
+/** Registers the suite's world: built before its tests, closed after them. */
+function useS3World(clock: TestClock, take: (world: Awaited<ReturnType<typeof s3World>>) => void) {
+  let world: Awaited<ReturnType<typeof s3World>>;
+  beforeAll(async () => {
+    world = await s3World(clock);
+    take(world);
+  });
+  afterAll(async () => {
+    world.w.ctx.close();
+    await world.stub.close();
+  });
+}
+
 describe("pre-signed complaint photo uploads", () => {
   let w: PropertyWorld;
   let stub: S3Stub;
   let complaint: { id: string; token: string };
   const clock = new TestClock();
-  beforeAll(async () => {
-    ({ stub, w, complaint } = await s3World(clock));
-  });
-  afterAll(async () => {
-    w.ctx.close();
-    await stub.close();
-  });
+  useS3World(clock, (world) => ({ stub, w, complaint } = world));
 
   const ask = (bytes: number, contentType = "image/jpeg") =>
     w.ctx.call(w.fukangAdmin, "POST", `/v1/complaints/${complaint.id}/photo-uploads`, { contentType, bytes });
@@ -181,13 +188,7 @@ describe("pre-signed photo uploads through the reporter's follow-up link", () =>
   let stub: S3Stub;
   let complaint: { id: string; token: string };
   const clock = new TestClock();
-  beforeAll(async () => {
-    ({ stub, w, complaint } = await s3World(clock));
-  });
-  afterAll(async () => {
-    w.ctx.close();
-    await stub.close();
-  });
+  useS3World(clock, (world) => ({ stub, w, complaint } = world));
 
   const ask = (bytes: number, token = complaint.token) =>
     anonymous(w.ctx, "POST", `/v1/public/complaints/${token}/photo-uploads`, { contentType: "image/jpeg", bytes });

@@ -4,6 +4,7 @@ import { runEscalations } from "./domains/emergency/escalation.js";
 import { applyRetention } from "./domains/emergency/retention.js";
 import { runAdmissionPeriods } from "./domains/governance/admission-job.js";
 import { markMobilityDue } from "./domains/governance/mobility-job.js";
+import { escalateOverdueQuickReports } from "./domains/newemployment/escalation.js";
 import { escalateOverdueComplaints, eraseExpiredReporters } from "./domains/property/escalation.js";
 import { markOverdueReports } from "./domains/reports/recheck.js";
 import { purgeExpiredIdempotencyKeys } from "./shared/api/idempotency.js";
@@ -40,7 +41,7 @@ export async function runPagingTick(db: Db, deps: PagingDeps, now: Date) {
  * Housekeeping that no request triggers: member reports whose half-yearly recheck has lapsed
  * become overdue, admitted community work starts and expires with its period, idempotency keys past their 24 hours are forgotten, stranded emergency pages are sent,
  * volunteers' personal data past its retention period is anonymised (PIPL), overdue property complaints
- * are escalated a level and reporters' contacts are erased past their retention. The same function runs
+ * are escalated a level, overdue quick reports go to the street, and reporters' contacts are erased past their retention. The same function runs
  * from the Node background loop (`npm start`) and the Worker's Cron Trigger.
  */
 export async function runMaintenance(
@@ -57,6 +58,7 @@ export async function runMaintenance(
   admissionsExpired: number;
   pagesSent: number;
   complaintsEscalated: number;
+  quickReportsEscalated: number;
   reportersErased: number;
 }> {
   const result = {
@@ -68,11 +70,13 @@ export async function runMaintenance(
     admissionsExpired: 0,
     pagesSent: 0,
     complaintsEscalated: 0,
+    quickReportsEscalated: 0,
     reportersErased: 0,
   };
   try {
     result.overdue = await markOverdueReports(db, now);
     result.complaintsEscalated = await escalateOverdueComplaints(db, now);
+    result.quickReportsEscalated = await escalateOverdueQuickReports(db, now);
     result.reportersErased = await eraseExpiredReporters(db, now);
     result.idempotencyKeysPurged = await purgeExpiredIdempotencyKeys(db, now);
     const mobility = await markMobilityDue(db, now);

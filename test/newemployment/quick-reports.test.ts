@@ -5,79 +5,27 @@ import { gigWorkers } from "../../src/domains/newemployment/tables.js";
 import { isCatalogued } from "../../src/domains/webhooks/catalogue.js";
 import { memoryBlobStore } from "../../src/shared/blobs.js";
 import { distanceMetres, wgs84ToGcj02 } from "../../src/shared/geo.js";
-import { createTestContext, type TestContext } from "../helpers/app.js";
+import type { TestContext } from "../helpers/app.js";
 import { divisionNamed, type DivisionRef } from "../helpers/fixtures.js";
 import type { TokenOptions } from "../helpers/keys.js";
+import { newEmploymentWorld, type Party } from "./setup.js";
 
 let ctx: TestContext;
 let fukang: DivisionRef;
 let beiyuan: DivisionRef;
 let beiping: DivisionRef;
-const county: TokenOptions = { tenant: "620902", roles: ["county_admin"], sub: "county-1" };
-const yumen: TokenOptions = { tenant: "620981", roles: ["county_admin"], sub: "yumen-1" };
+let county: TokenOptions;
+let yumen: TokenOptions;
 let fukangAdmin: TokenOptions;
 let beiyuanAdmin: TokenOptions;
-let meituan: { id: string; token: TokenOptions };
-let sf: { id: string; token: TokenOptions };
-let rider: { id: string; token: TokenOptions };
-let courier: { id: string; token: TokenOptions };
-
-/**
- * 富康社区 has a boundary (39.740–39.750 N, 98.505–98.519 E, WGS-84) and its centre in it; 北苑社区 a
- * centre alone, just north of 富康's boundary (so it is the nearest centre to places near 富康's north
- * edge); 北坪社区 of 玉门 (another tenant) a centre.
- */
-const fukangBoundary = [
-  { lat: 39.74, long: 98.505 },
-  { lat: 39.75, long: 98.505 },
-  { lat: 39.75, long: 98.519 },
-  { lat: 39.74, long: 98.519 },
-];
+let meituan: Party;
+let sf: Party;
+let rider: Party;
+let courier: Party;
 
 beforeAll(async () => {
-  ctx = await createTestContext({ blobs: memoryBlobStore() });
-  fukang = await divisionNamed(ctx, "620902", "富康社区");
-  beiyuan = await divisionNamed(ctx, "620902", "北苑社区");
-  beiping = await divisionNamed(ctx, "620981", "北坪社区");
-  fukangAdmin = { tenant: "620902", roles: ["community_admin"], org: fukang.id, sub: "fukang-admin" };
-  beiyuanAdmin = { tenant: "620902", roles: ["community_admin"], org: beiyuan.id, sub: "beiyuan-admin" };
-  const platform = async (name: string, kind: string) => {
-    const res = await ctx.call(county, "POST", "/v1/units", { name, kind, divisionId: fukang.id });
-    expect(res.status).toBe(201);
-    const id = res.body.id as string;
-    return { id, token: { tenant: "620902", roles: ["platform"], unit: id, sub: `ops-${name}` } as TokenOptions };
-  };
-  meituan = await platform("美团酒泉站", "delivery_platform");
-  sf = await platform("顺丰速运酒泉分部", "courier_company");
-  const worker = async (name: string, platformUnitId: string, phone: string, trade: string) => {
-    const res = await ctx.call(county, "POST", "/v1/gig-workers", {
-      name,
-      trade,
-      platformUnitId,
-      vehicleType: "e_bike",
-      baseDivisionId: fukang.id,
-      phone,
-      idCard: "620902198805010024",
-    });
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-    const id = res.body.id as string;
-    return { id, token: { tenant: "620902", roles: ["gig_worker"], sub: id } as TokenOptions };
-  };
-  rider = await worker("马小军", meituan.id, "13909372046", "delivery");
-  courier = await worker("李快递", sf.id, "13909372047", "courier");
-  const area = (who: TokenOptions, id: string, body: unknown) =>
-    ctx.call(who, "PUT", `/v1/community-areas/${id}`, body);
-  expect(
-    (
-      await area(county, fukang.id, {
-        datum: "wgs84",
-        centre: { lat: 39.745, long: 98.512 },
-        boundary: fukangBoundary,
-      })
-    ).status,
-  ).toBe(200);
-  expect((await area(county, beiyuan.id, { datum: "wgs84", centre: { lat: 39.753, long: 98.515 } })).status).toBe(200);
-  expect((await area(yumen, beiping.id, { datum: "wgs84", centre: { lat: 40.28, long: 97.04 } })).status).toBe(200);
+  ({ ctx, fukang, beiyuan, beiping, county, yumen, fukangAdmin, beiyuanAdmin, meituan, sf, rider, courier } =
+    await newEmploymentWorld({ blobs: memoryBlobStore() }));
 });
 afterAll(() => ctx.close());
 

@@ -270,6 +270,21 @@ const ownAuthenticationTests: Record<string, () => Promise<void>> = {
     });
     expect([404, 415, 503]).toContain(res.status);
   },
+  async createPublicComplaintPhotoUpload() {
+    const res = await ctx.app.request(`/v1/public/complaints/${forgedToken}/photo-uploads`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ contentType: "image/jpeg", bytes: 10 }),
+    });
+    expect(res.status).toBe(404);
+  },
+  async attachPublicComplaintPhotoUpload() {
+    const res = await ctx.app.request(
+      `/v1/public/complaints/${forgedToken}/photo-uploads/cpu_01KDVDNA011AKWK3RC504FTYF8/attach`,
+      { method: "POST" },
+    );
+    expect(res.status).toBe(404);
+  },
   async getPublicComplaintPhoto() {
     const res = await ctx.app.request(`/v1/public/complaints/${forgedToken}/photos/cph_01KDVDNA011AKWK3RC504FTYF8`);
     expect(res.status).toBe(404);

@@ -55,31 +55,43 @@ describe("S3-compatible blob store", () => {
   });
 });
 
+/** A property world whose photos are kept in the S3 stub, and a complaint filed through the public form. */
+async function s3World(clock: TestClock) {
+  const stub = await startS3Stub(clock.now);
+  const w = await propertyWorld({
+    clock,
+    blobs: s3BlobStore(
+      { endpoint: stub.endpoint, bucket: stub.bucket, ...stubCredentials },
+      { now: () => clock.now() },
+    ),
+  });
+  const res = await anonymous(w.ctx, "POST", "/v1/public/complaints", {
+    compoundId: w.compound.id,
+    category: "flying_wire_charging",
+    description: "楼道里有人飞线给电动车充电。",
+  });
+  return { stub, w, complaint: { id: res.body.complaint.id as string, token: res.body.followUp.token as string } };
+}
+
+/** Registers the suite's world: built before its tests, closed after them. */
+function useS3World(clock: TestClock, take: (world: Awaited<ReturnType<typeof s3World>>) => void) {
+  let world: Awaited<ReturnType<typeof s3World>>;
+  beforeAll(async () => {
+    world = await s3World(clock);
+    take(world);
+  });
+  afterAll(async () => {
+    world.w.ctx.close();
+    await world.stub.close();
+  });
+}
+
 describe("pre-signed complaint photo uploads", () => {
   let w: PropertyWorld;
   let stub: S3Stub;
-  let complaint: { id: string };
+  let complaint: { id: string; token: string };
   const clock = new TestClock();
-  beforeAll(async () => {
-    stub = await startS3Stub(clock.now);
-    w = await propertyWorld({
-      clock,
-      blobs: s3BlobStore(
-        { endpoint: stub.endpoint, bucket: stub.bucket, ...stubCredentials },
-        { now: () => clock.now() },
-      ),
-    });
-    const res = await anonymous(w.ctx, "POST", "/v1/public/complaints", {
-      compoundId: w.compound.id,
-      category: "flying_wire_charging",
-      description: "楼道里有人飞线给电动车充电。",
-    });
-    complaint = { id: res.body.complaint.id };
-  });
-  afterAll(async () => {
-    w.ctx.close();
-    await stub.close();
-  });
+  useS3World(clock, (world) => ({ stub, w, complaint } = world));
 
   const ask = (bytes: number, contentType = "image/jpeg") =>
     w.ctx.call(w.fukangAdmin, "POST", `/v1/complaints/${complaint.id}/photo-uploads`, { contentType, bytes });
@@ -169,4 +181,77 @@ describe("pre-signed complaint photo uploads", () => {
     expect(res.status).toBe(503);
     plain.ctx.close();
   });
+});
+
+describe("pre-signed photo uploads through the reporter's follow-up link", () => {
+  let w: PropertyWorld;
+  let stub: S3Stub;
+  let complaint: { id: string; token: string };
+  const clock = new TestClock();
+  useS3World(clock, (world) => ({ stub, w, complaint } = world));
+
+  const ask = (bytes: number, token = complaint.token) =>
+    anonymous(w.ctx, "POST", `/v1/public/complaints/${token}/photo-uploads`, { contentType: "image/jpeg", bytes });
+  const put = (upload: { url: string; headers: Record<string, string> }, body: Uint8Array) =>
+    fetch(upload.url, {
+      method: "PUT",
+      headers: { "content-type": upload.headers["content-type"]! },
+      body: body as Uint8Array<ArrayBuffer>,
+    });
+
+  it("lets the reporter upload straight to storage; attaching checks by content, strips EXIF, and audits as the link", async () => {
+    const asked = await ask(jpeg.length);
+    expect(asked.status, JSON.stringify(asked.body)).toBe(201);
+    expect(asked.body.url.startsWith(`${stub.endpoint}/${stub.bucket}/uploads/620902/${complaint.id}/`)).toBe(true);
+    expect(asked.body.attach).toBe(
+      `/v1/public/complaints/${complaint.token}/photo-uploads/${asked.body.uploadId}/attach`,
+    );
+    expect((await put(asked.body, jpeg)).status).toBe(200);
+    const attached = await anonymous(w.ctx, "POST", asked.body.attach);
+    expect(attached.status, JSON.stringify(attached.body)).toBe(201);
+    expect(attached.body).toMatchObject({ contentType: "image/jpeg", author: "reporter" });
+    const served = await w.ctx.app.request(`/v1/public/complaints/${complaint.token}/photos/${attached.body.id}`);
+    const bytes = new Uint8Array(await served.arrayBuffer());
+    expect(has(bytes, "GPS")).toBe(false);
+    expect(has(bytes, "pixels")).toBe(true);
+    // Consumed: a second attach finds nothing.
+    expect((await anonymous(w.ctx, "POST", asked.body.attach)).status).toBe(404);
+    const trail = await w.ctx.call(w.fukangAdmin, "GET", `/v1/audit-events?targetId=${complaint.id}`);
+    const added = trail.body.data.find((e: { action: string }) => e.action === "complaint.add_photo");
+    expect(added.actor).toMatch(/^link:620902:/);
+  });
+
+  it("refuses what is not an image by content (415), over the limit (413), a wrong token (404), and a closed complaint (409)", async () => {
+    const gif = bytesOf("GIF89a-not-a-jpeg");
+    const asked = await ask(gif.length);
+    expect((await put(asked.body, gif)).status).toBe(200);
+    expect((await anonymous(w.ctx, "POST", asked.body.attach)).status).toBe(415);
+    const big = await ask(jpeg.length);
+    stub.objects.set(`uploads/620902/${complaint.id}/${big.body.uploadId}`, {
+      bytes: Buffer.alloc(9 * 1024 * 1024),
+      contentType: "image/jpeg",
+    });
+    expect((await anonymous(w.ctx, "POST", big.body.attach)).status).toBe(413);
+    expect([...stub.objects.keys()].filter((k) => k.startsWith("uploads/"))).toEqual([]);
+    expect((await ask(9 * 1024 * 1024)).status).toBe(400);
+    expect((await ask(10, "AAAAAAAAAAAA")).status).toBe(404);
+    // Closed: asked before closing, attached after — both refused once closed.
+    const pending = await ask(jpeg.length);
+    expect((await put(pending.body, jpeg)).status).toBe(200);
+    const closed = await w.ctx.call(w.fukangAdmin, "POST", `/v1/complaints/${complaint.id}/close-duplicate`, {
+      duplicateOfId: await otherComplaint(),
+    });
+    expect(closed.status, JSON.stringify(closed.body)).toBe(200);
+    expect((await anonymous(w.ctx, "POST", pending.body.attach)).status).toBe(409);
+    expect((await ask(jpeg.length)).status).toBe(409);
+  });
+
+  async function otherComplaint() {
+    const res = await anonymous(w.ctx, "POST", "/v1/public/complaints", {
+      compoundId: w.compound.id,
+      category: "flying_wire_charging",
+      description: "同一处飞线。",
+    });
+    return res.body.complaint.id as string;
+  }
 });

@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { newId } from "../../db/ids.js";
-import { scopes, type Scope } from "../../shared/auth/principal.js";
+import { and, eq } from "drizzle-orm";
+import { roleScopes, scopes, type Scope } from "../../shared/auth/principal.js";
 import type { AppEnv } from "../../shared/request/context.js";
 import { etagOf, optionalIfMatch } from "../../shared/http/etag.js";
 import { ApiError, type FieldError } from "../../shared/http/errors.js";
@@ -22,6 +23,7 @@ import {
 import { credentialCacheTtlMs, scopesNeverForKeys } from "./credentials.js";
 import { displayedKeyLength, hashSecret, newApiKey } from "./secrets.js";
 import { apiKeys } from "./tables.js";
+import { platformKinds, units } from "../organisations/tables.js";
 import { msg, zodMessage } from "../../shared/http/messages.js";
 
 /** After a rotation the old key keeps working this long, so deployments can switch without downtime. */
@@ -74,6 +76,9 @@ const apiKeySchema = z
         example: ["203.0.113.0/24"],
       }),
     rateLimitPerMinute: z.number().int().openapi({ example: defaultKeyRatePerMinute }),
+    platformUnitId: idSchema("unit")
+      .nullable()
+      .openapi({ description: "The new-employment platform the key acts as (role `platform`), if bound to one." }),
     replacedBy: keyId.nullable().openapi({ description: "The key that replaced this one by rotation." }),
     lastUsedAt: z
       .string()
@@ -111,6 +116,10 @@ const createApiKeySchema = z
       .optional()
       .openapi({ example: ["203.0.113.0/24", "2001:db8::/32"] }),
     rateLimitPerMinute: rateLimitSchema(defaultKeyRatePerMinute),
+    platformUnitId: idSchema("unit").optional().openapi({
+      description:
+        "Bind the key to a new-employment platform (a unit of kind delivery_platform, courier_company or ride_hailing_platform): it then acts as that platform, like a `platform` token whose `unit` is this id (its workers and their quick reports only), for the platform's own system. Its scopes must be among the platform role's.",
+    }),
   })
   .strict()
   .openapi("CreateApiKey");
@@ -125,6 +134,7 @@ const present = (row: KeyRow, now: Date) => ({
   expiresAt: row.expiresAt,
   ipAllowList: row.ipAllowList,
   rateLimitPerMinute: row.rateLimitPerMinute,
+  platformUnitId: row.platformUnitId,
   replacedBy: row.replacedBy,
   lastUsedAt: row.lastUsedAt,
   createdBy: row.createdBy,
@@ -211,14 +221,24 @@ const rotateApiKey = protectedRoute({
   responses: { 201: keyResponse("The new key, shown once.", createdApiKeySchema) },
 });
 
-/** Scopes must be a subset of the creator's, and never the ones keys cannot hold: a 400 per offending entry. */
-function checkGrantableScopes(c: Context<AppEnv>, requested: readonly Scope[]): Scope[] {
+/**
+ * Scopes must be a subset of the creator's (a platform's key: of the platform role's), and never the
+ * ones keys cannot hold: a 400 per offending entry.
+ */
+function checkGrantableScopes(c: Context<AppEnv>, requested: readonly Scope[], forPlatform: boolean): Scope[] {
   const errors: FieldError[] = [];
+  const platformScopes = roleScopes.platform;
   requested.forEach((scope, i) => {
     const pointer = `/scopes/${i}`;
     if (scopesNeverForKeys.includes(scope))
       errors.push({ in: "body", pointer, detail: msg("access.scope_never_for_keys", { scope }) });
-    else if (!c.get("principal").scopes.has(scope))
+    else if (forPlatform && !platformScopes.includes(scope))
+      errors.push({
+        in: "body",
+        pointer,
+        detail: msg("access.platform_scope", { scope, allowed: platformScopes.join(", ") }),
+      });
+    else if (!forPlatform && !c.get("principal").scopes.has(scope))
       errors.push({ in: "body", pointer, detail: msg("access.scope_not_held", { scope }) });
   });
   if (errors.length)
@@ -230,7 +250,7 @@ function checkGrantableScopes(c: Context<AppEnv>, requested: readonly Scope[]): 
 async function newKeyRow(
   c: Context<AppEnv>,
   now: Date,
-  fields: Pick<KeyRow, "name" | "scopes" | "expiresAt" | "ipAllowList" | "rateLimitPerMinute">,
+  fields: Pick<KeyRow, "name" | "scopes" | "expiresAt" | "ipAllowList" | "rateLimitPerMinute" | "platformUnitId">,
 ) {
   const key = newApiKey();
   const row: KeyRow = {
@@ -250,6 +270,22 @@ async function newKeyRow(
   return { key, row };
 }
 
+/** The platform a key is bound to: a unit of a platform kind in the caller's tenant, else a 400 on the field. */
+async function platformOf(c: Context<AppEnv>, id: string): Promise<string> {
+  const [unit] = await c
+    .get("db")
+    .select({ id: units.id, kind: units.kind })
+    .from(units)
+    .where(and(eq(units.id, id), eq(units.tenantId, c.get("principal").tenant)));
+  if (!unit || !(platformKinds as readonly string[]).includes(unit.kind))
+    throw new ApiError("validation_failed", msg("newemp.not_platform", { kind: unit?.kind ?? "none" }), {
+      errors: [
+        { in: "body", pointer: "/platformUnitId", detail: msg("newemp.not_platform", { kind: unit?.kind ?? "none" }) },
+      ],
+    });
+  return unit.id;
+}
+
 const findKey = (c: Context<AppEnv>, id: string) => findWithinReach(c, apiKeys, {}, id, "API key");
 const eventOf = (type: string, row: KeyRow, extra: Record<string, unknown> = {}) => ({
   type: `api_key.${type}`,
@@ -262,7 +298,8 @@ export const apiKeyRoutes = createRouter()
   .openapi(createApiKey, async (c) => {
     requireTenantWideManager(c);
     const body = c.req.valid("json");
-    const grantedScopes = checkGrantableScopes(c, body.scopes);
+    const platformUnitId = body.platformUnitId ? await platformOf(c, body.platformUnitId) : null;
+    const grantedScopes = checkGrantableScopes(c, body.scopes, platformUnitId !== null);
     const now = c.get("clock").now();
     if (body.expiresAt && Date.parse(body.expiresAt) <= now.getTime()) {
       throw new ApiError("validation_failed", msg("access.expires_in_future"), {
@@ -275,6 +312,7 @@ export const apiKeyRoutes = createRouter()
       expiresAt: body.expiresAt ? new Date(body.expiresAt).toISOString() : null,
       ipAllowList: body.ipAllowList ?? null,
       rateLimitPerMinute: body.rateLimitPerMinute,
+      platformUnitId,
     });
     const response = { ...present(row, now), key };
     const headers = { etag: etagOf(row.version), location: `/v1/api-keys/${row.id}` };
@@ -286,7 +324,7 @@ export const apiKeyRoutes = createRouter()
           action: "api_key.create",
           targetType: "api_key",
           targetId: row.id,
-          changes: { fields: Object.keys(body), scopes: grantedScopes },
+          changes: { fields: Object.keys(body), scopes: grantedScopes, platformUnitId },
         },
         events: [eventOf("created", row)],
       },
@@ -336,6 +374,7 @@ export const apiKeyRoutes = createRouter()
       expiresAt: old.expiresAt,
       ipAllowList: old.ipAllowList,
       rateLimitPerMinute: old.rateLimitPerMinute,
+      platformUnitId: old.platformUnitId,
     });
     const graceEnds = new Date(
       Math.min(now.getTime() + rotationGraceMs, old.expiresAt ? Date.parse(old.expiresAt) : Infinity),

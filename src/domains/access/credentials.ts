@@ -37,6 +37,8 @@ interface CachedKey {
   /** `expiresAt` and `lastUsedAt` as milliseconds, parsed once per lookup rather than on every request. */
   expiresMs: number | null;
   lastUsedMs: number | null;
+  /** A key bound to a new-employment platform acts as it: role `platform`, reach its own workers. */
+  platformUnitId: string | null;
   credential?: { principal: Principal; rateLimit: RateLimitSubject };
 }
 
@@ -141,6 +143,7 @@ export function createMachineCredentials(nowMs: () => number): MachineCredential
           ipAllowList: apiKeys.ipAllowList,
           rateLimitPerMinute: apiKeys.rateLimitPerMinute,
           lastUsedAt: apiKeys.lastUsedAt,
+          platformUnitId: apiKeys.platformUnitId,
         })
         .from(apiKeys)
         .where(eq(apiKeys.keyHash, keyHash)),
@@ -199,10 +202,11 @@ export function createMachineCredentials(nowMs: () => number): MachineCredential
       principal: {
         tenant: key.tenantId,
         subject: key.id,
-        roles: [],
+        roles: key.platformUnitId ? ["platform"] : [],
         scopes: new Set(key.scopes.filter((s) => !scopesNeverForKeys.includes(s))),
         org: undefined,
-        owner: undefined,
+        // A platform's key sees what a platform token with `unit` = its platform sees (src/shared/api/authenticate.ts).
+        owner: key.platformUnitId ? { companyUnitId: key.platformUnitId } : undefined,
         credential: "api_key",
         crossTenant: false,
       },

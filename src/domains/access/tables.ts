@@ -42,6 +42,8 @@ export const apiKeys = sqliteTable(
     /** CIDRs or addresses; null allows any. */
     ipAllowList: text("ip_allow_list", { mode: "json" }).$type<string[]>(),
     rateLimitPerMinute: integer("rate_limit_per_minute").notNull(),
+    /** A key bound to a new-employment platform (a unit): it acts as that platform (role `platform`), for its system's integration. */
+    platformUnitId: text("platform_unit_id"),
     createdBy: text("created_by").notNull(),
     revokedAt: text("revoked_at"),
     /** Rotation: the key that replaced this one, and until when this one still works. */

@@ -8,12 +8,12 @@ import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
 import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "../../shared/api/openapi.js";
 import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
 import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
-import { commit, commitCreated } from "../../shared/store/commit.js";
+import { commitCreated } from "../../shared/store/commit.js";
 import { findWithinReach, listWithinReach, updateVersioned } from "../../shared/store/records.js";
 import { requireDivisionForWrite, unknownReference } from "../../shared/store/references.js";
 import { members } from "../organisations/tables.js";
 import { assertMayRevealPii } from "../../shared/auth/pii-reveal.js";
-import { idCardSchema, phoneSchema, sealedPhone } from "../../shared/api/personal-data.js";
+import { idCardSchema, phoneSchema, revealPersonalData, sealedPhone } from "../../shared/api/personal-data.js";
 import { skillListSchema, skills, tag, volunteerId } from "./common.js";
 import { volunteerSources, volunteers } from "./tables.js";
 import { zodMessage } from "../../shared/http/messages.js";
@@ -290,22 +290,7 @@ export const volunteerRoutes = createRouter()
     const row = await findWithinReach(c, volunteers, volunteerReach, c.req.valid("param").id, "volunteer");
     if (!reveal)
       return c.json(present(row, undefined, c.get("principal").crossTenant), 200, { etag: etagOf(row.version) });
-    const clear = {
-      // An anonymised volunteer (retention) has nothing left to open.
-      phone: row.phoneCipher ? await c.get("pii").open(row.phoneCipher) : row.phoneMasked,
-      idCard: row.idCardCipher === null ? null : await c.get("pii").open(row.idCardCipher),
-    };
-    await commit(c, {
-      writes: [],
-      audit: {
-        action: "volunteer.pii_revealed",
-        targetType: "volunteer",
-        targetId: row.id,
-        divisionPath: row.divisionPath,
-        tenantId: row.tenantId,
-        changes: { fields: clear.idCard === null ? ["phone"] : ["phone", "idCard"] },
-      },
-    });
+    const clear = await revealPersonalData(c, "volunteer", row);
     return c.json(present(row, clear), 200, { etag: etagOf(row.version), "cache-control": "no-store" });
   })
   .openapi(updateVolunteer, async (c) => {

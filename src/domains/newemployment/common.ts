@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { idSchema } from "../../shared/http/schemas.js";
+import type { quickReports } from "./tables.js";
 
 export const tag = "new-employment";
 export const workerId = idSchema("gwk");
@@ -24,3 +25,17 @@ export const placeSchema = z
   })
   .strict()
   .openapi("Place");
+
+/** A quick report's webhook payload (every `quick_report.*` event): read by the routes and the escalation job. */
+export const quickReportEventPayload = (row: typeof quickReports.$inferSelect) => ({
+  reportId: row.id,
+  workerId: row.workerId,
+  platformUnitId: row.platformUnitId,
+  communityId: row.communityId,
+  category: row.category,
+  status: row.status,
+  level: row.level,
+  routedBy: row.routedBy,
+  dueAt: row.dueAt,
+  points: row.points,
+});

@@ -8,7 +8,8 @@ import { quickReportStatuses, type QuickReportCategory } from "./tables.js";
 /**
  * 随手拍, handled like a complaint by the community it was routed to: reported → accepted (the
  * worker earns points) → processing → resolved → closed; a resolution found not done is sent back;
- * a report that is not a matter for the community (or a duplicate, or not true) is rejected.
+ * a report that is not a matter for the community (or a duplicate, or not true) is rejected. One not
+ * resolved by its deadline goes to the street (`level`), by the background job (escalation.ts).
  */
 export const quickReportMachine = defineMachine("quick report", quickReportStatuses, {
   accept: { from: ["reported"], to: "accepted" },
@@ -18,6 +19,9 @@ export const quickReportMachine = defineMachine("quick report", quickReportStatu
   close: { from: ["resolved"], to: "closed" },
   reject: { from: ["reported", "accepted"], to: "rejected" },
 });
+
+/** States in which the deadline runs (the escalation job looks only at these). */
+export const runningReportStatuses = ["reported", "accepted", "processing"] as const;
 
 /**
  * [D] Time to resolve, per category: an elderly person needing help and a hazard run around the

@@ -1,14 +1,19 @@
 import { z } from "@hono/zod-openapi";
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import type { Context } from "hono";
-import { newId } from "../../db/ids.js";
 import { createRouter, protectedRoute } from "../../shared/api/openapi.js";
-import { imageBody, imageResponse, receiveImage, sendImage } from "../../shared/api/photos.js";
+import {
+  imageBody,
+  imageResponse,
+  receiveImage,
+  sendImage,
+  storeRecordPhoto,
+  type PhotoStore,
+} from "../../shared/api/photos.js";
 import { ApiError, notFound } from "../../shared/http/errors.js";
 import { msg } from "../../shared/http/messages.js";
 import { idSchema } from "../../shared/http/schemas.js";
 import type { AppEnv } from "../../shared/request/context.js";
-import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js";
 import { quickReportId, tag } from "./common.js";
 import { quickReportPhotos, type quickReports } from "./tables.js";
 
@@ -36,7 +41,7 @@ export const photoSchema = z
   })
   .openapi("QuickReportPhoto");
 
-const presentPhoto = (row: PhotoRow) => ({
+const presentPhoto = (row: Pick<PhotoRow, "id" | "contentType" | "bytes" | "author" | "createdAt">) => ({
   id: row.id,
   contentType: row.contentType,
   bytes: row.bytes,
@@ -55,61 +60,27 @@ export async function photosOfReport(c: Context<AppEnv>, report: ReportRow) {
   return rows.map(presentPhoto);
 }
 
+const photoStore = (): PhotoStore => ({
+  table: quickReportPhotos,
+  parentColumn: "report_id",
+  targetType: "quick_report",
+  idPrefix: "qph",
+  folder: "quick-reports",
+  max: maxReportPhotos,
+  full: msg("newemp.photos_full", { limit: maxReportPhotos }),
+});
+
 async function addReportPhoto(c: Context<AppEnv>, report: ReportRow) {
   if (report.status === "closed" || report.status === "rejected")
     throw new ApiError("conflict", msg("newemp.report_closed", { status: report.status }));
   const image = await receiveImage(c);
-  const now = c.get("clock").now();
-  const id = newId("qph", now.getTime());
   const author: PhotoRow["author"] = c.get("principal").scopes.has("quickreports:manage") ? "staff" : "worker";
-  const row: PhotoRow = {
-    id,
-    tenantId: report.tenantId,
+  const photo = await storeRecordPhoto(c, photoStore(), report, author, image, (p) => ({
     reportId: report.id,
-    storageKey: `quick-reports/${report.tenantId}/${report.id}/${id}`,
-    contentType: image.type,
-    bytes: image.bytes.length,
-    sha256: image.sha256,
+    photoId: p.id,
     author,
-    createdAt: now.toISOString(),
-  };
-  const blobs = c.get("blobs")!;
-  await blobs.put(row.storageKey, image.bytes, image.type);
-  try {
-    await commit(c, {
-      writes: [
-        c
-          .get("db")
-          .run(sql`insert into ${quickReportPhotos} (id, tenant_id, report_id, storage_key, content_type, bytes, sha256, author, created_at)
-          select ${row.id}, ${row.tenantId}, ${row.reportId}, ${row.storageKey}, ${row.contentType}, ${row.bytes}, ${row.sha256}, ${row.author}, ${row.createdAt}
-          where (select count(*) from ${quickReportPhotos} where tenant_id = ${row.tenantId} and report_id = ${row.reportId}) < ${maxReportPhotos}`),
-        guardChanged(c),
-      ],
-      audit: {
-        action: "quick_report.add_photo",
-        targetType: "quick_report",
-        targetId: report.id,
-        divisionPath: report.divisionPath,
-        tenantId: report.tenantId,
-        changes: { photoId: id, author, bytes: row.bytes, contentType: image.type, strippedBytes: image.strippedBytes },
-      },
-      events: [
-        {
-          type: "quick_report.photo_added",
-          subjectType: "quick_report",
-          subjectId: report.id,
-          payload: { reportId: report.id, photoId: id, author },
-          tenantId: report.tenantId,
-        },
-      ],
-    });
-  } catch (err) {
-    await blobs.delete(row.storageKey).catch(() => {});
-    if (err instanceof GuardFailed)
-      throw new ApiError("conflict", msg("newemp.photos_full", { limit: maxReportPhotos }));
-    throw err;
-  }
-  return presentPhoto(row);
+  }));
+  return presentPhoto(photo);
 }
 
 export function reportPhotoRoutes(find: (c: Context<AppEnv>, id: string) => Promise<ReportRow>) {

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { newId } from "../../db/ids.js";
-import { actionRoutes } from "../../shared/api/actions.js";
+import { actionRoutes, resolvedByDeadline } from "../../shared/api/actions.js";
 import { createRouter, protectedRoute } from "../../shared/api/openapi.js";
 import { actorOf } from "../../shared/auth/principal.js";
 import { toWgs84 } from "../../shared/geo.js";
@@ -15,11 +15,27 @@ import { commitCreated } from "../../shared/store/commit.js";
 import { findWithinReach, listWithinReach } from "../../shared/store/records.js";
 import { requireReference } from "../../shared/store/references.js";
 import { routeByPlace } from "./areas.js";
-import { latSchema, longSchema, placeSchema, platformUnitId, quickReportId, tag, workerId } from "./common.js";
+import {
+  latSchema,
+  longSchema,
+  placeSchema,
+  platformUnitId,
+  quickReportEventPayload,
+  quickReportId,
+  tag,
+  workerId,
+} from "./common.js";
 import { pointsFor, quickReportDueAt, quickReportMachine } from "./machines.js";
 import { photosOfReport, photoSchema, reportPhotoRoutes } from "./report-photos.js";
 import { workerReach } from "./workers.js";
-import { gigWorkers, quickReportCategories, quickReportPoints, quickReports, quickReportStatuses } from "./tables.js";
+import {
+  gigWorkers,
+  quickReportCategories,
+  quickReportLevels,
+  quickReportPoints,
+  quickReports,
+  quickReportStatuses,
+} from "./tables.js";
 
 export type QuickReportRow = typeof quickReports.$inferSelect;
 
@@ -88,6 +104,11 @@ export const quickReportSchema = z
     onTime: z.boolean().nullable(),
     rejectionReason: z.string().nullable(),
     points: z.number().int().openapi({ description: "Points it earned its worker (on acceptance).", example: 8 }),
+    level: z.enum(quickReportLevels).openapi({
+      description:
+        "community: the community it was routed to handles it; street: its deadline passed unresolved, so the street does (the background job).",
+    }),
+    escalatedAt: z.string().nullable().openapi({ description: "When it went to the street, if it did." }),
     ...timestampsSchema,
   })
   .openapi("QuickReport");
@@ -114,21 +135,11 @@ export const presentQuickReport = (row: QuickReportRow) => ({
   onTime: row.onTime,
   rejectionReason: row.rejectionReason,
   points: row.points,
+  level: row.level,
+  escalatedAt: row.escalatedAt,
   version: row.version,
   createdAt: row.createdAt,
   updatedAt: row.updatedAt,
-});
-
-export const quickReportEventPayload = (row: QuickReportRow) => ({
-  reportId: row.id,
-  workerId: row.workerId,
-  platformUnitId: row.platformUnitId,
-  communityId: row.communityId,
-  category: row.category,
-  status: row.status,
-  routedBy: row.routedBy,
-  dueAt: row.dueAt,
-  points: row.points,
 });
 
 const fileQuickReport = protectedRoute({
@@ -161,6 +172,7 @@ const listQuickReports = protectedRoute({
   request: {
     query: pageQuerySchema.extend({
       status: z.enum(quickReportStatuses).optional(),
+      level: z.enum(quickReportLevels).optional(),
       category: categorySchema.optional(),
       communityId: divisionIdSchema.optional(),
       workerId: workerId.optional(),
@@ -252,6 +264,8 @@ export const quickReportRoutes = createRouter()
       onTime: null,
       rejectionReason: null,
       points: 0,
+      level: "community",
+      escalatedAt: null,
       version: 1,
       createdAt: at,
       updatedAt: at,
@@ -283,6 +297,7 @@ export const quickReportRoutes = createRouter()
     const q = c.req.valid("query");
     const page = await listWithinReach(c, quickReports, quickReportReach, q, {
       status: [quickReports.status, q.status],
+      level: [quickReports.level, q.level],
       category: [quickReports.category, q.category],
       communityId: [quickReports.communityId, q.communityId],
       workerId: [quickReports.workerId, q.workerId],
@@ -359,13 +374,7 @@ export const quickReportRoutes = createRouter()
           summary: "Report it resolved, saying how",
           body: resolveSchema,
           event: "resolved",
-          effects: (c, row, body: z.infer<typeof resolveSchema>) => {
-            const at = c.get("clock").now().toISOString();
-            return {
-              set: { resolution: body.resolution, resolvedAt: at, onTime: at <= row.dueAt },
-              changes: { onTime: at <= row.dueAt },
-            };
-          },
+          effects: (c, row, body: z.infer<typeof resolveSchema>) => resolvedByDeadline(c, row, body),
         },
         send_back: {
           operationId: "sendBackQuickReport",

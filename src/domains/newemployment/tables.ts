@@ -131,6 +131,10 @@ export const quickReportCategories = [
 export type QuickReportCategory = (typeof quickReportCategories)[number];
 
 export const quickReportStatuses = ["reported", "accepted", "processing", "resolved", "closed", "rejected"] as const;
+/** Who handles a quick report: the community it was routed to, or its street once the deadline passed (escalation). */
+export const quickReportLevels = ["community", "street"] as const;
+/** Why a points entry was written: earned by acceptance, reversed by a correction, spent by a redemption. */
+export const pointsReasons = ["accepted", "correction", "redemption"] as const;
 
 /**
  * 随手拍: a worker, acting as a mobile grid member, reports what they saw at a place. The place is
@@ -164,6 +168,9 @@ export const quickReports = sqliteTable(
     onTime: integer("on_time", { mode: "boolean" }),
     rejectionReason: text("rejection_reason"),
     points: integer("points").notNull().default(0),
+    /** community until the deadline passes unresolved; then the street (the background job, once). */
+    level: text("level", { enum: quickReportLevels }).notNull().default("community"),
+    escalatedAt: text("escalated_at"),
     version: integer("version").notNull().default(1),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
@@ -174,6 +181,8 @@ export const quickReports = sqliteTable(
     index("quick_reports_tenant_worker_idx").on(t.tenantId, t.workerId, t.id),
     index("quick_reports_tenant_platform_idx").on(t.tenantId, t.platformUnitId, t.id),
     index("quick_reports_tenant_status_idx").on(t.tenantId, t.status, t.id),
+    // The escalation job: reports still at the community whose deadline has passed.
+    index("quick_reports_overdue_idx").on(t.level, t.dueAt),
   ],
 );
 
@@ -196,8 +205,9 @@ export const quickReportPhotos = sqliteTable(
 
 /**
  * The points ledger: append-only, like the service-hours ledger. An accepted report adds its
- * category's points; a correction is a new entry (negative or positive), never an edit. A worker's
- * balance is the sum of their entries.
+ * category's points; a correction reversing them (the report found invalid or a duplicate) and a
+ * redemption spending points are new negative entries, never an edit. A worker's balance is the sum
+ * of their entries.
  */
 export const quickReportPoints = sqliteTable(
   "quick_report_points",
@@ -209,14 +219,16 @@ export const quickReportPoints = sqliteTable(
     divisionPath: text("division_path").notNull(),
     reportId: text("report_id"),
     points: integer("points").notNull(),
-    reason: text("reason", { enum: ["accepted", "correction"] }).notNull(),
+    reason: text("reason", { enum: pointsReasons }).notNull(),
     note: text("note"),
+    /** For a redemption: the warm station where the points were spent, if any. */
+    stationId: text("station_id"),
     createdBy: text("created_by").notNull(),
     createdAt: text("created_at").notNull(),
   },
   (t) => [
     index("quick_report_points_tenant_worker_idx").on(t.tenantId, t.workerId, t.id),
-    // One award per report: a second accept (there is none in the machine) could never pay twice.
-    uniqueIndex("quick_report_points_report_uq").on(t.tenantId, t.reportId),
+    // One award and one correction per report: neither can be paid or reversed twice. Redemptions name no report.
+    uniqueIndex("quick_report_points_report_reason_uq").on(t.tenantId, t.reportId, t.reason),
   ],
 );

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { and, eq, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { newId } from "../../db/ids.js";
-import { idCardSchema, phoneSchema, sealedPhone } from "../../shared/api/personal-data.js";
+import { idCardSchema, phoneSchema, revealPersonalData, sealedPhone } from "../../shared/api/personal-data.js";
 import { createRouter, protectedRoute, versionedResponse } from "../../shared/api/openapi.js";
 import { maskIdCard, maskName } from "../../shared/crypto/pii.js";
 import { etagOf } from "../../shared/http/etag.js";
@@ -12,6 +12,7 @@ import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import type { AppEnv } from "../../shared/request/context.js";
 import { commitCreated } from "../../shared/store/commit.js";
+import { assertMayRevealPii } from "../../shared/auth/pii-reveal.js";
 import { findWithinReach, listWithinReach } from "../../shared/store/records.js";
 import { requireDivisionForWrite, requireReference, unknownReference } from "../../shared/store/references.js";
 import { volunteers } from "../emergency/tables.js";
@@ -21,8 +22,8 @@ import { stationReach } from "./stations.js";
 import { gigWorkers, quickReportPoints, vehicleTypes, warmStations, workerTrades } from "./tables.js";
 
 /**
- * 新就业群体 workers: personal data sealed, fingerprinted and masked like volunteers' (never revealed
- * here); seen by the administrators of the community they work from, by their platform, and by
+ * 新就业群体 workers: personal data sealed, fingerprinted and masked like volunteers' (revealed only
+ * with `reveal=pii` under the members' rule, audited); seen by the administrators of the community they work from, by their platform, and by
  * themselves (a `gig_worker` token whose subject is their id).
  */
 export type WorkerRow = typeof gigWorkers.$inferSelect;
@@ -53,8 +54,11 @@ const workerSchema = z
     id: workerId,
     tenant: z.string().openapi({ example: "620902" }),
     ...workerFields,
-    phone: z.string().openapi({ description: "Always masked.", example: "139****2046" }),
-    idCard: z.string().nullable().openapi({ description: "Always masked.", example: "6209**********0024" }),
+    phone: z.string().openapi({ description: "Masked unless revealed with `reveal=pii`.", example: "139****2046" }),
+    idCard: z
+      .string()
+      .nullable()
+      .openapi({ description: "Masked unless revealed with `reveal=pii`.", example: "6209**********0024" }),
     active: z.boolean(),
     ...timestampsSchema,
   })
@@ -83,7 +87,11 @@ const createWorkerSchema = z
     },
   });
 
-export const presentWorker = (row: WorkerRow, crossTenant = false) => ({
+export const presentWorker = (
+  row: WorkerRow,
+  crossTenant = false,
+  clear?: { phone: string; idCard: string | null },
+) => ({
   id: row.id,
   tenant: row.tenantId,
   name: crossTenant ? maskName(row.name) : row.name,
@@ -93,8 +101,8 @@ export const presentWorker = (row: WorkerRow, crossTenant = false) => ({
   baseDivisionId: row.baseDivisionId,
   stationId: row.stationId,
   volunteerId: row.volunteerId,
-  phone: row.phoneMasked,
-  idCard: row.idCardMasked,
+  phone: clear?.phone ?? row.phoneMasked,
+  idCard: clear ? clear.idCard : row.idCardMasked,
   active: row.active,
   version: row.version,
   createdAt: row.createdAt,
@@ -172,9 +180,14 @@ const getWorker = protectedRoute({
   operationId: "getGigWorker",
   tags: [tag],
   summary: "One worker, with their points balance",
+  description:
+    "Masked by default. `reveal=pii` answers the clear phone and ID card number under the members' rule: the scope pii:read, a signed-in person (never an API key), audited as `gig_worker.pii_revealed`.",
   scope: "newemp:read",
   errors: [404],
-  request: { params: z.object({ id: workerId }) },
+  request: {
+    params: z.object({ id: workerId }),
+    query: z.object({ reveal: z.enum(["pii"]).optional().openapi({ description: "`pii`: answer clear values." }) }),
+  },
   responses: { 200: versionedResponse(workerWithPointsSchema, "The worker (masked).") },
 });
 
@@ -257,8 +270,17 @@ export const workerRoutes = createRouter()
     return c.json({ data: page.data.map((r) => presentWorker(r, crossTenant)), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getWorker, async (c) => {
+    const reveal = c.req.valid("query").reveal === "pii";
+    if (reveal) assertMayRevealPii(c.get("principal"));
     const row = await findWorker(c, c.req.valid("param").id);
-    return c.json({ ...presentWorker(row, c.get("principal").crossTenant), points: await pointsOf(c, row) }, 200, {
+    const points = await pointsOf(c, row);
+    if (!reveal)
+      return c.json({ ...presentWorker(row, c.get("principal").crossTenant), points }, 200, {
+        etag: etagOf(row.version),
+      });
+    const clear = await revealPersonalData(c, "gig_worker", row);
+    return c.json({ ...presentWorker(row, false, clear), points }, 200, {
       etag: etagOf(row.version),
+      "cache-control": "no-store",
     });
   });

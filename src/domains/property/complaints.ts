@@ -4,7 +4,7 @@ import type { Context } from "hono";
 import { and, eq } from "drizzle-orm";
 import { units } from "../organisations/tables.js";
 import { toWgs84 } from "../../shared/geo.js";
-import { actionRoutes } from "../../shared/api/actions.js";
+import { actionRoutes, resolvedByDeadline } from "../../shared/api/actions.js";
 import type { AppEnv } from "../../shared/request/context.js";
 import { etagOf } from "../../shared/http/etag.js";
 import { ApiError } from "../../shared/http/errors.js";
@@ -353,13 +353,7 @@ export const complaintRoutes = createRouter()
           authorize: assignedToCaller,
           body: resolveSchema,
           event: "resolved",
-          effects: (c, row, body: z.infer<typeof resolveSchema>) => {
-            const at = c.get("clock").now().toISOString();
-            return {
-              set: { resolution: body.resolution, resolvedAt: at, onTime: at <= row.dueAt },
-              changes: { onTime: at <= row.dueAt },
-            };
-          },
+          effects: (c, row, body: z.infer<typeof resolveSchema>) => resolvedByDeadline(c, row, body),
         },
         send_back: {
           operationId: "sendBackComplaint",

@@ -1,13 +1,11 @@
 import { and, asc, eq, inArray, isNotNull, lt, sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../db/client.js";
-import { newId } from "../../db/ids.js";
-import { auditEvents, outboxEvents, tenants } from "../../db/tables.js";
+import { tenants } from "../../db/tables.js";
+import { runScheduledSteps } from "../../shared/store/scheduled.js";
 import { complaintEventPayload } from "./common.js";
 import { dueAfter, nextLevel, reporterRetentionDays, runningStatuses } from "./machines.js";
 import { complaints } from "./tables.js";
 
-const schedulerActor = "system:scheduler";
 const allTenants = (db: Db) => db.select({ code: tenants.code }).from(tenants);
 
 /**
@@ -36,42 +34,43 @@ export async function escalateOverdueComplaints(db: Db, now: Date, limit = 200):
   const dueAts = new Map<string, string>();
   for (const category of new Set(due.map((row) => row.category)))
     dueAts.set(category, await dueAfter(db, now, category));
-  const statements: BatchItem<"sqlite">[] = due.flatMap((row) => {
-    const level = nextLevel[row.level];
-    const updated = {
-      ...row,
-      status: "escalated" as const,
-      level,
-      dueAt: dueAts.get(row.category)!,
-      escalationCount: row.escalationCount + 1,
-      version: row.version + 1,
-      updatedAt: at,
-    };
-    const changes = JSON.stringify({ status: [row.status, "escalated"], level: [row.level, level], dueAt: row.dueAt });
-    return [
-      db
-        .update(complaints)
-        .set({
-          status: "escalated",
-          level,
-          dueAt: updated.dueAt,
-          escalationCount: sql`${complaints.escalationCount} + 1`,
-          version: sql`${complaints.version} + 1`,
-          updatedAt: at,
-        })
-        .where(and(eq(complaints.id, row.id), eq(complaints.version, row.version))),
-      db.run(sql`insert into ${auditEvents} (id, tenant_id, actor, actor_kind, action, target_type, target_id, division_path, request_id, changes, at)
-        select ${newId("aud", now.getTime())}, ${row.tenantId}, ${schedulerActor}, 'system', 'complaint.escalate', 'complaint', ${row.id}, ${row.divisionPath}, ${"job:escalation"}, ${changes}, ${at}
-        where changes() > 0`),
-      db.run(sql`insert into ${outboxEvents} (id, tenant_id, type, subject_type, subject_id, payload, created_at)
-        select ${newId("evt", now.getTime())}, ${row.tenantId}, 'complaint.escalated', 'complaint', ${row.id}, ${JSON.stringify(complaintEventPayload(updated))}, ${at}
-        where changes() > 0`),
-    ];
-  });
-  const results = await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
-  return results
-    .filter((_, i) => i % 3 === 0)
-    .reduce((n, r) => n + Number((r as { rowsAffected?: number }).rowsAffected ?? 0), 0);
+  return runScheduledSteps(
+    db,
+    now,
+    due.map((row) => {
+      const level = nextLevel[row.level];
+      const updated = {
+        ...row,
+        status: "escalated" as const,
+        level,
+        dueAt: dueAts.get(row.category)!,
+        escalationCount: row.escalationCount + 1,
+        version: row.version + 1,
+        updatedAt: at,
+      };
+      return {
+        update: db
+          .update(complaints)
+          .set({
+            status: "escalated",
+            level,
+            dueAt: updated.dueAt,
+            escalationCount: sql`${complaints.escalationCount} + 1`,
+            version: sql`${complaints.version} + 1`,
+            updatedAt: at,
+          })
+          .where(and(eq(complaints.id, row.id), eq(complaints.version, row.version))),
+        tenantId: row.tenantId,
+        divisionPath: row.divisionPath,
+        action: "complaint.escalate",
+        targetType: "complaint",
+        targetId: row.id,
+        job: "job:escalation",
+        changes: { status: [row.status, "escalated"], level: [row.level, level], dueAt: row.dueAt },
+        event: { type: "complaint.escalated", payload: complaintEventPayload(updated) },
+      };
+    }),
+  );
 }
 
 /**
@@ -80,7 +79,6 @@ export async function escalateOverdueComplaints(db: Db, now: Date, limit = 200):
  * and its counts stay for the scorecards. Each erasure is audited as `complaint.erase_reporter`.
  */
 export async function eraseExpiredReporters(db: Db, now: Date, limit = 500): Promise<number> {
-  const at = now.toISOString();
   const before = new Date(now.getTime() - reporterRetentionDays * 86_400_000).toISOString();
   const expired = and(
     isNotNull(complaints.reporterCipher),
@@ -92,19 +90,22 @@ export async function eraseExpiredReporters(db: Db, now: Date, limit = 500): Pro
     .from(complaints)
     .where(and(inArray(complaints.tenantId, allTenants(db)), expired))
     .limit(limit);
-  if (candidates.length === 0) return 0;
-  const changes = JSON.stringify({ fields: ["reporter"], retentionDays: reporterRetentionDays });
-  const statements: BatchItem<"sqlite">[] = candidates.flatMap((row) => [
-    db
-      .update(complaints)
-      .set({ reporterCipher: null, reporterMasked: null })
-      .where(and(eq(complaints.id, row.id), expired)),
-    db.run(sql`insert into ${auditEvents} (id, tenant_id, actor, actor_kind, action, target_type, target_id, division_path, request_id, changes, at)
-      select ${newId("aud", now.getTime())}, ${row.tenantId}, ${schedulerActor}, 'system', 'complaint.erase_reporter', 'complaint', ${row.id}, ${row.divisionPath}, ${"job:retention"}, ${changes}, ${at}
-      where changes() > 0`),
-  ]);
-  const results = await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
-  return results
-    .filter((_, i) => i % 2 === 0)
-    .reduce((n, r) => n + Number((r as { rowsAffected?: number }).rowsAffected ?? 0), 0);
+  const changes = { fields: ["reporter"], retentionDays: reporterRetentionDays };
+  return runScheduledSteps(
+    db,
+    now,
+    candidates.map((row) => ({
+      update: db
+        .update(complaints)
+        .set({ reporterCipher: null, reporterMasked: null })
+        .where(and(eq(complaints.id, row.id), expired)),
+      tenantId: row.tenantId,
+      divisionPath: row.divisionPath,
+      action: "complaint.erase_reporter",
+      targetType: "complaint",
+      targetId: row.id,
+      job: "job:retention",
+      changes,
+    })),
+  );
 }

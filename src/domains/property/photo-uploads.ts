@@ -1,17 +1,18 @@
-import { z } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { newId } from "../../db/ids.js";
-import { createRouter, protectedRoute } from "../../shared/api/openapi.js";
+import { createRouter, errorResponses, protectedRoute } from "../../shared/api/openapi.js";
 import type { AppEnv } from "../../shared/request/context.js";
 import { ApiError, notFound } from "../../shared/http/errors.js";
 import { msg } from "../../shared/http/messages.js";
 import { idSchema } from "../../shared/http/schemas.js";
-import { complaintId, tag, type ComplaintRow } from "./common.js";
+import { complaintId, followUpTokenSchema, tag, type ComplaintRow } from "./common.js";
 import { maxPhotoBytes, photoSchema, storePhoto } from "./photos.js";
 import { checkImage } from "../../shared/api/photos.js";
 
 /**
- * Pre-signed uploads (S3-compatible storage only): the client asks for an upload URL, PUTs the
+ * Pre-signed uploads (S3-compatible storage only), for staff and for the reporter through the
+ * follow-up link: the client asks for an upload URL, PUTs the
  * image straight to the bucket (the URL binds its type and exact length and expires), then asks to
  * attach it. Only then does the server read it — its size first, then its content: JPEG, PNG or
  * WebP by magic bytes, metadata and EXIF location stripped — and store the clean copy as the
@@ -38,6 +39,7 @@ const uploadRequestSchema = z
   })
   .strict()
   .openapi("PhotoUploadRequest", { example: { contentType: "image/jpeg", bytes: 482113 } });
+type PhotoUploadRequest = z.infer<typeof uploadRequestSchema>;
 
 const uploadSchema = z
   .object({
@@ -55,19 +57,22 @@ const uploadSchema = z
   })
   .openapi("PhotoUpload");
 
+const presignDescription = (direct: string) =>
+  `Only where photos are kept in S3-compatible storage (503 otherwise: upload through \`POST ${direct}\`). PUT the file to \`url\` with exactly \`headers\` within ${uploadUrlSeconds} s, then POST to \`attach\`. Not once the complaint is closed (409).`;
+const attachDescription =
+  "Reads the uploaded object (size first: more than the limit is a 413), checks it by content (415 for anything but JPEG, PNG or WebP), strips its metadata and stores the clean copy like a direct upload. The upload is consumed: attaching it again is a 404.";
+const uploadBody = { required: true, content: { "application/json": { schema: uploadRequestSchema } } };
+
 const presignRoute = protectedRoute({
   method: "post",
   path: "/v1/complaints/{id}/photo-uploads",
   operationId: "createComplaintPhotoUpload",
   tags: [tag],
   summary: "Get a pre-signed URL to upload a photo straight to storage",
-  description: `Only where photos are kept in S3-compatible storage (503 otherwise: upload through \`POST /v1/complaints/{id}/photos\`). PUT the file to \`url\` with exactly \`headers\` within ${uploadUrlSeconds} s, then POST to \`attach\`.`,
+  description: presignDescription("/v1/complaints/{id}/photos"),
   scope: ["complaints:manage", "complaints:handle"],
   errors: [404, 409, 503],
-  request: {
-    params: z.object({ id: complaintId }),
-    body: { required: true, content: { "application/json": { schema: uploadRequestSchema } } },
-  },
+  request: { params: z.object({ id: complaintId }), body: uploadBody },
   responses: { 201: { description: "Upload here.", content: { "application/json": { schema: uploadSchema } } } },
 });
 
@@ -77,12 +82,42 @@ const attachRoute = protectedRoute({
   operationId: "attachComplaintPhotoUpload",
   tags: [tag],
   summary: "Attach an uploaded photo to the complaint",
-  description:
-    "Reads the uploaded object (size first: more than the limit is a 413), checks it by content (415 for anything but JPEG, PNG or WebP), strips its metadata and stores the clean copy like a direct upload. The upload is consumed: attaching it again is a 404.",
+  description: attachDescription,
   scope: ["complaints:manage", "complaints:handle"],
   errors: [404, 409, 413, 415, 503],
   request: { params: z.object({ id: complaintId, uploadId }) },
   responses: { 201: { description: "Attached.", content: { "application/json": { schema: photoSchema } } } },
+});
+
+const tokenParams = z.object({ token: followUpTokenSchema });
+const publicPresignRoute = createRoute({
+  method: "post",
+  path: "/v1/public/complaints/{token}/photo-uploads",
+  operationId: "createPublicComplaintPhotoUpload",
+  tags: [tag],
+  summary: "The reporter gets a pre-signed URL to upload a photo straight to storage",
+  description: `Public: the follow-up token is the credential. ${presignDescription("/v1/public/complaints/{token}/photos")}`,
+  security: [],
+  request: { params: tokenParams, body: uploadBody },
+  responses: {
+    201: { description: "Upload here.", content: { "application/json": { schema: uploadSchema } } },
+    ...errorResponses([400, 404, 409, 503]),
+  },
+});
+
+const publicAttachRoute = createRoute({
+  method: "post",
+  path: "/v1/public/complaints/{token}/photo-uploads/{uploadId}/attach",
+  operationId: "attachPublicComplaintPhotoUpload",
+  tags: [tag],
+  summary: "The reporter attaches an uploaded photo to their complaint",
+  description: `Public: the follow-up token is the credential. ${attachDescription}`,
+  security: [],
+  request: { params: tokenParams.extend({ uploadId }) },
+  responses: {
+    201: { description: "Attached.", content: { "application/json": { schema: photoSchema } } },
+    ...errorResponses([400, 404, 409, 413, 415, 503]),
+  },
 });
 
 function presigningStore(c: Context<AppEnv>) {
@@ -92,44 +127,62 @@ function presigningStore(c: Context<AppEnv>) {
   return blobs as typeof blobs & Required<Pick<typeof blobs, "presignPut" | "sizeOf">>;
 }
 
+/** A signed PUT for one upload to the complaint's staging folder; `attachBase` is where its attach is POSTed. */
+async function presign(c: Context<AppEnv>, complaint: ComplaintRow, body: PhotoUploadRequest, attachBase: string) {
+  const blobs = presigningStore(c);
+  if (complaint.status === "closed") throw new ApiError("conflict", msg("complaint.closed"));
+  const upload = newId("cpu", c.get("clock").now().getTime());
+  const signed = await blobs.presignPut(stagingKey(complaint, upload), {
+    contentType: body.contentType,
+    bytes: body.bytes,
+    expiresSeconds: uploadUrlSeconds,
+  });
+  return { uploadId: upload, ...signed, attach: `${attachBase}/photo-uploads/${upload}/attach` };
+}
+
+/** Reads the staged upload (size first, then content), stores the clean copy as `author`'s photo, and deletes the upload either way. */
+async function attach(c: Context<AppEnv>, complaint: ComplaintRow, upload: string, author: "reporter" | "staff") {
+  const blobs = presigningStore(c);
+  const key = stagingKey(complaint, upload);
+  const size = await blobs.sizeOf(key);
+  if (size === null) throw notFound("photo");
+  try {
+    if (size > maxPhotoBytes)
+      throw new ApiError("payload_too_large", msg("property.photo_too_large", { bytes: maxPhotoBytes }));
+    // The reporter adds nothing to a closed complaint (as with a direct upload); staff may still document it.
+    if (author === "reporter" && complaint.status === "closed") throw new ApiError("conflict", msg("complaint.closed"));
+    const raw = await blobs.get(key);
+    if (!raw) throw notFound("photo");
+    // The pre-signed PUT fixed the Content-Type; the content is checked here.
+    return await storePhoto(c, complaint, author, await checkImage(raw));
+  } finally {
+    await blobs.delete(key);
+  }
+}
+
+/** Staff routes: upload and attach (complaints:manage or complaints:handle), the complaint within reach. */
 export function photoUploadRoutes(find: (c: Context<AppEnv>, id: string) => Promise<ComplaintRow>) {
   return createRouter()
     .openapi(presignRoute, async (c) => {
-      const blobs = presigningStore(c);
       const complaint = await find(c, c.req.valid("param").id);
-      if (complaint.status === "closed") throw new ApiError("conflict", msg("complaint.closed"));
-      const body = c.req.valid("json");
-      const upload = newId("cpu", c.get("clock").now().getTime());
-      const signed = await blobs.presignPut(stagingKey(complaint, upload), {
-        contentType: body.contentType,
-        bytes: body.bytes,
-        expiresSeconds: uploadUrlSeconds,
-      });
-      return c.json(
-        {
-          uploadId: upload,
-          ...signed,
-          attach: `/v1/complaints/${complaint.id}/photo-uploads/${upload}/attach`,
-        },
-        201,
-      );
+      return c.json(await presign(c, complaint, c.req.valid("json"), `/v1/complaints/${complaint.id}`), 201);
     })
     .openapi(attachRoute, async (c) => {
-      const blobs = presigningStore(c);
       const { id, uploadId: upload } = c.req.valid("param");
-      const complaint = await find(c, id);
-      const key = stagingKey(complaint, upload);
-      const size = await blobs.sizeOf(key);
-      if (size === null) throw notFound("photo");
-      try {
-        if (size > maxPhotoBytes)
-          throw new ApiError("payload_too_large", msg("property.photo_too_large", { bytes: maxPhotoBytes }));
-        const raw = await blobs.get(key);
-        if (!raw) throw notFound("photo");
-        // The pre-signed PUT fixed the Content-Type; the content is checked here.
-        return c.json(await storePhoto(c, complaint, "staff", await checkImage(raw)), 201);
-      } finally {
-        await blobs.delete(key);
-      }
+      return c.json(await attach(c, await find(c, id), upload, "staff"), 201);
+    });
+}
+
+/** The reporter's routes (public: the follow-up token is the credential), the same checks; photos are the reporter's. */
+export function publicPhotoUploadRoutes(byToken: (c: Context<AppEnv>, token: string) => Promise<ComplaintRow>) {
+  return createRouter()
+    .openapi(publicPresignRoute, async (c) => {
+      const { token } = c.req.valid("param");
+      const complaint = await byToken(c, token);
+      return c.json(await presign(c, complaint, c.req.valid("json"), `/v1/public/complaints/${token}`), 201);
+    })
+    .openapi(publicAttachRoute, async (c) => {
+      const { token, uploadId: upload } = c.req.valid("param");
+      return c.json(await attach(c, await byToken(c, token), upload, "reporter"), 201);
     });
 }

@@ -1,14 +1,20 @@
 import { msg } from "../../shared/http/messages.js";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { and, asc, eq, sql } from "drizzle-orm";
-import { newId } from "../../db/ids.js";
+import { and, asc, eq } from "drizzle-orm";
 import type { AppEnv } from "../../shared/request/context.js";
 import { ApiError, notFound } from "../../shared/http/errors.js";
 import { createRouter, errorResponses, protectedRoute } from "../../shared/api/openapi.js";
 import { idSchema } from "../../shared/http/schemas.js";
-import { imageBody, imageResponse, receiveImage, sendImage, type ReceivedImage } from "../../shared/api/photos.js";
-import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js";
+import {
+  imageBody,
+  imageResponse,
+  receiveImage,
+  sendImage,
+  storeRecordPhoto,
+  type PhotoStore,
+  type ReceivedImage,
+} from "../../shared/api/photos.js";
 import { complaintEventPayload, complaintId, followUpTokenSchema, tag, type ComplaintRow } from "./common.js";
 import { complaintPhotos } from "./tables.js";
 
@@ -38,7 +44,7 @@ export const photoSchema = z
   .openapi("ComplaintPhoto");
 
 export type PhotoRow = typeof complaintPhotos.$inferSelect;
-const presentPhoto = (row: PhotoRow) => ({
+const presentPhoto = (row: Pick<PhotoRow, "id" | "contentType" | "bytes" | "author" | "createdAt">) => ({
   id: row.id,
   contentType: row.contentType,
   bytes: row.bytes,
@@ -62,6 +68,16 @@ export async function addPhoto(c: Context<AppEnv>, complaint: ComplaintRow, auth
   return storePhoto(c, complaint, author, await receiveImage(c));
 }
 
+const photoStore = (): PhotoStore => ({
+  table: complaintPhotos,
+  parentColumn: "complaint_id",
+  targetType: "complaint",
+  idPrefix: "cph",
+  folder: "complaints",
+  max: maxPhotos,
+  full: msg("property.photos_full", { limit: maxPhotos }),
+});
+
 /** Stores a checked photo, then its row, audit and event in one batch (refused beyond `maxPhotos`); the blob goes if the batch fails. */
 export async function storePhoto(
   c: Context<AppEnv>,
@@ -69,61 +85,11 @@ export async function storePhoto(
   author: "reporter" | "staff",
   image: ReceivedImage,
 ) {
-  const blobs = c.get("blobs");
-  if (!blobs) throw new ApiError("unavailable", msg("property.photo_storage_missing"));
-  const now = c.get("clock").now();
-  const id = newId("cph", now.getTime());
-  const row: PhotoRow = {
-    id,
-    tenantId: complaint.tenantId,
-    complaintId: complaint.id,
-    storageKey: `complaints/${complaint.tenantId}/${complaint.id}/${id}`,
-    contentType: image.type,
-    bytes: image.bytes.length,
-    sha256: image.sha256,
+  const photo = await storeRecordPhoto(c, photoStore(), complaint, author, image, () => ({
+    ...complaintEventPayload(complaint),
     author,
-    createdAt: now.toISOString(),
-  };
-  await blobs.put(row.storageKey, image.bytes, image.type);
-  const db = c.get("db");
-  try {
-    await commit(c, {
-      writes: [
-        db.run(sql`insert into ${complaintPhotos} (id, tenant_id, complaint_id, storage_key, content_type, bytes, sha256, author, created_at)
-          select ${row.id}, ${row.tenantId}, ${row.complaintId}, ${row.storageKey}, ${row.contentType}, ${row.bytes}, ${row.sha256}, ${row.author}, ${row.createdAt}
-          where (select count(*) from ${complaintPhotos} where tenant_id = ${row.tenantId} and complaint_id = ${row.complaintId}) < ${maxPhotos}`),
-        guardChanged(c),
-      ],
-      audit: {
-        action: "complaint.add_photo",
-        targetType: "complaint",
-        targetId: complaint.id,
-        divisionPath: complaint.divisionPath,
-        tenantId: complaint.tenantId,
-        changes: {
-          photoId: row.id,
-          author,
-          bytes: row.bytes,
-          contentType: image.type,
-          strippedBytes: image.strippedBytes,
-        },
-      },
-      events: [
-        {
-          type: "complaint.photo_added",
-          subjectType: "complaint",
-          subjectId: complaint.id,
-          payload: { ...complaintEventPayload(complaint), author },
-          tenantId: complaint.tenantId,
-        },
-      ],
-    });
-  } catch (err) {
-    await blobs.delete(row.storageKey).catch(() => {});
-    if (err instanceof GuardFailed) throw new ApiError("conflict", msg("property.photos_full", { limit: maxPhotos }));
-    throw err;
-  }
-  return presentPhoto(row);
+  }));
+  return presentPhoto(photo);
 }
 
 /** The photo's bytes, if it belongs to the complaint (which the caller has already been allowed to read). */

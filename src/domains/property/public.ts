@@ -21,6 +21,7 @@ import { commitNote, fileComplaintSchema, filingOf, followUpOf, followUpSchema }
 import { complaintMachine, dueAfter } from "./machines.js";
 import { addNote } from "./notes.js";
 import { photosOf, publicPhotoRoutes } from "./photos.js";
+import { publicPhotoUploadRoutes } from "./photo-uploads.js";
 import { complaints, compounds } from "./tables.js";
 import { notesOf, presentPublic, publicComplaintSchema, reopenableUntil } from "./views.js";
 
@@ -28,7 +29,8 @@ import { notesOf, presentPublic, publicComplaintSchema, reopenableUntil } from "
  * The reporter's side: no account, no credential but the follow-up token. These are the only
  * `security: []` routes of the area (listed in the README's "Red property and Open311"):
  *   POST /v1/public/complaints, GET /v1/public/complaints/{token},
- *   POST /v1/public/complaints/{token}/information, …/reopen, …/rating, …/photos, GET …/photos/{photoId}.
+ *   POST /v1/public/complaints/{token}/information, …/reopen, …/rating, …/photos, GET …/photos/{photoId},
+ *   POST …/photo-uploads, …/photo-uploads/{uploadId}/attach.
  * Writes are audited as `link:<tenant>:complaint:<id>`.
  */
 
@@ -185,6 +187,7 @@ async function view(c: Context<AppEnv>, row: ComplaintRow) {
 
 export const publicComplaintRoutes = createRouter()
   .route("/", publicPhotoRoutes(byToken))
+  .route("/", publicPhotoUploadRoutes(byToken))
   .openapi(fileRoute, async (c) => {
     const body = c.req.valid("json");
     const decision = await c

@@ -23,7 +23,13 @@ import {
 } from "../property/tables.js";
 import { memberReportStatuses, orgReportStatuses } from "../reports/tables.js";
 import { certificateKinds, certificateStatuses, holderKinds, revocationReasons } from "../certificates/tables.js";
-import { quickReportCategories, quickReportStatuses, stationServices, workerTrades } from "../newemployment/tables.js";
+import {
+  quickReportCategories,
+  quickReportLevels,
+  quickReportStatuses,
+  stationServices,
+  workerTrades,
+} from "../newemployment/tables.js";
 import {
   incidentLevels,
   incidentStatuses,
@@ -729,8 +735,18 @@ export const eventCatalogue = {
       platformUnitId: ref("unit", "The platform they work for."),
       trade: z.enum(workerTrades),
       baseDivisionId: ref("div", "The community (or street) they work from."),
+      entryId: ref("qpt", "The points ledger entry (`gig_worker.points_redeemed`).").optional(),
+      points: z
+        .number()
+        .int()
+        .optional()
+        .openapi({ description: "The entry's points, negative (`gig_worker.points_redeemed`).", example: -8 }),
+      stationId: ref("wst", "The warm station where they were spent.").nullable().optional(),
     },
-    { registered: "A courier, rider or driver was registered." },
+    {
+      registered: "A courier, rider or driver was registered.",
+      points_redeemed: "A worker spent points (e.g. at a warm station); the ledger has a new negative entry.",
+    },
   ),
   ...subjectEvents(
     "warm_station",
@@ -754,10 +770,20 @@ export const eventCatalogue = {
       communityId: ref("div", "The community it was routed to.").optional(),
       category: z.enum(quickReportCategories).optional(),
       status: z.enum(quickReportStatuses).optional(),
+      level: z
+        .enum(quickReportLevels)
+        .optional()
+        .openapi({ description: "Who handles it: the community, or the street once escalated." }),
       routedBy: z.enum(["boundary", "nearest"]).optional(),
       dueAt: z.string().optional().openapi({ example: "2026-12-01T06:00:00.000Z" }),
       points: z.number().int().optional().openapi({ description: "Points earned (after `accepted`).", example: 8 }),
       photoId: ref("qph", "The photo added (`quick_report.photo_added`).").optional(),
+      reversedPoints: z
+        .number()
+        .int()
+        .optional()
+        .openapi({ description: "The correction entry's points (`quick_report.points_reversed`).", example: -8 }),
+      correction: z.enum(["invalid", "duplicate"]).optional().openapi({ description: "Why the points were reversed." }),
       author: z.enum(["worker", "staff"]).optional(),
     },
     {
@@ -769,6 +795,10 @@ export const eventCatalogue = {
       closed: "It was closed.",
       rejected: "It was rejected (not true, a duplicate, or not the community's matter).",
       photo_added: "A photo was added.",
+      escalated:
+        "Its deadline passed unresolved: it went from the community to the street (the background job), with a new deadline.",
+      points_reversed:
+        "The points it earned were reversed on the ledger (found invalid or a duplicate after acceptance).",
     },
   ),
 } satisfies Record<string, EventSpec>;

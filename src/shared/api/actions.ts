@@ -251,3 +251,25 @@ export function actionRoutes<S extends string, A extends string, R extends Versi
   }
   return router;
 }
+
+/** A record with a deadline that is resolved by an action (a complaint, a quick report). */
+interface ResolvableRow {
+  dueAt: string;
+  resolution: string | null;
+  resolvedAt: string | null;
+  onTime: boolean | null;
+}
+
+/**
+ * The effects of a `resolve` action on a record with a deadline: how it was resolved, when, and
+ * whether that met the deadline (the on-time rate of the scorecards).
+ */
+export function resolvedByDeadline<R extends ResolvableRow>(
+  c: Context<AppEnv>,
+  row: R,
+  body: { resolution: string },
+): ActionEffects<R> {
+  const at = c.get("clock").now().toISOString();
+  const onTime = at <= row.dueAt;
+  return { set: { resolution: body.resolution, resolvedAt: at, onTime } as Partial<R>, changes: { onTime } };
+}

@@ -4,6 +4,7 @@ import { maskPhone } from "../crypto/pii.js";
 import { idCardBirthDate, idCardChecksumValid } from "../id-card.js";
 import type { AppEnv } from "../request/context.js";
 import { zodMessage } from "../http/messages.js";
+import { commit } from "../store/commit.js";
 
 /**
  * Personal data of people on record (party members, volunteers, community workers): how ID cards and
@@ -33,4 +34,41 @@ export async function sealedPhone(c: Context<AppEnv>, phone: string | null) {
     phoneHash: await c.get("pii").fingerprint(phone),
     phoneMasked: maskPhone(phone),
   };
+}
+
+/**
+ * `reveal=pii` on one person's record, once `assertMayRevealPii` let the caller through: their
+ * phone and ID card opened, and the reveal audited as `<targetType>.pii_revealed` with the fields
+ * revealed (never their values). A record anonymised by retention has no phone left to open: its
+ * masked form is answered.
+ */
+export async function revealPersonalData<Masked extends string | null>(
+  c: Context<AppEnv>,
+  targetType: string,
+  row: {
+    id: string;
+    tenantId: string;
+    divisionPath: string;
+    phoneCipher: string | null;
+    phoneMasked: Masked;
+    idCardCipher: string | null;
+  },
+): Promise<{ phone: string | Masked; idCard: string | null }> {
+  const pii = c.get("pii");
+  const clear = {
+    phone: row.phoneCipher ? await pii.open(row.phoneCipher) : row.phoneMasked,
+    idCard: row.idCardCipher === null ? null : await pii.open(row.idCardCipher),
+  };
+  await commit(c, {
+    writes: [],
+    audit: {
+      action: `${targetType}.pii_revealed`,
+      targetType,
+      targetId: row.id,
+      divisionPath: row.divisionPath,
+      tenantId: row.tenantId,
+      changes: { fields: clear.idCard === null ? ["phone"] : ["phone", "idCard"] },
+    },
+  });
+  return clear;
 }

@@ -1,6 +1,10 @@
+import { sql } from "drizzle-orm";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Context } from "hono";
+import { newId } from "../../db/ids.js";
 import { ApiError } from "../http/errors.js";
-import { msg } from "../http/messages.js";
+import { msg, type Message } from "../http/messages.js";
+import { commit, guardChanged, GuardFailed } from "../store/commit.js";
 import type { AppEnv } from "../request/context.js";
 import { ImageRejected, sniffImage, stripMetadata, type ImageType } from "../images.js";
 
@@ -116,4 +120,102 @@ function imageRejection(reason: string) {
   if (reason.startsWith("HEIC/HEIF")) return msg("property.photo_heic");
   if (reason.startsWith("Not a JPEG")) return msg("property.photo_not_image");
   return msg("property.photo_malformed", { reason });
+}
+
+/** A record's photo as every photo table holds it (complaint_photos, quick_report_photos). */
+export interface StoredPhoto<A extends string> {
+  id: string;
+  tenantId: string;
+  storageKey: string;
+  contentType: ImageType;
+  bytes: number;
+  sha256: string;
+  author: A;
+  createdAt: string;
+}
+
+/** Where a domain keeps its photos: the table, the column naming their record, and how many one record may have. */
+export interface PhotoStore {
+  table: SQLiteTable;
+  /** The photo table's column naming the record (e.g. `complaint_id`). */
+  parentColumn: string;
+  /** The record's audit target type: the audit action is `<targetType>.add_photo`, the event `<targetType>.photo_added`. */
+  targetType: string;
+  /** The id prefix of a photo (e.g. `cph`) and the blob-store folder of the record's photos. */
+  idPrefix: string;
+  folder: string;
+  max: number;
+  /** The 409 when the record has `max` photos already. */
+  full: Message;
+}
+
+/**
+ * Stores a checked photo of `record`: the blob first, then its row (only while the record has fewer
+ * than `store.max`: counted in the same statement), its audit (`<targetType>.add_photo`) and event
+ * (`<targetType>.photo_added`, with `payload`) in one batch; the blob goes again if the batch fails.
+ */
+export async function storeRecordPhoto<A extends string>(
+  c: Context<AppEnv>,
+  store: PhotoStore,
+  record: { id: string; tenantId: string; divisionPath: string },
+  author: A,
+  image: ReceivedImage,
+  payload: (photo: StoredPhoto<A>) => Record<string, unknown>,
+): Promise<StoredPhoto<A>> {
+  const blobs = c.get("blobs");
+  if (!blobs) throw new ApiError("unavailable", msg("property.photo_storage_missing"));
+  const now = c.get("clock").now();
+  const id = newId(store.idPrefix, now.getTime());
+  const photo: StoredPhoto<A> = {
+    id,
+    tenantId: record.tenantId,
+    storageKey: `${store.folder}/${record.tenantId}/${record.id}/${id}`,
+    contentType: image.type,
+    bytes: image.bytes.length,
+    sha256: image.sha256,
+    author,
+    createdAt: now.toISOString(),
+  };
+  await blobs.put(photo.storageKey, image.bytes, image.type);
+  const parent = sql.identifier(store.parentColumn);
+  try {
+    await commit(c, {
+      writes: [
+        c
+          .get("db")
+          .run(sql`insert into ${store.table} (id, tenant_id, ${parent}, storage_key, content_type, bytes, sha256, author, created_at)
+          select ${photo.id}, ${photo.tenantId}, ${record.id}, ${photo.storageKey}, ${photo.contentType}, ${photo.bytes}, ${photo.sha256}, ${photo.author}, ${photo.createdAt}
+          where (select count(*) from ${store.table} where tenant_id = ${photo.tenantId} and ${parent} = ${record.id}) < ${store.max}`),
+        guardChanged(c),
+      ],
+      audit: {
+        action: `${store.targetType}.add_photo`,
+        targetType: store.targetType,
+        targetId: record.id,
+        divisionPath: record.divisionPath,
+        tenantId: record.tenantId,
+        changes: {
+          photoId: photo.id,
+          author,
+          bytes: photo.bytes,
+          contentType: photo.contentType,
+          strippedBytes: image.strippedBytes,
+        },
+      },
+      events: [
+        {
+          type: `${store.targetType}.photo_added`,
+          subjectType: store.targetType,
+          subjectId: record.id,
+          payload: payload(photo),
+          tenantId: record.tenantId,
+        },
+      ],
+    });
+  } catch (err) {
+    await blobs.delete(photo.storageKey).catch(() => {});
+    if (err instanceof GuardFailed) throw new ApiError("conflict", store.full);
+    throw err;
+  }
+  return photo;
 }

@@ -38,6 +38,10 @@ export const ownAuthentication: Readonly<Record<string, string>> = {
   ratePublicComplaint: "As above: the reporter rates the handling with the follow-up token.",
   addPublicComplaintPhoto: "As above: the reporter adds a photo with the follow-up token.",
   getPublicComplaintPhoto: "As above: the reporter sees the complaint's photos with the follow-up token.",
+  createPublicComplaintPhotoUpload:
+    "As above: the reporter asks for a pre-signed upload URL with the follow-up token (the URL is bound to the complaint's staging folder).",
+  attachPublicComplaintPhotoUpload:
+    "As above: the reporter attaches their pre-signed upload with the follow-up token (checked and stripped like a direct upload).",
   verifyCertificate:
     "无证明城市: whoever is shown a certificate checks it without an account; the signed token is its own evidence, and only the facts its holder agreed to disclose are shown.",
   showCertificatePage: "As above: the page a certificate's QR code opens.",

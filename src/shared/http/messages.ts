@@ -1149,6 +1149,23 @@ export const details = {
     en: "A worker with this phone is already registered in this tenant.",
     zh: "本租户已登记使用此手机号的人员。",
   },
+  // --- residents (issue 13): points corrections and redemptions, platform API keys ----------------
+  "newemp.points_short": {
+    en: "Not enough points: the balance is {balance}, the redemption asks for {points}.",
+    zh: "积分不足：当前余额 {balance}，本次兑换需要 {points}。",
+  },
+  "newemp.points_not_earned": {
+    en: "The quick report earned no points on the ledger (it was never accepted): there is nothing to reverse.",
+    zh: "该随手拍未在积分台账上获得积分（从未受理），无可冲正。",
+  },
+  "newemp.points_reversed_already": {
+    en: "The points of this quick report have already been reversed.",
+    zh: "该随手拍的积分已冲正过。",
+  },
+  "access.platform_scope": {
+    en: "A platform's key may hold only a platform's scopes ({allowed}), not {scope}.",
+    zh: "平台密钥只能持有平台的权限（{allowed}），不能持有 {scope}。",
+  },
 } as const satisfies Record<string, Text>;
 
 export type MessageKey = keyof typeof details;

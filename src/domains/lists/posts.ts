@@ -9,7 +9,7 @@ import { createRouter, protectedRoute, versionedResponse } from "../../shared/ap
 import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commitCreated } from "../../shared/store/commit.js";
-import { findPublished, listWithinReach } from "../../shared/store/records.js";
+import { findPublished, listWithinReach, visiblePublished } from "../../shared/store/records.js";
 import { requireDivisionForWrite } from "../../shared/store/references.js";
 import { descriptionSchema, tag, titleSchema } from "./common.js";
 import { liveClaimStatuses, postMachine } from "./machines.js";
@@ -239,6 +239,7 @@ export const postRoutes = createRouter()
       machine: postMachine,
       table: servicePosts,
       find: (c, id) => findPublished(c, servicePosts, id, "service post"),
+      visible: visiblePublished(servicePosts),
       present: presentOne,
       eventPayload: (row) => ({ postId: row.id, communityId: row.communityId, status: row.status }),
       actions: {

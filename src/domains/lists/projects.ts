@@ -401,6 +401,7 @@ export const projectRoutes = createRouter()
       machine: projectMachine,
       table: projects,
       find: findProject,
+      visible: (c) => projectReach(c, c.get("principal")),
       present: presentOne,
       eventPayload,
       actions: {
@@ -411,16 +412,16 @@ export const projectRoutes = createRouter()
             "By a unit admin whose organisation offered one of the project's resources or owns the project, or by an administrator within reach acting for the owner.",
           scope: "projects:claim",
           event: "claimed",
+          // Only to say why nothing was written: the update itself carries `allowed`.
           authorize: async (c, row) => {
-            const owner = c.get("principal").owner;
-            if (!owner) return;
-            if (
-              owner.unitOrgId &&
-              (row.ownerOrgId === owner.unitOrgId || (await offeredByUnit(c, row, owner.unitOrgId)))
-            )
-              return;
-            throw new ApiError("forbidden", msg("lists.project_claim_who"));
+            const [hit] = await c
+              .get("db")
+              .select({ id: projects.id })
+              .from(projects)
+              .where(and(eq(projects.id, row.id), mayClaim(c)));
+            if (!hit) throw new ApiError("forbidden", msg("lists.project_claim_who"));
           },
+          allowed: mayClaim,
         },
         start: {
           operationId: "startProject",
@@ -452,22 +453,33 @@ export const projectRoutes = createRouter()
     }),
   );
 
-async function offeredByUnit(c: Context<AppEnv>, row: ProjectRow, unitOrgId: string): Promise<boolean> {
-  const [hit] = await c
-    .get("db")
-    .select({ id: resources.id })
-    .from(projectResources)
-    .innerJoin(
-      resources,
-      and(eq(resources.tenantId, projectResources.tenantId), eq(resources.id, projectResources.resourceId)),
-    )
-    .where(
-      and(
-        eq(projectResources.tenantId, row.tenantId),
-        eq(projectResources.projectId, row.id),
-        eq(resources.unitOrgId, unitOrgId),
+/**
+ * Who may claim a project, as a condition on it: an administrator within reach (acting for the
+ * owner), or a unit admin whose organisation owns it or offered one of its resources.
+ */
+function mayClaim(c: Context<AppEnv>): SQL {
+  const owner = c.get("principal").owner;
+  if (!owner) return sql`1`;
+  if (!owner.unitOrgId) return sql`0`;
+  return or(eq(projects.ownerOrgId, owner.unitOrgId), offeredByUnit(c, owner.unitOrgId))!;
+}
+
+function offeredByUnit(c: Context<AppEnv>, unitOrgId: string): SQL {
+  return exists(
+    c
+      .get("db")
+      .select({ one: sql`1` })
+      .from(projectResources)
+      .innerJoin(
+        resources,
+        and(eq(resources.tenantId, projectResources.tenantId), eq(resources.id, projectResources.resourceId)),
+      )
+      .where(
+        and(
+          eq(projectResources.tenantId, projects.tenantId),
+          eq(projectResources.projectId, projects.id),
+          eq(resources.unitOrgId, unitOrgId),
+        ),
       ),
-    )
-    .limit(1);
-  return hit !== undefined;
+  );
 }

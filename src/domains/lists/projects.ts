@@ -86,26 +86,40 @@ const eventPayload = (row: ProjectRow) => ({
 async function resourceIdsOf(c: Context<AppEnv>, rows: ProjectRow[]): Promise<Map<string, string[]>> {
   const byProject = new Map<string, string[]>(rows.map((r) => [r.id, []]));
   if (rows.length === 0) return byProject;
-  const links = await c
-    .get("db")
-    .select({ projectId: projectResources.projectId, resourceId: projectResources.resourceId })
-    .from(projectResources)
-    .where(
-      and(
-        inArray(projectResources.tenantId, [...new Set(rows.map((r) => r.tenantId))]),
-        inArray(
-          projectResources.projectId,
-          rows.map((r) => r.id),
-        ),
-      ),
-    )
-    .orderBy(asc(projectResources.projectId), asc(projectResources.resourceId));
+  const links = await resourceLinks(
+    c,
+    inArray(projectResources.tenantId, [...new Set(rows.map((r) => r.tenantId))]),
+    rows.map((r) => r.id),
+  );
   for (const link of links) byProject.get(link.projectId)?.push(link.resourceId);
   return byProject;
 }
 
+const resourceLinks = (c: Context<AppEnv>, tenant: SQL, projectIds: string[]) =>
+  c
+    .get("db")
+    .select({ projectId: projectResources.projectId, resourceId: projectResources.resourceId })
+    .from(projectResources)
+    .where(and(tenant, inArray(projectResources.projectId, projectIds)))
+    .orderBy(asc(projectResources.projectId), asc(projectResources.resourceId));
+
 const presentOne = async (row: ProjectRow, c: Context<AppEnv>) =>
   present(row, (await resourceIdsOf(c, [row])).get(row.id) ?? []);
+
+/** `presentOne` with its resources read in an action's own batch. */
+const presentAlong = {
+  read: (c: Context<AppEnv>, id: string) =>
+    resourceLinks(
+      c,
+      eq(projectResources.tenantId, sql`(select ${projects.tenantId} from ${projects} where ${projects.id} = ${id})`),
+      [id],
+    ),
+  present: (row: ProjectRow, read: unknown) =>
+    present(
+      row,
+      (read as { resourceId: string }[]).map((link) => link.resourceId),
+    ),
+};
 
 /** A project one of whose resources this unit org or member offered. */
 function offeredTo(c: Context<AppEnv>, who: { unitOrgId?: string; memberId?: string }): SQL | undefined {
@@ -403,6 +417,7 @@ export const projectRoutes = createRouter()
       find: findProject,
       visible: (c) => projectReach(c, c.get("principal")),
       present: presentOne,
+      presentAlong,
       eventPayload,
       actions: {
         claim: {

@@ -94,6 +94,14 @@ export interface ActionRoutes<S extends string, A extends string, R extends Vers
   /** The response schema, and how a row becomes it. */
   schema: z.ZodType;
   present: (row: R, c: Context<AppEnv>) => unknown;
+  /**
+   * When `present` reads more than the row (a post's seats taken): that read, run in a one-trip
+   * action's own batch after its write, and the response made from the row and the read's rows.
+   */
+  presentAlong?: {
+    read: (c: Context<AppEnv>, id: string) => BatchItem<"sqlite">;
+    present: (row: R, read: unknown, c: Context<AppEnv>) => unknown;
+  };
   machine: Machine<S, A>;
   table: VersionedTable;
   /** e.g. `member_report`: audit actions `<targetType>.<action>`, event types `<targetType>.<event>`. */
@@ -181,8 +189,9 @@ export function actionRoutes<S extends string, A extends string, R extends Versi
       if (oneTrip) {
         const effects = spec.requestEffects?.(c, body, id) ?? {};
         let updated: R;
+        let read: unknown[];
         try {
-          updated = (await transitionWithinReach(c, {
+          ({ row: updated, read } = (await transitionWithinReach(c, {
             table: config.table as VersionedTable & { status: never },
             id,
             visible: spec.allowed ? and(visible(c), spec.allowed(c))! : visible(c),
@@ -210,7 +219,8 @@ export function actionRoutes<S extends string, A extends string, R extends Versi
                 : []),
               ...(effects.events ?? []),
             ],
-          })) as R;
+            reads: config.presentAlong ? [config.presentAlong.read(c, id)] : undefined,
+          })) as { row: R; read: unknown[] });
         } catch (err) {
           if (!(err instanceof GuardFailed)) throw err;
           // Nothing was written: the record says why (only on this path is it read).
@@ -225,7 +235,10 @@ export function actionRoutes<S extends string, A extends string, R extends Versi
             : new ApiError("conflict", msg("generic.record_changed_concurrently"));
         }
         spec.after?.(c, updated);
-        return c.json(await config.present(updated, c), 200, { etag: etagOf(updated.version) });
+        const response = config.presentAlong
+          ? config.presentAlong.present(updated, read[0], c)
+          : config.present(updated, c);
+        return c.json(await response, 200, { etag: etagOf(updated.version) });
       }
       const row = await find(c, id);
       await spec.authorize?.(c, row);

@@ -560,8 +560,10 @@ export async function transitionWithinReach<
     /** Events; a payload or tenant in SQL reads the updated row. */
     events?: DomainEvent[];
     conflicts?: Record<string, Message>;
+    /** Reads after the writes (what the response needs besides the row); their results come back in `read`. */
+    reads?: BatchItem<"sqlite">[];
   },
-): Promise<T["$inferSelect"]> {
+): Promise<{ row: T["$inferSelect"]; read: unknown[] }> {
   const { table, id, machine, action, expectedVersion } = options;
   const { from, to } = machine.transitions[action];
   const db = c.get("db");
@@ -581,8 +583,9 @@ export async function transitionWithinReach<
       ),
     )
     .returning();
-  const [rows] = await commit(c, {
-    writes: [update, guardChanged(c), ...(options.writes ?? [])],
+  const writes = [update, guardChanged(c), ...(options.writes ?? [])];
+  const results = await commit(c, {
+    writes: [...writes, ...(options.reads ?? [])],
     auditFirst: true,
     audit: {
       action: `${options.targetType}.${action}`,
@@ -596,5 +599,5 @@ export async function transitionWithinReach<
     events: options.events,
     conflicts: options.conflicts,
   });
-  return (rows as T["$inferSelect"][])[0]!;
+  return { row: (results[0] as T["$inferSelect"][])[0]!, read: results.slice(writes.length) };
 }

@@ -11,7 +11,7 @@ import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { divisionIdSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { defineMachine } from "../../shared/store/state-machine.js";
 import { commitCreated } from "../../shared/store/commit.js";
-import { findWithinReach, listWithinReach, patchWithinReach } from "../../shared/store/records.js";
+import { findWithinReach, listWithinReach, patchWithinReach, visibleWithinReach } from "../../shared/store/records.js";
 import { requireDivisionForWrite } from "../../shared/store/references.js";
 import { siteId, tag } from "./common.js";
 import { siteKinds, sites } from "./tables.js";
@@ -256,6 +256,7 @@ export const siteRoutes = createRouter()
       table: sites,
       scope: "emergency:write",
       find: findSite,
+      visible: visibleWithinReach(sites, siteReach),
       present,
       eventPayload: (row: SiteRow) => ({
         siteId: row.id,

@@ -517,7 +517,24 @@ export const mobilityRoutes = createRouter()
       table: mobilityRecords,
       scope: "mobility:write",
       find: findWritable,
+      visible: (c) => homeSide(c.get("principal")),
       present,
+      // The member's name beside the record, read in the action's own batch.
+      presentAlong: {
+        read: (c, id) =>
+          c
+            .get("db")
+            .select({ name: members.name })
+            .from(members)
+            .where(
+              eq(
+                members.id,
+                sql`(select ${mobilityRecords.memberId} from ${mobilityRecords} where ${mobilityRecords.id} = ${id})`,
+              ),
+            ),
+        present: (row, read, c) =>
+          present({ ...row, memberName: (read as { name: string }[])[0]?.name ?? null } as MobilityView, c),
+      },
       eventPayload: mobilityEventPayload,
       actions: {
         lose_contact: {
@@ -531,7 +548,7 @@ export const mobilityRoutes = createRouter()
           summary: "The member came back (activity certificate inspected)",
           body: endSchema,
           event: "returned",
-          effects: (_c, _row, body) => {
+          requestEffects: (_c, body) => {
             if (body?.certificateInspected !== true) {
               throw new ApiError("validation_failed", msg("governance.return_needs_certificate"), {
                 errors: [{ in: "body", pointer: "/certificateInspected", detail: msg("field.must_be_true") }],
@@ -545,7 +562,7 @@ export const mobilityRoutes = createRouter()
           summary: "The member's organisational relationship was transferred",
           body: endSchema,
           event: "transferred",
-          effects: (_c, _row, body) => ({ set: { endNote: body?.note ?? null } }),
+          requestEffects: (_c, body) => ({ set: { endNote: body?.note ?? null } }),
         },
       },
     }),

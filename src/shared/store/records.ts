@@ -500,7 +500,7 @@ export function columnInSql<R>(
   let column = columnsOfRow.get(read);
   if (column === undefined) {
     const probed = probe(table, read);
-    column = (probed && probed.columnOf(probed.value)) ?? null;
+    column = probed?.columnOf(probed.value) ?? null;
     columnsOfRow.set(read, column);
   }
   return column ? sql`(select ${column} from ${table} where ${table.id} = ${id})` : undefined;

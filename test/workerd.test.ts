@@ -30,7 +30,7 @@ import { seedDemoRecords } from "../src/node/demo-records.js";
 import { migrateDatabase, openDatabase } from "../src/node/database.js";
 import { createPiiVault, type PiiKeyMaterial } from "../src/shared/crypto/pii.js";
 import type { VersionedTable } from "../src/shared/store/records.js";
-import { participations } from "../src/domains/activities/tables.js";
+import { employerFeedback, participations } from "../src/domains/activities/tables.js";
 import { sites, teams, volunteers } from "../src/domains/emergency/tables.js";
 import { mobilityRecords } from "../src/domains/governance/tables.js";
 import { needs, postClaims, servicePosts } from "../src/domains/lists/tables.js";
@@ -80,6 +80,7 @@ async function seedRecords(file: string, pii: PiiKeyMaterial) {
     postClaim: await pick(postClaims, "active"),
     need: await pick(needs, "open"),
     participation: await pick(participations, "signed_up"),
+    feedback: await pick(employerFeedback, "generated"),
     mobility: await pick(mobilityRecords, "outflow"),
     site: await pick(sites, "open"),
     team: await pick(teams),
@@ -584,6 +585,7 @@ describe("round trips per domain write", () => {
       ["post claim: release", "POST", `/v1/post-claims/${p.postClaim.id}/release`, undefined, {}, 200],
       ["need: PATCH", "PATCH", `/v1/needs/${p.need.id}`, { quantity: 3 }, ifMatch(p.need), 200],
       ["participation: check in", "POST", `/v1/participations/${p.participation.id}/check-in`, undefined, {}, 200],
+      ["employer feedback: send", "POST", `/v1/employer-feedback/${p.feedback.id}/send`, undefined, {}, 200],
       [
         "mobility record: lose contact",
         "POST",

@@ -21,7 +21,7 @@ import { quarterSchema } from "./ledger.js";
 import { feedbackMachine } from "./machines.js";
 import { employerFeedback, feedbackStatuses, ledgerEntries, participations } from "./tables.js";
 import { msg } from "../../shared/http/messages.js";
-import { readRows } from "../../shared/store/records.js";
+import { readRelated, readRows } from "../../shared/store/records.js";
 
 const feedbackId = idSchema("fb");
 
@@ -419,17 +419,7 @@ const transitions = actionRoutes({
   present,
   // The member's name beside the card, read in the action's own batch.
   presentAlong: {
-    read: (c, id) =>
-      c
-        .get("db")
-        .select({ name: members.name })
-        .from(members)
-        .where(
-          eq(
-            members.id,
-            sql`(select ${employerFeedback.memberId} from ${employerFeedback} where ${employerFeedback.id} = ${id})`,
-          ),
-        ),
+    read: (c, id) => readRelated(c, members, { name: members.name }, employerFeedback, employerFeedback.memberId, id),
     present: (row, read) => present({ ...row, memberName: (read as { name: string }[])[0]?.name ?? null }),
   },
   eventPayload,

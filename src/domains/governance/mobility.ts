@@ -20,7 +20,7 @@ import { tag, tenantCodeSchema } from "./common.js";
 import { mobilityMachine } from "./machines.js";
 import { awayStatuses, mobilityChecks, mobilityRecords, mobilityStatuses } from "./tables.js";
 import { msg, zodMessage } from "../../shared/http/messages.js";
-import { readRows } from "../../shared/store/records.js";
+import { readRelated, readRows } from "../../shared/store/records.js";
 
 const mobilityId = idSchema("mob");
 type MobilityRow = typeof mobilityRecords.$inferSelect;
@@ -521,17 +521,7 @@ export const mobilityRoutes = createRouter()
       present,
       // The member's name beside the record, read in the action's own batch.
       presentAlong: {
-        read: (c, id) =>
-          c
-            .get("db")
-            .select({ name: members.name })
-            .from(members)
-            .where(
-              eq(
-                members.id,
-                sql`(select ${mobilityRecords.memberId} from ${mobilityRecords} where ${mobilityRecords.id} = ${id})`,
-              ),
-            ),
+        read: (c, id) => readRelated(c, members, { name: members.name }, mobilityRecords, mobilityRecords.memberId, id),
         present: (row, read, c) =>
           present({ ...row, memberName: (read as { name: string }[])[0]?.name ?? null } as MobilityView, c),
       },

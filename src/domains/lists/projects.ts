@@ -476,25 +476,5 @@ function mayClaim(c: Context<AppEnv>): SQL {
   const owner = c.get("principal").owner;
   if (!owner) return sql`1`;
   if (!owner.unitOrgId) return sql`0`;
-  return or(eq(projects.ownerOrgId, owner.unitOrgId), offeredByUnit(c, owner.unitOrgId))!;
-}
-
-function offeredByUnit(c: Context<AppEnv>, unitOrgId: string): SQL {
-  return exists(
-    c
-      .get("db")
-      .select({ one: sql`1` })
-      .from(projectResources)
-      .innerJoin(
-        resources,
-        and(eq(resources.tenantId, projectResources.tenantId), eq(resources.id, projectResources.resourceId)),
-      )
-      .where(
-        and(
-          eq(projectResources.tenantId, projects.tenantId),
-          eq(projectResources.projectId, projects.id),
-          eq(resources.unitOrgId, unitOrgId),
-        ),
-      ),
-  );
+  return or(eq(projects.ownerOrgId, owner.unitOrgId), offeredTo(c, { unitOrgId: owner.unitOrgId }))!;
 }

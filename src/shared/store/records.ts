@@ -224,6 +224,25 @@ function preparedFind(c: Context<AppEnv>, table: VersionedTable, reach: Omit<Rea
   );
 }
 
+/**
+ * The `columns` of the `target` row that record `id` of `table` points to by `via` (a feedback
+ * card's member): a read a one-trip action sends in its batch for its response (`presentAlong`).
+ */
+export function readRelated<C extends Record<string, SQLiteColumn>>(
+  c: Context<AppEnv>,
+  target: SQLiteTable & { id: SQLiteColumn },
+  columns: C,
+  table: SQLiteTable & { id: SQLiteColumn },
+  via: SQLiteColumn,
+  id: string,
+) {
+  return c
+    .get("db")
+    .select(columns)
+    .from(target as SQLiteTable)
+    .where(eq(target.id, sql`(select ${via} from ${table} where ${table.id} = ${id})`));
+}
+
 /** `findWithinReach`'s condition, as an action's or a PATCH's `visible`. */
 export const visibleWithinReach =
   (table: VersionedTable, reach: Omit<ReachColumns, "tenantId">) =>

@@ -23,6 +23,19 @@ import {
   type TokenOptions,
 } from "./helpers/keys.js";
 import { startLibsqlHttpServer } from "./libsql-http-server.js";
+import { and, eq, getTableName } from "drizzle-orm";
+import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
+import { seedDemo } from "../src/db/seed/demo.js";
+import { seedDemoRecords } from "../src/node/demo-records.js";
+import { migrateDatabase, openDatabase } from "../src/node/database.js";
+import { createPiiVault, type PiiKeyMaterial } from "../src/shared/crypto/pii.js";
+import type { VersionedTable } from "../src/shared/store/records.js";
+import { employerFeedback, participations } from "../src/domains/activities/tables.js";
+import { sites, teams, volunteers } from "../src/domains/emergency/tables.js";
+import { mobilityRecords } from "../src/domains/governance/tables.js";
+import { needs, postClaims, servicePosts } from "../src/domains/lists/tables.js";
+import { units } from "../src/domains/organisations/tables.js";
+import { orgReports } from "../src/domains/reports/tables.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const wranglerToml = readFileSync(join(root, "wrangler.toml"), "utf8");
@@ -41,6 +54,42 @@ let key: SigningKey;
 let platformKey: SigningKey;
 let seeded: { id: string; tenantId: string; level: string }[];
 const stderr: string[] = [];
+let hranaRecords: Awaited<ReturnType<typeof startLibsqlHttpServer>>;
+/** One record per domain table of the records database, in a state its action starts from. */
+let picked: Awaited<ReturnType<typeof seedRecords>>;
+
+/** Migrates and seeds `file` with the demo tree and its records (1 %), and picks a record per write to count. */
+async function seedRecords(file: string, pii: PiiKeyMaterial) {
+  const { client, db } = openDatabase(`file:${file}`);
+  await migrateDatabase(db);
+  await seedDemo(db);
+  await seedDemoRecords(client, db, await createPiiVault(pii), new Date());
+  const pick = async (table: VersionedTable & { status?: SQLiteColumn }, status?: string) => {
+    const [row] = await db
+      .select({ id: table.id, version: table.version })
+      .from(table as SQLiteTable)
+      .where(and(eq(table.tenantId, "620902"), status && table.status ? eq(table.status, status) : undefined))
+      .orderBy(table.id)
+      .limit(1);
+    if (!row) throw new Error(`the demo records have no ${getTableName(table)} ${status ?? ""}`);
+    return row as { id: string; version: number };
+  };
+  const rows = {
+    orgReport: await pick(orgReports, "submitted"),
+    servicePost: await pick(servicePosts, "open"),
+    postClaim: await pick(postClaims, "active"),
+    need: await pick(needs, "open"),
+    participation: await pick(participations, "signed_up"),
+    feedback: await pick(employerFeedback, "generated"),
+    mobility: await pick(mobilityRecords, "outflow"),
+    site: await pick(sites, "open"),
+    team: await pick(teams),
+    volunteer: await pick(volunteers),
+    unit: await pick(units),
+  };
+  client.close();
+  return rows;
+}
 
 async function get(path: string, token?: TokenOptions, worker?: string): Promise<Response> {
   const headers: Record<string, string> = token
@@ -62,11 +111,15 @@ beforeAll(async () => {
   seeded = await db.select({ id: divisions.id, tenantId: divisions.tenantId, level: divisions.level }).from(divisions);
   client.close();
   hrana = await startLibsqlHttpServer({ file, authToken: dbToken });
+  const pii = generatePiiKeyMaterial("test1");
+  // A second database holding the demo's records in every domain, served by its own Hrana server.
+  const records = join(dir, "records.db");
+  picked = await seedRecords(records, pii);
+  hranaRecords = await startLibsqlHttpServer({ file: records, authToken: dbToken });
 
   key = await createSigningKey();
   platformKey = await createSigningKey("platform-2026-11");
   const compatibilityDate = tomlString("compatibility_date");
-  const pii = generatePiiKeyMaterial("test1");
   const bindings = {
     DATABASE_URL: hrana.url,
     DATABASE_AUTH_TOKEN: dbToken,
@@ -117,6 +170,16 @@ beforeAll(async () => {
         bindings,
         durableObjects: rateLimiter("hexi"),
       },
+      // The same bundle on the database with every domain's records (round trips per domain).
+      {
+        name: "records",
+        modules: true,
+        modulesRoot: dir,
+        scriptPath,
+        compatibilityDate,
+        bindings: { ...bindings, DATABASE_URL: hranaRecords.url },
+        durableObjects: rateLimiter("hexi"),
+      },
       // The same bundle without the platform's signing keys: it must refuse to serve, and say why.
       { name: "misconfigured", modules: true, modulesRoot: dir, scriptPath, compatibilityDate, bindings: withoutKeys },
     ],
@@ -127,6 +190,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await mf?.dispose();
   await hrana?.close();
+  await hranaRecords?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -497,6 +561,56 @@ describe("round trips to the database per operation", () => {
 
     // Held at what they are: an operation that takes one more round trip fails here.
     expect(counted).toEqual(roundTripBudgets);
+  });
+});
+
+/**
+ * Every domain's writes, one round trip each where the batch itself can check the condition (reach,
+ * state, If-Match version): the update is conditional and carries its guard, audit and events.
+ * Each write is `[what, method, path, body, status]`; a PATCH sends the version it was picked at.
+ */
+describe("round trips per domain write", () => {
+  const admin: TokenOptions = { tenant: "620902", roles: ["county_admin", "community_admin"], sub: "domain-trips" };
+  const counted: Record<string, number> = {};
+  afterAll(() => console.info(`Hrana round trips per domain write: ${JSON.stringify(counted)}`));
+
+  it("takes one for each action and PATCH", async () => {
+    const bearer = { authorization: `Bearer ${await signToken(key, admin, new Date())}` };
+    expect((await send("GET", "/v1/me", { headers: bearer, worker: "records" })).status).toBe(200);
+    const p = picked;
+    const ifMatch = (row: { version: number }) => ({ "if-match": `"v${row.version}"` });
+    const writes: [string, string, string, unknown, Record<string, string>, number][] = [
+      ["org report: receive", "POST", `/v1/org-reports/${p.orgReport.id}/receive`, undefined, {}, 200],
+      ["service post: close", "POST", `/v1/service-posts/${p.servicePost.id}/close`, undefined, {}, 200],
+      ["post claim: release", "POST", `/v1/post-claims/${p.postClaim.id}/release`, undefined, {}, 200],
+      ["need: PATCH", "PATCH", `/v1/needs/${p.need.id}`, { quantity: 3 }, ifMatch(p.need), 200],
+      ["participation: check in", "POST", `/v1/participations/${p.participation.id}/check-in`, undefined, {}, 200],
+      ["employer feedback: send", "POST", `/v1/employer-feedback/${p.feedback.id}/send`, undefined, {}, 200],
+      [
+        "mobility record: lose contact",
+        "POST",
+        `/v1/mobility-records/${p.mobility.id}/lose-contact`,
+        undefined,
+        {},
+        200,
+      ],
+      ["site: PATCH", "PATCH", `/v1/sites/${p.site.id}`, { occupancy: 0 }, ifMatch(p.site), 200],
+      ["site: close", "POST", `/v1/sites/${p.site.id}/close`, undefined, {}, 200],
+      ["team: PATCH", "PATCH", `/v1/teams/${p.team.id}`, { quorum: 2 }, ifMatch(p.team), 200],
+      ["volunteer: PATCH", "PATCH", `/v1/volunteers/${p.volunteer.id}`, { active: true }, ifMatch(p.volunteer), 200],
+      ["unit: PATCH", "PATCH", `/v1/units/${p.unit.id}`, { name: "酒泉市测试单位" }, ifMatch(p.unit), 200],
+      // Refused inside the batch: the second read only says why (a stale If-Match is 412).
+      ["stale PATCH (need)", "PATCH", `/v1/needs/${p.need.id}`, { quantity: 4 }, ifMatch(p.need), 412],
+      ["refused action (site already closed)", "POST", `/v1/sites/${p.site.id}/close`, undefined, {}, 409],
+    ];
+    for (const [what, method, path, json, headers, status] of writes) {
+      const before = hranaRecords.pipelines;
+      const res = await send(method, path, { headers: { ...bearer, ...headers }, json, worker: "records" });
+      expect(res.status, `${what}: ${await res.clone().text()} ${stderr.join("")}`).toBe(status);
+      counted[what] = hranaRecords.pipelines - before;
+    }
+    const expected = Object.fromEntries(writes.map(([what, , , , , status]) => [what, status < 400 ? 1 : 2] as const));
+    expect(counted).toEqual(expected);
   });
 });
 

@@ -21,7 +21,7 @@ import { quarterSchema } from "./ledger.js";
 import { feedbackMachine } from "./machines.js";
 import { employerFeedback, feedbackStatuses, ledgerEntries, participations } from "./tables.js";
 import { msg } from "../../shared/http/messages.js";
-import { readRows } from "../../shared/store/records.js";
+import { readRelated, readRows } from "../../shared/store/records.js";
 
 const feedbackId = idSchema("fb");
 
@@ -417,6 +417,11 @@ const transitions = actionRoutes({
   tag: "activities",
   schema: feedbackSchema,
   present,
+  // The member's name beside the card, read in the action's own batch.
+  presentAlong: {
+    read: (c, id) => readRelated(c, members, { name: members.name }, employerFeedback, employerFeedback.memberId, id),
+    present: (row, read) => present({ ...row, memberName: (read as { name: string }[])[0]?.name ?? null }),
+  },
   eventPayload,
   actions: {
     send: {
@@ -425,7 +430,8 @@ const transitions = actionRoutes({
       description: "The event employer_feedback.sent is emitted in the recipient's tenant, whose systems act on it.",
       scope: "feedback:manage",
       find: (c, id) => findFeedback(c, id, communitySide(c.get("principal"))),
-      effects: (c) => ({ set: { sentAt: c.get("clock").now().toISOString() } }),
+      visible: (c) => communitySide(c.get("principal")),
+      requestEffects: (c) => ({ set: { sentAt: c.get("clock").now().toISOString() } }),
       event: "sent",
       eventTenant: (u) => u.recipientTenantId,
     },
@@ -437,7 +443,8 @@ const transitions = actionRoutes({
         "The audit event and employer_feedback.acknowledged belong to the community's tenant.",
       scope: "feedback:acknowledge",
       find: (c, id) => findFeedback(c, id, addressedTo(c.get("principal"))),
-      effects: (c) => ({ set: { acknowledgedAt: c.get("clock").now().toISOString() } }),
+      visible: (c) => addressedTo(c.get("principal")),
+      requestEffects: (c) => ({ set: { acknowledgedAt: c.get("clock").now().toISOString() } }),
       event: "acknowledged",
     },
   },

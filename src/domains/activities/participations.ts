@@ -12,7 +12,7 @@ import { createRouter, protectedRoute, versionedResponse } from "../../shared/ap
 import { keyset, pageOf, pageQuerySchema, type PageQuery } from "../../shared/http/pagination.js";
 import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js";
-import { findWithinReach, readRows } from "../../shared/store/records.js";
+import { findWithinReach, readRows, visibleWithinReach } from "../../shared/store/records.js";
 import { unknownReference } from "../../shared/store/references.js";
 import { members } from "../organisations/tables.js";
 import { activityId, findActivity, type ActivityRow } from "./activities.js";
@@ -338,6 +338,7 @@ const transitions = actionRoutes<ParticipationRow["status"], ParticipationAction
   machine: participationMachine,
   table: participations,
   find: findParticipation,
+  visible: visibleWithinReach(participations, reach),
   targetType: "participation",
   tag: "activities",
   schema: participationSchema,
@@ -349,7 +350,7 @@ const transitions = actionRoutes<ParticipationRow["status"], ParticipationAction
       description:
         "By the member themself (participation:self) or an administrator (activities:write); records the time.",
       scope: selfOrAdmin,
-      effects: (c) => ({ set: { checkedInAt: c.get("clock").now().toISOString() } }),
+      requestEffects: (c) => ({ set: { checkedInAt: c.get("clock").now().toISOString() } }),
     },
     check_out: {
       operationId: "checkOutParticipation",
@@ -357,7 +358,7 @@ const transitions = actionRoutes<ParticipationRow["status"], ParticipationAction
       description:
         "By the member themself (participation:self) or an administrator (activities:write); records the time.",
       scope: selfOrAdmin,
-      effects: (c) => ({ set: { checkedOutAt: c.get("clock").now().toISOString() } }),
+      requestEffects: (c) => ({ set: { checkedOutAt: c.get("clock").now().toISOString() } }),
     },
     verify: {
       operationId: "verifyParticipation",

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { newId } from "../../db/ids.js";
 import { actionRoutes } from "../../shared/api/actions.js";
@@ -10,7 +11,7 @@ import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { divisionIdSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { defineMachine } from "../../shared/store/state-machine.js";
 import { commitCreated } from "../../shared/store/commit.js";
-import { findWithinReach, listWithinReach, updateVersioned } from "../../shared/store/records.js";
+import { findWithinReach, listWithinReach, patchWithinReach, visibleWithinReach } from "../../shared/store/records.js";
 import { requireDivisionForWrite } from "../../shared/store/references.js";
 import { siteId, tag } from "./common.js";
 import { siteKinds, sites } from "./tables.js";
@@ -228,13 +229,17 @@ export const siteRoutes = createRouter()
   .openapi(updateSite, async (c) => {
     const expectedVersion = requireIfMatch(c);
     const patch = c.req.valid("json");
-    const row = await findSite(c, c.req.valid("param").id);
-    requireFits(patch.capacity ?? row.capacity, patch.occupancy ?? row.occupancy);
-    const updated = await updateVersioned(c, {
+    if (patch.capacity !== undefined && patch.occupancy !== undefined) requireFits(patch.capacity, patch.occupancy);
+    // One round trip: the occupancy must still fit the capacity as they will be, checked in the update.
+    const updated = await patchWithinReach(c, {
       table: sites,
-      row,
+      reach: siteReach,
+      id: c.req.valid("param").id,
+      what: "site",
       expectedVersion,
       set: patch,
+      condition: sql`${patch.occupancy ?? sites.occupancy} <= ${patch.capacity ?? sites.capacity}`,
+      refuse: (row) => requireFits(patch.capacity ?? row.capacity, patch.occupancy ?? row.occupancy),
       audit: { action: "site.update", targetType: "site", changes: { ...patch } },
     });
     return c.json(present(updated), 200, { etag: etagOf(updated.version) });
@@ -251,6 +256,7 @@ export const siteRoutes = createRouter()
       table: sites,
       scope: "emergency:write",
       find: findSite,
+      visible: visibleWithinReach(sites, siteReach),
       present,
       eventPayload: (row: SiteRow) => ({
         siteId: row.id,

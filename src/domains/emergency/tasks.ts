@@ -14,7 +14,7 @@ import { keyset, pageOf, pageQuerySchema } from "../../shared/http/pagination.js
 import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { defineMachine } from "../../shared/store/state-machine.js";
 import { commitCreated } from "../../shared/store/commit.js";
-import { findWithinReach } from "../../shared/store/records.js";
+import { findWithinReach, visibleWithinReach } from "../../shared/store/records.js";
 import { unknownReference } from "../../shared/store/references.js";
 import { incidentId, siteId, tag, teamId, volunteerId } from "./common.js";
 import { findIncident, type IncidentRow } from "./incident-model.js";
@@ -313,6 +313,7 @@ export const taskRoutes = createRouter()
       table: incidentTasks,
       scope: "tasks:assign",
       find: findTask,
+      visible: visibleWithinReach(incidentTasks, { divisionPath: incidentTasks.divisionPath }),
       present,
       eventPayload: taskEventPayload,
       actions: {
@@ -320,19 +321,19 @@ export const taskRoutes = createRouter()
           operationId: "acceptIncidentTask",
           summary: "Record that the team or volunteer took the task on",
           event: "accepted",
-          effects: (c) => ({ set: { acceptedAt: c.get("clock").now().toISOString() } }),
+          requestEffects: (c) => ({ set: { acceptedAt: c.get("clock").now().toISOString() } }),
         },
         complete: {
           operationId: "completeIncidentTask",
           summary: "Record the task done",
           event: "done",
-          effects: (c) => ({ set: { doneAt: c.get("clock").now().toISOString() } }),
+          requestEffects: (c) => ({ set: { doneAt: c.get("clock").now().toISOString() } }),
         },
         cancel: {
           operationId: "cancelIncidentTask",
           summary: "Cancel an open task",
           event: "cancelled",
-          effects: (c) => ({ set: { cancelledAt: c.get("clock").now().toISOString() } }),
+          requestEffects: (c) => ({ set: { cancelledAt: c.get("clock").now().toISOString() } }),
         },
       },
     }),

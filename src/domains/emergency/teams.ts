@@ -7,7 +7,7 @@ import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "
 import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commitCreated } from "../../shared/store/commit.js";
-import { findWithinReach, listWithinReach, updateVersioned } from "../../shared/store/records.js";
+import { findWithinReach, listWithinReach, patchWithinReach } from "../../shared/store/records.js";
 import { requireDivisionForWrite, requireReference } from "../../shared/store/references.js";
 import { partyOrgs } from "../organisations/tables.js";
 import { skillListSchema, tag, teamId } from "./common.js";
@@ -242,10 +242,12 @@ export const teamRoutes = createRouter()
   .openapi(updateTeam, async (c) => {
     const expectedVersion = requireIfMatch(c);
     const patch = c.req.valid("json");
-    const row = await findTeam(c, c.req.valid("param").id);
-    const updated = await updateVersioned(c, {
+    // Nothing here depends on the row as stored: one round trip checks reach and version and writes.
+    const updated = await patchWithinReach(c, {
       table: teams,
-      row,
+      reach: teamReach,
+      id: c.req.valid("param").id,
+      what: "team",
       expectedVersion,
       set: patch,
       audit: { action: "team.update", targetType: "team", changes: { fields: Object.keys(patch) } },

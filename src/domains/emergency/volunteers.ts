@@ -9,7 +9,7 @@ import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "
 import { decodeCursor, pageOf, pageQuerySchema, toPage } from "../../shared/http/pagination.js";
 import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commitCreated } from "../../shared/store/commit.js";
-import { findWithinReach, listWithinReach, updateVersioned } from "../../shared/store/records.js";
+import { findWithinReach, listWithinReach, patchWithinReach } from "../../shared/store/records.js";
 import { requireDivisionForWrite, unknownReference } from "../../shared/store/references.js";
 import { members } from "../organisations/tables.js";
 import { assertMayRevealPii } from "../../shared/auth/pii-reveal.js";
@@ -296,15 +296,17 @@ export const volunteerRoutes = createRouter()
   .openapi(updateVolunteer, async (c) => {
     const expectedVersion = requireIfMatch(c);
     const patch = c.req.valid("json");
-    const row = await findWithinReach(c, volunteers, volunteerReach, c.req.valid("param").id, "volunteer");
     const { phone, homeDivisionId, memberId: member, ...plain } = patch;
     const set: Partial<VolunteerRow> = { ...plain };
     if (phone !== undefined) Object.assign(set, await sealedPhone(c, phone));
     if (homeDivisionId !== undefined) Object.assign(set, await home(c, homeDivisionId));
     if (member !== undefined) set.memberId = await linkedMember(c, member);
-    const updated = await updateVersioned(c, {
+    // Nothing here depends on the row as stored: one round trip checks reach and version and writes.
+    const updated = await patchWithinReach(c, {
       table: volunteers,
-      row,
+      reach: volunteerReach,
+      id: c.req.valid("param").id,
+      what: "volunteer",
       expectedVersion,
       set,
       audit: { action: "volunteer.update", targetType: "volunteer", changes: { fields: Object.keys(patch) } },

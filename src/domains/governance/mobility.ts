@@ -20,7 +20,7 @@ import { tag, tenantCodeSchema } from "./common.js";
 import { mobilityMachine } from "./machines.js";
 import { awayStatuses, mobilityChecks, mobilityRecords, mobilityStatuses } from "./tables.js";
 import { msg, zodMessage } from "../../shared/http/messages.js";
-import { readRows } from "../../shared/store/records.js";
+import { readRelated, readRows } from "../../shared/store/records.js";
 
 const mobilityId = idSchema("mob");
 type MobilityRow = typeof mobilityRecords.$inferSelect;
@@ -517,7 +517,14 @@ export const mobilityRoutes = createRouter()
       table: mobilityRecords,
       scope: "mobility:write",
       find: findWritable,
+      visible: (c) => homeSide(c.get("principal")),
       present,
+      // The member's name beside the record, read in the action's own batch.
+      presentAlong: {
+        read: (c, id) => readRelated(c, members, { name: members.name }, mobilityRecords, mobilityRecords.memberId, id),
+        present: (row, read, c) =>
+          present({ ...row, memberName: (read as { name: string }[])[0]?.name ?? null } as MobilityView, c),
+      },
       eventPayload: mobilityEventPayload,
       actions: {
         lose_contact: {
@@ -531,7 +538,7 @@ export const mobilityRoutes = createRouter()
           summary: "The member came back (activity certificate inspected)",
           body: endSchema,
           event: "returned",
-          effects: (_c, _row, body) => {
+          requestEffects: (_c, body) => {
             if (body?.certificateInspected !== true) {
               throw new ApiError("validation_failed", msg("governance.return_needs_certificate"), {
                 errors: [{ in: "body", pointer: "/certificateInspected", detail: msg("field.must_be_true") }],
@@ -545,7 +552,7 @@ export const mobilityRoutes = createRouter()
           summary: "The member's organisational relationship was transferred",
           body: endSchema,
           event: "transferred",
-          effects: (_c, _row, body) => ({ set: { endNote: body?.note ?? null } }),
+          requestEffects: (_c, body) => ({ set: { endNote: body?.note ?? null } }),
         },
       },
     }),

@@ -11,7 +11,7 @@ import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { localDate } from "../../shared/calendar.js";
 import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commitCreated } from "../../shared/store/commit.js";
-import { findPublished, listWithinReach, updateVersioned } from "../../shared/store/records.js";
+import { findPublished, listWithinReach, patchWithinReach, visiblePublished } from "../../shared/store/records.js";
 import { requireDivisionForWrite } from "../../shared/store/references.js";
 import { categorySchema, descriptionSchema, moveGuarded, tag, titleSchema } from "./common.js";
 import { needMachine } from "./machines.js";
@@ -246,18 +246,22 @@ export const needRoutes = createRouter()
   .openapi(patchNeed, async (c) => {
     const expectedVersion = requireIfMatch(c);
     const patch = c.req.valid("json");
-    const row = await findPublished(c, needs, c.req.valid("param").id, "need");
-    if (row.status !== "open") {
-      throw new ApiError("invalid_transition", msg("lists.need_not_open", { status: row.status }), {
-        currentState: row.status,
-        allowedActions: needMachine.allowedFrom(row.status),
-      });
-    }
     if (patch.deadline !== undefined) requireFutureDeadline(c, patch.deadline);
-    // The version guard also covers the status: every status change bumps the version.
-    const updated = await updateVersioned(c, {
+    // One round trip: the update carries reach, version and "still open"; a refused one is read to say why.
+    const updated = await patchWithinReach(c, {
       table: needs,
-      row,
+      visible: visiblePublished(needs)(c),
+      find: (c, id) => findPublished(c, needs, id, "need"),
+      condition: eq(needs.status, "open"),
+      refuse: (row) => {
+        if (row.status !== "open")
+          throw new ApiError("invalid_transition", msg("lists.need_not_open", { status: row.status }), {
+            currentState: row.status,
+            allowedActions: needMachine.allowedFrom(row.status),
+          });
+      },
+      id: c.req.valid("param").id,
+      what: "need",
       expectedVersion,
       set: patch,
       audit: { action: "need.update", targetType: "need", changes: { fields: Object.keys(patch) } },

@@ -11,7 +11,7 @@ import { createRouter, protectedRoute, versionedResponse } from "../../shared/ap
 import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commit, guardChanged, GuardFailed } from "../../shared/store/commit.js";
-import { findWithinReach, listWithinReach } from "../../shared/store/records.js";
+import { findWithinReach, listWithinReach, visibleWithinReach } from "../../shared/store/records.js";
 import { requireReference, unknownReference } from "../../shared/store/references.js";
 import { members } from "../organisations/tables.js";
 import { tag } from "./common.js";
@@ -241,6 +241,7 @@ export const postClaimRoutes = createRouter()
       machine: claimMachine,
       table: postClaims,
       find: (c, id) => findWithinReach(c, postClaims, reach, id, "post claim"),
+      visible: visibleWithinReach(postClaims, reach),
       present,
       eventPayload,
       actions: {

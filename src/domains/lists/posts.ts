@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { and, count, inArray } from "drizzle-orm";
+import { and, count, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
 import { actionRoutes } from "../../shared/api/actions.js";
 import type { AppEnv } from "../../shared/request/context.js";
@@ -9,7 +9,7 @@ import { createRouter, protectedRoute, versionedResponse } from "../../shared/ap
 import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commitCreated } from "../../shared/store/commit.js";
-import { findPublished, listWithinReach } from "../../shared/store/records.js";
+import { findPublished, listWithinReach, visiblePublished } from "../../shared/store/records.js";
 import { requireDivisionForWrite } from "../../shared/store/references.js";
 import { descriptionSchema, tag, titleSchema } from "./common.js";
 import { liveClaimStatuses, postMachine } from "./machines.js";
@@ -92,28 +92,40 @@ const present = (row: PostRow, seatsTaken: number) => ({
 });
 
 /** Seats taken on a page of posts: one grouped query, however long the page. */
-async function seatsTakenOf(c: Context<AppEnv>, rows: PostRow[]): Promise<Map<string, number>> {
-  if (rows.length === 0) return new Map();
-  const counts = await c
+/** The live claims of posts, counted per post. */
+const seatsTaken = (c: Context<AppEnv>, tenantIds: string[] | SQL, postIds: string[]) =>
+  c
     .get("db")
     .select({ postId: postClaims.postId, n: count() })
     .from(postClaims)
     .where(
       and(
-        inArray(postClaims.tenantId, [...new Set(rows.map((r) => r.tenantId))]),
-        inArray(
-          postClaims.postId,
-          rows.map((r) => r.id),
-        ),
+        Array.isArray(tenantIds) ? inArray(postClaims.tenantId, tenantIds) : eq(postClaims.tenantId, tenantIds),
+        inArray(postClaims.postId, postIds),
         inArray(postClaims.status, [...liveClaimStatuses]),
       ),
     )
     .groupBy(postClaims.postId);
+
+async function seatsTakenOf(c: Context<AppEnv>, rows: PostRow[]): Promise<Map<string, number>> {
+  if (rows.length === 0) return new Map();
+  const counts = await seatsTaken(
+    c,
+    [...new Set(rows.map((r) => r.tenantId))],
+    rows.map((r) => r.id),
+  );
   return new Map(counts.map((r) => [r.postId, r.n]));
 }
 
 const presentOne = async (row: PostRow, c: Context<AppEnv>) =>
   present(row, (await seatsTakenOf(c, [row])).get(row.id) ?? 0);
+
+/** `presentOne` with its count read in an action's own batch. */
+const presentAlong = {
+  read: (c: Context<AppEnv>, id: string) =>
+    seatsTaken(c, sql`(select ${servicePosts.tenantId} from ${servicePosts} where ${servicePosts.id} = ${id})`, [id]),
+  present: (row: PostRow, read: unknown) => present(row, (read as { n: number }[])[0]?.n ?? 0),
+};
 const postResponse = (description: string) => versionedResponse(postSchema, description);
 
 const createPost = protectedRoute({
@@ -239,7 +251,9 @@ export const postRoutes = createRouter()
       machine: postMachine,
       table: servicePosts,
       find: (c, id) => findPublished(c, servicePosts, id, "service post"),
+      visible: visiblePublished(servicePosts),
       present: presentOne,
+      presentAlong,
       eventPayload: (row) => ({ postId: row.id, communityId: row.communityId, status: row.status }),
       actions: {
         close: {

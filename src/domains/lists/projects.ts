@@ -86,26 +86,40 @@ const eventPayload = (row: ProjectRow) => ({
 async function resourceIdsOf(c: Context<AppEnv>, rows: ProjectRow[]): Promise<Map<string, string[]>> {
   const byProject = new Map<string, string[]>(rows.map((r) => [r.id, []]));
   if (rows.length === 0) return byProject;
-  const links = await c
-    .get("db")
-    .select({ projectId: projectResources.projectId, resourceId: projectResources.resourceId })
-    .from(projectResources)
-    .where(
-      and(
-        inArray(projectResources.tenantId, [...new Set(rows.map((r) => r.tenantId))]),
-        inArray(
-          projectResources.projectId,
-          rows.map((r) => r.id),
-        ),
-      ),
-    )
-    .orderBy(asc(projectResources.projectId), asc(projectResources.resourceId));
+  const links = await resourceLinks(
+    c,
+    inArray(projectResources.tenantId, [...new Set(rows.map((r) => r.tenantId))]),
+    rows.map((r) => r.id),
+  );
   for (const link of links) byProject.get(link.projectId)?.push(link.resourceId);
   return byProject;
 }
 
+const resourceLinks = (c: Context<AppEnv>, tenant: SQL, projectIds: string[]) =>
+  c
+    .get("db")
+    .select({ projectId: projectResources.projectId, resourceId: projectResources.resourceId })
+    .from(projectResources)
+    .where(and(tenant, inArray(projectResources.projectId, projectIds)))
+    .orderBy(asc(projectResources.projectId), asc(projectResources.resourceId));
+
 const presentOne = async (row: ProjectRow, c: Context<AppEnv>) =>
   present(row, (await resourceIdsOf(c, [row])).get(row.id) ?? []);
+
+/** `presentOne` with its resources read in an action's own batch. */
+const presentAlong = {
+  read: (c: Context<AppEnv>, id: string) =>
+    resourceLinks(
+      c,
+      eq(projectResources.tenantId, sql`(select ${projects.tenantId} from ${projects} where ${projects.id} = ${id})`),
+      [id],
+    ),
+  present: (row: ProjectRow, read: unknown) =>
+    present(
+      row,
+      (read as { resourceId: string }[]).map((link) => link.resourceId),
+    ),
+};
 
 /** A project one of whose resources this unit org or member offered. */
 function offeredTo(c: Context<AppEnv>, who: { unitOrgId?: string; memberId?: string }): SQL | undefined {
@@ -401,7 +415,9 @@ export const projectRoutes = createRouter()
       machine: projectMachine,
       table: projects,
       find: findProject,
+      visible: (c) => projectReach(c, c.get("principal")),
       present: presentOne,
+      presentAlong,
       eventPayload,
       actions: {
         claim: {
@@ -411,16 +427,16 @@ export const projectRoutes = createRouter()
             "By a unit admin whose organisation offered one of the project's resources or owns the project, or by an administrator within reach acting for the owner.",
           scope: "projects:claim",
           event: "claimed",
+          // Only to say why nothing was written: the update itself carries `allowed`.
           authorize: async (c, row) => {
-            const owner = c.get("principal").owner;
-            if (!owner) return;
-            if (
-              owner.unitOrgId &&
-              (row.ownerOrgId === owner.unitOrgId || (await offeredByUnit(c, row, owner.unitOrgId)))
-            )
-              return;
-            throw new ApiError("forbidden", msg("lists.project_claim_who"));
+            const [hit] = await c
+              .get("db")
+              .select({ id: projects.id })
+              .from(projects)
+              .where(and(eq(projects.id, row.id), mayClaim(c)));
+            if (!hit) throw new ApiError("forbidden", msg("lists.project_claim_who"));
           },
+          allowed: mayClaim,
         },
         start: {
           operationId: "startProject",
@@ -452,22 +468,13 @@ export const projectRoutes = createRouter()
     }),
   );
 
-async function offeredByUnit(c: Context<AppEnv>, row: ProjectRow, unitOrgId: string): Promise<boolean> {
-  const [hit] = await c
-    .get("db")
-    .select({ id: resources.id })
-    .from(projectResources)
-    .innerJoin(
-      resources,
-      and(eq(resources.tenantId, projectResources.tenantId), eq(resources.id, projectResources.resourceId)),
-    )
-    .where(
-      and(
-        eq(projectResources.tenantId, row.tenantId),
-        eq(projectResources.projectId, row.id),
-        eq(resources.unitOrgId, unitOrgId),
-      ),
-    )
-    .limit(1);
-  return hit !== undefined;
+/**
+ * Who may claim a project, as a condition on it: an administrator within reach (acting for the
+ * owner), or a unit admin whose organisation owns it or offered one of its resources.
+ */
+function mayClaim(c: Context<AppEnv>): SQL {
+  const owner = c.get("principal").owner;
+  if (!owner) return sql`1`;
+  if (!owner.unitOrgId) return sql`0`;
+  return or(eq(projects.ownerOrgId, owner.unitOrgId), offeredTo(c, { unitOrgId: owner.unitOrgId }))!;
 }

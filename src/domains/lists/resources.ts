@@ -8,7 +8,7 @@ import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "
 import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commitCreated } from "../../shared/store/commit.js";
-import { findWithinReach, listWithinReach, updateVersioned } from "../../shared/store/records.js";
+import { findWithinReach, listWithinReach, patchWithinReach } from "../../shared/store/records.js";
 import { requireReference } from "../../shared/store/references.js";
 import { members, partyOrgs } from "../organisations/tables.js";
 import { categorySchema, descriptionSchema, tag, titleSchema } from "./common.js";
@@ -275,10 +275,12 @@ export const resourceRoutes = createRouter()
   .openapi(patchResource, async (c) => {
     const expectedVersion = requireIfMatch(c);
     const patch = c.req.valid("json");
-    const row = await findWithinReach(c, resources, resourceReach, c.req.valid("param").id, "resource");
-    const updated = await updateVersioned(c, {
+    // Nothing here depends on the row as stored: one round trip checks reach and version and writes.
+    const updated = await patchWithinReach(c, {
       table: resources,
-      row,
+      reach: resourceReach,
+      id: c.req.valid("param").id,
+      what: "resource",
       expectedVersion,
       set: patch,
       audit: { action: "resource.update", targetType: "resource", changes: { fields: Object.keys(patch) } },

@@ -4,7 +4,7 @@ import { etagOf, requireIfMatch } from "../../shared/http/etag.js";
 import { createRouter, ifMatchHeader, protectedRoute, versionedResponse } from "../../shared/api/openapi.js";
 import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { commitCreated } from "../../shared/store/commit.js";
-import { findWithinReach, listWithinReach, updateVersioned } from "../../shared/store/records.js";
+import { findWithinReach, listWithinReach, patchWithinReach } from "../../shared/store/records.js";
 import { requireDivisionForWrite } from "../../shared/store/references.js";
 import { divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { unitKinds, units } from "./tables.js";
@@ -167,10 +167,12 @@ export const unitRoutes = createRouter()
   .openapi(patchUnit, async (c) => {
     const expectedVersion = requireIfMatch(c);
     const patch = c.req.valid("json");
-    const row = await findWithinReach(c, units, reach, c.req.valid("param").id, "unit");
-    const updated = await updateVersioned(c, {
+    // Nothing here depends on the row as stored: one round trip checks reach and version and writes.
+    const updated = await patchWithinReach(c, {
       table: units,
-      row,
+      reach,
+      id: c.req.valid("param").id,
+      what: "unit",
       expectedVersion,
       set: patch,
       audit: { action: "unit.update", targetType: "unit", changes: { fields: Object.keys(patch) } },

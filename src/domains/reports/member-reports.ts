@@ -11,8 +11,7 @@ import { createRouter, protectedRoute, versionedResponse } from "../../shared/ap
 import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commitCreated } from "../../shared/store/commit.js";
-import { findWithinReach, listWithinReach } from "../../shared/store/records.js";
-import { withinReach } from "../../shared/auth/reach.js";
+import { findWithinReach, listWithinReach, visibleWithinReach } from "../../shared/store/records.js";
 import { divisionForWrite, readTogether, unknownReference, type Lookup } from "../../shared/store/references.js";
 import { addMonths, localDate } from "../../shared/calendar.js";
 import { memberReportMachine } from "./machines.js";
@@ -309,7 +308,7 @@ const transitions = actionRoutes({
   machine: memberReportMachine,
   table: memberReports,
   find: (c, id) => findWithinReach(c, memberReports, reach, id, "member report"),
-  visible: (c) => withinReach(c.get("principal"), { tenantId: memberReports.tenantId, ...reach }),
+  visible: visibleWithinReach(memberReports, reach),
   targetType: "member_report",
   schema: memberReportSchema,
   present,

@@ -7,7 +7,7 @@ import { createRouter, protectedRoute, versionedResponse } from "../../shared/ap
 import { pageOf, pageQuerySchema } from "../../shared/http/pagination.js";
 import { dateSchema, idSchema, timestampsSchema } from "../../shared/http/schemas.js";
 import { commitCreated } from "../../shared/store/commit.js";
-import { findWithinReach, listWithinReach } from "../../shared/store/records.js";
+import { findWithinReach, listWithinReach, visibleWithinReach } from "../../shared/store/records.js";
 import { unknownReference } from "../../shared/store/references.js";
 import { orgReportMachine } from "./machines.js";
 import { partyOrgIdSchema, requirePartyOrg, unitOrgCategories } from "./references.js";
@@ -192,6 +192,7 @@ const transitions = actionRoutes({
   machine: orgReportMachine,
   table: orgReports,
   find: (c, id) => findWithinReach(c, orgReports, reach, id, "org report"),
+  visible: visibleWithinReach(orgReports, reach),
   targetType: "org_report",
   schema: orgReportSchema,
   present,

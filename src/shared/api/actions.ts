@@ -5,6 +5,7 @@ import type { Scope } from "../auth/principal.js";
 import type { Machine } from "../store/state-machine.js";
 import type { AuditEntry, DomainEvent } from "../store/commit.js";
 import {
+  columnInSql,
   payloadInSql,
   transition,
   transitionWithinReach,
@@ -12,7 +13,7 @@ import {
   type VersionedTable,
 } from "../store/records.js";
 import { GuardFailed } from "../store/commit.js";
-import { sql, type SQL } from "drizzle-orm";
+import { and, sql, type SQL } from "drizzle-orm";
 import type { AppEnv } from "../request/context.js";
 import { etagOf, optionalIfMatch } from "../http/etag.js";
 import { ApiError } from "../http/errors.js";
@@ -59,20 +60,31 @@ export interface ActionSpec<R, B = any> {
   body?: z.ZodType<B>;
   /** The record, if the caller may see it (otherwise the 404 of a missing one); defaults to the config's. */
   find?: (c: Context<AppEnv>, id: string) => Promise<R>;
+  /**
+   * The records this action may touch, as its own `find` applies (instead of the config's `visible`):
+   * with it, an action with a `find` of its own can still be one round trip.
+   */
+  visible?: (c: Context<AppEnv>) => SQL;
   /** Throws (403) when this principal, though it sees the record, may not take this action. */
   authorize?: (c: Context<AppEnv>, row: R) => void | Promise<void>;
+  /**
+   * `authorize` as a condition on the record (true where it would pass): with it, an action that has
+   * an `authorize` can still be one round trip; `authorize` then runs only to say why nothing was written.
+   */
+  allowed?: (c: Context<AppEnv>) => SQL;
   /** Runs only for a legal move, so an illegal one is the machine's 409 before related records are read. */
   effects?: (c: Context<AppEnv>, row: R, body: B) => ActionEffects<R> | Promise<ActionEffects<R>>;
   /**
    * Effects from the request alone (a timestamp, a due date, a reason from the body), never from the
-   * record: instead of `effects`, they let the action be written in one round trip (see `visible`).
+   * record as read: instead of `effects`, they let the action be written in one round trip (see
+   * `visible`). Writes and events that need the record's columns read them in SQL by `id` (a subselect).
    */
-  requestEffects?: (c: Context<AppEnv>, body: B) => ActionEffects<R>;
+  requestEffects?: (c: Context<AppEnv>, body: B, id: string) => ActionEffects<R>;
   /** Runs after the commit (e.g. hands queued work to a deferred sender). */
   after?: (c: Context<AppEnv>, updated: R) => void;
   /** Emits `<targetType>.<event>` with the config's `eventPayload`. */
   event?: string;
-  /** The tenant whose outbox carries `event`; the record's own by default. */
+  /** The tenant whose outbox carries `event`; the record's own by default. A plain column keeps the action one round trip. */
   eventTenant?: (updated: R) => string;
 }
 
@@ -84,6 +96,14 @@ export interface ActionRoutes<S extends string, A extends string, R extends Vers
   /** The response schema, and how a row becomes it. */
   schema: z.ZodType;
   present: (row: R, c: Context<AppEnv>) => unknown;
+  /**
+   * When `present` reads more than the row (a post's seats taken): that read, run in a one-trip
+   * action's own batch after its write, and the response made from the row and the read's rows.
+   */
+  presentAlong?: {
+    read: (c: Context<AppEnv>, id: string) => BatchItem<"sqlite">;
+    present: (row: R, read: unknown, c: Context<AppEnv>) => unknown;
+  };
   machine: Machine<S, A>;
   table: VersionedTable;
   /** e.g. `member_report`: audit actions `<targetType>.<action>`, event types `<targetType>.<event>`. */
@@ -92,10 +112,11 @@ export interface ActionRoutes<S extends string, A extends string, R extends Vers
   find?: (c: Context<AppEnv>, id: string) => Promise<R>;
   /**
    * The records the caller may act on, as the condition `find` applies. With it, an action that has
-   * no `find`, `authorize`, `effects` or `eventTenant` of its own and whose `eventPayload` is a
-   * projection of columns is one round trip: the update carries the condition, the states it moves
-   * from and the If-Match version (`transitionWithinReach`); `find` runs only to say why nothing was
-   * written (404, 409, 412).
+   * no `effects` (only `requestEffects`), no `find` of its own unless with its own `visible`, no
+   * `authorize` unless with its `allowed`, an `eventTenant` (if any) that is a column and an
+   * `eventPayload` that is a projection of columns is one round trip: the update carries the
+   * condition, the states it moves from and the If-Match version (`transitionWithinReach`); `find`
+   * (and `authorize`) run only to say why nothing was written (404, 403, 409, 412).
    */
   visible?: (c: Context<AppEnv>) => SQL;
   eventPayload?: (row: R) => Record<string, unknown>;
@@ -155,12 +176,12 @@ export function actionRoutes<S extends string, A extends string, R extends Versi
     }) as ReturnType<typeof createRoute>;
     if (spec.effects && spec.requestEffects)
       throw new Error(`${config.targetType}.${action}: effects or requestEffects, not both`);
+    const visible = spec.visible ?? (spec.find ? undefined : config.visible);
     const oneTrip =
-      config.visible &&
-      !spec.find &&
-      !spec.authorize &&
+      visible &&
+      (!spec.authorize || spec.allowed) &&
       !spec.effects &&
-      !spec.eventTenant &&
+      (!spec.eventTenant || columnInSql(config.table, spec.eventTenant, "") !== undefined) &&
       (!spec.event || payloadInSql(config.table, config.eventPayload!, "") !== undefined);
     router.openapi(route, async (c: Context<AppEnv>) => {
       const expectedVersion = optionalIfMatch(c);
@@ -168,13 +189,14 @@ export function actionRoutes<S extends string, A extends string, R extends Versi
       const body = spec.body ? req.valid("json") : undefined;
       const id = req.valid("param").id as string;
       if (oneTrip) {
-        const effects = spec.requestEffects?.(c, body) ?? {};
+        const effects = spec.requestEffects?.(c, body, id) ?? {};
         let updated: R;
+        let read: unknown[];
         try {
-          updated = (await transitionWithinReach(c, {
+          ({ row: updated, read } = (await transitionWithinReach(c, {
             table: config.table as VersionedTable & { status: never },
             id,
-            visible: config.visible!(c),
+            visible: spec.allowed ? and(visible(c), spec.allowed(c))! : visible(c),
             machine: config.machine,
             action,
             expectedVersion,
@@ -192,17 +214,21 @@ export function actionRoutes<S extends string, A extends string, R extends Versi
                       subjectType: config.targetType,
                       subjectId: id,
                       payload: payloadInSql(config.table, config.eventPayload!, id)!,
-                      tenantId: sql`(select ${config.table.tenantId} from ${config.table} where ${config.table.id} = ${id})`,
+                      tenantId: spec.eventTenant
+                        ? columnInSql(config.table, spec.eventTenant, id)!
+                        : sql`(select ${config.table.tenantId} from ${config.table} where ${config.table.id} = ${id})`,
                     },
                   ]
                 : []),
               ...(effects.events ?? []),
             ],
-          })) as R;
+            reads: config.presentAlong ? [config.presentAlong.read(c, id)] : undefined,
+          })) as { row: R; read: unknown[] });
         } catch (err) {
           if (!(err instanceof GuardFailed)) throw err;
           // Nothing was written: the record says why (only on this path is it read).
           const row = await find(c, id);
+          await spec.authorize?.(c, row);
           config.machine.next(row.status, action);
           throw expectedVersion !== undefined && row.version !== expectedVersion
             ? new ApiError(
@@ -212,12 +238,15 @@ export function actionRoutes<S extends string, A extends string, R extends Versi
             : new ApiError("conflict", msg("generic.record_changed_concurrently"));
         }
         spec.after?.(c, updated);
-        return c.json(await config.present(updated, c), 200, { etag: etagOf(updated.version) });
+        const response = config.presentAlong
+          ? config.presentAlong.present(updated, read[0], c)
+          : config.present(updated, c);
+        return c.json(await response, 200, { etag: etagOf(updated.version) });
       }
       const row = await find(c, id);
       await spec.authorize?.(c, row);
       config.machine.next(row.status, action);
-      const effects = (await (spec.effects?.(c, row, body) ?? spec.requestEffects?.(c, body))) ?? {};
+      const effects = (await (spec.effects?.(c, row, body) ?? spec.requestEffects?.(c, body, id))) ?? {};
       const updated = await transition<S, A, R>(c, {
         table: config.table,
         row,

@@ -224,6 +224,37 @@ function preparedFind(c: Context<AppEnv>, table: VersionedTable, reach: Omit<Rea
   );
 }
 
+/**
+ * The `columns` of the `target` row that record `id` of `table` points to by `via` (a feedback
+ * card's member): a read a one-trip action sends in its batch for its response (`presentAlong`).
+ */
+export function readRelated<C extends Record<string, SQLiteColumn>>(
+  c: Context<AppEnv>,
+  target: SQLiteTable & { id: SQLiteColumn },
+  columns: C,
+  table: SQLiteTable & { id: SQLiteColumn },
+  via: SQLiteColumn,
+  id: string,
+) {
+  return c
+    .get("db")
+    .select(columns)
+    .from(target as SQLiteTable)
+    .where(eq(target.id, sql`(select ${via} from ${table} where ${table.id} = ${id})`));
+}
+
+/** `findWithinReach`'s condition, as an action's or a PATCH's `visible`. */
+export const visibleWithinReach =
+  (table: VersionedTable, reach: Omit<ReachColumns, "tenantId">) =>
+  (c: Context<AppEnv>): SQL =>
+    withinReach(c.get("principal"), { tenantId: table.tenantId, ...reach });
+
+/** `findPublished`'s condition, as an action's or a PATCH's `visible`. */
+export const visiblePublished =
+  (table: VersionedTable & { divisionPath: SQLiteColumn }) =>
+  (c: Context<AppEnv>): SQL =>
+    publishedReach(c.get("principal"), table);
+
 /** One record published to the tenant (a need, a service post, an activity) by id, within `publishedReach`. */
 export async function findPublished<T extends VersionedTable & { divisionPath: SQLiteColumn }>(
   c: Context<AppEnv>,
@@ -329,30 +360,47 @@ export async function updateVersioned<R extends VersionedRow>(
   return updated;
 }
 
+/** Which records a one-trip PATCH may write: reach columns, or a condition of its own with the `find` that applies it. */
+export type PatchReach<T extends VersionedTable> =
+  | { reach: Omit<ReachColumns, "tenantId">; visible?: never; find?: never }
+  | {
+      reach?: never;
+      visible: SQL;
+      /** The same condition as a read, to say why nothing was written (its own 404 when out of reach). */
+      find: (c: Context<AppEnv>, id: string) => Promise<T["$inferSelect"]>;
+    };
+
 /**
  * A PATCH whose new values do not depend on the row as stored, in one round trip: the update is
- * conditional on the id, the caller's reach and the If-Match version, returns the row it wrote,
- * and carries its guard and audit event (path and tenant read from the row inside the batch).
- * Only when nothing was written does a second read tell a 404 from a 412 or a 409.
+ * conditional on the id, the caller's reach (reach columns, or `visible`), any `condition` on the
+ * stored row (e.g. still open) and the If-Match version, returns the row it wrote, and carries its
+ * guard, audit event (path and tenant read from the row inside the batch) and events (payloads in
+ * SQL, `payloadInSql`). Only when nothing was written does a second read tell a 404 from a
+ * `refuse`d state (its own error), a 412 or a 409.
  */
 export async function patchWithinReach<T extends VersionedTable>(
   c: Context<AppEnv>,
-  options: {
+  options: PatchReach<T> & {
     table: T;
-    reach: Omit<ReachColumns, "tenantId">;
     id: string;
     /** For the 404: "No such <what>." */
     what: Thing;
     expectedVersion: number;
     set: Partial<T["$inferSelect"]>;
     audit: Omit<AuditEntry, "targetId" | "divisionPath" | "tenantId">;
+    /** A condition on the stored row besides reach and version; `refuse` throws the error of a row that fails it. */
+    condition?: SQL;
+    refuse?: (row: T["$inferSelect"]) => void;
+    events?: DomainEvent[];
+    conflicts?: Record<string, Message>;
   },
 ): Promise<T["$inferSelect"]> {
-  const { table, reach, id, what, expectedVersion } = options;
+  const { table, id, what, expectedVersion } = options;
   const db = c.get("db");
   const now = c.get("clock").now().toISOString();
   const of = (column: SQLiteColumn) => sql`(select ${column} from ${table} where ${table.id} = ${id})`;
-  const path = (table as { divisionPath?: SQLiteColumn }).divisionPath;
+  const path =
+    (table as { divisionPath?: SQLiteColumn }).divisionPath ?? (table as unknown as { path?: SQLiteColumn }).path;
   const update = db
     .update(table)
     .set({ ...options.set, version: sql`${table.version} + 1`, updatedAt: now } as never)
@@ -360,7 +408,8 @@ export async function patchWithinReach<T extends VersionedTable>(
       and(
         eq(table.id, id),
         eq(table.version, expectedVersion),
-        withinReach(c.get("principal"), { tenantId: table.tenantId, ...reach }),
+        options.visible ?? withinReach(c.get("principal"), { tenantId: table.tenantId, ...options.reach! }),
+        options.condition,
       ),
     )
     .returning();
@@ -369,11 +418,14 @@ export async function patchWithinReach<T extends VersionedTable>(
       writes: [update, guardChanged(c)],
       // The record's own tenant keeps its trail, as in `updateVersioned`.
       audit: { ...options.audit, targetId: id, tenantId: of(table.tenantId), divisionPath: path && of(path) },
+      events: options.events,
+      conflicts: options.conflicts,
     });
     return (rows as T["$inferSelect"][])[0]!;
   } catch (err) {
     if (!(err instanceof GuardFailed)) throw err;
-    const row = await findWithinReach(c, table, reach, id, what);
+    const row = options.find ? await options.find(c, id) : await findWithinReach(c, table, options.reach!, id, what);
+    options.refuse?.(row);
     throw row.version !== expectedVersion
       ? new ApiError(
           "precondition_failed",
@@ -428,10 +480,17 @@ export function payloadInSql<R>(
   return projection ? sql`(select ${projection} from ${table} where ${table.id} = ${id})` : undefined;
 }
 
-function projectionOf<R>(table: SQLiteTable, payload: (row: R) => Record<string, unknown>): SQL | undefined {
+/**
+ * Runs `read` on a stand-in row whose fields are markers of the table's columns; answers what it
+ * returned and how to tell which column a marker stands for (undefined when `read` threw).
+ */
+function probe<R, V>(
+  table: SQLiteTable,
+  read: (row: R) => V,
+): { value: V; columnOf(v: unknown): Column | undefined } | undefined {
   const columns = getTableColumns(table) as Record<string, Column>;
   const markers = new Map<object, Column>();
-  const probe = new Proxy(
+  const row = new Proxy(
     {},
     {
       get(_, key) {
@@ -443,16 +502,41 @@ function projectionOf<R>(table: SQLiteTable, payload: (row: R) => Record<string,
       },
     },
   );
-  let shape: Record<string, unknown>;
   try {
-    shape = payload(probe as R);
+    const value = read(row as R);
+    return { value, columnOf: (v) => (typeof v === "object" && v !== null ? markers.get(v) : undefined) };
   } catch {
     return undefined;
   }
-  if (!shape || Object.getPrototypeOf(shape) !== Object.prototype) return undefined;
+}
+
+const columnsOfRow = new WeakMap<object, Column | null>();
+
+/**
+ * A value read from a row (`(row) => row.recipientTenantId`) as the same value read in SQL from the
+ * row with id `id`; undefined unless it is a plain column. Worked out once per function.
+ */
+export function columnInSql<R>(
+  table: SQLiteTable & { id: SQLiteColumn },
+  read: (row: R) => unknown,
+  id: string,
+): SQL | undefined {
+  let column = columnsOfRow.get(read);
+  if (column === undefined) {
+    const probed = probe(table, read);
+    column = probed?.columnOf(probed.value) ?? null;
+    columnsOfRow.set(read, column);
+  }
+  return column ? sql`(select ${column} from ${table} where ${table.id} = ${id})` : undefined;
+}
+
+function projectionOf<R>(table: SQLiteTable, payload: (row: R) => Record<string, unknown>): SQL | undefined {
+  const probed = probe(table, payload);
+  const shape = probed?.value;
+  if (!probed || !shape || Object.getPrototypeOf(shape) !== Object.prototype) return undefined;
   const parts: SQL[] = [];
   for (const [key, value] of Object.entries(shape)) {
-    const column = typeof value === "object" && value !== null ? markers.get(value) : undefined;
+    const column = probed.columnOf(value);
     let json: SQL | undefined;
     if (column) json = columnAsJson(column);
     else if (value === null || typeof value === "string" || typeof value === "number") json = sql`${value}`;
@@ -502,8 +586,10 @@ export async function transitionWithinReach<
     /** Events; a payload or tenant in SQL reads the updated row. */
     events?: DomainEvent[];
     conflicts?: Record<string, Message>;
+    /** Reads after the writes (what the response needs besides the row); their results come back in `read`. */
+    reads?: BatchItem<"sqlite">[];
   },
-): Promise<T["$inferSelect"]> {
+): Promise<{ row: T["$inferSelect"]; read: unknown[] }> {
   const { table, id, machine, action, expectedVersion } = options;
   const { from, to } = machine.transitions[action];
   const db = c.get("db");
@@ -523,8 +609,9 @@ export async function transitionWithinReach<
       ),
     )
     .returning();
-  const [rows] = await commit(c, {
-    writes: [update, guardChanged(c), ...(options.writes ?? [])],
+  const writes = [update, guardChanged(c), ...(options.writes ?? [])];
+  const results = await commit(c, {
+    writes: [...writes, ...(options.reads ?? [])],
     auditFirst: true,
     audit: [
       {
@@ -541,5 +628,5 @@ export async function transitionWithinReach<
     events: options.events,
     conflicts: options.conflicts,
   });
-  return (rows as T["$inferSelect"][])[0]!;
+  return { row: (results[0] as T["$inferSelect"][])[0]!, read: results.slice(writes.length) };
 }

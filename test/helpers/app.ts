@@ -40,7 +40,8 @@ export interface TestContext {
   ): Promise<{ status: number; body: T; headers: Headers }>;
   /** `app.request` with a bearer token for the given claims, asking for English problems unless told otherwise. */
   as(options: TokenOptions): (path: string, init?: RequestInit) => Promise<Response>;
-  close(): void;
+  /** Waits for deferred work (as a runtime lets it finish), then closes the database. */
+  close(): Promise<void>;
 }
 
 /** A fresh migrated, demo-seeded embedded database and an app built by the same factory as production. */
@@ -117,7 +118,8 @@ export async function createTestContext(
         if (!headers.has("accept-language")) headers.set("accept-language", "en");
         return app.request(path, { ...init, headers });
       },
-    close: () => {
+    close: async () => {
+      await Promise.allSettled(deferred.splice(0));
       client.close();
       rmSync(dir, { recursive: true, force: true });
     },

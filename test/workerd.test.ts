@@ -47,6 +47,7 @@ const tomlString = (key: string) => {
 const dbToken = "hrana-test-token";
 
 let dir: string;
+let bundled: string;
 let mf: Miniflare;
 let hrana: Awaited<ReturnType<typeof startLibsqlHttpServer>>;
 let key: SigningKey;
@@ -108,6 +109,7 @@ beforeAll(async () => {
 
   // Bundle as wrangler does, then migrate and seed from Node through the embedded engine and serve the same file over Hrana.
   const { scriptPath, file, client, db } = await bundleWorkerWithDatabase(root, dir);
+  bundled = readFileSync(scriptPath, "utf8");
   seeded = await db.select({ id: divisions.id, tenantId: divisions.tenantId, level: divisions.level }).from(divisions);
   client.close();
   hrana = await startLibsqlHttpServer({ file, authToken: dbToken });
@@ -197,6 +199,12 @@ afterAll(async () => {
 const divisionsOf = (tenant: string) => seeded.filter((d) => d.tenantId === tenant).map((d) => d.id);
 
 describe("the Worker in workerd", () => {
+  it("is bundled with wrangler.toml's aliases: zod's locales other than English stay out", () => {
+    // A sentence of zod's Arabic locale (node_modules/zod/v4/locales/ar.js), and one of its English one.
+    expect(bundled).not.toContain("مدخلات غير مقبولة");
+    expect(bundled).toContain("Invalid input");
+  });
+
   it("answers /healthz after reaching the database over HTTP with its auth token", async () => {
     const res = await get("/healthz");
     expect(res.status, stderr.join("")).toBe(200); // the runtime's log says why not

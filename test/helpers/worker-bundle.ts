@@ -1,5 +1,6 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
 import { seedDemo } from "../../src/db/seed/demo.js";
 import { migrateDatabase, openDatabase } from "../../src/node/database.js";
 
@@ -19,10 +20,26 @@ export async function bundleWorkerWithDatabase(root: string, dir: string) {
     conditions: ["workerd", "worker", "browser"],
     target: "es2022",
     logLevel: "silent",
+    plugins: [wranglerAliases(root)],
   });
   const file = join(dir, "hexi.db");
   const database = openDatabase(`file:${file}`);
   await migrateDatabase(database.db);
   await seedDemo(database.db);
   return { scriptPath, file, ...database };
+}
+
+/** wrangler.toml's `[alias]` entries, applied as wrangler applies them: to the import specifier exactly as written. */
+function wranglerAliases(root: string): Plugin {
+  const section = /^\[alias\]\n((?:"[^"]+"\s*=\s*"[^"]+"\n)*)/m.exec(readFileSync(join(root, "wrangler.toml"), "utf8"));
+  const aliases = new Map(
+    [...(section?.[1] ?? "").matchAll(/"([^"]+)"\s*=\s*"([^"]+)"/g)].map(([, from, to]) => [from!, join(root, to!)]),
+  );
+  return {
+    name: "wrangler-aliases",
+    setup(b) {
+      for (const [from, to] of aliases)
+        b.onResolve({ filter: new RegExp(`^${from.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`) }, () => ({ path: to }));
+    },
+  };
 }

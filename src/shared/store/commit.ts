@@ -206,23 +206,24 @@ function prebuilt(of: Shape, rows: number, params: unknown[]): BatchItem<"sqlite
 function auditInsert(db: Db, audits: ReturnType<typeof auditRows>): BatchItem<"sqlite"> {
   if (audits.some((a) => is(a.tenantId, SQL) || is(a.divisionPath, SQL) || is(a.changes, SQL)))
     return db.insert(auditEvents).values(audits);
-  return prebuilt(
-    auditSql,
-    audits.length,
-    audits.flatMap((a) => [
-      a.id,
-      a.tenantId,
-      a.actor,
-      a.actorKind,
-      a.action,
-      a.targetType,
-      a.targetId,
-      a.divisionPath,
-      a.requestId,
-      a.changes === null ? null : JSON.stringify(a.changes),
-      a.at,
-    ]),
-  );
+  return prebuilt(auditSql, audits.length, audits.flatMap(auditValues));
+}
+
+/** An audit row's values in the audit table's column order (the prebuilt insert's and group commits'). */
+export function auditValues(a: ReturnType<typeof auditRows>[number]) {
+  return [
+    a.id,
+    a.tenantId,
+    a.actor,
+    a.actorKind,
+    a.action,
+    a.targetType,
+    a.targetId,
+    a.divisionPath,
+    a.requestId,
+    a.changes === null ? null : JSON.stringify(a.changes),
+    a.at,
+  ];
 }
 
 /** The audit rows of a change, as the caller's principal made it at `now` in this request. */

@@ -2,7 +2,7 @@ import type { InStatement, ResultSet } from "@libsql/client";
 import type { Context } from "hono";
 import type { Db } from "../../db/client.js";
 import type { AppEnv } from "../request/context.js";
-import { auditRows, type AuditEntry } from "./commit.js";
+import { auditRows, auditValues, type AuditEntry } from "./commit.js";
 
 /**
  * Group commit for small hot writes (a volunteer's answer through the link): writes that arrive
@@ -164,19 +164,7 @@ export async function groupCommit(c: Context<AppEnv>, change: GroupedWrite): Pro
       { sql: write.sql, args: write.params as InArgs },
       {
         sql: auditInsertIfChanged,
-        args: [
-          a.id,
-          a.tenantId,
-          a.actor,
-          a.actorKind,
-          a.action,
-          a.targetType,
-          a.targetId,
-          a.divisionPath,
-          a.requestId,
-          a.changes === null ? null : JSON.stringify(a.changes),
-          a.at,
-        ],
+        args: auditValues(a) as InArgs,
       },
     ],
   });

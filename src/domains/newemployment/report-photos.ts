@@ -1,16 +1,17 @@
 import { z } from "@hono/zod-openapi";
-import { and, asc, eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { createRouter, protectedRoute } from "../../shared/api/openapi.js";
 import {
   imageBody,
   imageResponse,
   receiveImage,
-  sendImage,
+  photosOfRecord,
+  presentPhoto,
+  serveRecordPhoto,
   storeRecordPhoto,
   type PhotoStore,
 } from "../../shared/api/photos.js";
-import { ApiError, notFound } from "../../shared/http/errors.js";
+import { ApiError } from "../../shared/http/errors.js";
 import { msg } from "../../shared/http/messages.js";
 import { idSchema } from "../../shared/http/schemas.js";
 import type { AppEnv } from "../../shared/request/context.js";
@@ -41,24 +42,8 @@ export const photoSchema = z
   })
   .openapi("QuickReportPhoto");
 
-const presentPhoto = (row: Pick<PhotoRow, "id" | "contentType" | "bytes" | "author" | "createdAt">) => ({
-  id: row.id,
-  contentType: row.contentType,
-  bytes: row.bytes,
-  author: row.author,
-  createdAt: row.createdAt,
-});
-
-export async function photosOfReport(c: Context<AppEnv>, report: ReportRow) {
-  const rows = await c
-    .get("db")
-    .select()
-    .from(quickReportPhotos)
-    .where(and(eq(quickReportPhotos.tenantId, report.tenantId), eq(quickReportPhotos.reportId, report.id)))
-    .orderBy(asc(quickReportPhotos.id))
-    .limit(maxReportPhotos);
-  return rows.map(presentPhoto);
-}
+export const photosOfReport = (c: Context<AppEnv>, report: ReportRow) =>
+  photosOfRecord<PhotoRow["author"]>(c, photoStore(), report);
 
 const photoStore = (): PhotoStore => ({
   table: quickReportPhotos,
@@ -110,21 +95,6 @@ export function reportPhotoRoutes(find: (c: Context<AppEnv>, id: string) => Prom
     .openapi(upload, async (c) => c.json(await addReportPhoto(c, await find(c, c.req.valid("param").id)), 201))
     .openapi(read, async (c) => {
       const { id, photoId: photo } = c.req.valid("param");
-      const report = await find(c, id);
-      const [row] = await c
-        .get("db")
-        .select()
-        .from(quickReportPhotos)
-        .where(
-          and(
-            eq(quickReportPhotos.tenantId, report.tenantId),
-            eq(quickReportPhotos.reportId, report.id),
-            eq(quickReportPhotos.id, photo),
-          ),
-        );
-      if (!row) throw notFound("photo");
-      const response = await sendImage(c, row.storageKey, row.contentType);
-      if (!response) throw notFound("photo");
-      return response as never;
+      return (await serveRecordPhoto(c, photoStore(), await find(c, id), photo)) as never;
     });
 }

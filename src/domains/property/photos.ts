@@ -1,16 +1,17 @@
 import { msg } from "../../shared/http/messages.js";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { and, asc, eq } from "drizzle-orm";
 import type { AppEnv } from "../../shared/request/context.js";
-import { ApiError, notFound } from "../../shared/http/errors.js";
+import { ApiError } from "../../shared/http/errors.js";
 import { createRouter, errorResponses, protectedRoute } from "../../shared/api/openapi.js";
 import { idSchema } from "../../shared/http/schemas.js";
 import {
   imageBody,
   imageResponse,
   receiveImage,
-  sendImage,
+  photosOfRecord,
+  presentPhoto,
+  serveRecordPhoto,
   storeRecordPhoto,
   type PhotoStore,
   type ReceivedImage,
@@ -44,24 +45,8 @@ export const photoSchema = z
   .openapi("ComplaintPhoto");
 
 export type PhotoRow = typeof complaintPhotos.$inferSelect;
-const presentPhoto = (row: Pick<PhotoRow, "id" | "contentType" | "bytes" | "author" | "createdAt">) => ({
-  id: row.id,
-  contentType: row.contentType,
-  bytes: row.bytes,
-  author: row.author,
-  createdAt: row.createdAt,
-});
-
-export async function photosOf(c: Context<AppEnv>, row: ComplaintRow) {
-  const rows = await c
-    .get("db")
-    .select()
-    .from(complaintPhotos)
-    .where(and(eq(complaintPhotos.tenantId, row.tenantId), eq(complaintPhotos.complaintId, row.id)))
-    .orderBy(asc(complaintPhotos.id))
-    .limit(maxPhotos);
-  return rows.map(presentPhoto);
-}
+export const photosOf = (c: Context<AppEnv>, row: ComplaintRow) =>
+  photosOfRecord<PhotoRow["author"]>(c, photoStore(), row);
 
 /** A photo sent through the API: read up to the limit and checked, then stored as `storePhoto` does. */
 export async function addPhoto(c: Context<AppEnv>, complaint: ComplaintRow, author: "reporter" | "staff") {
@@ -93,23 +78,8 @@ export async function storePhoto(
 }
 
 /** The photo's bytes, if it belongs to the complaint (which the caller has already been allowed to read). */
-export async function servePhoto(c: Context<AppEnv>, complaint: ComplaintRow, id: string) {
-  const [row] = await c
-    .get("db")
-    .select()
-    .from(complaintPhotos)
-    .where(
-      and(
-        eq(complaintPhotos.tenantId, complaint.tenantId),
-        eq(complaintPhotos.complaintId, complaint.id),
-        eq(complaintPhotos.id, id),
-      ),
-    );
-  if (!row) throw notFound("photo");
-  const response = await sendImage(c, row.storageKey, row.contentType);
-  if (!response) throw notFound("photo");
-  return response;
-}
+const servePhoto = (c: Context<AppEnv>, complaint: ComplaintRow, id: string) =>
+  serveRecordPhoto(c, photoStore(), complaint, id);
 
 /** Staff routes: upload (complaints:manage or complaints:handle) and read (complaints:read). */
 export function staffPhotoRoutes(find: (c: Context<AppEnv>, id: string) => Promise<ComplaintRow>) {

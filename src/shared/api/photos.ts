@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Context } from "hono";
 import { newId } from "../../db/ids.js";
-import { ApiError } from "../http/errors.js";
+import { ApiError, notFound } from "../http/errors.js";
 import { msg, type Message } from "../http/messages.js";
 import { commit, guardChanged, GuardFailed } from "../store/commit.js";
 import type { AppEnv } from "../request/context.js";
@@ -218,4 +218,50 @@ export async function storeRecordPhoto<A extends string>(
     throw err;
   }
   return photo;
+}
+
+/** A photo as the API shows it: no storage key, no hash. */
+export interface ShownPhoto<A extends string> {
+  id: string;
+  contentType: ImageType;
+  bytes: number;
+  author: A;
+  createdAt: string;
+}
+
+export const presentPhoto = <A extends string>(photo: ShownPhoto<A>): ShownPhoto<A> => ({
+  id: photo.id,
+  contentType: photo.contentType,
+  bytes: photo.bytes,
+  author: photo.author,
+  createdAt: photo.createdAt,
+});
+
+/** A record's photos, oldest first (at most `store.max`), for a caller already allowed to read the record. */
+export async function photosOfRecord<A extends string>(
+  c: Context<AppEnv>,
+  store: PhotoStore,
+  record: { id: string; tenantId: string },
+): Promise<ShownPhoto<A>[]> {
+  return c.get("db").all<ShownPhoto<A>>(
+    sql`select id, content_type as "contentType", bytes, author, created_at as "createdAt" from ${store.table}
+      where tenant_id = ${record.tenantId} and ${sql.identifier(store.parentColumn)} = ${record.id}
+      order by id limit ${store.max}`,
+  );
+}
+
+/** The bytes of one photo of the record (which the caller may already read); a photo of another record is a 404. */
+export async function serveRecordPhoto(
+  c: Context<AppEnv>,
+  store: PhotoStore,
+  record: { id: string; tenantId: string },
+  photoId: string,
+): Promise<Response> {
+  const [row] = await c.get("db").all<{ storageKey: string; contentType: string }>(
+    sql`select storage_key as "storageKey", content_type as "contentType" from ${store.table}
+      where tenant_id = ${record.tenantId} and ${sql.identifier(store.parentColumn)} = ${record.id} and id = ${photoId}`,
+  );
+  const response = row && (await sendImage(c, row.storageKey, row.contentType));
+  if (!response) throw notFound("photo");
+  return response;
 }

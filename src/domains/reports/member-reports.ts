@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
 import { divisions } from "../../db/tables.js";
 import { actionRoutes } from "../../shared/api/actions.js";
@@ -13,6 +13,7 @@ import { dateSchema, divisionIdSchema, idSchema, timestampsSchema } from "../../
 import { commitCreated } from "../../shared/store/commit.js";
 import { findWithinReach, listWithinReach, visibleWithinReach } from "../../shared/store/records.js";
 import { divisionForWrite, readTogether, unknownReference, type Lookup } from "../../shared/store/references.js";
+import { insertRow, type RowOf, selectOnce } from "../../shared/store/prepared.js";
 import { addMonths, localDate } from "../../shared/calendar.js";
 import { memberReportMachine } from "./machines.js";
 import { idRangeOf, memberLookup } from "./references.js";
@@ -124,24 +125,26 @@ export const eventPayload = (row: MemberReportRow) => ({
   employerTenantId: row.employerTenantId,
 });
 /** The grid a report names, if any: a grid of the named community in the caller's tenant; answers its path. */
-function gridLookup(c: Context<AppEnv>, gridId: string | undefined, communityId: string) {
-  const query = c
-    .get("db")
+const gridSelect = selectOnce((qb) =>
+  qb
     .select({ path: divisions.path })
     .from(divisions)
     .where(
       and(
-        eq(divisions.id, gridId ?? ""),
-        eq(divisions.tenantId, c.get("principal").tenant),
-        eq(divisions.parentId, communityId),
+        eq(divisions.id, sql.placeholder("id")),
+        eq(divisions.tenantId, sql.placeholder("tenant")),
+        eq(divisions.parentId, sql.placeholder("community")),
         eq(divisions.level, "grid"),
       ),
-    );
+    ),
+);
+
+function gridLookup(c: Context<AppEnv>, gridId: string | undefined, communityId: string) {
   return {
-    query,
+    query: gridSelect({ id: gridId ?? "", tenant: c.get("principal").tenant, community: communityId }),
     accept(rows: unknown[]) {
       if (gridId === undefined) return undefined;
-      const [grid] = rows as Awaited<typeof query>;
+      const [grid] = rows as RowOf<typeof gridSelect>[];
       if (!grid) throw unknownReference("/gridId", "grid in this community");
       return grid.path;
     },
@@ -260,7 +263,7 @@ const crudRoutes = createRouter()
     };
     const response = present(row);
     const headers = await commitCreated(c, `/v1/member-reports/${row.id}`, row.version, response, {
-      writes: [db.insert(memberReports).values(row)],
+      writes: [insertRow(db, memberReports, row)],
       audit: {
         action: "member_report.create",
         targetType: "member_report",

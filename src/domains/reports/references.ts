@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { newId } from "../../db/ids.js";
 import { members, partyOrgs, type orgCategories } from "../organisations/tables.js";
 import { canActInDivision } from "../../shared/auth/reach.js";
@@ -7,6 +7,7 @@ import type { AppEnv } from "../../shared/request/context.js";
 import { ApiError } from "../../shared/http/errors.js";
 import { idSchema } from "../../shared/http/schemas.js";
 import { readTogether, unknownReference, type Lookup } from "../../shared/store/references.js";
+import { type RowOf, selectOnce } from "../../shared/store/prepared.js";
 import { msg } from "../../shared/http/messages.js";
 
 export const partyOrgIdSchema = idSchema("org");
@@ -58,10 +59,8 @@ export async function requireMember(c: Context<AppEnv>, id: string, options: { p
   return member();
 }
 
-/** `requireMember` as a lookup, to read with others. */
-export function memberLookup(c: Context<AppEnv>, id: string, options: { pointer: string; inSubtree: boolean }) {
-  const query = c
-    .get("db")
+const memberSelect = selectOnce((qb) =>
+  qb
     .select({
       id: members.id,
       tenantId: members.tenantId,
@@ -71,11 +70,15 @@ export function memberLookup(c: Context<AppEnv>, id: string, options: { pointer:
       employerTenantId: members.employerTenantId,
     })
     .from(members)
-    .where(and(eq(members.id, id), eq(members.tenantId, c.get("principal").tenant)));
+    .where(and(eq(members.id, sql.placeholder("id")), eq(members.tenantId, sql.placeholder("tenant")))),
+);
+
+/** `requireMember` as a lookup, to read with others. */
+export function memberLookup(c: Context<AppEnv>, id: string, options: { pointer: string; inSubtree: boolean }) {
   return {
-    query,
+    query: memberSelect({ id, tenant: c.get("principal").tenant }),
     accept(rows: unknown[]) {
-      const [member] = rows as Awaited<typeof query>;
+      const [member] = rows as RowOf<typeof memberSelect>[];
       if (
         !member ||
         (options.inSubtree &&

@@ -8,6 +8,7 @@ import { IdempotencyRace } from "../store/commit.js";
 import type { AppEnv } from "../request/context.js";
 import { ApiError, languageHeaders } from "../http/errors.js";
 import { msg, negotiateLanguage } from "../http/messages.js";
+import { selectOnce } from "../store/prepared.js";
 
 const keyPattern = /^[\x21-\x7e]{8,255}$/;
 
@@ -82,9 +83,8 @@ function causeOf<E>(err: unknown, type: abstract new (...args: never[]) => E): E
   return undefined;
 }
 
-function lookup(c: Context<AppEnv>, key: string) {
-  const { db, principal, clock } = c.var;
-  const query = db
+const storedSelect = selectOnce((qb) =>
+  qb
     .select({
       requestHash: idempotencyKeys.requestHash,
       status: idempotencyKeys.status,
@@ -94,14 +94,18 @@ function lookup(c: Context<AppEnv>, key: string) {
     .from(idempotencyKeys)
     .where(
       and(
-        eq(idempotencyKeys.tenantId, principal.tenant),
-        eq(idempotencyKeys.caller, actorOf(principal)),
-        eq(idempotencyKeys.key, key),
-        gt(idempotencyKeys.expiresAt, clock.now().toISOString()),
+        eq(idempotencyKeys.tenantId, sql.placeholder("tenant")),
+        eq(idempotencyKeys.caller, sql.placeholder("caller")),
+        eq(idempotencyKeys.key, sql.placeholder("key")),
+        gt(idempotencyKeys.expiresAt, sql.placeholder("now")),
       ),
-    )
-    .toSQL();
-  return { sql: query.sql, args: query.params as InValue[] };
+    ),
+);
+
+function lookup(c: Context<AppEnv>, key: string) {
+  const { principal, clock } = c.var;
+  return storedSelect({ tenant: principal.tenant, caller: actorOf(principal), key, now: clock.now().toISOString() })
+    .statement;
 }
 
 const storedOf = (rows: ResultSet["rows"]): Stored | undefined => {

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import type { InValue } from "@libsql/client";
 import { is, SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../db/client.js";
@@ -9,6 +10,7 @@ import type { AppEnv } from "../request/context.js";
 import { etagOf } from "../http/etag.js";
 import { ApiError } from "../http/errors.js";
 import { msg, type Message } from "../http/messages.js";
+import { PreparedItem } from "./prepared.js";
 
 export interface AuditEntry {
   action: string;
@@ -195,11 +197,9 @@ const expiredKeySql: Shape = {
     `delete from "idempotency_keys" where "tenant_id" = ? and "caller" = ? and "key" = ? and "expires_at" <= ?`,
 };
 
-/** A batch statement of `shape` with its values: what drizzle's batch asks of an item, nothing more. */
+/** A batch statement of `shape` with its values. */
 function prebuilt(of: Shape, rows: number, params: unknown[]): BatchItem<"sqlite"> {
-  const query = { sql: of.text(rows), params };
-  const prepared = { getQuery: () => query, mapResult: (result: unknown) => result };
-  return { _prepare: () => prepared } as unknown as BatchItem<"sqlite">;
+  return new PreparedItem({ sql: of.text(rows), args: params as InValue[] }).asBatchItem;
 }
 
 /** The audit rows' insert: prebuilt unless a value is SQL (read from a row the batch writes). */

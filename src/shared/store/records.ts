@@ -31,6 +31,7 @@ import { ApiError, notFound } from "../http/errors.js";
 import type { Machine } from "./state-machine.js";
 import { commit, guardChanged, GuardFailed, type AuditEntry, type DomainEvent } from "./commit.js";
 import { msg, type Message, type Thing } from "../http/messages.js";
+import { columnReader } from "./prepared.js";
 
 /** What every versioned, tenant-owned table has. */
 export type VersionedTable = SQLiteTable & {
@@ -106,40 +107,15 @@ export function preparedRead(c: Context<AppEnv>, shape: string, build: () => Pre
   return query;
 }
 
-/** Set by the embedded client (src/node/cached-statements.ts) on a result: its rows as plain arrays. */
-const rawRows = Symbol.for("hexi.rawRows");
-type Decoder = ((value: unknown) => unknown) | undefined;
-
 function rowReader(client: Db["$client"], built: Prepared): PreparedRead | undefined {
   if (!built.getQuery || !built.fields) return undefined;
-  const columns = built.fields;
-  if (!columns.every(({ path, field }) => path.length === 1 && is(field, Column))) return undefined;
+  const fields = built.fields;
+  if (!fields.every(({ path, field }) => path.length === 1 && is(field, Column))) return undefined;
   const { sql: text, params } = built.getQuery();
-  const keys = columns.map(({ path }) => path[0]!);
-  // Only columns whose driver value is not already the value (JSON text, booleans) are decoded.
-  const decoders: Decoder[] = columns.map(({ field }) => {
-    const column = field as Column;
-    return column.mapFromDriverValue === Column.prototype.mapFromDriverValue
-      ? undefined
-      : (value) => column.mapFromDriverValue(value);
-  });
-  const width = keys.length;
+  const read = columnReader(fields.map(({ path, field }) => ({ key: path[0]!, column: field as Column })));
   return {
     async all(values) {
-      const result = await client.execute({ sql: text, args: fillPlaceholders(params, values) as InValue[] });
-      const rows = ((result as { [rawRows]?: unknown[][] })[rawRows] ?? result.rows) as ArrayLike<unknown>[];
-      const out = new Array<Record<string, unknown>>(rows.length);
-      for (let r = 0; r < rows.length; r++) {
-        const row = rows[r]!;
-        const record: Record<string, unknown> = {};
-        for (let i = 0; i < width; i++) {
-          const value = row[i] ?? null;
-          const decode = decoders[i];
-          record[keys[i]!] = value === null || !decode ? value : decode(value);
-        }
-        out[r] = record;
-      }
-      return out;
+      return read(await client.execute({ sql: text, args: fillPlaceholders(params, values) as InValue[] }));
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { divisions, type DivisionLevel } from "../../db/tables.js";
@@ -7,6 +7,7 @@ import { canActInDivision, withinReach, type ReachColumns } from "../auth/reach.
 import type { AppEnv } from "../request/context.js";
 import { ApiError } from "../http/errors.js";
 import { msg, thing, type Thing } from "../http/messages.js";
+import { isPreparedItem, type PreparedItem, type RowOf, selectOnce } from "./prepared.js";
 
 /** A body field that names a record the caller cannot use: a 400 pointing at the field, never a leak of whether it exists elsewhere. */
 export function unknownReference(pointer: string, what: Thing): ApiError {
@@ -20,7 +21,8 @@ export function unknownReference(pointer: string, what: Thing): ApiError {
  * (`readTogether`), which on Workers is a network trip to the database each.
  */
 export interface Lookup<T> {
-  query: BatchItem<"sqlite">;
+  /** A drizzle select, or a `PreparedItem` (src/shared/store/prepared.ts) for the hot ones. */
+  query: BatchItem<"sqlite"> | PreparedItem<unknown>;
   accept(rows: unknown[]): T;
 }
 
@@ -37,10 +39,12 @@ export async function readTogether<const L extends readonly Lookup<unknown>[]>(
   ...lookups: L
 ): Promise<Accepted<L>> {
   const queries = lookups.map((lookup) => lookup.query);
+  const db = c.get("db");
+  const [only] = queries;
   const results: unknown[] =
     queries.length === 1
-      ? [await (queries[0] as unknown as Promise<unknown[]>)]
-      : await c.get("db").batch(queries as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+      ? [isPreparedItem(only) ? await only.run(db) : await (only as unknown as Promise<unknown[]>)]
+      : await db.batch(queries as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
   return lookups.map((lookup, i) => () => lookup.accept(results[i] as unknown[])) as unknown as Accepted<L>;
 }
 
@@ -59,14 +63,8 @@ export async function requireDivisionForWrite(
   return division();
 }
 
-/** `requireDivisionForWrite` as a lookup, to read with others. */
-export function divisionForWrite(
-  c: Context<AppEnv>,
-  divisionId: string,
-  options: { pointer: string; levels?: readonly DivisionLevel[]; allowRetired?: boolean },
-) {
-  const query = c
-    .get("db")
+const divisionForWriteSelect = selectOnce((qb) =>
+  qb
     .select({
       id: divisions.id,
       tenantId: divisions.tenantId,
@@ -75,11 +73,20 @@ export function divisionForWrite(
       status: divisions.status,
     })
     .from(divisions)
-    .where(and(eq(divisions.id, divisionId), eq(divisions.tenantId, c.get("principal").tenant)));
+    .where(and(eq(divisions.id, sql.placeholder("id")), eq(divisions.tenantId, sql.placeholder("tenant")))),
+);
+
+/** `requireDivisionForWrite` as a lookup, to read with others. */
+export function divisionForWrite(
+  c: Context<AppEnv>,
+  divisionId: string,
+  options: { pointer: string; levels?: readonly DivisionLevel[]; allowRetired?: boolean },
+) {
+  const query = divisionForWriteSelect({ id: divisionId, tenant: c.get("principal").tenant });
   return {
     query,
     accept(rows: unknown[]) {
-      const [division] = rows as Awaited<typeof query>;
+      const [division] = rows as RowOf<typeof divisionForWriteSelect>[];
       if (!division || !canActInDivision(c.get("principal"), division))
         throw unknownReference(options.pointer, "division");
       if (division.status === "retired" && !options.allowRetired) {

@@ -1,3 +1,4 @@
+import { createHash, createHmac } from "node:crypto";
 import type { AppDeps } from "../app.js";
 import {
   certificateKeySet,
@@ -12,7 +13,7 @@ import {
   trustedIssuers,
   type Config,
 } from "../config.js";
-import { createPiiVault } from "../shared/crypto/pii.js";
+import { createPiiVault, type SyncDigests } from "../shared/crypto/pii.js";
 import { jsonLogger } from "../shared/log.js";
 import type { Db } from "../db/client.js";
 import { createTokenVerifier } from "../shared/auth/jwt.js";
@@ -35,6 +36,15 @@ function developmentPiiKeys(config: Config) {
   return ensureDevPiiKeys(config.DATABASE_URL);
 }
 
+/** node:crypto's synchronous digests for the PII vault (see `SyncDigests`). */
+export const nodeDigests: SyncDigests = {
+  sha256Hex: (text) => createHash("sha256").update(text).digest("hex"),
+  hmacSha256: (key, text) => {
+    const mac = createHmac("sha256", key).update(text).digest();
+    return mac.buffer.slice(mac.byteOffset, mac.byteOffset + mac.byteLength) as ArrayBuffer;
+  },
+};
+
 /** The Node runtime's dependencies: one embedded database client for the process, the system clock, in-process rate limits. */
 export async function nodeDeps(config: Config, db: Db, devKey: DevKey | undefined): Promise<AppDeps> {
   const signing = signingKeys(config) ?? (devKey ? [devKey.privateJwk as PrivateJwk] : undefined);
@@ -47,7 +57,7 @@ export async function nodeDeps(config: Config, db: Db, devKey: DevKey | undefine
       clockToleranceSeconds: config.HEXI_CLOCK_TOLERANCE_SECONDS,
       maxLifetimeSeconds: config.HEXI_MAX_TOKEN_LIFETIME_SECONDS,
     }),
-    pii: await createPiiVault(piiKeyMaterial(config) ?? developmentPiiKeys(config)),
+    pii: await createPiiVault(piiKeyMaterial(config) ?? developmentPiiKeys(config), nodeDigests),
     clock,
     assets: nodeStaticAssets(),
     consoleSignIn: consoleSignInProviders(config),

@@ -56,9 +56,7 @@ export function idempotentCreate(): MiddlewareHandler<AppEnv> {
       });
     }
     // Keyed: bodies carry personal data of low entropy (ID card, phone), so a plain digest at rest could be brute-forced.
-    const requestHash = await c
-      .get("pii")
-      .fingerprint(await sha256Hex(`${c.req.method} ${c.req.path}\n${await c.req.text()}`));
+    const requestHash = await c.get("pii").fingerprintOfText(`${c.req.method} ${c.req.path}\n${await c.req.text()}`);
     const state: IdempotencyState = { key, requestHash, pending: true };
     c.set("idempotency", state);
     const db = c.get("db");
@@ -206,11 +204,6 @@ function replay(c: Context<AppEnv>, stored: Stored, requestHash: string): Respon
       "x-request-id": c.get("requestId"),
     },
   });
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** Forgets idempotency keys past their 24 hours, a bounded number per run (a background job). */

@@ -1,4 +1,5 @@
 import { decodeBase64Url, encodeBase64Url } from "hono/utils/encode";
+import { sha256Hex } from "./hash.js";
 
 /**
  * Personal data at rest (PIPL): ID-card numbers and phones are sealed with AES-256-GCM under a
@@ -10,6 +11,19 @@ export interface PiiVault {
   open(sealed: string): Promise<string>;
   /** Keyed hash for lookups; never reversible. */
   fingerprint(value: string): Promise<string>;
+  /** Keyed hash of a long text (an idempotent create's method, path and body): the fingerprint of its SHA-256. */
+  fingerprintOfText(text: string): Promise<string>;
+}
+
+/**
+ * SHA-256 and HMAC-SHA-256 done synchronously, where the runtime has them: Node's entry file hands
+ * in node:crypto's. WebCrypto's run on Node's thread pool and answer an event-loop turn later, which
+ * on every idempotent create cost ~100 µs of CPU and a turn (bench/README.md, "Round five"); Workers
+ * keep WebCrypto. Both give the same digests (test/platform/prepared-and-digests.test.ts).
+ */
+export interface SyncDigests {
+  sha256Hex(text: string): string;
+  hmacSha256(key: Uint8Array, text: string): ArrayBuffer;
 }
 
 export interface PiiKeyMaterial {
@@ -22,7 +36,7 @@ export interface PiiKeyMaterial {
 
 const bytesOf = (b64: string) => decodeBase64Url(b64);
 
-export async function createPiiVault(material: PiiKeyMaterial): Promise<PiiVault> {
+export async function createPiiVault(material: PiiKeyMaterial, digests?: SyncDigests): Promise<PiiVault> {
   if (!material.encryptionKeys[material.currentKeyId]) {
     throw new Error(`PII key id ${material.currentKeyId} is not among the encryption keys`);
   }
@@ -36,6 +50,13 @@ export async function createPiiVault(material: PiiKeyMaterial): Promise<PiiVault
   if (hmacBytes.length < 32) throw new Error("PII HMAC key must be at least 32 bytes");
   const hmacKey = await crypto.subtle.importKey("raw", hmacBytes, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   const encoder = new TextEncoder();
+  const fingerprint = async (value: string) => {
+    const normalised = value.trim().toUpperCase();
+    const mac = digests
+      ? digests.hmacSha256(hmacBytes, normalised)
+      : await crypto.subtle.sign("HMAC", hmacKey, encoder.encode(normalised));
+    return encodeBase64Url(mac);
+  };
 
   return {
     async seal(value) {
@@ -59,9 +80,9 @@ export async function createPiiVault(material: PiiKeyMaterial): Promise<PiiVault
       );
       return new TextDecoder().decode(plain);
     },
-    async fingerprint(value) {
-      const mac = await crypto.subtle.sign("HMAC", hmacKey, encoder.encode(value.trim().toUpperCase()));
-      return encodeBase64Url(mac);
+    fingerprint,
+    async fingerprintOfText(text) {
+      return fingerprint(digests ? digests.sha256Hex(text) : await sha256Hex(text));
     },
   };
 }

@@ -266,7 +266,7 @@ const crudRoutes = createRouter()
       await commit(
         c,
         {
-          writes: [insertWhere(c, row, hasRoom), guardChanged(c)],
+          writes: [insertWhere(c, row, hasRoom), guardChanged()],
           audit: {
             action: "participation.sign_up",
             targetType: "participation",

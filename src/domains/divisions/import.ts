@@ -198,7 +198,7 @@ function writesOf(c: Context<AppEnv>, planned: Planned[]) {
           .update(divisions)
           .set({ name: p.row.name, code: p.row.code, version: sql`${divisions.version} + 1`, updatedAt: at })
           .where(and(eq(divisions.id, p.id), eq(divisions.version, p.before!.version))),
-        guardChanged(c),
+        guardChanged(),
       );
     }
     audit.push({

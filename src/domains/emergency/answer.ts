@@ -263,7 +263,7 @@ export const answerRoutes = createRouter()
     // Check-ins and check-outs move a site's occupancy under a guard, which would roll back a whole
     // group: a commit each (answers share group commits: answerByToken).
     try {
-      await commit(c, { writes: [write, guardChanged(c), ...occupancyWrites(c, n, body, area.tenantId)], audit });
+      await commit(c, { writes: [write, guardChanged(), ...occupancyWrites(c, n, body, area.tenantId)], audit });
     } catch (err) {
       if (err instanceof GuardFailed) {
         if (body.action === "check_in" && (await siteFull(c, area.tenantId, body.siteId)))
@@ -368,7 +368,7 @@ function occupancyWrites(c: Context<AppEnv>, n: Page["notification"], body: Answ
             sql`${sites.occupancy} < ${sites.capacity}`,
           ),
         ),
-      guardChanged(c),
+      guardChanged(),
     ];
   if (body.action === "check_out" && n.siteId)
     return [

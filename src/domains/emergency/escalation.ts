@@ -1,7 +1,7 @@
 import { and, asc, eq, lte, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../db/client.js";
-import { changedGuard, classifyWriteError, GuardFailed } from "../../shared/store/commit.js";
+import { guardChanged, classifyWriteError, GuardFailed } from "../../shared/store/commit.js";
 import type { MessageChannel } from "../../shared/messaging.js";
 import { activationWrites } from "./activation.js";
 import {
@@ -56,7 +56,7 @@ export async function runEscalations(
     const batch: BatchItem<"sqlite">[] = [
       claim,
       // Nothing else in the batch happens unless this tick claimed the row.
-      changedGuard(db),
+      guardChanged(),
       ...activationWrites(
         db,
         { id: ta.incidentId, tenantId: ta.tenantId },

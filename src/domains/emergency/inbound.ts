@@ -219,7 +219,7 @@ async function applyReply(c: Context<AppEnv>, tenant: string, reply: Reply): Pro
           .update(notifications)
           .set({ ...set, version: n.version + 1, updatedAt: at })
           .where(and(eq(notifications.id, n.id), eq(notifications.version, n.version))),
-        guardChanged(c),
+        guardChanged(),
       ],
       audit: {
         action: "incident.volunteer_answer",

@@ -339,7 +339,7 @@ export async function loansFollow(c: Context<AppEnv>, incident: IncidentRow, mov
           updatedAt: at,
         })
         .where(and(eq(incidents.tenantId, m.tenantId), eq(incidents.id, m.id), eq(incidents.version, m.version))),
-      guardChanged(c),
+      guardChanged(),
     );
     const withHours = move === "close" ? await checkedInCount(c, m) : undefined;
     if (move === "close") writes.push(postHours(c, m));
@@ -373,7 +373,7 @@ export async function loansFollow(c: Context<AppEnv>, incident: IncidentRow, mov
         .update(teamLoans)
         .set({ status: "cancelled", version: loan.version + 1, updatedAt: at })
         .where(and(eq(teamLoans.id, loan.id), eq(teamLoans.version, loan.version))),
-      guardChanged(c),
+      guardChanged(),
     );
     const changes = { status: ["requested", "cancelled"], incidentStatus: to };
     audit.push(

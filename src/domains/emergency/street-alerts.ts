@@ -3,7 +3,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../db/client.js";
 import { newId } from "../../db/ids.js";
 import { auditEvents, divisions, outboxEvents } from "../../db/tables.js";
-import { changedGuard, classifyWriteError, GuardFailed } from "../../shared/store/commit.js";
+import { guardChanged, classifyWriteError, GuardFailed } from "../../shared/store/commit.js";
 import { incidentAlerts, incidents, notifications, rosterEntries, teamActivations } from "./tables.js";
 
 /** Answers `available` among a team activation's roster. */
@@ -105,7 +105,7 @@ export async function runStreetAlerts(db: Db, now: Date, limit = 100): Promise<n
         .update(teamActivations)
         .set({ escalation: "street_alerted" })
         .where(and(eq(teamActivations.id, ta.id), eq(teamActivations.escalation, "escalated"))),
-      changedGuard(db),
+      guardChanged(),
     ];
     const changes: Record<string, unknown> = { teamActivationId: ta.id, teamId: ta.teamId, quorum: ta.quorum };
     if (street) {

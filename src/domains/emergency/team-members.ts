@@ -175,7 +175,7 @@ export const teamMemberRoutes = createRouter()
             .get("db")
             .delete(teamMembers)
             .where(and(eq(teamMembers.tenantId, team.tenantId), eq(teamMembers.id, membership.id))),
-          guardChanged(c),
+          guardChanged(),
         ],
         audit: {
           action: "team.member_removed",

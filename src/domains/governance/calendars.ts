@@ -178,7 +178,7 @@ export const calendarRoutes = createRouter()
     try {
       // City-owned reference data: no tenant column; the city's trail and outbox record the change.
       await commit(c, {
-        writes: [write, guardChanged(c)],
+        writes: [write, guardChanged()],
         audit: {
           action: "working_calendar.put",
           targetType: "working_calendar",

@@ -305,7 +305,7 @@ export const dutyItemRoutes = createRouter()
           .get("db")
           .delete(dutyItems)
           .where(and(eq(dutyItems.id, item.id), eq(dutyItems.version, item.version))),
-        guardChanged(c),
+        guardChanged(),
         stillDraft(c, list.id),
       ],
       audit: {

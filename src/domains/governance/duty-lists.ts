@@ -544,7 +544,7 @@ async function publishEffects(c: Context<AppEnv>, row: DutyListRow) {
           updatedAt: at,
         })
         .where(and(eq(dutyLists.id, current.id), eq(dutyLists.status, "published"))),
-      guardChanged(c),
+      guardChanged(),
     ],
     events: [
       {

@@ -470,7 +470,7 @@ export const mobilityRoutes = createRouter()
           .update(mobilityRecords)
           .set({ ...set, version: sql`${mobilityRecords.version} + 1`, updatedAt: at })
           .where(and(eq(mobilityRecords.id, row.id), eq(mobilityRecords.version, row.version))),
-        guardChanged(c),
+        guardChanged(),
       ],
       audit: {
         action: "mobility_record.check",

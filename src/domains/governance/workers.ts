@@ -282,7 +282,7 @@ async function writeWorker(
           .update(communityWorkers)
           .set({ ...set, version: sql`${communityWorkers.version} + 1`, updatedAt: at })
           .where(and(eq(communityWorkers.id, row.id), eq(communityWorkers.version, row.version))),
-        guardChanged(c),
+        guardChanged(),
         ...extra,
       ],
       audit: { ...audit, targetType: "community_worker", targetId: row.id, divisionPath: row.divisionPath },
@@ -471,7 +471,7 @@ export const workerRoutes = createRouter()
                 .update(gradeScales)
                 .set({ scale, version: sql`${gradeScales.version} + 1`, updatedAt: at })
                 .where(and(eq(gradeScales.tenantId, tenant), eq(gradeScales.version, current.version))),
-          guardChanged(c),
+          guardChanged(),
         ],
         audit: { action: "grade_scale.put", targetType: "grade_scale", targetId: tenant, changes: { ...scale } },
         events: [

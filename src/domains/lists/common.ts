@@ -40,6 +40,6 @@ export function moveGuarded(
       .update(table)
       .set({ status: to, version: sql`${table.version} + 1`, updatedAt: now } as never)
       .where(and(where, inArray(table.status, [...from]))),
-    guardChanged(c),
+    guardChanged(),
   ];
 }

@@ -188,7 +188,7 @@ export const postClaimRoutes = createRouter()
               select ${row.id}, ${row.tenantId}, ${row.postId}, ${row.memberId}, ${row.divisionPath}, ${row.status}, ${row.version}, ${at}, ${at}
               where (select count(*) from post_claims where tenant_id = ${row.tenantId} and post_id = ${row.postId} and status in (${live}))
                   < (select headcount from service_posts where tenant_id = ${row.tenantId} and id = ${row.postId} and status = 'open')`),
-            guardChanged(c),
+            guardChanged(),
           ],
           audit: {
             action: "post_claim.create",

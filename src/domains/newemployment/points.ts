@@ -252,7 +252,7 @@ export const pointsRoutes = createRouter()
           db.run(sql`insert into ${quickReportPoints} (id, tenant_id, worker_id, platform_unit_id, division_path, report_id, points, reason, note, station_id, created_by, created_at)
             select ${row.id}, ${row.tenantId}, ${row.workerId}, ${row.platformUnitId}, ${row.divisionPath}, null, ${row.points}, 'redemption', ${row.note}, ${row.stationId}, ${row.createdBy}, ${row.createdAt}
             where (select coalesce(sum(points), 0) from ${quickReportPoints} where tenant_id = ${row.tenantId} and worker_id = ${row.workerId}) >= ${body.points}`),
-          guardChanged(c),
+          guardChanged(),
         ],
         audit: {
           action: "gig_worker.redeem_points",

@@ -17,6 +17,6 @@ export function addNote(c: Context<AppEnv>, row: ComplaintRow, author: "reporter
     c.get("db").run(sql`insert into ${complaintNotes} (id, tenant_id, complaint_id, author, text, created_at)
       select ${newId("cnote", now.getTime())}, ${row.tenantId}, ${row.id}, ${author}, ${text}, ${now.toISOString()}
       where (select count(*) from ${complaintNotes} where tenant_id = ${row.tenantId} and complaint_id = ${row.id}) < ${maxNotes}`),
-    guardChanged(c),
+    guardChanged(),
   ];
 }

@@ -187,7 +187,7 @@ export const agreementRoutes = createRouter()
         .update(orgReports)
         .set({ status: activated, version: sql`${orgReports.version} + 1`, updatedAt: at })
         .where(and(eq(orgReports.id, r.id), eq(orgReports.version, r.version), eq(orgReports.status, "received"))),
-      guardChanged(c),
+      guardChanged(),
     ]);
     const audit: AuditEntry[] = [
       {

@@ -161,7 +161,7 @@ export const fiveLinkRoutes = createRouter()
             .update(fiveLinks)
             .set({ ...patch, version: sql`${fiveLinks.version} + 1`, updatedAt })
             .where(and(eq(fiveLinks.code, row.code), eq(fiveLinks.version, row.version))),
-          guardChanged(c),
+          guardChanged(),
         ],
         audit: {
           action: "five_link.update",

@@ -176,7 +176,7 @@ export const deliveryRoutes = createRouter()
                 eq(webhookDeliveries.status, row.status),
               ),
             ),
-          guardChanged(c),
+          guardChanged(),
         ],
         audit: {
           action: "webhook_delivery.replay",

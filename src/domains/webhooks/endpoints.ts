@@ -429,7 +429,7 @@ export const endpointRoutes = createRouter()
                 eq(webhookEndpoints.version, row.version),
               ),
             ),
-          guardChanged(c),
+          guardChanged(),
           db
             .delete(webhookDeliveries)
             .where(and(eq(webhookDeliveries.tenantId, row.tenantId), eq(webhookDeliveries.endpointId, row.id))),

@@ -186,7 +186,7 @@ export async function storeRecordPhoto<A extends string>(
           .run(sql`insert into ${store.table} (id, tenant_id, ${parent}, storage_key, content_type, bytes, sha256, author, created_at)
           select ${photo.id}, ${photo.tenantId}, ${record.id}, ${photo.storageKey}, ${photo.contentType}, ${photo.bytes}, ${photo.sha256}, ${photo.author}, ${photo.createdAt}
           where (select count(*) from ${store.table} where tenant_id = ${photo.tenantId} and ${parent} = ${record.id}) < ${store.max}`),
-        guardChanged(c),
+        guardChanged(),
       ],
       audit: {
         action: `${store.targetType}.add_photo`,

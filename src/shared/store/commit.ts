@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { InValue } from "@libsql/client";
-import { is, SQL, sql } from "drizzle-orm";
+import { getTableColumns, getTableName, is, SQL, sql } from "drizzle-orm";
+import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../db/client.js";
 import { auditEvents, outboxEvents } from "../../db/tables.js";
@@ -22,6 +23,11 @@ export interface AuditEntry {
   changes?: Record<string, unknown> | SQL;
   /** The tenant whose trail records this; defaults to the principal's. */
   tenantId?: string | SQL;
+  /**
+   * The tenant and division path are those of row `targetId` of this table as the batch leaves it
+   * (a write that did not read its row first): the insert reads them in SQL, its text built once per table.
+   */
+  ofRow?: { table: SQLiteTable; tenantId: SQLiteColumn; divisionPath?: SQLiteColumn };
 }
 
 export interface DomainEvent {
@@ -63,14 +69,14 @@ export class GuardFailed extends Error {
  * read-check-write races out without an interactive transaction, so a write is one round trip on
  * Workers as on Node.
  */
-export function guardChanged(c: Context<AppEnv>) {
-  return changedGuard(c.get("db"));
+export function guardChanged() {
+  return changedGuardItem;
 }
 
-/** `guardChanged` for work outside a request (background jobs). */
-export function changedGuard(db: Db) {
-  return db.run(sql`select case when changes() = 0 then json('hexi-guard') end`);
-}
+const changedGuardItem = new PreparedItem({
+  sql: "select case when changes() = 0 then json('hexi-guard') end",
+  args: [],
+}).asBatchItem;
 
 /**
  * A guard on a condition evaluated inside the batch, after the statements before it: unless it
@@ -93,7 +99,7 @@ export async function commit(c: Context<AppEnv>, change: Change, created?: Creat
   const now = clock.now();
   const at = now.toISOString();
   const audits = auditRows(c, change.audit, now);
-  const audit = auditInsert(db, audits);
+  const audit = auditInsert(db, audits, Array.isArray(change.audit) ? change.audit : [change.audit]);
   const statements: BatchItem<"sqlite">[] = change.auditFirst ? [audit, ...change.writes] : [...change.writes, audit];
   if (change.events?.length) {
     const events = change.events.map((e) => ({
@@ -203,10 +209,37 @@ function prebuilt(of: Shape, rows: number, params: unknown[]): BatchItem<"sqlite
 }
 
 /** The audit rows' insert: prebuilt unless a value is SQL (read from a row the batch writes). */
-function auditInsert(db: Db, audits: ReturnType<typeof auditRows>): BatchItem<"sqlite"> {
+function auditInsert(db: Db, audits: ReturnType<typeof auditRows>, entries: AuditEntry[]): BatchItem<"sqlite"> {
+  const [only] = entries;
+  if (entries.length === 1 && only!.ofRow && !only!.tenantId && !only!.divisionPath && !is(only!.changes, SQL))
+    return auditOfRow(only!.ofRow, audits[0]!);
   if (audits.some((a) => is(a.tenantId, SQL) || is(a.divisionPath, SQL) || is(a.changes, SQL)))
     return db.insert(auditEvents).values(audits);
   return prebuilt(auditSql, audits.length, audits.flatMap(auditValues));
+}
+
+const auditOfRowTexts = new WeakMap<SQLiteTable, Map<string, string>>();
+
+/** An audit row whose tenant and path come from the row it is about (`AuditEntry.ofRow`). */
+function auditOfRow(of: NonNullable<AuditEntry["ofRow"]>, a: ReturnType<typeof auditRows>[number]) {
+  let texts = auditOfRowTexts.get(of.table);
+  if (!texts) {
+    texts = new Map();
+    auditOfRowTexts.set(of.table, texts);
+  }
+  const pathColumn = of.divisionPath?.name ?? "";
+  let text = texts.get(pathColumn);
+  if (!text) {
+    const table = getTableName(of.table);
+    const id = getTableColumns(of.table).id as SQLiteColumn;
+    text = `${auditSql.text(1).replace(/ values .*$/, "")} select ?, "${of.tenantId.name}", ?, ?, ?, ?, ?, ${pathColumn ? `"${pathColumn}"` : "null"}, ?, ?, ? from "${table}" where "${id.name}" = ?`;
+    texts.set(pathColumn, text);
+  }
+  const [id, , actor, actorKind, action, targetType, targetId, , requestId, changes, at] = auditValues(a);
+  return new PreparedItem({
+    sql: text,
+    args: [id, actor, actorKind, action, targetType, targetId, requestId, changes, at, a.targetId] as InValue[],
+  }).asBatchItem;
 }
 
 /** An audit row's values in the audit table's column order (the prebuilt insert's and group commits'). */
@@ -226,19 +259,24 @@ export function auditValues(a: ReturnType<typeof auditRows>[number]) {
   ];
 }
 
+/** `column` of row `id` of `table`, read in SQL when the statement runs. */
+const columnOfRow = (table: SQLiteTable, column: SQLiteColumn, id: string) =>
+  sql`(select ${column} from ${table} where ${getTableColumns(table).id} = ${id})`;
+
 /** The audit rows of a change, as the caller's principal made it at `now` in this request. */
 export function auditRows(c: Context<AppEnv>, audit: AuditEntry | AuditEntry[], now: Date) {
   const principal = c.get("principal");
   const at = now.toISOString();
   return (Array.isArray(audit) ? audit : [audit]).map((a) => ({
     id: newId("aud", now.getTime()),
-    tenantId: a.tenantId ?? principal.tenant,
+    tenantId: a.tenantId ?? (a.ofRow ? columnOfRow(a.ofRow.table, a.ofRow.tenantId, a.targetId) : principal.tenant),
     actor: actorOf(principal),
     actorKind: principal.credential,
     action: a.action,
     targetType: a.targetType,
     targetId: a.targetId,
-    divisionPath: a.divisionPath ?? null,
+    divisionPath:
+      a.divisionPath ?? (a.ofRow?.divisionPath ? columnOfRow(a.ofRow.table, a.ofRow.divisionPath, a.targetId) : null),
     requestId: c.get("requestId"),
     changes: a.changes ?? null,
     at,

@@ -1,5 +1,5 @@
 import { Hono, type Context } from "hono";
-import { and, desc, eq, gte, inArray, lte, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, lte, sql, type SQL } from "drizzle-orm";
 import { newId } from "../db/ids.js";
 import { tenants } from "../db/tables.js";
 import type { Principal, Scope } from "../shared/auth/principal.js";
@@ -10,6 +10,7 @@ import { ApiError } from "../shared/http/errors.js";
 import { categoryNames, fileComplaint, tokenHashOf, type ComplaintRow } from "../domains/property/common.js";
 import { deadlines } from "../domains/property/machines.js";
 import { deadlineInWords } from "../shared/calendar.js";
+import { selectOnce } from "../shared/store/prepared.js";
 import {
   complaintCategories,
   complaints,
@@ -93,14 +94,17 @@ async function paramsOf(c: Context<AppEnv>): Promise<URLSearchParams> {
 }
 
 /** `jurisdiction_id` is the tenant code (one endpoint serves all seven): 400 without it, 404 for an unknown one. */
+const jurisdictionSelect = selectOnce((qb) =>
+  qb
+    .select({ code: tenants.code, level: tenants.level })
+    .from(tenants)
+    .where(eq(tenants.code, sql.placeholder("code"))),
+);
+
 async function jurisdiction(c: Context<AppEnv>, params: URLSearchParams): Promise<string> {
   const code = params.get("jurisdiction_id");
   if (!code) throw new Open311Error(400, "jurisdiction_id was not provided (the six-digit tenant code, e.g. 620902).");
-  const [tenant] = await c
-    .get("db")
-    .select({ code: tenants.code, level: tenants.level })
-    .from(tenants)
-    .where(eq(tenants.code, code));
+  const [tenant] = await jurisdictionSelect({ code }).run(c.get("db"));
   if (tenant?.level !== "county") throw new Open311Error(404, `jurisdiction_id ${code} was not found.`);
   return tenant.code;
 }

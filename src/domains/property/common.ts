@@ -8,6 +8,7 @@ import { sha256Hex } from "../../shared/crypto/hash.js";
 import { maskName, maskPhone } from "../../shared/crypto/pii.js";
 import type { AppEnv } from "../../shared/request/context.js";
 import { idSchema } from "../../shared/http/schemas.js";
+import { insertRow } from "../../shared/store/prepared.js";
 import { commit } from "../../shared/store/commit.js";
 import { dueAfter } from "./machines.js";
 import {
@@ -189,7 +190,7 @@ export async function fileComplaint(
   await commit(
     c,
     {
-      writes: [c.get("db").insert(complaints).values(row)],
+      writes: [insertRow(c.get("db"), complaints, row)],
       audit: {
         action: "complaint.create",
         targetType: "complaint",

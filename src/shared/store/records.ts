@@ -80,45 +80,64 @@ type Prepared = PreparedRead & {
   fields?: { path: string[]; field: unknown }[];
 };
 
+interface PlainReader {
+  text: string;
+  params: unknown[];
+  read: (result: ResultSet) => Record<string, unknown>[];
+}
+
+/** Selects of plain columns by shape: their SQL is the dialect's, the same on every database handle (an idempotent create's request has its own). */
+const readers = new Map<string, PlainReader>();
+/** Any other select: drizzle's prepared query, bound to the handle it was built on. */
 const prepared = new WeakMap<object, Map<string, PreparedRead>>();
 
 /**
- * A read built once per database handle and shape, then run with placeholder values: the hot
- * reads (by id, the main lists) skip building SQL on every request. `shape` must name everything
+ * A read built once per shape, then run with placeholder values: the hot reads (by id, the main
+ * lists, references a write names) skip building SQL on every request. `shape` must name everything
  * that changes the SQL text (which filters are present, order, reach shape); values go in `all()`.
- * A drizzle prepared select of plain columns is run on the client directly and its rows built by
- * a column mapping computed once (`rowReader`): drizzle's generic mapping was a fifth of a list
- * page's CPU.
+ * A drizzle prepared select of plain columns is run on the request's client directly and its rows
+ * built by a column mapping computed once (`plainReader`): drizzle's generic mapping was a fifth of a
+ * list page's CPU.
  */
 export function preparedRead(c: Context<AppEnv>, shape: string, build: () => Prepared): PreparedRead {
   const db = c.get("db");
+  const reader = readers.get(shape);
+  if (reader) return readingWith(db.$client, reader);
   let cache = prepared.get(db);
+  const held = cache?.get(shape);
+  if (held) return held;
+  const built = build();
+  const plain = plainReader(built);
+  if (plain) {
+    if (readers.size >= 1_000) readers.clear();
+    readers.set(shape, plain);
+    return readingWith(db.$client, plain);
+  }
   if (!cache) {
     cache = new Map();
     prepared.set(db, cache);
   }
-  let query = cache.get(shape);
-  if (!query) {
-    if (cache.size >= 1_000) cache.clear();
-    const built = build();
-    query = rowReader(db.$client, built) ?? built;
-    cache.set(shape, query);
-  }
-  return query;
+  if (cache.size >= 1_000) cache.clear();
+  cache.set(shape, built);
+  return built;
 }
 
-function rowReader(client: Db["$client"], built: Prepared): PreparedRead | undefined {
+function plainReader(built: Prepared): PlainReader | undefined {
   if (!built.getQuery || !built.fields) return undefined;
   const fields = built.fields;
   if (!fields.every(({ path, field }) => path.length === 1 && is(field, Column))) return undefined;
   const { sql: text, params } = built.getQuery();
   const read = columnReader(fields.map(({ path, field }) => ({ key: path[0]!, column: field as Column })));
-  return {
-    async all(values) {
-      return read(await client.execute({ sql: text, args: fillPlaceholders(params, values) as InValue[] }));
-    },
-  };
+  return { text, params, read };
 }
+
+const readingWith = (client: Db["$client"], reader: PlainReader): PreparedRead => ({
+  async all(values) {
+    return reader.read(
+      await client.execute({ sql: reader.text, args: fillPlaceholders(reader.params, values) as InValue[] }),
+    );
+  },
+});
 
 /**
  * A select built for this request (a list with filters of its own), read without drizzle's per-row
@@ -126,7 +145,8 @@ function rowReader(client: Db["$client"], built: Prepared): PreparedRead | undef
  */
 export async function readRows<Q extends { prepare(): unknown }>(c: Context<AppEnv>, query: Q): Promise<Awaited<Q>> {
   const built = query.prepare() as Prepared;
-  return (await (rowReader(c.get("db").$client, built) ?? built).all({})) as Awaited<Q>;
+  const plain = plainReader(built);
+  return (await (plain ? readingWith(c.get("db").$client, plain) : built).all({})) as Awaited<Q>;
 }
 
 /** A list filter: a column compared with a query value; left out of the SQL when the value is absent. */

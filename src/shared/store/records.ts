@@ -202,19 +202,32 @@ export async function listWithinReach<T extends VersionedTable>(
   return keys.of(rows);
 }
 
-/** Reads by id are the hottest queries: one statement per (table, reach columns, reach shape). */
-function preparedFind(c: Context<AppEnv>, table: VersionedTable, reach: Omit<ReachColumns, "tenantId">) {
+/**
+ * Reads by id are the hottest queries: one statement per (table, reach columns, reach shape).
+ * `ownTenant`: also in the caller's own tenant (a reference a write names), even for the city; its
+ * value is the placeholder `ownTenant`.
+ */
+export function preparedFind(
+  c: Context<AppEnv>,
+  table: SQLiteTable & { id: SQLiteColumn; tenantId: SQLiteColumn },
+  reach: Omit<ReachColumns, "tenantId">,
+  options: { ownTenant?: boolean } = {},
+) {
   const principal = c.get("principal");
   return preparedRead(
     c,
-    `find|${getTableName(table)}|${Object.keys(reach).sort().join(",")}|${reachShape(principal)}`,
+    `find|${getTableName(table)}|${Object.keys(reach).sort().join(",")}|${reachShape(principal)}|${options.ownTenant ? "own" : ""}`,
     () =>
       c
         .get("db")
         .select()
         .from(table as SQLiteTable)
         .where(
-          and(eq(table.id, sql.placeholder("id")), preparedReach(principal, { tenantId: table.tenantId, ...reach })),
+          and(
+            eq(table.id, sql.placeholder("id")),
+            options.ownTenant ? eq(table.tenantId, sql.placeholder("ownTenant")) : undefined,
+            preparedReach(principal, { tenantId: table.tenantId, ...reach }),
+          ),
         )
         .prepare(),
   );

@@ -1,14 +1,14 @@
 import type { Context } from "hono";
-import { and, eq, getTableName, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { divisions, type DivisionLevel } from "../../db/tables.js";
-import { canActInDivision, preparedReach, reachShape, reachValues, type ReachColumns } from "../auth/reach.js";
+import { canActInDivision, reachValues, type ReachColumns } from "../auth/reach.js";
 import type { AppEnv } from "../request/context.js";
 import { ApiError } from "../http/errors.js";
 import { msg, thing, type Thing } from "../http/messages.js";
 import { isPreparedItem, type PreparedItem, type RowOf, selectOnce } from "./prepared.js";
-import { preparedRead } from "./records.js";
+import { preparedFind } from "./records.js";
 
 /** A body field that names a record the caller cannot use: a 400 pointing at the field, never a leak of whether it exists elsewhere. */
 export function unknownReference(pointer: string, what: Thing): ApiError {
@@ -125,23 +125,11 @@ export async function requireReference<T extends SQLiteTable & { id: SQLiteColum
 ): Promise<T["$inferSelect"]> {
   const principal = c.get("principal");
   // Prepared once per shape: most creates name a record or two.
-  const [row] = await preparedRead(
-    c,
-    `reference|${getTableName(table)}|${Object.keys(reach).sort().join(",")}|${reachShape(principal)}`,
-    () =>
-      c
-        .get("db")
-        .select()
-        .from(table as SQLiteTable)
-        .where(
-          and(
-            eq(table.id, sql.placeholder("id")),
-            eq(table.tenantId, sql.placeholder("ownTenant")),
-            preparedReach(principal, { tenantId: table.tenantId, ...reach }),
-          ),
-        )
-        .prepare(),
-  ).all({ id, ownTenant: principal.tenant, ...reachValues(principal) });
+  const [row] = await preparedFind(c, table, reach, { ownTenant: true }).all({
+    id,
+    ownTenant: principal.tenant,
+    ...reachValues(principal),
+  });
   if (!row) throw unknownReference(options.pointer, options.what);
   return row as T["$inferSelect"];
 }

@@ -41,7 +41,10 @@ const call = async (path: string, init: RequestInit & { token?: string } = {}) =
   return { status: res.status, body: (await res.json().catch(() => null)) as any };
 };
 
-/** Clicks 刷新 until the row shows up (the dispatcher delivers in the background). */
+/**
+ * Clicks 刷新 until the row shows up (the dispatcher delivers in the background). At least one: on a
+ * slow run an earlier event not yet fanned out when the endpoint was added is delivered to it too.
+ */
 async function refreshUntilShown(row: ReturnType<Page["getByRole"]>) {
   const refresh = page.getByRole("button", { name: "刷新" });
   await expect
@@ -52,7 +55,7 @@ async function refreshUntilShown(row: ReturnType<Page["getByRole"]>) {
       },
       { timeout: 20_000, interval: 1000 },
     )
-    .toBe(1);
+    .toBeGreaterThanOrEqual(1);
 }
 
 async function expectAccessible(screen: string) {
@@ -254,7 +257,10 @@ describe("the console", () => {
     await expectAccessible("webhooks with deliveries");
 
     receiverStatus = 200;
-    await failedRow.getByRole("button", { name: /重新推送/ }).click();
+    await failedRow
+      .first()
+      .getByRole("button", { name: /重新推送/ })
+      .click();
     await page.getByText("已重新排队").waitFor();
     const succeeded = page.getByRole("row", { name: /need\.published.*成功/ });
     await refreshUntilShown(succeeded);

@@ -25,10 +25,6 @@ export class PreparedItem<R = ResultSet> {
     };
   }
 
-  mapResult(result: ResultSet): R {
-    return this.map(result);
-  }
-
   /** Runs it alone on the request's database (its client, so an idempotent create's key check still rides along). */
   async run(db: Db): Promise<R> {
     return this.map(await db.$client.execute(this.statement as InStatement));
